@@ -1,0 +1,4 @@
+export * from './rejection';
+export * from './money';
+export * from './streams';
+export * from './decider';

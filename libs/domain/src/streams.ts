@@ -1,0 +1,45 @@
+import { invalid } from './rejection';
+
+/**
+ * Streams are `<category>-<id>`. The category is lowercase with no `-` inside it, so
+ * KurrentDB's `$ce-<category>` system projections work. One builder per category, and
+ * nothing else makes stream names.
+ */
+export const STREAM_CATEGORIES = ['adminunit', 'fundbatch', 'project', 'payment', 'household', 'principal'] as const;
+export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
+
+/** Client-chosen ids: letters, digits, `-`, `_`, `.`; 1 to 64 characters. */
+export const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function assertId(id: unknown, field: string): string {
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+    throw invalid('invalid_id', `${field} must be 1–64 letters, digits, '-', '_' or '.'`, field);
+  }
+  return id;
+}
+
+const streamOf = (category: StreamCategory) => (id: string) => `${category}-${assertId(id, `${category} id`)}`;
+
+export const Streams = {
+  adminUnit: streamOf('adminunit'),
+  fundBatch: streamOf('fundbatch'),
+  project: streamOf('project'),
+  payment: streamOf('payment'),
+  household: streamOf('household'),
+  principal: streamOf('principal'),
+};
+
+export function parseStreamName(stream: string): { category: StreamCategory; id: string } {
+  const dash = stream.indexOf('-');
+  const category = dash > 0 ? stream.slice(0, dash) : '';
+  const id = dash > 0 ? stream.slice(dash + 1) : '';
+  if (!(STREAM_CATEGORIES as readonly string[]).includes(category)) {
+    throw invalid(
+      'unknown_stream_category',
+      `stream "${stream.slice(0, 80)}" has no known category (expected one of ${STREAM_CATEGORIES.join(', ')})`,
+      'stream',
+    );
+  }
+  if (!ID_PATTERN.test(id)) throw invalid('invalid_stream_id', `stream "${stream.slice(0, 80)}" has an invalid id`, 'stream');
+  return { category: category as StreamCategory, id };
+}

@@ -1,0 +1,265 @@
+import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { WrongExpectedRevisionError } from '../errors';
+import { comparePositions, type EventStore, type NewEvent, type RecordedEvent } from '../event-store.port';
+
+/**
+ * The one contract every event-store adapter passes. Each adapter's int-spec calls this with a
+ * factory; capabilities say which cases its backend can exhibit (PGlite has one connection, so
+ * two transactions can never be open at once there).
+ */
+export type ContractTarget = {
+  store: EventStore;
+  /** Make the next positions exceed 2^53 so bigint handling is exercised. */
+  jumpPositionsBeyondSafeInteger?: () => Promise<void>;
+  /**
+   * Begin a transaction that appends one event to `stream` and do not commit it until the
+   * returned commit() is called (the gap case). Backends with one writer omit it.
+   */
+  openUncommittedAppend?: (stream: string, event: NewEvent) => Promise<{ commit: () => Promise<void> }>;
+  /** Two appends can really run at the same time. */
+  concurrentWriters: boolean;
+  cleanup: () => Promise<void>;
+};
+
+export const newEvent = (type = 'SomethingHappened', data: Record<string, unknown> = {}): NewEvent => ({
+  id: randomUUID(),
+  type,
+  data,
+  metadata: { correlationId: 'c-1' },
+});
+
+const uniqueStream = (category = 'project') => `${category}-${randomUUID().slice(0, 8)}`;
+
+export function describeEventStoreContract(name: string, makeTarget: () => Promise<ContractTarget>) {
+  describe(`event-store contract: ${name}`, () => {
+    let t: ContractTarget;
+    beforeAll(async () => {
+      t = await makeTarget();
+    });
+    afterAll(async () => {
+      await t?.cleanup();
+    });
+
+    test('appends and reads a stream in revision order with data and metadata intact', async () => {
+      const stream = uniqueStream();
+      const events = [newEvent('ProjectProposed', { name: '机耕道硬化', amountFen: '38000000' }), newEvent('ProjectApproved', { n: 2 })];
+      const result = await t.store.appendToStream(stream, events, { expectedRevision: 'no_stream' });
+      expect(result.nextExpectedRevision).toBe(1n);
+      const read = await t.store.readStream(stream);
+      expect(read.map((e) => [e.revision, e.type, e.id])).toEqual([
+        [0n, 'ProjectProposed', events[0].id],
+        [1n, 'ProjectApproved', events[1].id],
+      ]);
+      expect(read[0].data).toEqual({ name: '机耕道硬化', amountFen: '38000000' });
+      expect(read[0].metadata).toEqual({ correlationId: 'c-1' });
+      expect(read[0].recordedAt).toBeInstanceOf(Date);
+      expect(comparePositions(read[0].position, read[1].position)).toBeLessThan(0);
+      expect(await t.store.readStream(stream, { fromRevision: 1n })).toHaveLength(1);
+      expect(await t.store.readStream(uniqueStream())).toEqual([]);
+    });
+
+    test('refuses an append whose expected revision does not match, and writes nothing', async () => {
+      const stream = uniqueStream();
+      await t.store.appendToStream(stream, [newEvent()], { expectedRevision: 'no_stream' });
+      await expect(t.store.appendToStream(stream, [newEvent()], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+      await expect(t.store.appendToStream(stream, [newEvent()], { expectedRevision: 5n })).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+      await expect(
+        t.store.appendToStream(uniqueStream(), [newEvent()], { expectedRevision: 'stream_exists' }),
+      ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      expect(await t.store.readStream(stream)).toHaveLength(1);
+      const ok = await t.store.appendToStream(stream, [newEvent(), newEvent()], { expectedRevision: 0n });
+      expect(ok.nextExpectedRevision).toBe(2n);
+      const any = await t.store.appendToStream(stream, [newEvent()], { expectedRevision: 'any' });
+      expect(any.nextExpectedRevision).toBe(3n);
+    });
+
+    test('an append is all of its events or none', async () => {
+      const stream = uniqueStream();
+      await expect(
+        t.store.appendToStream(stream, [newEvent(), { ...newEvent(), type: 'not a type' }], { expectedRevision: 'no_stream' }),
+      ).rejects.toThrow(/event type/);
+      await expect(
+        t.store.appendToStream(stream, [newEvent(), { ...newEvent(), data: null as never }], { expectedRevision: 'no_stream' }),
+      ).rejects.toThrow(/data/);
+      expect(await t.store.readStream(stream)).toEqual([]);
+    });
+
+    test('refuses a stream of an unknown category with a clear error', async () => {
+      await expect(t.store.appendToStream('ledger-1', [newEvent()])).rejects.toThrow(/no known category/);
+      await expect(t.store.readStream('nocategory')).rejects.toThrow(/no known category/);
+    });
+
+    test('a retried append with the same event ids is de-duplicated, not doubled', async () => {
+      const stream = uniqueStream();
+      const events = [newEvent(), newEvent()];
+      const first = await t.store.appendToStream(stream, events, { expectedRevision: 'no_stream' });
+      const retryExact = await t.store.appendToStream(stream, events, { expectedRevision: 'no_stream' });
+      const retryAny = await t.store.appendToStream(stream, events, { expectedRevision: 'any' });
+      expect(retryExact).toEqual(first);
+      expect(retryAny).toEqual(first);
+      expect(await t.store.readStream(stream)).toHaveLength(2);
+      // The same ids presented for another stream are not a retry: refused.
+      await expect(t.store.appendToStream(uniqueStream(), events, { expectedRevision: 'any' })).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+    });
+
+    test('reads all events in global order, after an exclusive position, filtered by category', async () => {
+      const before = await t.store.lastPosition();
+      const a = uniqueStream('project');
+      const b = uniqueStream('payment');
+      const e1 = newEvent('A1');
+      const e2 = newEvent('B1');
+      const e3 = newEvent('A2');
+      await t.store.appendToStream(a, [e1]);
+      await t.store.appendToStream(b, [e2]);
+      await t.store.appendToStream(a, [e3]);
+      const all = await t.store.readAll({ after: before, maxCount: 100 });
+      expect(all.map((e) => e.id)).toEqual([e1.id, e2.id, e3.id]);
+      for (let i = 1; i < all.length; i++) expect(comparePositions(all[i - 1].position, all[i].position)).toBeLessThan(0);
+      expect((await t.store.readAll({ after: all[0].position, maxCount: 100 })).map((e) => e.id)).toEqual([e2.id, e3.id]);
+      expect((await t.store.readAll({ after: before, maxCount: 1 })).map((e) => e.id)).toEqual([e1.id]);
+      expect((await t.store.readAll({ after: before, categories: ['payment'] })).map((e) => e.id)).toEqual([e2.id]);
+      expect(await t.store.lastPosition()).toEqual(all[2].position);
+      expect(await t.store.countAfter(all[0].position)).toBe(2n);
+    });
+
+    test('a subscription delivers live appends and resumes from a checkpoint without loss or repeat', async () => {
+      const start = await t.store.lastPosition();
+      const stream = uniqueStream();
+      const seen: RecordedEvent[] = [];
+      const sub = t.store.subscribeToAll(async (batch) => void seen.push(...batch), { after: start, idleMs: 20 });
+      const first = [newEvent(), newEvent(), newEvent()];
+      await t.store.appendToStream(stream, first);
+      await waitFor(() => seen.length >= 3);
+      await sub.stop();
+      const checkpoint = seen[seen.length - 1].position;
+      const second = [newEvent(), newEvent()];
+      await t.store.appendToStream(stream, second);
+      const resumed: RecordedEvent[] = [];
+      const sub2 = t.store.subscribeToAll(async (batch) => void resumed.push(...batch), { after: checkpoint, idleMs: 20 });
+      await waitFor(() => resumed.length >= 2);
+      await new Promise((r) => setTimeout(r, 60));
+      await sub2.stop();
+      expect(seen.map((e) => e.id)).toEqual(first.map((e) => e.id));
+      expect(resumed.map((e) => e.id)).toEqual(second.map((e) => e.id));
+    });
+
+    test('a failing subscription handler ends the subscription with its error', async () => {
+      await t.store.appendToStream(uniqueStream(), [newEvent()]);
+      const sub = t.store.subscribeToAll(async () => {
+        throw new Error('projection broke');
+      });
+      await expect(sub.done).rejects.toThrow('projection broke');
+    });
+
+    test('revisions and positions are bigint and survive values beyond 2^53', async () => {
+      if (!t.jumpPositionsBeyondSafeInteger) return expect(t.jumpPositionsBeyondSafeInteger).toBeUndefined();
+      await t.jumpPositionsBeyondSafeInteger();
+      const stream = uniqueStream();
+      const r = await t.store.appendToStream(stream, [newEvent()]);
+      expect(typeof r.position.prepare).toBe('bigint');
+      expect(r.position.prepare > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
+      const [read] = await t.store.readStream(stream);
+      expect(read.position).toEqual(r.position);
+      expect(typeof read.revision).toBe('bigint');
+      const after = await t.store.readAll({ after: { commit: r.position.commit, prepare: r.position.prepare - 1n } });
+      expect(after[0].id).toBe(read.id);
+    });
+  });
+}
+
+/** Cases only a backend with real concurrent transactions can exhibit. */
+export function describeConcurrentContract(name: string, makeTarget: () => Promise<ContractTarget>) {
+  describe(`event-store contract (concurrent writers): ${name}`, () => {
+    let t: ContractTarget;
+    beforeAll(async () => {
+      t = await makeTarget();
+      expect(t.concurrentWriters).toBe(true);
+    });
+    afterAll(async () => {
+      await t?.cleanup();
+    });
+
+    test('two writers at the same expected revision: exactly one wins, every time', async () => {
+      for (let round = 0; round < 20; round++) {
+        const stream = uniqueStream();
+        await t.store.appendToStream(stream, [newEvent()], { expectedRevision: 'no_stream' });
+        const results = await Promise.allSettled([
+          t.store.appendToStream(stream, [newEvent('Left')], { expectedRevision: 0n }),
+          t.store.appendToStream(stream, [newEvent('Right')], { expectedRevision: 0n }),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const loser = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(loser.reason).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(await t.store.readStream(stream)).toHaveLength(2);
+      }
+    });
+
+    test('two writers creating the same new stream: exactly one wins', async () => {
+      const stream = uniqueStream();
+      const results = await Promise.allSettled([
+        t.store.appendToStream(stream, [newEvent()], { expectedRevision: 'no_stream' }),
+        t.store.appendToStream(stream, [newEvent()], { expectedRevision: 'no_stream' }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    });
+
+    test('gap case: a transaction that began first but commits last is still delivered', async () => {
+      if (!t.openUncommittedAppend) throw new Error('this backend must provide openUncommittedAppend');
+      const start = await t.store.lastPosition();
+      const seen: RecordedEvent[] = [];
+      const sub = t.store.subscribeToAll(async (batch) => void seen.push(...batch), { after: start, idleMs: 10 });
+      const early = newEvent('Early');
+      const late = newEvent('Late');
+      // The early transaction takes its sequence number first…
+      const held = await t.openUncommittedAppend(uniqueStream(), early);
+      // …a later one commits, and the subscriber keeps polling past it…
+      await t.store.appendToStream(uniqueStream(), [late]);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(seen.map((e) => e.id)).not.toContain(early.id);
+      // …then the early one commits. It must still arrive, and nothing twice.
+      await held.commit();
+      await waitFor(() => seen.some((e) => e.id === early.id) && seen.some((e) => e.id === late.id));
+      await sub.stop();
+      const ids = seen.map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toEqual(expect.arrayContaining([early.id, late.id]));
+      // A plain sequence poll would have lost it: the early event has the lower sequence number.
+      const early_ = seen.find((e) => e.id === early.id)!;
+      const late_ = seen.find((e) => e.id === late.id)!;
+      expect(early_.position.prepare < late_.position.prepare).toBe(true);
+    });
+
+    test('concurrent appends to many streams are each delivered exactly once in one global order', async () => {
+      const start = await t.store.lastPosition();
+      const seen: RecordedEvent[] = [];
+      const sub = t.store.subscribeToAll(async (batch) => void seen.push(...batch), { after: start, idleMs: 5 });
+      const written = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const e = newEvent('Parallel', { i });
+          await t.store.appendToStream(uniqueStream(), [e]);
+          return e.id;
+        }),
+      );
+      await waitFor(() => written.every((id) => seen.some((e) => e.id === id)));
+      await sub.stop();
+      const ids = seen.map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (let i = 1; i < seen.length; i++) expect(comparePositions(seen[i - 1].position, seen[i].position)).toBeLessThan(0);
+    });
+  });
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The SQL the system runs is the same on a PostgreSQL server (`pg`) and on embedded PGlite.
+ * This is the narrow seam between them. Values come back as the drivers give them (int8 as a
+ * string from pg, a bigint or number from PGlite): callers convert with BigInt()/Number().
+ */
+export interface SqlExecutor {
+  query<R = Record<string, any>>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number }>;
+}
+
+export type DbKind = 'embedded' | 'postgres';
+
+export interface Db extends SqlExecutor {
+  readonly kind: DbKind;
+  /** The schema everything lives in. */
+  readonly schema: string;
+  /** Runs fn in one transaction; commits if it resolves, rolls back if it throws. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Multi-statement SQL without parameters (migrations, DDL). */
+  exec(sql: string): Promise<void>;
+  /**
+   * A connection held for the caller's whole session (advisory locks are per session).
+   * PGlite has one connection: the session is the instance itself.
+   */
+  session<T>(fn: (conn: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Calls back on NOTIFY of a channel; returns an unlisten function. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** SQLSTATE codes we act on. */
+export const PgCodes = {
+  uniqueViolation: '23505',
+  serializationFailure: '40001',
+  deadlock: '40P01',
+  invalidSchema: '3F000',
+} as const;
+
+export const sqlState = (e: unknown): string | undefined =>
+  typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+
+export const constraintOf = (e: unknown): string | undefined =>
+  typeof e === 'object' && e !== null && 'constraint' in e ? String((e as { constraint: unknown }).constraint) : undefined;
+
+/** Identifier check for schema names that come from configuration. */
+export function assertIdentifier(name: string, what: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`${what} "${name}" is not a valid lowercase SQL identifier`);
+  return name;
+}

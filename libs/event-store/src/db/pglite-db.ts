@@ -1,0 +1,61 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { assertIdentifier, type Db, type SqlExecutor } from './db';
+
+/**
+ * Embedded PostgreSQL (PGlite, compiled to WASM) in this process. One connection: PGlite
+ * queues every query and holds the queue for the length of a transaction, so two transactions
+ * never interleave here.
+ */
+export class PgliteDb implements Db {
+  readonly kind = 'embedded' as const;
+
+  private constructor(
+    private readonly pg: PGlite,
+    readonly schema: string,
+  ) {}
+
+  /** dataDir undefined = in memory (tests); otherwise files under that folder. */
+  static async open(dataDir?: string, options: { schema?: string } = {}): Promise<PgliteDb> {
+    const schema = assertIdentifier(options.schema ?? 'public', 'schema');
+    const pg = dataDir ? new PGlite(dataDir) : new PGlite();
+    await pg.waitReady;
+    await pg.exec(`create schema if not exists ${schema}; set search_path to ${schema};`);
+    return new PgliteDb(pg, schema);
+  }
+
+  async query<R>(sql: string, params?: readonly unknown[]) {
+    const r = await this.pg.query<R>(sql, params as unknown[]);
+    return { rows: r.rows, rowCount: rowCountOf(r) };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pg.exec(sql);
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.pg.transaction(async (tx: Transaction) =>
+      fn({
+        async query<R>(sql: string, params?: readonly unknown[]) {
+          const r = await tx.query<R>(sql, params as unknown[]);
+          return { rows: r.rows, rowCount: rowCountOf(r) };
+        },
+      }),
+    );
+  }
+
+  session<T>(fn: (conn: SqlExecutor) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    const unlisten = await this.pg.listen(assertIdentifier(channel, 'channel'), () => onNotify());
+    return async () => unlisten();
+  }
+
+  async close(): Promise<void> {
+    if (!this.pg.closed) await this.pg.close();
+  }
+}
+
+/** PGlite reports affectedRows = 0 for a SELECT; callers want the row count there. */
+const rowCountOf = (r: { rows: unknown[]; affectedRows?: number }) => (r.rows.length > 0 ? r.rows.length : (r.affectedRows ?? 0));

@@ -1,0 +1,105 @@
+/**
+ * The event-store port. It is an abstract class so it can double as the NestJS DI token.
+ * Adapters: postgres/ (a pg server or embedded PGlite, same code) and kurrentdb/.
+ */
+
+/**
+ * A place in the global order. Both backends have a pair: PostgreSQL (transaction id, sequence),
+ * KurrentDB (commit, prepare). Ordered by commit, then prepare.
+ */
+export type GlobalPosition = { readonly commit: bigint; readonly prepare: bigint };
+
+export const START: GlobalPosition = Object.freeze({ commit: 0n, prepare: 0n });
+
+export const comparePositions = (a: GlobalPosition, b: GlobalPosition): number =>
+  a.commit === b.commit ? (a.prepare === b.prepare ? 0 : a.prepare < b.prepare ? -1 : 1) : a.commit < b.commit ? -1 : 1;
+
+/** Text form used for checkpoints in URLs and JSON: "<commit>.<prepare>". */
+export const formatPosition = (p: GlobalPosition): string => `${p.commit}.${p.prepare}`;
+
+export function parsePosition(text: string): GlobalPosition | undefined {
+  const m = /^([0-9]{1,20})\.([0-9]{1,20})$/.exec(text);
+  return m ? { commit: BigInt(m[1]), prepare: BigInt(m[2]) } : undefined;
+}
+
+/** no_stream: the stream must not exist; stream_exists: it must; any: no check; bigint: exact revision. */
+export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | bigint;
+
+export type EventMetadata = Record<string, unknown>;
+
+export type NewEvent = {
+  /** A UUID; deterministic ids make retried appends idempotent. */
+  readonly id: string;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly metadata: EventMetadata;
+};
+
+export type RecordedEvent = {
+  readonly id: string;
+  readonly streamId: string;
+  /** 0-based position within its stream. */
+  readonly revision: bigint;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly metadata: EventMetadata;
+  readonly position: GlobalPosition;
+  readonly recordedAt: Date;
+};
+
+export type AppendResult = {
+  /** Revision of the last event now in the stream. */
+  readonly nextExpectedRevision: bigint;
+  readonly position: GlobalPosition;
+};
+
+export type ReadAllOptions = {
+  /** Exclusive: events strictly after this position. */
+  after?: GlobalPosition;
+  maxCount?: number;
+  /** Only streams of these categories. Filtering never makes a reader skip a position. */
+  categories?: readonly string[];
+};
+
+export type SubscriptionHandler = (events: RecordedEvent[]) => Promise<void>;
+
+export interface Subscription {
+  /** Resolves when the subscription has stopped; rejects if the handler failed. */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type SubscribeOptions = ReadAllOptions & {
+  /** Wait between polls when caught up (adapters may be woken sooner by a notification). */
+  idleMs?: number;
+};
+
+export type StoreKind = 'embedded' | 'postgres' | 'kurrentdb';
+
+export abstract class EventStore {
+  abstract readonly kind: StoreKind;
+
+  /** All the events or none; with an expected revision checked atomically. */
+  abstract appendToStream(
+    stream: string,
+    events: readonly NewEvent[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult>;
+
+  /** The stream's events in revision order; [] for a stream that does not exist. */
+  abstract readStream(stream: string, options?: { fromRevision?: bigint; maxCount?: number }): Promise<RecordedEvent[]>;
+
+  /** Events in global order after a position, never skipping one that commits later below it. */
+  abstract readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /** Catch-up subscription: delivers batches in global order from a position, then live. */
+  abstract subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription;
+
+  /** The last position a reader can see now, or undefined on an empty store. */
+  abstract lastPosition(): Promise<GlobalPosition | undefined>;
+
+  /** How many events lie after a position (for a projection's lag). */
+  abstract countAfter(position: GlobalPosition): Promise<bigint>;
+
+  abstract close(): Promise<void>;
+}

@@ -1,0 +1,255 @@
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { parseStreamName } from '@yuantrace/domain';
+import { PgCodes, sqlState, type Db, type SqlExecutor } from '../db/db';
+import { loadMigrations, migrate } from '../db/migrate';
+import { InvalidEventError, matchesExpected, WrongExpectedRevisionError } from '../errors';
+import { isUuid } from '../event-id';
+import {
+  EventStore,
+  START,
+  type AppendResult,
+  type ExpectedRevision,
+  type GlobalPosition,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type StoreKind,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandler,
+} from '../event-store.port';
+import { PollingSubscription } from '../polling-subscription';
+
+const NOTIFY_CHANNEL = 'yuantrace_events';
+/** Rows whose transaction is older than every running one: safe to hand to a reader. */
+const VISIBLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+const COLUMNS = `global_position, transaction_id::text as transaction_id, stream_id, stream_revision, event_id::text as event_id,
+  event_type, data, metadata, recorded_at`;
+/** PostgreSQL accepts at most 65535 parameters in one statement. */
+const ROWS_PER_INSERT = 5000;
+
+/**
+ * The event store on PostgreSQL: the same code on a server (`pg`) and on embedded PGlite.
+ * Global order follows DESIGN.md §4: (xid8, sequence) pairs, read below the snapshot's xmin.
+ */
+export class PostgresEventStore extends EventStore {
+  readonly kind: StoreKind;
+  private readonly appended = new EventEmitter();
+
+  private constructor(readonly db: Db) {
+    super();
+    this.kind = db.kind;
+    this.appended.setMaxListeners(0);
+  }
+
+  static async create(db: Db): Promise<PostgresEventStore> {
+    await migrate(db, 'event-store', loadMigrations(join(__dirname, 'migrations')));
+    return new PostgresEventStore(db);
+  }
+
+  async appendToStream(
+    stream: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    parseStreamName(stream);
+    if (events.length === 0) throw new InvalidEventError('an append needs at least one event');
+    for (const e of events) validateNewEvent(e);
+    const expected = options.expectedRevision ?? 'any';
+    try {
+      const result = await this.db.transaction((tx) => this.appendInTransaction(tx, stream, events, expected));
+      this.appended.emit('append');
+      return result;
+    } catch (e) {
+      if (sqlState(e) === PgCodes.uniqueViolation) {
+        // A concurrent writer won the race. If it wrote these very events, this is a retry.
+        const original = await this.findOriginal(this.db, stream, events);
+        if (original) return original;
+        // Either constraint (events_stream_revision_key, or events_event_id_key for ids
+        // stored elsewhere) means the stream moved under us.
+        throw new WrongExpectedRevisionError(stream, expected, (await this.currentRevision(this.db, stream)) ?? 'no_stream');
+      }
+      throw e;
+    }
+  }
+
+  private async appendInTransaction(
+    tx: SqlExecutor,
+    stream: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const original = await this.findOriginal(tx, stream, events);
+    if (original) return original;
+    const current = await this.currentRevision(tx, stream);
+    if (!matchesExpected(expected, current)) throw new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream');
+
+    let revision = current ?? -1n;
+    let last: { global_position: unknown; transaction_id: string } | undefined;
+    for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
+      const chunk = events.slice(i, i + ROWS_PER_INSERT);
+      const params: unknown[] = [stream];
+      const values = chunk.map((e) => {
+        revision += 1n;
+        params.push(revision.toString(), e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+        const n = params.length;
+        return `($1, $${n - 4}::bigint, $${n - 3}::uuid, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
+      });
+      const r = await tx.query<{ global_position: unknown; transaction_id: string }>(
+        `insert into events (stream_id, stream_revision, event_id, event_type, data, metadata)
+         values ${values.join(', ')} returning global_position, transaction_id::text as transaction_id`,
+        params,
+      );
+      last = r.rows[r.rows.length - 1];
+    }
+    if (this.db.kind === 'postgres') await tx.query(`select pg_notify('${NOTIFY_CHANNEL}', '')`);
+    return {
+      nextExpectedRevision: revision,
+      position: { commit: BigInt(last!.transaction_id), prepare: BigInt(last!.global_position as string) },
+    };
+  }
+
+  private async currentRevision(q: SqlExecutor, stream: string): Promise<bigint | null> {
+    const r = await q.query<{ rev: unknown }>('select max(stream_revision) as rev from events where stream_id = $1', [stream]);
+    return r.rows[0]?.rev == null ? null : BigInt(r.rows[0].rev as string);
+  }
+
+  /**
+   * Idempotent retry: if these event ids are already stored, consecutively at the end of a
+   * run in this stream, answer as the first append did. Ids stored elsewhere are a conflict.
+   */
+  private async findOriginal(q: SqlExecutor, stream: string, events: readonly NewEvent[]): Promise<AppendResult | undefined> {
+    const ids = events.map((e) => e.id);
+    const r = await q.query<{ stream_id: string; stream_revision: unknown; event_id: string; global_position: unknown; transaction_id: string }>(
+      `select stream_id, stream_revision, event_id::text as event_id, global_position, transaction_id::text as transaction_id
+       from events where event_id = any($1::uuid[]) order by stream_revision`,
+      [ids],
+    );
+    if (r.rows.length === 0) return undefined;
+    const consistent =
+      r.rows.length === ids.length &&
+      r.rows.every((row, i) => row.stream_id === stream && row.event_id === ids[i] &&
+        BigInt(row.stream_revision as string) === BigInt(r.rows[0].stream_revision as string) + BigInt(i));
+    if (!consistent) {
+      throw new WrongExpectedRevisionError(stream, 'any', (await this.currentRevision(q, stream)) ?? 'no_stream');
+    }
+    const lastRow = r.rows[r.rows.length - 1];
+    return {
+      nextExpectedRevision: BigInt(lastRow.stream_revision as string),
+      position: { commit: BigInt(lastRow.transaction_id), prepare: BigInt(lastRow.global_position as string) },
+    };
+  }
+
+  async readStream(stream: string, options: { fromRevision?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {
+    parseStreamName(stream);
+    const r = await this.db.query<Row>(
+      `select ${COLUMNS} from events where stream_id = $1 and stream_revision >= $2 order by stream_revision limit $3`,
+      [stream, (options.fromRevision ?? 0n).toString(), options.maxCount ?? 1_000_000],
+    );
+    return r.rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const after = options.after ?? START;
+    const params: unknown[] = [after.commit.toString(), after.prepare.toString(), options.maxCount ?? 1000];
+    let filter = '';
+    if (options.categories?.length) {
+      params.push(options.categories.map((c) => `${c}-%`));
+      filter = `and stream_id like any($4::text[])`;
+    }
+    const r = await this.db.query<Row>(
+      `select ${COLUMNS} from events
+       where (transaction_id, global_position) > ($1::text::xid8, $2::bigint) and ${VISIBLE} ${filter}
+       order by transaction_id, global_position limit $3`,
+      params,
+    );
+    return r.rows.map(toRecorded);
+  }
+
+  subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions = {}): Subscription {
+    return new PollingSubscription(this, handler, options, (wake) => this.onAppend(wake));
+  }
+
+  /** Wakes a subscriber on our own appends and, on a server, on other processes' NOTIFY. */
+  private onAppend(wake: () => void): () => Promise<void> {
+    this.appended.on('append', wake);
+    let unlisten: (() => Promise<void>) | undefined;
+    let stopped = false;
+    if (this.db.kind === 'postgres') {
+      this.db
+        .listen(NOTIFY_CHANNEL, wake)
+        .then((u) => {
+          if (stopped) void u();
+          else unlisten = u;
+        })
+        .catch(() => undefined); // polling still delivers without notifications
+    }
+    return async () => {
+      stopped = true;
+      this.appended.off('append', wake);
+      await unlisten?.();
+    };
+  }
+
+  async lastPosition(): Promise<GlobalPosition | undefined> {
+    const r = await this.db.query<{ transaction_id: string; global_position: unknown }>(
+      `select transaction_id::text as transaction_id, global_position from events where ${VISIBLE}
+       order by transaction_id desc, global_position desc limit 1`,
+    );
+    const row = r.rows[0];
+    return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position as string) } : undefined;
+  }
+
+  async countAfter(position: GlobalPosition): Promise<bigint> {
+    const r = await this.db.query<{ n: unknown }>(
+      `select count(*) as n from events where (transaction_id, global_position) > ($1::text::xid8, $2::bigint) and ${VISIBLE}`,
+      [position.commit.toString(), position.prepare.toString()],
+    );
+    return BigInt(r.rows[0].n as string);
+  }
+
+  async close(): Promise<void> {
+    this.appended.removeAllListeners();
+  }
+}
+
+type Row = {
+  global_position: unknown;
+  transaction_id: string;
+  stream_id: string;
+  stream_revision: unknown;
+  event_id: string;
+  event_type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  recorded_at: Date | string;
+};
+
+const toRecorded = (row: Row): RecordedEvent => ({
+  id: row.event_id,
+  streamId: row.stream_id,
+  revision: BigInt(row.stream_revision as string),
+  type: row.event_type,
+  data: row.data,
+  metadata: row.metadata,
+  position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position as string) },
+  recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+});
+
+export function validateNewEvent(e: NewEvent): void {
+  if (!isUuid(e.id)) throw new InvalidEventError(`event id "${String(e.id).slice(0, 40)}" is not a UUID`);
+  if (typeof e.type !== 'string' || !/^[A-Z][A-Za-z0-9]{0,99}$/.test(e.type)) {
+    throw new InvalidEventError(`event type "${String(e.type).slice(0, 40)}" must be PascalCase letters and digits`);
+  }
+  if (typeof e.data !== 'object' || e.data === null || Array.isArray(e.data)) throw new InvalidEventError('event data must be a JSON object');
+  if (typeof e.metadata !== 'object' || e.metadata === null || Array.isArray(e.metadata)) {
+    throw new InvalidEventError('event metadata must be a JSON object');
+  }
+  try {
+    JSON.stringify(e.data);
+    JSON.stringify(e.metadata);
+  } catch {
+    throw new InvalidEventError('event data and metadata must be serialisable as JSON (no bigint, no cycles)');
+  }
+}
