@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { PostgresEventStore, type PgDb } from '@yuantrace/event-store';
+import { newEvent, waitFor } from '@yuantrace/event-store/contract/event-store-contract';
+import { ProjectionRunner, readCheckpoint } from '@yuantrace/projections';
+import { dropSchema, openTestPg, TEST_DATABASE_URL, uniqueSchema } from '../../../test/support/databases';
+import { tallyProjection } from '../../../test/fixtures/tally-projection';
+
+const ROOT = join(__dirname, '../../..');
+
+function startProjector(schema: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'test/fixtures/projector-child.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, TEST_DATABASE_URL, TEST_SCHEMA: schema, SLOW_MS: '30', BATCH_SIZE: '40', NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => String(d).includes('started') && resolve(child));
+    child.on('exit', (code) => code !== null && code !== 0 && reject(new Error(`projector exited ${code}: ${err}`)));
+  });
+}
+
+const tally = async (db: PgDb) =>
+  (await db.query<{ stream_id: string; events: string; max_revision: string; ids: string }>(
+    'select stream_id, events::text, max_revision::text, ids from test_tally order by stream_id',
+  )).rows;
+
+describe('projection runner on a PostgreSQL server', () => {
+  const schema = uniqueSchema('proj');
+  let db: PgDb;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = await openTestPg(schema);
+    store = await PostgresEventStore.create(db);
+  });
+  afterAll(async () => {
+    await db.close();
+    await dropSchema(schema);
+  });
+
+  test('a projector killed with SIGKILL mid-batch and restarted leaves the read model equal to a full rebuild', async () => {
+    for (let s = 0; s < 20; s++) {
+      await store.appendToStream(`project-k${s}`, Array.from({ length: 30 }, (_, i) => newEvent('Tick', { i })));
+    }
+    const last = (await store.lastPosition())!;
+    const first = await startProjector(schema);
+    // Kill it once it has committed some batches but not all of them.
+    await waitFor(async () => {
+      const r = await db.query<{ n: string }>(`select coalesce(max(events_applied), 0)::text as n from projection_checkpoints where name = 'test_tally'`).catch(() => ({ rows: [{ n: '0' }] }));
+      return Number(r.rows[0]?.n ?? 0) >= 120;
+    }, 30_000);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const mid = await readCheckpoint(db, 'test_tally');
+    expect(mid.prepare < last.prepare).toBe(true);
+
+    const second = await startProjector(schema);
+    try {
+      await waitFor(async () => (await readCheckpoint(db, 'test_tally')).prepare === last.prepare, 60_000);
+    } finally {
+      second.kill('SIGKILL');
+      await new Promise((r) => second.once('exit', r));
+    }
+    const afterCrash = await tally(db);
+    expect(afterCrash).toHaveLength(20);
+    expect(afterCrash.every((r) => r.events === '30' && r.max_revision === '29')).toBe(true);
+
+    const runner = new ProjectionRunner(store, db, [tallyProjection()]);
+    const applied = await runner.rebuild('test_tally');
+    expect(applied).toBe(600);
+    expect(await tally(db)).toEqual(afterCrash);
+  });
+
+  test('one active runner per projection: a second runner stands by until the first stops', async () => {
+    const s2 = uniqueSchema('proj');
+    const db2 = await openTestPg(s2);
+    const store2 = await PostgresEventStore.create(db2);
+    const a = new ProjectionRunner(store2, db2, [tallyProjection()], { idleMs: 10, lockRetryMs: 50 });
+    const b = new ProjectionRunner(store2, db2, [tallyProjection()], { idleMs: 10, lockRetryMs: 50 });
+    try {
+      await a.start();
+      await waitFor(async () => (await a.status())[0].state === 'running');
+      await b.start();
+      await waitFor(async () => (await b.status())[0].state === 'standby');
+      await store2.appendToStream('project-x', [newEvent(), newEvent()]);
+      await a.waitUntilCaughtUp();
+      await a.stop();
+      await store2.appendToStream('project-x', [newEvent()]);
+      await waitFor(async () => (await b.status())[0].state === 'running', 10_000);
+      await b.waitUntilCaughtUp();
+      expect(await tally(db2)).toEqual([expect.objectContaining({ stream_id: 'project-x', events: '3', max_revision: '2' })]);
+      expect((await b.status())[0].lag).toBe('0');
+    } finally {
+      await a.stop();
+      await b.stop();
+      await db2.close();
+      await dropSchema(s2);
+    }
+  });
+
+  test('a checkpoint moved by someone else refuses the batch: nothing is applied twice', async () => {
+    const s3 = uniqueSchema('proj');
+    const db3 = await openTestPg(s3);
+    const store3 = await PostgresEventStore.create(db3);
+    try {
+      const runner = new ProjectionRunner(store3, db3, [tallyProjection()]);
+      await runner.setup();
+      await store3.appendToStream('project-f', [newEvent(), newEvent()]);
+      const [e1, e2] = await store3.readAll();
+      const { advanceCheckpoint } = await import('./checkpoints');
+      await db3.transaction((tx) => advanceCheckpoint(tx, 'test_tally', { commit: 0n, prepare: 0n }, e1.position, 1));
+      await expect(db3.transaction((tx) => advanceCheckpoint(tx, 'test_tally', { commit: 0n, prepare: 0n }, e2.position, 1))).rejects.toThrow(
+        /moved by another runner/,
+      );
+      expect(await readCheckpoint(db3, 'test_tally')).toEqual(e1.position);
+    } finally {
+      await db3.close();
+      await dropSchema(s3);
+    }
+  });
+});

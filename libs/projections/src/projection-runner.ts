@@ -1,0 +1,274 @@
+import { join } from 'node:path';
+import {
+  comparePositions,
+  formatPosition,
+  loadMigrations,
+  migrate,
+  START,
+  type Db,
+  type EventStore,
+  type GlobalPosition,
+  type RecordedEvent,
+  type SqlExecutor,
+  type Subscription,
+} from '@yuantrace/event-store';
+import { advanceCheckpoint, readCheckpoint } from './checkpoints';
+import type { Projection } from './projection';
+
+export type RunnerLogger = {
+  log: (message: string) => void;
+  warn: (message: string) => void;
+  error: (message: string) => void;
+};
+
+export type ProjectionStatus = {
+  name: string;
+  state: 'starting' | 'running' | 'standby' | 'retrying' | 'stopped';
+  checkpoint: string;
+  lag: string;
+  lastError?: string;
+};
+
+export type RunnerOptions = {
+  batchSize?: number;
+  idleMs?: number;
+  /** How long a standby runner waits before trying the advisory lock again. */
+  lockRetryMs?: number;
+  retryMs?: number;
+  logger?: RunnerLogger;
+};
+
+const silent: RunnerLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const lockKey = (name: string) => `yuantrace:projection:${name}`;
+
+export async function migrateProjections(db: Db): Promise<void> {
+  await migrate(db, 'projections', loadMigrations(join(__dirname, 'migrations')));
+}
+
+/**
+ * Runs projections from the event store's global order into SQL. Per projection: one
+ * subscription from its checkpoint; each batch is applied and the checkpoint moved in one
+ * transaction, so a crash anywhere neither skips nor double-applies an event. On a server,
+ * a session advisory lock keeps one active runner per projection; others stand by.
+ */
+export class ProjectionRunner {
+  private running = false;
+  private readonly workers = new Map<string, Worker>();
+  private readonly log: RunnerLogger;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly db: Db,
+    readonly projections: readonly Projection[],
+    private readonly options: RunnerOptions = {},
+  ) {
+    this.log = options.logger ?? silent;
+    const names = new Set(projections.map((p) => p.name));
+    if (names.size !== projections.length) throw new Error('projection names must be unique');
+  }
+
+  /** Creates the checkpoint table and every projection's tables. */
+  async setup(): Promise<void> {
+    await migrateProjections(this.db);
+    for (const p of this.projections) await p.setup(this.db);
+  }
+
+  async start(): Promise<void> {
+    await this.setup();
+    this.running = true;
+    for (const p of this.projections) {
+      const worker = new Worker(p, this.store, this.db, this.options, this.log, () => this.running);
+      this.workers.set(p.name, worker);
+      worker.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+    this.workers.clear();
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    return Promise.all(
+      this.projections.map(async (p) => {
+        const checkpoint = await readCheckpoint(this.db, p.name);
+        const worker = this.workers.get(p.name);
+        return {
+          name: p.name,
+          state: worker?.state ?? 'stopped',
+          checkpoint: formatPosition(checkpoint),
+          lag: (await this.store.countAfter(checkpoint)).toString(),
+          ...(worker?.lastError ? { lastError: worker.lastError } : {}),
+        };
+      }),
+    );
+  }
+
+  /** Resolves once every projection has applied everything visible now (tests, e2e, load). */
+  async waitUntilCaughtUp(timeoutMs = 30_000): Promise<void> {
+    const target = await this.store.lastPosition();
+    if (!target) return;
+    const deadline = Date.now() + timeoutMs;
+    for (const p of this.projections) {
+      while (comparePositions(await readCheckpoint(this.db, p.name), target) < 0) {
+        if (Date.now() > deadline) throw new Error(`projection ${p.name} did not catch up in ${timeoutMs} ms`);
+        await sleep(5);
+      }
+    }
+  }
+
+  /**
+   * Drops a projection's tables and rebuilds them from the whole log. The worker of this
+   * runner (if running) is stopped meanwhile; on a server the advisory lock makes a rebuild
+   * wait for, not race with, a runner in another process.
+   */
+  async rebuild(name: string, onProgress?: (applied: number, total: number) => void): Promise<number> {
+    const projection = this.projections.find((p) => p.name === name);
+    if (!projection) throw new Error(`unknown projection "${name}" (known: ${this.projections.map((p) => p.name).join(', ')})`);
+    const worker = this.workers.get(name);
+    await worker?.stop();
+    try {
+      await migrateProjections(this.db);
+      return await this.db.session(async (conn) => {
+        if (this.db.kind === 'postgres') {
+          await conn.query('select pg_advisory_lock(hashtext($1))', [lockKey(name)]);
+        }
+        try {
+          return await rebuildInto(this.store, this.db, projection, onProgress, this.options.batchSize ?? 1000);
+        } finally {
+          if (this.db.kind === 'postgres') await conn.query('select pg_advisory_unlock(hashtext($1))', [lockKey(name)]);
+        }
+      });
+    } finally {
+      if (worker && this.running) {
+        const fresh = new Worker(projection, this.store, this.db, this.options, this.log, () => this.running);
+        this.workers.set(name, fresh);
+        fresh.start();
+      }
+    }
+  }
+}
+
+/** Resets a projection and replays the whole log into it, batch by batch, each with its checkpoint. */
+export async function rebuildInto(
+  store: EventStore,
+  db: Db,
+  projection: Projection,
+  onProgress?: (applied: number, total: number) => void,
+  batchSize = 1000,
+): Promise<number> {
+  await db.transaction(async (tx) => {
+    for (const table of projection.tables) await tx.query(`drop table if exists ${table} cascade`);
+    await tx.query('delete from projection_checkpoints where name = $1', [projection.name]);
+  });
+  await projection.setup(db);
+  const total = Number(await store.countAfter(START));
+  let position: GlobalPosition = START;
+  let applied = 0;
+  onProgress?.(0, total);
+  for (;;) {
+    const batch = await store.readAll({ after: position, maxCount: batchSize });
+    if (batch.length === 0) break;
+    const from = position;
+    position = batch[batch.length - 1].position;
+    await applyBatch(db, projection, batch, from, position);
+    applied += batch.length;
+    onProgress?.(applied, Math.max(total, applied));
+  }
+  return applied;
+}
+
+async function applyBatch(db: Db, projection: Projection, batch: readonly RecordedEvent[], from: GlobalPosition, to: GlobalPosition) {
+  await db.transaction(async (tx: SqlExecutor) => {
+    await projection.apply(tx, batch);
+    await advanceCheckpoint(tx, projection.name, from, to, batch.length);
+  });
+}
+
+class Worker {
+  state: ProjectionStatus['state'] = 'starting';
+  lastError: string | undefined;
+  private subscription: Subscription | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly projection: Projection,
+    private readonly store: EventStore,
+    private readonly db: Db,
+    private readonly options: RunnerOptions,
+    private readonly log: RunnerLogger,
+    private readonly runnerRunning: () => boolean,
+  ) {}
+
+  start() {
+    this.loop = this.run();
+  }
+
+  async stop() {
+    this.stopped = true;
+    this.wake?.();
+    await this.subscription?.stop();
+    await this.loop;
+    this.state = 'stopped';
+  }
+
+  private active() {
+    return !this.stopped && this.runnerRunning();
+  }
+
+  private async run(): Promise<void> {
+    const name = this.projection.name;
+    while (this.active()) {
+      try {
+        await this.db.session(async (conn) => {
+          if (this.db.kind === 'postgres') {
+            const got = await conn.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [lockKey(name)]);
+            if (!got.rows[0].ok) {
+              this.state = 'standby';
+              await this.pause(this.options.lockRetryMs ?? 2000);
+              return;
+            }
+          }
+          await this.follow();
+        });
+      } catch (e) {
+        this.state = 'retrying';
+        this.lastError = e instanceof Error ? e.message : String(e);
+        this.log.error(`projection ${name} failed: ${this.lastError}; resuming from its checkpoint`);
+        await this.pause(this.options.retryMs ?? 1000);
+      }
+    }
+  }
+
+  /** Subscribes from the stored checkpoint until stopped or until a batch fails. */
+  private async follow(): Promise<void> {
+    let position = await readCheckpoint(this.db, this.projection.name);
+    this.state = 'running';
+    this.lastError = undefined;
+    this.subscription = this.store.subscribeToAll(
+      async (batch) => {
+        const to = batch[batch.length - 1].position;
+        await applyBatch(this.db, this.projection, batch, position, to);
+        position = to;
+      },
+      { after: position, maxCount: this.options.batchSize ?? 500, idleMs: this.options.idleMs ?? 200 },
+    );
+    if (!this.active()) await this.subscription.stop();
+    await this.subscription.done;
+  }
+
+  private pause(ms: number) {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,14 @@
+import type { RecordedEvent, SqlExecutor } from '@yuantrace/event-store';
+
+/**
+ * A read model's writer. The runner calls apply() with a batch of events in global order
+ * inside a transaction that also moves the projection's checkpoint.
+ */
+export interface Projection {
+  readonly name: string;
+  /** The tables it owns: dropped on rebuild, compared by verify. */
+  readonly tables: readonly string[];
+  /** Idempotent DDL creating its tables and indexes. */
+  setup(q: SqlExecutor): Promise<void>;
+  apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
+}
