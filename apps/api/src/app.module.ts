@@ -1,0 +1,41 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AppConfig } from './config/app-config';
+import { HealthController } from './health/health.controller';
+import type { Clock } from './infrastructure/clock';
+import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import type { Storage } from './infrastructure/storage';
+
+const headerId = (req: IncomingMessage, name: string) => {
+  const v = req.headers[name];
+  return typeof v === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(v) ? v : undefined;
+};
+
+@Module({})
+export class AppModule {
+  static register(config: AppConfig, storage: Storage, clock?: Clock): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        // Structured JSON logs; every line of a request carries its request id and the
+        // correlation id its commands will carry in their events' metadata.
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (req, res) => {
+              const id = headerId(req, 'x-request-id') ?? randomUUID();
+              res.setHeader('x-request-id', id);
+              return id;
+            },
+            customProps: (req) => ({ correlationId: headerId(req, 'x-correlation-id') ?? (req as { id?: unknown }).id }),
+            redact: ['req.headers.authorization'],
+          },
+        }),
+        InfrastructureModule.register(config, storage, clock),
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
+import type { Clock } from './infrastructure/clock';
+import { openStorage, type Storage } from './infrastructure/storage';
+import { ErrorResponseFilter } from './http/error-response';
+import { validationPipe } from './http/validation';
+
+/**
+ * Builds the whole api: the one used by main.ts and by the end-to-end tests alike.
+ */
+export async function createApp(config: AppConfig, options: { storage?: Storage; clock?: Clock } = {}): Promise<INestApplication> {
+  const storage = options.storage ?? (await openStorage(config));
+  const app = await NestFactory.create(AppModule.register(config, storage, options.clock), {
+    bufferLogs: true,
+    bodyParser: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ErrorResponseFilter());
+  app.useGlobalPipes(validationPipe());
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('yuantrace')
+      .setDescription('扶贫资金事件溯源台账 — every yuan traceable from the appropriation document to the household and back.')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await app.init();
+  return app;
+}

@@ -1,0 +1,105 @@
+import { resolve } from 'node:path';
+
+/**
+ * All configuration is read and validated here, once. A bad value stops the process with a
+ * message that names the variable.
+ */
+export type AppConfig = {
+  /** PostgreSQL server for read models (and events unless kurrentdbUrl). Absent: embedded PGlite. */
+  databaseUrl?: string;
+  databaseSchema: string;
+  databasePoolSize: number;
+  /** KurrentDB / EventStoreDB for events. */
+  kurrentdbUrl?: string;
+  /** PGlite's folder in embedded mode. */
+  dataDir: string;
+  /** undefined: PGlite in memory (tests only). */
+  inMemory: boolean;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Run the projections inside this process (always in embedded mode). */
+  runProjections: boolean;
+  demoData: boolean;
+  jwtSecret: string;
+  /** Token lifetime in seconds. */
+  jwtTtlSeconds: number;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const DEV_SECRET = 'yuantrace-embedded-demo-secret-change-me';
+
+function flag(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (['on', 'true', '1', 'yes'].includes(v.toLowerCase())) return true;
+  if (['off', 'false', '0', 'no'].includes(v.toLowerCase())) return false;
+  throw new ConfigError(name, `must be on or off (got "${v}")`);
+}
+
+function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!/^[0-9]+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${v}")`);
+  }
+  return Number(v);
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl) {
+    let url: URL;
+    try {
+      url = new URL(databaseUrl);
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a URL; expected postgres://user[:password]@host[:port]/database');
+    }
+    if (!['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
+      throw new ConfigError('DATABASE_URL', `must be postgres://user[:password]@host[:port]/database (got scheme "${url.protocol}")`);
+    }
+  }
+  const kurrentdbUrl = env.KURRENTDB_URL || undefined;
+  if (kurrentdbUrl) {
+    if (!/^(kurrentdb|kdb|esdb|eventstore)(\+discover)?:\/\/[^/]+/.test(kurrentdbUrl)) {
+      throw new ConfigError('KURRENTDB_URL', 'must be kurrentdb://host:2113?tls=false (or esdb://…)');
+    }
+    if (!databaseUrl) {
+      throw new ConfigError('KURRENTDB_URL', 'needs DATABASE_URL too: read models live in PostgreSQL');
+    }
+  }
+  const databaseSchema = env.DATABASE_SCHEMA || 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
+    throw new ConfigError('DATABASE_SCHEMA', `must be a lowercase SQL identifier (got "${databaseSchema}")`);
+  }
+  const logLevel = (env.LOG_LEVEL || 'info') as AppConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const embedded = !databaseUrl;
+  const jwtSecret = env.JWT_SECRET || (embedded ? DEV_SECRET : '');
+  if (!jwtSecret) throw new ConfigError('JWT_SECRET', 'must be set when running against a database server');
+  if (jwtSecret.length < 16) throw new ConfigError('JWT_SECRET', 'must be at least 16 characters');
+  return {
+    databaseUrl,
+    databaseSchema,
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    kurrentdbUrl,
+    dataDir: resolve(env.DATA_DIR || './data'),
+    inMemory: env.DATA_DIR === ':memory:',
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    logLevel,
+    // In embedded mode there is one process: the projections must run in it.
+    runProjections: embedded ? true : flag(env, 'RUN_PROJECTIONS', false),
+    demoData: flag(env, 'DEMO_DATA', embedded),
+    jwtSecret,
+    jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 8 * 3600, 60, 365 * 24 * 3600),
+  };
+}
+
+/** The connection string with the password hidden, for logs and messages. */
+export const redactUrl = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');

@@ -1,0 +1,59 @@
+import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EventStore, StateCache, type Db } from '@yuantrace/event-store';
+import { ProjectionRunner } from '@yuantrace/projections';
+import { readModelProjections } from '@yuantrace/read-models';
+import type { AppConfig } from '../config/app-config';
+import { Clock, SystemClock } from './clock';
+import type { Storage } from './storage';
+import { APP_CONFIG, READ_DB } from './tokens';
+
+/** Starts the projections with the app (embedded mode, or RUN_PROJECTIONS=on) and closes storage last. */
+@Injectable()
+class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('storage');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(READ_DB) private readonly db: Db,
+    private readonly store: EventStore,
+    private readonly runner: ProjectionRunner,
+  ) {}
+
+  async onApplicationBootstrap() {
+    if (this.config.runProjections) {
+      await this.runner.start();
+      this.logger.log(`projections running in this process: ${this.runner.projections.map((p) => p.name).join(', ') || 'none'}`);
+    } else {
+      await this.runner.setup();
+    }
+  }
+
+  async onApplicationShutdown() {
+    await this.runner.stop();
+    await this.store.close();
+    await this.db.close();
+  }
+}
+
+@Global()
+@Module({})
+export class InfrastructureModule {
+  static register(config: AppConfig, storage: Storage, clock: Clock = new SystemClock()): DynamicModule {
+    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections(), {
+      logger: new Logger('projections'),
+    });
+    return {
+      module: InfrastructureModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: READ_DB, useValue: storage.db },
+        { provide: EventStore, useValue: storage.store },
+        { provide: ProjectionRunner, useValue: runner },
+        { provide: StateCache, useValue: new StateCache() },
+        { provide: Clock, useValue: clock },
+        StorageLifecycle,
+      ],
+      exports: [APP_CONFIG, READ_DB, EventStore, ProjectionRunner, StateCache, Clock],
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { EventStore, PgDb, PgliteDb, PostgresEventStore, type Db } from '@yuantrace/event-store';
+import { ConfigError, redactUrl, type AppConfig } from '../config/app-config';
+
+export type Storage = { db: Db; store: EventStore };
+
+/**
+ * Opens the read-model database and the event store the configuration names:
+ *   nothing set      → embedded PGlite under DATA_DIR for both
+ *   DATABASE_URL     → PostgreSQL server for both
+ *   + KURRENTDB_URL  → events in KurrentDB, read models in PostgreSQL
+ * A server that cannot be reached stops startup with the variable's name.
+ */
+export async function openStorage(config: AppConfig): Promise<Storage> {
+  let db: Db;
+  if (config.databaseUrl) {
+    try {
+      db = await PgDb.connect(config.databaseUrl, { schema: config.databaseSchema, poolSize: config.databasePoolSize });
+    } catch (e) {
+      throw new ConfigError('DATABASE_URL', `cannot reach PostgreSQL at ${redactUrl(config.databaseUrl)}: ${(e as Error).message}`);
+    }
+  } else if (config.inMemory) {
+    db = await PgliteDb.open(undefined, { schema: config.databaseSchema });
+  } else {
+    mkdirSync(config.dataDir, { recursive: true });
+    try {
+      db = await PgliteDb.open(config.dataDir, { schema: config.databaseSchema });
+    } catch (e) {
+      throw new ConfigError('DATA_DIR', `cannot open the embedded database in ${config.dataDir}: ${(e as Error).message}`);
+    }
+  }
+  try {
+    const store = config.kurrentdbUrl ? await openKurrentDb(config.kurrentdbUrl) : await PostgresEventStore.create(db);
+    return { db, store };
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function openKurrentDb(url: string): Promise<EventStore> {
+  throw new ConfigError('KURRENTDB_URL', `the KurrentDB adapter is not built yet (${url.split('?')[0]})`);
+}

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import request from 'supertest';
+import { EventStore } from '@yuantrace/event-store';
+import { newEvent } from '@yuantrace/event-store/contract/event-store-contract';
+import { startTestApp, type Backend } from '../support/app';
+
+describe.each<Backend>(['postgres', 'embedded'])('GET /health on %s', (backend) => {
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+  });
+  afterAll(async () => t?.close());
+
+  test('names the store in use, the last global position and each projection', async () => {
+    const empty = await request(t.app.getHttpServer()).get('/health').expect(200);
+    expect(empty.body).toMatchObject({ status: 'ok', store: backend, lastPosition: null });
+    expect(Array.isArray(empty.body.projections)).toBe(true);
+    const store = t.app.get(EventStore);
+    const r = await store.appendToStream('project-h1', [newEvent()]);
+    const after = await request(t.app.getHttpServer()).get('/health').expect(200);
+    expect(after.body.lastPosition).toBe(`${r.position.commit}.${r.position.prepare}`);
+  });
+
+  test('answers with a request id, taking the caller’s when given', async () => {
+    const res = await request(t.app.getHttpServer()).get('/health').set('x-request-id', 'req-42');
+    expect(res.headers['x-request-id']).toBe('req-42');
+  });
+
+  test('an unknown route is a 404 in the error format, never a 500', async () => {
+    const res = await request(t.app.getHttpServer()).get('/no-such-route').expect(404);
+    expect(res.body.error.code).toBe('route_not_found');
+  });
+
+  test('serves the OpenAPI document', async () => {
+    const res = await request(t.app.getHttpServer()).get('/docs-json').expect(200);
+    expect(res.body.paths['/health']).toBeDefined();
+  });
+});
+
+describe('the api refuses to start on a bad database configuration', () => {
+  const root = join(__dirname, '../..');
+  const start = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', LOG_LEVEL: 'silent', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  test('a malformed DATABASE_URL', () => {
+    const r = start({ DATABASE_URL: 'localhost:5432' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot start: DATABASE_URL/);
+  });
+
+  test('an unreachable server', () => {
+    const r = start({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', JWT_SECRET: 'x'.repeat(20) });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot start: DATABASE_URL: cannot reach PostgreSQL at postgres:\/\/postgres@127.0.0.1:1\/none/);
+  });
+});

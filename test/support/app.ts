@@ -1,0 +1,32 @@
+import type { INestApplication } from '@nestjs/common';
+import { createApp } from '../../apps/api/src/app';
+import { loadConfig, type AppConfig } from '../../apps/api/src/config/app-config';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from './databases';
+
+export type Backend = 'postgres' | 'embedded';
+
+/**
+ * The real application for end-to-end tests: on a PostgreSQL server in a schema of its own,
+ * or on in-memory PGlite. Projections run in the process.
+ */
+export async function startTestApp(backend: Backend, env: Record<string, string> = {}): Promise<{
+  app: INestApplication;
+  config: AppConfig;
+  close: () => Promise<void>;
+}> {
+  const schema = uniqueSchema('e2e');
+  const base =
+    backend === 'postgres'
+      ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, RUN_PROJECTIONS: 'on', JWT_SECRET: 'test-secret-of-enough-length' }
+      : { DATA_DIR: ':memory:' };
+  const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'off', ...base, ...env });
+  const app = await createApp(config);
+  return {
+    app,
+    config,
+    close: async () => {
+      await app.close();
+      if (backend === 'postgres') await dropSchema(schema);
+    },
+  };
+}
