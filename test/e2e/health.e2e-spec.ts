@@ -42,7 +42,7 @@ describe.each<Backend>(['postgres', 'embedded'])('GET /health on %s', (backend) 
 describe('the api refuses to start on a bad database configuration', () => {
   const root = join(__dirname, '../..');
   const start = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
+    spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', LOG_LEVEL: 'silent', ...env },
       encoding: 'utf8',

@@ -10,7 +10,7 @@ import { tallyProjection } from '../../../test/fixtures/tally-projection';
 const ROOT = join(__dirname, '../../..');
 
 function startProjector(schema: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'test/fixtures/projector-child.ts'], {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'test/fixtures/projector-child.ts'], {
     cwd: ROOT,
     env: { ...process.env, TEST_DATABASE_URL, TEST_SCHEMA: schema, SLOW_MS: '30', BATCH_SIZE: '40', NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
