@@ -1,0 +1,359 @@
+import { Map as IMap } from 'immutable';
+import type { Decider } from '../decider';
+import { fenFromJson, fenToJson, formatFen, type Fen } from '../money';
+import { conflict, invalid, ruleBroken } from '../rejection';
+import type { BusinessDate } from '../dates';
+
+/** Fund source categories (DOMAIN.md §1.3, F1–F19). Integration (整合) is not a source. */
+export const FUND_SOURCES = [
+  'CENTRAL_SPECIAL_POVERTY', 'LOTTERY_WELFARE', 'PROVINCIAL_POVERTY', 'CITY_MATCHING', 'COUNTY_BUDGET',
+  'SECTOR_AGRI', 'WORK_FOR_RELIEF', 'ETHNIC_DEVELOPMENT', 'PAIRING_UNIT', 'CADRE_DONATION', 'SOCIAL_DONATION',
+  'ENTERPRISE_INKIND', 'HOUSEHOLD_SELF_FUNDED', 'INTEREST_SUBSIDY', 'WORK_TEAM_FUNDING', 'SOCIAL_ASSISTANCE',
+  'INSURANCE', 'ASSET_INCOME',
+] as const;
+export type FundSource = (typeof FUND_SOURCES)[number];
+
+export const ISSUER_LEVELS = ['CENTRAL', 'PROVINCIAL', 'CITY', 'COUNTY', 'TOWNSHIP', 'VILLAGE', 'NON_GOV'] as const;
+export type IssuerLevel = (typeof ISSUER_LEVELS)[number];
+
+export type AllocationTarget =
+  | { type: 'batch'; batchId: string; recipientUnitCode: string }
+  | { type: 'project'; projectId: string };
+
+/** What a batch is: the 下达 document line it came from and the origin it passes on to every child. */
+export type BatchHeader = {
+  batchId: string;
+  parentBatchId: string | null;
+  /** The parent's allocation that created this batch (null for a root appropriation). */
+  allocationId: string | null;
+  rootBatchId: string;
+  rootDocumentNo: string;
+  documentNo: string;
+  title: string;
+  source: FundSource;
+  issuerLevel: IssuerLevel;
+  recipientUnitCode: string;
+  fiscalYear: number;
+  purpose: string;
+  countsTowardHouseholdShare: boolean;
+  amountFen: string;
+  effectiveDate: BusinessDate;
+};
+
+// ---- events: plain data; fen as decimal strings; names never change ----
+export type FundBatchIssued = { type: 'FundBatchIssued'; data: BatchHeader };
+export type FundsAllocated = {
+  type: 'FundsAllocated';
+  data: { batchId: string; allocationId: string; target: AllocationTarget; amountFen: string; effectiveDate: BusinessDate; documentNo: string;
+    rootBatchId: string; source: FundSource; fiscalYear: number; purpose: string };
+};
+export type AllocationFundsReturned = {
+  type: 'AllocationFundsReturned';
+  data: { batchId: string; allocationId: string; projectId: string; returnId: string; amountFen: string; reason: string; effectiveDate: BusinessDate };
+};
+export type FundsReturned = {
+  type: 'FundsReturned';
+  data: { batchId: string; returnId: string; amountFen: string; reason: string; effectiveDate: BusinessDate;
+    toBatchId: string | null; allocationId: string | null };
+};
+export type ReturnReceived = {
+  type: 'ReturnReceived';
+  data: { batchId: string; returnId: string; fromBatchId: string; allocationId: string; amountFen: string; effectiveDate: BusinessDate };
+};
+export type PaymentRequestPayload = {
+  paymentId: string;
+  projectId: string;
+  allocationId: string;
+  batchId: string;
+  payee: { type: string; id: string; name: string; account: string | null; accountRef?: string };
+  amountFen: string;
+  purpose: string;
+  installment: string;
+  effectiveDate: BusinessDate;
+  unitCode: string;
+  requestedBy: string;
+};
+export type FundsHeld = {
+  type: 'FundsHeld';
+  data: { batchId: string; allocationId: string; paymentId: string; amountFen: string; effectiveDate: BusinessDate; request: PaymentRequestPayload };
+};
+export type HoldPosted = {
+  type: 'HoldPosted';
+  data: { batchId: string; allocationId: string; paymentId: string; amountFen: string; effectiveDate: BusinessDate };
+};
+export type HoldReleased = {
+  type: 'HoldReleased';
+  data: { batchId: string; allocationId: string; paymentId: string; amountFen: string; reason: 'rejected' | 'failed'; effectiveDate: BusinessDate };
+};
+export type PaymentReversalCredited = {
+  type: 'PaymentReversalCredited';
+  data: { batchId: string; allocationId: string; paymentId: string; amountFen: string; effectiveDate: BusinessDate; documentNo: string; reason: string };
+};
+export type FundBatchClosed = { type: 'FundBatchClosed'; data: { batchId: string; balanceFen: string; effectiveDate: BusinessDate } };
+
+export type FundBatchEvent =
+  | FundBatchIssued | FundsAllocated | AllocationFundsReturned | FundsReturned | ReturnReceived
+  | FundsHeld | HoldPosted | HoldReleased | PaymentReversalCredited | FundBatchClosed;
+
+// ---- state ----
+export type HoldState = { allocationId: string; amount: Fen; status: 'held' | 'posted' | 'released' | 'reversed'; requestKey: string };
+export type AllocationLine = {
+  allocationId: string;
+  target: AllocationTarget;
+  amount: Fen;
+  key: string;
+  /** Project lines only: unspent money sent back to the batch, and money held and paid. */
+  returned: Fen;
+  held: Fen;
+  paid: Fen;
+};
+export type OpenBatch = {
+  status: 'open' | 'closed';
+  header: BatchHeader;
+  creationKey: string;
+  amount: Fen;
+  receivedBack: Fen;
+  returnedUp: Fen;
+  lines: IMap<string, AllocationLine>;
+  holds: IMap<string, HoldState>;
+  returns: IMap<string, string>;
+  receipts: IMap<string, string>;
+};
+export type FundBatchState = { status: 'none' } | OpenBatch;
+
+/** The conservation equation of a batch node, every figure in fen. */
+export type BatchFigures = {
+  received: Fen; // appropriated or allocated in, plus returns from children
+  allocatedToBatches: Fen;
+  committedToProjects: Fen; // project lines net of their returns
+  held: Fen;
+  paid: Fen;
+  returnedUp: Fen;
+  /** Not yet allocated or committed: the batch's own free balance. */
+  balance: Fen;
+  /** Committed to projects but neither held nor paid. */
+  projectAvailable: Fen;
+};
+
+export function batchFigures(s: OpenBatch): BatchFigures {
+  let allocatedToBatches = 0n, committedToProjects = 0n, held = 0n, paid = 0n;
+  for (const line of s.lines.values()) {
+    if (line.target.type === 'batch') allocatedToBatches += line.amount;
+    else {
+      committedToProjects += line.amount - line.returned;
+      held += line.held;
+      paid += line.paid;
+    }
+  }
+  const received = s.amount + s.receivedBack;
+  const balance = received - allocatedToBatches - committedToProjects - s.returnedUp;
+  return { received, allocatedToBatches, committedToProjects, held, paid, returnedUp: s.returnedUp, balance,
+    projectAvailable: committedToProjects - held - paid };
+}
+
+export const lineAvailable = (l: AllocationLine): Fen => l.amount - l.returned - l.held - l.paid;
+
+// ---- commands ----
+export type FundBatchCommand =
+  | { type: 'IssueBatch'; header: BatchHeader }
+  | { type: 'Allocate'; allocationId: string; target: AllocationTarget; amount: Fen; effectiveDate: BusinessDate; documentNo: string }
+  | { type: 'ReturnUnspent'; returnId: string; amount: Fen; reason: string; effectiveDate: BusinessDate; allocationId?: string }
+  | { type: 'CreditReturn'; returnId: string; fromBatchId: string; allocationId: string; amount: Fen; effectiveDate: BusinessDate }
+  | { type: 'Hold'; request: PaymentRequestPayload }
+  | { type: 'PostHold'; paymentId: string; effectiveDate: BusinessDate }
+  | { type: 'ReleaseHold'; paymentId: string; reason: 'rejected' | 'failed'; effectiveDate: BusinessDate }
+  | { type: 'CreditReversal'; paymentId: string; effectiveDate: BusinessDate; documentNo: string; reason: string }
+  | { type: 'CloseBatch'; effectiveDate: BusinessDate };
+
+const keyOf = (v: unknown) => JSON.stringify(v);
+
+function requireOpen(state: FundBatchState, forWhat: string): OpenBatch {
+  if (state.status === 'none') throw ruleBroken('batch_not_found', `the fund batch does not exist (${forWhat})`, 'batchId');
+  return state;
+}
+function requireNotClosed(s: OpenBatch) {
+  if (s.status === 'closed') throw ruleBroken('batch_closed', `fund batch ${s.header.batchId} is closed; no money may move out of it`, 'batchId');
+}
+function requireNotBefore(s: OpenBatch, date: BusinessDate, field = 'effectiveDate') {
+  if (date < s.header.effectiveDate) {
+    throw ruleBroken('date_before_batch', `${field} ${date} is before the batch's effective date ${s.header.effectiveDate}`, field);
+  }
+}
+const insufficient = (what: string, available: Fen, wanted: Fen) =>
+  ruleBroken('insufficient_balance', `${what} has ${formatFen(available)} yuan available; ${formatFen(wanted)} requested`, 'amount');
+
+function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
+  switch (c.type) {
+    case 'IssueBatch': {
+      const key = keyOf(c.header);
+      if (state.status !== 'none') {
+        if (state.creationKey === key) return [];
+        throw conflict('id_reused_with_different_payload', `fund batch ${c.header.batchId} exists with different details`, 'batchId');
+      }
+      return [{ type: 'FundBatchIssued', data: c.header }];
+    }
+    case 'Allocate': {
+      const s = requireOpen(state, 'allocate');
+      const key = keyOf([c.target, c.amount.toString(), c.effectiveDate, c.documentNo]);
+      const existing = s.lines.get(c.allocationId);
+      if (existing) {
+        if (existing.key === key) return [];
+        throw conflict('id_reused_with_different_payload', `allocation ${c.allocationId} exists with different details`, 'allocationId');
+      }
+      requireNotClosed(s);
+      requireNotBefore(s, c.effectiveDate);
+      if (c.target.type === 'batch' && c.target.batchId === s.header.batchId) {
+        throw invalid('allocation_to_itself', 'a batch cannot allocate to itself', 'target.batchId');
+      }
+      const { balance } = batchFigures(s);
+      if (c.amount > balance) throw insufficient(`fund batch ${s.header.batchId}`, balance, c.amount);
+      const h = s.header;
+      return [{ type: 'FundsAllocated', data: { batchId: h.batchId, allocationId: c.allocationId, target: c.target, amountFen: fenToJson(c.amount),
+        effectiveDate: c.effectiveDate, documentNo: c.documentNo, rootBatchId: h.rootBatchId, source: h.source, fiscalYear: h.fiscalYear, purpose: h.purpose } }];
+    }
+    case 'ReturnUnspent': {
+      const s = requireOpen(state, 'return');
+      const key = keyOf([c.amount.toString(), c.reason, c.effectiveDate, c.allocationId ?? null]);
+      const seen = s.returns.get(c.returnId);
+      if (seen !== undefined) {
+        if (seen === key) return [];
+        throw conflict('id_reused_with_different_payload', `return ${c.returnId} exists with different details`, 'returnId');
+      }
+      requireNotBefore(s, c.effectiveDate);
+      if (c.allocationId !== undefined) {
+        // 结余退回 from a project commitment to this batch's own balance.
+        const line = s.lines.get(c.allocationId);
+        if (!line) throw ruleBroken('allocation_not_found', `batch ${s.header.batchId} has no allocation ${c.allocationId}`, 'allocationId');
+        if (line.target.type !== 'project') {
+          throw ruleBroken('not_a_project_allocation', `allocation ${c.allocationId} went to a child batch: return from that batch instead`, 'allocationId');
+        }
+        const available = lineAvailable(line);
+        if (c.amount > available) throw insufficient(`allocation ${c.allocationId}`, available, c.amount);
+        return [{ type: 'AllocationFundsReturned', data: { batchId: s.header.batchId, allocationId: c.allocationId, projectId: line.target.projectId,
+          returnId: c.returnId, amountFen: fenToJson(c.amount), reason: c.reason, effectiveDate: c.effectiveDate } }];
+      }
+      requireNotClosed(s);
+      const { balance } = batchFigures(s);
+      if (c.amount > balance) throw insufficient(`fund batch ${s.header.batchId}`, balance, c.amount);
+      return [{ type: 'FundsReturned', data: { batchId: s.header.batchId, returnId: c.returnId, amountFen: fenToJson(c.amount), reason: c.reason,
+        effectiveDate: c.effectiveDate, toBatchId: s.header.parentBatchId, allocationId: s.header.allocationId } }];
+    }
+    case 'CreditReturn': {
+      const s = requireOpen(state, 'credit a return');
+      const key = keyOf([c.fromBatchId, c.allocationId, c.amount.toString(), c.effectiveDate]);
+      const seen = s.receipts.get(c.returnId);
+      if (seen !== undefined) {
+        if (seen === key) return [];
+        throw conflict('id_reused_with_different_payload', `return ${c.returnId} was credited with different details`, 'returnId');
+      }
+      const line = s.lines.get(c.allocationId);
+      if (!line || line.target.type !== 'batch' || line.target.batchId !== c.fromBatchId) {
+        throw ruleBroken('return_not_from_child', `batch ${c.fromBatchId} did not receive allocation ${c.allocationId} from ${s.header.batchId}`, 'allocationId');
+      }
+      return [{ type: 'ReturnReceived', data: { batchId: s.header.batchId, returnId: c.returnId, fromBatchId: c.fromBatchId, allocationId: c.allocationId,
+        amountFen: fenToJson(c.amount), effectiveDate: c.effectiveDate } }];
+    }
+    case 'Hold': {
+      const s = requireOpen(state, 'hold');
+      const r = c.request;
+      const key = keyOf(r);
+      const existing = s.holds.get(r.paymentId);
+      if (existing) {
+        if (existing.requestKey === key) return [];
+        throw conflict('id_reused_with_different_payload', `payment ${r.paymentId} exists with different details`, 'paymentId');
+      }
+      requireNotClosed(s);
+      requireNotBefore(s, r.effectiveDate);
+      const line = s.lines.get(r.allocationId);
+      if (!line || line.target.type !== 'project' || line.target.projectId !== r.projectId) {
+        throw ruleBroken('allocation_not_for_project', `allocation ${r.allocationId} was not made to project ${r.projectId}`, 'allocationId');
+      }
+      const amount = fenFromJson(r.amountFen);
+      const available = lineAvailable(line);
+      if (amount > available) throw insufficient(`allocation ${r.allocationId}`, available, amount);
+      return [{ type: 'FundsHeld', data: { batchId: s.header.batchId, allocationId: r.allocationId, paymentId: r.paymentId, amountFen: r.amountFen,
+        effectiveDate: r.effectiveDate, request: r } }];
+    }
+    case 'PostHold':
+    case 'ReleaseHold':
+    case 'CreditReversal': {
+      const s = requireOpen(state, 'settle a hold');
+      const hold = s.holds.get(c.paymentId);
+      if (!hold) throw ruleBroken('hold_not_found', `batch ${s.header.batchId} holds nothing for payment ${c.paymentId}`, 'paymentId');
+      const base = { batchId: s.header.batchId, allocationId: hold.allocationId, paymentId: c.paymentId, amountFen: fenToJson(hold.amount), effectiveDate: c.effectiveDate };
+      if (c.type === 'PostHold') {
+        if (hold.status === 'posted' || hold.status === 'reversed') return [];
+        if (hold.status !== 'held') throw ruleBroken('hold_not_open', `the hold for payment ${c.paymentId} was ${hold.status}`, 'paymentId');
+        return [{ type: 'HoldPosted', data: base }];
+      }
+      if (c.type === 'ReleaseHold') {
+        if (hold.status === 'released') return [];
+        if (hold.status !== 'held') throw ruleBroken('hold_not_open', `the hold for payment ${c.paymentId} was ${hold.status}`, 'paymentId');
+        return [{ type: 'HoldReleased', data: { ...base, reason: c.reason } }];
+      }
+      if (hold.status === 'reversed') return [];
+      if (hold.status !== 'posted') throw ruleBroken('payment_not_executed', `payment ${c.paymentId} was never paid out`, 'paymentId');
+      return [{ type: 'PaymentReversalCredited', data: { ...base, documentNo: c.documentNo, reason: c.reason } }];
+    }
+    case 'CloseBatch': {
+      const s = requireOpen(state, 'close');
+      if (s.status === 'closed') return [];
+      const f = batchFigures(s);
+      if (f.held > 0n) throw ruleBroken('holds_outstanding', `batch ${s.header.batchId} still holds ${formatFen(f.held)} yuan for payments in flight`);
+      return [{ type: 'FundBatchClosed', data: { batchId: s.header.batchId, balanceFen: fenToJson(f.balance), effectiveDate: c.effectiveDate } }];
+    }
+  }
+}
+
+function evolve(state: FundBatchState, e: FundBatchEvent): FundBatchState {
+  if (e.type === 'FundBatchIssued') {
+    return { status: 'open', header: e.data, creationKey: keyOf(e.data), amount: fenFromJson(e.data.amountFen), receivedBack: 0n, returnedUp: 0n,
+      lines: IMap(), holds: IMap(), returns: IMap(), receipts: IMap() };
+  }
+  if (state.status === 'none') return state;
+  const s = state;
+  const updateLine = (id: string, f: (l: AllocationLine) => AllocationLine) => s.lines.update(id, (l) => f(l!));
+  switch (e.type) {
+    case 'FundsAllocated': {
+      const d = e.data;
+      const line: AllocationLine = { allocationId: d.allocationId, target: d.target, amount: fenFromJson(d.amountFen),
+        key: keyOf([d.target, d.amountFen, d.effectiveDate, d.documentNo]), returned: 0n, held: 0n, paid: 0n };
+      return { ...s, lines: s.lines.set(d.allocationId, line) };
+    }
+    case 'AllocationFundsReturned': {
+      const amount = fenFromJson(e.data.amountFen);
+      return { ...s, lines: updateLine(e.data.allocationId, (l) => ({ ...l, returned: l.returned + amount })),
+        returns: s.returns.set(e.data.returnId, keyOf([e.data.amountFen, e.data.reason, e.data.effectiveDate, e.data.allocationId])) };
+    }
+    case 'FundsReturned':
+      return { ...s, returnedUp: s.returnedUp + fenFromJson(e.data.amountFen),
+        returns: s.returns.set(e.data.returnId, keyOf([e.data.amountFen, e.data.reason, e.data.effectiveDate, null])) };
+    case 'ReturnReceived':
+      return { ...s, receivedBack: s.receivedBack + fenFromJson(e.data.amountFen),
+        receipts: s.receipts.set(e.data.returnId, keyOf([e.data.fromBatchId, e.data.allocationId, e.data.amountFen, e.data.effectiveDate])) };
+    case 'FundsHeld': {
+      const amount = fenFromJson(e.data.amountFen);
+      return { ...s, lines: updateLine(e.data.allocationId, (l) => ({ ...l, held: l.held + amount })),
+        holds: s.holds.set(e.data.paymentId, { allocationId: e.data.allocationId, amount, status: 'held', requestKey: keyOf(e.data.request) }) };
+    }
+    case 'HoldPosted':
+    case 'HoldReleased':
+    case 'PaymentReversalCredited': {
+      const amount = fenFromJson(e.data.amountFen);
+      const status = e.type === 'HoldPosted' ? 'posted' : e.type === 'HoldReleased' ? 'released' : 'reversed';
+      const lines = updateLine(e.data.allocationId, (l) =>
+        e.type === 'HoldPosted' ? { ...l, held: l.held - amount, paid: l.paid + amount }
+        : e.type === 'HoldReleased' ? { ...l, held: l.held - amount }
+        : { ...l, paid: l.paid - amount });
+      return { ...s, lines, holds: s.holds.update(e.data.paymentId, (h) => ({ ...h!, status })) };
+    }
+    case 'FundBatchClosed':
+      return { ...s, status: 'closed' };
+  }
+}
+
+export const fundBatchDecider: Decider<FundBatchState, FundBatchCommand, FundBatchEvent> = {
+  initialState: () => ({ status: 'none' }),
+  decide,
+  evolve,
+};

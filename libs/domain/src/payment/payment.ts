@@ -1,0 +1,123 @@
+import type { Decider } from '../decider';
+import type { BusinessDate } from '../dates';
+import type { PaymentRequestPayload } from '../fund-batch/fund-batch';
+import { conflict, ruleBroken } from '../rejection';
+
+export const PAYEE_TYPES = ['household', 'contractor', 'collective', 'enterprise', 'person'] as const;
+export const INSTALLMENTS = ['advance', 'progress', 'final', 'single'] as const;
+export const CHANNELS = ['treasury_direct', 'bank_transfer', 'one_card', 'cash', 'in_kind'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** One payment's life, stream `payment-<id>`: requested → approved | rejected → executed | failed; executed → reversed. */
+export type PaymentRequested = { type: 'PaymentRequested'; data: PaymentRequestPayload };
+export type PaymentApproved = { type: 'PaymentApproved'; data: { paymentId: string; approvedBy: string; comment: string } };
+export type PaymentRejected = { type: 'PaymentRejected'; data: { paymentId: string; rejectedBy: string; comment: string } };
+export type PaymentExecuted = {
+  type: 'PaymentExecuted';
+  data: { paymentId: string; channel: Channel; bankReference: string; effectiveDate: BusinessDate; amountFen: string };
+};
+export type PaymentFailed = { type: 'PaymentFailed'; data: { paymentId: string; reason: string; effectiveDate: BusinessDate; amountFen: string } };
+export type PaymentReversed = {
+  type: 'PaymentReversed';
+  data: { paymentId: string; reason: string; effectiveDate: BusinessDate; documentNo: string; amountFen: string };
+};
+export type PaymentEvent = PaymentRequested | PaymentApproved | PaymentRejected | PaymentExecuted | PaymentFailed | PaymentReversed;
+
+export type PaymentStatus = 'requested' | 'approved' | 'rejected' | 'executed' | 'failed' | 'reversed';
+export type PaymentState =
+  | { status: 'none' }
+  | { status: PaymentStatus; request: PaymentRequestPayload; requestKey: string; decidedBy?: string; decisionKey?: string; settlementKey?: string; reversalKey?: string; executedOn?: BusinessDate };
+
+export type PaymentCommand =
+  | { type: 'RecordRequest'; request: PaymentRequestPayload }
+  | { type: 'Decide'; approved: boolean; comment: string; approver: string }
+  | { type: 'Execute'; channel: Channel; bankReference: string; effectiveDate: BusinessDate }
+  | { type: 'Fail'; reason: string; effectiveDate: BusinessDate }
+  | { type: 'Reverse'; reason: string; effectiveDate: BusinessDate; documentNo: string };
+
+const keyOf = (v: unknown) => JSON.stringify(v);
+
+function decide(c: PaymentCommand, state: PaymentState): PaymentEvent[] {
+  if (c.type === 'RecordRequest') {
+    if (state.status !== 'none') {
+      if (state.requestKey === keyOf(c.request)) return [];
+      throw conflict('id_reused_with_different_payload', `payment ${c.request.paymentId} exists with different details`, 'paymentId');
+    }
+    return [{ type: 'PaymentRequested', data: c.request }];
+  }
+  if (state.status === 'none') throw ruleBroken('payment_not_found', 'the payment does not exist', 'paymentId');
+  const id = state.request.paymentId;
+  const amountFen = state.request.amountFen;
+  switch (c.type) {
+    case 'Decide': {
+      const key = keyOf([c.approved, c.comment, c.approver]);
+      if (state.decisionKey !== undefined) {
+        if (state.decisionKey === key) return [];
+        throw ruleBroken('payment_already_decided', `payment ${id} was already ${state.decisionKey.startsWith('[true') ? 'approved' : 'rejected'}`, 'approved');
+      }
+      // 审核 by a second person (DOMAIN.md R-30): the requester never approves their own payment.
+      if (c.approver === state.request.requestedBy) {
+        throw ruleBroken('approver_is_requester', `payment ${id} was requested by ${c.approver}, who may not also approve or reject it`, 'approved');
+      }
+      return c.approved
+        ? [{ type: 'PaymentApproved', data: { paymentId: id, approvedBy: c.approver, comment: c.comment } }]
+        : [{ type: 'PaymentRejected', data: { paymentId: id, rejectedBy: c.approver, comment: c.comment } }];
+    }
+    case 'Execute':
+    case 'Fail': {
+      const key = keyOf(c);
+      if (state.settlementKey !== undefined) {
+        if (state.settlementKey === key) return [];
+        throw ruleBroken('payment_already_settled', `payment ${id} was already ${state.status === 'reversed' ? 'executed' : state.status}`, 'paymentId');
+      }
+      if (state.status !== 'approved') {
+        throw ruleBroken('payment_not_approved', `payment ${id} is ${state.status}; only an approved payment can be ${c.type === 'Execute' ? 'executed' : 'failed'}`, 'paymentId');
+      }
+      if (c.effectiveDate < state.request.effectiveDate) {
+        throw ruleBroken('date_before_request', `effectiveDate ${c.effectiveDate} is before the request's ${state.request.effectiveDate}`, 'effectiveDate');
+      }
+      return c.type === 'Execute'
+        ? [{ type: 'PaymentExecuted', data: { paymentId: id, channel: c.channel, bankReference: c.bankReference, effectiveDate: c.effectiveDate, amountFen } }]
+        : [{ type: 'PaymentFailed', data: { paymentId: id, reason: c.reason, effectiveDate: c.effectiveDate, amountFen } }];
+    }
+    case 'Reverse': {
+      const key = keyOf(c);
+      if (state.reversalKey !== undefined) {
+        if (state.reversalKey === key) return [];
+        throw ruleBroken('payment_already_reversed', `payment ${id} was already reversed`, 'paymentId');
+      }
+      if (state.status !== 'executed') {
+        throw ruleBroken('payment_not_executed', `payment ${id} is ${state.status}; only an executed payment can be reversed`, 'paymentId');
+      }
+      if (c.effectiveDate < (state.executedOn ?? state.request.effectiveDate)) {
+        throw ruleBroken('date_before_execution', `effectiveDate ${c.effectiveDate} is before the payment was executed (${state.executedOn})`, 'effectiveDate');
+      }
+      return [{ type: 'PaymentReversed', data: { paymentId: id, reason: c.reason, effectiveDate: c.effectiveDate, documentNo: c.documentNo, amountFen } }];
+    }
+  }
+}
+
+function evolve(state: PaymentState, e: PaymentEvent): PaymentState {
+  if (e.type === 'PaymentRequested') return { status: 'requested', request: e.data, requestKey: keyOf(e.data) };
+  if (state.status === 'none') return state;
+  switch (e.type) {
+    case 'PaymentApproved':
+      return { ...state, status: 'approved', decidedBy: e.data.approvedBy, decisionKey: keyOf([true, e.data.comment, e.data.approvedBy]) };
+    case 'PaymentRejected':
+      return { ...state, status: 'rejected', decidedBy: e.data.rejectedBy, decisionKey: keyOf([false, e.data.comment, e.data.rejectedBy]) };
+    case 'PaymentExecuted':
+      return { ...state, status: 'executed', executedOn: e.data.effectiveDate,
+        settlementKey: keyOf({ type: 'Execute', channel: e.data.channel, bankReference: e.data.bankReference, effectiveDate: e.data.effectiveDate }) };
+    case 'PaymentFailed':
+      return { ...state, status: 'failed', settlementKey: keyOf({ type: 'Fail', reason: e.data.reason, effectiveDate: e.data.effectiveDate }) };
+    case 'PaymentReversed':
+      return { ...state, status: 'reversed',
+        reversalKey: keyOf({ type: 'Reverse', reason: e.data.reason, effectiveDate: e.data.effectiveDate, documentNo: e.data.documentNo }) };
+  }
+}
+
+export const paymentDecider: Decider<PaymentState, PaymentCommand, PaymentEvent> = {
+  initialState: () => ({ status: 'none' }),
+  decide,
+  evolve,
+};
