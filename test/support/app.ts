@@ -9,24 +9,28 @@ export type Backend = 'postgres' | 'embedded';
  * The real application for end-to-end tests: on a PostgreSQL server in a schema of its own,
  * or on in-memory PGlite. Projections run in the process.
  */
-export async function startTestApp(backend: Backend, env: Record<string, string> = {}): Promise<{
+export async function startTestApp(backend: Backend, env: Record<string, string> = {}, options: { schema?: string; keepSchema?: boolean } = {}): Promise<{
   app: INestApplication;
   config: AppConfig;
+  schema: string;
   close: () => Promise<void>;
 }> {
-  const schema = uniqueSchema('e2e');
+  const schema = options.schema ?? uniqueSchema('e2e');
   const base =
     backend === 'postgres'
-      ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, RUN_PROJECTIONS: 'on', JWT_SECRET: 'test-secret-of-enough-length' }
+      ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, RUN_PROJECTIONS: 'on', JWT_SECRET: TEST_JWT_SECRET }
       : { DATA_DIR: ':memory:' };
   const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'off', ...base, ...env });
   const app = await createApp(config);
   return {
     app,
     config,
+    schema,
     close: async () => {
       await app.close();
-      if (backend === 'postgres') await dropSchema(schema);
+      if (backend === 'postgres' && !options.keepSchema) await dropSchema(schema);
     },
   };
 }
+
+export const TEST_JWT_SECRET = 'test-secret-of-enough-length';

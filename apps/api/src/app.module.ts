@@ -5,7 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
 import type { Clock } from './infrastructure/clock';
+import { AuthModule } from './auth/auth.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { LedgerModule } from './ledger/ledger.module';
 import type { Storage } from './infrastructure/storage';
 
 const headerId = (req: IncomingMessage, name: string) => {
@@ -34,6 +36,8 @@ export class AppModule {
           },
         }),
         InfrastructureModule.register(config, storage, clock),
+        AuthModule,
+        LedgerModule,
       ],
       controllers: [HealthController],
     };

@@ -2,12 +2,43 @@ import 'reflect-metadata';
 import { SingleBar, Presets } from 'cli-progress';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections } from '@yuantrace/read-models';
+import { ROLES, type Role } from '@yuantrace/domain';
+import { DEMO_PRINCIPALS } from '../../api/src/auth/demo-principals';
+import { TokenService } from '../../api/src/auth/token.service';
 import { ConfigError, loadConfig } from '../../api/src/config/app-config';
 import { openStorage } from '../../api/src/infrastructure/storage';
 
 const USAGE = `usage: npm run cli -- <command>
   rebuild <projection|all>   drop a projection's tables and rebuild them from the event log
-  projections                list the projections and their checkpoints`;
+  projections                list the projections and their checkpoints
+  token --principal ID --role ROLE --scope CODE [--ttl-hours N]
+                             issue a bearer token (roles: ${ROLES.join(', ')})
+  demo-tokens                print the tokens of the demo principals`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function tokenService() {
+  return new TokenService(loadConfig());
+}
+
+function token(args: string[]) {
+  const id = option(args, 'principal');
+  const role = option(args, 'role') as Role | undefined;
+  const scope = option(args, 'scope');
+  const ttl = option(args, 'ttl-hours');
+  if (!id || !role || !scope) throw new UsageError('token needs --principal, --role and --scope');
+  if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  if (ttl !== undefined && !/^[0-9]{1,5}$/.test(ttl)) throw new UsageError('--ttl-hours must be a whole number');
+  process.stdout.write(tokenService().issue({ id, role, scope }, ttl ? Number(ttl) * 3600 : undefined) + '\n');
+}
+
+function demoTokens() {
+  const tokens = tokenService();
+  for (const p of DEMO_PRINCIPALS) process.stdout.write(`${p.role.padEnd(10)} ${p.id.padEnd(16)} scope ${p.scope}  ${tokens.issue(p)}\n`);
+}
 
 async function rebuild(target: string | undefined) {
   if (!target) throw new UsageError('rebuild needs a projection name or "all"');
@@ -54,6 +85,10 @@ async function main(argv: string[]) {
       return rebuild(rest[0]);
     case 'projections':
       return projections();
+    case 'token':
+      return token(rest);
+    case 'demo-tokens':
+      return demoTokens();
     default:
       throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
   }

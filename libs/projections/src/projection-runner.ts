@@ -180,6 +180,11 @@ export async function rebuildInto(
 }
 
 async function applyBatch(db: Db, projection: Projection, batch: readonly RecordedEvent[], from: GlobalPosition, to: GlobalPosition) {
+  if (projection.transactional === false) {
+    await projection.apply(db, batch);
+    await db.transaction((tx) => advanceCheckpoint(tx, projection.name, from, to, batch.length));
+    return;
+  }
   await db.transaction(async (tx: SqlExecutor) => {
     await projection.apply(tx, batch);
     await advanceCheckpoint(tx, projection.name, from, to, batch.length);

@@ -11,4 +11,10 @@ export interface Projection {
   /** Idempotent DDL creating its tables and indexes. */
   setup(q: SqlExecutor): Promise<void>;
   apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
+  /**
+   * false for a subscriber that writes events rather than rows (a process manager): it is
+   * handed the database itself, and the checkpoint commits after it returns. It is then
+   * at-least-once, so its effects must be idempotent.
+   */
+  readonly transactional?: boolean;
 }

@@ -3,6 +3,8 @@ import { EventStore, StateCache, type Db } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections } from '@yuantrace/read-models';
 import type { AppConfig } from '../config/app-config';
+import { CommandHandler } from '../ledger/command-handler';
+import { LedgerProcessManager } from '../ledger/ledger-process-manager';
 import { Clock, SystemClock } from './clock';
 import type { Storage } from './storage';
 import { APP_CONFIG, READ_DB } from './tokens';
@@ -39,7 +41,10 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 @Module({})
 export class InfrastructureModule {
   static register(config: AppConfig, storage: Storage, clock: Clock = new SystemClock()): DynamicModule {
-    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections(), {
+    const cache = new StateCache();
+    const commands = new CommandHandler(storage.store, cache, clock);
+    // Read models first; the process manager completes cross-stream flows from the same log.
+    const runner = new ProjectionRunner(storage.store, storage.db, [...readModelProjections(), new LedgerProcessManager(commands)], {
       logger: new Logger('projections'),
     });
     return {
@@ -49,11 +54,12 @@ export class InfrastructureModule {
         { provide: READ_DB, useValue: storage.db },
         { provide: EventStore, useValue: storage.store },
         { provide: ProjectionRunner, useValue: runner },
-        { provide: StateCache, useValue: new StateCache() },
+        { provide: StateCache, useValue: cache },
         { provide: Clock, useValue: clock },
+        { provide: CommandHandler, useValue: commands },
         StorageLifecycle,
       ],
-      exports: [APP_CONFIG, READ_DB, EventStore, ProjectionRunner, StateCache, Clock],
+      exports: [APP_CONFIG, READ_DB, EventStore, ProjectionRunner, StateCache, Clock, CommandHandler],
     };
   }
 }

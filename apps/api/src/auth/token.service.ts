@@ -1,0 +1,39 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { assertUnitCode, ID_PATTERN, ROLES, Rejection, type Principal, type Role } from '@yuantrace/domain';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../infrastructure/tokens';
+
+type Claims = { sub: string; role: Role; scope: string };
+
+/** Signed bearer tokens (HS256 JWT) naming a principal, a role and a region scope. */
+@Injectable()
+export class TokenService {
+  private readonly jwt: JwtService;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.jwt = new JwtService({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256', issuer: 'yuantrace' } });
+  }
+
+  issue(principal: Principal, ttlSeconds = this.config.jwtTtlSeconds): string {
+    if (!ID_PATTERN.test(principal.id)) throw new Error(`principal id "${principal.id}" must be 1–64 letters, digits, '-', '_' or '.'`);
+    if (!ROLES.includes(principal.role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
+    assertUnitCode(principal.scope, 'scope');
+    const claims: Claims = { sub: principal.id, role: principal.role, scope: principal.scope };
+    return this.jwt.sign(claims, { expiresIn: ttlSeconds });
+  }
+
+  verify(token: string): Principal {
+    let claims: Claims;
+    try {
+      claims = this.jwt.verify<Claims>(token, { algorithms: ['HS256'], issuer: 'yuantrace' });
+    } catch (e) {
+      const expired = e instanceof Error && e.name === 'TokenExpiredError';
+      throw new Rejection(expired ? 'token_expired' : 'invalid_token', expired ? 'the token has expired' : 'the token is not valid', 'unauthenticated');
+    }
+    if (typeof claims.sub !== 'string' || !ROLES.includes(claims.role) || typeof claims.scope !== 'string' || !/^[0-9]{12,15}$/.test(claims.scope)) {
+      throw new Rejection('invalid_token', 'the token does not name a principal, role and scope', 'unauthenticated');
+    }
+    return { id: claims.sub, role: claims.role, scope: claims.scope };
+  }
+}

@@ -1,0 +1,270 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested, IsObject } from 'class-validator';
+import { CHANNELS, FUND_SOURCES, INSTALLMENTS, ISSUER_LEVELS, PAYEE_TYPES, PROJECT_TYPES, UNIT_LEVELS } from '@yuantrace/domain';
+import { IsBusinessDate, IsClientId, IsYuan } from '../../http/validators';
+
+const UNIT_CODE = /^([0-9]{12}|[0-9]{15})$/;
+
+export class AdminUnitDto {
+  @ApiProperty({ description: '单位名称', example: '双龙村' })
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name: string;
+
+  @ApiProperty({ description: '层级', enum: UNIT_LEVELS, example: 'village' })
+  @IsIn(UNIT_LEVELS)
+  level: (typeof UNIT_LEVELS)[number];
+
+  @ApiPropertyOptional({ description: '上级单位的12位行政区划代码（省级为空）', example: '990101001000', nullable: true })
+  @IsOptional() @Matches(UNIT_CODE, { message: 'parentCode must be a 12-digit 行政区划代码' })
+  parentCode?: string | null;
+}
+
+export class FundBatchDto {
+  @ApiProperty({ description: '资金批次编号（由调用方指定）', example: 'FB-2016-C-001' })
+  @IsClientId()
+  batchId: string;
+
+  @ApiProperty({ description: '下达文件文号', example: '财农〔2016〕18号' })
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  documentNo: string;
+
+  @ApiProperty({ description: '文件标题', example: '关于下达2016年中央财政专项扶贫资金的通知' })
+  @IsString() @IsNotEmpty() @MaxLength(300)
+  title: string;
+
+  @ApiProperty({ description: '资金来源类别（DOMAIN.md §1.3）', enum: FUND_SOURCES, example: 'CENTRAL_SPECIAL_POVERTY' })
+  @IsIn(FUND_SOURCES)
+  source: (typeof FUND_SOURCES)[number];
+
+  @ApiProperty({ description: '下达单位层级', enum: ISSUER_LEVELS, example: 'CENTRAL' })
+  @IsIn(ISSUER_LEVELS)
+  issuerLevel: (typeof ISSUER_LEVELS)[number];
+
+  @ApiProperty({ description: '接收单位行政区划代码', example: '990000000000' })
+  @Matches(UNIT_CODE, { message: 'recipientUnitCode must be a 12-digit 行政区划代码' })
+  recipientUnitCode: string;
+
+  @ApiProperty({ description: '预算年度', example: 2016 })
+  @IsInt() @Min(2000) @Max(2100)
+  fiscalYear: number;
+
+  @ApiProperty({ description: '金额（元，最多两位小数，字符串）', example: '5000000.00' })
+  @IsYuan()
+  amount: string;
+
+  @ApiProperty({ description: '生效日期（文件日期）', example: '2016-03-01' })
+  @IsBusinessDate()
+  effectiveDate: string;
+
+  @ApiProperty({ description: '资金用途', example: '小型公益设施建设' })
+  @IsString() @IsNotEmpty() @MaxLength(300)
+  purpose: string;
+
+  @ApiPropertyOptional({ description: '是否计入到户资金比例（R-08）', example: true, default: false })
+  @IsOptional() @IsBoolean()
+  countsTowardHouseholdShare?: boolean;
+}
+
+export class AllocationTargetDto {
+  @ApiProperty({ description: 'batch：下拨到下级单位（生成子批次）；project：安排到项目', enum: ['batch', 'project'] })
+  @IsIn(['batch', 'project'])
+  type: 'batch' | 'project';
+
+  @ApiPropertyOptional({ description: '子批次编号（type=batch）', example: 'FB-2016-C-001-county' })
+  @IsOptional() @IsClientId()
+  batchId?: string;
+
+  @ApiPropertyOptional({ description: '下级接收单位代码（type=batch）', example: '990101000000' })
+  @IsOptional() @Matches(UNIT_CODE, { message: 'target.recipientUnitCode must be a 12-digit 行政区划代码' })
+  recipientUnitCode?: string;
+
+  @ApiPropertyOptional({ description: '项目编号（type=project）', example: 'PRJ-road-01' })
+  @IsOptional() @IsClientId()
+  projectId?: string;
+}
+
+export class AllocationDto {
+  @ApiProperty({ description: '分配编号', example: 'AL-001' })
+  @IsClientId()
+  allocationId: string;
+
+  @ApiProperty({ type: AllocationTargetDto })
+  @IsObject() @ValidateNested() @Type(() => AllocationTargetDto)
+  target: AllocationTargetDto;
+
+  @ApiProperty({ description: '金额（元）', example: '380000.00' })
+  @IsYuan()
+  amount: string;
+
+  @ApiProperty({ description: '生效日期', example: '2016-04-01' })
+  @IsBusinessDate()
+  effectiveDate: string;
+
+  @ApiProperty({ description: '分配文件文号', example: '县财发〔2016〕7号' })
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  documentNo: string;
+}
+
+export class ReturnDto {
+  @ApiProperty({ description: '退回编号', example: 'RT-001' })
+  @IsClientId()
+  returnId: string;
+
+  @ApiProperty({ description: '金额（元）', example: '12000.00' })
+  @IsYuan()
+  amount: string;
+
+  @ApiProperty({ description: '原因（收回 / 结余退回）', example: '项目结余退回' })
+  @IsString() @IsNotEmpty() @MaxLength(300)
+  reason: string;
+
+  @ApiProperty({ description: '生效日期', example: '2016-12-20' })
+  @IsBusinessDate()
+  effectiveDate: string;
+
+  @ApiPropertyOptional({ description: '给出时：把该项目分配的结余退回本批次；不给：把本批次结余退回上级批次', example: 'AL-001' })
+  @IsOptional() @IsClientId()
+  allocationId?: string;
+}
+
+export class ClosureDto {
+  @ApiProperty({ description: '关闭日期', example: '2016-12-31' })
+  @IsBusinessDate()
+  effectiveDate: string;
+}
+
+export class ProjectDto {
+  @ApiProperty({ description: '项目编号', example: 'PRJ-road-01' })
+  @IsClientId()
+  projectId: string;
+
+  @ApiProperty({ description: '项目名称', example: '双龙村1公里机耕道硬化' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ description: '项目类型（DOMAIN.md §1.6）', enum: PROJECT_TYPES, example: 'ROAD' })
+  @IsIn(PROJECT_TYPES)
+  type: (typeof PROJECT_TYPES)[number];
+
+  @ApiProperty({ description: '所在单位（村或县）', example: '990101001001' })
+  @Matches(UNIT_CODE, { message: 'unitCode must be a 12-digit 行政区划代码' })
+  unitCode: string;
+
+  @ApiProperty({ description: '实施单位', example: '双龙村村民委员会' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  implementer: string;
+
+  @ApiProperty({ description: '预算（元）', example: '380000.00' })
+  @IsYuan()
+  budget: string;
+
+  @ApiProperty({ description: '计划开工日期', example: '2016-05-01' })
+  @IsBusinessDate()
+  plannedStart: string;
+
+  @ApiProperty({ description: '计划完工日期', example: '2016-10-31' })
+  @IsBusinessDate()
+  plannedEnd: string;
+}
+
+export class PayeeDto {
+  @ApiProperty({ description: '收款方类型', enum: PAYEE_TYPES, example: 'contractor' })
+  @IsIn(PAYEE_TYPES)
+  type: (typeof PAYEE_TYPES)[number];
+
+  @ApiProperty({ description: '收款方编号（农户为户编号）', example: 'CT-0001' })
+  @IsClientId()
+  id: string;
+
+  @ApiProperty({ description: '收款方名称', example: '某某建筑工程有限公司' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ description: '银行账号（一卡通账号）；只存于个人信息库，事件中仅存引用', example: '6222020200112233445' })
+  @IsString() @Matches(/^[0-9A-Za-z-]{4,40}$/, { message: 'payee.account must be 4–40 letters or digits' })
+  account: string;
+}
+
+export class PaymentDto {
+  @ApiProperty({ description: '支付编号', example: 'PAY-0001' })
+  @IsClientId()
+  paymentId: string;
+
+  @ApiProperty({ description: '项目编号', example: 'PRJ-road-01' })
+  @IsClientId()
+  projectId: string;
+
+  @ApiProperty({ description: '所用资金分配（该项目的一条资金安排）', example: 'AL-001' })
+  @IsClientId()
+  allocationId: string;
+
+  @ApiProperty({ type: PayeeDto })
+  @IsObject() @ValidateNested() @Type(() => PayeeDto)
+  payee: PayeeDto;
+
+  @ApiProperty({ description: '金额（元）', example: '114000.00' })
+  @IsYuan()
+  amount: string;
+
+  @ApiProperty({ description: '用途', example: '机耕道硬化工程预付款' })
+  @IsString() @IsNotEmpty() @MaxLength(300)
+  purpose: string;
+
+  @ApiProperty({ description: '款项性质：预付、进度、尾款、一次性', enum: INSTALLMENTS, example: 'advance' })
+  @IsIn(INSTALLMENTS)
+  installment: (typeof INSTALLMENTS)[number];
+
+  @ApiProperty({ description: '报账日期', example: '2016-05-10' })
+  @IsBusinessDate()
+  effectiveDate: string;
+}
+
+export class ApprovalDto {
+  @ApiProperty({ description: '是否同意', example: true })
+  @IsBoolean()
+  approved: boolean;
+
+  @ApiPropertyOptional({ description: '审核意见', example: '资料齐全，同意支付' })
+  @IsOptional() @IsString() @MaxLength(500)
+  comment?: string;
+}
+
+export class ExecutionDto {
+  @ApiProperty({ description: '支付渠道', enum: CHANNELS, example: 'treasury_direct' })
+  @IsIn(CHANNELS)
+  channel: (typeof CHANNELS)[number];
+
+  @ApiProperty({ description: '银行流水号', example: 'BOC20160515001' })
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  bankReference: string;
+
+  @ApiProperty({ description: '银行记账日期', example: '2016-05-15' })
+  @IsBusinessDate()
+  effectiveDate: string;
+}
+
+export class FailureDto {
+  @ApiProperty({ description: '退票原因', example: '账户名与账号不符' })
+  @IsString() @IsNotEmpty() @MaxLength(300)
+  reason: string;
+
+  @ApiProperty({ description: '退票日期', example: '2016-05-16' })
+  @IsBusinessDate()
+  effectiveDate: string;
+}
+
+export class ReversalDto {
+  @ApiProperty({ description: '红冲 / 追回原因', example: '重复支付，追回' })
+  @IsString() @IsNotEmpty() @MaxLength(300)
+  reason: string;
+
+  @ApiProperty({ description: '生效日期', example: '2016-07-01' })
+  @IsBusinessDate()
+  effectiveDate: string;
+
+  @ApiProperty({ description: '追回文件文号', example: '县纪发〔2016〕3号' })
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  documentNo: string;
+}
+

@@ -1,0 +1,151 @@
+import { Body, Controller, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { formatFen, fenFromJson, invalid, parseYuan, SEES_PERSONAL_DATA, type AllocationTarget } from '@yuantrace/domain';
+import { Access } from '../auth/access.decorator';
+import { Caller, IdParam, unitCodeParam, type RequestCaller } from '../http/validators';
+import { PersonalDataVault } from '../personal-data/personal-data-vault';
+import {
+  AdminUnitDto, AllocationDto, ApprovalDto, ClosureDto, ExecutionDto, FailureDto, FundBatchDto, PaymentDto, ProjectDto, ReturnDto, ReversalDto,
+} from './dto/ledger.dto';
+import { batchResource, LedgerService, paymentResource } from './ledger.service';
+
+
+@ApiTags('admin units')
+@ApiBearerAuth()
+@Controller('admin-units')
+export class AdminUnitsController {
+  constructor(private readonly ledger: LedgerService) {}
+
+  @Put(':code')
+  @Access('finance')
+  @ApiOperation({ summary: '登记行政区划单位 (12位代码; 上级须已登记)' })
+  async register(@Caller() caller: RequestCaller, @Param('code') code: string, @Body() body: AdminUnitDto) {
+    const state = await this.ledger.registerAdminUnit(caller, { code: unitCodeParam(code), name: body.name, level: body.level, parentCode: body.parentCode ?? null });
+    return state;
+  }
+}
+
+function targetOf(t: AllocationDto['target']): AllocationTarget {
+  if (t.type === 'batch') {
+    if (!t.batchId) throw invalid('invalid_field', 'target.batchId is required for a batch target', 'target.batchId');
+    if (!t.recipientUnitCode) throw invalid('invalid_field', 'target.recipientUnitCode is required for a batch target', 'target.recipientUnitCode');
+    if (t.projectId !== undefined) throw invalid('unknown_field', 'target.projectId is not a field of a batch target', 'target.projectId');
+    return { type: 'batch', batchId: t.batchId, recipientUnitCode: t.recipientUnitCode };
+  }
+  if (!t.projectId) throw invalid('invalid_field', 'target.projectId is required for a project target', 'target.projectId');
+  if (t.batchId !== undefined || t.recipientUnitCode !== undefined) {
+    throw invalid('unknown_field', 'a project target has only type and projectId', t.batchId !== undefined ? 'target.batchId' : 'target.recipientUnitCode');
+  }
+  return { type: 'project', projectId: t.projectId };
+}
+
+@ApiTags('fund batches')
+@ApiBearerAuth()
+@Controller('fund-batches')
+export class FundBatchesController {
+  constructor(private readonly ledger: LedgerService) {}
+
+  @Post()
+  @Access('finance')
+  @ApiOperation({ summary: '资金下达：一笔拨款进入台账（带文号）' })
+  async issue(@Caller() caller: RequestCaller, @Body() b: FundBatchDto) {
+    const s = await this.ledger.issueBatch(caller, {
+      ...b, amount: parseYuan(b.amount), countsTowardHouseholdShare: b.countsTowardHouseholdShare ?? false,
+    });
+    return batchResource(s);
+  }
+
+  @Post(':batchId/allocations')
+  @Access('finance')
+  @ApiOperation({ summary: '资金分配：下拨到下级单位（生成子批次）或安排到项目' })
+  async allocate(@Caller() caller: RequestCaller, @Param('batchId', IdParam) batchId: string, @Body() a: AllocationDto) {
+    return this.ledger.allocate(caller, batchId, { ...a, target: targetOf(a.target), amount: parseYuan(a.amount) });
+  }
+
+  @Post(':batchId/returns')
+  @Access('finance')
+  @ApiOperation({ summary: '资金退回：结余退回上级批次，或项目结余退回本批次' })
+  async returns(@Caller() caller: RequestCaller, @Param('batchId', IdParam) batchId: string, @Body() r: ReturnDto) {
+    return this.ledger.returnFunds(caller, batchId, { ...r, amount: parseYuan(r.amount) });
+  }
+
+  @Post(':batchId/closure')
+  @Access('finance')
+  @HttpCode(200)
+  @ApiOperation({ summary: '关闭批次：此后不得再从本批次划出资金' })
+  async close(@Caller() caller: RequestCaller, @Param('batchId', IdParam) batchId: string, @Body() c: ClosureDto) {
+    return batchResource(await this.ledger.closeBatch(caller, batchId, c.effectiveDate));
+  }
+}
+
+@ApiTags('projects')
+@ApiBearerAuth()
+@Controller('projects')
+export class ProjectsController {
+  constructor(private readonly ledger: LedgerService) {}
+
+  @Post()
+  @Access('finance')
+  @ApiOperation({ summary: '项目申报（立项申请）' })
+  async propose(@Caller() caller: RequestCaller, @Body() p: ProjectDto) {
+    const { budget, ...rest } = p;
+    const s = await this.ledger.proposeProject(caller, { ...rest, budgetFen: parseYuan(budget, 'budget').toString() });
+    const { budgetFen, ...definition } = s.definition;
+    return { ...definition, budget: formatFen(fenFromJson(budgetFen)),
+      funding: Object.values(s.funding).map((f) => ({ allocationId: f.allocationId, batchId: f.batchId, rootBatchId: f.rootBatchId, source: f.source, amount: formatFen(f.amount) })) };
+  }
+}
+
+@ApiTags('payments')
+@ApiBearerAuth()
+@Controller('payments')
+export class PaymentsController {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly vault: PersonalDataVault,
+  ) {}
+
+  private async render(caller: RequestCaller, p: Awaited<ReturnType<LedgerService['payment']>>) {
+    const accounts = SEES_PERSONAL_DATA.has(caller.principal.role) ? await this.vault.reveal([p.request.payee.accountRef]) : undefined;
+    return paymentResource(p, accounts);
+  }
+
+  @Post()
+  @Access('finance')
+  @ApiOperation({ summary: '报账：申请支付，冻结所用资金分配上的金额' })
+  async request(@Caller() caller: RequestCaller, @Body() p: PaymentDto) {
+    return this.render(caller, await this.ledger.requestPayment(caller, { ...p, amount: parseYuan(p.amount) }));
+  }
+
+  @Post(':paymentId/approval')
+  @Access('approver')
+  @HttpCode(200)
+  @ApiOperation({ summary: '审核：由申请人以外的人同意或驳回（驳回释放冻结金额）' })
+  async approval(@Caller() caller: RequestCaller, @Param('paymentId', IdParam) id: string, @Body() a: ApprovalDto) {
+    return this.render(caller, await this.ledger.decidePayment(caller, id, { approved: a.approved, comment: a.comment ?? '' }));
+  }
+
+  @Post(':paymentId/execution')
+  @Access('finance')
+  @HttpCode(200)
+  @ApiOperation({ summary: '拨付 / 发放：银行已付款，冻结金额转为已支付' })
+  async execution(@Caller() caller: RequestCaller, @Param('paymentId', IdParam) id: string, @Body() x: ExecutionDto) {
+    return this.render(caller, await this.ledger.executePayment(caller, id, x));
+  }
+
+  @Post(':paymentId/failure')
+  @Access('finance')
+  @HttpCode(200)
+  @ApiOperation({ summary: '退票：银行退回，释放冻结金额' })
+  async failure(@Caller() caller: RequestCaller, @Param('paymentId', IdParam) id: string, @Body() f: FailureDto) {
+    return this.render(caller, await this.ledger.failPayment(caller, id, f));
+  }
+
+  @Post(':paymentId/reversal')
+  @Access('finance')
+  @HttpCode(200)
+  @ApiOperation({ summary: '红冲 / 追回：已支付款项退回原资金分配' })
+  async reversal(@Caller() caller: RequestCaller, @Param('paymentId', IdParam) id: string, @Body() v: ReversalDto) {
+    return this.render(caller, await this.ledger.reversePayment(caller, id, v));
+  }
+}

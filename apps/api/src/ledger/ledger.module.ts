@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { PersonalDataVault } from '../personal-data/personal-data-vault';
+import { CommandHandler } from './command-handler';
+import { AdminUnitsController, FundBatchesController, PaymentsController, ProjectsController } from './ledger.controllers';
+import { LedgerService } from './ledger.service';
+
+@Module({
+  controllers: [AdminUnitsController, FundBatchesController, ProjectsController, PaymentsController],
+  providers: [LedgerService, PersonalDataVault],
+  exports: [LedgerService, PersonalDataVault],
+})
+export class LedgerModule {}

@@ -1,0 +1,60 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import { maskAccount, maskIdNumber } from '@yuantrace/domain';
+import { loadMigrations, migrate, type Db } from '@yuantrace/event-store';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG, READ_DB } from '../infrastructure/tokens';
+
+export type PersonalDataKind = 'account' | 'id_number';
+
+/**
+ * Where identity numbers and bank accounts are kept instead of the immutable log. The ref
+ * stored in events is HMAC-SHA256(secret, kind:value): stable for duplicate checks (one card
+ * used by several households, one identity number in two households), useless without the
+ * secret. Erasure on a lawful request blanks the value; refs and amounts stay traceable.
+ */
+@Injectable()
+export class PersonalDataVault implements OnModuleInit {
+  constructor(
+    @Inject(READ_DB) private readonly db: Db,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit() {
+    await migrate(this.db, 'personal-data', loadMigrations(join(__dirname, 'migrations')));
+  }
+
+  refOf(kind: PersonalDataKind, value: string): string {
+    return `pii:${createHmac('sha256', this.config.jwtSecret).update(`${kind}:${value}`).digest('hex').slice(0, 40)}`;
+  }
+
+  masked(kind: PersonalDataKind, value: string): string {
+    return kind === 'account' ? maskAccount(value) : maskIdNumber(value);
+  }
+
+  /** Stores a value (idempotently) and returns its ref and masked form. */
+  async protect(kind: PersonalDataKind, value: string): Promise<{ ref: string; masked: string }> {
+    const ref = this.refOf(kind, value);
+    const masked = this.masked(kind, value);
+    await this.db.query(
+      `insert into personal_data (ref, kind, value, masked) values ($1, $2, $3, $4) on conflict (ref) do nothing`,
+      [ref, kind, value, masked],
+    );
+    return { ref, masked };
+  }
+
+  /** Values by ref; an erased or unknown ref maps to undefined. */
+  async reveal(refs: readonly string[]): Promise<Map<string, string>> {
+    if (refs.length === 0) return new Map();
+    const r = await this.db.query<{ ref: string; value: string | null }>('select ref, value from personal_data where ref = any($1::text[])', [
+      [...new Set(refs)],
+    ]);
+    return new Map(r.rows.filter((x) => x.value !== null).map((x) => [x.ref, x.value as string]));
+  }
+
+  async erase(ref: string, reason: string): Promise<boolean> {
+    const r = await this.db.query(`update personal_data set value = null, erased_at = now(), erasure_reason = $2 where ref = $1 and value is not null`, [ref, reason]);
+    return r.rowCount > 0;
+  }
+}

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { batchFigures, fundBatchDecider, paymentDecider, type FundBatchEvent, type OpenBatch, type PaymentEvent } from '@yuantrace/domain';
+import { EventStore } from '@yuantrace/event-store';
+import { ProjectionRunner } from '@yuantrace/projections';
+import { startTestApp, type Backend } from '../support/app';
+import { registerCounty } from '../support/county';
+import { client } from '../support/http';
+
+const batch = (id: string, over: object = {}) => ({
+  batchId: id, documentNo: `财农〔2016〕${id}号`, title: '关于下达2016年财政专项扶贫资金的通知', source: 'CENTRAL_SPECIAL_POVERTY',
+  issuerLevel: 'CENTRAL', recipientUnitCode: '990000000000', fiscalYear: 2016, amount: '5000000.00', effectiveDate: '2016-03-01',
+  purpose: '小型公益设施建设', countsTowardHouseholdShare: true, ...over,
+});
+const project = (id: string, unitCode: string, budget: string, type = 'ROAD') => ({
+  projectId: id, name: `${id} 工程`, type, unitCode, implementer: '村民委员会', budget, plannedStart: '2016-05-01', plannedEnd: '2016-10-31',
+});
+const payment = (id: string, projectId: string, allocationId: string, amount: string, over: object = {}) => ({
+  paymentId: id, projectId, allocationId, amount, purpose: '工程款', installment: 'progress', effectiveDate: '2016-06-01',
+  payee: { type: 'contractor', id: 'CT-1', name: '某建筑公司', account: '6222020200112233445' }, ...over,
+});
+const execution = { channel: 'treasury_direct', bankReference: 'BR-1', effectiveDate: '2016-06-10' };
+
+/** Folds every batch and payment stream from the log itself, to check the books without any read model. */
+async function booksFromLog(store: EventStore) {
+  const batches = new Map<string, OpenBatch>();
+  const payments = new Map<string, ReturnType<typeof paymentDecider.initialState> | any>();
+  for (const e of await store.readAll({ maxCount: 100_000 })) {
+    if (e.streamId.startsWith('fundbatch-')) {
+      const id = e.streamId.slice('fundbatch-'.length);
+      batches.set(id, fundBatchDecider.evolve(batches.get(id) ?? fundBatchDecider.initialState(), { type: e.type, data: e.data } as FundBatchEvent) as OpenBatch);
+    } else if (e.streamId.startsWith('payment-')) {
+      const id = e.streamId.slice('payment-'.length);
+      payments.set(id, paymentDecider.evolve(payments.get(id) ?? paymentDecider.initialState(), { type: e.type, data: e.data } as PaymentEvent));
+    }
+  }
+  return { batches, payments };
+}
+
+describe.each<Backend>(['postgres', 'embedded'])('the fund ledger end to end on %s', (backend) => {
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  let api: ReturnType<typeof client>;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+    api = client(t.app);
+    await registerCounty(t.app);
+  });
+  afterAll(async () => t?.close());
+
+  test('central appropriation → province → county → two projects from two sources → payments → returns, conserved to the fen', async () => {
+    const cen = api.as('centralFinance');
+    const prov = api.as('provinceFinance');
+    const cty = api.as('countyFinance');
+    const appr = api.as('countyApprover');
+
+    // Money enters: a central and a provincial appropriation to the province.
+    const issued = await cen.post('/fund-batches', batch('CEN-1')).expect(201);
+    expect(issued.body).toMatchObject({ batchId: 'CEN-1', amount: '5000000.00', balance: '5000000.00', rootBatchId: 'CEN-1' });
+    await prov.post('/fund-batches', batch('PRV-1', { source: 'PROVINCIAL_POVERTY', issuerLevel: 'PROVINCIAL', amount: '1000000.00', documentNo: '演财农〔2016〕9号' })).expect(201);
+    // The same create again answers as the first time; with another body it is refused.
+    await cen.post('/fund-batches', batch('CEN-1')).expect(201);
+    const reused = await cen.post('/fund-batches', batch('CEN-1', { amount: '1.00' })).expect(409);
+    expect(reused.body.error.code).toBe('id_reused_with_different_payload');
+
+    // Down the levels: the province allocates both to the county (child batches keep source and root).
+    await prov.post('/fund-batches/CEN-1/allocations', { allocationId: 'AL-CEN-CTY', target: { type: 'batch', batchId: 'CEN-1-CTY', recipientUnitCode: '990101000000' },
+      amount: '2000000.00', effectiveDate: '2016-03-15', documentNo: '演财农〔2016〕12号' }).expect(201);
+    await prov.post('/fund-batches/PRV-1/allocations', { allocationId: 'AL-PRV-CTY', target: { type: 'batch', batchId: 'PRV-1-CTY', recipientUnitCode: '990101000000' },
+      amount: '500000.00', effectiveDate: '2016-03-15', documentNo: '演财农〔2016〕13号' }).expect(201);
+
+    // Two village projects; the road is funded from both sources (资金整合), the water project from one.
+    await cty.post('/projects', project('P-ROAD', '990101001001', '380000.00')).expect(201);
+    await cty.post('/projects', project('P-WATER', '990101001002', '82000.00', 'WATER')).expect(201);
+    const alloc = (batchId: string, allocationId: string, projectId: string, amount: string) =>
+      cty.post(`/fund-batches/${batchId}/allocations`, { allocationId, target: { type: 'project', projectId }, amount, effectiveDate: '2016-04-01', documentNo: '县财发〔2016〕7号' });
+    await alloc('CEN-1-CTY', 'AL-ROAD-C', 'P-ROAD', '300000.00').expect(201);
+    await alloc('PRV-1-CTY', 'AL-ROAD-P', 'P-ROAD', '80000.00').expect(201);
+    await alloc('CEN-1-CTY', 'AL-WATER', 'P-WATER', '82000.00').expect(201);
+
+    // PAY-1: requested, approved by a second person, executed.
+    const p1 = await cty.post('/payments', payment('PAY-1', 'P-ROAD', 'AL-ROAD-C', '114000.00')).expect(201);
+    expect(p1.body).toMatchObject({ status: 'requested', amount: '114000.00', requestedBy: 'cty-fin', batchId: 'CEN-1-CTY' });
+    expect(p1.body.payee.account).toBe('6222020200112233445');
+    // Segregation of duties: the requester may not approve, even holding an approver token.
+    const self = await api.as('countyFinanceAsApprover').post('/payments/PAY-1/approval', { approved: true }).expect(422);
+    expect(self.body.error.code).toBe('approver_is_requester');
+    // Out of order: no execution before approval.
+    expect((await cty.post('/payments/PAY-1/execution', execution).expect(422)).body.error.code).toBe('payment_not_approved');
+    await appr.post('/payments/PAY-1/approval', { approved: true, comment: '同意' }).expect(200);
+    const done = await cty.post('/payments/PAY-1/execution', execution).expect(200);
+    expect(done.body.status).toBe('executed');
+
+    // PAY-2 fails at the bank (退票) and is paid again as PAY-2B.
+    await cty.post('/payments', payment('PAY-2', 'P-ROAD', 'AL-ROAD-P', '80000.00')).expect(201);
+    // While PAY-2 holds the whole line, nothing more can be drawn from it.
+    expect((await cty.post('/payments', payment('PAY-X', 'P-ROAD', 'AL-ROAD-P', '0.01')).expect(422)).body.error.code).toBe('insufficient_balance');
+    await appr.post('/payments/PAY-2/approval', { approved: true }).expect(200);
+    await cty.post('/payments/PAY-2/failure', { reason: '账户名与账号不符', effectiveDate: '2016-06-11' }).expect(200);
+    await cty.post('/payments', payment('PAY-2B', 'P-ROAD', 'AL-ROAD-P', '80000.00')).expect(201);
+    await appr.post('/payments/PAY-2B/approval', { approved: true }).expect(200);
+    await cty.post('/payments/PAY-2B/execution', { ...execution, bankReference: 'BR-2B' }).expect(200);
+
+    // PAY-3 is paid, then reversed (追回); the money is back on its allocation.
+    await cty.post('/payments', payment('PAY-3', 'P-WATER', 'AL-WATER', '82000.00')).expect(201);
+    await appr.post('/payments/PAY-3/approval', { approved: true }).expect(200);
+    await cty.post('/payments/PAY-3/execution', { ...execution, bankReference: 'BR-3' }).expect(200);
+    const rev = await cty.post('/payments/PAY-3/reversal', { reason: '重复申报，追回', effectiveDate: '2016-07-01', documentNo: '县纪发〔2016〕3号' }).expect(200);
+    expect(rev.body.status).toBe('reversed');
+
+    // A payment from an allocation made to another project is diversion (挪用): refused.
+    expect((await cty.post('/payments', payment('PAY-Y', 'P-ROAD', 'AL-WATER', '1.00')).expect(422)).body.error.code).toBe('allocation_not_for_project');
+    // A rejected payment releases its hold.
+    await cty.post('/payments', payment('PAY-4', 'P-WATER', 'AL-WATER', '1000.00')).expect(201);
+    expect((await appr.post('/payments/PAY-4/approval', { approved: false, comment: '资料不全' }).expect(200)).body.status).toBe('rejected');
+
+    // Unspent money goes back up: the road's unused commitment to its batch, then the county batch's balance to the province.
+    const back = await cty.post('/fund-batches/CEN-1-CTY/returns', { returnId: 'RT-ROAD', amount: '186000.00', reason: '项目结余退回', effectiveDate: '2016-12-01', allocationId: 'AL-ROAD-C' }).expect(201);
+    expect(back.body).toMatchObject({ toBatchId: 'CEN-1-CTY', amount: '186000.00' });
+    await cty.post('/fund-batches/CEN-1-CTY/returns', { returnId: 'RT-CTY', amount: '1700000.00', reason: '结余退回', effectiveDate: '2016-12-20' }).expect(201);
+    expect((await cty.post('/fund-batches/CEN-1-CTY/returns', { returnId: 'RT-CTY-2', amount: '186000.01', reason: '结余退回', effectiveDate: '2016-12-20' }).expect(422)).body.error.code)
+      .toBe('insufficient_balance');
+
+    // The books, from the event log alone: every node's conservation equation, to the fen.
+    await t.app.get(ProjectionRunner).waitUntilCaughtUp();
+    const { batches, payments } = await booksFromLog(t.app.get(EventStore));
+    const f = (id: string) => batchFigures(batches.get(id)!);
+    for (const [id, b] of batches) {
+      const x = batchFigures(b);
+      expect({ id, received: x.received }).toEqual({ id, received: x.allocatedToBatches + x.committedToProjects + x.returnedUp + x.balance });
+      expect(x.committedToProjects).toBe(x.held + x.paid + x.projectAvailable);
+      expect(x.balance >= 0n && x.projectAvailable >= 0n).toBe(true);
+    }
+    expect(f('CEN-1')).toMatchObject({ received: 500000000n + 170000000n, allocatedToBatches: 200000000n, balance: 470000000n });
+    expect(f('CEN-1-CTY')).toMatchObject({ received: 200000000n, committedToProjects: 30000000n - 18600000n + 8200000n, paid: 11400000n,
+      held: 0n, returnedUp: 170000000n, balance: 200000000n - 170000000n - 11400000n - 8200000n, projectAvailable: 8200000n });
+    expect(f('PRV-1-CTY')).toMatchObject({ received: 50000000n, paid: 8000000n, held: 0n, balance: 42000000n, projectAvailable: 0n });
+    // Child batches keep the root's origin; each hop is traceable to the 文号 of the root.
+    expect(batches.get('CEN-1-CTY')!.header).toMatchObject({ parentBatchId: 'CEN-1', rootBatchId: 'CEN-1', source: 'CENTRAL_SPECIAL_POVERTY', rootDocumentNo: '财农〔2016〕CEN-1号' });
+    expect(batches.get('PRV-1-CTY')!.header).toMatchObject({ rootBatchId: 'PRV-1', source: 'PROVINCIAL_POVERTY' });
+    // What payments say and what batches say agree: executed and not reversed = paid.
+    let paidByPayments = 0n;
+    for (const p of payments.values()) if (p.status === 'executed') paidByPayments += BigInt(p.request.amountFen);
+    let paidByBatches = 0n;
+    for (const b of batches.values()) paidByBatches += batchFigures(b).paid;
+    expect(paidByPayments).toBe(paidByBatches);
+    expect(paidByPayments).toBe(11400000n + 8000000n);
+    // The bank account is not in the log.
+    const log = JSON.stringify((await t.app.get(EventStore).readAll({ maxCount: 100_000 })).map((e) => e.data));
+    expect(log).not.toContain('6222020200112233445');
+  });
+
+  test('every event names its actor, command, correlation and recorded-at; money events carry their effective date', async () => {
+    const events = await t.app.get(EventStore).readStream('payment-PAY-1');
+    expect(events.map((e) => e.type)).toEqual(['PaymentRequested', 'PaymentApproved', 'PaymentExecuted']);
+    for (const e of events) expect(Object.keys(e.metadata).sort()).toEqual(['actor', 'causationId', 'commandId', 'correlationId', 'recordedAt']);
+    expect(events[1].metadata.actor).toEqual({ principalId: 'cty-appr', role: 'approver' });
+    expect(events[2].data.effectiveDate).toBe('2016-06-10');
+  });
+
+  describe('bad input gets a named error with its field and writes nothing', () => {
+    const cases: Array<[string, string, object, number, string, string?]> = [
+      ['amount with three decimals', '/fund-batches', batch('B-X', { amount: '1.001' }), 400, 'invalid_field', 'amount'],
+      ['negative amount', '/fund-batches', batch('B-X', { amount: '-5.00' }), 400, 'invalid_field', 'amount'],
+      ['zero amount', '/fund-batches', batch('B-X', { amount: '0' }), 400, 'invalid_field', 'amount'],
+      ['amount as a number', '/fund-batches', batch('B-X', { amount: 100 }), 400, 'invalid_field', 'amount'],
+      ['amount beyond 10^13 yuan', '/fund-batches', batch('B-X', { amount: '10000000000000.01' }), 400, 'invalid_field', 'amount'],
+      ['unknown source', '/fund-batches', batch('B-X', { source: 'LOTTERY' }), 400, 'invalid_field', 'source'],
+      ['unknown field', '/fund-batches', batch('B-X', { colour: 'red' }), 400, 'unknown_field', 'colour'],
+      ['id with illegal characters', '/fund-batches', batch('B X/1'), 400, 'invalid_field', 'batchId'],
+      ['a date that does not exist', '/fund-batches', batch('B-X', { effectiveDate: '2016-02-30' }), 400, 'invalid_field', 'effectiveDate'],
+      ['a recipient unit that is not registered', '/fund-batches', batch('B-X', { recipientUnitCode: '990101009000' }), 422, 'unit_not_found', 'recipientUnitCode'],
+      ['allocation to an unknown project', '/fund-batches/CEN-1-CTY/allocations', { allocationId: 'A-X', target: { type: 'project', projectId: 'NOPE' }, amount: '1.00', effectiveDate: '2016-04-01', documentNo: 'D' }, 422, 'project_not_found', 'target.projectId'],
+      ['allocation to a unit not below the batch', '/fund-batches/CEN-1-CTY/allocations', { allocationId: 'A-X', target: { type: 'batch', batchId: 'C-X', recipientUnitCode: '990102000000' }, amount: '1.00', effectiveDate: '2016-04-01', documentNo: 'D' }, 422, 'recipient_not_below', 'target.recipientUnitCode'],
+      ['allocation from an unknown batch', '/fund-batches/NOPE/allocations', { allocationId: 'A-X', target: { type: 'project', projectId: 'P-ROAD' }, amount: '1.00', effectiveDate: '2016-04-01', documentNo: 'D' }, 404, 'batch_not_found', 'batchId'],
+      ['a payee without an account', '/payments', payment('PAY-Z', 'P-ROAD', 'AL-ROAD-C', '1.00', { payee: { type: 'contractor', id: 'C', name: 'n' } }), 400, 'invalid_field', 'payee.account'],
+      ['an unknown payee type', '/payments', payment('PAY-Z', 'P-ROAD', 'AL-ROAD-C', '1.00', { payee: { type: 'friend', id: 'C', name: 'n', account: '1234' } }), 400, 'invalid_field', 'payee.type'],
+      ['payment for an unknown project', '/payments', payment('PAY-Z', 'NOPE', 'AL-ROAD-C', '1.00'), 404, 'project_not_found', 'projectId'],
+      ['more than the allocation has left', '/payments', payment('PAY-Z', 'P-WATER', 'AL-WATER', '82000.01'), 422, 'insufficient_balance', 'amount'],
+    ];
+    test.each(cases)('%s', async (_, path, body, status, code, field) => {
+      const before = await t.app.get(EventStore).lastPosition();
+      const res = await api.as('countyFinance').post(path, body);
+      expect({ status: res.status, code: res.body.error?.code, field: res.body.error?.field }).toEqual({ status, code, field });
+      expect(typeof res.body.error.message).toBe('string');
+      expect(await t.app.get(EventStore).lastPosition()).toEqual(before);
+    });
+
+    test('malformed JSON is a 400, not a 500', async () => {
+      const res = await api.as('countyFinance').post('/fund-batches', {}).set('content-type', 'application/json').send('{"batchId": ');
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('malformed_request');
+    });
+  });
+});
