@@ -22,7 +22,7 @@ export type CommandResult<State> = {
   position?: GlobalPosition;
 };
 
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 10;
 
 /**
  * The one command handler: read (from the cache, then only newer events) → fold → decide →
@@ -69,6 +69,8 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
       if (attempt >= MAX_ATTEMPTS) {
         throw conflict('concurrent_update', `${stream} kept changing under this command; try again`);
       }
+      // Jittered backoff, so writers in other processes do not collide again in lockstep.
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
 }

@@ -9,3 +9,4 @@ export * from './db/pg-db';
 export * from './db/pglite-db';
 export * from './db/migrate';
 export * from './postgres/postgres-event-store';
+export * from './keyed-mutex';

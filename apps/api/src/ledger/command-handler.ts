@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor, Decider, DomainEvent } from '@yuantrace/domain';
-import { EventStore, eventIdFor, handleCommand, StateCache, aggregate, type CommandResult, type RecordedEvent } from '@yuantrace/event-store';
+import { EventStore, eventIdFor, handleCommand, KeyedMutex, StateCache, aggregate, type CommandResult, type RecordedEvent } from '@yuantrace/event-store';
 import { Clock } from '../infrastructure/clock';
 
 /** Who asks and under which correlation: what every command carries into its events' metadata. */
@@ -16,6 +16,8 @@ export type StoredEvent = Pick<RecordedEvent, 'id' | 'streamId' | 'type' | 'data
  */
 @Injectable()
 export class CommandHandler {
+  private readonly perStream = new KeyedMutex();
+
   constructor(
     readonly store: EventStore,
     private readonly cache: StateCache,
@@ -29,13 +31,15 @@ export class CommandHandler {
     commandId: string,
     origin: CommandOrigin,
   ): Promise<CommandResult<S> & { stored: StoredEvent[] }> {
-    const result = await handleCommand(this.store, this.cache, decider, stream, command, {
-      commandId,
-      correlationId: origin.correlationId,
-      causationId: origin.causationId,
-      actor: origin.actor,
-      now: this.clock.now(),
-    });
+    const result = await this.perStream.run(stream, () =>
+      handleCommand(this.store, this.cache, decider, stream, command, {
+        commandId,
+        correlationId: origin.correlationId,
+        causationId: origin.causationId,
+        actor: origin.actor,
+        now: this.clock.now(),
+      }),
+    );
     const metadata = { commandId, correlationId: origin.correlationId, causationId: origin.causationId ?? commandId, actor: origin.actor };
     const stored = result.events.map((e, i) => ({ id: eventIdFor(commandId, stream, i), streamId: stream, type: e.type, data: e.data, metadata }));
     return { ...result, stored };

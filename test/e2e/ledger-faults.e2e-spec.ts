@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import request from 'supertest';
+import { batchFigures, fundBatchDecider, type FundBatchEvent, type OpenBatch } from '@yuantrace/domain';
+import { EventStore } from '@yuantrace/event-store';
+import { waitFor } from '@yuantrace/event-store/contract/event-store-contract';
+import { ProjectionRunner } from '@yuantrace/projections';
+import { startTestApp, TEST_JWT_SECRET } from '../support/app';
+import { registerCounty } from '../support/county';
+import { TEST_DATABASE_URL } from '../support/databases';
+import { client } from '../support/http';
+import { bearer } from '../support/principals';
+
+async function fundedProject(api: ReturnType<typeof client>, suffix: string, amount: string) {
+  const cty = api.as('countyFinance');
+  await cty.post('/fund-batches', { batchId: `B-${suffix}`, documentNo: `县财〔2016〕${suffix}号`, title: '县级专项', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
+    recipientUnitCode: '990101000000', fiscalYear: 2016, amount, effectiveDate: '2016-03-01', purpose: '产业扶贫' }).expect(201);
+  await cty.post('/projects', { projectId: `P-${suffix}`, name: '养牛', type: 'INDUSTRY', unitCode: '990101001001', implementer: '合作社', budget: amount,
+    plannedStart: '2016-04-01', plannedEnd: '2016-10-01' }).expect(201);
+  await cty.post(`/fund-batches/B-${suffix}/allocations`, { allocationId: `A-${suffix}`, target: { type: 'project', projectId: `P-${suffix}` }, amount,
+    effectiveDate: '2016-04-01', documentNo: 'D' }).expect(201);
+}
+
+const pay = (id: string, suffix: string, amount: string) => ({
+  paymentId: id, projectId: `P-${suffix}`, allocationId: `A-${suffix}`, amount, purpose: '补助', installment: 'single', effectiveDate: '2016-05-01',
+  payee: { type: 'household', id: `H-${id}`, name: '某户', account: '6222000000001111' },
+});
+
+async function batchState(store: EventStore, id: string): Promise<OpenBatch> {
+  const events = await store.readStream(`fundbatch-${id}`);
+  return events.reduce((s, e) => fundBatchDecider.evolve(s, { type: e.type, data: e.data } as FundBatchEvent), fundBatchDecider.initialState()) as OpenBatch;
+}
+
+describe('the fund ledger under concurrency and crashes (PostgreSQL server)', () => {
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  let api: ReturnType<typeof client>;
+  beforeAll(async () => {
+    t = await startTestApp('postgres', { DATABASE_POOL_SIZE: '30' }, { keepSchema: true });
+    api = client(t.app);
+    await registerCounty(t.app);
+  });
+  afterAll(async () => t?.close());
+
+  test('parallel payments against one allocation never pay more than it holds', async () => {
+    await fundedProject(api, 'PAR', '100000.00');
+    const responses = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => api.as('countyFinance').post('/payments', pay(`PAR-${i}`, 'PAR', '10000.00'))),
+    );
+    const created = responses.filter((r) => r.status === 201);
+    const refused = responses.filter((r) => r.status !== 201);
+    expect(created).toHaveLength(10);
+    for (const r of refused) expect(r.body.error).toMatchObject({ code: 'insufficient_balance', field: 'amount' });
+    const b = batchFigures(await batchState(t.app.get(EventStore), 'B-PAR'));
+    expect(b.held).toBe(100000_00n);
+    expect(b.projectAvailable).toBe(0n);
+    // Approve and execute all of them in parallel too: paid equals the allocation, no more.
+    await Promise.all(created.map((r) => api.as('countyApprover').post(`/payments/${r.body.paymentId}/approval`, { approved: true }).expect(200)));
+    await Promise.all(created.map((r) => api.as('countyFinance').post(`/payments/${r.body.paymentId}/execution`,
+      { channel: 'one_card', bankReference: `BR-${r.body.paymentId}`, effectiveDate: '2016-05-02' }).expect(200)));
+    const after = batchFigures(await batchState(t.app.get(EventStore), 'B-PAR'));
+    expect(after).toMatchObject({ paid: 100000_00n, held: 0n, projectAvailable: 0n });
+  });
+
+  test('a process killed between the two legs of a payment loses no leg: the process manager completes it', async () => {
+    await fundedProject(api, 'KILL', '50000.00');
+    const port = 30000 + Math.floor(Math.random() * 20000);
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
+      cwd: join(__dirname, '../..'),
+      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'silent', PORT: String(port), DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: t.schema,
+        JWT_SECRET: TEST_JWT_SECRET, RUN_PROJECTIONS: 'off', YUANTRACE_FAULT: 'crash-between-legs' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false)), 60_000);
+      // The first leg (the hold on the batch) is written; the process dies before the payment stream is.
+      const crashed = await request(`http://127.0.0.1:${port}`).post('/payments').set('authorization', bearer(t.app, 'countyFinance'))
+        .send(pay('KILL-1', 'KILL', '20000.00')).then(() => 'answered', () => 'connection lost');
+      expect(crashed).toBe('connection lost');
+      expect(await exited).toBe('SIGKILL');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const store = t.app.get(EventStore);
+    const held = await batchState(store, 'B-KILL');
+    expect(held.holds.get('KILL-1')?.status).toBe('held');
+    // The in-test app runs the process manager: it finds the hold and records the request.
+    await t.app.get(ProjectionRunner).waitUntilCaughtUp();
+    await waitFor(async () => (await store.readStream('payment-KILL-1')).length === 1);
+    const [requested] = await store.readStream('payment-KILL-1');
+    expect(requested.type).toBe('PaymentRequested');
+    expect(requested.data).toMatchObject({ paymentId: 'KILL-1', amountFen: '2000000', requestedBy: 'cty-fin' });
+    // And the payment goes on normally from there.
+    await api.as('countyApprover').post('/payments/KILL-1/approval', { approved: true }).expect(200);
+  });
+});
