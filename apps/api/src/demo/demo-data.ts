@@ -1,0 +1,66 @@
+import type { INestApplication } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { parseYuan, type Principal } from '@yuantrace/domain';
+import { EventStore } from '@yuantrace/event-store';
+import { TokenService } from '../auth/token.service';
+import { DEMO_PRINCIPALS } from '../auth/demo-principals';
+import { LedgerService, type Caller } from '../ledger/ledger.service';
+
+const who = (role: string): Caller => ({ principal: DEMO_PRINCIPALS.find((p) => p.role === role) as Principal, correlationId: 'demo-data' });
+
+/**
+ * A small demo county, written through the same commands a finance bureau uses (no shortcut
+ * around the deciders): 演示省 → 演示市 → 演示县 → 双龙乡 → two villages; a central and a
+ * provincial appropriation down to the county; a 1 km 机耕道 (38万元) funded from both; payments
+ * in every state. Loaded once, on the first start of an empty embedded store.
+ */
+export async function loadDemoData(app: INestApplication): Promise<boolean> {
+  const store = app.get(EventStore);
+  if (await store.lastPosition()) return false;
+  const ledger = app.get(LedgerService);
+  const fin = who('finance');
+  const appr = who('approver');
+  const units = [
+    { code: '990000000000', name: '演示省', level: 'province' as const, parentCode: null },
+    { code: '990100000000', name: '演示市', level: 'city' as const, parentCode: '990000000000' },
+    { code: '990101000000', name: '演示县', level: 'county' as const, parentCode: '990100000000' },
+    { code: '990101001000', name: '双龙乡', level: 'township' as const, parentCode: '990101000000' },
+    { code: '990101001001', name: '双龙村', level: 'village' as const, parentCode: '990101001000' },
+    { code: '990101001002', name: '指南村', level: 'village' as const, parentCode: '990101001000' },
+  ];
+  for (const u of units) await ledger.registerAdminUnit(fin, u);
+  const base = { title: '关于下达2016年财政专项扶贫资金的通知', recipientUnitCode: '990000000000', fiscalYear: 2016, effectiveDate: '2016-03-01',
+    purpose: '小型公益设施建设', countsTowardHouseholdShare: true };
+  await ledger.issueBatch(fin, { ...base, batchId: 'DEMO-CEN-2016', documentNo: '财农〔2016〕18号', source: 'CENTRAL_SPECIAL_POVERTY', issuerLevel: 'CENTRAL', amount: parseYuan('5000000.00') });
+  await ledger.issueBatch(fin, { ...base, batchId: 'DEMO-PRV-2016', documentNo: '演财农〔2016〕9号', source: 'PROVINCIAL_POVERTY', issuerLevel: 'PROVINCIAL', amount: parseYuan('1000000.00') });
+  await ledger.allocate(fin, 'DEMO-CEN-2016', { allocationId: 'DEMO-AL-CEN-CTY', target: { type: 'batch', batchId: 'DEMO-CEN-2016-CTY', recipientUnitCode: '990101000000' },
+    amount: parseYuan('2000000.00'), effectiveDate: '2016-03-15', documentNo: '演财农〔2016〕12号' });
+  await ledger.allocate(fin, 'DEMO-PRV-2016', { allocationId: 'DEMO-AL-PRV-CTY', target: { type: 'batch', batchId: 'DEMO-PRV-2016-CTY', recipientUnitCode: '990101000000' },
+    amount: parseYuan('500000.00'), effectiveDate: '2016-03-15', documentNo: '演财农〔2016〕13号' });
+  const project = { implementer: '双龙村村民委员会', plannedStart: '2016-05-01', plannedEnd: '2016-10-31' };
+  await ledger.proposeProject(fin, { ...project, projectId: 'DEMO-ROAD', name: '双龙村1公里机耕道硬化', type: 'ROAD', unitCode: '990101001001', budgetFen: '38000000' });
+  await ledger.proposeProject(fin, { ...project, projectId: 'DEMO-WELL', name: '指南村古井改造', type: 'WATER', unitCode: '990101001002', budgetFen: '5500000' });
+  const commit = (batchId: string, allocationId: string, projectId: string, amount: string) =>
+    ledger.allocate(fin, batchId, { allocationId, target: { type: 'project', projectId }, amount: parseYuan(amount), effectiveDate: '2016-04-01', documentNo: '演县财发〔2016〕7号' });
+  await commit('DEMO-CEN-2016-CTY', 'DEMO-AL-ROAD-C', 'DEMO-ROAD', '300000.00');
+  await commit('DEMO-PRV-2016-CTY', 'DEMO-AL-ROAD-P', 'DEMO-ROAD', '80000.00');
+  await commit('DEMO-CEN-2016-CTY', 'DEMO-AL-WELL', 'DEMO-WELL', '55000.00');
+  const payee = { type: 'contractor', id: 'DEMO-CT-1', name: '演示县通达建筑工程有限公司', account: '6222020200112233445' };
+  const pay = (paymentId: string, projectId: string, allocationId: string, amount: string, installment: string, effectiveDate: string) =>
+    ledger.requestPayment(fin, { paymentId, projectId, allocationId, payee, amount: parseYuan(amount), purpose: '工程款', installment, effectiveDate });
+  await pay('DEMO-PAY-1', 'DEMO-ROAD', 'DEMO-AL-ROAD-C', '114000.00', 'advance', '2016-05-10');
+  await ledger.decidePayment(appr, 'DEMO-PAY-1', { approved: true, comment: '同意预付30%' });
+  await ledger.executePayment(fin, 'DEMO-PAY-1', { channel: 'treasury_direct', bankReference: 'DEMO-BR-1', effectiveDate: '2016-05-15' });
+  await pay('DEMO-PAY-2', 'DEMO-ROAD', 'DEMO-AL-ROAD-P', '80000.00', 'progress', '2016-08-01');
+  await ledger.decidePayment(appr, 'DEMO-PAY-2', { approved: true, comment: '同意' });
+  await ledger.failPayment(fin, 'DEMO-PAY-2', { reason: '账户名与账号不符', effectiveDate: '2016-08-03' });
+  await pay('DEMO-PAY-3', 'DEMO-WELL', 'DEMO-AL-WELL', '55000.00', 'single', '2016-09-01');
+  return true;
+}
+
+export function printDemoTokens(app: INestApplication) {
+  const tokens = app.get(TokenService);
+  const logger = new Logger('demo');
+  logger.log('demo principals (npm run cli -- demo-tokens prints these again):');
+  for (const p of DEMO_PRINCIPALS) logger.log(`${p.role.padEnd(9)} ${p.id} scope ${p.scope}: Bearer ${tokens.issue(p)}`);
+}

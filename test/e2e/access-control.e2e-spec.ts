@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import type { AnyRole, Principal, Role } from '@yuantrace/domain';
+import { startTestApp } from '../support/app';
+import { registerCounty } from '../support/county';
+import { client } from '../support/http';
+
+/**
+ * Every route × every role, in and out of scope. The routes are read from the running app, so
+ * a route added without an entry here fails this test the day it is added.
+ */
+type RouteCase = {
+  allowed: AnyRole[];
+  /** Whether the route acts on something that lies in a region (then out-of-scope callers get 403). */
+  scoped: boolean;
+  path: string;
+  body?: object;
+};
+
+const ROLES: Role[] = ['finance', 'approver', 'inspector', 'auditor', 'village'];
+const IN_SCOPE: Record<Role, string> = { finance: '990101000000', approver: '990101000000', inspector: '990101000000', auditor: '990101000000', village: '990101001001' };
+const OUT_OF_SCOPE = '990102000000';
+
+const TABLE: Record<string, RouteCase> = {
+  'GET /health': { allowed: ['public', ...ROLES], scoped: false, path: '/health' },
+  'PUT /admin-units/:code': { allowed: ['finance'], scoped: true, path: '/admin-units/990101001002', body: { name: '指南村', level: 'village', parentCode: '990101001000' } },
+  'POST /fund-batches': { allowed: ['finance'], scoped: true, path: '/fund-batches', body: {
+    batchId: 'RB-1', documentNo: '县财〔2016〕1号', title: '县级专项', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY', recipientUnitCode: '990101000000',
+    fiscalYear: 2016, amount: '100000.00', effectiveDate: '2016-03-01', purpose: '产业' } },
+  'POST /fund-batches/:batchId/allocations': { allowed: ['finance'], scoped: true, path: '/fund-batches/RB-0/allocations', body: {
+    allocationId: 'RA-1', target: { type: 'project', projectId: 'RP-0' }, amount: '1.00', effectiveDate: '2016-04-01', documentNo: 'D' } },
+  'POST /fund-batches/:batchId/returns': { allowed: ['finance'], scoped: true, path: '/fund-batches/RB-0/returns', body: {
+    returnId: 'RR-1', amount: '1.00', reason: '结余', effectiveDate: '2016-12-01' } },
+  'POST /fund-batches/:batchId/closure': { allowed: ['finance'], scoped: true, path: '/fund-batches/RB-CLOSE/closure', body: { effectiveDate: '2016-12-31' } },
+  'POST /projects': { allowed: ['finance'], scoped: true, path: '/projects', body: {
+    projectId: 'RP-1', name: '路', type: 'ROAD', unitCode: '990101001001', implementer: '村委', budget: '1000.00', plannedStart: '2016-05-01', plannedEnd: '2016-06-01' } },
+  'POST /payments': { allowed: ['finance'], scoped: true, path: '/payments', body: {
+    paymentId: 'RPAY-1', projectId: 'RP-0', allocationId: 'RA-0', amount: '1.00', purpose: '工程款', installment: 'progress', effectiveDate: '2016-05-01',
+    payee: { type: 'contractor', id: 'C', name: '公司', account: '62220000' } } },
+  'POST /payments/:paymentId/approval': { allowed: ['approver'], scoped: true, path: '/payments/RPAY-0/approval', body: { approved: true } },
+  'POST /payments/:paymentId/execution': { allowed: ['finance'], scoped: true, path: '/payments/RPAY-0/execution', body: {
+    channel: 'bank_transfer', bankReference: 'B', effectiveDate: '2016-05-02' } },
+  'POST /payments/:paymentId/failure': { allowed: ['finance'], scoped: true, path: '/payments/RPAY-F/failure', body: { reason: '退票', effectiveDate: '2016-05-02' } },
+  'POST /payments/:paymentId/reversal': { allowed: ['finance'], scoped: true, path: '/payments/RPAY-0/reversal', body: {
+    reason: '追回', effectiveDate: '2016-06-01', documentNo: 'R' } },
+};
+
+function routesOf(app: INestApplication): string[] {
+  const express = app.getHttpAdapter().getInstance();
+  const stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> = (express.router ?? express._router).stack;
+  return stack
+    .filter((l) => l.route && !l.route.path.startsWith('/docs') && !l.route.path.includes('{*path}'))
+    .flatMap((l) => Object.keys(l.route!.methods).filter((m) => m !== '_all').map((m) => `${m.toUpperCase()} ${l.route!.path}`))
+    .sort();
+}
+
+describe('who may do and see what: every route × every role', () => {
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  let api: ReturnType<typeof client>;
+  const as = (role: Role, scope: string): Principal => ({ id: `${role}-${scope}`, role, scope });
+
+  beforeAll(async () => {
+    t = await startTestApp('embedded');
+    api = client(t.app);
+    await registerCounty(t.app);
+    // What the routes act on: a batch, a project funded by it, payments in each state needed.
+    const fin = api.as('countyFinance');
+    await fin.post('/fund-batches', { ...TABLE['POST /fund-batches'].body, batchId: 'RB-0' }).expect(201);
+    await fin.post('/fund-batches', { ...TABLE['POST /fund-batches'].body, batchId: 'RB-CLOSE' }).expect(201);
+    await fin.post('/projects', { ...TABLE['POST /projects'].body, projectId: 'RP-0' }).expect(201);
+    await fin.post('/fund-batches/RB-0/allocations', { ...TABLE['POST /fund-batches/:batchId/allocations'].body, allocationId: 'RA-0', amount: '500.00' }).expect(201);
+    for (const id of ['RPAY-0', 'RPAY-F']) {
+      await fin.post('/payments', { ...TABLE['POST /payments'].body, paymentId: id }).expect(201);
+      await api.as('countyApprover').post(`/payments/${id}/approval`, { approved: true }).expect(200);
+    }
+  });
+  afterAll(async () => t?.close());
+
+  test('the table covers exactly the routes the app serves', () => {
+    expect(routesOf(t.app)).toEqual(Object.keys(TABLE).sort());
+  });
+
+  const send = (who: Principal | 'public', method: string, c: RouteCase) => {
+    const a = api.as(who);
+    return method === 'GET' ? a.get(c.path) : method === 'PUT' ? a.put(c.path, c.body) : a.post(c.path, c.body);
+  };
+
+  test.each(Object.entries(TABLE))('%s', async (route, c) => {
+    const method = route.split(' ')[0];
+    const pub = await send('public', method, c);
+    if (c.allowed.includes('public')) expect(pub.status).toBeLessThan(400);
+    else expect({ status: pub.status, code: pub.body.error?.code }).toEqual({ status: 401, code: 'unauthenticated' });
+
+    for (const role of ROLES) {
+      const res = await send(as(role, IN_SCOPE[role]), method, c);
+      if (c.allowed.includes(role)) {
+        expect({ role, status: res.status, body: res.body }).toEqual({ role, status: expect.any(Number), body: expect.anything() });
+        expect([401, 403, 500]).not.toContain(res.status);
+        if (c.scoped) {
+          const out = await send(as(role, OUT_OF_SCOPE), method, c);
+          expect({ role, out: out.status, code: out.body.error?.code }).toEqual({ role, out: 403, code: 'out_of_scope' });
+        }
+      } else {
+        expect({ role, status: res.status, code: res.body.error?.code }).toEqual({ role, status: 403, code: 'role_not_allowed' });
+      }
+    }
+  });
+
+  test('an expired or forged token is a 401 and writes nothing', async () => {
+    const { TokenService } = await import('../../apps/api/src/auth/token.service');
+    const expired = t.app.get(TokenService).issue(as('finance', '990101000000'), -10);
+    const body = TABLE['POST /projects'].body;
+    const r1 = await api.as('public').post('/projects', { ...body, projectId: 'RP-EXP' }).set('authorization', `Bearer ${expired}`);
+    expect({ status: r1.status, code: r1.body.error.code }).toEqual({ status: 401, code: 'token_expired' });
+    const good = t.app.get(TokenService).issue(as('finance', '990101000000'));
+    const forged = good.slice(0, -3) + (good.endsWith('abc') ? 'xyz' : 'abc');
+    const r2 = await api.as('public').post('/projects', { ...body, projectId: 'RP-FORGED' }).set('authorization', `Bearer ${forged}`);
+    expect({ status: r2.status, code: r2.body.error.code }).toEqual({ status: 401, code: 'invalid_token' });
+    const r3 = await api.as('public').post('/projects', { ...body, projectId: 'RP-BASIC' }).set('authorization', 'Basic abc');
+    expect(r3.status).toBe(401);
+    const { EventStore } = await import('@yuantrace/event-store');
+    for (const id of ['RP-EXP', 'RP-FORGED', 'RP-BASIC']) expect(await t.app.get(EventStore).readStream(`project-${id}`)).toEqual([]);
+  });
+});
