@@ -36,7 +36,7 @@ async function booksFromLog(store: EventStore) {
   return { batches, payments };
 }
 
-describe.each<Backend>(['postgres', 'embedded'])('the fund ledger end to end on %s', (backend) => {
+describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger end to end on %s', (backend) => {
   let t: Awaited<ReturnType<typeof startTestApp>>;
   let api: ReturnType<typeof client>;
   beforeAll(async () => {

@@ -6,7 +6,7 @@ import { EventStore } from '@yuantrace/event-store';
 import { newEvent } from '@yuantrace/event-store/contract/event-store-contract';
 import { startTestApp, type Backend } from '../support/app';
 
-describe.each<Backend>(['postgres', 'embedded'])('GET /health on %s', (backend) => {
+describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('GET /health on %s', (backend) => {
   let t: Awaited<ReturnType<typeof startTestApp>>;
   beforeAll(async () => {
     t = await startTestApp(backend);

@@ -1,9 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../apps/api/src/app';
 import { loadConfig, type AppConfig } from '../../apps/api/src/config/app-config';
+import { KurrentDbProtocolSimulator } from '@yuantrace/event-store/kurrentdb';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from './databases';
 
-export type Backend = 'postgres' | 'embedded';
+/** kurrentdb: events in KurrentDB (the protocol simulator, or a real server when KURRENTDB_URL is set), read models in PostgreSQL. */
+export type Backend = 'postgres' | 'embedded' | 'kurrentdb';
 
 /**
  * The real application for end-to-end tests: on a PostgreSQL server in a schema of its own,
@@ -16,10 +18,15 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
   close: () => Promise<void>;
 }> {
   const schema = options.schema ?? uniqueSchema('e2e');
+  let simulator: KurrentDbProtocolSimulator | undefined;
+  let kurrentdbUrl = process.env.KURRENTDB_URL;
+  if (backend === 'kurrentdb' && !kurrentdbUrl) {
+    simulator = new KurrentDbProtocolSimulator();
+    kurrentdbUrl = (await simulator.start()).url;
+  }
+  const server = { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, RUN_PROJECTIONS: 'on', JWT_SECRET: TEST_JWT_SECRET };
   const base =
-    backend === 'postgres'
-      ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, RUN_PROJECTIONS: 'on', JWT_SECRET: TEST_JWT_SECRET }
-      : { DATA_DIR: ':memory:' };
+    backend === 'postgres' ? server : backend === 'kurrentdb' ? { ...server, KURRENTDB_URL: kurrentdbUrl! } : { DATA_DIR: ':memory:' };
   const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'off', ...base, ...env });
   const app = await createApp(config);
   return {
@@ -28,7 +35,8 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
     schema,
     close: async () => {
       await app.close();
-      if (backend === 'postgres' && !options.keepSchema) await dropSchema(schema);
+      await simulator?.stop();
+      if (backend !== 'embedded' && !options.keepSchema) await dropSchema(schema);
     },
   };
 }

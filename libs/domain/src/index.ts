@@ -1,4 +1,5 @@
 export * from './rejection';
+export * from './canonical';
 export * from './money';
 export * from './streams';
 export * from './decider';

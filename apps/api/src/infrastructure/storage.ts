@@ -38,6 +38,12 @@ export async function openStorage(config: AppConfig): Promise<Storage> {
   }
 }
 
+/** Loaded only when configured: the KurrentDB client (and its native read bridge) stays out of embedded mode. */
 async function openKurrentDb(url: string): Promise<EventStore> {
-  throw new ConfigError('KURRENTDB_URL', `the KurrentDB adapter is not built yet (${url.split('?')[0]})`);
+  const { KurrentDbEventStore } = await import('@yuantrace/event-store/kurrentdb');
+  try {
+    return await KurrentDbEventStore.connect(url);
+  } catch (e) {
+    throw new ConfigError('KURRENTDB_URL', (e as Error).message);
+  }
 }

@@ -6,6 +6,7 @@ import {
   fenToJson,
   formatFen,
   fundBatchDecider,
+  conflict,
   invalid,
   notFound,
   paymentDecider,
@@ -178,7 +179,7 @@ export class LedgerService {
       requestedBy: existing.status !== 'none' ? existing.request.requestedBy : caller.principal.id,
     };
     if (existing.status !== 'none' && existing.request.requestedBy !== caller.principal.id) {
-      throw invalid('id_reused_with_different_payload', `payment ${p.paymentId} was requested by someone else`, 'paymentId');
+      throw conflict('id_reused_with_different_payload', `payment ${p.paymentId} was requested by someone else`, 'paymentId');
     }
     const r = await this.commands.handle(fundBatchDecider, Streams.fundBatch(line.batchId), { type: 'Hold', request }, `payment:${p.paymentId}:hold`, origin(caller));
     await this.secondLeg(r.stored);

@@ -20,7 +20,7 @@ const toChild = (allocationId: string, amountFen: string): FundBatchEvent => ({
     effectiveDate: '2016-04-01', documentNo: 'D3', rootBatchId: 'B1', source: 'CENTRAL_SPECIAL_POVERTY', fiscalYear: 2016, purpose: '小型公益设施建设' },
 });
 const request = (paymentId: string, amountFen: string, allocationId = 'A1', projectId = 'P1'): PaymentRequestPayload => ({
-  paymentId, projectId, allocationId, batchId: 'B1', payee: { type: 'contractor', id: 'C', name: '某建筑公司', account: '6222000011112222' },
+  paymentId, projectId, allocationId, batchId: 'B1', payee: { type: 'contractor', id: 'C', name: '某建筑公司', accountRef: 'pii:acc1', accountMasked: '****2222' },
   amountFen, purpose: '工程款', installment: 'progress', effectiveDate: '2016-05-01', unitCode: '990101001001', requestedBy: 'clerk',
 });
 const held = (paymentId: string, amountFen: string): FundBatchEvent => ({

@@ -1,3 +1,4 @@
+import { canonicalKey } from '../canonical';
 import { Map as IMap } from 'immutable';
 import type { Decider } from '../decider';
 import { fenFromJson, fenToJson, formatFen, type Fen } from '../money';
@@ -65,7 +66,11 @@ export type PaymentRequestPayload = {
   projectId: string;
   allocationId: string;
   batchId: string;
-  payee: { type: string; id: string; name: string; account: string | null; accountRef?: string };
+  /**
+   * The account itself is personal data and stays out of the log: events carry a reference into
+   * the personal-data vault and a masked form, so an erasure leaves the money trail whole.
+   */
+  payee: { type: string; id: string; name: string; accountRef: string; accountMasked: string };
   amountFen: string;
   purpose: string;
   installment: string;
@@ -165,7 +170,8 @@ export type FundBatchCommand =
   | { type: 'CreditReversal'; paymentId: string; effectiveDate: BusinessDate; documentNo: string; reason: string }
   | { type: 'CloseBatch'; effectiveDate: BusinessDate };
 
-const keyOf = (v: unknown) => JSON.stringify(v);
+/** Idempotency keys compare payloads canonically: stored events come back from jsonb reordered. */
+const keyOf = canonicalKey;
 
 function requireOpen(state: FundBatchState, forWhat: string): OpenBatch {
   if (state.status === 'none') throw ruleBroken('batch_not_found', `the fund batch does not exist (${forWhat})`, 'batchId');

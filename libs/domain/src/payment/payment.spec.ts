@@ -5,7 +5,7 @@ import { specFor } from '../testing/given-when-then';
 
 const spec = specFor(paymentDecider);
 const request: PaymentRequestPayload = {
-  paymentId: 'PAY1', projectId: 'P1', allocationId: 'A1', batchId: 'B1', payee: { type: 'contractor', id: 'C', name: '某公司', account: '6222' },
+  paymentId: 'PAY1', projectId: 'P1', allocationId: 'A1', batchId: 'B1', payee: { type: 'contractor', id: 'C', name: '某公司', accountRef: 'pii:acc1', accountMasked: '****2222' },
   amountFen: '100', purpose: '工程款', installment: 'progress', effectiveDate: '2016-05-01', unitCode: '990101001001', requestedBy: 'clerk',
 };
 const requested: PaymentEvent = { type: 'PaymentRequested', data: request };
@@ -19,6 +19,11 @@ describe('payment life cycle', () => {
     spec([]).when({ type: 'RecordRequest', request }).then([requested]);
     spec([requested]).when({ type: 'RecordRequest', request }).then([]);
     spec([requested]).when({ type: 'RecordRequest', request: { ...request, amountFen: '99' } }).thenRejects('id_reused_with_different_payload');
+  });
+  test('a request read back from jsonb (keys reordered) is still the same request', () => {
+    const reordered = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(request).reverse())));
+    reordered.payee = Object.fromEntries(Object.entries(request.payee).reverse());
+    spec([{ type: 'PaymentRequested', data: reordered }]).when({ type: 'RecordRequest', request }).then([]);
   });
   test('approval by a second person', () => spec([requested]).when({ type: 'Decide', approved: true, comment: 'ok', approver: 'boss' }).then([approved]));
   test('rejection by a second person', () =>

@@ -1,3 +1,4 @@
+import { canonicalKey } from '../canonical';
 import type { Decider } from '../decider';
 import type { BusinessDate } from '../dates';
 import type { PaymentRequestPayload } from '../fund-batch/fund-batch';
@@ -35,7 +36,8 @@ export type PaymentCommand =
   | { type: 'Fail'; reason: string; effectiveDate: BusinessDate }
   | { type: 'Reverse'; reason: string; effectiveDate: BusinessDate; documentNo: string };
 
-const keyOf = (v: unknown) => JSON.stringify(v);
+/** Idempotency keys compare payloads canonically: stored events come back from jsonb reordered. */
+const keyOf = canonicalKey;
 
 function decide(c: PaymentCommand, state: PaymentState): PaymentEvent[] {
   if (c.type === 'RecordRequest') {

@@ -1,3 +1,4 @@
+import { canonicalKey } from '../canonical';
 import type { Decider } from '../decider';
 import type { BusinessDate } from '../dates';
 import type { FundSource } from '../fund-batch/fund-batch';
@@ -39,7 +40,8 @@ export type ProjectCommand =
   | { type: 'ProposeProject'; definition: ProjectDefinition }
   | { type: 'CommitFunds'; allocationId: string; batchId: string; rootBatchId: string; source: FundSource; amount: Fen; effectiveDate: BusinessDate };
 
-const keyOf = (v: unknown) => JSON.stringify(v);
+/** Idempotency keys compare payloads canonically: stored events come back from jsonb reordered. */
+const keyOf = canonicalKey;
 
 function decide(c: ProjectCommand, state: ProjectState): ProjectEvent[] {
   switch (c.type) {

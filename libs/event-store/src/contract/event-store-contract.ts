@@ -19,6 +19,12 @@ export type ContractTarget = {
   openUncommittedAppend?: (stream: string, event: NewEvent) => Promise<{ commit: () => Promise<void> }>;
   /** Two appends can really run at the same time. */
   concurrentWriters: boolean;
+  /**
+   * Whether the store refuses an event id already stored in another stream. PostgreSQL does (a
+   * unique index); KurrentDB checks ids per stream only. Our ids derive from the stream name, so
+   * nothing we write depends on it.
+   */
+  eventIdsUniqueAcrossStreams: boolean;
   cleanup: () => Promise<void>;
 };
 
@@ -103,10 +109,12 @@ export function describeEventStoreContract(name: string, makeTarget: () => Promi
       expect(retryExact).toEqual(first);
       expect(retryAny).toEqual(first);
       expect(await t.store.readStream(stream)).toHaveLength(2);
-      // The same ids presented for another stream are not a retry: refused.
-      await expect(t.store.appendToStream(uniqueStream(), events, { expectedRevision: 'any' })).rejects.toBeInstanceOf(
-        WrongExpectedRevisionError,
-      );
+      // The same ids presented for another stream are not a retry: refused where the backend can tell.
+      if (t.eventIdsUniqueAcrossStreams) {
+        await expect(t.store.appendToStream(uniqueStream(), events, { expectedRevision: 'any' })).rejects.toBeInstanceOf(
+          WrongExpectedRevisionError,
+        );
+      }
     });
 
     test('reads all events in global order, after an exclusive position, filtered by category', async () => {

@@ -14,6 +14,7 @@ describeEventStoreContract('embedded PGlite', async () => {
   return {
     store,
     concurrentWriters: false,
+    eventIdsUniqueAcrossStreams: true,
     jumpPositionsBeyondSafeInteger: async () => {
       await db.query(`select setval('events_global_position_seq', 9007199254740993)`);
     },

@@ -10,6 +10,7 @@ async function serverTarget(): Promise<ContractTarget> {
   return {
     store,
     concurrentWriters: true,
+    eventIdsUniqueAcrossStreams: true,
     jumpPositionsBeyondSafeInteger: async () => {
       await db.query(`select setval('events_global_position_seq', 9007199254740993)`);
     },

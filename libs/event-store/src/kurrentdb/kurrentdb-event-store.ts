@@ -1,0 +1,508 @@
+import type { Readable } from 'node:stream';
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  excludeSystemEvents,
+  FORWARDS,
+  KurrentDBClient,
+  NO_STREAM,
+  START,
+  STREAM_EXISTS,
+  streamNameFilter,
+  type AllStreamResolvedEvent,
+  type AppendStreamState,
+  type EventData,
+  type Filter,
+  type Position,
+  type ReadPosition,
+  type ResolvedEvent,
+} from '@kurrent/kurrentdb-client';
+import { parseStreamName } from '@yuantrace/domain';
+import { EventStoreUnavailableError, InvalidEventError, WrongExpectedRevisionError } from '../errors';
+import {
+  comparePositions,
+  EventStore,
+  type AppendResult,
+  type EventMetadata,
+  type ExpectedRevision,
+  type GlobalPosition,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type StoreKind,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandler,
+} from '../event-store.port';
+import { validateNewEvent } from '../postgres/postgres-event-store';
+
+/**
+ * The server refuses an append whose events add up to more than MaxAppendSize (1 MiB by default).
+ * We stay at half of it, leaving room for per-event overhead and a server configured lower.
+ */
+const APPEND_CHUNK_BYTES = 512 * 1024;
+/** Rough per-event framing (id, metadata map, protobuf tags) added to data + metadata. */
+const EVENT_OVERHEAD_BYTES = 200;
+const READ_PAGE = 1000;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * The event store on KurrentDB / EventStoreDB 20+ through `@kurrent/kurrentdb-client` 1.x
+ * (appends and subscriptions go over the client's grpc-js channel, reads through its Rust bridge).
+ * DESIGN.md §4: explicit stream state on every append, bigint revisions and positions,
+ * subscriptions that resubscribe by themselves, appends split under the 1 MiB limit.
+ */
+export class KurrentDbEventStore extends EventStore {
+  readonly kind: StoreKind = 'kurrentdb';
+  private readonly subscriptions = new Set<KurrentDbSubscription>();
+  private closed = false;
+
+  private constructor(private readonly client: KurrentDBClient) {
+    super();
+  }
+
+  /** Connects and proves the server answers (a one-event read of $all), or throws EventStoreUnavailableError. */
+  static async connect(connectionString: string): Promise<KurrentDbEventStore> {
+    let client: KurrentDBClient;
+    try {
+      client = KurrentDBClient.connectionString(connectionString);
+    } catch (e) {
+      throw new EventStoreUnavailableError(`KurrentDB: invalid connection string: ${(e as Error).message}`, e);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const probe = (async () => {
+        for await (const _ of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) break;
+      })();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      });
+      await Promise.race([probe, timeout]);
+    } catch (e) {
+      await client.dispose().catch(() => undefined);
+      throw new EventStoreUnavailableError(
+        `KurrentDB at ${redact(connectionString)} is unreachable: ${(e as Error)?.message ?? String(e)}`,
+        e,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    return new KurrentDbEventStore(client);
+  }
+
+  async appendToStream(
+    stream: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    parseStreamName(stream);
+    if (events.length === 0) throw new InvalidEventError('an append needs at least one event');
+    for (const e of events) validateNewEvent(e);
+    const expected = options.expectedRevision ?? 'any';
+
+    // The server's idempotency is per stream: ids already written to another stream are not
+    // refused there. Our ids derive from (command, stream, index), so two streams never share
+    // one; the contract states this difference as a capability instead of papering over it.
+
+    const data = events.map(toEventData);
+    // A chunked append is NOT atomic: if a later chunk fails, the earlier chunks stay written.
+    // Our callers append a handful of small events per command, so in practice this is one
+    // request; the split only keeps an unusual large append (an import) under the server limit.
+    // A retry of a chunked append is still idempotent: chunk by chunk, the same ids at the same
+    // expected revisions are recognised by the server.
+    let state: AppendStreamState = toStreamState(expected);
+    let result: AppendResult | undefined;
+    for (const chunk of chunkBySize(data)) {
+      try {
+        const r = await this.client.appendToStream(stream, chunk, { streamState: state });
+        const position = r.position ?? (await this.positionOf(stream, r.nextExpectedRevision));
+        result = { nextExpectedRevision: r.nextExpectedRevision, position };
+        state = r.nextExpectedRevision;
+      } catch (e) {
+        throw translate(e, stream, expected);
+      }
+    }
+    return result!;
+  }
+
+  async readStream(stream: string, options: { fromRevision?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {
+    parseStreamName(stream);
+    const out: RecordedEvent[] = [];
+    try {
+      const read = this.client.readStream(stream, {
+        fromRevision: options.fromRevision ?? START,
+        maxCount: options.maxCount ?? Number.MAX_SAFE_INTEGER,
+        direction: FORWARDS,
+      });
+      for await (const resolved of read) {
+        const e = this.toRecorded(resolved);
+        if (e) out.push(e);
+      }
+    } catch (e) {
+      if (isStreamNotFound(e)) return [];
+      throw translate(e, stream);
+    }
+    return out;
+  }
+
+  /**
+   * Reads $all forwards from `after` (exclusive). The server's read from a position includes
+   * the event at it, and we filter client-side too (system events in user streams), so we page
+   * until we have maxCount events or reach the end.
+   */
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const maxCount = options.maxCount ?? READ_PAGE;
+    const out: RecordedEvent[] = [];
+    let cursor: GlobalPosition | undefined = options.after;
+    while (out.length < maxCount) {
+      const want = maxCount - out.length + 1;
+      let got = 0;
+      let last: GlobalPosition | undefined;
+      try {
+        const read = this.client.readAll({
+          fromPosition: cursor ? toClientPosition(cursor) : START,
+          maxCount: want,
+          direction: FORWARDS,
+          filter: serverFilter(options.categories),
+        });
+        for await (const resolved of read) {
+          got++;
+          const position = resolved.event?.position;
+          if (!position) continue;
+          last = position;
+          if (cursor && comparePositions(position, cursor) <= 0) continue;
+          const e = this.toRecorded(resolved);
+          if (e && matchesCategories(e.streamId, options.categories) && out.length < maxCount) out.push(e);
+        }
+      } catch (e) {
+        throw translate(e);
+      }
+      if (got < want || !last || (cursor && comparePositions(last, cursor) <= 0)) break;
+      cursor = last;
+    }
+    return out;
+  }
+
+  subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions = {}): Subscription {
+    const sub = new KurrentDbSubscription(this.client, handler, options, (r) => this.toRecorded(r));
+    this.subscriptions.add(sub);
+    void sub.done.then(
+      () => this.subscriptions.delete(sub),
+      () => this.subscriptions.delete(sub),
+    );
+    return sub;
+  }
+
+  /** The last user event's position: $all backwards, skipping system events. */
+  async lastPosition(): Promise<GlobalPosition | undefined> {
+    let from: ReadPosition = END;
+    for (;;) {
+      let got = 0;
+      try {
+        const read = this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: 100, filter: serverFilter(undefined) });
+        for await (const resolved of read) {
+          got++;
+          const e = resolved.event;
+          if (!e?.position) continue;
+          if (!isSystemEvent(e.type)) return { commit: e.position.commit, prepare: e.position.prepare };
+          from = e.position;
+        }
+      } catch (e) {
+        throw translate(e);
+      }
+      if (got < 100) return undefined;
+    }
+  }
+
+  /**
+   * Counts by reading forwards: O(events behind). Fine for tests and /health at our scale
+   * (a projection's lag is small); KurrentDB has no cheap "count after position".
+   */
+  async countAfter(position: GlobalPosition): Promise<bigint> {
+    let n = 0n;
+    let after: GlobalPosition | undefined = position;
+    for (;;) {
+      const page = await this.readAll({ after, maxCount: READ_PAGE });
+      n += BigInt(page.length);
+      if (page.length < READ_PAGE) return n;
+      after = page[page.length - 1].position;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Stop our subscriptions first, or they would take the disposal for a drop and resubscribe.
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.client.dispose();
+  }
+
+  private async currentRevision(stream: string): Promise<bigint | 'no_stream'> {
+    try {
+      for await (const r of this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        if (r.event) return r.event.revision;
+      }
+      return 'no_stream';
+    } catch (e) {
+      if (isStreamNotFound(e)) return 'no_stream';
+      throw translate(e, stream);
+    }
+  }
+
+  /** Older servers answer an idempotent append without a position; read it from the event. */
+  private async positionOf(stream: string, revision: bigint): Promise<GlobalPosition> {
+    for await (const r of this.client.readStream(stream, { fromRevision: revision, maxCount: 1 })) {
+      if (r.event?.position) return { commit: r.event.position.commit, prepare: r.event.position.prepare };
+    }
+    throw new EventStoreUnavailableError(`KurrentDB: no position for ${stream}@${revision} after an append`);
+  }
+
+  private toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
+    const e = resolved.event;
+    if (!e || isSystemEvent(e.type) || e.streamId.startsWith('$')) return undefined;
+    if (!e.position) throw new EventStoreUnavailableError(`KurrentDB: event ${e.id} arrived without a position`);
+    return {
+      id: e.id,
+      streamId: e.streamId,
+      revision: e.revision,
+      type: e.type,
+      data: asObject(e.data),
+      metadata: asObject(e.metadata) as EventMetadata,
+      position: { commit: e.position.commit, prepare: e.position.prepare },
+      recordedAt: e.created,
+    };
+  }
+}
+
+/**
+ * A catch-up subscription to $all that survives drops. KurrentDB catch-up subscriptions end on
+ * any error and do not resubscribe, so on an error or an unexpected end we subscribe again from
+ * the last position we handed to the handler (exclusive), after a short growing backoff.
+ * Events are pulled from the client's stream in batches and the handler is awaited before the
+ * next pull: while the handler works the stream stays paused and gRPC flow control holds the
+ * server back.
+ */
+class KurrentDbSubscription implements Subscription {
+  readonly done: Promise<void>;
+  private running = true;
+  private position: GlobalPosition | undefined;
+  private current: ReturnType<KurrentDBClient['subscribeToAll']> | undefined;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    private readonly client: KurrentDBClient,
+    private readonly handler: SubscriptionHandler,
+    private readonly options: SubscribeOptions,
+    private readonly toRecorded: (r: AllStreamResolvedEvent) => RecordedEvent | undefined,
+  ) {
+    this.position = options.after;
+    this.done = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    let backoffMs = 50;
+    while (this.running) {
+      const sub = this.client.subscribeToAll({
+        fromPosition: this.position ? toClientPosition(this.position) : START,
+        filter: serverFilter(this.options.categories),
+      });
+      this.current = sub;
+      // The client emits a drop as an 'error' event without destroying the stream, possibly
+      // while the handler runs: listen from the start so it is never an unhandled 'error'.
+      const state: StreamState = { failure: undefined };
+      sub.on('error', (err: unknown) => {
+        state.failure ??= err ?? new Error('subscription dropped');
+        this.wake();
+      });
+      try {
+        for (;;) {
+          const batch = await this.nextBatch(sub, state, this.options.maxCount ?? 500);
+          if (!batch) break;
+          const events: RecordedEvent[] = [];
+          let last: GlobalPosition | undefined;
+          for (const r of batch) {
+            const p = r.event?.position;
+            if (!p) continue;
+            // Resubscribing is exclusive of the position, but never hand an event twice.
+            if (this.position && comparePositions(p, this.position) <= 0) continue;
+            last = { commit: p.commit, prepare: p.prepare };
+            const e = this.toRecorded(r);
+            if (e && matchesCategories(e.streamId, this.options.categories)) events.push(e);
+          }
+          if (events.length > 0) await this.handlerCall(events);
+          if (last) this.position = last;
+          backoffMs = 50;
+        }
+      } catch (e) {
+        if (e instanceof HandlerFailed) {
+          await this.unsubscribe(sub);
+          throw e.cause;
+        }
+        // Anything else (dropped by the server, network, a server restart) is handled below.
+      } finally {
+        await this.unsubscribe(sub);
+      }
+      if (!this.running) break;
+      // Dropped or ended by the server: resubscribe from the last delivered position.
+      await this.sleep(backoffMs);
+      backoffMs = Math.min(backoffMs * 2, 5_000);
+    }
+  }
+
+  private async handlerCall(events: RecordedEvent[]): Promise<void> {
+    try {
+      await this.handler(events);
+    } catch (e) {
+      throw new HandlerFailed(e);
+    }
+  }
+
+  /** Waits for at least one event, then takes what is already buffered, up to max. */
+  private async nextBatch(stream: Readable, state: StreamState, max: number): Promise<AllStreamResolvedEvent[] | undefined> {
+    for (;;) {
+      if (!this.running) return undefined;
+      const batch: AllStreamResolvedEvent[] = [];
+      let item: AllStreamResolvedEvent | null;
+      while (batch.length < max && (item = stream.read() as AllStreamResolvedEvent | null) !== null) batch.push(item);
+      // Deliver what arrived before a drop; the resubscription starts after it.
+      if (batch.length > 0) return batch;
+      if (state.failure !== undefined) throw state.failure;
+      if (stream.readableEnded || stream.destroyed) return undefined;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          stream.off('readable', done);
+          stream.off('end', done);
+          stream.off('close', done);
+          this.wakeUp = undefined;
+          resolve();
+        };
+        stream.on('readable', done);
+        stream.on('end', done);
+        stream.on('close', done);
+        this.wakeUp = done;
+      });
+    }
+  }
+
+  private wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  private async unsubscribe(sub: ReturnType<KurrentDBClient['subscribeToAll']>): Promise<void> {
+    if (this.current !== sub) return;
+    this.current = undefined;
+    await sub.unsubscribe().catch(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.done.catch(() => undefined);
+  }
+}
+
+type StreamState = { failure: unknown };
+
+class HandlerFailed {
+  constructor(readonly cause: unknown) {}
+}
+
+const isSystemEvent = (type: string) => type.startsWith('$');
+
+const matchesCategories = (streamId: string, categories: readonly string[] | undefined) =>
+  !categories?.length || categories.some((c) => streamId.startsWith(`${c}-`));
+
+/** Let the server skip what we would drop anyway; we still filter client-side. */
+const serverFilter = (categories: readonly string[] | undefined): Filter =>
+  categories?.length ? streamNameFilter({ prefixes: categories.map((c) => `${c}-`) }) : excludeSystemEvents();
+
+const toClientPosition = (p: GlobalPosition): Position => ({ commit: p.commit, prepare: p.prepare });
+
+function toStreamState(expected: ExpectedRevision): AppendStreamState {
+  switch (expected) {
+    case 'any':
+      return ANY;
+    case 'no_stream':
+      return NO_STREAM;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    default:
+      return expected;
+  }
+}
+
+function toEventData(e: NewEvent): EventData {
+  return { id: e.id, contentType: 'application/json', type: e.type, data: e.data, metadata: e.metadata };
+}
+
+const eventBytes = (e: EventData) =>
+  EVENT_OVERHEAD_BYTES + Buffer.byteLength(e.type) + Buffer.byteLength(JSON.stringify(e.data)) + Buffer.byteLength(JSON.stringify(e.metadata ?? {}));
+
+/** Consecutive chunks of at most APPEND_CHUNK_BYTES (an event larger than that goes alone). */
+function chunkBySize(events: EventData[]): EventData[][] {
+  const chunks: EventData[][] = [];
+  let chunk: EventData[] = [];
+  let size = 0;
+  for (const e of events) {
+    const bytes = eventBytes(e);
+    if (chunk.length > 0 && size + bytes > APPEND_CHUNK_BYTES) {
+      chunks.push(chunk);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(e);
+    size += bytes;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+const errorType = (e: unknown): string | undefined =>
+  typeof e === 'object' && e !== null && 'type' in e && typeof (e as { type: unknown }).type === 'string' ? (e as { type: string }).type : undefined;
+
+const isStreamNotFound = (e: unknown) => errorType(e) === 'stream-not-found';
+
+/** The client's errors as the port's. */
+function translate(e: unknown, stream?: string, expected?: ExpectedRevision): unknown {
+  const message = e instanceof Error ? e.message : String(e);
+  switch (errorType(e)) {
+    case 'wrong-expected-version': {
+      const actual = (e as { actualState?: bigint | 'no_stream' }).actualState;
+      return new WrongExpectedRevisionError(stream ?? '?', expected ?? 'any', typeof actual === 'bigint' ? actual : 'no_stream');
+    }
+    case 'maximum-append-size-exceeded':
+      return new InvalidEventError(`an event of ${stream ?? 'the append'} is larger than KurrentDB accepts in one append: ${message}`);
+    case 'unavailable':
+    case 'deadline-exceeded':
+    case 'timeout':
+    case 'cancelled':
+    case 'not-leader':
+      return new EventStoreUnavailableError(`KurrentDB unavailable: ${message}`, e);
+    default:
+      return e;
+  }
+}
+
+function redact(connectionString: string): string {
+  return connectionString.replace(/\/\/[^@/]*@/, '//***@');
+}
