@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { AnyRole, Principal, Role } from '@yuantrace/domain';
+import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp } from '../support/app';
 import { registerCounty } from '../support/county';
 import { client } from '../support/http';
@@ -43,6 +44,14 @@ const TABLE: Record<string, RouteCase> = {
   'POST /payments/:paymentId/failure': { allowed: ['finance'], scoped: true, path: '/payments/RPAY-F/failure', body: { reason: '退票', effectiveDate: '2016-05-02' } },
   'POST /payments/:paymentId/reversal': { allowed: ['finance'], scoped: true, path: '/payments/RPAY-0/reversal', body: {
     reason: '追回', effectiveDate: '2016-06-01', documentNo: 'R' } },
+  'GET /fund-batches/:batchId': { allowed: ['finance', 'approver', 'inspector', 'auditor'], scoped: true, path: '/fund-batches/RB-0' },
+  'GET /fund-batches/:batchId/flow': { allowed: ['finance', 'approver', 'inspector', 'auditor'], scoped: true, path: '/fund-batches/RB-0/flow' },
+  'GET /projects/:projectId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/projects/RP-0' },
+  'GET /payments/:paymentId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/payments/RPAY-0' },
+  'GET /payments/:paymentId/trace': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/payments/RPAY-0/trace' },
+  'GET /admin-units/:code/summary': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/admin-units/990101001001/summary' },
+  'GET /disclosure/units/:code': { allowed: ['public', ...ROLES], scoped: false, path: '/disclosure/units/990101001001' },
+  'GET /events': { allowed: ['inspector', 'auditor'], scoped: true, path: '/events?stream=project-RP-0' },
 };
 
 function routesOf(app: INestApplication): string[] {
@@ -50,7 +59,7 @@ function routesOf(app: INestApplication): string[] {
   const stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> = (express.router ?? express._router).stack;
   return stack
     .filter((l) => l.route && !l.route.path.startsWith('/docs') && !l.route.path.includes('{*path}'))
-    .flatMap((l) => Object.keys(l.route!.methods).filter((m) => m !== '_all').map((m) => `${m.toUpperCase()} ${l.route!.path}`))
+    .flatMap((l) => Object.keys(l.route!.methods).filter((m) => m !== '_all' && m !== 'head').map((m) => `${m.toUpperCase()} ${l.route!.path}`))
     .sort();
 }
 
@@ -73,6 +82,7 @@ describe('who may do and see what: every route × every role', () => {
       await fin.post('/payments', { ...TABLE['POST /payments'].body, paymentId: id }).expect(201);
       await api.as('countyApprover').post(`/payments/${id}/approval`, { approved: true }).expect(200);
     }
+    await t.app.get(ProjectionRunner).waitUntilCaughtUp();
   });
   afterAll(async () => t?.close());
 

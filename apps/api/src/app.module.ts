@@ -8,6 +8,7 @@ import type { Clock } from './infrastructure/clock';
 import { AuthModule } from './auth/auth.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { LedgerModule } from './ledger/ledger.module';
+import { ViewsModule } from './views/views.module';
 import type { Storage } from './infrastructure/storage';
 
 const headerId = (req: IncomingMessage, name: string) => {
@@ -38,6 +39,7 @@ export class AppModule {
         InfrastructureModule.register(config, storage, clock),
         AuthModule,
         LedgerModule,
+        ViewsModule,
       ],
       controllers: [HealthController],
     };

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { SingleBar, Presets } from 'cli-progress';
 import { ProjectionRunner } from '@yuantrace/projections';
-import { readModelProjections } from '@yuantrace/read-models';
+import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { ROLES, type Role } from '@yuantrace/domain';
 import { DEMO_PRINCIPALS } from '../../api/src/auth/demo-principals';
 import { TokenService } from '../../api/src/auth/token.service';
@@ -13,7 +13,9 @@ const USAGE = `usage: npm run cli -- <command>
   projections                list the projections and their checkpoints
   token --principal ID --role ROLE --scope CODE [--ttl-hours N]
                              issue a bearer token (roles: ${ROLES.join(', ')})
-  demo-tokens                print the tokens of the demo principals`;
+  demo-tokens                print the tokens of the demo principals
+  verify                     rebuild every read model into a scratch schema, compare it row by row with
+                             the live one, and check that every fund batch balances to the fen`;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -76,6 +78,24 @@ async function projections() {
   }
 }
 
+async function verify() {
+  const storage = await openStorage(loadConfig());
+  try {
+    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections());
+    await runner.setup();
+    const report = await verifyReadModels(storage.store, storage.db, readModelProjections(), (n) => process.stderr.write(`\rreplayed ${n} events`));
+    process.stderr.write('\n');
+    process.stdout.write(`verified up to ${report.position ?? 'an empty log'}: ${report.eventsReplayed} events replayed\n`);
+    for (const d of report.differences) process.stdout.write(`DIFF ${d.table} ${d.side}: ${JSON.stringify(d.row)}\n`);
+    for (const c of report.conservation) process.stdout.write(`UNBALANCED ${c.batchId}: ${c.problem}\n`);
+    for (const l of report.lagging) process.stdout.write(`LAGGING ${l}: not caught up with the log; run the projector first\n`);
+    process.stdout.write(report.ok ? 'OK: read models equal a rebuild, and every batch balances\n' : 'FAILED\n');
+    if (!report.ok) process.exitCode = 1;
+  } finally {
+    await storage.db.close();
+  }
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]) {
@@ -89,6 +109,8 @@ async function main(argv: string[]) {
       return token(rest);
     case 'demo-tokens':
       return demoTokens();
+    case 'verify':
+      return verify();
     default:
       throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
   }

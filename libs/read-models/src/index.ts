@@ -1,6 +1,15 @@
 import type { Projection } from '@yuantrace/projections';
+import { adminUnitsProjection } from './admin-units/admin-units.projection';
+import { fundBatchesProjection } from './fund-batches/fund-batches.projection';
+import { paymentsProjection } from './payments/payments.projection';
+import { postingsProjection } from './postings/postings.projection';
+import { projectsProjection } from './projects/projects.projection';
+
+export * from './shared/basis';
+export * from './ledger-queries';
 
 /** Every read model's projection, in the order they are set up. */
 export function readModelProjections(): Projection[] {
-  return [];
+  return [adminUnitsProjection, projectsProjection, fundBatchesProjection, paymentsProjection, postingsProjection];
 }
+export * from './verify';

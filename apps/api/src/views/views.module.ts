@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { LedgerModule } from '../ledger/ledger.module';
+import { EventsController } from './events.controller';
+import { ViewsController } from './views.controller';
+
+@Module({ imports: [LedgerModule], controllers: [ViewsController, EventsController] })
+export class ViewsModule {}

@@ -1,0 +1,31 @@
+import type { Projection } from '@yuantrace/projections';
+import { runDdl } from '../shared/ddl';
+
+/** The region tree, and which unit each stream belongs to (the audit log filters by scope with it). */
+export const adminUnitsProjection: Projection = {
+  name: 'admin_units',
+  tables: ['rm_admin_units', 'rm_stream_units'],
+  async setup(q) {
+    await runDdl(q, `
+      create table if not exists rm_admin_units (
+        code text primary key, name text not null, level text not null, parent_code text, recorded_at timestamptz not null);
+      create index if not exists rm_admin_units_parent_idx on rm_admin_units (parent_code);
+      create table if not exists rm_stream_units (stream_id text primary key, unit_code text not null)`);
+  },
+  async apply(tx, events) {
+    for (const e of events) {
+      const x = e.data as Record<string, any>;
+      if (e.type === 'AdminUnitRegistered') {
+        await tx.query('insert into rm_admin_units values ($1, $2, $3, $4, $5::timestamptz) on conflict do nothing',
+          [x.code, x.name, x.level, x.parentCode, e.recordedAt.toISOString()]);
+      } else if (e.type === 'AdminUnitRenamed') {
+        await tx.query('update rm_admin_units set name = $2 where code = $1', [x.code, x.name]);
+      }
+      // The first event of a stream that names a unit places the stream in the region tree.
+      const unit = x.recipientUnitCode ?? x.unitCode ?? x.request?.unitCode ?? (e.type === 'AdminUnitRegistered' ? x.code : undefined);
+      if (typeof unit === 'string') {
+        await tx.query('insert into rm_stream_units values ($1, $2) on conflict do nothing', [e.streamId, unit]);
+      }
+    }
+  },
+};

@@ -1,0 +1,45 @@
+import type { Projection } from '@yuantrace/projections';
+import { runDdl } from '../shared/ddl';
+
+/** Batch headers (with their lineage) and allocation lines; money figures come from postings. */
+export const fundBatchesProjection: Projection = {
+  name: 'fund_batches',
+  tables: ['rm_batches', 'rm_allocations', 'rm_batch_events'],
+  async setup(q) {
+    await runDdl(q, `
+      create table if not exists rm_batches (
+        batch_id text primary key, parent_batch_id text, allocation_id text, root_batch_id text not null, root_document_no text not null,
+        document_no text not null, title text not null, source text not null, issuer_level text not null, recipient_unit_code text not null,
+        fiscal_year int not null, purpose text not null, counts_toward_household_share boolean not null, amount_fen bigint not null,
+        effective_date date not null, recorded_at timestamptz not null);
+      create index if not exists rm_batches_parent_idx on rm_batches (parent_batch_id);
+      create table if not exists rm_allocations (
+        batch_id text not null, allocation_id text not null, target_type text not null, target_batch_id text, target_unit_code text,
+        project_id text, amount_fen bigint not null, document_no text not null, effective_date date not null, recorded_at timestamptz not null,
+        primary key (batch_id, allocation_id));
+      create index if not exists rm_allocations_project_idx on rm_allocations (project_id);
+      create table if not exists rm_batch_events (
+        batch_id text not null, event_id uuid primary key, event_type text not null, effective_date date not null, recorded_at timestamptz not null)`);
+  },
+  async apply(tx, events) {
+    for (const e of events) {
+      const x = e.data as Record<string, any>;
+      if (e.type === 'FundBatchIssued') {
+        await tx.query(
+          `insert into rm_batches values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::bigint, $15::date, $16::timestamptz) on conflict do nothing`,
+          [x.batchId, x.parentBatchId, x.allocationId, x.rootBatchId, x.rootDocumentNo, x.documentNo, x.title, x.source, x.issuerLevel, x.recipientUnitCode,
+            x.fiscalYear, x.purpose, x.countsTowardHouseholdShare, x.amountFen, x.effectiveDate, e.recordedAt.toISOString()]);
+      } else if (e.type === 'FundsAllocated') {
+        const t = x.target;
+        await tx.query(
+          `insert into rm_allocations values ($1, $2, $3, $4, $5, $6, $7::bigint, $8, $9::date, $10::timestamptz) on conflict do nothing`,
+          [x.batchId, x.allocationId, t.type, t.batchId ?? null, t.recipientUnitCode ?? null, t.projectId ?? null, x.amountFen, x.documentNo, x.effectiveDate,
+            e.recordedAt.toISOString()]);
+      }
+      if (e.streamId.startsWith('fundbatch-') && typeof x.effectiveDate === 'string') {
+        await tx.query(`insert into rm_batch_events values ($1, $2, $3, $4::date, $5::timestamptz) on conflict do nothing`,
+          [x.batchId, e.id, e.type, x.effectiveDate, e.recordedAt.toISOString()]);
+      }
+    }
+  },
+};

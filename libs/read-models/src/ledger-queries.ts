@@ -1,0 +1,318 @@
+import { formatFen, significantLength } from '@yuantrace/domain';
+import type { SqlExecutor } from '@yuantrace/event-store';
+import { basisSql, dateText, type Basis } from './shared/basis';
+
+/**
+ * The read side's questions, answered from the read-model tables. Every money figure is a sum
+ * over postings under the requested basis (asOf / knownAt); entity rows are filtered by the
+ * same axes, so a view can be replayed as it stood on any date.
+ */
+const yuan = (v: unknown) => formatFen(BigInt((v as string | number | bigint | null) ?? 0));
+const n = (v: unknown) => BigInt((v as string | number | bigint | null) ?? 0);
+
+export type BatchFiguresRow = {
+  amountIn: bigint; receivedBack: bigint; toBatches: bigint; toProjects: bigint; projectReturns: bigint; returnedUp: bigint;
+  held: bigint; paid: bigint;
+};
+
+/** Money figures of one batch from its postings. */
+export async function batchFiguresOf(q: SqlExecutor, batchId: string, basis: Basis): Promise<BatchFiguresRow> {
+  const params: unknown[] = [batchId];
+  const cond = basisSql(basis, params);
+  const r = await q.query<Record<string, unknown>>(
+    `select
+       coalesce(sum(amount_fen) filter (where to_account = 'batch:' || $1 and event_type in ('FundBatchIssued', 'FundsAllocated')), 0) as amount_in,
+       coalesce(sum(amount_fen) filter (where to_account = 'batch:' || $1 and event_type = 'FundsReturned'), 0) as received_back,
+       coalesce(sum(amount_fen) filter (where batch_id = $1 and event_type = 'FundsAllocated' and from_account = 'batch:' || $1 and to_account like 'batch:%'), 0) as to_batches,
+       coalesce(sum(amount_fen) filter (where batch_id = $1 and event_type = 'FundsAllocated' and to_account like 'line:%'), 0) as to_projects,
+       coalesce(sum(amount_fen) filter (where batch_id = $1 and event_type = 'AllocationFundsReturned'), 0) as project_returns,
+       coalesce(sum(amount_fen) filter (where batch_id = $1 and event_type = 'FundsReturned' and from_account = 'batch:' || $1), 0) as returned_up,
+       coalesce(sum(case when event_type = 'FundsHeld' then amount_fen when event_type in ('HoldPosted', 'HoldReleased') then -amount_fen end)
+         filter (where batch_id = $1), 0) as held,
+       coalesce(sum(case when event_type = 'HoldPosted' then amount_fen when event_type = 'PaymentReversalCredited' then -amount_fen end)
+         filter (where batch_id = $1), 0) as paid
+     from postings where (batch_id = $1 or to_account = 'batch:' || $1) and ${cond}`,
+    params,
+  );
+  const x = r.rows[0];
+  return {
+    amountIn: n(x.amount_in), receivedBack: n(x.received_back), toBatches: n(x.to_batches), toProjects: n(x.to_projects),
+    projectReturns: n(x.project_returns), returnedUp: n(x.returned_up), held: n(x.held), paid: n(x.paid),
+  };
+}
+
+export function batchEquation(f: BatchFiguresRow) {
+  const received = f.amountIn + f.receivedBack;
+  const committed = f.toProjects - f.projectReturns;
+  const balance = received - f.toBatches - committed - f.returnedUp;
+  return { received, allocatedToBatches: f.toBatches, committedToProjects: committed, held: f.held, paid: f.paid, returnedUp: f.returnedUp, balance,
+    projectAvailable: committed - f.held - f.paid };
+}
+
+type BatchRow = {
+  batch_id: string; parent_batch_id: string | null; allocation_id: string | null; root_batch_id: string; root_document_no: string; document_no: string;
+  title: string; source: string; issuer_level: string; recipient_unit_code: string; fiscal_year: number; purpose: string;
+  counts_toward_household_share: boolean; amount_fen: unknown; effective_date: unknown; recorded_at: unknown;
+};
+
+async function batchRow(q: SqlExecutor, batchId: string, basis: Basis): Promise<BatchRow | undefined> {
+  const params: unknown[] = [batchId];
+  return (await q.query<BatchRow>(`select * from rm_batches where batch_id = $1 and ${basisSql(basis, params)}`, params)).rows[0];
+}
+
+/** Does the batch exist at all (regardless of basis)? Lets callers tell "unknown" from "not yet". */
+export async function batchExists(q: SqlExecutor, batchId: string): Promise<boolean> {
+  return (await q.query('select 1 from rm_batches where batch_id = $1', [batchId])).rowCount > 0;
+}
+
+export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
+  const b = await batchRow(q, batchId, basis);
+  if (!b) return undefined;
+  const eq = batchEquation(await batchFiguresOf(q, batchId, basis));
+  const params: unknown[] = [batchId];
+  const allocations = await q.query<Record<string, unknown>>(
+    `select * from rm_allocations where batch_id = $1 and ${basisSql(basis, params)} order by effective_date, allocation_id`, params);
+  const lines = await lineFigures(q, { batchId }, basis);
+  const childParams: unknown[] = [batchId];
+  const children = await q.query<{ batch_id: string; recipient_unit_code: string; amount_fen: unknown }>(
+    `select batch_id, recipient_unit_code, amount_fen from rm_batches where parent_batch_id = $1 and ${basisSql(basis, childParams)} order by batch_id`, childParams);
+  return {
+    batchId: b.batch_id, documentNo: b.document_no, title: b.title, source: b.source, issuerLevel: b.issuer_level, recipientUnitCode: b.recipient_unit_code,
+    fiscalYear: b.fiscal_year, purpose: b.purpose, countsTowardHouseholdShare: b.counts_toward_household_share, effectiveDate: dateText(b.effective_date),
+    rootBatchId: b.root_batch_id, rootDocumentNo: b.root_document_no,
+    amount: yuan(b.amount_fen), received: yuan(eq.received),
+    allocated: yuan(eq.allocatedToBatches + eq.committedToProjects), allocatedToBatches: yuan(eq.allocatedToBatches),
+    committedToProjects: yuan(eq.committedToProjects), held: yuan(eq.held), paid: yuan(eq.paid), returned: yuan(eq.returnedUp),
+    balance: yuan(eq.balance), projectAvailable: yuan(eq.projectAvailable),
+    allocations: allocations.rows.map((a) => {
+      const line = lines.get(String(a.allocation_id));
+      return {
+        allocationId: a.allocation_id, documentNo: a.document_no, effectiveDate: dateText(a.effective_date), amount: yuan(a.amount_fen),
+        target: a.target_type === 'batch' ? { type: 'batch', batchId: a.target_batch_id, recipientUnitCode: a.target_unit_code } : { type: 'project', projectId: a.project_id },
+        ...(line ? { returned: yuan(line.returned), held: yuan(line.held), paid: yuan(line.paid), available: yuan(line.available) } : {}),
+      };
+    }),
+    parent: b.parent_batch_id ? { batchId: b.parent_batch_id, allocationId: b.allocation_id } : null,
+    children: children.rows.map((c) => ({ batchId: c.batch_id, recipientUnitCode: c.recipient_unit_code, amount: yuan(c.amount_fen) })),
+  };
+}
+
+export type LineFigures = { batchId: string; allocationId: string; projectId: string | null; rootBatchId: string; source: string; fiscalYear: number;
+  committed: bigint; returned: bigint; held: bigint; paid: bigint; available: bigint };
+
+/** Per project-allocation line: committed, returned, held, paid, available. */
+export async function lineFigures(q: SqlExecutor, by: { batchId?: string; projectId?: string }, basis: Basis): Promise<Map<string, LineFigures>> {
+  const params: unknown[] = [];
+  const where: string[] = ['allocation_id is not null', "event_type in ('FundsAllocated', 'AllocationFundsReturned', 'FundsHeld', 'HoldPosted', 'HoldReleased', 'PaymentReversalCredited')"];
+  if (by.batchId) { params.push(by.batchId); where.push(`batch_id = $${params.length}`); }
+  if (by.projectId) { params.push(by.projectId); where.push(`project_id = $${params.length}`); }
+  where.push(basisSql(basis, params));
+  const r = await q.query<Record<string, unknown>>(
+    `select batch_id, allocation_id, max(project_id) as project_id, max(root_batch_id) as root_batch_id, max(source) as source, max(fiscal_year) as fiscal_year,
+       coalesce(sum(amount_fen) filter (where event_type = 'FundsAllocated' and to_account like 'line:%'), 0) as committed,
+       coalesce(sum(amount_fen) filter (where event_type = 'AllocationFundsReturned'), 0) as returned,
+       coalesce(sum(case when event_type = 'FundsHeld' then amount_fen when event_type in ('HoldPosted', 'HoldReleased') then -amount_fen else 0 end), 0) as held,
+       coalesce(sum(case when event_type = 'HoldPosted' then amount_fen when event_type = 'PaymentReversalCredited' then -amount_fen else 0 end), 0) as paid
+     from postings where ${where.join(' and ')} group by batch_id, allocation_id order by batch_id, allocation_id`,
+    params,
+  );
+  const out = new Map<string, LineFigures>();
+  for (const x of r.rows) {
+    const committed = n(x.committed);
+    if (committed === 0n) continue; // an allocation to a child batch, not a project line
+    const returned = n(x.returned), held = n(x.held), paid = n(x.paid);
+    out.set(String(x.allocation_id), { batchId: String(x.batch_id), allocationId: String(x.allocation_id), projectId: (x.project_id as string) ?? null,
+      rootBatchId: String(x.root_batch_id), source: String(x.source), fiscalYear: Number(x.fiscal_year), committed, returned, held, paid,
+      available: committed - returned - held - paid });
+  }
+  return out;
+}
+
+/** The downstream tree of a batch: child batches, project lines and payees, to the fen, with what is unspent at each node. */
+export async function batchFlow(q: SqlExecutor, batchId: string, basis: Basis, depth = 0): Promise<Record<string, unknown> | undefined> {
+  const b = await batchRow(q, batchId, basis);
+  if (!b || depth > 20) return undefined;
+  const eq = batchEquation(await batchFiguresOf(q, batchId, basis));
+  const params: unknown[] = [batchId];
+  const allocations = await q.query<Record<string, unknown>>(
+    `select * from rm_allocations where batch_id = $1 and ${basisSql(basis, params)} order by effective_date, allocation_id`, params);
+  const lines = await lineFigures(q, { batchId }, basis);
+  const children: unknown[] = [];
+  for (const a of allocations.rows) {
+    if (a.target_type === 'batch') {
+      const child = await batchFlow(q, String(a.target_batch_id), basis, depth + 1);
+      children.push({ type: 'batch', allocationId: a.allocation_id, documentNo: a.document_no, amount: yuan(a.amount_fen), ...(child ?? { batchId: a.target_batch_id, inFlight: true }) });
+    } else {
+      const line = lines.get(String(a.allocation_id));
+      const payees = await payeesOfLine(q, batchId, String(a.allocation_id), basis);
+      children.push({ type: 'project', allocationId: a.allocation_id, projectId: a.project_id, documentNo: a.document_no, amount: yuan(a.amount_fen),
+        returned: yuan(line?.returned ?? 0n), held: yuan(line?.held ?? 0n), paid: yuan(line?.paid ?? 0n), unspent: yuan(line?.available ?? 0n), payees });
+    }
+  }
+  return { batchId, documentNo: b.document_no, recipientUnitCode: b.recipient_unit_code, source: b.source, received: yuan(eq.received),
+    paid: yuan(eq.paid), held: yuan(eq.held), returned: yuan(eq.returnedUp), unspent: yuan(eq.balance), children };
+}
+
+async function payeesOfLine(q: SqlExecutor, batchId: string, allocationId: string, basis: Basis) {
+  const params: unknown[] = [batchId, allocationId];
+  const r = await q.query<Record<string, unknown>>(
+    `select payee_type, payee_id, max(payee_name) as payee_name,
+       sum(case when event_type = 'HoldPosted' then amount_fen else -amount_fen end) as paid
+     from postings where batch_id = $1 and allocation_id = $2 and event_type in ('HoldPosted', 'PaymentReversalCredited') and ${basisSql(basis, params)}
+     group by payee_type, payee_id order by payee_type, payee_id`,
+    params,
+  );
+  return r.rows.map((x) => ({ type: x.payee_type, id: x.payee_id, name: x.payee_name, paid: yuan(x.paid) }));
+}
+
+/** The upstream chain of a batch to its root appropriation, each hop with its 文号. */
+export async function batchChain(q: SqlExecutor, batchId: string) {
+  const hops: Array<Record<string, unknown>> = [];
+  let current: string | null = batchId;
+  for (let i = 0; current && i < 20; i++) {
+    const b: BatchRow | undefined = (await q.query<BatchRow>('select * from rm_batches where batch_id = $1', [current])).rows[0];
+    if (!b) break;
+    hops.push({ hop: b.parent_batch_id ? 'allocation' : 'appropriation', batchId: b.batch_id, documentNo: b.document_no, issuerLevel: b.issuer_level,
+      recipientUnitCode: b.recipient_unit_code, source: b.source, fiscalYear: b.fiscal_year, amount: yuan(b.amount_fen), effectiveDate: dateText(b.effective_date),
+      ...(b.allocation_id ? { fromAllocationId: b.allocation_id } : {}) });
+    current = b.parent_batch_id;
+  }
+  return hops;
+}
+
+type PaymentRow = {
+  payment_id: string; project_id: string; allocation_id: string; batch_id: string; unit_code: string; payee_type: string; payee_id: string; payee_name: string;
+  account_ref: string; account_masked: string; amount_fen: unknown; purpose: string; installment: string; requested_by: string; effective_date: unknown; recorded_at: unknown;
+};
+
+export async function paymentExists(q: SqlExecutor, paymentId: string): Promise<boolean> {
+  return (await q.query('select 1 from rm_payments where payment_id = $1', [paymentId])).rowCount > 0;
+}
+
+export async function paymentView(q: SqlExecutor, paymentId: string, basis: Basis) {
+  const params: unknown[] = [paymentId];
+  const p = (await q.query<PaymentRow>(`select * from rm_payments where payment_id = $1 and ${basisSql(basis, params)}`, params)).rows[0];
+  if (!p) return undefined;
+  const hParams: unknown[] = [paymentId];
+  const history = await q.query<Record<string, unknown>>(
+    `select status, actor, detail, effective_date, recorded_at from rm_payment_history where payment_id = $1 and ${basisSql(basis, hParams)} order by seq`, hParams);
+  const steps = history.rows.map((h) => ({ status: h.status, by: h.actor, effectiveDate: dateText(h.effective_date),
+    recordedAt: new Date(h.recorded_at as string).toISOString(), ...(h.detail as object) }));
+  return {
+    paymentId: p.payment_id, projectId: p.project_id, allocationId: p.allocation_id, batchId: p.batch_id, unitCode: p.unit_code,
+    status: steps.length ? steps[steps.length - 1].status : 'requested',
+    payee: { type: p.payee_type, id: p.payee_id, name: p.payee_name, accountRef: p.account_ref, account: p.account_masked },
+    amount: yuan(p.amount_fen), purpose: p.purpose, installment: p.installment, requestedBy: p.requested_by, effectiveDate: dateText(p.effective_date),
+    history: steps,
+  };
+}
+
+export async function paymentTrace(q: SqlExecutor, paymentId: string, basis: Basis) {
+  const p = await paymentView(q, paymentId, basis);
+  if (!p) return undefined;
+  const a = (await q.query<Record<string, unknown>>('select * from rm_allocations where batch_id = $1 and allocation_id = $2', [p.batchId, p.allocationId])).rows[0];
+  const chain = await batchChain(q, p.batchId);
+  return {
+    payment: { paymentId: p.paymentId, status: p.status, amount: p.amount, payee: p.payee, projectId: p.projectId, effectiveDate: p.effectiveDate },
+    allocation: a ? { allocationId: a.allocation_id, batchId: a.batch_id, projectId: a.project_id, documentNo: a.document_no, amount: yuan(a.amount_fen),
+      effectiveDate: dateText(a.effective_date) } : null,
+    chain,
+    root: chain[chain.length - 1] ?? null,
+  };
+}
+
+export async function projectView(q: SqlExecutor, projectId: string, basis: Basis) {
+  const params: unknown[] = [projectId];
+  const p = (await q.query<Record<string, unknown>>(`select * from rm_projects where project_id = $1 and ${basisSql({ knownAt: basis.knownAt }, params)}`, params)).rows[0];
+  if (!p) return undefined;
+  const lines = [...(await lineFigures(q, { projectId }, basis)).values()];
+  let committed = 0n, held = 0n, paid = 0n, returned = 0n;
+  const bySource = new Map<string, bigint>();
+  for (const l of lines) {
+    committed += l.committed - l.returned; held += l.held; paid += l.paid; returned += l.returned;
+    bySource.set(l.source, (bySource.get(l.source) ?? 0n) + l.committed - l.returned);
+  }
+  const payParams: unknown[] = [projectId];
+  const payments = await q.query<{ payment_id: string }>(`select payment_id from rm_payments where project_id = $1 and ${basisSql(basis, payParams)} order by effective_date, payment_id`, payParams);
+  const paymentViews = [];
+  for (const row of payments.rows) paymentViews.push(await paymentView(q, row.payment_id, basis));
+  return {
+    projectId: p.project_id, name: p.name, type: p.type, unitCode: p.unit_code, implementer: p.implementer, budget: yuan(p.budget_fen),
+    plannedStart: dateText(p.planned_start), plannedEnd: dateText(p.planned_end),
+    funded: yuan(committed), held: yuan(held), paid: yuan(paid), returned: yuan(returned), balance: yuan(committed - held - paid),
+    funding: lines.map((l) => ({ allocationId: l.allocationId, batchId: l.batchId, rootBatchId: l.rootBatchId, source: l.source, fiscalYear: l.fiscalYear,
+      committed: yuan(l.committed - l.returned), held: yuan(l.held), paid: yuan(l.paid), available: yuan(l.available) })),
+    fundingBySource: [...bySource.entries()].map(([source, amount]) => ({ source, amount: yuan(amount) })),
+    payments: paymentViews.filter(Boolean).map((v) => ({ paymentId: v!.paymentId, status: v!.status, amount: v!.amount, installment: v!.installment,
+      payee: v!.payee, effectiveDate: v!.effectiveDate })),
+  };
+}
+
+/** The significant digits of a unit code: sub-units share them as a prefix. */
+export const unitPrefix = (code: string) => code.slice(0, significantLength(code));
+
+/**
+ * A unit and its sub-units: what arrived from outside, what went back out, what was committed
+ * to projects, held and paid inside, by source and year.
+ */
+export async function unitFigures(q: SqlExecutor, code: string, basis: Basis) {
+  const prefix = unitPrefix(code);
+  const params: unknown[] = [prefix];
+  const inS = (col: string) => `(${col} is not null and left(${col}, length($1)) = $1)`;
+  const r = await q.query<Record<string, unknown>>(
+    `select source, fiscal_year,
+       coalesce(sum(amount_fen) filter (where ${inS('to_unit')} and not ${inS('from_unit')}
+         and event_type in ('FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'AllocationFundsReturned')), 0) as received,
+       coalesce(sum(amount_fen) filter (where ${inS('from_unit')} and not ${inS('to_unit')}
+         and event_type in ('FundsAllocated', 'FundsReturned', 'AllocationFundsReturned')), 0) as returned,
+       coalesce(sum(case when event_type = 'FundsAllocated' and to_account like 'line:%' then amount_fen
+                         when event_type = 'AllocationFundsReturned' then -amount_fen else 0 end) filter (where ${inS('to_unit')} or ${inS('from_unit')}), 0) as allocated,
+       coalesce(sum(case when event_type = 'FundsHeld' then amount_fen when event_type in ('HoldPosted', 'HoldReleased') then -amount_fen else 0 end)
+         filter (where ${inS('from_unit')}), 0) as held,
+       coalesce(sum(case when event_type = 'HoldPosted' then amount_fen when event_type = 'PaymentReversalCredited' then -amount_fen else 0 end)
+         filter (where ${inS('from_unit')} or (event_type = 'PaymentReversalCredited' and ${inS('to_unit')})), 0) as paid
+     from postings where (${inS('to_unit')} or ${inS('from_unit')}) and ${basisSql(basis, params)}
+     group by source, fiscal_year order by source, fiscal_year`,
+    params,
+  );
+  const hParams: unknown[] = [prefix];
+  // Households that received money, net of reversals (a payment recovered in full reached no one).
+  const households = await q.query<{ n: unknown }>(
+    `select count(*) as n from (select payee_id from postings
+       where payee_type = 'household' and event_type in ('HoldPosted', 'PaymentReversalCredited')
+         and (${inS('from_unit')} or ${inS('to_unit')}) and ${basisSql(basis, hParams)}
+       group by payee_id having sum(case when event_type = 'HoldPosted' then amount_fen else -amount_fen end) > 0) h`, hParams);
+  let received = 0n, returned = 0n, allocated = 0n, held = 0n, paid = 0n;
+  const bySourceAndYear = r.rows.map((x) => {
+    received += n(x.received); returned += n(x.returned); allocated += n(x.allocated); held += n(x.held); paid += n(x.paid);
+    return { source: x.source, fiscalYear: Number(x.fiscal_year), received: yuan(x.received), allocated: yuan(x.allocated), paid: yuan(x.paid),
+      returned: yuan(x.returned), balance: yuan(n(x.received) - n(x.returned) - n(x.paid)) };
+  });
+  return { received: yuan(received), allocated: yuan(allocated), held: yuan(held), paid: yuan(paid), returned: yuan(returned),
+    balance: yuan(received - returned - paid), householdsReached: Number(households.rows[0].n), bySourceAndYear };
+}
+
+export async function unitSummary(q: SqlExecutor, code: string, basis: Basis) {
+  const unit = (await q.query<Record<string, unknown>>('select * from rm_admin_units where code = $1', [code])).rows[0];
+  if (!unit) return undefined;
+  const subs = await q.query<Record<string, unknown>>('select code, name, level from rm_admin_units where parent_code = $1 order by code', [code]);
+  const subUnits = [];
+  for (const s of subs.rows) subUnits.push({ code: s.code, name: s.name, level: s.level, ...(await unitFigures(q, String(s.code), basis)) });
+  return { code: unit.code, name: unit.name, level: unit.level, ...(await unitFigures(q, code, basis)), subUnits };
+}
+
+/** 公示: what a village (or any unit) received, project by project and payee by payee. */
+export async function disclosure(q: SqlExecutor, code: string, basis: Basis) {
+  const unit = (await q.query<Record<string, unknown>>('select * from rm_admin_units where code = $1', [code])).rows[0];
+  if (!unit) return undefined;
+  const prefix = unitPrefix(code);
+  const projects = await q.query<{ project_id: string }>('select project_id from rm_projects where left(unit_code, length($1)) = $1 order by project_id', [prefix]);
+  const views = [];
+  for (const p of projects.rows) {
+    const v = await projectView(q, p.project_id, basis);
+    if (v) views.push({ projectId: v.projectId, name: v.name, type: v.type, unitCode: v.unitCode, implementer: v.implementer, budget: v.budget, funded: v.funded,
+      paid: v.paid, fundingBySource: v.fundingBySource,
+      payments: v.payments.filter((x) => x.status === 'executed').map((x) => ({ paymentId: x.paymentId, amount: x.amount, effectiveDate: x.effectiveDate, payee: x.payee })) });
+  }
+  return { code: unit.code, name: unit.name, level: unit.level, totals: await unitFigures(q, code, basis), projects: views };
+}

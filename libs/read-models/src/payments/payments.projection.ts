@@ -1,0 +1,69 @@
+import type { Projection } from '@yuantrace/projections';
+import { runDdl } from '../shared/ddl';
+
+/** Each payment's request and its state history, each step dated on both axes. */
+export const paymentsProjection: Projection = {
+  name: 'payments',
+  tables: ['rm_payments', 'rm_payment_history'],
+  async setup(q) {
+    await runDdl(q, `
+      create table if not exists rm_payments (
+        payment_id text primary key, project_id text not null, allocation_id text not null, batch_id text not null, unit_code text not null,
+        payee_type text not null, payee_id text not null, payee_name text not null, account_ref text not null, account_masked text not null,
+        amount_fen bigint not null, purpose text not null, installment text not null, requested_by text not null,
+        effective_date date not null, recorded_at timestamptz not null);
+      create index if not exists rm_payments_project_idx on rm_payments (project_id);
+      create index if not exists rm_payments_unit_idx on rm_payments (unit_code text_pattern_ops);
+      create table if not exists rm_payment_history (
+        payment_id text not null, event_id uuid primary key, seq bigint not null, status text not null, actor text, detail jsonb not null,
+        effective_date date not null, recorded_at timestamptz not null);
+      create index if not exists rm_payment_history_idx on rm_payment_history (payment_id, seq)`);
+  },
+  async apply(tx, events) {
+    for (const e of events) {
+      if (!e.streamId.startsWith('payment-')) continue;
+      const x = e.data as Record<string, any>;
+      const actor = (e.metadata.actor as { principalId?: string } | undefined)?.principalId ?? null;
+      let status: string;
+      let effectiveDate: string;
+      let detail: Record<string, unknown> = {};
+      switch (e.type) {
+        case 'PaymentRequested':
+          await tx.query(
+            `insert into rm_payments values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12, $13, $14, $15::date, $16::timestamptz) on conflict do nothing`,
+            [x.paymentId, x.projectId, x.allocationId, x.batchId, x.unitCode, x.payee.type, x.payee.id, x.payee.name, x.payee.accountRef, x.payee.accountMasked,
+              x.amountFen, x.purpose, x.installment, x.requestedBy, x.effectiveDate, e.recordedAt.toISOString()]);
+          [status, effectiveDate] = ['requested', x.effectiveDate];
+          break;
+        case 'PaymentApproved':
+        case 'PaymentRejected': {
+          // A decision has no business date of its own: it takes effect on the request's date at the earliest.
+          const req = await tx.query<{ effective_date: unknown }>('select effective_date from rm_payments where payment_id = $1', [x.paymentId]);
+          [status, effectiveDate] = [e.type === 'PaymentApproved' ? 'approved' : 'rejected', businessDay(e.recordedAt, req.rows[0]?.effective_date)];
+          detail = { comment: x.comment };
+          break;
+        }
+        case 'PaymentExecuted':
+          [status, effectiveDate, detail] = ['executed', x.effectiveDate, { channel: x.channel, bankReference: x.bankReference }];
+          break;
+        case 'PaymentFailed':
+          [status, effectiveDate, detail] = ['failed', x.effectiveDate, { reason: x.reason }];
+          break;
+        case 'PaymentReversed':
+          [status, effectiveDate, detail] = ['reversed', x.effectiveDate, { reason: x.reason, documentNo: x.documentNo }];
+          break;
+        default:
+          continue;
+      }
+      await tx.query(`insert into rm_payment_history values ($1, $2, $3, $4, $5, $6::jsonb, $7::date, $8::timestamptz) on conflict do nothing`,
+        [x.paymentId, e.id, e.revision.toString(), status, actor, JSON.stringify(detail), effectiveDate, e.recordedAt.toISOString()]);
+    }
+  },
+};
+
+/** The later of the request's date and the day the decision was recorded (China time). */
+function businessDay(recordedAt: Date, requestDate: unknown): string {
+  const day = new Date(recordedAt.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  const req = requestDate instanceof Date ? requestDate.toISOString().slice(0, 10) : String(requestDate ?? '').slice(0, 10);
+  return req > day ? req : day;
+}

@@ -1,0 +1,50 @@
+import { assertDate, invalid } from '@yuantrace/domain';
+
+/**
+ * The two time axes of every read (DESIGN.md §5):
+ *   asOf    – business date: what had happened by that day, as the books now know it;
+ *   knownAt – an instant: what the books said at that moment, before later corrections.
+ * Both together answer "as known on T about D".
+ */
+export type Basis = { asOf?: string; knownAt?: Date };
+
+export function parseBasis(query: { asOf?: unknown; knownAt?: unknown }): Basis {
+  const basis: Basis = {};
+  if (query.asOf !== undefined) basis.asOf = assertDate(query.asOf, 'asOf');
+  if (query.knownAt !== undefined) {
+    const v = query.knownAt;
+    if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(Date.parse(v))) {
+      throw invalid('invalid_instant', 'knownAt must be an ISO-8601 instant with a zone, e.g. 2016-07-01T00:00:00Z', 'knownAt');
+    }
+    basis.knownAt = new Date(v);
+  }
+  return basis;
+}
+
+/** How an answer states the cut-off it used. */
+export const describeBasis = (b: Basis) => ({
+  asOf: b.asOf ?? null,
+  knownAt: b.knownAt?.toISOString() ?? null,
+  axis: b.asOf && b.knownAt ? 'asOf+knownAt' : b.asOf ? 'asOf' : b.knownAt ? 'knownAt' : 'current',
+});
+
+/**
+ * SQL conditions for a table with effective_date and recorded_at columns. Parameters are
+ * appended to `params`; `alias` qualifies the columns.
+ */
+export function basisSql(b: Basis, params: unknown[], alias = ''): string {
+  const p = alias ? `${alias}.` : '';
+  const parts: string[] = [];
+  if (b.asOf) {
+    params.push(b.asOf);
+    parts.push(`${p}effective_date <= $${params.length}::date`);
+  }
+  if (b.knownAt) {
+    params.push(b.knownAt.toISOString());
+    parts.push(`${p}recorded_at <= $${params.length}::timestamptz`);
+  }
+  return parts.length ? parts.join(' and ') : 'true';
+}
+
+/** Business dates are stored as date; they come back as Date (pg) or string/Date (PGlite). */
+export const dateText = (v: unknown): string => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10));
