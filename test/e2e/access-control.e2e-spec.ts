@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { AnyRole, Principal, Role } from '@yuantrace/domain';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp } from '../support/app';
-import { registerCounty } from '../support/county';
+import { approveAndStart, registerCounty, registerHousehold, testIdNumber } from '../support/county';
 import { client } from '../support/http';
 
 /**
@@ -52,6 +52,14 @@ const TABLE: Record<string, RouteCase> = {
   'GET /admin-units/:code/summary': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/admin-units/990101001001/summary' },
   'GET /disclosure/units/:code': { allowed: ['public', ...ROLES], scoped: false, path: '/disclosure/units/990101001001' },
   'GET /events': { allowed: ['inspector', 'auditor'], scoped: true, path: '/events?stream=project-RP-0' },
+  'POST /projects/:projectId/milestones': { allowed: ['finance'], scoped: true, path: '/projects/RP-0/milestones', body: {
+    milestoneId: 'RM-1', kind: 'progress', date: '2016-06-01', percentComplete: 10 } },
+  'POST /households': { allowed: ['finance'], scoped: true, path: '/households', body: {
+    householdId: 'RH-1', unitCode: '990101001001', head: { name: '李四', idNumber: testIdNumber('1965-05-05', 501) }, members: [], category: 'wubao',
+    causes: ['LACK_OF_LABOUR'], registeredOn: '2015-10-01' } },
+  'POST /households/:householdId/status': { allowed: ['finance'], scoped: true, path: '/households/RH-0/status', body: {
+    status: 'exited', date: '2017-12-01', reason: '达标' } },
+  'GET /households/:householdId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/households/RH-0' },
 };
 
 function routesOf(app: INestApplication): string[] {
@@ -77,6 +85,8 @@ describe('who may do and see what: every route × every role', () => {
     await fin.post('/fund-batches', { ...TABLE['POST /fund-batches'].body, batchId: 'RB-0' }).expect(201);
     await fin.post('/fund-batches', { ...TABLE['POST /fund-batches'].body, batchId: 'RB-CLOSE' }).expect(201);
     await fin.post('/projects', { ...TABLE['POST /projects'].body, projectId: 'RP-0' }).expect(201);
+    await approveAndStart(t.app, 'RP-0');
+    await registerHousehold(t.app, 'RH-0', 500).expect(201);
     await fin.post('/fund-batches/RB-0/allocations', { ...TABLE['POST /fund-batches/:batchId/allocations'].body, allocationId: 'RA-0', amount: '500.00' }).expect(201);
     for (const id of ['RPAY-0', 'RPAY-F']) {
       await fin.post('/payments', { ...TABLE['POST /payments'].body, paymentId: id }).expect(201);

@@ -3,7 +3,7 @@ import { batchFigures, fundBatchDecider, paymentDecider, type FundBatchEvent, ty
 import { EventStore } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp, type Backend } from '../support/app';
-import { registerCounty } from '../support/county';
+import { approveAndStart, registerCounty } from '../support/county';
 import { client } from '../support/http';
 
 const batch = (id: string, over: object = {}) => ({
@@ -69,7 +69,9 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
 
     // Two village projects; the road is funded from both sources (资金整合), the water project from one.
     await cty.post('/projects', project('P-ROAD', '990101001001', '380000.00')).expect(201);
-    await cty.post('/projects', project('P-WATER', '990101001002', '82000.00', 'WATER')).expect(201);
+    await cty.post('/projects', project('P-WATER', '990101001002', '100000.00', 'WATER')).expect(201);
+    await approveAndStart(t.app, 'P-ROAD');
+    await approveAndStart(t.app, 'P-WATER');
     const alloc = (batchId: string, allocationId: string, projectId: string, amount: string) =>
       cty.post(`/fund-batches/${batchId}/allocations`, { allocationId, target: { type: 'project', projectId }, amount, effectiveDate: '2016-04-01', documentNo: '县财发〔2016〕7号' });
     await alloc('CEN-1-CTY', 'AL-ROAD-C', 'P-ROAD', '300000.00').expect(201);

@@ -7,24 +7,27 @@ import { EventStore } from '@yuantrace/event-store';
 import { waitFor } from '@yuantrace/event-store/contract/event-store-contract';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp, TEST_JWT_SECRET } from '../support/app';
-import { registerCounty } from '../support/county';
+import type { INestApplication } from '@nestjs/common';
+import { approveAndStart, registerCounty } from '../support/county';
 import { TEST_DATABASE_URL } from '../support/databases';
 import { client } from '../support/http';
 import { bearer } from '../support/principals';
 
-async function fundedProject(api: ReturnType<typeof client>, suffix: string, amount: string) {
+async function fundedProject(api: ReturnType<typeof client> & { app: INestApplication }, suffix: string, amount: string) {
   const cty = api.as('countyFinance');
   await cty.post('/fund-batches', { batchId: `B-${suffix}`, documentNo: `县财〔2016〕${suffix}号`, title: '县级专项', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
     recipientUnitCode: '990101000000', fiscalYear: 2016, amount, effectiveDate: '2016-03-01', purpose: '产业扶贫' }).expect(201);
-  await cty.post('/projects', { projectId: `P-${suffix}`, name: '养牛', type: 'INDUSTRY', unitCode: '990101001001', implementer: '合作社', budget: amount,
+  // The budget is larger than the allocation, so it is the allocation's balance that limits payments here.
+  await cty.post('/projects', { projectId: `P-${suffix}`, name: '养牛', type: 'INDUSTRY', unitCode: '990101001001', implementer: '合作社', budget: '9999999.00',
     plannedStart: '2016-04-01', plannedEnd: '2016-10-01' }).expect(201);
+  await approveAndStart(api.app, `P-${suffix}`, '2016-04-01', null);
   await cty.post(`/fund-batches/B-${suffix}/allocations`, { allocationId: `A-${suffix}`, target: { type: 'project', projectId: `P-${suffix}` }, amount,
     effectiveDate: '2016-04-01', documentNo: 'D' }).expect(201);
 }
 
 const pay = (id: string, suffix: string, amount: string) => ({
   paymentId: id, projectId: `P-${suffix}`, allocationId: `A-${suffix}`, amount, purpose: '补助', installment: 'single', effectiveDate: '2016-05-01',
-  payee: { type: 'household', id: `H-${id}`, name: '某户', account: '6222000000001111' },
+  payee: { type: 'person', id: `H-${id}`, name: '某人', account: '6222000000001111' },
 });
 
 async function batchState(store: EventStore, id: string): Promise<OpenBatch> {
@@ -34,10 +37,10 @@ async function batchState(store: EventStore, id: string): Promise<OpenBatch> {
 
 describe('the fund ledger under concurrency and crashes (PostgreSQL server)', () => {
   let t: Awaited<ReturnType<typeof startTestApp>>;
-  let api: ReturnType<typeof client>;
+  let api: ReturnType<typeof client> & { app: INestApplication };
   beforeAll(async () => {
     t = await startTestApp('postgres', { DATABASE_POOL_SIZE: '30' }, { keepSchema: true });
-    api = client(t.app);
+    api = Object.assign(client(t.app), { app: t.app });
     await registerCounty(t.app);
   });
   afterAll(async () => t?.close());

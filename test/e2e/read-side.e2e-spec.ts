@@ -4,7 +4,7 @@ import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { READ_DB } from '../../apps/api/src/infrastructure/tokens';
 import { startTestApp, type Backend } from '../support/app';
-import { registerCounty } from '../support/county';
+import { approveAndStart, registerCounty, registerHousehold } from '../support/county';
 import { client } from '../support/http';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,6 +34,8 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('views, traces and
       recipientUnitCode: '990101000000', fiscalYear: 2016, amount: '1000000.00', effectiveDate: '2016-03-01', purpose: '基础设施' }).expect(201);
     await fin.post('/projects', { projectId: 'RS-P', name: '双龙村机耕道', type: 'ROAD', unitCode: '990101001001', implementer: '村委会', budget: '500000.00',
       plannedStart: '2016-04-01', plannedEnd: '2016-11-30' }).expect(201);
+    await approveAndStart(t.app, 'RS-P');
+    for (const [i, id] of ['RS-PAY-A', 'RS-PAY-B', 'RS-PAY-C'].entries()) await registerHousehold(t.app, `HH-${id}`, 100 + i).expect(201);
     await fin.post('/fund-batches/RS-B/allocations', { allocationId: 'RS-A', target: { type: 'project', projectId: 'RS-P' }, amount: '500000.00',
       effectiveDate: '2016-04-01', documentNo: '县财发〔2016〕30号' }).expect(201);
     const pay = async (id: string, amount: string, requested: string, executed: string, payeeType = 'household') => {

@@ -24,3 +24,24 @@ export async function registerCounty(app: INestApplication): Promise<void> {
       .expect(200);
   }
 }
+
+/** 立项 and 开工: what a project needs before advances (approval) and progress payments (start). */
+export async function approveAndStart(app: INestApplication, projectId: string, approved = '2016-04-05', started: string | null = '2016-04-10') {
+  const fin = (path: string, body: object) =>
+    request(app.getHttpServer()).post(path).set('authorization', bearer(app, 'countyFinance')).send(body).expect(201);
+  await fin(`/projects/${projectId}/milestones`, { milestoneId: `${projectId}-approved`, kind: 'approved', date: approved, documentNo: '县扶贫办〔2016〕3号' });
+  if (started) await fin(`/projects/${projectId}/milestones`, { milestoneId: `${projectId}-started`, kind: 'started', date: started });
+}
+
+/** A valid identity number of the fictional province 99 (so it can never be a real person's). */
+export function testIdNumber(birth: string, seq: number): string {
+  const { withCheckDigit } = require('@yuantrace/domain') as typeof import('@yuantrace/domain');
+  return withCheckDigit(`990101${birth.replace(/-/g, '')}${String(seq).padStart(3, '0')}`);
+}
+
+export function registerHousehold(app: INestApplication, householdId: string, seq: number, unitCode = '990101001001', over: object = {}) {
+  return request(app.getHttpServer()).post('/households').set('authorization', bearer(app, 'countyFinance')).send({
+    householdId, unitCode, head: { name: `户主${seq}`, idNumber: testIdNumber('1970-01-01', seq) }, members: [], category: 'general', causes: ['ILLNESS'],
+    registeredOn: '2015-10-01', ...over,
+  });
+}

@@ -9,3 +9,6 @@ export * from './admin-unit/admin-unit';
 export * from './fund-batch/fund-batch';
 export * from './payment/payment';
 export * from './project/project';
+export * from './project/payment-rules';
+export * from './household/identity-number';
+export * from './household/household';

@@ -1,15 +1,17 @@
 import type { Projection } from '@yuantrace/projections';
 import { adminUnitsProjection } from './admin-units/admin-units.projection';
 import { fundBatchesProjection } from './fund-batches/fund-batches.projection';
+import { householdsProjection } from './households/households.projection';
 import { paymentsProjection } from './payments/payments.projection';
 import { postingsProjection } from './postings/postings.projection';
 import { projectsProjection } from './projects/projects.projection';
 
 export * from './shared/basis';
 export * from './ledger-queries';
+export * from './households/household-queries';
 
 /** Every read model's projection, in the order they are set up. */
 export function readModelProjections(): Projection[] {
-  return [adminUnitsProjection, projectsProjection, fundBatchesProjection, paymentsProjection, postingsProjection];
+  return [adminUnitsProjection, projectsProjection, fundBatchesProjection, paymentsProjection, householdsProjection, postingsProjection];
 }
 export * from './verify';

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_PAYMENT_RULES, parsePaymentRules, type PaymentRuleSet } from '@yuantrace/domain';
 
 /**
  * All configuration is read and validated here, once. A bad value stops the process with a
@@ -23,6 +24,8 @@ export type AppConfig = {
   jwtSecret: string;
   /** Token lifetime in seconds. */
   jwtTtlSeconds: number;
+  /** Dated thresholds payments are checked against (advance share of the budget, R-14). */
+  paymentRules: PaymentRuleSet[];
 };
 
 export class ConfigError extends Error {
@@ -50,6 +53,15 @@ function integer(env: Record<string, string | undefined>, name: string, fallback
     throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${v}")`);
   }
   return Number(v);
+}
+
+function paymentRules(json: string | undefined): PaymentRuleSet[] {
+  if (!json) return DEFAULT_PAYMENT_RULES;
+  try {
+    return parsePaymentRules(json);
+  } catch (e) {
+    throw new ConfigError('PAYMENT_RULES', (e as Error).message);
+  }
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
@@ -98,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoData: flag(env, 'DEMO_DATA', embedded),
     jwtSecret,
     jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 8 * 3600, 60, 365 * 24 * 3600),
+    paymentRules: paymentRules(env.PAYMENT_RULES),
   };
 }
 

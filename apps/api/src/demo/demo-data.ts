@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
-import { parseYuan, type Principal } from '@yuantrace/domain';
+import { parseYuan, withCheckDigit, type Principal } from '@yuantrace/domain';
 import { EventStore } from '@yuantrace/event-store';
 import { TokenService } from '../auth/token.service';
 import { DEMO_PRINCIPALS } from '../auth/demo-principals';
@@ -40,6 +40,11 @@ export async function loadDemoData(app: INestApplication): Promise<boolean> {
   const project = { implementer: '双龙村村民委员会', plannedStart: '2016-05-01', plannedEnd: '2016-10-31' };
   await ledger.proposeProject(fin, { ...project, projectId: 'DEMO-ROAD', name: '双龙村1公里机耕道硬化', type: 'ROAD', unitCode: '990101001001', budgetFen: '38000000' });
   await ledger.proposeProject(fin, { ...project, projectId: 'DEMO-WELL', name: '指南村古井改造', type: 'WATER', unitCode: '990101001002', budgetFen: '5500000' });
+  const ms = (projectId: string, milestoneId: string, kind: 'approved' | 'publicized' | 'started', date: string, extra: object = {}) =>
+    ledger.recordMilestone(fin, projectId, { milestoneId, kind, date, percentComplete: null, result: null, publicUntil: null, documentNo: null, note: null, ...extra });
+  await ms('DEMO-ROAD', 'DEMO-ROAD-approved', 'approved', '2016-04-05', { documentNo: '演县扶贫办〔2016〕3号' });
+  await ms('DEMO-ROAD', 'DEMO-ROAD-publicized', 'publicized', '2016-04-06', { publicUntil: '2016-04-13' });
+  await ms('DEMO-WELL', 'DEMO-WELL-approved', 'approved', '2016-04-05', { documentNo: '演县扶贫办〔2016〕4号' });
   const commit = (batchId: string, allocationId: string, projectId: string, amount: string) =>
     ledger.allocate(fin, batchId, { allocationId, target: { type: 'project', projectId }, amount: parseYuan(amount), effectiveDate: '2016-04-01', documentNo: '演县财发〔2016〕7号' });
   await commit('DEMO-CEN-2016-CTY', 'DEMO-AL-ROAD-C', 'DEMO-ROAD', '300000.00');
@@ -51,10 +56,27 @@ export async function loadDemoData(app: INestApplication): Promise<boolean> {
   await pay('DEMO-PAY-1', 'DEMO-ROAD', 'DEMO-AL-ROAD-C', '114000.00', 'advance', '2016-05-10');
   await ledger.decidePayment(appr, 'DEMO-PAY-1', { approved: true, comment: '同意预付30%' });
   await ledger.executePayment(fin, 'DEMO-PAY-1', { channel: 'treasury_direct', bankReference: 'DEMO-BR-1', effectiveDate: '2016-05-15' });
+  await ms('DEMO-ROAD', 'DEMO-ROAD-started', 'started', '2016-05-20');
   await pay('DEMO-PAY-2', 'DEMO-ROAD', 'DEMO-AL-ROAD-P', '80000.00', 'progress', '2016-08-01');
   await ledger.decidePayment(appr, 'DEMO-PAY-2', { approved: true, comment: '同意' });
   await ledger.failPayment(fin, 'DEMO-PAY-2', { reason: '账户名与账号不符', effectiveDate: '2016-08-03' });
   await pay('DEMO-PAY-3', 'DEMO-WELL', 'DEMO-AL-WELL', '55000.00', 'single', '2016-09-01');
+  // Two registered households (fictional province 99, so no identity number can be a real person's) and an education subsidy.
+  await ledger.registerHousehold(fin, { householdId: 'DEMO-HH-1', unitCode: '990101001001', head: { name: '张德贵', idNumber: withCheckDigit('99010119680312001') },
+    members: [{ name: '张小燕', idNumber: withCheckDigit('99010120060908002'), relation: 'child' }], category: 'general', causes: ['ILLNESS', 'EDUCATION'], registeredOn: '2015-10-20' });
+  await ledger.registerHousehold(fin, { householdId: 'DEMO-HH-2', unitCode: '990101001001', head: { name: '李秀英', idNumber: withCheckDigit('99010119450101003') },
+    members: [], category: 'wubao', causes: ['LACK_OF_LABOUR'], registeredOn: '2015-10-20' });
+  await ledger.issueBatch(fin, { ...base, batchId: 'DEMO-EDU-2016', documentNo: '演县教发〔2016〕5号', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
+    recipientUnitCode: '990101000000', title: '2016年建档立卡贫困家庭学生资助资金', purpose: '教育扶贫', amount: parseYuan('20000.00') });
+  await ledger.proposeProject(fin, { projectId: 'DEMO-EDU', name: '2016年秋季学期建档立卡学生资助', type: 'EDUCATION', unitCode: '990101000000',
+    implementer: '演示县教育局', budgetFen: '2000000', plannedStart: '2016-09-01', plannedEnd: '2016-12-31' });
+  await ms('DEMO-EDU', 'DEMO-EDU-approved', 'approved', '2016-08-20', { documentNo: '演县教发〔2016〕6号' });
+  await ledger.allocate(fin, 'DEMO-EDU-2016', { allocationId: 'DEMO-AL-EDU', target: { type: 'project', projectId: 'DEMO-EDU' }, amount: parseYuan('20000.00'),
+    effectiveDate: '2016-08-25', documentNo: '演县教发〔2016〕6号' });
+  await ledger.requestPayment(fin, { paymentId: 'DEMO-EDU-HH-1', projectId: 'DEMO-EDU', allocationId: 'DEMO-AL-EDU', amount: parseYuan('1000.00'),
+    payee: { type: 'household', id: 'DEMO-HH-1', name: '张德贵', account: '6217000011112222333' }, purpose: '义务教育阶段学生生活补助', installment: 'single', effectiveDate: '2016-09-15' });
+  await ledger.decidePayment(appr, 'DEMO-EDU-HH-1', { approved: true, comment: '' });
+  await ledger.executePayment(fin, 'DEMO-EDU-HH-1', { channel: 'one_card', bankReference: 'DEMO-BR-EDU-1', effectiveDate: '2016-09-20' });
   return true;
 }
 

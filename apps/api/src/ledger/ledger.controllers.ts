@@ -5,7 +5,8 @@ import { Access } from '../auth/access.decorator';
 import { Caller, IdParam, unitCodeParam, type RequestCaller } from '../http/validators';
 import { PersonalDataVault } from '../personal-data/personal-data-vault';
 import {
-  AdminUnitDto, AllocationDto, ApprovalDto, ClosureDto, ExecutionDto, FailureDto, FundBatchDto, PaymentDto, ProjectDto, ReturnDto, ReversalDto,
+  AdminUnitDto, AllocationDto, ApprovalDto, ClosureDto, ExecutionDto, FailureDto, FundBatchDto, HouseholdDto, HouseholdStatusDto, MilestoneDto, PaymentDto,
+  ProjectDto, ReturnDto, ReversalDto,
 } from './dto/ledger.dto';
 import { batchResource, LedgerService, paymentResource } from './ledger.service';
 
@@ -93,6 +94,57 @@ export class ProjectsController {
     const { budgetFen, ...definition } = s.definition;
     return { ...definition, budget: formatFen(fenFromJson(budgetFen)),
       funding: Object.values(s.funding).map((f) => ({ allocationId: f.allocationId, batchId: f.batchId, rootBatchId: f.rootBatchId, source: f.source, amount: formatFen(f.amount) })) };
+  }
+}
+
+@ApiTags('projects')
+@ApiBearerAuth()
+@Controller('projects/:projectId/milestones')
+export class MilestonesController {
+  constructor(private readonly ledger: LedgerService) {}
+
+  @Post()
+  @Access('finance')
+  @ApiOperation({ summary: '项目里程碑：立项、公示、招标、合同、开工、进度、竣工、验收、资产移交（按自然顺序）' })
+  async record(@Caller() caller: RequestCaller, @Param('projectId', IdParam) projectId: string, @Body() m: MilestoneDto) {
+    const s = await this.ledger.recordMilestone(caller, projectId, {
+      milestoneId: m.milestoneId, kind: m.kind, date: m.date, percentComplete: m.percentComplete ?? null, result: m.result ?? null,
+      publicUntil: m.publicUntil ?? null, documentNo: m.documentNo ?? null, note: m.note ?? null,
+    });
+    const { projectId: _, ...milestone } = s.milestones.find((x) => x.milestoneId === m.milestoneId)!;
+    return { projectId, ...milestone, stage: Object.keys(s.reached) };
+  }
+}
+
+@ApiTags('households')
+@ApiBearerAuth()
+@Controller('households')
+export class HouseholdsController {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly vault: PersonalDataVault,
+  ) {}
+
+  private async render(caller: RequestCaller, h: Awaited<ReturnType<LedgerService['household']>>) {
+    const ids = SEES_PERSONAL_DATA.has(caller.principal.role) ? await this.vault.reveal(h.registration.members.map((m) => m.idRef)) : new Map<string, string>();
+    const { members, ...rest } = h.registration;
+    return { ...rest, status: h.status, members: members.map(({ idRef, idMasked, ...m }) => ({ ...m, idNumber: ids.get(idRef) ?? idMasked })),
+      history: h.history };
+  }
+
+  @Post()
+  @Access('finance')
+  @ApiOperation({ summary: '建档立卡：登记贫困户（身份号码校验；一人只能属于一个在册户）' })
+  async register(@Caller() caller: RequestCaller, @Body() h: HouseholdDto) {
+    return this.render(caller, await this.ledger.registerHousehold(caller, h));
+  }
+
+  @Post(':householdId/status')
+  @Access('finance')
+  @HttpCode(200)
+  @ApiOperation({ summary: '脱贫 / 返贫 / 剔除' })
+  async status(@Caller() caller: RequestCaller, @Param('householdId', IdParam) id: string, @Body() s: HouseholdStatusDto) {
+    return this.render(caller, await this.ledger.changeHouseholdStatus(caller, id, { ...s, documentNo: s.documentNo ?? null }));
   }
 }
 

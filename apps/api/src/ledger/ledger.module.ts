@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { PersonalDataVault } from '../personal-data/personal-data-vault';
 import { CommandHandler } from './command-handler';
-import { AdminUnitsController, FundBatchesController, PaymentsController, ProjectsController } from './ledger.controllers';
+import { AdminUnitsController, FundBatchesController, HouseholdsController, MilestonesController, PaymentsController, ProjectsController } from './ledger.controllers';
 import { LedgerService } from './ledger.service';
 
 @Module({
-  controllers: [AdminUnitsController, FundBatchesController, ProjectsController, PaymentsController],
+  controllers: [AdminUnitsController, FundBatchesController, ProjectsController, MilestonesController, HouseholdsController, PaymentsController],
   providers: [LedgerService, PersonalDataVault],
   exports: [LedgerService, PersonalDataVault],
 })

@@ -1,7 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { KeyedMutex } from '@yuantrace/event-store';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../infrastructure/tokens';
 import {
   adminUnitDecider,
   batchFigures,
+  checkPaymentAgainstProject,
+  eligibilityOn,
+  householdDecider,
+  ruleInForce,
+  validateIdNumber,
+  type HouseholdRegistered,
+  type HouseholdState,
+  type MilestoneData,
+  type PersonRecord,
   fenFromJson,
   fenToJson,
   formatFen,
@@ -44,9 +56,13 @@ const origin = (c: Caller): CommandOrigin => ({ actor: { principalId: c.principa
  */
 @Injectable()
 export class LedgerService {
+  /** Payment requests for one project queue here: the budget and advance checks read totals across streams. */
+  private readonly perProject = new KeyedMutex();
+
   constructor(
     private readonly commands: CommandHandler,
     private readonly vault: PersonalDataVault,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** A test hook: simulate a crash between the two legs of a flow (YUANTRACE_FAULT=crash-between-legs). */
@@ -164,11 +180,45 @@ export class LedgerService {
     paymentId: string; projectId: string; allocationId: string; payee: { type: string; id: string; name: string; account: string };
     amount: Fen; purpose: string; installment: string; effectiveDate: string;
   }) {
+    return this.perProject.run(p.projectId, () => this.requestPaymentNow(caller, p));
+  }
+
+  /** What a project has claimed so far (held or paid), and how much of it as advances, from its funding lines. */
+  private async projectTotals(project: Extract<ProjectState, { status: 'proposed' }>, except: string) {
+    let claimed = 0n;
+    let advances = 0n;
+    for (const line of Object.values(project.funding)) {
+      const batch = await this.batch(line.batchId);
+      for (const [paymentId, hold] of batch.holds) {
+        if (paymentId === except || hold.allocationId !== line.allocationId || (hold.status !== 'held' && hold.status !== 'posted')) continue;
+        claimed += hold.amount;
+        if (hold.installment === 'advance') advances += hold.amount;
+      }
+    }
+    return { claimed, advances };
+  }
+
+  private async requestPaymentNow(caller: Caller, p: Parameters<LedgerService['requestPayment']>[1]) {
     const project = await this.project(p.projectId, 'projectId');
     assertInScope(caller.principal, project.definition.unitCode, `project ${p.projectId}`);
     const line = project.funding[p.allocationId];
     if (!line) throw ruleBroken('allocation_not_for_project', `allocation ${p.allocationId} was not made to project ${p.projectId}`, 'allocationId');
     const existing = await this.commands.load(paymentDecider, Streams.payment(p.paymentId));
+    if (existing.status !== 'none' && existing.request.requestedBy !== caller.principal.id) {
+      throw conflict('id_reused_with_different_payload', `payment ${p.paymentId} was requested by someone else`, 'paymentId');
+    }
+    const rules = existing.status !== 'none' && existing.request.rules ? existing.request.rules : ruleInForce(this.config.paymentRules, p.effectiveDate);
+    if (existing.status === 'none') {
+      checkPaymentAgainstProject(project, p, await this.projectTotals(project, p.paymentId), rules);
+      if (p.payee.type === 'household') {
+        const household = await this.commands.load(householdDecider, Streams.household(p.payee.id));
+        const eligibility = eligibilityOn(household, p.effectiveDate);
+        if (eligibility === 'not_registered') {
+          throw ruleBroken('payee_household_not_registered', `household ${p.payee.id} is not a registered household on ${p.effectiveDate}`, 'payee.id');
+        }
+        if (eligibility === 'removed') throw ruleBroken('payee_household_removed', `household ${p.payee.id} was removed (剔除) before ${p.effectiveDate}`, 'payee.id');
+      }
+    }
     const account = await this.vault.protect('account', p.payee.account);
     const payee = { type: p.payee.type, id: p.payee.id, name: p.payee.name, accountRef: account.ref, accountMasked: account.masked };
     const request = {
@@ -177,13 +227,69 @@ export class LedgerService {
       unitCode: project.definition.unitCode,
       // A retry by the same requester keeps the original request; the requester is part of it (R-30).
       requestedBy: existing.status !== 'none' ? existing.request.requestedBy : caller.principal.id,
+      rules: { effectiveFrom: rules.effectiveFrom, advanceMaxPercent: rules.advanceMaxPercent },
     };
-    if (existing.status !== 'none' && existing.request.requestedBy !== caller.principal.id) {
-      throw conflict('id_reused_with_different_payload', `payment ${p.paymentId} was requested by someone else`, 'paymentId');
-    }
     const r = await this.commands.handle(fundBatchDecider, Streams.fundBatch(line.batchId), { type: 'Hold', request }, `payment:${p.paymentId}:hold`, origin(caller));
     await this.secondLeg(r.stored);
     return this.payment(p.paymentId);
+  }
+
+  async recordMilestone(caller: Caller, projectId: string, m: Omit<MilestoneData, 'projectId'>) {
+    const project = await this.project(projectId);
+    assertInScope(caller.principal, project.definition.unitCode, `project ${projectId}`);
+    await this.commands.handle(projectDecider, Streams.project(projectId), { type: 'RecordMilestone', milestone: m }, `project:${projectId}:milestone:${m.milestoneId}`, origin(caller));
+    return this.project(projectId);
+  }
+
+  async household(householdId: string): Promise<Exclude<HouseholdState, { status: 'none' }>> {
+    const s = await this.commands.load(householdDecider, Streams.household(householdId));
+    if (s.status === 'none') throw notFound('household_not_found', `household ${householdId} is not registered`, 'householdId');
+    return s;
+  }
+
+  async registerHousehold(caller: Caller, h: {
+    householdId: string; unitCode: string; head: { name: string; idNumber: string; birthYear?: number };
+    members: Array<{ name: string; idNumber: string; relation: PersonRecord['relation']; birthYear?: number }>;
+    category: HouseholdRegistered['data']['category']; causes: HouseholdRegistered['data']['causes']; registeredOn: string;
+  }) {
+    assertInScope(caller.principal, h.unitCode, 'the household village');
+    await this.requireUnit(h.unitCode, 'unitCode', ['village']);
+    const people = [{ ...h.head, relation: 'head' as const, field: 'head.idNumber' },
+      ...h.members.map((m, i) => ({ ...m, field: `members[${i}].idNumber` }))];
+    const members: PersonRecord[] = [];
+    const refs: Array<{ ref: string; field: string }> = [];
+    for (const person of people) {
+      const { idNumber, birthDate } = validateIdNumber(person.idNumber, person.field);
+      const year = Number(birthDate.slice(0, 4));
+      if (person.birthYear !== undefined && person.birthYear !== year) {
+        throw invalid('birth_year_mismatch', `${person.field.replace('.idNumber', '.birthYear')} is ${person.birthYear} but the identity number says ${year}`,
+          person.field.replace('.idNumber', '.birthYear'));
+      }
+      if (birthDate > h.registeredOn) throw invalid('born_after_registration', `${person.field} was born after the registration date`, person.field);
+      const { ref, masked } = await this.vault.protect('id_number', idNumber);
+      members.push({ name: person.name, idRef: ref, idMasked: masked, birthYear: year, relation: person.relation });
+      refs.push({ ref, field: person.field });
+    }
+    const registration = { householdId: h.householdId, unitCode: h.unitCode, members, category: h.category, causes: h.causes, registeredOn: h.registeredOn };
+    const claimed = await this.vault.claimIdentities(h.householdId, refs);
+    try {
+      await this.commands.handle(householdDecider, Streams.household(h.householdId), { type: 'RegisterHousehold', registration },
+        `household:${h.householdId}:register`, origin(caller));
+    } catch (e) {
+      await this.vault.releaseIdentities(h.householdId, claimed);
+      throw e;
+    }
+    return this.household(h.householdId);
+  }
+
+  async changeHouseholdStatus(caller: Caller, householdId: string, c: { status: 'exited' | 'relapsed' | 'removed'; date: string; reason: string; documentNo: string | null }) {
+    const h = await this.household(householdId);
+    assertInScope(caller.principal, h.registration.unitCode, `household ${householdId}`);
+    await this.commands.handle(householdDecider, Streams.household(householdId), { type: 'ChangeStatus', change: { householdId, ...c } },
+      `household:${householdId}:status:${h.history.length}`, origin(caller));
+    // 剔除 frees the identity numbers for a lawful registration elsewhere; the money trail keeps its refs.
+    if (c.status === 'removed') await this.vault.releaseIdentities(householdId);
+    return this.household(householdId);
   }
 
   private async paymentInScope(caller: Caller, paymentId: string) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { maskAccount, maskIdNumber } from '@yuantrace/domain';
+import { conflict, maskAccount, maskIdNumber } from '@yuantrace/domain';
 import { loadMigrations, migrate, type Db } from '@yuantrace/event-store';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG, READ_DB } from '../infrastructure/tokens';
@@ -51,6 +51,33 @@ export class PersonalDataVault implements OnModuleInit {
       [...new Set(refs)],
     ]);
     return new Map(r.rows.filter((x) => x.value !== null).map((x) => [x.ref, x.value as string]));
+  }
+
+  /**
+   * Claims identity refs for a household. Returns the refs this call newly claimed (to give back
+   * if the registration is refused) or throws naming the household that holds one already.
+   */
+  async claimIdentities(householdId: string, refs: Array<{ ref: string; field: string }>): Promise<string[]> {
+    const claimed: string[] = [];
+    for (const { ref, field } of refs) {
+      const r = await this.db.query('insert into identity_claims (ref, household_id) values ($1, $2) on conflict (ref) do nothing', [ref, householdId]);
+      if (r.rowCount === 1) {
+        claimed.push(ref);
+        continue;
+      }
+      const holder = await this.db.query<{ household_id: string }>('select household_id from identity_claims where ref = $1', [ref]);
+      if (holder.rows[0]?.household_id !== householdId) {
+        await this.releaseIdentities(householdId, claimed);
+        throw conflict('identity_number_taken', `${field} belongs to registered household ${holder.rows[0]?.household_id}`, field);
+      }
+    }
+    return claimed;
+  }
+
+  async releaseIdentities(householdId: string, refs?: string[]): Promise<void> {
+    if (refs && refs.length === 0) return;
+    if (refs) await this.db.query('delete from identity_claims where household_id = $1 and ref = any($2::text[])', [householdId, refs]);
+    else await this.db.query('delete from identity_claims where household_id = $1', [householdId]);
   }
 
   async erase(ref: string, reason: string): Promise<boolean> {

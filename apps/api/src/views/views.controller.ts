@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { invalid, type Principal } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
 import {
-  batchExists, batchFlow, batchView, describeBasis, disclosure, parseBasis, paymentExists, paymentTrace, paymentView, projectView, unitSummary,
+  batchExists, batchFlow, batchView, describeBasis, disclosure, householdExists, householdView, parseBasis, paymentExists, paymentTrace, paymentView,
+  projectView, unitSummary,
 } from '@yuantrace/read-models';
 import type { Request, Response } from 'express';
 import { Access, Public } from '../auth/access.decorator';
@@ -126,6 +127,32 @@ export class ViewsController {
       return toCsv(['单位代码', '单位名称', '资金来源', '年度', '到位资金(元)', '安排项目(元)', '已支付(元)', '退回(元)', '结余(元)'], rows);
     }
     return { basis: describeBasis(basis), ...s };
+  }
+
+  @Get('households/:householdId')
+  @Access('finance', 'approver', 'inspector', 'auditor', 'village')
+  @ApiOperation({ summary: '农户：档案（按角色打码）、状态历史、每笔到户资金及其来源链、按年度/来源/项目类型合计；?format=csv 导出到户明细' })
+  @basisDocs()
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  async household(@CurrentPrincipal() p: Principal, @Param('householdId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request,
+    @Res({ passthrough: true }) res: Response) {
+    const basis = parseBasis(query);
+    if (query.format !== undefined && !['json', 'csv'].includes(query.format)) throw invalid('invalid_format', 'format must be json or csv', 'format');
+    const v = await householdView(this.db, id, basis);
+    if (!v) throw missing('household', id, await householdExists(this.db, id), basis);
+    assertInScope(p, v.unitCode, `household ${id}`);
+    const ids = seesPersonalData(p) ? await this.vault.reveal(v.members.map((m) => String(m.idRef))) : new Map<string, string>();
+    const members = v.members.map(({ idRef, idMasked, ...m }) => ({ ...(m as { name: string; relation: string; birthYear: number }),
+      idNumber: ids.get(String(idRef)) ?? String(idMasked) }));
+    if (wantsCsv(query.format, req.headers.accept)) {
+      res.setHeader('content-type', 'text/csv; charset=utf-8');
+      res.setHeader('content-disposition', `attachment; filename="household-${id}.csv"`);
+      return toCsv(['户编号', '户主', '身份证号', '支付编号', '类别', '金额(元)', '日期', '项目', '项目类型', '资金来源', '年度', '源头批次', '源头文号'],
+        v.receipts.map((r) => [v.householdId, members.find((m) => m.relation === 'head')?.name, members.find((m) => m.relation === 'head')?.idNumber, r.paymentId,
+          r.kind === 'paid' ? '支付' : '红冲', r.amount, r.effectiveDate, r.projectName, r.projectType, r.source, r.fiscalYear, r.origin.rootBatchId,
+          r.origin.rootDocumentNo]));
+    }
+    return { basis: describeBasis(basis), ...v, members };
   }
 
   @Get('disclosure/units/:code')

@@ -77,6 +77,8 @@ export type PaymentRequestPayload = {
   effectiveDate: BusinessDate;
   unitCode: string;
   requestedBy: string;
+  /** The dated payment rule set the request was checked under, so an audit can tell which applied. */
+  rules?: { effectiveFrom: string; advanceMaxPercent: number };
 };
 export type FundsHeld = {
   type: 'FundsHeld';
@@ -101,7 +103,7 @@ export type FundBatchEvent =
   | FundsHeld | HoldPosted | HoldReleased | PaymentReversalCredited | FundBatchClosed;
 
 // ---- state ----
-export type HoldState = { allocationId: string; amount: Fen; status: 'held' | 'posted' | 'released' | 'reversed'; requestKey: string };
+export type HoldState = { allocationId: string; amount: Fen; status: 'held' | 'posted' | 'released' | 'reversed'; requestKey: string; installment: string };
 export type AllocationLine = {
   allocationId: string;
   target: AllocationTarget;
@@ -340,7 +342,7 @@ function evolve(state: FundBatchState, e: FundBatchEvent): FundBatchState {
     case 'FundsHeld': {
       const amount = fenFromJson(e.data.amountFen);
       return { ...s, lines: updateLine(e.data.allocationId, (l) => ({ ...l, held: l.held + amount })),
-        holds: s.holds.set(e.data.paymentId, { allocationId: e.data.allocationId, amount, status: 'held', requestKey: keyOf(e.data.request) }) };
+        holds: s.holds.set(e.data.paymentId, { allocationId: e.data.allocationId, amount, status: 'held', requestKey: keyOf(e.data.request), installment: e.data.request.installment }) };
     }
     case 'HoldPosted':
     case 'HoldReleased':

@@ -29,15 +29,45 @@ export type ProjectFundsCommitted = {
   type: 'ProjectFundsCommitted';
   data: { projectId: string; allocationId: string; batchId: string; rootBatchId: string; source: FundSource; amountFen: string; effectiveDate: BusinessDate };
 };
-export type ProjectEvent = ProjectProposed | ProjectFundsCommitted;
+export const MILESTONE_KINDS = ['approved', 'publicized', 'tendered', 'contracted', 'started', 'progress', 'completed', 'accepted', 'handed_over'] as const;
+export type MilestoneKind = (typeof MILESTONE_KINDS)[number];
+
+export type MilestoneData = {
+  projectId: string;
+  milestoneId: string;
+  kind: MilestoneKind;
+  date: BusinessDate;
+  percentComplete: number | null;
+  result: 'passed' | 'failed' | null;
+  publicUntil: BusinessDate | null;
+  documentNo: string | null;
+  note: string | null;
+};
+/** One milestone of the project's life (立项, 公示, 招标, 合同, 开工, 进度, 竣工, 验收, 资产移交). */
+export type ProjectMilestoneRecorded = { type: 'ProjectMilestoneRecorded'; data: MilestoneData };
+export type ProjectEvent = ProjectProposed | ProjectFundsCommitted | ProjectMilestoneRecorded;
 
 export type FundingLine = { allocationId: string; batchId: string; rootBatchId: string; source: FundSource; amount: Fen };
+/** Where the project stands, from its milestones. */
+export type Stage = 'proposed' | MilestoneKind;
 export type ProjectState =
   | { status: 'none' }
-  | { status: 'proposed'; definition: ProjectDefinition; definitionKey: string; funding: Record<string, FundingLine> };
+  | {
+      status: 'proposed';
+      definition: ProjectDefinition;
+      definitionKey: string;
+      funding: Record<string, FundingLine>;
+      milestones: MilestoneData[];
+      /** The date each kind was last recorded. */
+      reached: Partial<Record<MilestoneKind, BusinessDate>>;
+      lastPercent: number;
+      /** The result of the latest acceptance, if any. */
+      acceptance: 'passed' | 'failed' | null;
+    };
 
 export type ProjectCommand =
   | { type: 'ProposeProject'; definition: ProjectDefinition }
+  | { type: 'RecordMilestone'; milestone: Omit<MilestoneData, 'projectId'> }
   | { type: 'CommitFunds'; allocationId: string; batchId: string; rootBatchId: string; source: FundSource; amount: Fen; effectiveDate: BusinessDate };
 
 /** Idempotency keys compare payloads canonically: stored events come back from jsonb reordered. */
@@ -54,6 +84,8 @@ function decide(c: ProjectCommand, state: ProjectState): ProjectEvent[] {
       }
       return [{ type: 'ProjectProposed', data: d }];
     }
+    case 'RecordMilestone':
+      return decideMilestone(c.milestone, state);
     case 'CommitFunds': {
       if (state.status === 'none') throw ruleBroken('project_not_found', 'the project does not exist', 'target.projectId');
       const existing = state.funding[c.allocationId];
@@ -70,7 +102,14 @@ function decide(c: ProjectCommand, state: ProjectState): ProjectEvent[] {
 function evolve(state: ProjectState, e: ProjectEvent): ProjectState {
   switch (e.type) {
     case 'ProjectProposed':
-      return { status: 'proposed', definition: e.data, definitionKey: keyOf(e.data), funding: {} };
+      return { status: 'proposed', definition: e.data, definitionKey: keyOf(e.data), funding: {}, milestones: [], reached: {}, lastPercent: 0, acceptance: null };
+    case 'ProjectMilestoneRecorded': {
+      if (state.status === 'none') return state;
+      const m = e.data;
+      return { ...state, milestones: [...state.milestones, m], reached: { ...state.reached, [m.kind]: m.date },
+        lastPercent: m.kind === 'progress' ? (m.percentComplete ?? state.lastPercent) : m.kind === 'completed' ? 100 : state.lastPercent,
+        acceptance: m.kind === 'accepted' ? m.result : state.acceptance };
+    }
     case 'ProjectFundsCommitted': {
       if (state.status === 'none') return state;
       const d = e.data;
@@ -85,3 +124,68 @@ export const projectDecider: Decider<ProjectState, ProjectCommand, ProjectEvent>
   decide,
   evolve,
 };
+
+/**
+ * The natural order of a project's life. Each kind names what must have happened before it;
+ * a milestone out of order is refused with a reason that says which (e.g. accepted_before_completed).
+ */
+const REQUIRES: Record<MilestoneKind, MilestoneKind[]> = {
+  approved: [],
+  publicized: ['approved'],
+  tendered: ['approved'],
+  contracted: ['approved'],
+  started: ['approved'],
+  progress: ['started'],
+  completed: ['started'],
+  accepted: ['completed'],
+  handed_over: ['accepted'],
+};
+/** Once a later stage is reached, these can no longer be recorded. */
+const CLOSED_BY: Partial<Record<MilestoneKind, MilestoneKind[]>> = {
+  approved: ['approved'],
+  publicized: ['started'],
+  tendered: ['started'],
+  contracted: ['started'],
+  started: ['started'],
+  progress: ['completed'],
+  completed: ['completed'],
+  handed_over: ['handed_over'],
+};
+
+function decideMilestone(m: Omit<MilestoneData, 'projectId'>, state: ProjectState): ProjectEvent[] {
+  if (state.status === 'none') throw ruleBroken('project_not_found', 'the project does not exist', 'projectId');
+  const existing = state.milestones.find((x) => x.milestoneId === m.milestoneId);
+  const data: MilestoneData = { projectId: state.definition.projectId, ...m };
+  if (existing) {
+    if (keyOf(existing) === keyOf(data)) return [];
+    throw conflict('id_reused_with_different_payload', `milestone ${m.milestoneId} exists with different details`, 'milestoneId');
+  }
+  if (m.kind === 'progress' && (m.percentComplete === null || m.percentComplete < 0 || m.percentComplete > 100)) {
+    throw invalid('invalid_percent', 'percentComplete must be from 0 to 100 for a progress milestone', 'percentComplete');
+  }
+  if (m.kind === 'accepted' && m.result === null) throw invalid('result_required', 'an acceptance needs a result: passed or failed', 'result');
+  if (m.kind !== 'accepted' && m.result !== null) throw invalid('unexpected_result', 'only an acceptance has a result', 'result');
+  if (m.kind === 'approved' && !m.documentNo) throw invalid('document_required', 'approval (立项) needs its documentNo', 'documentNo');
+  if (m.kind === 'publicized') {
+    if (!m.publicUntil) throw invalid('public_until_required', '公示 needs publicUntil, the last day of the notice', 'publicUntil');
+    if (m.publicUntil < m.date) throw invalid('public_until_before_date', 'publicUntil is before the notice was posted', 'publicUntil');
+  }
+  for (const needed of REQUIRES[m.kind]) {
+    if (!state.reached[needed]) throw ruleBroken(`${m.kind}_before_${needed}`, `a project cannot be ${m.kind.replace('_', ' ')} before it is ${needed}`, 'kind');
+    if (m.date < state.reached[needed]!) {
+      throw ruleBroken('milestone_before_prerequisite', `${m.kind} on ${m.date} is dated before ${needed} on ${state.reached[needed]}`, 'date');
+    }
+  }
+  if (m.kind !== 'approved' && state.reached.approved && m.date < state.reached.approved) {
+    throw ruleBroken('milestone_before_project', `${m.date} is before the project was approved (${state.reached.approved})`, 'date');
+  }
+  for (const later of CLOSED_BY[m.kind] ?? []) {
+    if (state.reached[later]) throw ruleBroken(`${m.kind}_after_${later}`, `a project that is already ${later.replace('_', ' ')} cannot be ${m.kind.replace('_', ' ')} again`, 'kind');
+  }
+  if (m.kind === 'accepted' && state.acceptance === 'passed') throw ruleBroken('accepted_after_accepted', 'the project already passed acceptance', 'kind');
+  if (m.kind === 'handed_over' && state.acceptance !== 'passed') throw ruleBroken('handed_over_before_accepted', 'hand-over needs a passed acceptance', 'kind');
+  if (m.kind === 'progress' && m.percentComplete! < state.lastPercent) {
+    throw ruleBroken('progress_goes_backwards', `progress ${m.percentComplete}% is below the ${state.lastPercent}% already reported`, 'percentComplete');
+  }
+  return [{ type: 'ProjectMilestoneRecorded', data }];
+}

@@ -137,6 +137,27 @@ export function describeEventStoreContract(name: string, makeTarget: () => Promi
       expect(await t.store.countAfter(all[0].position)).toBe(2n);
     });
 
+    test('global order is numeric across hundreds of commits (no text ordering of positions), page by page', async () => {
+      const before = await t.store.lastPosition();
+      const ids: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const e = newEvent('Counted', { i });
+        ids.push(e.id);
+        await t.store.appendToStream(uniqueStream('payment'), [e]);
+      }
+      const seen: RecordedEvent[] = [];
+      let after = before;
+      for (;;) {
+        const page = await t.store.readAll({ after, maxCount: 7, categories: ['payment'] });
+        if (page.length === 0) break;
+        seen.push(...page);
+        after = page[page.length - 1].position;
+      }
+      expect(seen.map((e) => e.id)).toEqual(ids);
+      for (let i = 1; i < seen.length; i++) expect(comparePositions(seen[i - 1].position, seen[i].position)).toBeLessThan(0);
+      expect(await t.store.lastPosition()).toEqual(seen[seen.length - 1].position);
+    });
+
     test('a subscription delivers live appends and resumes from a checkpoint without loss or repeat', async () => {
       const start = await t.store.lastPosition();
       const stream = uniqueStream();

@@ -24,7 +24,9 @@ import { PollingSubscription } from '../polling-subscription';
 const NOTIFY_CHANNEL = 'yuantrace_events';
 /** Rows whose transaction is older than every running one: safe to hand to a reader. */
 const VISIBLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
-const COLUMNS = `global_position, transaction_id::text as transaction_id, stream_id, stream_revision, event_id::text as event_id,
+// The text form of the xid8 gets its own name: an alias named transaction_id would capture
+// ORDER BY transaction_id and sort positions as text ('994' after '1227').
+const COLUMNS = `global_position, transaction_id::text as commit_text, stream_id, stream_revision, event_id::text as event_id,
   event_type, data, metadata, recorded_at`;
 /** PostgreSQL accepts at most 65535 parameters in one statement. */
 const ROWS_PER_INSERT = 5000;
@@ -161,7 +163,7 @@ export class PostgresEventStore extends EventStore {
     const r = await this.db.query<Row>(
       `select ${COLUMNS} from events
        where (transaction_id, global_position) > ($1::text::xid8, $2::bigint) and ${VISIBLE} ${filter}
-       order by transaction_id, global_position limit $3`,
+       order by events.transaction_id, events.global_position limit $3`,
       params,
     );
     return r.rows.map(toRecorded);
@@ -193,12 +195,12 @@ export class PostgresEventStore extends EventStore {
   }
 
   async lastPosition(): Promise<GlobalPosition | undefined> {
-    const r = await this.db.query<{ transaction_id: string; global_position: unknown }>(
-      `select transaction_id::text as transaction_id, global_position from events where ${VISIBLE}
-       order by transaction_id desc, global_position desc limit 1`,
+    const r = await this.db.query<{ commit_text: string; global_position: unknown }>(
+      `select transaction_id::text as commit_text, global_position from events where ${VISIBLE}
+       order by events.transaction_id desc, events.global_position desc limit 1`,
     );
     const row = r.rows[0];
-    return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position as string) } : undefined;
+    return row ? { commit: BigInt(row.commit_text), prepare: BigInt(row.global_position as string) } : undefined;
   }
 
   async countAfter(position: GlobalPosition): Promise<bigint> {
@@ -216,7 +218,7 @@ export class PostgresEventStore extends EventStore {
 
 type Row = {
   global_position: unknown;
-  transaction_id: string;
+  commit_text: string;
   stream_id: string;
   stream_revision: unknown;
   event_id: string;
@@ -233,7 +235,7 @@ const toRecorded = (row: Row): RecordedEvent => ({
   type: row.event_type,
   data: row.data,
   metadata: row.metadata,
-  position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position as string) },
+  position: { commit: BigInt(row.commit_text), prepare: BigInt(row.global_position as string) },
   recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
 });
 

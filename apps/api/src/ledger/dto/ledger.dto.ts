@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested, IsObject } from 'class-validator';
-import { CHANNELS, FUND_SOURCES, INSTALLMENTS, ISSUER_LEVELS, PAYEE_TYPES, PROJECT_TYPES, UNIT_LEVELS } from '@yuantrace/domain';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested, IsObject } from 'class-validator';
+import { CHANNELS, FUND_SOURCES, HOUSEHOLD_CATEGORIES, HOUSEHOLD_STATUSES, INSTALLMENTS, ISSUER_LEVELS, MILESTONE_KINDS, PAYEE_TYPES, POVERTY_CAUSES, PROJECT_TYPES, RELATIONS, UNIT_LEVELS } from '@yuantrace/domain';
 import { IsBusinessDate, IsClientId, IsYuan } from '../../http/validators';
 
 const UNIT_CODE = /^([0-9]{12}|[0-9]{15})$/;
@@ -268,3 +268,105 @@ export class ReversalDto {
   documentNo: string;
 }
 
+
+export class MilestoneDto {
+  @ApiProperty({ description: '里程碑编号', example: 'MS-approved' })
+  @IsClientId()
+  milestoneId: string;
+
+  @ApiProperty({ description: '类型：立项、公示、招标、合同、开工、进度、竣工、验收、资产移交', enum: MILESTONE_KINDS, example: 'approved' })
+  @IsIn(MILESTONE_KINDS)
+  kind: (typeof MILESTONE_KINDS)[number];
+
+  @ApiProperty({ description: '日期', example: '2016-04-10' })
+  @IsBusinessDate()
+  date: string;
+
+  @ApiPropertyOptional({ description: '完成百分比 0–100（进度）', example: 40 })
+  @IsOptional() @IsInt() @Min(0) @Max(100)
+  percentComplete?: number;
+
+  @ApiPropertyOptional({ description: '验收结果（验收）', enum: ['passed', 'failed'] })
+  @IsOptional() @IsIn(['passed', 'failed'])
+  result?: 'passed' | 'failed';
+
+  @ApiPropertyOptional({ description: '公示截止日期（公示）', example: '2016-04-20' })
+  @IsOptional() @IsBusinessDate()
+  publicUntil?: string;
+
+  @ApiPropertyOptional({ description: '文号（立项必填）', example: '县扶贫办〔2016〕3号' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100)
+  documentNo?: string;
+
+  @ApiPropertyOptional({ description: '备注（如完成工程量：已完成0.4公里）', example: '已完成0.4公里' })
+  @IsOptional() @IsString() @MaxLength(500)
+  note?: string;
+}
+
+export class PersonDto {
+  @ApiProperty({ description: '姓名', example: '张三' })
+  @IsString() @IsNotEmpty() @MaxLength(50)
+  name: string;
+
+  @ApiProperty({ description: '18位公民身份号码（校验出生日期与校验码）；只存于个人信息库', example: '990101197001010011' })
+  @IsString()
+  idNumber: string;
+
+  @ApiPropertyOptional({ description: '出生年份（须与身份号码一致）', example: 1970 })
+  @IsOptional() @IsInt() @Min(1900) @Max(2100)
+  birthYear?: number;
+}
+
+export class MemberDto extends PersonDto {
+  @ApiProperty({ description: '与户主关系', enum: RELATIONS, example: 'child' })
+  @IsIn(RELATIONS)
+  relation: (typeof RELATIONS)[number];
+}
+
+export class HouseholdDto {
+  @ApiProperty({ description: '户编号', example: 'HH-0001' })
+  @IsClientId()
+  householdId: string;
+
+  @ApiProperty({ description: '所在村', example: '990101001001' })
+  @Matches(UNIT_CODE, { message: 'unitCode must be a 12-digit 行政区划代码' })
+  unitCode: string;
+
+  @ApiProperty({ type: PersonDto, description: '户主' })
+  @IsObject() @ValidateNested() @Type(() => PersonDto)
+  head: PersonDto;
+
+  @ApiProperty({ type: [MemberDto], description: '家庭成员（不含户主）' })
+  @IsArray() @ArrayMaxSize(30) @ValidateNested({ each: true }) @Type(() => MemberDto)
+  members: MemberDto[];
+
+  @ApiProperty({ description: '识别属性：一般贫困户、低保贫困户、纯低保户、五保户、社会救济户', enum: HOUSEHOLD_CATEGORIES, example: 'general' })
+  @IsIn(HOUSEHOLD_CATEGORIES)
+  category: (typeof HOUSEHOLD_CATEGORIES)[number];
+
+  @ApiProperty({ description: '致贫原因（第一项为主要原因）', enum: POVERTY_CAUSES, isArray: true, example: ['ILLNESS', 'EDUCATION'] })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(12) @IsIn(POVERTY_CAUSES, { each: true })
+  causes: Array<(typeof POVERTY_CAUSES)[number]>;
+
+  @ApiProperty({ description: '建档立卡日期', example: '2015-10-01' })
+  @IsBusinessDate()
+  registeredOn: string;
+}
+
+export class HouseholdStatusDto {
+  @ApiProperty({ description: '脱贫、返贫、剔除', enum: HOUSEHOLD_STATUSES, example: 'exited' })
+  @IsIn(HOUSEHOLD_STATUSES)
+  status: (typeof HOUSEHOLD_STATUSES)[number];
+
+  @ApiProperty({ description: '日期', example: '2017-12-01' })
+  @IsBusinessDate()
+  date: string;
+
+  @ApiProperty({ description: '原因', example: '人均纯收入达标，两不愁三保障实现' })
+  @IsString() @IsNotEmpty() @MaxLength(300)
+  reason: string;
+
+  @ApiPropertyOptional({ description: '文号', example: '县扶贫办〔2017〕12号' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100)
+  documentNo?: string;
+}
