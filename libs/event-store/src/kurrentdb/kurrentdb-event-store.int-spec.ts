@@ -94,6 +94,44 @@ describe('KurrentDB adapter against the protocol simulator', () => {
     expect(seen.map((e) => e.id)).toEqual([first, ...during, ...later].map((e) => e.id));
   });
 
+  test('recordedAt is the same on readAll, readStream and subscribeToAll, and is the append time', async () => {
+    // Subscriptions convert `created` over grpc-js, reads over the Rust bridge (whole seconds):
+    // a live projection and a rebuild must still store identical values.
+    const start = await t.store.lastPosition();
+    const stream = `project-${randomUUID().slice(0, 8)}`;
+    const seen: RecordedEvent[] = [];
+    const sub = t.store.subscribeToAll(async (batch) => void seen.push(...batch), { after: start, categories: ['project'] });
+    const appended: { ids: string[]; before: number; after: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const events = [newEvent(), newEvent()];
+      const before = Date.now();
+      await t.store.appendToStream(stream, events, { expectedRevision: i === 0 ? 'no_stream' : BigInt(2 * i - 1) });
+      appended.push({ ids: events.map((e) => e.id), before, after: Date.now() });
+      await new Promise((r) => setTimeout(r, 350)); // spread the appends over sub-second offsets
+    }
+    await waitFor(() => seen.filter((e) => e.streamId === stream).length >= 6);
+    await sub.stop();
+    // A reader falling back to "now" would be caught: the reads happen well after the appends.
+    await new Promise((r) => setTimeout(r, 1500));
+    const fromAll = (await t.store.readAll({ after: start, categories: ['project'] })).filter((e) => e.streamId === stream);
+    const fromStream = await t.store.readStream(stream);
+    const fromSub = seen.filter((e) => e.streamId === stream);
+    const ids = appended.flatMap((a) => a.ids);
+    expect(fromAll.map((e) => e.id)).toEqual(ids);
+    expect(fromStream.map((e) => e.id)).toEqual(ids);
+    expect(fromSub.map((e) => e.id)).toEqual(ids);
+    for (const [i, id] of ids.entries()) {
+      const { before, after } = appended.find((a) => a.ids.includes(id))!;
+      const at = fromSub[i].recordedAt.getTime();
+      expect(fromAll[i].recordedAt.getTime()).toBe(at);
+      expect(fromStream[i].recordedAt.getTime()).toBe(at);
+      // Whole seconds (the read path's precision), so at most 1 s before the append began.
+      expect(at % 1000).toBe(0);
+      expect(at).toBeGreaterThan(before - 1000);
+      expect(at).toBeLessThanOrEqual(after);
+    }
+  });
+
   test('an append larger than the 1 MiB request limit is split and every event is stored', async () => {
     const stream = `project-${randomUUID().slice(0, 8)}`;
     const blob = 'x'.repeat(200 * 1024);

@@ -270,9 +270,32 @@ export class KurrentDbEventStore extends EventStore {
       data: asObject(e.data),
       metadata: asObject(e.metadata) as EventMetadata,
       position: { commit: e.position.commit, prepare: e.position.prepare },
-      recordedAt: e.created,
+      recordedAt: recordedAtOf(e.created, asObject(e.metadata)),
     };
   }
+}
+
+/**
+ * The event's `recordedAt`, the same Date whichever path delivered it, so that a projection fed
+ * by a subscription and a rebuild fed by readAll/readStream store identical values.
+ *
+ * The server sends `created` as .NET ticks (100 ns) since the Unix epoch, identically on reads
+ * and subscriptions, but the client converts it on two different paths:
+ * - subscriptions (grpc-js, convertGrpcEvent): ticks / 10_000 -> whole milliseconds;
+ * - readAll/readStream (Rust bridge, `kurrentdb` crate's RecordedEvent conversion): ticks /
+ *   10_000_000 -> whole SECONDS (the sub-second part is dropped before it reaches JS), and the
+ *   bridge hands JS only the custom metadata, not the raw `created` entry.
+ * The sub-second part is therefore unrecoverable on the read path, so we truncate both paths to
+ * whole seconds: floor(floor(ticks / 1e4) / 1e3) = floor(ticks / 1e7), so both give exactly the
+ * Rust value. recordedAt is informational (ordering is by position), so seconds are enough.
+ */
+function recordedAtOf(created: Date, metadata: unknown): Date {
+  // Our own events carry the api's recordedAt (milliseconds) in their metadata, identical on every
+  // path: prefer it, so knownAt reads keep sub-second precision on KurrentDB too. The server's
+  // `created`, truncated to the second the read path can see, is the fallback for anything else.
+  const own = (metadata as { recordedAt?: unknown } | undefined)?.recordedAt;
+  if (typeof own === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(own)) return new Date(own);
+  return new Date(Math.floor(created.getTime() / 1000) * 1000);
 }
 
 /**
