@@ -102,6 +102,25 @@ describe('projection runner on a PostgreSQL server', () => {
     }
   });
 
+  test('runners of the same projection in two schemas of one database do not block each other', async () => {
+    const [sa, sb] = [uniqueSchema('proj'), uniqueSchema('proj')];
+    const [da, dbb] = [await openTestPg(sa), await openTestPg(sb)];
+    const [a, b] = [new ProjectionRunner(await PostgresEventStore.create(da), da, [tallyProjection()], { idleMs: 10, lockRetryMs: 50 }),
+      new ProjectionRunner(await PostgresEventStore.create(dbb), dbb, [tallyProjection()], { idleMs: 10, lockRetryMs: 50 })];
+    try {
+      await a.start();
+      await b.start();
+      await waitFor(async () => (await a.status())[0].state === 'running' && (await b.status())[0].state === 'running', 10_000);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await da.close();
+      await dbb.close();
+      await dropSchema(sa);
+      await dropSchema(sb);
+    }
+  });
+
   test('a checkpoint moved by someone else refuses the batch: nothing is applied twice', async () => {
     const s3 = uniqueSchema('proj');
     const db3 = await openTestPg(s3);

@@ -39,7 +39,8 @@ export type RunnerOptions = {
 };
 
 const silent: RunnerLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
-const lockKey = (name: string) => `yuantrace:projection:${name}`;
+/** Advisory locks are per database, not per schema: the key names the schema so tenants in one database do not block each other. */
+const lockKey = (db: Db, name: string) => `yuantrace:projection:${db.schema}:${name}`;
 
 export async function migrateProjections(db: Db): Promise<void> {
   await migrate(db, 'projections', loadMigrations(join(__dirname, 'migrations')));
@@ -132,12 +133,12 @@ export class ProjectionRunner {
       await migrateProjections(this.db);
       return await this.db.session(async (conn) => {
         if (this.db.kind === 'postgres') {
-          await conn.query('select pg_advisory_lock(hashtext($1))', [lockKey(name)]);
+          await conn.query('select pg_advisory_lock(hashtext($1))', [lockKey(this.db, name)]);
         }
         try {
           return await rebuildInto(this.store, this.db, projection, onProgress, this.options.batchSize ?? 1000);
         } finally {
-          if (this.db.kind === 'postgres') await conn.query('select pg_advisory_unlock(hashtext($1))', [lockKey(name)]);
+          if (this.db.kind === 'postgres') await conn.query('select pg_advisory_unlock(hashtext($1))', [lockKey(this.db, name)]);
         }
       });
     } finally {
@@ -230,7 +231,7 @@ class Worker {
       try {
         await this.db.session(async (conn) => {
           if (this.db.kind === 'postgres') {
-            const got = await conn.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [lockKey(name)]);
+            const got = await conn.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [lockKey(this.db, name)]);
             if (!got.rows[0].ok) {
               this.state = 'standby';
               await this.pause(this.options.lockRetryMs ?? 2000);
