@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { batchFigures, fundBatchDecider, paymentDecider, type FundBatchEvent, type OpenBatch, type PaymentEvent } from '@yuantrace/domain';
+import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
+import { READ_DB } from '../../apps/api/src/infrastructure/tokens';
+import { batchFigures, formatFen, fundBatchDecider, paymentDecider, type FundBatchEvent, type OpenBatch, type PaymentEvent } from '@yuantrace/domain';
 import { EventStore } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp, type Backend } from '../support/app';
@@ -145,6 +147,24 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
     for (const b of batches.values()) paidByBatches += batchFigures(b).paid;
     expect(paidByPayments).toBe(paidByBatches);
     expect(paidByPayments).toBe(11400000n + 8000000n);
+    // The read API agrees with the log at every batch node, to the fen, and verify finds nothing to fix.
+    for (const [id, b] of batches) {
+      const view = (await api.as('inspector').get(`/fund-batches/${id}`).expect(200)).body;
+      const x = batchFigures(b);
+      const yuan = (fen: bigint) => formatFen(fen);
+      expect({ id, received: view.received, held: view.held, paid: view.paid, returned: view.returned, balance: view.balance })
+        .toEqual({ id, received: yuan(x.received), held: yuan(x.held), paid: yuan(x.paid), returned: yuan(x.returnedUp), balance: yuan(x.balance) });
+    }
+    const trace = (await api.as('inspector').get('/payments/PAY-1/trace').expect(200)).body;
+    expect(trace.chain.map((h: { batchId: string; documentNo: string }) => [h.batchId, h.documentNo])).toEqual([
+      ['CEN-1-CTY', '演财农〔2016〕12号'], ['CEN-1', '财农〔2016〕CEN-1号']]);
+    const flow = (await api.as('inspector').get('/fund-batches/PRV-1/flow').expect(200)).body.flow;
+    expect(flow.children[0]).toMatchObject({ type: 'batch', batchId: 'PRV-1-CTY', received: '500000.00', paid: '80000.00', unspent: '420000.00' });
+    expect(flow.children[0].children[0].payees).toEqual([{ type: 'contractor', id: 'CT-1', name: '某建筑公司', paid: '80000.00' }]);
+    const reversed = (await api.as('auditor').get('/payments/PAY-3').expect(200)).body;
+    expect(reversed.history.map((h: { status: string }) => h.status)).toEqual(['requested', 'approved', 'executed', 'reversed']);
+    const report = await verifyReadModels(t.app.get(EventStore), t.app.get(READ_DB), readModelProjections());
+    expect(report).toMatchObject({ ok: true, differences: [], conservation: [], lagging: [] });
     // The bank account is not in the log.
     const log = JSON.stringify((await t.app.get(EventStore).readAll({ maxCount: 100_000 })).map((e) => e.data));
     expect(log).not.toContain('6222020200112233445');

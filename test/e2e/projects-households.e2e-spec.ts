@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { EventStore } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
+import { PersonalDataVault } from '../../apps/api/src/personal-data/personal-data-vault';
 import { startTestApp, type Backend } from '../support/app';
 import { registerCounty, registerHousehold, testIdNumber } from '../support/county';
 import { client } from '../support/http';
@@ -135,6 +136,13 @@ describe.each<Backend>(['postgres', 'embedded'])('projects and households on %s'
     expect(csv.text).toContain('"EDU-ZHANG-2018","支付","2000.00","2018-03-05"');
     const villageCsv = await api.as('village').get('/households/HH-ZHANG?format=csv').expect(200);
     expect(villageCsv.text).not.toContain(testIdNumber('1970-01-01', 10));
+    // A lawful erasure blanks the numbers in the vault; the household, its receipts and their chains stay whole.
+    const vault = t.app.get(PersonalDataVault);
+    for (const ref of await vault.refsOfHousehold('HH-ZHANG')) expect(await vault.erase(ref, '依法删除申请 2026-001')).toBe(true);
+    const erased = (await api.as('inspector').get('/households/HH-ZHANG').expect(200)).body;
+    expect(erased.members.map((m: { idNumber: string }) => m.idNumber)).toEqual([expect.stringMatching(/^9901\*{10}/), expect.stringMatching(/^9901\*{10}/)]);
+    expect(erased).toMatchObject({ received: '3000.00', status: 'exited' });
+    expect(erased.receipts).toHaveLength(2);
     // Identity numbers never enter the event log.
     const log = JSON.stringify((await t.app.get(EventStore).readAll({ maxCount: 100_000 })).map((e) => e.data));
     expect(log).not.toContain(kid);

@@ -7,6 +7,7 @@ import { DEMO_PRINCIPALS } from '../../api/src/auth/demo-principals';
 import { TokenService } from '../../api/src/auth/token.service';
 import { ConfigError, loadConfig } from '../../api/src/config/app-config';
 import { openStorage } from '../../api/src/infrastructure/storage';
+import { PersonalDataVault } from '../../api/src/personal-data/personal-data-vault';
 
 const USAGE = `usage: npm run cli -- <command>
   rebuild <projection|all>   drop a projection's tables and rebuild them from the event log
@@ -14,6 +15,9 @@ const USAGE = `usage: npm run cli -- <command>
   token --principal ID --role ROLE --scope CODE [--ttl-hours N]
                              issue a bearer token (roles: ${ROLES.join(', ')})
   demo-tokens                print the tokens of the demo principals
+  erase-personal-data --household ID --reason TEXT
+                             on a lawful request: blank the identity numbers of a household's members in the
+                             personal-data vault; events, amounts and chains stay as they are
   verify                     rebuild every read model into a scratch schema, compare it row by row with
                              the live one, and check that every fund batch balances to the fen`;
 
@@ -96,6 +100,25 @@ async function verify() {
   }
 }
 
+async function erasePersonalData(args: string[]) {
+  const householdId = option(args, 'household');
+  const reason = option(args, 'reason');
+  if (!householdId || !reason) throw new UsageError('erase-personal-data needs --household and --reason');
+  const config = loadConfig();
+  const storage = await openStorage(config);
+  try {
+    const vault = new PersonalDataVault(storage.db, config);
+    await vault.onModuleInit();
+    const refs = await vault.refsOfHousehold(householdId);
+    if (refs.length === 0) throw new Error(`household ${householdId} is not in the read models (run the projector first)`);
+    let erased = 0;
+    for (const ref of refs) if (await vault.erase(ref, reason)) erased++;
+    process.stdout.write(`erased ${erased} of ${refs.length} identity numbers of household ${householdId}\n`);
+  } finally {
+    await storage.db.close();
+  }
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]) {
@@ -111,6 +134,8 @@ async function main(argv: string[]) {
       return demoTokens();
     case 'verify':
       return verify();
+    case 'erase-personal-data':
+      return erasePersonalData(rest);
     default:
       throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
   }

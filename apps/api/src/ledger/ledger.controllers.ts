@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { formatFen, fenFromJson, invalid, parseYuan, SEES_PERSONAL_DATA, type AllocationTarget } from '@yuantrace/domain';
+import { formatFen, fenFromJson, invalid, parseYuan, type AllocationTarget } from '@yuantrace/domain';
 import { Access } from '../auth/access.decorator';
 import { Caller, IdParam, unitCodeParam, type RequestCaller } from '../http/validators';
 import { PersonalDataVault } from '../personal-data/personal-data-vault';
@@ -126,7 +126,7 @@ export class HouseholdsController {
   ) {}
 
   private async render(caller: RequestCaller, h: Awaited<ReturnType<LedgerService['household']>>) {
-    const ids = SEES_PERSONAL_DATA.has(caller.principal.role) ? await this.vault.reveal(h.registration.members.map((m) => m.idRef)) : new Map<string, string>();
+    const ids = await this.vault.revealFor(caller.principal, h.registration.members.map((m) => m.idRef));
     const { members, ...rest } = h.registration;
     return { ...rest, status: h.status, members: members.map(({ idRef, idMasked, ...m }) => ({ ...m, idNumber: ids.get(idRef) ?? idMasked })),
       history: h.history };
@@ -158,8 +158,7 @@ export class PaymentsController {
   ) {}
 
   private async render(caller: RequestCaller, p: Awaited<ReturnType<LedgerService['payment']>>) {
-    const accounts = SEES_PERSONAL_DATA.has(caller.principal.role) ? await this.vault.reveal([p.request.payee.accountRef]) : undefined;
-    return paymentResource(p, accounts);
+    return paymentResource(p, await this.vault.revealFor(caller.principal, [p.request.payee.accountRef]));
   }
 
   @Post()

@@ -341,13 +341,13 @@ export function batchResource(s: OpenBatch) {
   };
 }
 
-/** accounts: the revealed account per ref, or undefined for a reader who sees masked data. */
-export function paymentResource(p: Exclude<PaymentState, { status: 'none' }>, accounts: Map<string, string> | undefined) {
+/** accounts: the accounts the reader may see, by ref (empty for a reader who sees masked data). */
+export function paymentResource(p: Exclude<PaymentState, { status: 'none' }>, accounts: Map<string, string>) {
   const r = p.request;
   const { accountRef, accountMasked, ...payee } = r.payee;
   return {
     paymentId: r.paymentId, projectId: r.projectId, allocationId: r.allocationId, batchId: r.batchId, status: p.status,
-    payee: { ...payee, account: accounts?.get(accountRef) ?? accountMasked },
+    payee: { ...payee, account: accounts.get(accountRef) ?? accountMasked },
     amount: formatFen(fenFromJson(r.amountFen)), purpose: r.purpose, installment: r.installment, effectiveDate: r.effectiveDate,
     requestedBy: r.requestedBy, decidedBy: p.decidedBy ?? null,
   };

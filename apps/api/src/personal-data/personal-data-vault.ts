@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { conflict, maskAccount, maskIdNumber } from '@yuantrace/domain';
+import { conflict, maskAccount, maskIdNumber, SEES_PERSONAL_DATA, type Principal } from '@yuantrace/domain';
 import { loadMigrations, migrate, type Db } from '@yuantrace/event-store';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG, READ_DB } from '../infrastructure/tokens';
@@ -44,6 +44,14 @@ export class PersonalDataVault implements OnModuleInit {
     return { ref, masked };
   }
 
+  /**
+   * The one place that decides who sees personal data: values by ref for a reader whose role may
+   * see them (SEES_PERSONAL_DATA), an empty map for everyone else, who then get the masked form.
+   */
+  async revealFor(reader: Principal | undefined, refs: readonly string[]): Promise<Map<string, string>> {
+    return reader && SEES_PERSONAL_DATA.has(reader.role) ? this.reveal(refs) : new Map();
+  }
+
   /** Values by ref; an erased or unknown ref maps to undefined. */
   async reveal(refs: readonly string[]): Promise<Map<string, string>> {
     if (refs.length === 0) return new Map();
@@ -78,6 +86,12 @@ export class PersonalDataVault implements OnModuleInit {
     if (refs && refs.length === 0) return;
     if (refs) await this.db.query('delete from identity_claims where household_id = $1 and ref = any($2::text[])', [householdId, refs]);
     else await this.db.query('delete from identity_claims where household_id = $1', [householdId]);
+  }
+
+  /** Refs of a household's members (from the read model), for an erasure request by household. */
+  async refsOfHousehold(householdId: string): Promise<string[]> {
+    const r = await this.db.query<{ members: Array<{ idRef: string }> }>('select members from rm_households where household_id = $1', [householdId]);
+    return (r.rows[0]?.members ?? []).map((m) => m.idRef);
   }
 
   async erase(ref: string, reason: string): Promise<boolean> {

@@ -1,10 +1,8 @@
-import { notFound, type Principal, SEES_PERSONAL_DATA } from '@yuantrace/domain';
+import { notFound } from '@yuantrace/domain';
 import { describeBasis, type Basis } from '@yuantrace/read-models';
 
 /** Readers of the books within their scope; the public reads only the 公示 views. */
 export const READERS = ['finance', 'approver', 'inspector', 'auditor'] as const;
-
-export const seesPersonalData = (p: Principal | undefined) => !!p && SEES_PERSONAL_DATA.has(p.role);
 
 /** An unknown id is a 404 naming it; a known one that did not exist under the basis says so, never an empty silence. */
 export function missing(what: string, id: string, existsAtAll: boolean, basis: Basis) {

@@ -14,7 +14,7 @@ import { IdParam, unitCodeParam } from '../http/validators';
 import { READ_DB } from '../infrastructure/tokens';
 import { PersonalDataVault } from '../personal-data/personal-data-vault';
 import { toCsv, wantsCsv } from './csv';
-import { missing, seesPersonalData } from './read-access';
+import { missing } from './read-access';
 
 type BasisQuery = { asOf?: string; knownAt?: string; format?: string };
 const basisDocs = () => (target: object, key: string, d: PropertyDescriptor) => {
@@ -33,9 +33,9 @@ export class ViewsController {
 
   /** Reveals payee accounts for readers who may see them; everyone else keeps the masked form. */
   private async revealAccounts<T extends { payee: { accountRef?: string; account: string } }>(principal: Principal | undefined, items: T[]) {
-    const accounts = seesPersonalData(principal) ? await this.vault.reveal(items.map((i) => i.payee.accountRef!).filter(Boolean)) : new Map();
+    const accounts = await this.vault.revealFor(principal, items.map((i) => i.payee.accountRef!).filter(Boolean));
     for (const i of items) {
-      i.payee.account = accounts.get(i.payee.accountRef) ?? i.payee.account;
+      i.payee.account = (i.payee.accountRef && accounts.get(i.payee.accountRef)) || i.payee.account;
       delete i.payee.accountRef;
     }
   }
@@ -141,7 +141,7 @@ export class ViewsController {
     const v = await householdView(this.db, id, basis);
     if (!v) throw missing('household', id, await householdExists(this.db, id), basis);
     assertInScope(p, v.unitCode, `household ${id}`);
-    const ids = seesPersonalData(p) ? await this.vault.reveal(v.members.map((m) => String(m.idRef))) : new Map<string, string>();
+    const ids = await this.vault.revealFor(p, v.members.map((m) => String(m.idRef)));
     const members = v.members.map(({ idRef, idMasked, ...m }) => ({ ...(m as { name: string; relation: string; birthYear: number }),
       idNumber: ids.get(String(idRef)) ?? String(idMasked) }));
     if (wantsCsv(query.format, req.headers.accept)) {
