@@ -10,3 +10,4 @@ export * from './db/pglite-db';
 export * from './db/migrate';
 export * from './postgres/postgres-event-store';
 export * from './keyed-mutex';
+export * from './validate-append';

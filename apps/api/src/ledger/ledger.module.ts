@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { PersonalDataVault } from '../personal-data/personal-data-vault';
-import { CommandHandler } from './command-handler';
 import { AdminUnitsController, FundBatchesController, HouseholdsController, MilestonesController, PaymentsController, ProjectsController } from './ledger.controllers';
 import { LedgerService } from './ledger.service';
 

@@ -35,7 +35,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from '../event-store.port';
-import { validateNewEvent } from '../postgres/postgres-event-store';
+import { validateAppend } from '../validate-append';
 
 /**
  * The server refuses an append whose events add up to more than MaxAppendSize (1 MiB by default).
@@ -96,9 +96,7 @@ export class KurrentDbEventStore extends EventStore {
     events: readonly NewEvent[],
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<AppendResult> {
-    parseStreamName(stream);
-    if (events.length === 0) throw new InvalidEventError('an append needs at least one event');
-    for (const e of events) validateNewEvent(e);
+    validateAppend(stream, events);
     const expected = options.expectedRevision ?? 'any';
 
     // The server's idempotency is per stream: ids already written to another stream are not
@@ -236,18 +234,6 @@ export class KurrentDbEventStore extends EventStore {
     // Stop our subscriptions first, or they would take the disposal for a drop and resubscribe.
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.client.dispose();
-  }
-
-  private async currentRevision(stream: string): Promise<bigint | 'no_stream'> {
-    try {
-      for await (const r of this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
-        if (r.event) return r.event.revision;
-      }
-      return 'no_stream';
-    } catch (e) {
-      if (isStreamNotFound(e)) return 'no_stream';
-      throw translate(e, stream);
-    }
   }
 
   /** Older servers answer an idempotent append without a position; read it from the event. */

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { parseStreamName } from '@yuantrace/domain';
+import { validateAppend } from '../validate-append';
 import { PgCodes, sqlState, type Db, type SqlExecutor } from '../db/db';
 import { loadMigrations, migrate } from '../db/migrate';
-import { InvalidEventError, matchesExpected, WrongExpectedRevisionError } from '../errors';
-import { isUuid } from '../event-id';
+import { matchesExpected, WrongExpectedRevisionError } from '../errors';
 import {
   EventStore,
   START,
@@ -55,9 +55,7 @@ export class PostgresEventStore extends EventStore {
     events: readonly NewEvent[],
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<AppendResult> {
-    parseStreamName(stream);
-    if (events.length === 0) throw new InvalidEventError('an append needs at least one event');
-    for (const e of events) validateNewEvent(e);
+    validateAppend(stream, events);
     const expected = options.expectedRevision ?? 'any';
     try {
       const result = await this.db.transaction((tx) => this.appendInTransaction(tx, stream, events, expected));
@@ -238,20 +236,3 @@ const toRecorded = (row: Row): RecordedEvent => ({
   position: { commit: BigInt(row.commit_text), prepare: BigInt(row.global_position as string) },
   recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
 });
-
-export function validateNewEvent(e: NewEvent): void {
-  if (!isUuid(e.id)) throw new InvalidEventError(`event id "${String(e.id).slice(0, 40)}" is not a UUID`);
-  if (typeof e.type !== 'string' || !/^[A-Z][A-Za-z0-9]{0,99}$/.test(e.type)) {
-    throw new InvalidEventError(`event type "${String(e.type).slice(0, 40)}" must be PascalCase letters and digits`);
-  }
-  if (typeof e.data !== 'object' || e.data === null || Array.isArray(e.data)) throw new InvalidEventError('event data must be a JSON object');
-  if (typeof e.metadata !== 'object' || e.metadata === null || Array.isArray(e.metadata)) {
-    throw new InvalidEventError('event metadata must be a JSON object');
-  }
-  try {
-    JSON.stringify(e.data);
-    JSON.stringify(e.metadata);
-  } catch {
-    throw new InvalidEventError('event data and metadata must be serialisable as JSON (no bigint, no cycles)');
-  }
-}

@@ -1,0 +1,28 @@
+import { parseStreamName } from '@yuantrace/domain';
+import { InvalidEventError } from './errors';
+import { isUuid } from './event-id';
+import type { NewEvent } from './event-store.port';
+
+/** What every adapter checks before it writes: a known stream category, at least one event, each well formed. */
+export function validateAppend(stream: string, events: readonly NewEvent[]): void {
+  parseStreamName(stream);
+  if (events.length === 0) throw new InvalidEventError('an append needs at least one event');
+  for (const e of events) validateNewEvent(e);
+}
+
+export function validateNewEvent(e: NewEvent): void {
+  if (!isUuid(e.id)) throw new InvalidEventError(`event id "${String(e.id).slice(0, 40)}" is not a UUID`);
+  if (typeof e.type !== 'string' || !/^[A-Z][A-Za-z0-9]{0,99}$/.test(e.type)) {
+    throw new InvalidEventError(`event type "${String(e.type).slice(0, 40)}" must be PascalCase letters and digits`);
+  }
+  if (typeof e.data !== 'object' || e.data === null || Array.isArray(e.data)) throw new InvalidEventError('event data must be a JSON object');
+  if (typeof e.metadata !== 'object' || e.metadata === null || Array.isArray(e.metadata)) {
+    throw new InvalidEventError('event metadata must be a JSON object');
+  }
+  try {
+    JSON.stringify(e.data);
+    JSON.stringify(e.metadata);
+  } catch {
+    throw new InvalidEventError('event data and metadata must be serialisable as JSON (no bigint, no cycles)');
+  }
+}
