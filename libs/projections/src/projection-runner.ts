@@ -260,7 +260,7 @@ class Worker {
         await applyBatch(this.db, this.projection, batch, position, to);
         position = to;
       },
-      { after: position, maxCount: this.options.batchSize ?? 500, idleMs: this.options.idleMs ?? 200 },
+      { after: position, maxCount: this.options.batchSize ?? 1000, idleMs: this.options.idleMs ?? 200 },
     );
     if (!this.active()) await this.subscription.stop();
     await this.subscription.done;
