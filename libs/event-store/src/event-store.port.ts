@@ -98,6 +98,15 @@ export abstract class EventStore {
   /** The last position a reader can see now, or undefined on an empty store. */
   abstract lastPosition(): Promise<GlobalPosition | undefined>;
 
+  /**
+   * The last committed position, which readers may not see yet (on PostgreSQL an older
+   * transaction still running anywhere in the database holds visibility back). Waiting for
+   * projections to reach it waits for everything written so far.
+   */
+  headPosition(): Promise<GlobalPosition | undefined> {
+    return this.lastPosition();
+  }
+
   /** How many events lie after a position (for a projection's lag). */
   abstract countAfter(position: GlobalPosition): Promise<bigint>;
 

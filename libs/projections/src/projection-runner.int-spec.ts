@@ -129,6 +129,7 @@ describe('projection runner on a PostgreSQL server', () => {
       const runner = new ProjectionRunner(store3, db3, [tallyProjection()]);
       await runner.setup();
       await store3.appendToStream('project-f', [newEvent(), newEvent()]);
+      await waitFor(async () => (await store3.readAll()).length === 2);
       const [e1, e2] = await store3.readAll();
       const { advanceCheckpoint } = await import('./checkpoints');
       await db3.transaction((tx) => advanceCheckpoint(tx, 'test_tally', { commit: 0n, prepare: 0n }, e1.position, 1));

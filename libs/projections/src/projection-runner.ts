@@ -108,7 +108,7 @@ export class ProjectionRunner {
 
   /** Resolves once every projection has applied everything visible now (tests, e2e, load). */
   async waitUntilCaughtUp(timeoutMs = 30_000): Promise<void> {
-    const target = await this.store.lastPosition();
+    const target = await this.store.headPosition();
     if (!target) return;
     const deadline = Date.now() + timeoutMs;
     for (const p of this.projections) {

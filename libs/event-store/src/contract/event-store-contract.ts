@@ -127,6 +127,8 @@ export function describeEventStoreContract(name: string, makeTarget: () => Promi
       await t.store.appendToStream(a, [e1]);
       await t.store.appendToStream(b, [e2]);
       await t.store.appendToStream(a, [e3]);
+      // Visibility may trail a commit while an older transaction runs elsewhere in the database.
+      await waitFor(async () => (await t.store.readAll({ after: before, maxCount: 100 })).length >= 3);
       const all = await t.store.readAll({ after: before, maxCount: 100 });
       expect(all.map((e) => e.id)).toEqual([e1.id, e2.id, e3.id]);
       for (let i = 1; i < all.length; i++) expect(comparePositions(all[i - 1].position, all[i].position)).toBeLessThan(0);
@@ -145,6 +147,8 @@ export function describeEventStoreContract(name: string, makeTarget: () => Promi
         ids.push(e.id);
         await t.store.appendToStream(uniqueStream('payment'), [e]);
       }
+      const head = await t.store.headPosition();
+      await waitFor(async () => comparePositions((await t.store.lastPosition())!, head!) >= 0);
       const seen: RecordedEvent[] = [];
       let after = before;
       for (;;) {
@@ -197,6 +201,7 @@ export function describeEventStoreContract(name: string, makeTarget: () => Promi
       const [read] = await t.store.readStream(stream);
       expect(read.position).toEqual(r.position);
       expect(typeof read.revision).toBe('bigint');
+      await waitFor(async () => (await t.store.readAll({ after: { commit: r.position.commit, prepare: r.position.prepare - 1n } })).length > 0);
       const after = await t.store.readAll({ after: { commit: r.position.commit, prepare: r.position.prepare - 1n } });
       expect(after[0].id).toBe(read.id);
     });

@@ -58,6 +58,11 @@ export class PostgresEventStore extends EventStore {
     validateAppend(stream, events);
     const expected = options.expectedRevision ?? 'any';
     try {
+      const fast = await this.appendInOneStatement(stream, events, expected);
+      if (fast) {
+        this.appended.emit('append');
+        return fast;
+      }
       const result = await this.db.transaction((tx) => this.appendInTransaction(tx, stream, events, expected));
       this.appended.emit('append');
       return result;
@@ -72,6 +77,42 @@ export class PostgresEventStore extends EventStore {
       }
       throw e;
     }
+  }
+
+  /**
+   * The usual append in one round trip: a single statement (atomic on its own) checks the
+   * expected revision, inserts the events and notifies subscribers. Undefined when it does not
+   * apply (the revision differs, or 'any' / 'stream_exists' was asked): the careful path then
+   * tells a retry of these very events from a conflict.
+   */
+  private async appendInOneStatement(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult | undefined> {
+    if (expected !== 'no_stream' && typeof expected !== 'bigint') return undefined;
+    if (events.length > ROWS_PER_INSERT) return undefined;
+    const first = expected === 'no_stream' ? 0n : expected + 1n;
+    const params: unknown[] = [stream, expected === 'no_stream' ? null : expected.toString()];
+    const values = events.map((e, i) => {
+      params.push((first + BigInt(i)).toString(), e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+      const n = params.length;
+      return `($${n - 4}::bigint, $${n - 3}::uuid, $${n - 2}::text, $${n - 1}::jsonb, $${n}::jsonb)`;
+    });
+    const notify = this.db.kind === 'postgres' ? `, (select pg_notify('${NOTIFY_CHANNEL}', '') from ins limit 1) as notified` : '';
+    const r = await this.db.query<{ n: unknown; last_position: unknown; commit_text: string | null }>(
+      `with current as (select max(stream_revision) as rev from events where stream_id = $1),
+       ins as (
+         insert into events (stream_id, stream_revision, event_id, event_type, data, metadata)
+         select $1, v.rev, v.id, v.type, v.data, v.meta from (values ${values.join(', ')}) as v(rev, id, type, data, meta)
+         where (select rev from current) is not distinct from $2::bigint
+         returning global_position, transaction_id::text as commit_text)
+       select (select count(*) from ins) as n, (select max(global_position) from ins) as last_position,
+              (select max(commit_text) from ins) as commit_text${notify}`,
+      params,
+    );
+    const row = r.rows[0];
+    if (Number(row.n) !== events.length) return undefined;
+    return {
+      nextExpectedRevision: first + BigInt(events.length) - 1n,
+      position: { commit: BigInt(row.commit_text!), prepare: BigInt(row.last_position as string) },
+    };
   }
 
   private async appendInTransaction(
@@ -196,6 +237,14 @@ export class PostgresEventStore extends EventStore {
     const r = await this.db.query<{ commit_text: string; global_position: unknown }>(
       `select transaction_id::text as commit_text, global_position from events where ${VISIBLE}
        order by events.transaction_id desc, events.global_position desc limit 1`,
+    );
+    const row = r.rows[0];
+    return row ? { commit: BigInt(row.commit_text), prepare: BigInt(row.global_position as string) } : undefined;
+  }
+
+  override async headPosition(): Promise<GlobalPosition | undefined> {
+    const r = await this.db.query<{ commit_text: string; global_position: unknown }>(
+      `select transaction_id::text as commit_text, global_position from events order by events.transaction_id desc, events.global_position desc limit 1`,
     );
     const row = r.rows[0];
     return row ? { commit: BigInt(row.commit_text), prepare: BigInt(row.global_position as string) } : undefined;
