@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from '../../api/src/config/app-config';
 import { openStorage } from '../../api/src/infrastructure/storage';
 import { PersonalDataVault } from '../../api/src/personal-data/personal-data-vault';
 import { createApp } from '../../api/src/app';
-import { EventStore, START } from '@yuantrace/event-store';
+import { BulkLoadEventStore, EventStore, PostgresEventStore, START } from '@yuantrace/event-store';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { generate, type Command, type Manifest, type Preset } from './generate/generator';
@@ -152,7 +152,10 @@ async function loadCommand(args: string[]) {
   // Projections stand still during the load and catch up afterwards in large batches: on the
   // embedded store they would otherwise contend with every command for its one connection.
   const config = { ...loadConfig(), logLevel: 'warn' as const, runProjections: false, demoData: false };
-  const app = await createApp(config);
+  const storage = await openStorage(config);
+  // The loader is the only writer: a write-behind store keeps streams in memory and flushes in bulk.
+  const bulk = storage.store instanceof PostgresEventStore ? await BulkLoadEventStore.over(storage.store) : storage.store;
+  const app = await createApp(config, { storage: { db: storage.db, store: bulk } });
   try {
     const store = app.get(EventStore);
     const before = await store.countAfter(START);
@@ -160,7 +163,7 @@ async function loadCommand(args: string[]) {
     bar.start(commands.length, 0);
     const started = Date.now();
     const loadId = `${manifest.preset}-${manifest.seed}-${commands.length}`;
-    const { resumedAt, loaded } = await loadCommands(app, loadId, commands, (done) => bar.update(done));
+    const { resumedAt, loaded } = await loadCommands(app, loadId, commands, (done) => bar.update(done), 2000);
     bar.update(commands.length);
     bar.stop();
     const seconds = (Date.now() - started) / 1000;

@@ -11,3 +11,4 @@ export * from './db/migrate';
 export * from './postgres/postgres-event-store';
 export * from './keyed-mutex';
 export * from './validate-append';
+export * from './postgres/bulk-load-event-store';

@@ -33,14 +33,20 @@ export class PersonalDataVault implements OnModuleInit {
     return kind === 'account' ? maskAccount(value) : maskIdNumber(value);
   }
 
+  /** Refs this process has stored already: the insert is idempotent, so repeating it is only a wasted round trip. */
+  private readonly stored = new Set<string>();
+
   /** Stores a value (idempotently) and returns its ref and masked form. */
   async protect(kind: PersonalDataKind, value: string): Promise<{ ref: string; masked: string }> {
     const ref = this.refOf(kind, value);
     const masked = this.masked(kind, value);
+    if (this.stored.has(ref)) return { ref, masked };
     await this.db.query(
       `insert into personal_data (ref, kind, value, masked) values ($1, $2, $3, $4) on conflict (ref) do nothing`,
       [ref, kind, value, masked],
     );
+    if (this.stored.size > 1_000_000) this.stored.clear();
+    this.stored.add(ref);
     return { ref, masked };
   }
 

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { parseYuan, type Principal } from '@yuantrace/domain';
-import type { Db } from '@yuantrace/event-store';
+import { BulkLoadEventStore, EventStore, type Db } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { unitFigures } from '@yuantrace/read-models';
 import { READ_DB } from '../../../api/src/infrastructure/tokens';
@@ -46,12 +46,19 @@ export async function runCommand(ledger: LedgerService, c: Command): Promise<voi
 export async function loadCommands(app: INestApplication, loadId: string, commands: readonly Command[], onProgress?: (done: number) => void, every = 200) {
   const db = app.get<Db>(READ_DB);
   const ledger = app.get(LedgerService);
+  // On a write-behind store the buffer is flushed before progress is recorded, so a resume
+  // always starts from what is really in the database.
+  const store = app.get(EventStore);
+  const flush = async () => {
+    if (store instanceof BulkLoadEventStore) await store.flush();
+  };
   await db.query('create table if not exists load_progress (load_id text primary key, done int not null, updated_at timestamptz not null default now())');
   const r = await db.query<{ done: number }>('select done from load_progress where load_id = $1', [loadId]);
   const start = r.rows[0]?.done ?? 0;
   for (let i = start; i < commands.length; i++) {
     await runCommand(ledger, commands[i]);
     if ((i + 1) % every === 0 || i + 1 === commands.length) {
+      await flush();
       await db.query(`insert into load_progress (load_id, done) values ($1, $2) on conflict (load_id) do update set done = $2, updated_at = now()`, [loadId, i + 1]);
       onProgress?.(i + 1);
     }

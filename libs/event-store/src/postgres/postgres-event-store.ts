@@ -151,6 +151,34 @@ export class PostgresEventStore extends EventStore {
     };
   }
 
+  /**
+   * Writes many streams' events in one transaction, revisions already assigned (a bulk load's
+   * flush). Unique constraints still refuse anything that collides with another writer: the
+   * whole batch is then rolled back.
+   */
+  async appendBatch(rows: ReadonlyArray<{ stream: string; revision: bigint; event: NewEvent }>): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+        const params: unknown[] = [];
+        const values = rows.slice(i, i + ROWS_PER_INSERT).map(({ stream, revision, event }) => {
+          params.push(stream, revision.toString(), event.id, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata));
+          const n = params.length;
+          return `($${n - 5}, $${n - 4}::bigint, $${n - 3}::uuid, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
+        });
+        await tx.query(`insert into events (stream_id, stream_revision, event_id, event_type, data, metadata) values ${values.join(', ')}`, params);
+      }
+      if (this.db.kind === 'postgres') await tx.query(`select pg_notify('${NOTIFY_CHANNEL}', '')`);
+    });
+    this.appended.emit('append');
+  }
+
+  /** Every stream's last revision, for a bulk loader that will be the only writer. */
+  async streamRevisions(): Promise<Map<string, bigint>> {
+    const r = await this.db.query<{ stream_id: string; rev: unknown }>('select stream_id, max(stream_revision) as rev from events group by stream_id');
+    return new Map(r.rows.map((x) => [x.stream_id, BigInt(x.rev as string)]));
+  }
+
   private async currentRevision(q: SqlExecutor, stream: string): Promise<bigint | null> {
     const r = await q.query<{ rev: unknown }>('select max(stream_revision) as rev from events where stream_id = $1', [stream]);
     return r.rows[0]?.rev == null ? null : BigInt(r.rows[0].rev as string);

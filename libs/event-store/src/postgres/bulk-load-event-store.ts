@@ -1,0 +1,110 @@
+import { WrongExpectedRevisionError, matchesExpected } from '../errors';
+import {
+  EventStore,
+  type AppendResult,
+  type ExpectedRevision,
+  type GlobalPosition,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type StoreKind,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandler,
+} from '../event-store.port';
+import { validateAppend } from '../validate-append';
+import type { PostgresEventStore } from './postgres-event-store';
+
+type Pending = { stream: string; revision: bigint; event: NewEvent; recordedAt: Date };
+
+/**
+ * A write-behind event store for bulk loads, where the loader is the only writer. Appends are
+ * checked against expected revisions in memory and buffered; reads of a stream's newer events
+ * come from the buffer; flush() writes the buffer in one transaction of multi-row inserts. The
+ * deciders still decide every command; only the round trips per event go away.
+ *
+ * Not for concurrent use: a second writer meanwhile makes flush() fail on the unique
+ * constraints, and nothing of that batch is written (the load then resumes from its last
+ * recorded progress).
+ */
+export class BulkLoadEventStore extends EventStore {
+  readonly kind: StoreKind;
+  private readonly revisions: Map<string, bigint>;
+  private pending: Pending[] = [];
+  private readonly pendingByStream = new Map<string, Pending[]>();
+
+  private constructor(private readonly inner: PostgresEventStore, revisions: Map<string, bigint>) {
+    super();
+    this.kind = inner.kind;
+    this.revisions = revisions;
+  }
+
+  static async over(inner: PostgresEventStore): Promise<BulkLoadEventStore> {
+    return new BulkLoadEventStore(inner, await inner.streamRevisions());
+  }
+
+  get buffered(): number {
+    return this.pending.length;
+  }
+
+  async appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    validateAppend(stream, events);
+    const current = this.revisions.get(stream) ?? null;
+    const expected = options.expectedRevision ?? 'any';
+    if (!matchesExpected(expected, current)) throw new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream');
+    let revision = current ?? -1n;
+    const list = this.pendingByStream.get(stream) ?? [];
+    const now = new Date();
+    for (const event of events) {
+      revision += 1n;
+      const p = { stream, revision, event, recordedAt: now };
+      this.pending.push(p);
+      list.push(p);
+    }
+    this.pendingByStream.set(stream, list);
+    this.revisions.set(stream, revision);
+    // Positions are assigned at flush; callers of a bulk load do not use them.
+    return { nextExpectedRevision: revision, position: { commit: 0n, prepare: 0n } };
+  }
+
+  async readStream(stream: string, options: { fromRevision?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {
+    const from = options.fromRevision ?? 0n;
+    const buffered = (this.pendingByStream.get(stream) ?? []).filter((p) => p.revision >= from);
+    const firstBuffered = this.pendingByStream.get(stream)?.[0]?.revision;
+    const stored = firstBuffered !== undefined && from >= firstBuffered ? [] : await this.inner.readStream(stream, { fromRevision: from });
+    const fromBuffer = buffered.map((p): RecordedEvent => ({
+      id: p.event.id, streamId: stream, revision: p.revision, type: p.event.type, data: p.event.data, metadata: p.event.metadata,
+      position: { commit: 0n, prepare: 0n }, recordedAt: p.recordedAt,
+    }));
+    return [...stored.filter((e) => firstBuffered === undefined || e.revision < firstBuffered), ...fromBuffer];
+  }
+
+  /** Writes everything buffered, in append order, in one transaction. */
+  async flush(): Promise<number> {
+    const rows = this.pending;
+    if (rows.length === 0) return 0;
+    await this.inner.appendBatch(rows);
+    this.pending = [];
+    this.pendingByStream.clear();
+    return rows.length;
+  }
+
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.inner.readAll(options);
+  }
+  subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription {
+    return this.inner.subscribeToAll(handler, options);
+  }
+  lastPosition(): Promise<GlobalPosition | undefined> {
+    return this.inner.lastPosition();
+  }
+  override headPosition(): Promise<GlobalPosition | undefined> {
+    return this.inner.headPosition();
+  }
+  countAfter(position: GlobalPosition): Promise<bigint> {
+    return this.inner.countAfter(position);
+  }
+  async close(): Promise<void> {
+    await this.flush();
+  }
+}
