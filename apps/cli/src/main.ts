@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { generate, type Command, type Manifest, type Preset } from './generate/generator';
 import { checkManifest, loadCommands } from './generate/load';
+import { printReport, runBench } from './bench/bench';
 
 const USAGE = `usage: npm run cli -- <command>
   rebuild <projection|all>   drop a projection's tables and rebuild them from the event log
@@ -29,6 +30,9 @@ const USAGE = `usage: npm run cli -- <command>
                              its expected totals (FILE.manifest.json); the same seed gives the same bytes
   load FILE                  feed a generated file through the ledger's own services (resumable), then check the
                              books against its manifest to the fen
+  bench [--store postgres|embedded|both] [--preset tiny|demo|county] [--seed N] [--flows N]
+                             load a generated county, then measure bulk load, catch-up, rebuild, commands over
+                             HTTP at concurrency 1/16/64 and queries, each beside a raw baseline; writes JSON
   verify                     rebuild every read model into a scratch schema, compare it row by row with
                              the live one, and check that every fund batch balances to the fen`;
 
@@ -184,6 +188,19 @@ async function loadCommand(args: string[]) {
   }
 }
 
+async function benchCommand(args: string[]) {
+  const which = option(args, 'store') ?? 'both';
+  const preset = (option(args, 'preset') ?? 'tiny') as Preset;
+  const stores = which === 'both' ? (['postgres', 'embedded'] as const) : [which as 'postgres' | 'embedded'];
+  const databaseUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  for (const store of stores) {
+    const out = `bench-results/${store}-${preset}.json`;
+    const report = await runBench({ store, preset, seed: Number(option(args, 'seed') ?? '1'), databaseUrl, flows: Number(option(args, 'flows') ?? '300'), out,
+      log: (l) => process.stderr.write(`${l}\n`) });
+    process.stdout.write(printReport(report) + `\n(written to ${out})\n\n`);
+  }
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]) {
@@ -205,6 +222,8 @@ async function main(argv: string[]) {
       return generateCommand(rest);
     case 'load':
       return loadCommand(rest);
+    case 'bench':
+      return benchCommand(rest);
     default:
       throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
   }

@@ -183,17 +183,15 @@ export class LedgerService {
     return this.perProject.run(p.projectId, () => this.requestPaymentNow(caller, p));
   }
 
-  /** What a project has claimed so far (held or paid), and how much of it as advances, from its funding lines. */
-  private async projectTotals(project: Extract<ProjectState, { status: 'proposed' }>, except: string) {
+  /** What a project has claimed so far (held or paid), and how much of it as advances: running totals of its funding lines. */
+  private async projectTotals(project: Extract<ProjectState, { status: 'proposed' }>) {
     let claimed = 0n;
     let advances = 0n;
     for (const line of Object.values(project.funding)) {
-      const batch = await this.batch(line.batchId);
-      for (const [paymentId, hold] of batch.holds) {
-        if (paymentId === except || hold.allocationId !== line.allocationId || (hold.status !== 'held' && hold.status !== 'posted')) continue;
-        claimed += hold.amount;
-        if (hold.installment === 'advance') advances += hold.amount;
-      }
+      const l = (await this.batch(line.batchId)).lines.get(line.allocationId);
+      if (!l) continue;
+      claimed += l.held + l.paid;
+      advances += l.advances;
     }
     return { claimed, advances };
   }
@@ -209,7 +207,7 @@ export class LedgerService {
     }
     const rules = existing.status !== 'none' && existing.request.rules ? existing.request.rules : ruleInForce(this.config.paymentRules, p.effectiveDate);
     if (existing.status === 'none') {
-      checkPaymentAgainstProject(project, p, await this.projectTotals(project, p.paymentId), rules);
+      checkPaymentAgainstProject(project, p, await this.projectTotals(project), rules);
       if (p.payee.type === 'household') {
         const household = await this.commands.load(householdDecider, Streams.household(p.payee.id));
         const eligibility = eligibilityOn(household, p.effectiveDate);

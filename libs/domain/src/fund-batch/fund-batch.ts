@@ -113,6 +113,8 @@ export type AllocationLine = {
   returned: Fen;
   held: Fen;
   paid: Fen;
+  /** Advances held or paid on this line (R-14 caps them), kept as a running total. */
+  advances: Fen;
 };
 export type OpenBatch = {
   status: 'open' | 'closed';
@@ -325,7 +327,7 @@ function evolve(state: FundBatchState, e: FundBatchEvent): FundBatchState {
     case 'FundsAllocated': {
       const d = e.data;
       const line: AllocationLine = { allocationId: d.allocationId, target: d.target, amount: fenFromJson(d.amountFen),
-        key: keyOf([d.target, d.amountFen, d.effectiveDate, d.documentNo]), returned: 0n, held: 0n, paid: 0n };
+        key: keyOf([d.target, d.amountFen, d.effectiveDate, d.documentNo]), returned: 0n, held: 0n, paid: 0n, advances: 0n };
       return { ...s, lines: s.lines.set(d.allocationId, line) };
     }
     case 'AllocationFundsReturned': {
@@ -341,7 +343,8 @@ function evolve(state: FundBatchState, e: FundBatchEvent): FundBatchState {
         receipts: s.receipts.set(e.data.returnId, keyOf([e.data.fromBatchId, e.data.allocationId, e.data.amountFen, e.data.effectiveDate])) };
     case 'FundsHeld': {
       const amount = fenFromJson(e.data.amountFen);
-      return { ...s, lines: updateLine(e.data.allocationId, (l) => ({ ...l, held: l.held + amount })),
+      const advance = e.data.request.installment === 'advance' ? amount : 0n;
+      return { ...s, lines: updateLine(e.data.allocationId, (l) => ({ ...l, held: l.held + amount, advances: l.advances + advance })),
         holds: s.holds.set(e.data.paymentId, { allocationId: e.data.allocationId, amount, status: 'held', requestKey: keyOf(e.data.request), installment: e.data.request.installment }) };
     }
     case 'HoldPosted':
@@ -349,10 +352,12 @@ function evolve(state: FundBatchState, e: FundBatchEvent): FundBatchState {
     case 'PaymentReversalCredited': {
       const amount = fenFromJson(e.data.amountFen);
       const status = e.type === 'HoldPosted' ? 'posted' : e.type === 'HoldReleased' ? 'released' : 'reversed';
+      // A released or reversed advance no longer counts against the advance cap.
+      const advance = s.holds.get(e.data.paymentId)?.installment === 'advance' && e.type !== 'HoldPosted' ? amount : 0n;
       const lines = updateLine(e.data.allocationId, (l) =>
         e.type === 'HoldPosted' ? { ...l, held: l.held - amount, paid: l.paid + amount }
-        : e.type === 'HoldReleased' ? { ...l, held: l.held - amount }
-        : { ...l, paid: l.paid - amount });
+        : e.type === 'HoldReleased' ? { ...l, held: l.held - amount, advances: l.advances - advance }
+        : { ...l, paid: l.paid - amount, advances: l.advances - advance });
       return { ...s, lines, holds: s.holds.update(e.data.paymentId, (h) => ({ ...h!, status })) };
     }
     case 'FundBatchClosed':

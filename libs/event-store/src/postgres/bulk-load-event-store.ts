@@ -69,6 +69,10 @@ export class BulkLoadEventStore extends EventStore {
 
   async readStream(stream: string, options: { fromRevision?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {
     const from = options.fromRevision ?? 0n;
+    // The usual question, from a cached state: anything after revision N? We know every stream's
+    // last revision, so the answer needs no round trip when there is nothing newer.
+    const last = this.revisions.get(stream);
+    if (last === undefined || from > last) return [];
     const buffered = (this.pendingByStream.get(stream) ?? []).filter((p) => p.revision >= from);
     const firstBuffered = this.pendingByStream.get(stream)?.[0]?.revision;
     const stored = firstBuffered !== undefined && from >= firstBuffered ? [] : await this.inner.readStream(stream, { fromRevision: from });

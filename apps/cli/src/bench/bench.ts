@@ -1,0 +1,224 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Pool } from 'pg';
+import { BulkLoadEventStore, PgDb, PgliteDb, PostgresEventStore, START, type Db } from '@yuantrace/event-store';
+import { ProjectionRunner } from '@yuantrace/projections';
+import { createApp } from '../../../api/src/app';
+import { TokenService } from '../../../api/src/auth/token.service';
+import { loadConfig, type AppConfig } from '../../../api/src/config/app-config';
+import { generate, type Preset } from '../generate/generator';
+import { checkManifest, loadCommands } from '../generate/load';
+
+/**
+ * The benchmark: the system measured beside a raw baseline taken in the same run on the same
+ * database, so the ratio says what the ledger costs over PostgreSQL itself.
+ */
+type Stats = { n: number; perSecond: number; p50ms: number; p99ms: number };
+export type BenchReport = {
+  store: 'postgres' | 'embedded';
+  preset: Preset;
+  machine: { cpus: number; node: string; platform: string };
+  load: { events: number; eventsPerSecond: number; rawBatchedInsertRowsPerSecond: number; ratio: number; manifestOk: boolean };
+  catchUpEventsPerSecond: number;
+  rebuild: { events: number; eventsPerSecond: number };
+  commands: Array<{ concurrency: number; http: Stats; rawSingleInsert: Stats; ratio: number }>;
+  queries: Record<string, Stats>;
+  peakRssMb: number;
+};
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+function stats(latencies: number[], seconds: number): Stats {
+  const s = [...latencies].sort((a, b) => a - b);
+  return { n: s.length, perSecond: Math.round(s.length / seconds), p50ms: +percentile(s, 50).toFixed(2), p99ms: +percentile(s, 99).toFixed(2) };
+}
+
+/** Runs `total` tasks with at most `concurrency` in flight; returns each task's latency in ms and the wall time. */
+async function drive(total: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < total) {
+      const i = next++;
+      const t0 = performance.now();
+      await task(i);
+      latencies.push(performance.now() - t0);
+    }
+  }));
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
+
+let peakRss = 0;
+const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+
+async function rawBatchedInsert(db: Db, rows: number): Promise<number> {
+  await db.exec('drop table if exists bench_raw_batched; create table bench_raw_batched (id bigserial primary key, stream text, data jsonb)');
+  const payload = JSON.stringify({ paymentId: 'G-PAY-0000001', amountFen: '100000', payee: { type: 'household', id: 'G-HH-000001', name: '张德贵' }, effectiveDate: '2016-09-15' });
+  const started = performance.now();
+  for (let i = 0; i < rows; i += 1000) {
+    const n = Math.min(1000, rows - i);
+    const params: unknown[] = [];
+    const values = Array.from({ length: n }, (_, k) => {
+      params.push(`payment-${i + k}`, payload);
+      return `($${params.length - 1}, $${params.length}::jsonb)`;
+    });
+    await db.transaction((tx) => tx.query(`insert into bench_raw_batched (stream, data) values ${values.join(', ')}`, params));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await db.exec('drop table bench_raw_batched');
+  return Math.round(rows / seconds);
+}
+
+export async function runBench(options: { store: 'postgres' | 'embedded'; preset: Preset; seed: number; databaseUrl: string; flows: number; out: string;
+  log: (line: string) => void }): Promise<BenchReport> {
+  const { log } = options;
+  const timer = setInterval(sampleRss, 200);
+  const schema = `bench_${Date.now().toString(36)}`;
+  const dir = options.store === 'embedded' ? mkdtempSync(join(tmpdir(), 'yuantrace-bench-')) : undefined;
+  const env = options.store === 'postgres'
+    ? { DATABASE_URL: options.databaseUrl, DATABASE_SCHEMA: schema, JWT_SECRET: 'bench-secret-of-enough-length', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' }
+    : { DATA_DIR: dir!, LOG_LEVEL: 'warn' };
+  const config: AppConfig = { ...loadConfig(env), runProjections: false, demoData: false, logLevel: 'warn' };
+  const db: Db = options.store === 'postgres' ? await PgDb.connect(options.databaseUrl, { schema, poolSize: 20 }) : await PgliteDb.open(dir!);
+  const inner = await PostgresEventStore.create(db);
+  let app: INestApplication | undefined;
+  try {
+    // 1. Bulk load through the deciders, beside a raw batched insert of as many rows.
+    const { commands, manifest } = generate(options.preset, options.seed);
+    const bulk = await BulkLoadEventStore.over(inner);
+    app = await createApp(config, { storage: { db, store: bulk } });
+    log(`loading ${commands.length} commands (${options.preset}, seed ${options.seed}) on ${options.store}…`);
+    const t0 = performance.now();
+    await loadCommands(app, 'bench', commands, undefined, 5000);
+    const loadSeconds = (performance.now() - t0) / 1000;
+    const events = Number(await inner.countAfter(START));
+    const raw = await rawBatchedInsert(db, events);
+    const t1 = performance.now();
+    await app.get(ProjectionRunner).start();
+    await app.get(ProjectionRunner).waitUntilCaughtUp(3_600_000);
+    const catchUp = Math.round(events / ((performance.now() - t1) / 1000));
+    const manifestOk = (await checkManifest(app, manifest)).length === 0;
+    log(`loaded ${events} events in ${loadSeconds.toFixed(1)} s; manifest ${manifestOk ? 'OK' : 'MISMATCH'}`);
+    await app.close();
+    app = undefined;
+
+    // 2. A rebuild of every projection from the log.
+    const runner = new ProjectionRunner(inner, db, (await import('@yuantrace/read-models')).readModelProjections());
+    const t2 = performance.now();
+    for (const p of runner.projections) await runner.rebuild(p.name);
+    const rebuildRate = Math.round(events / ((performance.now() - t2) / 1000));
+    log(`rebuilt every projection at ${rebuildRate} events/s`);
+
+    // 3. Commands over HTTP: a payment requested, approved and executed, at 1, 16 and 64 in flight.
+    app = await createApp({ ...config, runProjections: true }, { storage: { db, store: inner } });
+    await app.listen(0, '127.0.0.1');
+    const url = await app.getUrl();
+    const tokens = app.get(TokenService);
+    const fin = `Bearer ${tokens.issue({ id: 'bench-fin', role: 'finance', scope: '990000000000' })}`;
+    const appr = `Bearer ${tokens.issue({ id: 'bench-appr', role: 'approver', scope: '990000000000' })}`;
+    const call = async (auth: string, path: string, body: unknown) => {
+      const r = await fetch(url.replace('[::1]', '127.0.0.1') + path, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    };
+    const setup = async (i: number, flows: number) => {
+      await call(fin, '/fund-batches', { batchId: `BENCH-B${i}`, documentNo: `基准〔2016〕${i}号`, title: 'bench', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
+        recipientUnitCode: '990101000000', fiscalYear: 2016, amount: `${flows * 1000}.00`, effectiveDate: '2016-01-05', purpose: 'bench' });
+      await call(fin, '/projects', { projectId: `BENCH-P${i}`, name: 'bench', type: 'RELIEF', unitCode: '990101000000', implementer: 'bench', budget: `${flows * 1000}.00`,
+        plannedStart: '2016-01-01', plannedEnd: '2016-12-31' });
+      await call(fin, `/projects/BENCH-P${i}/milestones`, { milestoneId: 'a', kind: 'approved', date: '2016-01-06', documentNo: 'x' });
+      await call(fin, `/fund-batches/BENCH-B${i}/allocations`, { allocationId: `BENCH-A${i}`, target: { type: 'project', projectId: `BENCH-P${i}` },
+        amount: `${flows * 1000}.00`, effectiveDate: '2016-01-07', documentNo: 'x' });
+    };
+    const pool = options.store === 'postgres' ? new Pool({ connectionString: options.databaseUrl, max: 64, options: `-c search_path=${schema}` }) : undefined;
+    await db.exec('create table if not exists bench_raw_single (id bigserial primary key, stream text, data jsonb)');
+    const commandsReport: BenchReport['commands'] = [];
+    for (const concurrency of [1, 16, 64]) {
+      const flows = options.flows;
+      // Each flow spends from its own project, as payments to many projects do.
+      for (let k = 0; k < concurrency; k++) await setup(concurrency * 100 + k, Math.ceil(flows / concurrency) + 1);
+      const run = await drive(flows, concurrency, async (i) => {
+        const lane = concurrency * 100 + (i % concurrency);
+        const id = `BENCH-${concurrency}-${i}`;
+        await call(fin, '/payments', { paymentId: id, projectId: `BENCH-P${lane}`, allocationId: `BENCH-A${lane}`, amount: '1000.00', purpose: 'bench',
+          installment: 'single', effectiveDate: '2016-02-01', payee: { type: 'person', id: `P${i}`, name: '某人', account: '6222000011112222' } });
+        await call(appr, `/payments/${id}/approval`, { approved: true });
+        await call(fin, `/payments/${id}/execution`, { channel: 'bank_transfer', bankReference: `B${i}`, effectiveDate: '2016-02-02' });
+      });
+      // Each flow is three commands; report per command.
+      const http = stats(run.latencies.map((l) => l / 3), run.seconds / 3);
+      const rawRun = await drive(flows * 3, concurrency, async (i) => {
+        if (pool) await pool.query('insert into bench_raw_single (stream, data) values ($1, $2::jsonb)', [`payment-${i}`, '{"a":1}']);
+        else await db.query('insert into bench_raw_single (stream, data) values ($1, $2::jsonb)', [`payment-${i}`, '{"a":1}']);
+      });
+      const rawSingleInsert = stats(rawRun.latencies, rawRun.seconds);
+      commandsReport.push({ concurrency, http, rawSingleInsert, ratio: +(http.perSecond / rawSingleInsert.perSecond).toFixed(3) });
+      log(`commands at concurrency ${concurrency}: ${http.perSecond}/s p50 ${http.p50ms} ms p99 ${http.p99ms} ms; raw insert ${rawSingleInsert.perSecond}/s`);
+      sampleRss();
+    }
+    await pool?.end();
+
+    // 4. Query latency on the loaded county.
+    const get = async (path: string) => {
+      const r = await fetch(url.replace('[::1]', '127.0.0.1') + path, { headers: { authorization: fin } });
+      if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+      await r.arrayBuffer();
+    };
+    const households = (await db.query<{ id: string }>(`select household_id as id from rm_households order by household_id limit 500`)).rows.map((r) => r.id);
+    const payments = (await db.query<{ id: string }>(`select payment_id as id from rm_payments where payment_id like 'G-PAY-%' order by payment_id limit 500`)).rows.map((r) => r.id);
+    const batch = (await db.query<{ id: string }>(`select batch_id as id from rm_batches where parent_batch_id is not null order by batch_id limit 1`)).rows[0]?.id;
+    const queries: Record<string, Stats> = {};
+    const measure = async (name: string, n: number, path: (i: number) => string) => {
+      const run = await drive(n, 4, (i) => get(path(i)));
+      queries[name] = stats(run.latencies, run.seconds);
+      log(`${name}: p50 ${queries[name].p50ms} ms p99 ${queries[name].p99ms} ms`);
+    };
+    await measure('household view', 200, (i) => `/households/${households[i % households.length]}`);
+    await measure('payment trace', 200, (i) => `/payments/${payments[i % payments.length]}/trace`);
+    await measure('batch flow', 20, () => `/fund-batches/${batch}/flow`);
+    await measure('admin-unit summary', 20, () => '/admin-units/990101000000/summary');
+    await measure('admin-unit summary asOf', 20, () => '/admin-units/990101000000/summary?asOf=2017-06-30');
+    await measure('household view asOf', 200, (i) => `/households/${households[i % households.length]}?asOf=2017-06-30`);
+    sampleRss();
+
+    const report: BenchReport = {
+      store: options.store, preset: options.preset,
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
+      load: { events, eventsPerSecond: Math.round(events / loadSeconds), rawBatchedInsertRowsPerSecond: raw, ratio: +(events / loadSeconds / raw).toFixed(3), manifestOk },
+      catchUpEventsPerSecond: catchUp,
+      rebuild: { events, eventsPerSecond: rebuildRate },
+      commands: commandsReport,
+      queries,
+      peakRssMb: Math.round(peakRss / 1024 / 1024),
+    };
+    mkdirSync(join(options.out, '..'), { recursive: true });
+    writeFileSync(options.out, JSON.stringify(report, null, 2) + '\n');
+    return report;
+  } finally {
+    clearInterval(timer);
+    await app?.close().catch(() => undefined);
+    if (options.store === 'postgres') {
+      await db.close().catch(() => undefined);
+      const c = new Client({ connectionString: options.databaseUrl });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    } else {
+      await db.close().catch(() => undefined);
+      rmSync(dir!, { recursive: true, force: true });
+    }
+  }
+}
+
+export function printReport(r: BenchReport): string {
+  const lines = [
+    `store ${r.store}, preset ${r.preset}, ${r.machine.cpus} cores, node ${r.machine.node}`,
+    `bulk load        ${r.load.eventsPerSecond} events/s (${r.load.events} events; raw batched insert ${r.load.rawBatchedInsertRowsPerSecond} rows/s; ratio ${r.load.ratio}); manifest ${r.load.manifestOk ? 'OK' : 'MISMATCH'}`,
+    `projection catch-up ${r.catchUpEventsPerSecond} events/s; rebuild ${r.rebuild.eventsPerSecond} events/s`,
+    ...r.commands.map((c) => `commands c=${String(c.concurrency).padEnd(3)} ${c.http.perSecond}/s p50 ${c.http.p50ms} ms p99 ${c.http.p99ms} ms | raw insert ${c.rawSingleInsert.perSecond}/s p50 ${c.rawSingleInsert.p50ms} ms p99 ${c.rawSingleInsert.p99ms} ms | ratio ${c.ratio}`),
+    ...Object.entries(r.queries).map(([k, q]) => `query ${k.padEnd(26)} p50 ${q.p50ms} ms p99 ${q.p99ms} ms`),
+    `peak memory (api + projector in one process) ${r.peakRssMb} MB`,
+  ];
+  return lines.join('\n');
+}
