@@ -81,8 +81,10 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     ? { DATABASE_URL: options.databaseUrl, DATABASE_SCHEMA: schema, JWT_SECRET: 'bench-secret-of-enough-length', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' }
     : { DATA_DIR: dir!, LOG_LEVEL: 'warn' };
   const config: AppConfig = { ...loadConfig(env), runProjections: false, demoData: false, logLevel: 'warn' };
-  const db: Db = options.store === 'postgres' ? await PgDb.connect(options.databaseUrl, { schema, poolSize: 20 }) : await PgliteDb.open(dir!);
-  const inner = await PostgresEventStore.create(db);
+  // Each phase opens its own connection: an app closes the storage it was given.
+  const openDb = async (): Promise<Db> => (options.store === 'postgres' ? PgDb.connect(options.databaseUrl, { schema, poolSize: 20 }) : PgliteDb.open(dir!));
+  let db: Db = await openDb();
+  let inner = await PostgresEventStore.create(db);
   let app: INestApplication | undefined;
   try {
     // 1. Bulk load through the deciders, beside a raw batched insert of as many rows.
@@ -103,6 +105,8 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     log(`loaded ${events} events in ${loadSeconds.toFixed(1)} s; manifest ${manifestOk ? 'OK' : 'MISMATCH'}`);
     await app.close();
     app = undefined;
+    db = await openDb();
+    inner = await PostgresEventStore.create(db);
 
     // 2. A rebuild of every projection from the log.
     const runner = new ProjectionRunner(inner, db, (await import('@yuantrace/read-models')).readModelProjections());
@@ -199,13 +203,11 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     clearInterval(timer);
     await app?.close().catch(() => undefined);
     if (options.store === 'postgres') {
-      await db.close().catch(() => undefined);
       const c = new Client({ connectionString: options.databaseUrl });
       await c.connect();
       await c.query(`drop schema if exists ${schema} cascade`);
       await c.end();
     } else {
-      await db.close().catch(() => undefined);
       rmSync(dir!, { recursive: true, force: true });
     }
   }
