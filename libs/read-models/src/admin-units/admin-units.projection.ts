@@ -1,5 +1,6 @@
 import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
+import { insertMany } from '../shared/insert-many';
 
 /** The region tree, and which unit each stream belongs to (the audit log filters by scope with it). */
 export const adminUnitsProjection: Projection = {
@@ -13,6 +14,7 @@ export const adminUnitsProjection: Projection = {
       create table if not exists rm_stream_units (stream_id text primary key, unit_code text not null)`);
   },
   async apply(tx, events) {
+    const streamUnits = new Map<string, string>();
     for (const e of events) {
       const x = e.data as Record<string, any>;
       if (e.type === 'AdminUnitRegistered') {
@@ -23,9 +25,8 @@ export const adminUnitsProjection: Projection = {
       }
       // The first event of a stream that names a unit places the stream in the region tree.
       const unit = x.recipientUnitCode ?? x.unitCode ?? x.request?.unitCode ?? (e.type === 'AdminUnitRegistered' ? x.code : undefined);
-      if (typeof unit === 'string') {
-        await tx.query('insert into rm_stream_units values ($1, $2) on conflict do nothing', [e.streamId, unit]);
-      }
+      if (typeof unit === 'string' && !streamUnits.has(e.streamId)) streamUnits.set(e.streamId, unit);
     }
+    await insertMany(tx, 'rm_stream_units', ['stream_id', 'unit_code'], [], [...streamUnits]);
   },
 };

@@ -1,5 +1,6 @@
 import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
+import { insertMany } from '../shared/insert-many';
 
 /** Batch headers (with their lineage) and allocation lines; money figures come from postings. */
 export const fundBatchesProjection: Projection = {
@@ -22,6 +23,7 @@ export const fundBatchesProjection: Projection = {
         batch_id text not null, event_id uuid primary key, event_type text not null, effective_date date not null, recorded_at timestamptz not null)`);
   },
   async apply(tx, events) {
+    const batchEvents: unknown[][] = [];
     for (const e of events) {
       const x = e.data as Record<string, any>;
       if (e.type === 'FundBatchIssued') {
@@ -37,9 +39,9 @@ export const fundBatchesProjection: Projection = {
             e.recordedAt.toISOString()]);
       }
       if (e.streamId.startsWith('fundbatch-') && typeof x.effectiveDate === 'string') {
-        await tx.query(`insert into rm_batch_events values ($1, $2, $3, $4::date, $5::timestamptz) on conflict do nothing`,
-          [x.batchId, e.id, e.type, x.effectiveDate, e.recordedAt.toISOString()]);
+        batchEvents.push([x.batchId, e.id, e.type, x.effectiveDate, e.recordedAt.toISOString()]);
       }
     }
+    await insertMany(tx, 'rm_batch_events', ['batch_id', 'event_id', 'event_type', 'effective_date', 'recorded_at'], ['', 'uuid', '', 'date', 'timestamptz'], batchEvents);
   },
 };

@@ -1,5 +1,6 @@
 import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
+import { insertMany } from '../shared/insert-many';
 
 /** Each payment's request and its state history, each step dated on both axes. */
 export const paymentsProjection: Projection = {
@@ -20,6 +21,15 @@ export const paymentsProjection: Projection = {
       create index if not exists rm_payment_history_idx on rm_payment_history (payment_id, seq)`);
   },
   async apply(tx, events) {
+    const payments: unknown[][] = [];
+    const history: unknown[][] = [];
+    // Request dates of this batch's payments, so a decision in the same batch needs no query.
+    const requestDates = new Map<string, unknown>();
+    const undecided = events.filter((e) => e.type === 'PaymentApproved' || e.type === 'PaymentRejected').map((e) => (e.data as { paymentId: string }).paymentId);
+    if (undecided.length) {
+      const r = await tx.query<{ payment_id: string; effective_date: unknown }>('select payment_id, effective_date from rm_payments where payment_id = any($1::text[])', [undecided]);
+      for (const row of r.rows) requestDates.set(row.payment_id, row.effective_date);
+    }
     for (const e of events) {
       if (!e.streamId.startsWith('payment-')) continue;
       const x = e.data as Record<string, any>;
@@ -29,20 +39,17 @@ export const paymentsProjection: Projection = {
       let detail: Record<string, unknown> = {};
       switch (e.type) {
         case 'PaymentRequested':
-          await tx.query(
-            `insert into rm_payments values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12, $13, $14, $15::date, $16::timestamptz) on conflict do nothing`,
-            [x.paymentId, x.projectId, x.allocationId, x.batchId, x.unitCode, x.payee.type, x.payee.id, x.payee.name, x.payee.accountRef, x.payee.accountMasked,
-              x.amountFen, x.purpose, x.installment, x.requestedBy, x.effectiveDate, e.recordedAt.toISOString()]);
+          payments.push([x.paymentId, x.projectId, x.allocationId, x.batchId, x.unitCode, x.payee.type, x.payee.id, x.payee.name, x.payee.accountRef, x.payee.accountMasked,
+            x.amountFen, x.purpose, x.installment, x.requestedBy, x.effectiveDate, e.recordedAt.toISOString()]);
+          requestDates.set(x.paymentId, x.effectiveDate);
           [status, effectiveDate] = ['requested', x.effectiveDate];
           break;
         case 'PaymentApproved':
-        case 'PaymentRejected': {
+        case 'PaymentRejected':
           // A decision has no business date of its own: it takes effect on the request's date at the earliest.
-          const req = await tx.query<{ effective_date: unknown }>('select effective_date from rm_payments where payment_id = $1', [x.paymentId]);
-          [status, effectiveDate] = [e.type === 'PaymentApproved' ? 'approved' : 'rejected', businessDay(e.recordedAt, req.rows[0]?.effective_date)];
+          [status, effectiveDate] = [e.type === 'PaymentApproved' ? 'approved' : 'rejected', businessDay(e.recordedAt, requestDates.get(x.paymentId))];
           detail = { comment: x.comment };
           break;
-        }
         case 'PaymentExecuted':
           [status, effectiveDate, detail] = ['executed', x.effectiveDate, { channel: x.channel, bankReference: x.bankReference }];
           break;
@@ -55,9 +62,13 @@ export const paymentsProjection: Projection = {
         default:
           continue;
       }
-      await tx.query(`insert into rm_payment_history values ($1, $2, $3, $4, $5, $6::jsonb, $7::date, $8::timestamptz) on conflict do nothing`,
-        [x.paymentId, e.id, e.revision.toString(), status, actor, JSON.stringify(detail), effectiveDate, e.recordedAt.toISOString()]);
+      history.push([x.paymentId, e.id, e.revision.toString(), status, actor, JSON.stringify(detail), effectiveDate, e.recordedAt.toISOString()]);
     }
+    await insertMany(tx, 'rm_payments', ['payment_id', 'project_id', 'allocation_id', 'batch_id', 'unit_code', 'payee_type', 'payee_id', 'payee_name', 'account_ref',
+      'account_masked', 'amount_fen', 'purpose', 'installment', 'requested_by', 'effective_date', 'recorded_at'],
+      ['', '', '', '', '', '', '', '', '', '', 'bigint', '', '', '', 'date', 'timestamptz'], payments);
+    await insertMany(tx, 'rm_payment_history', ['payment_id', 'event_id', 'seq', 'status', 'actor', 'detail', 'effective_date', 'recorded_at'],
+      ['', 'uuid', 'bigint', '', '', 'jsonb', 'date', 'timestamptz'], history);
   },
 };
 

@@ -1,4 +1,5 @@
 import type { RecordedEvent, SqlExecutor } from '@yuantrace/event-store';
+import { insertMany } from '../shared/insert-many';
 import type { Projection } from '@yuantrace/projections';
 
 /**
@@ -62,6 +63,67 @@ type Leg = {
 
 const d = (e: RecordedEvent) => e.data as Record<string, any>;
 
+type BatchInfo = { parent_batch_id: string | null; root_batch_id: string; source: string; fiscal_year: number; recipient_unit_code: string };
+type LineInfo = { projectId: string; unit: string | null };
+type PayeeInfo = { type: string; id: string; name: string };
+
+/**
+ * What one batch of events needs to know about batches, lines, projects and payees: fetched in
+ * a few queries up front, then kept up to date in memory as the batch's own events add to it.
+ */
+class Lookups {
+  batches = new Map<string, BatchInfo>();
+  lines = new Map<string, LineInfo>();
+  projectUnits = new Map<string, string>();
+  payees = new Map<string, PayeeInfo>();
+  newBatches: unknown[][] = [];
+  newLines: unknown[][] = [];
+  newProjectUnits: unknown[][] = [];
+
+  static async for(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<Lookups> {
+    const l = new Lookups();
+    const batchIds = new Set<string>(), projectIds = new Set<string>(), paymentIds = new Set<string>(), lineKeys = new Set<string>();
+    for (const e of events) {
+      const x = e.data as Record<string, any>;
+      if (typeof x.batchId === 'string') batchIds.add(x.batchId);
+      if (typeof x.toBatchId === 'string') batchIds.add(x.toBatchId);
+      if (x.target?.projectId) projectIds.add(x.target.projectId);
+      if (typeof x.paymentId === 'string') paymentIds.add(x.paymentId);
+      if (typeof x.batchId === 'string' && typeof x.allocationId === 'string') lineKeys.add(`${x.batchId}|${x.allocationId}`);
+    }
+    if (batchIds.size) {
+      const r = await tx.query<BatchInfo & { batch_id: string }>('select * from posting_batches where batch_id = any($1::text[])', [[...batchIds]]);
+      for (const b of r.rows) l.batches.set(b.batch_id, b);
+    }
+    if (projectIds.size) {
+      const r = await tx.query<{ project_id: string; unit_code: string }>('select project_id, unit_code from posting_project_units where project_id = any($1::text[])', [[...projectIds]]);
+      for (const p of r.rows) l.projectUnits.set(p.project_id, p.unit_code);
+    }
+    if (lineKeys.size) {
+      const r = await tx.query<{ batch_id: string; allocation_id: string; project_id: string; project_unit_code: string | null }>(
+        `select batch_id, allocation_id, project_id, project_unit_code from posting_lines where batch_id || '|' || allocation_id = any($1::text[])`, [[...lineKeys]]);
+      for (const x of r.rows) l.lines.set(`${x.batch_id}|${x.allocation_id}`, { projectId: x.project_id, unit: x.project_unit_code });
+    }
+    if (paymentIds.size) {
+      const r = await tx.query<{ payment_id: string; payee_type: string; payee_id: string; payee_name: string }>(
+        `select payment_id, payee_type, payee_id, payee_name from postings where event_type = 'FundsHeld' and payment_id = any($1::text[])`, [[...paymentIds]]);
+      for (const x of r.rows) l.payees.set(x.payment_id, { type: x.payee_type, id: x.payee_id, name: x.payee_name });
+    }
+    return l;
+  }
+
+  async flush(tx: SqlExecutor) {
+    await insertMany(tx, 'posting_batches', ['batch_id', 'parent_batch_id', 'root_batch_id', 'source', 'fiscal_year', 'recipient_unit_code'],
+      ['', '', '', '', 'int', ''], this.newBatches);
+    await insertMany(tx, 'posting_lines', ['batch_id', 'allocation_id', 'project_id', 'project_unit_code'], [], this.newLines);
+    await insertMany(tx, 'posting_project_units', ['project_id', 'unit_code'], [], this.newProjectUnits);
+  }
+}
+
+const POSTING_COLUMNS = ['event_id', 'leg', 'commit_position', 'prepare_position', 'event_type', 'from_account', 'to_account', 'from_unit', 'to_unit', 'amount_fen',
+  'root_batch_id', 'source', 'fiscal_year', 'batch_id', 'allocation_id', 'project_id', 'payment_id', 'payee_type', 'payee_id', 'payee_name', 'effective_date', 'recorded_at'];
+const POSTING_CASTS = ['uuid', 'int', 'bigint', 'bigint', '', '', '', '', '', 'bigint', '', '', 'int', '', '', '', '', '', '', '', 'date', 'timestamptz'];
+
 export const postingsProjection: Projection = {
   name: 'postings',
   tables: ['postings', 'posting_batches', 'posting_lines', 'posting_project_units'],
@@ -69,62 +131,62 @@ export const postingsProjection: Projection = {
     for (const s of POSTINGS_DDL.split(';').map((x) => x.trim()).filter(Boolean)) await q.query(s);
   },
   async apply(tx, events) {
+    const lookups = await Lookups.for(tx, events);
+    const rows: unknown[][] = [];
     for (const e of events) {
-      const legs = await legsOf(tx, e);
-      for (let i = 0; i < legs.length; i++) await insertLeg(tx, e, i, legs[i]);
+      const legs = legsOf(lookups, e);
+      legs.forEach((l, i) => rows.push([e.id, i, e.position.commit.toString(), e.position.prepare.toString(), e.type, l.from, l.to, l.fromUnit, l.toUnit, l.amount,
+        l.rootBatchId, l.source, l.fiscalYear, l.batchId, l.allocationId ?? null, l.projectId ?? null, l.paymentId ?? null,
+        l.payee?.type ?? null, l.payee?.id ?? null, l.payee?.name ?? null, l.effectiveDate, e.recordedAt.toISOString()]));
     }
+    await lookups.flush(tx);
+    await insertMany(tx, 'postings', POSTING_COLUMNS, POSTING_CASTS, rows);
   },
 };
 
-async function batchInfo(tx: SqlExecutor, batchId: string) {
-  const r = await tx.query<{ parent_batch_id: string | null; root_batch_id: string; source: string; fiscal_year: number; recipient_unit_code: string }>(
-    'select parent_batch_id, root_batch_id, source, fiscal_year, recipient_unit_code from posting_batches where batch_id = $1', [batchId]);
-  return r.rows[0];
-}
-
-async function lineUnit(tx: SqlExecutor, batchId: string, allocationId: string): Promise<{ projectId: string; unit: string | null } | undefined> {
-  const r = await tx.query<{ project_id: string; project_unit_code: string | null }>(
-    'select project_id, project_unit_code from posting_lines where batch_id = $1 and allocation_id = $2', [batchId, allocationId]);
-  return r.rows[0] ? { projectId: r.rows[0].project_id, unit: r.rows[0].project_unit_code } : undefined;
-}
-
-async function legsOf(tx: SqlExecutor, e: RecordedEvent): Promise<Leg[]> {
+function legsOf(l: Lookups, e: RecordedEvent): Leg[] {
   const x = d(e);
   switch (e.type) {
     case 'ProjectProposed':
-      await tx.query('insert into posting_project_units (project_id, unit_code) values ($1, $2) on conflict (project_id) do nothing', [x.projectId, x.unitCode]);
+      if (!l.projectUnits.has(x.projectId)) {
+        l.projectUnits.set(x.projectId, x.unitCode);
+        l.newProjectUnits.push([x.projectId, x.unitCode]);
+      }
       return [];
     case 'FundBatchIssued': {
-      await tx.query(
-        `insert into posting_batches (batch_id, parent_batch_id, root_batch_id, source, fiscal_year, recipient_unit_code) values ($1, $2, $3, $4, $5, $6)
-         on conflict (batch_id) do nothing`,
-        [x.batchId, x.parentBatchId, x.rootBatchId, x.source, x.fiscalYear, x.recipientUnitCode]);
+      if (!l.batches.has(x.batchId)) {
+        l.batches.set(x.batchId, { parent_batch_id: x.parentBatchId, root_batch_id: x.rootBatchId, source: x.source, fiscal_year: x.fiscalYear, recipient_unit_code: x.recipientUnitCode });
+        l.newBatches.push([x.batchId, x.parentBatchId, x.rootBatchId, x.source, x.fiscalYear, x.recipientUnitCode]);
+      }
       // A child batch's money was posted when its parent allocated it; only a root brings money in.
       if (x.parentBatchId) return [];
       return [{ from: 'external', to: `batch:${x.batchId}`, fromUnit: null, toUnit: x.recipientUnitCode, amount: x.amountFen, batchId: x.batchId,
         rootBatchId: x.rootBatchId, source: x.source, fiscalYear: x.fiscalYear, effectiveDate: x.effectiveDate }];
     }
     case 'FundsAllocated': {
-      const b = await batchInfo(tx, x.batchId);
+      const b = l.batches.get(x.batchId);
       const base = { batchId: x.batchId, rootBatchId: x.rootBatchId, source: x.source, fiscalYear: x.fiscalYear, allocationId: x.allocationId, effectiveDate: x.effectiveDate, amount: x.amountFen };
       if (x.target.type === 'batch') {
         return [{ ...base, from: `batch:${x.batchId}`, to: `batch:${x.target.batchId}`, fromUnit: b?.recipient_unit_code ?? null, toUnit: x.target.recipientUnitCode }];
       }
-      const unit = (await tx.query<{ unit_code: string }>('select unit_code from posting_project_units where project_id = $1', [x.target.projectId])).rows[0]?.unit_code ?? null;
-      await tx.query(`insert into posting_lines (batch_id, allocation_id, project_id, project_unit_code) values ($1, $2, $3, $4) on conflict do nothing`,
-        [x.batchId, x.allocationId, x.target.projectId, unit]);
+      const unit = l.projectUnits.get(x.target.projectId) ?? null;
+      const key = `${x.batchId}|${x.allocationId}`;
+      if (!l.lines.has(key)) {
+        l.lines.set(key, { projectId: x.target.projectId, unit });
+        l.newLines.push([x.batchId, x.allocationId, x.target.projectId, unit]);
+      }
       return [{ ...base, from: `batch:${x.batchId}`, to: `line:${x.batchId}:${x.allocationId}`, fromUnit: b?.recipient_unit_code ?? null, toUnit: unit, projectId: x.target.projectId }];
     }
     case 'AllocationFundsReturned': {
-      const b = await batchInfo(tx, x.batchId);
-      const line = await lineUnit(tx, x.batchId, x.allocationId);
+      const b = l.batches.get(x.batchId)!;
+      const line = l.lines.get(`${x.batchId}|${x.allocationId}`);
       return [{ from: `line:${x.batchId}:${x.allocationId}`, to: `batch:${x.batchId}`, fromUnit: line?.unit ?? null, toUnit: b?.recipient_unit_code ?? null,
         amount: x.amountFen, batchId: x.batchId, rootBatchId: b.root_batch_id, source: b.source, fiscalYear: b.fiscal_year, allocationId: x.allocationId,
         projectId: x.projectId, effectiveDate: x.effectiveDate }];
     }
     case 'FundsReturned': {
-      const b = await batchInfo(tx, x.batchId);
-      const parent = x.toBatchId ? await batchInfo(tx, x.toBatchId) : undefined;
+      const b = l.batches.get(x.batchId)!;
+      const parent = x.toBatchId ? l.batches.get(x.toBatchId) : undefined;
       return [{ from: `batch:${x.batchId}`, to: x.toBatchId ? `batch:${x.toBatchId}` : 'external', fromUnit: b?.recipient_unit_code ?? null,
         toUnit: parent?.recipient_unit_code ?? null, amount: x.amountFen, batchId: x.batchId, rootBatchId: b.root_batch_id, source: b.source,
         fiscalYear: b.fiscal_year, allocationId: x.allocationId, effectiveDate: x.effectiveDate }];
@@ -133,12 +195,13 @@ async function legsOf(tx: SqlExecutor, e: RecordedEvent): Promise<Leg[]> {
     case 'HoldPosted':
     case 'HoldReleased':
     case 'PaymentReversalCredited': {
-      const b = await batchInfo(tx, x.batchId);
-      const line = await lineUnit(tx, x.batchId, x.allocationId);
+      const b = l.batches.get(x.batchId)!;
+      const line = l.lines.get(`${x.batchId}|${x.allocationId}`);
       const unit = line?.unit ?? null;
       const lineAcc = `line:${x.batchId}:${x.allocationId}`;
       const holdAcc = `hold:${x.batchId}:${x.allocationId}`;
-      const payee = e.type === 'FundsHeld' ? x.request.payee : await payeeOf(tx, x.paymentId);
+      if (e.type === 'FundsHeld') l.payees.set(x.paymentId, { type: x.request.payee.type, id: x.request.payee.id, name: x.request.payee.name });
+      const payee = l.payees.get(x.paymentId);
       const payeeAcc = `payee:${payee?.type}:${payee?.id}`;
       const [from, to, fromUnit, toUnit] =
         e.type === 'FundsHeld' ? [lineAcc, holdAcc, unit, unit]
@@ -146,29 +209,9 @@ async function legsOf(tx: SqlExecutor, e: RecordedEvent): Promise<Leg[]> {
         : e.type === 'HoldReleased' ? [holdAcc, lineAcc, unit, unit]
         : [payeeAcc, lineAcc, null, unit];
       return [{ from, to, fromUnit, toUnit, amount: x.amountFen, batchId: x.batchId, rootBatchId: b.root_batch_id, source: b.source, fiscalYear: b.fiscal_year,
-        allocationId: x.allocationId, projectId: line?.projectId ?? null, paymentId: x.paymentId,
-        payee: payee ? { type: payee.type, id: payee.id, name: payee.name } : null, effectiveDate: x.effectiveDate }];
+        allocationId: x.allocationId, projectId: line?.projectId ?? null, paymentId: x.paymentId, payee: payee ?? null, effectiveDate: x.effectiveDate }];
     }
     default:
       return [];
   }
-}
-
-async function payeeOf(tx: SqlExecutor, paymentId: string) {
-  const r = await tx.query<{ payee_type: string; payee_id: string; payee_name: string }>(
-    `select payee_type, payee_id, payee_name from postings where payment_id = $1 and event_type = 'FundsHeld' limit 1`, [paymentId]);
-  const row = r.rows[0];
-  return row ? { type: row.payee_type, id: row.payee_id, name: row.payee_name } : undefined;
-}
-
-async function insertLeg(tx: SqlExecutor, e: RecordedEvent, leg: number, l: Leg) {
-  await tx.query(
-    `insert into postings (event_id, leg, commit_position, prepare_position, event_type, from_account, to_account, from_unit, to_unit, amount_fen,
-       root_batch_id, source, fiscal_year, batch_id, allocation_id, project_id, payment_id, payee_type, payee_id, payee_name, effective_date, recorded_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::bigint, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::date, $22::timestamptz)
-     on conflict (event_id, leg) do nothing`,
-    [e.id, leg, e.position.commit.toString(), e.position.prepare.toString(), e.type, l.from, l.to, l.fromUnit, l.toUnit, l.amount,
-      l.rootBatchId, l.source, l.fiscalYear, l.batchId, l.allocationId ?? null, l.projectId ?? null, l.paymentId ?? null,
-      l.payee?.type ?? null, l.payee?.id ?? null, l.payee?.name ?? null, l.effectiveDate, e.recordedAt.toISOString()],
-  );
 }
