@@ -145,6 +145,12 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('views, traces and
     const payees = pub.projects[0].payments.map((p: { payee: { account: string } }) => p.payee.account);
     expect(payees).toEqual(['***************3445', '***************3445']);
     expect(JSON.stringify(pub)).not.toContain(ACCOUNT);
+    // What each household of the village received, from any programme, net of reversals.
+    expect(pub.households).toEqual(expect.arrayContaining([
+      { householdId: 'HH-RS-PAY-A', head: '户主100', received: '100000.00' },
+      { householdId: 'HH-RS-PAY-B', head: '户主101', received: '0.00' },
+    ]));
+    expect((await read('village', '/admin-units/990101001001/summary')).householdsReached).toBe(2);
     const insp = await read('inspector', '/disclosure/units/990101001001');
     expect(insp.projects[0].payments.map((p: { payee: { account: string } }) => p.payee.account)).toEqual([ACCOUNT, ACCOUNT]);
     expect((await read('village', '/payments/RS-PAY-A')).payee.account).toBe('***************3445');

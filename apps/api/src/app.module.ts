@@ -18,7 +18,7 @@ const headerId = (req: IncomingMessage, name: string) => {
 
 @Module({})
 export class AppModule {
-  static register(config: AppConfig, storage: Storage, clock?: Clock): DynamicModule {
+  static register(config: AppConfig, storage: Storage, clock?: Clock, ownsStorage = true): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -36,7 +36,7 @@ export class AppModule {
             redact: ['req.headers.authorization'],
           },
         }),
-        InfrastructureModule.register(config, storage, clock),
+        InfrastructureModule.register(config, storage, clock, ownsStorage),
         AuthModule,
         LedgerModule,
         ViewsModule,

@@ -13,9 +13,9 @@ import { validationPipe } from './http/validation';
 /**
  * Builds the whole api: the one used by main.ts and by the end-to-end tests alike.
  */
-export async function createApp(config: AppConfig, options: { storage?: Storage; clock?: Clock } = {}): Promise<INestApplication> {
+export async function createApp(config: AppConfig, options: { storage?: Storage; clock?: Clock; ownsStorage?: boolean } = {}): Promise<INestApplication> {
   const storage = options.storage ?? (await openStorage(config));
-  const app = await NestFactory.create(AppModule.register(config, storage, options.clock), {
+  const app = await NestFactory.create(AppModule.register(config, storage, options.clock, options.ownsStorage ?? true), {
     bufferLogs: true,
     bodyParser: true,
   });

@@ -2,16 +2,33 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/app-config';
 import { loadDemoData, printDemoTokens } from './demo/demo-data';
+import { openStorage } from './infrastructure/storage';
+import { BulkLoadEventStore, PostgresEventStore } from '@yuantrace/event-store';
+import { generate } from '../../cli/src/generate/generator';
+import { loadCommands } from '../../cli/src/generate/load';
 
 async function main() {
   const config = loadConfig();
-  const app = await createApp(config);
-  if (config.demoData) {
+  const storage = await openStorage(config);
+  if (config.demoData && !(await storage.store.lastPosition()) && storage.store instanceof PostgresEventStore) {
+    // First start of an empty store: the tiny generated county, loaded through the deciders on
+    // the bulk path by a short-lived app that hands the storage on.
     const logger = new Logger('demo');
-    if (await loadDemoData(app)) logger.log('loaded the demo county (演示县) into the empty store; DEMO_DATA=off skips this');
+    const started = Date.now();
+    const bulk = await BulkLoadEventStore.over(storage.store);
+    const loader = await createApp({ ...config, runProjections: false }, { storage: { db: storage.db, store: bulk }, ownsStorage: false });
+    const { commands } = generate('tiny', 1);
+    await loadCommands(loader, 'demo-tiny-1', commands, undefined, 5000);
+    await loader.close();
+    logger.log(`loaded the tiny demo county (${commands.length} commands) in ${((Date.now() - started) / 1000).toFixed(1)} s; DEMO_DATA=off skips this`);
+  }
+  const app = await createApp(config, { storage });
+  await app.listen(config.port);
+  if (config.demoData) {
+    // After listen: /health answers while the showcase is written and the projections catch up.
+    if (await loadDemoData(app)) new Logger('demo').log('added the demo showcase (a 38万元 village road, payments in every state, two households)');
     printDemoTokens(app);
   }
-  await app.listen(config.port);
   const where = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
   new Logger('main').log(`yuantrace api listening on http://localhost:${config.port} (${where}); OpenAPI at /docs`);
 }

@@ -276,12 +276,12 @@ export async function unitFigures(q: SqlExecutor, code: string, basis: Basis) {
     params,
   );
   const hParams: unknown[] = [prefix];
-  // Households that received money, net of reversals (a payment recovered in full reached no one).
+  // Households of this unit that received money (from any programme, village or county), net of reversals.
   const households = await q.query<{ n: unknown }>(
-    `select count(*) as n from (select payee_id from postings
-       where payee_type = 'household' and event_type in ('HoldPosted', 'PaymentReversalCredited')
-         and (${inS('from_unit')} or ${inS('to_unit')}) and ${basisSql(basis, hParams)}
-       group by payee_id having sum(case when event_type = 'HoldPosted' then amount_fen else -amount_fen end) > 0) h`, hParams);
+    `select count(*) as n from (select p.payee_id from postings p join rm_households h on h.household_id = p.payee_id
+       where p.payee_type = 'household' and p.event_type in ('HoldPosted', 'PaymentReversalCredited')
+         and left(h.unit_code, length($1)) = $1 and ${basisSql(basis, hParams, 'p')}
+       group by p.payee_id having sum(case when p.event_type = 'HoldPosted' then p.amount_fen else -p.amount_fen end) > 0) x`, hParams);
   let received = 0n, returned = 0n, allocated = 0n, held = 0n, paid = 0n;
   const bySourceAndYear = r.rows.map((x) => {
     received += n(x.received); returned += n(x.returned); allocated += n(x.allocated); held += n(x.held); paid += n(x.paid);
@@ -314,5 +314,14 @@ export async function disclosure(q: SqlExecutor, code: string, basis: Basis) {
       paid: v.paid, fundingBySource: v.fundingBySource,
       payments: v.payments.filter((x) => x.status === 'executed').map((x) => ({ paymentId: x.paymentId, amount: x.amount, effectiveDate: x.effectiveDate, payee: x.payee })) });
   }
-  return { code: unit.code, name: unit.name, level: unit.level, totals: await unitFigures(q, code, basis), projects: views };
+  // What each registered household of the unit received, from any programme (names are posted publicly in 公示).
+  const hParams: unknown[] = [prefix];
+  const rows = await q.query<{ household_id: string; members: Array<{ name: string; relation: string }>; received: string }>(
+    `select h.household_id, h.members, coalesce(sum(case when p.event_type = 'HoldPosted' then p.amount_fen when p.event_type = 'PaymentReversalCredited' then -p.amount_fen end), 0)::text as received
+     from rm_households h left join postings p on p.payee_type = 'household' and p.payee_id = h.household_id
+       and p.event_type in ('HoldPosted', 'PaymentReversalCredited') and ${basisSql(basis, hParams, 'p')}
+     where left(h.unit_code, length($1)) = $1 group by h.household_id, h.members order by h.household_id limit 1000`, hParams);
+  const householdsReceived = rows.rows.map((r) => ({ householdId: r.household_id, head: r.members.find((m) => m.relation === 'head')?.name ?? null,
+    received: yuan(r.received) }));
+  return { code: unit.code, name: unit.name, level: unit.level, totals: await unitFigures(q, code, basis), projects: views, households: householdsReceived };
 }

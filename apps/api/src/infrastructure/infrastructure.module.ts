@@ -7,7 +7,7 @@ import { CommandHandler } from '../ledger/command-handler';
 import { LedgerProcessManager } from '../ledger/ledger-process-manager';
 import { Clock, SystemClock } from './clock';
 import type { Storage } from './storage';
-import { APP_CONFIG, READ_DB } from './tokens';
+import { APP_CONFIG, OWNS_STORAGE, READ_DB } from './tokens';
 
 /** Starts the projections with the app (embedded mode, or RUN_PROJECTIONS=on) and closes storage last. */
 @Injectable()
@@ -19,6 +19,7 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(READ_DB) private readonly db: Db,
     private readonly store: EventStore,
     private readonly runner: ProjectionRunner,
+    @Inject(OWNS_STORAGE) private readonly ownsStorage: boolean,
   ) {}
 
   async onApplicationBootstrap() {
@@ -32,6 +33,8 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 
   async onApplicationShutdown() {
     await this.runner.stop();
+    // A short-lived app (the demo loader) hands its storage on instead of closing it.
+    if (!this.ownsStorage) return;
     await this.store.close();
     await this.db.close();
   }
@@ -40,7 +43,7 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 @Global()
 @Module({})
 export class InfrastructureModule {
-  static register(config: AppConfig, storage: Storage, clock: Clock = new SystemClock()): DynamicModule {
+  static register(config: AppConfig, storage: Storage, clock: Clock = new SystemClock(), ownsStorage = true): DynamicModule {
     const cache = new StateCache();
     const commands = new CommandHandler(storage.store, cache, clock);
     // Read models first; the process manager completes cross-stream flows from the same log.
@@ -57,6 +60,7 @@ export class InfrastructureModule {
         { provide: StateCache, useValue: cache },
         { provide: Clock, useValue: clock },
         { provide: CommandHandler, useValue: commands },
+        { provide: OWNS_STORAGE, useValue: ownsStorage },
         StorageLifecycle,
       ],
       exports: [APP_CONFIG, READ_DB, EventStore, ProjectionRunner, StateCache, Clock, CommandHandler],

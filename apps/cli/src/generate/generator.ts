@@ -29,6 +29,9 @@ const EXIT_SHARE: Record<number, number> = { 2014: 0.08, 2015: 0.14, 2016: 0.24,
 const CATEGORIES: ReadonlyArray<readonly [string, number]> = [['general', 59.8], ['dibao_poor', 17.1], ['dibao_only', 16.0], ['wubao', 7.1]];
 const CAUSES: ReadonlyArray<readonly [string, number]> = [['ILLNESS', 40], ['DISABILITY', 14], ['LACK_OF_LABOUR', 12], ['LACK_OF_CAPITAL', 10],
   ['LACK_OF_SKILLS', 8], ['EDUCATION', 7], ['DISASTER', 4], ['REMOTENESS', 2], ['UNSAFE_HOUSING', 2], ['FOOD_SHORTAGE', 1]];
+/** Place names; the first township and its first two villages are those of the hand-written demo. */
+const TOWNSHIPS = ['双龙乡', '寨市乡', '白河镇', '灵台乡', '黔江镇', '法库乡', '指南镇', '合心乡', '利民镇', '高埗乡', '樟坑镇'];
+const VILLAGES = ['双龙村', '指南村', '合心村', '利民村', '樟坑村', '杨家沟村', '赵家湾村', '石门村', '青山村', '柳树村', '桃园村', '新华村'];
 const SURNAMES = ['张', '王', '李', '赵', '刘', '陈', '杨', '黄', '周', '吴', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高'];
 const GIVEN = ['德贵', '秀英', '建国', '玉兰', '国强', '桂芳', '小燕', '志明', '海燕', '文华', '春梅', '永福', '丽娟', '金生', '明亮', '红霞'];
 
@@ -74,11 +77,12 @@ export function generate(preset: Preset, seed: number, over: Partial<(typeof PRE
   const villages: string[] = [];
   for (let t = 1; t <= p.townships; t++) {
     const township = `990101${String(t).padStart(3, '0')}000`;
-    emit({ op: 'unit', code: township, name: `第${t}乡`, level: 'township', parentCode: COUNTY });
+    emit({ op: 'unit', code: township, name: TOWNSHIPS[t - 1] ?? `第${t}乡`, level: 'township', parentCode: COUNTY });
     for (let v = 1; v <= p.villagesPerTownship; v++) {
       const village = `990101${String(t).padStart(3, '0')}${String(v).padStart(3, '0')}`;
       villages.push(village);
-      emit({ op: 'unit', code: village, name: `第${t}乡第${v}村`, level: 'village', parentCode: township });
+      emit({ op: 'unit', code: village, name: t === 1 ? (VILLAGES[v - 1] ?? `第${v}村`) : `${TOWNSHIPS[t - 1] ?? `第${t}乡`}${VILLAGES[(v + t) % VILLAGES.length]}`,
+        level: 'village', parentCode: township });
     }
   }
 
