@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
@@ -10,6 +11,8 @@ import { TokenService } from '../../../api/src/auth/token.service';
 import { loadConfig, type AppConfig } from '../../../api/src/config/app-config';
 import { generate, type Preset } from '../generate/generator';
 import { checkManifest, loadCommands } from '../generate/load';
+
+const ROOT = join(__dirname, '../../../..');
 
 /**
  * The benchmark: the system measured beside a raw baseline taken in the same run on the same
@@ -25,7 +28,8 @@ export type BenchReport = {
   rebuild: { events: number; eventsPerSecond: number };
   commands: Array<{ concurrency: number; http: Stats; rawSingleInsert: Stats; ratio: number }>;
   queries: Record<string, Stats>;
-  peakRssMb: number;
+  /** Peak resident memory of each process: the api, the projector (server only), and this loader. */
+  memory: { apiMb: number | null; projectorMb: number | null; loaderMb: number };
 };
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -86,6 +90,7 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
   let db: Db = await openDb();
   let inner = await PostgresEventStore.create(db);
   let app: INestApplication | undefined;
+  const children: ChildProcess[] = [];
   try {
     // 1. Bulk load through the deciders, beside a raw batched insert of as many rows.
     const { commands, manifest } = generate(options.preset, options.seed);
@@ -115,15 +120,43 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     const rebuildRate = Math.round(events / ((performance.now() - t2) / 1000));
     log(`rebuilt every projection at ${rebuildRate} events/s`);
 
-    // 3. Commands over HTTP: a payment requested, approved and executed, at 1, 16 and 64 in flight.
-    app = await createApp({ ...config, runProjections: true }, { storage: { db, store: inner } });
-    await app.listen(0, '127.0.0.1');
-    const url = await app.getUrl();
-    const tokens = app.get(TokenService);
+    // 3. The raw single-insert baseline, and what the queries will ask for, while this process still holds the database.
+    await db.exec('create table if not exists bench_raw_single (id bigserial primary key, stream text, data jsonb)');
+    const pool = options.store === 'postgres' ? new Pool({ connectionString: options.databaseUrl, max: 64, options: `-c search_path=${schema}` }) : undefined;
+    const raws = new Map<number, Stats>();
+    for (const concurrency of [1, 16, 64]) {
+      const rawRun = await drive(options.flows * 3, concurrency, async (i) => {
+        if (pool) await pool.query('insert into bench_raw_single (stream, data) values ($1, $2::jsonb)', [`payment-${i}`, '{"a":1}']);
+        else await db.query('insert into bench_raw_single (stream, data) values ($1, $2::jsonb)', [`payment-${i}`, '{"a":1}']);
+      });
+      raws.set(concurrency, stats(rawRun.latencies, rawRun.seconds));
+    }
+    await pool?.end();
+    const households = (await db.query<{ id: string }>(`select household_id as id from rm_households order by household_id limit 500`)).rows.map((r) => r.id);
+    const payments = (await db.query<{ id: string }>(`select payment_id as id from rm_payments where payment_id like 'G-PAY-%' order by payment_id limit 500`)).rows.map((r) => r.id);
+    const batch = (await db.query<{ id: string }>(`select batch_id as id from rm_batches where parent_batch_id is not null order by batch_id limit 1`)).rows[0]?.id;
+    await db.close();
+
+    // 4. The api as it is deployed, in its own process; on a server the projections run in a projector process beside it.
+    const port = 31000 + Math.floor(Math.random() * 20000);
+    const childEnv = { ...process.env, ...env, PORT: String(port), DEMO_DATA: 'off', LOG_LEVEL: 'warn', NODE_OPTIONS: '' };
+    const node = (script: string, extra: Record<string, string> = {}) =>
+      spawn(process.execPath, ['--experimental-vm-modules', '--no-warnings', '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', script],
+        { cwd: ROOT, env: { ...childEnv, ...extra }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const api = node('apps/api/src/main.ts', { RUN_PROJECTIONS: 'off' });
+    const projector = options.store === 'postgres' ? node('apps/projector/src/main.ts') : undefined;
+    children.push(api, ...(projector ? [projector] : []));
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
+      if (i > 600) throw new Error('the api did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const tokens = new TokenService(config);
     const fin = `Bearer ${tokens.issue({ id: 'bench-fin', role: 'finance', scope: '990000000000' })}`;
     const appr = `Bearer ${tokens.issue({ id: 'bench-appr', role: 'approver', scope: '990000000000' })}`;
     const call = async (auth: string, path: string, body: unknown) => {
-      const r = await fetch(url.replace('[::1]', '127.0.0.1') + path, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await fetch(url + path, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
     };
     const setup = async (i: number, flows: number) => {
@@ -135,12 +168,10 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
       await call(fin, `/fund-batches/BENCH-B${i}/allocations`, { allocationId: `BENCH-A${i}`, target: { type: 'project', projectId: `BENCH-P${i}` },
         amount: `${flows * 1000}.00`, effectiveDate: '2016-01-07', documentNo: 'x' });
     };
-    const pool = options.store === 'postgres' ? new Pool({ connectionString: options.databaseUrl, max: 64, options: `-c search_path=${schema}` }) : undefined;
-    await db.exec('create table if not exists bench_raw_single (id bigserial primary key, stream text, data jsonb)');
     const commandsReport: BenchReport['commands'] = [];
     for (const concurrency of [1, 16, 64]) {
       const flows = options.flows;
-      // Each flow spends from its own project, as payments to many projects do.
+      // Each lane spends from its own project, as payments to many projects do.
       for (let k = 0; k < concurrency; k++) await setup(concurrency * 100 + k, Math.ceil(flows / concurrency) + 1);
       const run = await drive(flows, concurrency, async (i) => {
         const lane = concurrency * 100 + (i % concurrency);
@@ -150,28 +181,19 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
         await call(appr, `/payments/${id}/approval`, { approved: true });
         await call(fin, `/payments/${id}/execution`, { channel: 'bank_transfer', bankReference: `B${i}`, effectiveDate: '2016-02-02' });
       });
-      // Each flow is three commands; report per command.
+      // Each flow is three commands; reported per command.
       const http = stats(run.latencies.map((l) => l / 3), run.seconds / 3);
-      const rawRun = await drive(flows * 3, concurrency, async (i) => {
-        if (pool) await pool.query('insert into bench_raw_single (stream, data) values ($1, $2::jsonb)', [`payment-${i}`, '{"a":1}']);
-        else await db.query('insert into bench_raw_single (stream, data) values ($1, $2::jsonb)', [`payment-${i}`, '{"a":1}']);
-      });
-      const rawSingleInsert = stats(rawRun.latencies, rawRun.seconds);
+      const rawSingleInsert = raws.get(concurrency)!;
       commandsReport.push({ concurrency, http, rawSingleInsert, ratio: +(http.perSecond / rawSingleInsert.perSecond).toFixed(3) });
       log(`commands at concurrency ${concurrency}: ${http.perSecond}/s p50 ${http.p50ms} ms p99 ${http.p99ms} ms; raw insert ${rawSingleInsert.perSecond}/s`);
-      sampleRss();
     }
-    await pool?.end();
 
-    // 4. Query latency on the loaded county.
+    // 5. Query latency on the loaded county.
     const get = async (path: string) => {
-      const r = await fetch(url.replace('[::1]', '127.0.0.1') + path, { headers: { authorization: fin } });
+      const r = await fetch(url + path, { headers: { authorization: fin } });
       if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
       await r.arrayBuffer();
     };
-    const households = (await db.query<{ id: string }>(`select household_id as id from rm_households order by household_id limit 500`)).rows.map((r) => r.id);
-    const payments = (await db.query<{ id: string }>(`select payment_id as id from rm_payments where payment_id like 'G-PAY-%' order by payment_id limit 500`)).rows.map((r) => r.id);
-    const batch = (await db.query<{ id: string }>(`select batch_id as id from rm_batches where parent_batch_id is not null order by batch_id limit 1`)).rows[0]?.id;
     const queries: Record<string, Stats> = {};
     const measure = async (name: string, n: number, path: (i: number) => string) => {
       const run = await drive(n, 4, (i) => get(path(i)));
@@ -184,7 +206,13 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     await measure('admin-unit summary', 20, () => '/admin-units/990101000000/summary');
     await measure('admin-unit summary asOf', 20, () => '/admin-units/990101000000/summary?asOf=2017-06-30');
     await measure('household view asOf', 200, (i) => `/households/${households[i % households.length]}?asOf=2017-06-30`);
-    sampleRss();
+    const peakOf = (pid: number | undefined) => {
+      const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+      const m = /VmHWM:\s+(\d+) kB/.exec(status);
+      return m ? Math.round(Number(m[1]) / 1024) : null;
+    };
+    const memory = { apiMb: peakOf(api.pid), projectorMb: projector ? peakOf(projector.pid) : null, loaderMb: Math.round(peakRss / 1024 / 1024) };
+    for (const c of children) c.kill('SIGTERM');
 
     const report: BenchReport = {
       store: options.store, preset: options.preset,
@@ -194,13 +222,14 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
       rebuild: { events, eventsPerSecond: rebuildRate },
       commands: commandsReport,
       queries,
-      peakRssMb: Math.round(peakRss / 1024 / 1024),
+      memory,
     };
     mkdirSync(join(options.out, '..'), { recursive: true });
     writeFileSync(options.out, JSON.stringify(report, null, 2) + '\n');
     return report;
   } finally {
     clearInterval(timer);
+    for (const c of children) c.kill('SIGKILL');
     await app?.close().catch(() => undefined);
     if (options.store === 'postgres') {
       const c = new Client({ connectionString: options.databaseUrl });
@@ -220,7 +249,7 @@ export function printReport(r: BenchReport): string {
     `projection catch-up ${r.catchUpEventsPerSecond} events/s; rebuild ${r.rebuild.eventsPerSecond} events/s`,
     ...r.commands.map((c) => `commands c=${String(c.concurrency).padEnd(3)} ${c.http.perSecond}/s p50 ${c.http.p50ms} ms p99 ${c.http.p99ms} ms | raw insert ${c.rawSingleInsert.perSecond}/s p50 ${c.rawSingleInsert.p50ms} ms p99 ${c.rawSingleInsert.p99ms} ms | ratio ${c.ratio}`),
     ...Object.entries(r.queries).map(([k, q]) => `query ${k.padEnd(26)} p50 ${q.p50ms} ms p99 ${q.p99ms} ms`),
-    `peak memory (api + projector in one process) ${r.peakRssMb} MB`,
+    `peak memory: api ${r.memory.apiMb} MB${r.memory.projectorMb !== null ? `, projector ${r.memory.projectorMb} MB` : ' (projections in the api: embedded)'}, loader ${r.memory.loaderMb} MB`,
   ];
   return lines.join('\n');
 }
