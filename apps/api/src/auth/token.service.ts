@@ -23,7 +23,27 @@ export class TokenService {
     return this.jwt.sign(claims, { expiresIn: ttlSeconds });
   }
 
+  /**
+   * Tokens already verified, with their expiry. Verifying a signature costs more than the rest of
+   * a small command (the JWT library probes the secret as a public key on every call); a client
+   * reuses its token, so the check is done once and the expiry on every use.
+   */
+  private readonly verified = new Map<string, { principal: Principal; expiresAt: number }>();
+
   verify(token: string): Principal {
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (Date.now() < hit.expiresAt) return hit.principal;
+      this.verified.delete(token);
+    }
+    const principal = this.verifySignature(token);
+    if (this.verified.size >= 10_000) this.verified.delete(this.verified.keys().next().value as string);
+    const exp = (this.jwt.decode(token) as { exp?: number } | null)?.exp;
+    if (exp) this.verified.set(token, { principal, expiresAt: exp * 1000 });
+    return principal;
+  }
+
+  private verifySignature(token: string): Principal {
     let claims: Claims;
     try {
       claims = this.jwt.verify<Claims>(token, { algorithms: ['HS256'], issuer: 'yuantrace' });
