@@ -51,7 +51,10 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
     try {
       const result = await store.appendToStream(
         stream,
-        events.map((e, i) => ({ id: eventIdFor(context.commandId, stream, i), type: e.type, data: e.data, metadata })),
+        // The id names the command and the revision the event lands at: a retry of this very
+        // attempt is recognised by the store, while the same command id used again later (a
+        // rename back to an earlier name) gets new ids instead of being taken for a retry.
+        events.map((e, i) => ({ id: eventIdFor(context.commandId, stream, Number((revision ?? -1n) + 1n) + i), type: e.type, data: e.data, metadata })),
         { expectedRevision: revision ?? 'no_stream' },
       );
       const next = events.reduce(decider.evolve, state);

@@ -15,3 +15,4 @@ export function readModelProjections(): Projection[] {
   return [adminUnitsProjection, projectsProjection, fundBatchesProjection, paymentsProjection, householdsProjection, postingsProjection];
 }
 export * from './verify';
+export { unitOfEvent } from './admin-units/admin-units.projection';

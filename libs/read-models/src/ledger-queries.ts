@@ -223,7 +223,10 @@ export async function paymentTrace(q: SqlExecutor, paymentId: string, basis: Bas
 
 export async function projectView(q: SqlExecutor, projectId: string, basis: Basis) {
   const params: unknown[] = [projectId];
-  const p = (await q.query<Record<string, unknown>>(`select * from rm_projects where project_id = $1 and ${basisSql({ knownAt: basis.knownAt }, params)}`, params)).rows[0];
+  // A proposal has no business date of its own: as of a date, a project exists once it was due to
+  // start or had been funded, whichever came first.
+  const asOf = basis.asOf ? ` and least(planned_start, (select min(effective_date) from rm_allocations a where a.project_id = rm_projects.project_id)) <= $${params.push(basis.asOf)}::date` : '';
+  const p = (await q.query<Record<string, unknown>>(`select * from rm_projects where project_id = $1 and ${basisSql({ knownAt: basis.knownAt }, params)}${asOf}`, params)).rows[0];
   if (!p) return undefined;
   const lines = [...(await lineFigures(q, { projectId }, basis)).values()];
   let committed = 0n, held = 0n, paid = 0n, returned = 0n;

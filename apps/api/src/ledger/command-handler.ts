@@ -41,7 +41,8 @@ export class CommandHandler {
       }),
     );
     const metadata = { commandId, correlationId: origin.correlationId, causationId: origin.causationId ?? commandId, actor: origin.actor };
-    const stored = result.events.map((e, i) => ({ id: eventIdFor(commandId, stream, i), streamId: stream, type: e.type, data: e.data, metadata }));
+    const first = result.revision === undefined ? 0 : Number(result.revision) - result.events.length + 1;
+    const stored = result.events.map((e, i) => ({ id: eventIdFor(commandId, stream, first + i), streamId: stream, type: e.type, data: e.data, metadata }));
     return { ...result, stored };
   }
 

@@ -202,11 +202,17 @@ export class LedgerService {
     const line = project.funding[p.allocationId];
     if (!line) throw ruleBroken('allocation_not_for_project', `allocation ${p.allocationId} was not made to project ${p.projectId}`, 'allocationId');
     const existing = await this.commands.load(paymentDecider, Streams.payment(p.paymentId));
-    if (existing.status !== 'none' && existing.request.requestedBy !== caller.principal.id) {
-      throw conflict('id_reused_with_different_payload', `payment ${p.paymentId} was requested by someone else`, 'paymentId');
+    if (existing.status !== 'none') {
+      // A repeated request must be the same request; anything else is refused before a hold is written anywhere.
+      const r = existing.request;
+      const same = r.requestedBy === caller.principal.id && r.projectId === p.projectId && r.allocationId === p.allocationId && r.amountFen === fenToJson(p.amount)
+        && r.installment === p.installment && r.effectiveDate === p.effectiveDate && r.purpose === p.purpose && r.payee.type === p.payee.type
+        && r.payee.id === p.payee.id && r.payee.name === p.payee.name && r.payee.accountRef === this.vault.refOf('account', p.payee.account);
+      if (!same) throw conflict('id_reused_with_different_payload', `payment ${p.paymentId} exists with different details`, 'paymentId');
+      return this.payment(p.paymentId);
     }
-    const rules = existing.status !== 'none' && existing.request.rules ? existing.request.rules : ruleInForce(this.config.paymentRules, p.effectiveDate);
-    if (existing.status === 'none') {
+    const rules = ruleInForce(this.config.paymentRules, p.effectiveDate);
+    {
       checkPaymentAgainstProject(project, p, await this.projectTotals(project), rules);
       if (p.payee.type === 'household') {
         const household = await this.commands.load(householdDecider, Streams.household(p.payee.id));
@@ -219,15 +225,22 @@ export class LedgerService {
     }
     const account = await this.vault.protect('account', p.payee.account);
     const payee = { type: p.payee.type, id: p.payee.id, name: p.payee.name, accountRef: account.ref, accountMasked: account.masked };
+    const undoVault = () => (account.inserted ? this.vault.forget(account.ref) : Promise.resolve());
     const request = {
       paymentId: p.paymentId, projectId: p.projectId, allocationId: p.allocationId, batchId: line.batchId, payee,
       amountFen: fenToJson(p.amount), purpose: p.purpose, installment: p.installment, effectiveDate: p.effectiveDate,
       unitCode: project.definition.unitCode,
       // A retry by the same requester keeps the original request; the requester is part of it (R-30).
-      requestedBy: existing.status !== 'none' ? existing.request.requestedBy : caller.principal.id,
+      requestedBy: caller.principal.id,
       rules: { effectiveFrom: rules.effectiveFrom, advanceMaxPercent: rules.advanceMaxPercent },
     };
-    const r = await this.commands.handle(fundBatchDecider, Streams.fundBatch(line.batchId), { type: 'Hold', request }, `payment:${p.paymentId}:hold`, origin(caller));
+    let r;
+    try {
+      r = await this.commands.handle(fundBatchDecider, Streams.fundBatch(line.batchId), { type: 'Hold', request }, `payment:${p.paymentId}:hold`, origin(caller));
+    } catch (e) {
+      await undoVault();
+      throw e;
+    }
     await this.secondLeg(r.stored);
     return this.payment(p.paymentId);
   }
@@ -256,6 +269,7 @@ export class LedgerService {
       ...h.members.map((m, i) => ({ ...m, field: `members[${i}].idNumber` }))];
     const members: PersonRecord[] = [];
     const refs: Array<{ ref: string; field: string }> = [];
+    const newlyStored: string[] = [];
     for (const person of people) {
       const { idNumber, birthDate } = validateIdNumber(person.idNumber, person.field);
       const year = Number(birthDate.slice(0, 4));
@@ -264,17 +278,20 @@ export class LedgerService {
           person.field.replace('.idNumber', '.birthYear'));
       }
       if (birthDate > h.registeredOn) throw invalid('born_after_registration', `${person.field} was born after the registration date`, person.field);
-      const { ref, masked } = await this.vault.protect('id_number', idNumber);
+      const { ref, masked, inserted } = await this.vault.protect('id_number', idNumber);
+      if (inserted) newlyStored.push(ref);
       members.push({ name: person.name, idRef: ref, idMasked: masked, birthYear: year, relation: person.relation });
       refs.push({ ref, field: person.field });
     }
     const registration = { householdId: h.householdId, unitCode: h.unitCode, members, category: h.category, causes: h.causes, registeredOn: h.registeredOn };
-    const claimed = await this.vault.claimIdentities(h.householdId, refs);
+    let claimed: string[] = [];
     try {
+      claimed = await this.vault.claimIdentities(h.householdId, refs, caller.principal.scope);
       await this.commands.handle(householdDecider, Streams.household(h.householdId), { type: 'RegisterHousehold', registration },
         `household:${h.householdId}:register`, origin(caller));
     } catch (e) {
       await this.vault.releaseIdentities(h.householdId, claimed);
+      for (const ref of newlyStored) await this.vault.forget(ref);
       throw e;
     }
     return this.household(h.householdId);
@@ -283,10 +300,10 @@ export class LedgerService {
   async changeHouseholdStatus(caller: Caller, householdId: string, c: { status: 'exited' | 'relapsed' | 'removed'; date: string; reason: string; documentNo: string | null }) {
     const h = await this.household(householdId);
     assertInScope(caller.principal, h.registration.unitCode, `household ${householdId}`);
-    await this.commands.handle(householdDecider, Streams.household(householdId), { type: 'ChangeStatus', change: { householdId, ...c } },
-      `household:${householdId}:status:${h.history.length}`, origin(caller));
+    const r = await this.commands.handle(householdDecider, Streams.household(householdId), { type: 'ChangeStatus', change: { householdId, ...c } },
+      `household:${householdId}:status`, origin(caller));
     // 剔除 frees the identity numbers for a lawful registration elsewhere; the money trail keeps its refs.
-    if (c.status === 'removed') await this.vault.releaseIdentities(householdId);
+    if (r.events.some((e) => e.type === 'HouseholdStatusChanged' && e.data.status === 'removed')) await this.vault.releaseIdentities(householdId);
     return this.household(householdId);
   }
 

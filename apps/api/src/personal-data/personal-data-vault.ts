@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { conflict, maskAccount, maskIdNumber, SEES_PERSONAL_DATA, type Principal } from '@yuantrace/domain';
+import { conflict, maskAccount, maskIdNumber, SEES_PERSONAL_DATA, withinScope, type Principal } from '@yuantrace/domain';
 import { loadMigrations, migrate, type Db } from '@yuantrace/event-store';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG, READ_DB } from '../infrastructure/tokens';
@@ -37,17 +37,23 @@ export class PersonalDataVault implements OnModuleInit {
   private readonly stored = new Set<string>();
 
   /** Stores a value (idempotently) and returns its ref and masked form. */
-  async protect(kind: PersonalDataKind, value: string): Promise<{ ref: string; masked: string }> {
+  async protect(kind: PersonalDataKind, value: string): Promise<{ ref: string; masked: string; inserted: boolean }> {
     const ref = this.refOf(kind, value);
     const masked = this.masked(kind, value);
-    if (this.stored.has(ref)) return { ref, masked };
-    await this.db.query(
+    if (this.stored.has(ref)) return { ref, masked, inserted: false };
+    const r = await this.db.query(
       `insert into personal_data (ref, kind, value, masked) values ($1, $2, $3, $4) on conflict (ref) do nothing`,
       [ref, kind, value, masked],
     );
     if (this.stored.size > 1_000_000) this.stored.clear();
     this.stored.add(ref);
-    return { ref, masked };
+    return { ref, masked, inserted: r.rowCount === 1 };
+  }
+
+  /** Takes back a value this call stored when the command that needed it was refused: no plaintext without an event. */
+  async forget(ref: string): Promise<void> {
+    this.stored.delete(ref);
+    await this.db.query('delete from personal_data where ref = $1', [ref]);
   }
 
   /**
@@ -71,7 +77,7 @@ export class PersonalDataVault implements OnModuleInit {
    * Claims identity refs for a household. Returns the refs this call newly claimed (to give back
    * if the registration is refused) or throws naming the household that holds one already.
    */
-  async claimIdentities(householdId: string, refs: Array<{ ref: string; field: string }>): Promise<string[]> {
+  async claimIdentities(householdId: string, refs: Array<{ ref: string; field: string }>, callerScope?: string): Promise<string[]> {
     const claimed: string[] = [];
     for (const { ref, field } of refs) {
       const r = await this.db.query('insert into identity_claims (ref, household_id) values ($1, $2) on conflict (ref) do nothing', [ref, householdId]);
@@ -82,7 +88,11 @@ export class PersonalDataVault implements OnModuleInit {
       const holder = await this.db.query<{ household_id: string }>('select household_id from identity_claims where ref = $1', [ref]);
       if (holder.rows[0]?.household_id !== householdId) {
         await this.releaseIdentities(householdId, claimed);
-        throw conflict('identity_number_taken', `${field} belongs to registered household ${holder.rows[0]?.household_id}`, field);
+        // Name the other household only to a caller who may see it: otherwise this would tell anyone where a person is registered.
+        const other = holder.rows[0]?.household_id;
+        const unit = other ? (await this.db.query<{ unit_code: string }>('select unit_code from rm_households where household_id = $1', [other])).rows[0]?.unit_code : undefined;
+        const visible = callerScope !== undefined && unit !== undefined && withinScope(callerScope, unit);
+        throw conflict('identity_number_taken', `${field} belongs to ${visible ? `registered household ${other}` : 'another registered household'}`, field);
       }
     }
     return claimed;

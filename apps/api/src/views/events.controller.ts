@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { invalid, notFound, parseStreamName, withinScope, type Principal } from '@yuantrace/domain';
+import { invalid, notFound, parseStreamName, Rejection, withinScope, type Principal } from '@yuantrace/domain';
+import { unitOfEvent } from '@yuantrace/read-models';
 import { EventStore, formatPosition, parsePosition, type Db, type RecordedEvent } from '@yuantrace/event-store';
 import { Access } from '../auth/access.decorator';
 import { assertInScope } from '../auth/auth.guard';
@@ -39,7 +40,12 @@ export class EventsController {
       parseStreamName(stream);
       const unit = await this.unitsOf([stream]);
       if (!unit.has(stream)) {
-        if ((await this.store.readStream(stream, { maxCount: 1 })).length === 0) throw notFound('stream_not_found', `stream ${stream} does not exist`, 'stream');
+        const first = (await this.store.readStream(stream, { maxCount: 1 }))[0];
+        if (!first) throw notFound('stream_not_found', `stream ${stream} does not exist`, 'stream');
+        // Not placed in the region tree yet (the projection lags): place it from its first event, and refuse when that says nothing.
+        const placed = unitOfEvent(first.type, first.data);
+        if (placed) assertInScope(p, placed, `stream ${stream}`);
+        else if (p.scope !== '000000000000') throw new Rejection('out_of_scope', `stream ${stream} cannot be placed in a region yet`, 'forbidden');
       } else assertInScope(p, unit.get(stream)!, `stream ${stream}`);
       const from = after === undefined ? 0n : BigInt(this.cursors.decode(after, `stream:${stream}`)) + 1n;
       const events = await this.store.readStream(stream, { fromRevision: from, maxCount: limit });

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { invalid, type Principal } from '@yuantrace/domain';
+import { invalid, withinScope, type Principal } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
 import {
   batchExists, batchFlow, batchView, describeBasis, disclosure, householdExists, householdView, parseBasis, paymentExists, paymentTrace, paymentView,
@@ -164,7 +164,8 @@ export class ViewsController {
     unitCodeParam(code);
     const d = await disclosure(this.db, code, basis);
     if (!d) throw missing('admin unit', code, false, basis);
-    await this.revealAccounts(p, d.projects.flatMap((x) => x.payments));
+    // A public route: personal data is revealed only to a reader whose role and region both allow it.
+    await this.revealAccounts(p && withinScope(p.scope, code) ? p : undefined, d.projects.flatMap((x) => x.payments));
     return { basis: describeBasis(basis), ...d };
   }
 }

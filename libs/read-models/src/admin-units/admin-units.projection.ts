@@ -24,9 +24,15 @@ export const adminUnitsProjection: Projection = {
         await tx.query('update rm_admin_units set name = $2 where code = $1', [x.code, x.name]);
       }
       // The first event of a stream that names a unit places the stream in the region tree.
-      const unit = x.recipientUnitCode ?? x.unitCode ?? x.request?.unitCode ?? (e.type === 'AdminUnitRegistered' ? x.code : undefined);
-      if (typeof unit === 'string' && !streamUnits.has(e.streamId)) streamUnits.set(e.streamId, unit);
+      const unit = unitOfEvent(e.type, x);
+      if (unit && !streamUnits.has(e.streamId)) streamUnits.set(e.streamId, unit);
     }
     await insertMany(tx, 'rm_stream_units', ['stream_id', 'unit_code'], [], [...streamUnits]);
   },
 };
+
+/** The admin unit an event places its stream in, if it names one. */
+export function unitOfEvent(type: string, data: Record<string, any>): string | undefined {
+  const unit = data.recipientUnitCode ?? data.unitCode ?? data.request?.unitCode ?? (type === 'AdminUnitRegistered' ? data.code : undefined);
+  return typeof unit === 'string' ? unit : undefined;
+}

@@ -16,6 +16,7 @@ export function parseBasis(query: { asOf?: unknown; knownAt?: unknown }): Basis 
     if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(Date.parse(v))) {
       throw invalid('invalid_instant', 'knownAt must be an ISO-8601 instant with a zone, e.g. 2016-07-01T00:00:00Z', 'knownAt');
     }
+    if (v < '1900' || v > '9999') throw invalid('invalid_instant', 'knownAt must lie between the years 1900 and 9999', 'knownAt');
     basis.knownAt = new Date(v);
   }
   return basis;

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { EventStore } from '@yuantrace/event-store';
+import { ProjectionRunner } from '@yuantrace/projections';
+import { READ_DB } from '../../apps/api/src/infrastructure/tokens';
+import { PersonalDataVault } from '../../apps/api/src/personal-data/personal-data-vault';
+import { startTestApp } from '../support/app';
+import { approveAndStart, registerCounty, registerHousehold, testIdNumber } from '../support/county';
+import { client } from '../support/http';
+
+/** Defects found in review, each pinned by a test. */
+describe('edge cases', () => {
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  let api: ReturnType<typeof client>;
+  const fin = () => api.as('countyFinance');
+  const caughtUp = () => t.app.get(ProjectionRunner).waitUntilCaughtUp();
+
+  beforeAll(async () => {
+    t = await startTestApp('postgres');
+    api = client(t.app);
+    await registerCounty(t.app);
+    for (const id of ['EC-B1', 'EC-B2']) {
+      await fin().post('/fund-batches', { batchId: id, documentNo: `县财〔2016〕${id}号`, title: 't', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
+        recipientUnitCode: '990101000000', fiscalYear: 2016, amount: '1000.00', effectiveDate: '2016-03-01', purpose: 'p' }).expect(201);
+    }
+    await fin().post('/projects', { projectId: 'EC-P', name: 'p', type: 'ROAD', unitCode: '990101001001', implementer: 'i', budget: '1000.00',
+      plannedStart: '2016-05-01', plannedEnd: '2016-10-31' }).expect(201);
+    await approveAndStart(t.app, 'EC-P');
+    await fin().post('/fund-batches/EC-B1/allocations', { allocationId: 'EC-A1', target: { type: 'project', projectId: 'EC-P' }, amount: '500.00', effectiveDate: '2016-04-20', documentNo: 'd' }).expect(201);
+    await fin().post('/fund-batches/EC-B2/allocations', { allocationId: 'EC-A2', target: { type: 'project', projectId: 'EC-P' }, amount: '500.00', effectiveDate: '2016-04-20', documentNo: 'd' }).expect(201);
+  });
+  afterAll(async () => t?.close());
+
+  const pay = (allocationId: string, amount: string, account = '6222000011110000') => fin().post('/payments', { paymentId: 'EC-PAY', projectId: 'EC-P', allocationId, amount,
+    purpose: 'x', installment: 'progress', effectiveDate: '2016-06-01', payee: { type: 'contractor', id: 'C', name: '公司', account } });
+
+  test('a payment id reused on another allocation is refused before any hold is written there', async () => {
+    await pay('EC-A1', '100.00').expect(201);
+    await pay('EC-A1', '100.00').expect(201);
+    expect((await pay('EC-A2', '400.00').expect(409)).body.error.code).toBe('id_reused_with_different_payload');
+    expect((await t.app.get(EventStore).readStream('fundbatch-EC-B2')).map((e) => e.type)).not.toContain('FundsHeld');
+    await fin().post('/fund-batches/EC-B2/closure', { effectiveDate: '2016-12-31' }).expect(200);
+  });
+
+  test('a refused payment leaves no personal data behind in the vault', async () => {
+    const account = '6222999988887777';
+    const r = await fin().post('/payments', { paymentId: 'EC-PAY-2', projectId: 'EC-P', allocationId: 'EC-A1', amount: '900.00', purpose: 'x', installment: 'progress',
+      effectiveDate: '2016-06-01', payee: { type: 'contractor', id: 'C', name: '公司', account } });
+    expect(r.status).toBe(422);
+    const vault = t.app.get(PersonalDataVault);
+    expect(await vault.reveal([vault.refOf('account', account)])).toEqual(new Map());
+  });
+
+  test('公示 reveals accounts only to staff whose region covers the unit', async () => {
+    await api.as('countyApprover').post('/payments/EC-PAY/approval', { approved: true }).expect(200);
+    await fin().post('/payments/EC-PAY/execution', { channel: 'bank_transfer', bankReference: 'B', effectiveDate: '2016-06-05' }).expect(200);
+    await caughtUp();
+    const accounts = async (who: Parameters<typeof api.as>[0]) =>
+      (await api.as(who).get('/disclosure/units/990101001001').expect(200)).body.projects.flatMap((p: { payments: Array<{ payee: { account: string } }> }) => p.payments.map((x) => x.payee.account));
+    expect(await accounts('countyFinance')).toEqual(['6222000011110000']);
+    expect(await accounts({ id: 'far', role: 'finance', scope: '980000000000' })).toEqual(['************0000']);
+  });
+
+  test('renaming a unit back to an earlier name is recorded, not taken for a retry', async () => {
+    const put = (name: string) => api.as('countyFinance').put('/admin-units/990101001099', { name, level: 'village', parentCode: '990101001000' }).expect(200);
+    await put('甲村');
+    await put('乙村');
+    await put('甲村');
+    const events = await t.app.get(EventStore).readStream('adminunit-990101001099');
+    expect(events.map((e) => [e.type, e.data.name])).toEqual([['AdminUnitRegistered', '甲村'], ['AdminUnitRenamed', '乙村'], ['AdminUnitRenamed', '甲村']]);
+  });
+
+  test('a knownAt outside the calendar is a 400, never a 500', async () => {
+    const r = await api.as('public').get('/disclosure/units/990101001001?knownAt=0000-01-01T00:00:00Z');
+    expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 400, code: 'invalid_instant' });
+  });
+
+  test('a project does not exist as of a date before it was due to start or funded', async () => {
+    await caughtUp();
+    const r = await api.as('auditor').get('/projects/EC-P?asOf=2016-03-01');
+    expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 404, code: 'not_found_as_of' });
+    await api.as('auditor').get('/projects/EC-P?asOf=2016-04-20').expect(200);
+  });
+
+  test('a refused registration leaves no identity numbers behind, and names no household outside the caller’s region', async () => {
+    const kid = testIdNumber('2010-05-05', 71);
+    await registerHousehold(t.app, 'EC-H1', 70, '990101001001', { members: [{ name: '孩', idNumber: kid, relation: 'child' }] }).expect(201);
+    await caughtUp();
+    const lonely = testIdNumber('1980-01-01', 72);
+    const dup = await registerHousehold(t.app, 'EC-H2', 72, '990101001001', { head: { name: '甲', idNumber: lonely },
+      members: [{ name: '孩', idNumber: kid, relation: 'child' }] }).expect(409);
+    expect(dup.body.error.message).toContain('EC-H1');
+    const vault = t.app.get(PersonalDataVault);
+    expect(await vault.reveal([vault.refOf('id_number', lonely)])).toEqual(new Map());
+    // The same conflict seen by a finance clerk of another county does not learn which household it is.
+    const far = await api.as({ id: 'far-fin', role: 'finance', scope: '990102000000' }).post('/households').send({
+      householdId: 'EC-H3', unitCode: '990102001001', head: { name: '乙', idNumber: kid }, members: [], category: 'general', causes: ['ILLNESS'], registeredOn: '2015-10-01' });
+    expect(far.status).toBe(409);
+    expect(far.body.error.message).not.toContain('EC-H1');
+    expect((await t.app.get(READ_DB).query('select 1 from rm_households where household_id = $1', ['EC-H3'])).rowCount).toBe(0);
+  });
+});
