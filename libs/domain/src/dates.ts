@@ -14,6 +14,3 @@ export function assertDate(value: unknown, field: string): BusinessDate {
   if (value < '1949-10-01' || value > '2100-12-31') throw invalid('invalid_date', `${field} is out of range: ${value}`, field);
   return value;
 }
-
-/** The calendar day of an instant in China Standard Time (UTC+8), the ledger's business zone. */
-export const businessDayOf = (instant: Date): BusinessDate => new Date(instant.getTime() + 8 * 3600_000).toISOString().slice(0, 10);

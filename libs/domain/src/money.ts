@@ -50,9 +50,3 @@ export function fenFromJson(value: unknown): Fen {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
   throw invalid('invalid_fen', `not an integer amount of fen: ${String(value)}`);
 }
-
-export const sumFen = (values: Iterable<Fen>): Fen => {
-  let total = 0n;
-  for (const v of values) total += v;
-  return total;
-};

@@ -1,9 +1,6 @@
 import { notFound } from '@yuantrace/domain';
 import { describeBasis, type Basis } from '@yuantrace/read-models';
 
-/** Readers of the books within their scope; the public reads only the 公示 views. */
-export const READERS = ['finance', 'approver', 'inspector', 'auditor'] as const;
-
 /** An unknown id is a 404 naming it; a known one that did not exist under the basis says so, never an empty silence. */
 export function missing(what: string, id: string, existsAtAll: boolean, basis: Basis) {
   if (!existsAtAll) return notFound(`${what.replace(/ /g, '_')}_not_found`, `${what} ${id} does not exist`, 'id');
