@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { generate, type Command, type Manifest, type Preset } from './generate/generator';
 import { checkManifest, loadCommands } from './generate/load';
-import { printReport, runBench } from './bench/bench';
+import { benchQueriesOnly, printReport, runBench } from './bench/bench';
 
 const USAGE = `usage: npm run cli -- <command>
   rebuild <projection|all>   drop a projection's tables and rebuild them from the event log
@@ -33,6 +33,7 @@ const USAGE = `usage: npm run cli -- <command>
   bench [--store postgres|embedded|both] [--preset tiny|demo|county] [--seed N] [--flows N]
                              load a generated county, then measure bulk load, catch-up, rebuild, commands over
                              HTTP at concurrency 1/16/64 and queries, each beside a raw baseline; writes JSON
+  bench --queries-only       query latencies against the database already loaded (DATABASE_URL/SCHEMA or DATA_DIR)
   verify                     rebuild every read model into a scratch schema, compare it row by row with
                              the live one, and check that every fund batch balances to the fen`;
 
@@ -155,7 +156,8 @@ async function loadCommand(args: string[]) {
   const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8')) as Manifest;
   // Projections stand still during the load and catch up afterwards in large batches: on the
   // embedded store they would otherwise contend with every command for its one connection.
-  const config = { ...loadConfig(), logLevel: 'warn' as const, runProjections: false, demoData: false };
+  // A bulk load touches every stream: keep them all folded, or a batch paying thousands is re-read again and again.
+  const config = { ...loadConfig(), logLevel: 'warn' as const, runProjections: false, demoData: false, stateCacheSize: 5_000_000 };
   const storage = await openStorage(config);
   // The loader is the only writer: a write-behind store keeps streams in memory and flushes in bulk.
   const bulk = storage.store instanceof PostgresEventStore ? await BulkLoadEventStore.over(storage.store) : storage.store;
@@ -189,6 +191,11 @@ async function loadCommand(args: string[]) {
 }
 
 async function benchCommand(args: string[]) {
+  if (args.includes('--queries-only')) {
+    const result = await benchQueriesOnly((l) => process.stderr.write(`${l}\n`));
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    return;
+  }
   const which = option(args, 'store') ?? 'both';
   const preset = (option(args, 'preset') ?? 'tiny') as Preset;
   const stores = which === 'both' ? (['postgres', 'embedded'] as const) : [which as 'postgres' | 'embedded'];

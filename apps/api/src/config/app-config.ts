@@ -26,6 +26,8 @@ export type AppConfig = {
   jwtTtlSeconds: number;
   /** Dated thresholds payments are checked against (advance share of the budget, R-14). */
   paymentRules: PaymentRuleSet[];
+  /** Streams whose folded state is kept in memory (a batch paying thousands of households is costly to re-read). */
+  stateCacheSize: number;
 };
 
 export class ConfigError extends Error {
@@ -111,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret,
     jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 8 * 3600, 60, 365 * 24 * 3600),
     paymentRules: paymentRules(env.PAYMENT_RULES),
+    stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 50_000, 100, 10_000_000),
   };
 }
 

@@ -44,7 +44,7 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 @Module({})
 export class InfrastructureModule {
   static register(config: AppConfig, storage: Storage, clock: Clock = new SystemClock(), ownsStorage = true): DynamicModule {
-    const cache = new StateCache();
+    const cache = new StateCache(config.stateCacheSize);
     const commands = new CommandHandler(storage.store, cache, clock);
     // Read models first; the process manager completes cross-stream flows from the same log.
     const runner = new ProjectionRunner(storage.store, storage.db, [...readModelProjections(), new LedgerProcessManager(commands)], {

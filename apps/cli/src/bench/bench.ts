@@ -253,3 +253,54 @@ export function printReport(r: BenchReport): string {
   ];
   return lines.join('\n');
 }
+
+/**
+ * Query latency against an already loaded database (DATABASE_URL and DATABASE_SCHEMA, or
+ * DATA_DIR): starts the api as deployed, in its own process, and measures the same queries as
+ * the full benchmark. For a county loaded with `npm run load`.
+ */
+export async function benchQueriesOnly(log: (line: string) => void): Promise<{ queries: Record<string, Stats>; apiMb: number | null }> {
+  const config = loadConfig();
+  const db: Db = config.databaseUrl ? await PgDb.connect(config.databaseUrl, { schema: config.databaseSchema }) : await PgliteDb.open(config.dataDir);
+  const households = (await db.query<{ id: string }>(`select household_id as id from rm_households order by md5(household_id) limit 500`)).rows.map((r) => r.id);
+  const payments = (await db.query<{ id: string }>(`select payment_id as id from rm_payments order by md5(payment_id) limit 500`)).rows.map((r) => r.id);
+  const batch = (await db.query<{ id: string }>(`select batch_id as id from rm_batches where parent_batch_id is not null order by batch_id limit 1`)).rows[0]?.id;
+  const events = (await db.query<{ n: string }>('select count(*)::text as n from events')).rows[0].n;
+  await db.close();
+  log(`${events} events, ${households.length} sample households, ${payments.length} sample payments`);
+  const port = 31000 + Math.floor(Math.random() * 20000);
+  const api = spawn(process.execPath, ['--experimental-vm-modules', '--no-warnings', '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
+    { cwd: ROOT, env: { ...process.env, PORT: String(port), DEMO_DATA: 'off', LOG_LEVEL: 'warn', RUN_PROJECTIONS: 'off', NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
+      if (i > 600) throw new Error('the api did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const auth = `Bearer ${new TokenService(config).issue({ id: 'bench-auditor', role: 'auditor', scope: '990000000000' })}`;
+    const get = async (path: string) => {
+      const r = await fetch(url + path, { headers: { authorization: auth } });
+      if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+      await r.arrayBuffer();
+    };
+    const queries: Record<string, Stats> = {};
+    const measure = async (name: string, n: number, path: (i: number) => string) => {
+      await get(path(0)); // warm
+      const run = await drive(n, 4, (i) => get(path(i)));
+      queries[name] = stats(run.latencies, run.seconds);
+      log(`${name}: p50 ${queries[name].p50ms} ms p99 ${queries[name].p99ms} ms`);
+    };
+    await measure('household view', 200, (i) => `/households/${households[i % households.length]}`);
+    await measure('household view asOf', 200, (i) => `/households/${households[i % households.length]}?asOf=2017-06-30`);
+    await measure('payment trace', 200, (i) => `/payments/${payments[i % payments.length]}/trace`);
+    await measure('admin-unit summary', 10, () => '/admin-units/990101000000/summary');
+    await measure('admin-unit summary asOf', 10, () => '/admin-units/990101000000/summary?asOf=2017-06-30');
+    await measure('batch flow', 3, () => `/fund-batches/${batch}/flow`);
+    const status = readFileSync(`/proc/${api.pid}/status`, 'utf8');
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+    return { queries, apiMb: hwm ? Math.round(Number(hwm[1]) / 1024) : null };
+  } finally {
+    api.kill('SIGTERM');
+  }
+}
