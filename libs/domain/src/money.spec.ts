@@ -46,3 +46,9 @@ describe('money: yuan strings in, integer fen inside', () => {
     expect(formatFen(fen)).toBe(text);
   });
 });
+
+test('amounts this system formatted read back exactly, sign and zero included', () => {
+  const { fenFromFormatted } = require('./index');
+  for (const fen of [0n, 1n, -150n, 123456789012345678n]) expect(fenFromFormatted(formatFen(fen))).toBe(fen);
+  expect(() => fenFromFormatted('1.5')).toThrow(/formatted as yuan/);
+});

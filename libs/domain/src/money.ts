@@ -41,6 +41,17 @@ export function formatFen(fen: Fen): string {
   return `${negative ? '-' : ''}${whole}.${frac}`;
 }
 
+/**
+ * Reads back an amount this system formatted (formatFen): signed, zero allowed. For user input
+ * use parseYuan, which is strict about what a payment may be.
+ */
+export function fenFromFormatted(text: string): Fen {
+  const m = /^(-?)([0-9]+)\.([0-9]{2})$/.exec(text);
+  if (!m) throw invalid('invalid_amount', `not an amount formatted as yuan: ${text.slice(0, 40)}`);
+  const fen = BigInt(m[2]) * 100n + BigInt(m[3]);
+  return m[1] ? -fen : fen;
+}
+
 /** Fen as carried in event payloads: a decimal string of an integer. */
 export const fenToJson = (fen: Fen): string => fen.toString();
 

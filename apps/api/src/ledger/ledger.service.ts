@@ -212,16 +212,14 @@ export class LedgerService {
       return this.payment(p.paymentId);
     }
     const rules = ruleInForce(this.config.paymentRules, p.effectiveDate);
-    {
-      checkPaymentAgainstProject(project, p, await this.projectTotals(project), rules);
-      if (p.payee.type === 'household') {
-        const household = await this.commands.load(householdDecider, Streams.household(p.payee.id));
-        const eligibility = eligibilityOn(household, p.effectiveDate);
-        if (eligibility === 'not_registered') {
-          throw ruleBroken('payee_household_not_registered', `household ${p.payee.id} is not a registered household on ${p.effectiveDate}`, 'payee.id');
-        }
-        if (eligibility === 'removed') throw ruleBroken('payee_household_removed', `household ${p.payee.id} was removed (剔除) before ${p.effectiveDate}`, 'payee.id');
+    checkPaymentAgainstProject(project, p, await this.projectTotals(project), rules);
+    if (p.payee.type === 'household') {
+      const household = await this.commands.load(householdDecider, Streams.household(p.payee.id));
+      const eligibility = eligibilityOn(household, p.effectiveDate);
+      if (eligibility === 'not_registered') {
+        throw ruleBroken('payee_household_not_registered', `household ${p.payee.id} is not a registered household on ${p.effectiveDate}`, 'payee.id');
       }
+      if (eligibility === 'removed') throw ruleBroken('payee_household_removed', `household ${p.payee.id} was removed (剔除) before ${p.effectiveDate}`, 'payee.id');
     }
     const account = await this.vault.protect('account', p.payee.account);
     const payee = { type: p.payee.type, id: p.payee.id, name: p.payee.name, accountRef: account.ref, accountMasked: account.masked };
@@ -230,7 +228,7 @@ export class LedgerService {
       paymentId: p.paymentId, projectId: p.projectId, allocationId: p.allocationId, batchId: line.batchId, payee,
       amountFen: fenToJson(p.amount), purpose: p.purpose, installment: p.installment, effectiveDate: p.effectiveDate,
       unitCode: project.definition.unitCode,
-      // A retry by the same requester keeps the original request; the requester is part of it (R-30).
+      // The requester is part of the request: approval must come from someone else (R-30).
       requestedBy: caller.principal.id,
       rules: { effectiveFrom: rules.effectiveFrom, advanceMaxPercent: rules.advanceMaxPercent },
     };

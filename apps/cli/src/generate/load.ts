@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { parseYuan, type Principal } from '@yuantrace/domain';
+import { fenFromFormatted, formatFen, parseYuan, type Principal } from '@yuantrace/domain';
 import { BulkLoadEventStore, EventStore, type Db } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { unitFigures } from '@yuantrace/read-models';
@@ -71,10 +71,7 @@ export async function checkManifest(app: INestApplication, manifest: Manifest): 
   await app.get(ProjectionRunner).waitUntilCaughtUp(600_000);
   const db = app.get<Db>(READ_DB);
   const problems: string[] = [];
-  const yuan = (fen: unknown) => {
-    const f = BigInt((fen as string) ?? 0);
-    return `${f < 0n ? '-' : ''}${(f < 0n ? -f : f) / 100n}.${String((f < 0n ? -f : f) % 100n).padStart(2, '0')}`;
-  };
+  const yuan = (fen: unknown) => formatFen(BigInt((fen as string) ?? 0));
   const roots = await db.query<{ source: string; total: string }>('select source, sum(amount_fen)::text as total from rm_batches where parent_batch_id is null group by source order by source');
   const appropriated = Object.fromEntries(roots.rows.map((x) => [x.source, yuan(x.total)]));
   if (JSON.stringify(appropriated) !== JSON.stringify(manifest.totals.appropriatedBySource)) {
@@ -88,8 +85,8 @@ export async function checkManifest(app: INestApplication, manifest: Manifest): 
     problems.push(`paid by source and year: books ${JSON.stringify(paidBy)}, manifest ${JSON.stringify(manifest.totals.paidBySourceAndYear)}`);
   }
   const county = await unitFigures(db, '990101000000', {});
-  const net = (BigInt(county.received.replace('.', '')) - BigInt(county.returned.replace('.', ''))).toString();
-  if (yuan(net) !== manifest.totals.countyReceived) problems.push(`county received less returned: books ${yuan(net)}, manifest ${manifest.totals.countyReceived}`);
+  const net = formatFen(fenFromFormatted(county.received) - fenFromFormatted(county.returned));
+  if (net !== manifest.totals.countyReceived) problems.push(`county received less returned: books ${net}, manifest ${manifest.totals.countyReceived}`);
   if (county.paid !== manifest.totals.countyPaid) problems.push(`county paid: books ${county.paid}, manifest ${manifest.totals.countyPaid}`);
   if (county.householdsReached !== manifest.totals.householdsReached) {
     problems.push(`households reached: books ${county.householdsReached}, manifest ${manifest.totals.householdsReached}`);
