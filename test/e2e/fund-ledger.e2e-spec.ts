@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
+import { expectRollupsToMatchScan } from '../support/rollups';
 import { READ_DB } from '../../apps/api/src/infrastructure/tokens';
 import { batchFigures, formatFen, fundBatchDecider, paymentDecider, type FundBatchEvent, type OpenBatch, type PaymentEvent } from '@yuantrace/domain';
 import { EventStore } from '@yuantrace/event-store';
@@ -165,6 +166,8 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
     expect(reversed.history.map((h: { status: string }) => h.status)).toEqual(['requested', 'approved', 'executed', 'reversed']);
     const report = await verifyReadModels(t.app.get(EventStore), t.app.get(READ_DB), readModelProjections());
     expect(report).toMatchObject({ ok: true, differences: [], conservation: [], lagging: [] });
+    // Unit summaries come from rollups; they agree with the scan over postings at every date.
+    expect(await expectRollupsToMatchScan(t.app.get(READ_DB))).toBeGreaterThan(10);
     // The bank account is not in the log.
     const log = JSON.stringify((await t.app.get(EventStore).readAll({ maxCount: 100_000 })).map((e) => e.data));
     expect(log).not.toContain('6222020200112233445');

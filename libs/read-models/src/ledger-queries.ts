@@ -167,17 +167,27 @@ async function payeesOfLine(q: SqlExecutor, batchId: string, allocationId: strin
 
 /** The upstream chain of a batch to its root appropriation, each hop with its 文号. */
 export async function batchChain(q: SqlExecutor, batchId: string) {
-  const hops: Array<Record<string, unknown>> = [];
-  let current: string | null = batchId;
-  for (let i = 0; current && i < 20; i++) {
-    const b: BatchRow | undefined = (await q.query<BatchRow>('select * from rm_batches where batch_id = $1', [current])).rows[0];
-    if (!b) break;
+  return (await batchChains(q, [batchId])).get(batchId) ?? [];
+}
+
+/** The chains of several batches in one recursive query (a household's receipts come from many batches). */
+export async function batchChains(q: SqlExecutor, batchIds: readonly string[]): Promise<Map<string, Array<Record<string, unknown>>>> {
+  const r = await q.query<BatchRow & { start_id: string }>(
+    `with recursive chain(start_id, depth, batch_id) as (
+       select id, 0, id from unnest($1::text[]) as id
+       union all
+       select c.start_id, c.depth + 1, b.parent_batch_id from chain c join rm_batches b on b.batch_id = c.batch_id
+       where b.parent_batch_id is not null and c.depth < 20)
+     select c.start_id, b.* from chain c join rm_batches b on b.batch_id = c.batch_id order by c.start_id, c.depth`, [[...new Set(batchIds)]]);
+  const out = new Map<string, Array<Record<string, unknown>>>();
+  for (const b of r.rows) {
+    const hops = out.get(b.start_id) ?? [];
+    out.set(b.start_id, hops);
     hops.push({ hop: b.parent_batch_id ? 'allocation' : 'appropriation', batchId: b.batch_id, documentNo: b.document_no, issuerLevel: b.issuer_level,
       recipientUnitCode: b.recipient_unit_code, source: b.source, fiscalYear: b.fiscal_year, amount: yuan(b.amount_fen), effectiveDate: dateText(b.effective_date),
       ...(b.allocation_id ? { fromAllocationId: b.allocation_id } : {}) });
-    current = b.parent_batch_id;
   }
-  return hops;
+  return out;
 }
 
 type PaymentRow = {
@@ -254,15 +264,59 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
 /** The significant digits of a unit code: sub-units share them as a prefix. */
 export const unitPrefix = (code: string) => code.slice(0, significantLength(code));
 
+type UnitFigureRow = { source: unknown; fiscal_year: unknown; received: unknown; returned: unknown; allocated: unknown; held: unknown; paid: unknown };
+
+function unitFiguresOf(rows: readonly UnitFigureRow[], householdsReached: number) {
+  let received = 0n, returned = 0n, allocated = 0n, held = 0n, paid = 0n;
+  const bySourceAndYear = rows.map((x) => {
+    received += n(x.received); returned += n(x.returned); allocated += n(x.allocated); held += n(x.held); paid += n(x.paid);
+    return { source: x.source, fiscalYear: Number(x.fiscal_year), received: yuan(x.received), allocated: yuan(x.allocated), paid: yuan(x.paid),
+      returned: yuan(x.returned), balance: yuan(n(x.received) - n(x.returned) - n(x.paid)) };
+  });
+  return { received: yuan(received), allocated: yuan(allocated), held: yuan(held), paid: yuan(paid), returned: yuan(returned),
+    balance: yuan(received - returned - paid), householdsReached, bySourceAndYear };
+}
+
+export type UnitFigures = ReturnType<typeof unitFiguresOf>;
+
 /**
  * A unit and its sub-units: what arrived from outside, what went back out, what was committed
- * to projects, held and paid inside, by source and year.
+ * to projects, held and paid inside, by source and year. Read from the unit rollups for the
+ * present and for any asOf date; a knownAt cut needs each posting's recording instant, so it
+ * (and the whole country, which has no prefix) is answered by the scan.
  */
-export async function unitFigures(q: SqlExecutor, code: string, basis: Basis) {
+export async function unitFigures(q: SqlExecutor, code: string, basis: Basis): Promise<UnitFigures> {
+  return (await unitsFigures(q, [code], basis)).get(code)!;
+}
+
+/** unitFigures of several units in two queries: a county and its townships read together. */
+export async function unitsFigures(q: SqlExecutor, codes: readonly string[], basis: Basis): Promise<Map<string, UnitFigures>> {
+  const out = new Map<string, UnitFigures>();
+  const prefixes = codes.map(unitPrefix);
+  if (basis.knownAt || prefixes.some((p) => p === '')) {
+    for (const code of codes) out.set(code, await unitFiguresByScan(q, code, basis));
+    return out;
+  }
+  const params: unknown[] = [prefixes];
+  const asOf = basis.asOf ? `and effective_date <= $${params.push(basis.asOf)}::date` : '';
+  const flows = await q.query<UnitFigureRow & { unit_prefix: string }>(
+    `select unit_prefix, source, fiscal_year, sum(received) as received, sum(returned) as returned, sum(allocated) as allocated, sum(held) as held, sum(paid) as paid
+     from unit_flows where unit_prefix = any($1::text[]) ${asOf} group by unit_prefix, source, fiscal_year order by unit_prefix, source, fiscal_year`, params);
+  const reach = await q.query<{ unit_prefix: string; n: unknown }>(
+    `select unit_prefix, sum(households) as n from unit_household_reach where unit_prefix = any($1::text[]) ${asOf} group by unit_prefix`, params);
+  codes.forEach((code, i) => {
+    const p = prefixes[i];
+    out.set(code, unitFiguresOf(flows.rows.filter((r) => r.unit_prefix === p), Number(reach.rows.find((r) => r.unit_prefix === p)?.n ?? 0)));
+  });
+  return out;
+}
+
+/** The reference definition of unitFigures: one pass over the unit's postings. */
+export async function unitFiguresByScan(q: SqlExecutor, code: string, basis: Basis): Promise<UnitFigures> {
   const prefix = unitPrefix(code);
   const params: unknown[] = [prefix];
   const inS = (col: string) => `(${col} is not null and left(${col}, length($1)) = $1)`;
-  const r = await q.query<Record<string, unknown>>(
+  const r = await q.query<UnitFigureRow>(
     `select source, fiscal_year,
        coalesce(sum(amount_fen) filter (where ${inS('to_unit')} and not ${inS('from_unit')}
          and event_type in ('FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'AllocationFundsReturned')), 0) as received,
@@ -285,23 +339,16 @@ export async function unitFigures(q: SqlExecutor, code: string, basis: Basis) {
        where p.payee_type = 'household' and p.event_type in ('HoldPosted', 'PaymentReversalCredited')
          and left(h.unit_code, length($1)) = $1 and ${basisSql(basis, hParams, 'p')}
        group by p.payee_id having sum(case when p.event_type = 'HoldPosted' then p.amount_fen else -p.amount_fen end) > 0) x`, hParams);
-  let received = 0n, returned = 0n, allocated = 0n, held = 0n, paid = 0n;
-  const bySourceAndYear = r.rows.map((x) => {
-    received += n(x.received); returned += n(x.returned); allocated += n(x.allocated); held += n(x.held); paid += n(x.paid);
-    return { source: x.source, fiscalYear: Number(x.fiscal_year), received: yuan(x.received), allocated: yuan(x.allocated), paid: yuan(x.paid),
-      returned: yuan(x.returned), balance: yuan(n(x.received) - n(x.returned) - n(x.paid)) };
-  });
-  return { received: yuan(received), allocated: yuan(allocated), held: yuan(held), paid: yuan(paid), returned: yuan(returned),
-    balance: yuan(received - returned - paid), householdsReached: Number(households.rows[0].n), bySourceAndYear };
+  return unitFiguresOf(r.rows, Number(households.rows[0].n));
 }
 
 export async function unitSummary(q: SqlExecutor, code: string, basis: Basis) {
   const unit = (await q.query<Record<string, unknown>>('select * from rm_admin_units where code = $1', [code])).rows[0];
   if (!unit) return undefined;
   const subs = await q.query<Record<string, unknown>>('select code, name, level from rm_admin_units where parent_code = $1 order by code', [code]);
-  const subUnits = [];
-  for (const s of subs.rows) subUnits.push({ code: s.code, name: s.name, level: s.level, ...(await unitFigures(q, String(s.code), basis)) });
-  return { code: unit.code, name: unit.name, level: unit.level, ...(await unitFigures(q, code, basis)), subUnits };
+  const figures = await unitsFigures(q, [code, ...subs.rows.map((s) => String(s.code))], basis);
+  const subUnits = subs.rows.map((s) => ({ code: s.code, name: s.name, level: s.level, ...figures.get(String(s.code))! }));
+  return { code: unit.code, name: unit.name, level: unit.level, ...figures.get(code)!, subUnits };
 }
 
 /** 公示: what a village (or any unit) received, project by project and payee by payee. */

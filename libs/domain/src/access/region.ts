@@ -43,3 +43,14 @@ export function withinScope(scope: string, code: string): boolean {
 }
 
 export const levelRank = (level: UnitLevel) => UNIT_LEVELS.indexOf(level);
+
+/**
+ * The significant prefixes of a unit and of every unit above it, top down: a village's code
+ * yields its province's, city's, county's, township's and its own. A sum kept per prefix then
+ * answers "this unit and its sub-units" with one key.
+ */
+export function enclosingPrefixes(code: string | null | undefined): string[] {
+  if (!code) return [];
+  const n = significantLength(code);
+  return Object.values(PREFIX_LENGTH).filter((l) => l > 0 && l <= n).map((l) => code.slice(0, l));
+}

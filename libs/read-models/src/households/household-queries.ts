@@ -1,6 +1,6 @@
 import { formatFen } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
-import { batchChain } from '../ledger-queries';
+import { batchChains } from '../ledger-queries';
 import { basisSql, dateText, type Basis } from '../shared/basis';
 
 const yuan = (v: bigint) => formatFen(v);
@@ -32,7 +32,7 @@ export async function householdView(q: SqlExecutor, id: string, basis: Basis) {
      from postings p left join rm_projects pr on pr.project_id = p.project_id left join rm_batches rb on rb.batch_id = p.root_batch_id
      where p.payee_type = 'household' and p.payee_id = $1 and p.event_type in ('HoldPosted', 'PaymentReversalCredited') and ${basisSql(basis, rParams, 'p')}
      order by p.effective_date, p.commit_position, p.prepare_position`, rParams);
-  const chains = new Map<string, unknown>();
+  const chains = await batchChains(q, rows.rows.map((r) => String(r.batch_id)));
   const receipts = [];
   const byYear = new Map<string, bigint>(), bySource = new Map<string, bigint>(), byType = new Map<string, bigint>();
   let total = 0n;
@@ -44,12 +44,11 @@ export async function householdView(q: SqlExecutor, id: string, basis: Basis) {
     bySource.set(String(r.source), (bySource.get(String(r.source)) ?? 0n) + signed);
     byType.set(String(r.project_type), (byType.get(String(r.project_type)) ?? 0n) + signed);
     const batchId = String(r.batch_id);
-    if (!chains.has(batchId)) chains.set(batchId, await batchChain(q, batchId));
     receipts.push({
       paymentId: r.payment_id, kind: r.event_type === 'HoldPosted' ? 'paid' : 'reversed', amount: yuan(signed), effectiveDate: dateText(r.effective_date),
       projectId: r.project_id, projectName: r.project_name, projectType: r.project_type, source: r.source, fiscalYear: r.fiscal_year,
       origin: { rootBatchId: r.root_batch_id, rootDocumentNo: r.root_document_no, batchId, allocationId: r.allocation_id },
-      chain: chains.get(batchId),
+      chain: chains.get(batchId) ?? [],
     });
   }
   const asList = (m: Map<string, bigint>, key: string) => [...m.entries()].sort().map(([k, v]) => ({ [key]: k, amount: yuan(v) }));

@@ -1,6 +1,7 @@
 import type { RecordedEvent, SqlExecutor } from '@yuantrace/event-store';
 import { insertMany } from '../shared/insert-many';
 import type { Projection } from '@yuantrace/projections';
+import { UNIT_ROLLUP_TABLES, UNIT_ROLLUPS_DDL, UnitRollups, type RolledLeg } from './unit-rollups';
 
 /**
  * Postings: one append-only row per money leg. Every money figure of every view is a sum over
@@ -126,21 +127,33 @@ const POSTING_CASTS = ['uuid', 'int', 'bigint', 'bigint', '', '', '', '', '', 'b
 
 export const postingsProjection: Projection = {
   name: 'postings',
-  tables: ['postings', 'posting_batches', 'posting_lines', 'posting_project_units'],
+  tables: ['postings', 'posting_batches', 'posting_lines', 'posting_project_units', ...UNIT_ROLLUP_TABLES],
   async setup(q) {
-    for (const s of POSTINGS_DDL.split(';').map((x) => x.trim()).filter(Boolean)) await q.query(s);
+    for (const s of `${POSTINGS_DDL};${UNIT_ROLLUPS_DDL}`.split(';').map((x) => x.trim()).filter(Boolean)) await q.query(s);
   },
   async apply(tx, events) {
     const lookups = await Lookups.for(tx, events);
+    const rollups = new UnitRollups();
     const rows: unknown[][] = [];
+    const rolled = new Map<string, RolledLeg>();
     for (const e of events) {
+      if (e.type === 'HouseholdRegistered') rollups.registered(d(e).householdId, d(e).unitCode);
       const legs = legsOf(lookups, e);
-      legs.forEach((l, i) => rows.push([e.id, i, e.position.commit.toString(), e.position.prepare.toString(), e.type, l.from, l.to, l.fromUnit, l.toUnit, l.amount,
-        l.rootBatchId, l.source, l.fiscalYear, l.batchId, l.allocationId ?? null, l.projectId ?? null, l.paymentId ?? null,
-        l.payee?.type ?? null, l.payee?.id ?? null, l.payee?.name ?? null, l.effectiveDate, e.recordedAt.toISOString()]));
+      legs.forEach((l, i) => {
+        rows.push([e.id, i, e.position.commit.toString(), e.position.prepare.toString(), e.type, l.from, l.to, l.fromUnit, l.toUnit, l.amount,
+          l.rootBatchId, l.source, l.fiscalYear, l.batchId, l.allocationId ?? null, l.projectId ?? null, l.paymentId ?? null,
+          l.payee?.type ?? null, l.payee?.id ?? null, l.payee?.name ?? null, l.effectiveDate, e.recordedAt.toISOString()]);
+        rolled.set(`${e.id.toLowerCase()}|${i}`, { eventType: e.type, to: l.to, fromUnit: l.fromUnit, toUnit: l.toUnit, amount: BigInt(l.amount), source: l.source,
+          fiscalYear: l.fiscalYear, effectiveDate: l.effectiveDate, payee: l.payee ?? null });
+      });
     }
     await lookups.flush(tx);
-    await insertMany(tx, 'postings', POSTING_COLUMNS, POSTING_CASTS, rows);
+    // Only legs that were newly inserted are rolled up: the sums must count each leg once.
+    const inserted = await insertMany<{ event_id: string; leg: number }>(tx, 'postings', POSTING_COLUMNS, POSTING_CASTS, rows, 'on conflict do nothing', 'event_id, leg');
+    const legs = inserted.map((r) => rolled.get(`${r.event_id}|${r.leg}`)!).filter(Boolean);
+    await rollups.load(tx, legs);
+    for (const l of legs) rollups.add(l);
+    await rollups.flush(tx);
   },
 };
 

@@ -1,0 +1,37 @@
+import { describe, expect, test } from '@jest/globals';
+import { flowContributions, reachSteps } from './unit-rollups';
+
+const leg = (over: Partial<Parameters<typeof flowContributions>[0]>) => ({
+  eventType: 'FundsAllocated', to: 'batch:B2', fromUnit: '990000000000', toUnit: '990101000000', amount: 100n, source: 'CENTRAL_SPECIAL_POVERTY',
+  fiscalYear: 2016, effectiveDate: '2016-03-01', payee: null, ...over,
+});
+const byUnit = (l: ReturnType<typeof leg>) => Object.fromEntries(flowContributions(l).map((c) => [c.unit, c.figures.map(Number)]));
+
+describe('flowContributions: what a leg adds to each enclosing unit', () => {
+  test('an allocation from the province to a county is received by the county and its city, not by the province', () => {
+    expect(byUnit(leg({}))).toEqual({ '99': [0, 0, 0, 0, 0], '9901': [100, 0, 0, 0, 0], '990101': [100, 0, 0, 0, 0] });
+  });
+  test('a commitment to a village project counts as allocated in every unit it touches, and as received below the county', () => {
+    expect(byUnit(leg({ to: 'line:B2:A1', fromUnit: '990101000000', toUnit: '990101001002' }))).toEqual({
+      '99': [0, 0, 100, 0, 0], '9901': [0, 0, 100, 0, 0], '990101': [0, 0, 100, 0, 0], '990101001': [100, 0, 100, 0, 0], '990101001002': [100, 0, 100, 0, 0] });
+  });
+  test('a payment posted out of a village is paid and unheld there and above; its reversal credits it back', () => {
+    const paid = byUnit(leg({ eventType: 'HoldPosted', to: 'payee:household:H1', fromUnit: '990101001002', toUnit: null }));
+    expect(paid['990101001002']).toEqual([0, 0, 0, -100, 100]);
+    expect(paid['99']).toEqual([0, 0, 0, -100, 100]);
+    const back = byUnit(leg({ eventType: 'PaymentReversalCredited', to: 'line:B2:A1', fromUnit: null, toUnit: '990101001002' }));
+    expect(back['990101001']).toEqual([0, 0, 0, 0, -100]);
+  });
+  test('money returned from a county to the province leaves the county', () => {
+    expect(byUnit(leg({ eventType: 'FundsReturned', to: 'batch:B1', fromUnit: '990101000000', toUnit: '990000000000' }))['990101']).toEqual([0, 100, 0, 0, 0]);
+  });
+});
+
+describe('reachSteps: when a household counts as reached', () => {
+  test('on the first day its net receipts are positive, and no more once reversed to nothing', () => {
+    expect([...reachSteps({ '2016-05-01': '500', '2016-06-01': '300' })]).toEqual([['2016-05-01', 1]]);
+    expect([...reachSteps({ '2016-06-01': '-500', '2016-05-01': '500' })]).toEqual([['2016-05-01', 1], ['2016-06-01', -1]]);
+    expect([...reachSteps({ '2016-05-01': '500', '2016-06-01': '-500', '2016-07-01': '200' })]).toEqual([['2016-05-01', 1], ['2016-06-01', -1], ['2016-07-01', 1]]);
+    expect([...reachSteps({})]).toEqual([]);
+  });
+});

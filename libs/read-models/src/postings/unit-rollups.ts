@@ -1,0 +1,141 @@
+import { enclosingPrefixes } from '@yuantrace/domain';
+import type { SqlExecutor } from '@yuantrace/event-store';
+import { insertMany } from '../shared/insert-many';
+
+/**
+ * Rollups of postings by unit, so that "this county and its townships, as of a date" reads a
+ * few hundred pre-summed rows instead of every posting below the county.
+ *
+ *   unit_flows            per unit prefix (every enclosing unit of a leg's units), source,
+ *                         fiscal year and business date: received from outside the unit,
+ *                         returned out of it, committed to projects, held and paid inside it.
+ *                         The definitions are those of the scan over postings (unitFiguresByScan),
+ *                         which stays as the reference and answers knownAt.
+ *   unit_household_reach  per unit prefix and business date: +1 on the day a household of the unit
+ *                         first has received more than was reversed, -1 on a day it falls back to
+ *                         nothing; summed up to a date it counts the households reached by then.
+ *   posting_households    per household: its unit and its net receipts by business date, the state
+ *                         that turns a payment or reversal into those ±1 steps.
+ */
+export const UNIT_ROLLUPS_DDL = `
+create table if not exists unit_flows (
+  unit_prefix text not null, source text not null, fiscal_year int not null, effective_date date not null,
+  received bigint not null, returned bigint not null, allocated bigint not null, held bigint not null, paid bigint not null,
+  primary key (unit_prefix, effective_date, source, fiscal_year)
+);
+create table if not exists posting_households (household_id text primary key, unit_code text not null, net_by_date jsonb not null);
+create table if not exists unit_household_reach (
+  unit_prefix text not null, effective_date date not null, households int not null, primary key (unit_prefix, effective_date)
+)`;
+
+export const UNIT_ROLLUP_TABLES = ['unit_flows', 'posting_households', 'unit_household_reach'];
+
+/** What the rollups need of one posted leg. */
+export type RolledLeg = {
+  eventType: string; to: string; fromUnit: string | null; toUnit: string | null; amount: bigint; source: string; fiscalYear: number; effectiveDate: string;
+  payee: { type: string; id: string } | null;
+};
+
+const RECEIVED = new Set(['FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'AllocationFundsReturned']);
+const RETURNED = new Set(['FundsAllocated', 'FundsReturned', 'AllocationFundsReturned']);
+type Figures = [received: bigint, returned: bigint, allocated: bigint, held: bigint, paid: bigint];
+
+/** A leg's contribution to each unit it touches. Same rules as the scan, unit by unit. */
+export function flowContributions(leg: RolledLeg): Array<{ unit: string; figures: Figures }> {
+  const from = new Set(enclosingPrefixes(leg.fromUnit));
+  const to = new Set(enclosingPrefixes(leg.toUnit));
+  const out: Array<{ unit: string; figures: Figures }> = [];
+  const t = leg.eventType, a = leg.amount;
+  for (const unit of new Set([...from, ...to])) {
+    const inFrom = from.has(unit), inTo = to.has(unit);
+    const received = inTo && !inFrom && RECEIVED.has(t) ? a : 0n;
+    const returned = inFrom && !inTo && RETURNED.has(t) ? a : 0n;
+    const allocated = t === 'FundsAllocated' && leg.to.startsWith('line:') ? a : t === 'AllocationFundsReturned' ? -a : 0n;
+    const held = !inFrom ? 0n : t === 'FundsHeld' ? a : t === 'HoldPosted' || t === 'HoldReleased' ? -a : 0n;
+    const paid = !(inFrom || (t === 'PaymentReversalCredited' && inTo)) ? 0n : t === 'HoldPosted' ? a : t === 'PaymentReversalCredited' ? -a : 0n;
+    out.push({ unit, figures: [received, returned, allocated, held, paid] });
+  }
+  return out;
+}
+
+/** The days on which "has received something, net" turns on (+1) or off (-1). */
+export function reachSteps(netByDate: Record<string, string>): Map<string, number> {
+  const steps = new Map<string, number>();
+  let total = 0n, reached = false;
+  for (const date of Object.keys(netByDate).sort()) {
+    total += BigInt(netByDate[date]);
+    if (total > 0n !== reached) {
+      reached = !reached;
+      steps.set(date, reached ? 1 : -1);
+    }
+  }
+  return steps;
+}
+
+type HouseholdState = { unit: string; net: Record<string, string>; dirty: boolean };
+
+/** Accumulates one batch's rollup changes in memory and writes them in a few statements. */
+export class UnitRollups {
+  private readonly flows = new Map<string, { key: [string, string, number, string]; figures: Figures }>();
+  private readonly reach = new Map<string, number>();
+  private readonly households = new Map<string, HouseholdState>();
+
+  /** A household's unit, from its registration (payments to households carry only the id). */
+  registered(householdId: string, unitCode: string) {
+    if (!this.households.has(householdId)) this.households.set(householdId, { unit: unitCode, net: {}, dirty: true });
+  }
+
+  /** Loads the households these legs pay or reverse, before add() is called with them. */
+  async load(tx: SqlExecutor, legs: readonly RolledLeg[]) {
+    const ids = new Set<string>();
+    for (const l of legs) if (l.payee?.type === 'household' && !this.households.has(l.payee.id)) ids.add(l.payee.id);
+    if (!ids.size) return;
+    const r = await tx.query<{ household_id: string; unit_code: string; net_by_date: Record<string, string> }>(
+      'select household_id, unit_code, net_by_date from posting_households where household_id = any($1::text[])', [[...ids]]);
+    for (const h of r.rows) this.households.set(h.household_id, { unit: h.unit_code, net: h.net_by_date, dirty: false });
+  }
+
+  add(leg: RolledLeg) {
+    for (const { unit, figures } of flowContributions(leg)) {
+      const k = `${unit}|${leg.source}|${leg.fiscalYear}|${leg.effectiveDate}`;
+      const row = this.flows.get(k);
+      if (!row) this.flows.set(k, { key: [unit, leg.source, leg.fiscalYear, leg.effectiveDate], figures });
+      else row.figures = row.figures.map((v, i) => v + figures[i]) as Figures;
+    }
+    const signed = leg.eventType === 'HoldPosted' ? leg.amount : leg.eventType === 'PaymentReversalCredited' ? -leg.amount : 0n;
+    const household = leg.payee?.type === 'household' && signed !== 0n ? this.households.get(leg.payee.id) : undefined;
+    if (!household) return;
+    const before = reachSteps(household.net);
+    household.net = { ...household.net, [leg.effectiveDate]: (BigInt(household.net[leg.effectiveDate] ?? '0') + signed).toString() };
+    household.dirty = true;
+    const after = reachSteps(household.net);
+    for (const date of new Set([...before.keys(), ...after.keys()])) {
+      const delta = (after.get(date) ?? 0) - (before.get(date) ?? 0);
+      if (!delta) continue;
+      for (const unit of enclosingPrefixes(household.unit)) this.reach.set(`${unit}|${date}`, (this.reach.get(`${unit}|${date}`) ?? 0) + delta);
+    }
+  }
+
+  async flush(tx: SqlExecutor) {
+    const flowRows = [...this.flows.values()].map(({ key, figures }) => [...key, ...figures.map(String)]);
+    await insertMany(tx, 'unit_flows', ['unit_prefix', 'source', 'fiscal_year', 'effective_date', 'received', 'returned', 'allocated', 'held', 'paid'],
+      ['', '', 'int', 'date', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint'], flowRows,
+      `on conflict (unit_prefix, effective_date, source, fiscal_year) do update set received = unit_flows.received + excluded.received,
+         returned = unit_flows.returned + excluded.returned, allocated = unit_flows.allocated + excluded.allocated,
+         held = unit_flows.held + excluded.held, paid = unit_flows.paid + excluded.paid`);
+    const dirty = [...this.households.entries()].filter(([, h]) => h.dirty).map(([id, h]) => [id, h.unit, JSON.stringify(h.net)]);
+    await insertMany(tx, 'posting_households', ['household_id', 'unit_code', 'net_by_date'], ['', '', 'jsonb'], dirty,
+      'on conflict (household_id) do update set net_by_date = excluded.net_by_date');
+    const reachRows = [...this.reach.entries()].filter(([, v]) => v !== 0).map(([k, v]) => [...k.split('|'), v]);
+    const touched = await insertMany<{ unit_prefix: string; effective_date: unknown; households: number }>(tx, 'unit_household_reach',
+      ['unit_prefix', 'effective_date', 'households'], ['', 'date', 'int'], reachRows,
+      'on conflict (unit_prefix, effective_date) do update set households = unit_household_reach.households + excluded.households',
+      'unit_prefix, effective_date, households');
+    // A step taken in one batch and undone in a later one leaves a zero row that a rebuild in
+    // other batch sizes would never write; remove it so live and rebuilt tables compare equal.
+    const zeros = touched.filter((r) => Number(r.households) === 0);
+    if (zeros.length) {
+      await tx.query(`delete from unit_household_reach where households = 0 and unit_prefix = any($1::text[])`, [[...new Set(zeros.map((z) => z.unit_prefix))]]);
+    }
+  }
+}
