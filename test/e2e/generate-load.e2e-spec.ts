@@ -45,6 +45,20 @@ test('the bulk path (write-behind store, flushed in batches) gives the same book
     const { commands, manifest } = generate('tiny', 3, { households: 40, years: [2016, 2017] });
     await loadCommands(app, 'bulk', commands, undefined, 500);
     expect(store.buffered).toBe(0);
+    // Personal data went through the vault's write-behind buffer: every member's number and
+    // every account is stored, and a second household claiming a member's number is refused.
+    // (A removed household gives its members' numbers back.)
+    const removed = new Set(commands.filter((c) => c.op === 'householdStatus' && (c as Record<string, any>).status === 'removed')
+      .map((c) => (c as Record<string, any>).householdId));
+    const households = (commands.filter((c) => c.op === 'household') as Array<Record<string, any>>).filter((h) => !removed.has(h.householdId));
+    const persons = households.reduce((n, h) => n + 1 + h.members.length, 0);
+    const claims = await db.query<{ n: string }>('select count(*)::text as n from identity_claims');
+    expect(Number(claims.rows[0].n)).toBe(persons);
+    const { LedgerService } = await import('../../apps/api/src/ledger/ledger.service');
+    const copy = { ...households[0], householdId: 'G-HH-COPY' };
+    const { op: _op, ...registration } = copy;
+    await expect(app.get(LedgerService).registerHousehold({ principal: { id: 'f', role: 'finance', scope: '990000000000' }, correlationId: 'c' }, registration as never))
+      .rejects.toMatchObject({ code: 'identity_number_taken' });
     await app.get(ProjectionRunner).start();
     expect(await checkManifest(app, manifest)).toEqual([]);
     const report = await verifyReadModels(store, db, readModelProjections());

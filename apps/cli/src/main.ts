@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { SingleBar, Presets } from 'cli-progress';
-import { migrateProjections, ProjectionRunner } from '@yuantrace/projections';
+import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { ROLES, type Role } from '@yuantrace/domain';
 import { DEMO_PRINCIPALS } from '../../api/src/auth/demo-principals';
@@ -9,11 +9,11 @@ import { ConfigError, loadConfig } from '../../api/src/config/app-config';
 import { openStorage } from '../../api/src/infrastructure/storage';
 import { PersonalDataVault } from '../../api/src/personal-data/personal-data-vault';
 import { createApp } from '../../api/src/app';
-import { BulkLoadEventStore, EventStore, PostgresEventStore, START, type Db, type GlobalPosition } from '@yuantrace/event-store';
+import { BulkLoadEventStore, EventStore, PostgresEventStore, START } from '@yuantrace/event-store';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { generate, type Command, type Manifest, type Preset } from './generate/generator';
-import { checkManifest, loadCommands } from './generate/load';
+import { checkManifest, loadCommands, skipProcessManager } from './generate/load';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
 
 const USAGE = `usage: npm run cli -- <command>
@@ -67,21 +67,27 @@ async function rebuild(target: string | undefined) {
   const storage = await openStorage(loadConfig());
   try {
     const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections());
-    const names = target === 'all' ? runner.projections.map((p) => p.name) : [target];
-    for (const name of names) {
+    const progress = (name: string) => {
       const bar = new SingleBar({ format: `${name.padEnd(24)} [{bar}] {percentage}% {value}/{total} events | {eta_formatted} left` }, Presets.shades_classic);
       let started = false;
-      const applied = await runner.rebuild(name, (done, total) => {
-        if (!started) {
-          bar.start(total, 0);
+      return {
+        update: (done: number, total: number) => {
+          if (!started) bar.start(total, 0);
           started = true;
-        }
-        bar.setTotal(total);
-        bar.update(done);
-      });
-      bar.stop();
-      process.stdout.write(`rebuilt ${name}: ${applied} events\n`);
-    }
+          bar.setTotal(total);
+          bar.update(done);
+        },
+        stop: () => bar.stop(),
+      };
+    };
+    // All of them: one pass over the log feeds every projection.
+    const name = target === 'all' ? 'all read models' : target;
+    const bar = progress(name);
+    const started = Date.now();
+    const applied = target === 'all' ? await runner.rebuildAll(bar.update) : await runner.rebuild(target, bar.update);
+    bar.stop();
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(`rebuilt ${name}: ${applied} events in ${seconds.toFixed(1)} s (${Math.round(applied / Math.max(seconds, 0.001))} events/s)\n`);
   } finally {
     await storage.db.close();
   }
@@ -180,8 +186,8 @@ async function loadCommand(args: string[]) {
     // Every flow's second leg was written inline and flushed in the same transaction as its first:
     // the process manager has nothing to complete in what was just loaded.
     await skipProcessManager(storage.db, await bulk.headPosition());
+    await runner.catchUpTogether();
     await runner.start();
-    await runner.waitUntilCaughtUp(3_600_000);
     const projectSeconds = (Date.now() - projecting) / 1000;
     process.stdout.write(`projections caught up in ${projectSeconds.toFixed(1)} s: ${Math.round(events / projectSeconds)} events/s\n`);
     const problems = await checkManifest(app, manifest);
@@ -211,15 +217,6 @@ async function benchCommand(args: string[]) {
   }
 }
 
-async function skipProcessManager(db: Db, head: GlobalPosition | undefined) {
-  if (!head) return;
-  await migrateProjections(db);
-  await db.query(
-    `insert into projection_checkpoints (name, commit_position, prepare_position) values ('ledger_process_manager', $1, $2)
-     on conflict (name) do update set commit_position = $1, prepare_position = $2, updated_at = now()`,
-    [head.commit.toString(), head.prepare.toString()],
-  );
-}
 
 class UsageError extends Error {}
 

@@ -12,3 +12,4 @@ export * from './postgres/postgres-event-store';
 export * from './keyed-mutex';
 export * from './validate-append';
 export * from './postgres/bulk-load-event-store';
+export * from './db/insert-many';

@@ -142,4 +142,40 @@ describe('projection runner on a PostgreSQL server', () => {
       await dropSchema(s3);
     }
   });
+
+  test('catching up together reads each batch once for projections at different checkpoints; rebuildAll gives the same tables', async () => {
+    const s4 = uniqueSchema('proj');
+    const db4 = await openTestPg(s4);
+    const store4 = await PostgresEventStore.create(db4);
+    try {
+      const read = (name: string) => db4.query(`select stream_id, events::text, max_revision::text from ${name} order by stream_id`).then((r) => r.rows);
+      for (let s = 0; s < 10; s++) await store4.appendToStream(`project-t${s}`, Array.from({ length: 10 }, (_, i) => newEvent('Tick', { i })));
+      const early = new ProjectionRunner(store4, db4, [tallyProjection(0, 'tally_a'), tallyProjection(0, 'tally_b')], { batchSize: 40 });
+      await early.setup();
+      await early.rebuild('tally_a'); // a is at event 100, b has seen nothing
+      for (let s = 0; s < 15; s++) await store4.appendToStream(`project-t${s}`, Array.from({ length: 10 }, (_, i) => newEvent('Tick', { i })));
+      await waitFor(async () => (await store4.countAfter({ commit: 0n, prepare: 0n })) === 250n);
+      // The real store, with its readAll calls counted.
+      let reads = 0;
+      const counting = Object.create(store4) as PostgresEventStore;
+      counting.readAll = (o) => {
+        reads++;
+        return store4.readAll(o);
+      };
+      const runner = new ProjectionRunner(counting, db4, [tallyProjection(0, 'tally_a'), tallyProjection(0, 'tally_b')], { batchSize: 40 });
+      expect(await runner.catchUpTogether()).toBe(250);
+      expect(reads).toBe(Math.ceil(250 / 40) + 1);
+      const a = await read('tally_a');
+      expect(a).toHaveLength(15);
+      expect(a.filter((r) => r.events === '20')).toHaveLength(10);
+      expect(await read('tally_b')).toEqual(a);
+      expect(await readCheckpoint(db4, 'tally_a')).toEqual(await readCheckpoint(db4, 'tally_b'));
+      expect(await runner.rebuildAll()).toBe(250);
+      expect(await read('tally_a')).toEqual(a);
+      expect(await read('tally_b')).toEqual(a);
+    } finally {
+      await db4.close();
+      await dropSchema(s4);
+    }
+  });
 });

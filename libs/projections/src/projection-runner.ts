@@ -120,34 +120,114 @@ export class ProjectionRunner {
   }
 
   /**
+   * Brings projections (all by default) to the head of the log in one pass: each batch of events
+   * is read once and applied to every projection that has not seen it yet, in one transaction
+   * that also moves each one's checkpoint. After a bulk load, or for a rebuild of everything,
+   * this reads the log once instead of once per projection. Their workers in this runner stand
+   * still meanwhile; on a server their advisory locks keep other runners out.
+   */
+  async catchUpTogether(names?: readonly string[], onProgress?: (applied: number, total: number) => void): Promise<number> {
+    const chosen = names ? names.map((n) => this.projectionNamed(n)) : [...this.projections];
+    return this.withWorkersStopped(chosen, () => this.withLocks(chosen, async () => {
+      await this.setup();
+      return this.applyTogether(chosen, onProgress);
+    }));
+  }
+
+  private async applyTogether(chosen: readonly Projection[], onProgress?: (applied: number, total: number) => void): Promise<number> {
+    if (chosen.length === 0) return 0;
+    const positions = new Map<string, GlobalPosition>();
+    for (const p of chosen) positions.set(p.name, await readCheckpoint(this.db, p.name));
+    let position = [...positions.values()].reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
+    const total = Number(await this.store.countAfter(position));
+    let read = 0;
+    onProgress?.(0, total);
+    for (;;) {
+      const batch = await this.store.readAll({ after: position, maxCount: this.options.batchSize ?? 2000 });
+      if (batch.length === 0) break;
+      const to = batch[batch.length - 1].position;
+      const due = chosen.map((p) => ({ p, from: positions.get(p.name)!, events: batch.filter((e) => comparePositions(e.position, positions.get(p.name)!) > 0) }))
+        .filter((x) => x.events.length > 0);
+      await this.db.transaction(async (tx) => {
+        for (const x of due.filter((d) => d.p.transactional !== false)) {
+          await x.p.apply(tx, x.events);
+          await advanceCheckpoint(tx, x.p.name, x.from, to, x.events.length);
+        }
+      });
+      for (const x of due.filter((d) => d.p.transactional === false)) await applyBatch(this.db, x.p, x.events, x.from, to);
+      for (const x of due) positions.set(x.p.name, to);
+      position = to;
+      read += batch.length;
+      onProgress?.(read, Math.max(total, read));
+    }
+    return read;
+  }
+
+  /** Drops every read model's tables and rebuilds them all in one pass over the log. */
+  async rebuildAll(onProgress?: (applied: number, total: number) => void): Promise<number> {
+    const tabled = this.projections.filter((p) => p.transactional !== false);
+    return this.withWorkersStopped(tabled, async () => {
+      await migrateProjections(this.db);
+      return this.withLocks(tabled, async () => {
+        await this.db.transaction(async (tx) => {
+          for (const p of tabled) {
+            for (const table of p.tables) await tx.query(`drop table if exists ${table} cascade`);
+            await tx.query('delete from projection_checkpoints where name = $1', [p.name]);
+          }
+        });
+        for (const p of tabled) await p.setup(this.db);
+        return this.applyTogether(tabled, onProgress);
+      });
+    });
+  }
+
+  private projectionNamed(name: string): Projection {
+    const projection = this.projections.find((p) => p.name === name);
+    if (!projection) throw new Error(`unknown projection "${name}" (known: ${this.projections.map((p) => p.name).join(', ')})`);
+    return projection;
+  }
+
+  /** Stops this runner's workers for these projections, runs fn, and starts them again if the runner is running. */
+  private async withWorkersStopped<T>(chosen: readonly Projection[], fn: () => Promise<T>): Promise<T> {
+    const stopped = chosen.filter((p) => this.workers.has(p.name));
+    for (const p of stopped) await this.workers.get(p.name)!.stop();
+    try {
+      return await fn();
+    } finally {
+      for (const p of stopped) {
+        if (!this.running) continue;
+        const fresh = new Worker(p, this.store, this.db, this.options, this.log, () => this.running);
+        this.workers.set(p.name, fresh);
+        fresh.start();
+      }
+    }
+  }
+
+  /** Holds the projections' advisory locks (on a server) around fn, waiting for runners elsewhere to let go. */
+  private async withLocks<T>(chosen: readonly Projection[], fn: () => Promise<T>): Promise<T> {
+    if (this.db.kind !== 'postgres') return fn();
+    return this.db.session(async (conn) => {
+      const keys = chosen.map((p) => lockKey(this.db, p.name)).sort();
+      for (const k of keys) await conn.query('select pg_advisory_lock(hashtext($1))', [k]);
+      try {
+        return await fn();
+      } finally {
+        for (const k of keys) await conn.query('select pg_advisory_unlock(hashtext($1))', [k]);
+      }
+    });
+  }
+
+  /**
    * Drops a projection's tables and rebuilds them from the whole log. The worker of this
    * runner (if running) is stopped meanwhile; on a server the advisory lock makes a rebuild
    * wait for, not race with, a runner in another process.
    */
   async rebuild(name: string, onProgress?: (applied: number, total: number) => void): Promise<number> {
-    const projection = this.projections.find((p) => p.name === name);
-    if (!projection) throw new Error(`unknown projection "${name}" (known: ${this.projections.map((p) => p.name).join(', ')})`);
-    const worker = this.workers.get(name);
-    await worker?.stop();
-    try {
+    const projection = this.projectionNamed(name);
+    return this.withWorkersStopped([projection], async () => {
       await migrateProjections(this.db);
-      return await this.db.session(async (conn) => {
-        if (this.db.kind === 'postgres') {
-          await conn.query('select pg_advisory_lock(hashtext($1))', [lockKey(this.db, name)]);
-        }
-        try {
-          return await rebuildInto(this.store, this.db, projection, onProgress, this.options.batchSize ?? 1000);
-        } finally {
-          if (this.db.kind === 'postgres') await conn.query('select pg_advisory_unlock(hashtext($1))', [lockKey(this.db, name)]);
-        }
-      });
-    } finally {
-      if (worker && this.running) {
-        const fresh = new Worker(projection, this.store, this.db, this.options, this.log, () => this.running);
-        this.workers.set(name, fresh);
-        fresh.start();
-      }
-    }
+      return this.withLocks([projection], () => rebuildInto(this.store, this.db, projection, onProgress, this.options.batchSize ?? 1000));
+    });
   }
 }
 

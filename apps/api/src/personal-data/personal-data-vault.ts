@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { conflict, maskAccount, maskIdNumber, SEES_PERSONAL_DATA, withinScope, type Principal } from '@yuantrace/domain';
-import { loadMigrations, migrate, type Db } from '@yuantrace/event-store';
+import { insertMany, loadMigrations, migrate, type Db } from '@yuantrace/event-store';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG, READ_DB } from '../infrastructure/tokens';
 
@@ -36,11 +36,43 @@ export class PersonalDataVault implements OnModuleInit {
   /** Refs this process has stored already: the insert is idempotent, so repeating it is only a wasted round trip. */
   private readonly stored = new Set<string>();
 
+  /**
+   * Write-behind mode, for a bulk load that is the only writer: values and identity claims are
+   * kept in memory (with every existing claim loaded once) and written in multi-row statements
+   * by flushWriteBehind(), which the loader calls before it flushes the events that refer to
+   * them. Without it, a county's registrations cost one round trip per person, twice.
+   */
+  private writeBehind: { values: unknown[][]; claims: Map<string, string>; byHousehold: Map<string, Set<string>>; newClaims: Map<string, string> } | undefined;
+
+  async startWriteBehind(): Promise<void> {
+    const claims = new Map<string, string>(), byHousehold = new Map<string, Set<string>>();
+    const r = await this.db.query<{ ref: string; household_id: string }>('select ref, household_id from identity_claims');
+    for (const c of r.rows) {
+      claims.set(c.ref, c.household_id);
+      byHousehold.set(c.household_id, (byHousehold.get(c.household_id) ?? new Set()).add(c.ref));
+    }
+    this.writeBehind = { values: [], claims, byHousehold, newClaims: new Map() };
+  }
+
+  async flushWriteBehind(): Promise<void> {
+    const wb = this.writeBehind;
+    if (!wb) return;
+    await insertMany(this.db, 'personal_data', ['ref', 'kind', 'value', 'masked'], [], wb.values, 'on conflict (ref) do nothing');
+    await insertMany(this.db, 'identity_claims', ['ref', 'household_id'], [], [...wb.newClaims], 'on conflict (ref) do nothing');
+    wb.values = [];
+    wb.newClaims.clear();
+  }
+
   /** Stores a value (idempotently) and returns its ref and masked form. */
   async protect(kind: PersonalDataKind, value: string): Promise<{ ref: string; masked: string; inserted: boolean }> {
     const ref = this.refOf(kind, value);
     const masked = this.masked(kind, value);
     if (this.stored.has(ref)) return { ref, masked, inserted: false };
+    if (this.writeBehind) {
+      this.writeBehind.values.push([ref, kind, value, masked]);
+      this.stored.add(ref);
+      return { ref, masked, inserted: true };
+    }
     const r = await this.db.query(
       `insert into personal_data (ref, kind, value, masked) values ($1, $2, $3, $4) on conflict (ref) do nothing`,
       [ref, kind, value, masked],
@@ -53,6 +85,7 @@ export class PersonalDataVault implements OnModuleInit {
   /** Takes back a value this call stored when the command that needed it was refused: no plaintext without an event. */
   async forget(ref: string): Promise<void> {
     this.stored.delete(ref);
+    if (this.writeBehind) this.writeBehind.values = this.writeBehind.values.filter((v) => v[0] !== ref);
     await this.db.query('delete from personal_data where ref = $1', [ref]);
   }
 
@@ -79,7 +112,21 @@ export class PersonalDataVault implements OnModuleInit {
    */
   async claimIdentities(householdId: string, refs: Array<{ ref: string; field: string }>, callerScope?: string): Promise<string[]> {
     const claimed: string[] = [];
+    const wb = this.writeBehind;
     for (const { ref, field } of refs) {
+      if (wb) {
+        const holder = wb.claims.get(ref);
+        if (holder === undefined) {
+          wb.claims.set(ref, householdId);
+          wb.newClaims.set(ref, householdId);
+          wb.byHousehold.set(householdId, (wb.byHousehold.get(householdId) ?? new Set()).add(ref));
+          claimed.push(ref);
+          continue;
+        }
+        if (holder === householdId) continue;
+        await this.releaseIdentities(householdId, claimed);
+        throw conflict('identity_number_taken', `${field} belongs to another registered household`, field);
+      }
       const r = await this.db.query('insert into identity_claims (ref, household_id) values ($1, $2) on conflict (ref) do nothing', [ref, householdId]);
       if (r.rowCount === 1) {
         claimed.push(ref);
@@ -100,6 +147,16 @@ export class PersonalDataVault implements OnModuleInit {
 
   async releaseIdentities(householdId: string, refs?: string[]): Promise<void> {
     if (refs && refs.length === 0) return;
+    const wb = this.writeBehind;
+    if (wb) {
+      const held = wb.byHousehold.get(householdId) ?? new Set<string>();
+      for (const ref of refs ?? [...held]) {
+        if (wb.claims.get(ref) !== householdId) continue;
+        wb.claims.delete(ref);
+        wb.newClaims.delete(ref);
+        held.delete(ref);
+      }
+    }
     if (refs) await this.db.query('delete from identity_claims where household_id = $1 and ref = any($2::text[])', [householdId, refs]);
     else await this.db.query('delete from identity_claims where household_id = $1', [householdId]);
   }

@@ -1,10 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { fenFromFormatted, formatFen, parseYuan, type Principal } from '@yuantrace/domain';
-import { BulkLoadEventStore, EventStore, type Db } from '@yuantrace/event-store';
-import { ProjectionRunner } from '@yuantrace/projections';
+import { BulkLoadEventStore, EventStore, type Db, type GlobalPosition } from '@yuantrace/event-store';
+import { migrateProjections, ProjectionRunner } from '@yuantrace/projections';
 import { unitFigures } from '@yuantrace/read-models';
 import { READ_DB } from '../../../api/src/infrastructure/tokens';
 import { LedgerService, type Caller } from '../../../api/src/ledger/ledger.service';
+import { PersonalDataVault } from '../../../api/src/personal-data/personal-data-vault';
 import type { Command, Manifest } from './generator';
 
 const FINANCE: Caller = { principal: { id: 'loader-finance', role: 'finance', scope: '990000000000' } satisfies Principal, correlationId: 'bulk-load' };
@@ -49,8 +50,14 @@ export async function loadCommands(app: INestApplication, loadId: string, comman
   // On a write-behind store the buffer is flushed before progress is recorded, so a resume
   // always starts from what is really in the database.
   const store = app.get(EventStore);
+  const bulk = store instanceof BulkLoadEventStore;
+  const vault = app.get(PersonalDataVault);
+  if (bulk) await vault.startWriteBehind();
   const flush = async () => {
-    if (store instanceof BulkLoadEventStore) await store.flush();
+    if (!bulk) return;
+    // Values before the events that refer to them.
+    await vault.flushWriteBehind();
+    await store.flush();
   };
   await db.query('create table if not exists load_progress (load_id text primary key, done int not null, updated_at timestamptz not null default now())');
   const r = await db.query<{ done: number }>('select done from load_progress where load_id = $1', [loadId]);
@@ -92,4 +99,15 @@ export async function checkManifest(app: INestApplication, manifest: Manifest): 
     problems.push(`households reached: books ${county.householdsReached}, manifest ${manifest.totals.householdsReached}`);
   }
   return problems;
+}
+
+/** Moves the process manager's checkpoint to the head: a bulk load wrote every second leg inline, so it has nothing to complete. */
+export async function skipProcessManager(db: Db, head: GlobalPosition | undefined) {
+  if (!head) return;
+  await migrateProjections(db);
+  await db.query(
+    `insert into projection_checkpoints (name, commit_position, prepare_position) values ('ledger_process_manager', $1, $2)
+     on conflict (name) do update set commit_position = $1, prepare_position = $2, updated_at = now()`,
+    [head.commit.toString(), head.prepare.toString()],
+  );
 }

@@ -1,6 +1,6 @@
+import { insertMany } from '@yuantrace/event-store';
 import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
-import { insertMany } from '../shared/insert-many';
 
 /** The region tree, and which unit each stream belongs to (the audit log filters by scope with it). */
 export const adminUnitsProjection: Projection = {

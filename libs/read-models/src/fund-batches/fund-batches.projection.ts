@@ -1,6 +1,6 @@
+import { insertMany } from '@yuantrace/event-store';
 import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
-import { insertMany } from '../shared/insert-many';
 
 /** Batch headers (with their lineage) and allocation lines; money figures come from postings. */
 export const fundBatchesProjection: Projection = {

@@ -1,3 +1,4 @@
+import { insertMany } from '@yuantrace/event-store';
 import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
 
@@ -13,18 +14,22 @@ export const householdsProjection: Projection = {
       create index if not exists rm_households_unit_idx on rm_households (unit_code text_pattern_ops);
       create table if not exists rm_household_status (
         household_id text not null, event_id uuid primary key, status text not null, reason text not null, document_no text,
-        effective_date date not null, recorded_at timestamptz not null)`);
+        effective_date date not null, recorded_at timestamptz not null);
+      create index if not exists rm_household_status_household_idx on rm_household_status (household_id)`);
   },
   async apply(tx, events) {
+    const households: unknown[][] = [], statuses: unknown[][] = [];
     for (const e of events) {
       const x = e.data as Record<string, any>;
       if (e.type === 'HouseholdRegistered') {
-        await tx.query(`insert into rm_households values ($1, $2, $3, $4::jsonb, $5::jsonb, $6::date, $7::timestamptz) on conflict do nothing`,
-          [x.householdId, x.unitCode, x.category, JSON.stringify(x.causes), JSON.stringify(x.members), x.registeredOn, e.recordedAt.toISOString()]);
+        households.push([x.householdId, x.unitCode, x.category, JSON.stringify(x.causes), JSON.stringify(x.members), x.registeredOn, e.recordedAt.toISOString()]);
       } else if (e.type === 'HouseholdStatusChanged') {
-        await tx.query(`insert into rm_household_status values ($1, $2, $3, $4, $5, $6::date, $7::timestamptz) on conflict do nothing`,
-          [x.householdId, e.id, x.status, x.reason, x.documentNo, x.date, e.recordedAt.toISOString()]);
+        statuses.push([x.householdId, e.id, x.status, x.reason, x.documentNo, x.date, e.recordedAt.toISOString()]);
       }
     }
+    await insertMany(tx, 'rm_households', ['household_id', 'unit_code', 'category', 'causes', 'members', 'registered_on', 'recorded_at'],
+      ['', '', '', 'jsonb', 'jsonb', 'date', 'timestamptz'], households);
+    await insertMany(tx, 'rm_household_status', ['household_id', 'event_id', 'status', 'reason', 'document_no', 'effective_date', 'recorded_at'],
+      ['', 'uuid', '', '', '', 'date', 'timestamptz'], statuses);
   },
 };

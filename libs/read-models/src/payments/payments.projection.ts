@@ -1,6 +1,6 @@
+import { insertMany } from '@yuantrace/event-store';
 import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
-import { insertMany } from '../shared/insert-many';
 
 /** Each payment's request and its state history, each step dated on both axes. */
 export const paymentsProjection: Projection = {

@@ -1,5 +1,5 @@
 import type { RecordedEvent, SqlExecutor } from '@yuantrace/event-store';
-import { insertMany } from '../shared/insert-many';
+import { insertMany } from '@yuantrace/event-store';
 import type { Projection } from '@yuantrace/projections';
 import { UNIT_ROLLUP_TABLES, UNIT_ROLLUPS_DDL, UnitRollups, type RolledLeg } from './unit-rollups';
 

@@ -1,6 +1,6 @@
 import { enclosingPrefixes } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
-import { insertMany } from '../shared/insert-many';
+import { insertMany } from '@yuantrace/event-store';
 
 /**
  * Rollups of postings by unit, so that "this county and its townships, as of a date" reads a

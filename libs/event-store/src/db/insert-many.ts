@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@yuantrace/event-store';
+import type { SqlExecutor } from './db';
 
 /**
  * Inserts rows with multi-row statements (a batch of events becomes a few statements, not one
