@@ -55,8 +55,7 @@ test('the bulk path (write-behind store, flushed in batches) gives the same book
     const claims = await db.query<{ n: string }>('select count(*)::text as n from identity_claims');
     expect(Number(claims.rows[0].n)).toBe(persons);
     const { LedgerService } = await import('../../apps/api/src/ledger/ledger.service');
-    const copy = { ...households[0], householdId: 'G-HH-COPY' };
-    const { op: _op, ...registration } = copy;
+    const { op: _op, ...registration } = { ...households[0], householdId: 'G-HH-COPY' } as Record<string, unknown>;
     await expect(app.get(LedgerService).registerHousehold({ principal: { id: 'f', role: 'finance', scope: '990000000000' }, correlationId: 'c' }, registration as never))
       .rejects.toMatchObject({ code: 'identity_number_taken' });
     await app.get(ProjectionRunner).start();

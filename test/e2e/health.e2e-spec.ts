@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
 import { EventStore } from '@yuantrace/event-store';
-import { newEvent } from '@yuantrace/event-store/contract/event-store-contract';
+import { newEvent, waitFor } from '@yuantrace/event-store/contract/event-store-contract';
 import { startTestApp, type Backend } from '../support/app';
 
 describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('GET /health on %s', (backend) => {
@@ -19,6 +19,9 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('GET /health on %s
     expect(Array.isArray(empty.body.projections)).toBe(true);
     const store = t.app.get(EventStore);
     const r = await store.appendToStream('project-h1', [newEvent()]);
+    // On the server an event joins the global order once no older transaction anywhere in the
+    // cluster is still open (other suites run beside this one): wait for that, then compare.
+    await waitFor(async () => (await request(t.app.getHttpServer()).get('/health')).body.lastPosition !== null, 10_000);
     const after = await request(t.app.getHttpServer()).get('/health').expect(200);
     expect(after.body.lastPosition).toBe(`${r.position.commit}.${r.position.prepare}`);
   });

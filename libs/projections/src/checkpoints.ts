@@ -45,3 +45,15 @@ export class CheckpointMovedError extends Error {
     this.name = 'CheckpointMovedError';
   }
 }
+
+/** The version that built a projection's tables: undefined for a projection never run, 1 for one built before versions were recorded. */
+export async function storedVersion(q: SqlExecutor, name: string): Promise<number | undefined> {
+  const v = await q.query<{ version: number }>('select version from projection_versions where name = $1', [name]);
+  if (v.rows[0]) return Number(v.rows[0].version);
+  const c = await q.query('select 1 from projection_checkpoints where name = $1', [name]);
+  return c.rowCount > 0 ? 1 : undefined;
+}
+
+export async function recordVersion(q: SqlExecutor, name: string, version: number): Promise<void> {
+  await q.query('insert into projection_versions (name, version) values ($1, $2) on conflict (name) do update set version = $2', [name, version]);
+}

@@ -148,7 +148,7 @@ describe('projection runner on a PostgreSQL server', () => {
     const db4 = await openTestPg(s4);
     const store4 = await PostgresEventStore.create(db4);
     try {
-      const read = (name: string) => db4.query(`select stream_id, events::text, max_revision::text from ${name} order by stream_id`).then((r) => r.rows);
+      const read = (name: string) => db4.query<{ stream_id: string; events: string; max_revision: string }>(`select stream_id, events::text, max_revision::text from ${name} order by stream_id`).then((r) => r.rows);
       for (let s = 0; s < 10; s++) await store4.appendToStream(`project-t${s}`, Array.from({ length: 10 }, (_, i) => newEvent('Tick', { i })));
       const early = new ProjectionRunner(store4, db4, [tallyProjection(0, 'tally_a'), tallyProjection(0, 'tally_b')], { batchSize: 40 });
       await early.setup();
@@ -176,6 +176,37 @@ describe('projection runner on a PostgreSQL server', () => {
     } finally {
       await db4.close();
       await dropSchema(s4);
+    }
+  });
+
+  test('a projection whose version went up is rebuilt from the log when a runner starts; the same version is left as it is', async () => {
+    const s5 = uniqueSchema('proj');
+    const db5 = await openTestPg(s5);
+    const store5 = await PostgresEventStore.create(db5);
+    try {
+      for (let s = 0; s < 3; s++) await store5.appendToStream(`project-v${s}`, Array.from({ length: 4 }, () => newEvent()));
+      const v1 = new ProjectionRunner(store5, db5, [tallyProjection(0, 'tally_v')]);
+      await v1.start();
+      await v1.waitUntilCaughtUp();
+      await v1.stop();
+      const counts = () => db5.query<{ events: string }>('select events::text from tally_v order by stream_id').then((r) => r.rows.map((x) => x.events));
+      expect(await counts()).toEqual(['4', '4', '4']);
+      // Rows that only a rebuild would put right.
+      await db5.query('update tally_v set events = 99');
+      const v2 = new ProjectionRunner(store5, db5, [{ ...tallyProjection(0, 'tally_v'), version: 2 }]);
+      await v2.start();
+      await v2.waitUntilCaughtUp();
+      await v2.stop();
+      expect(await counts()).toEqual(['4', '4', '4']);
+      expect((await db5.query<{ version: number }>(`select version from projection_versions where name = 'tally_v'`)).rows[0].version).toBe(2);
+      await db5.query('update tally_v set events = 99');
+      const again = new ProjectionRunner(store5, db5, [{ ...tallyProjection(0, 'tally_v'), version: 2 }]);
+      await again.start();
+      await again.stop();
+      expect(await counts()).toEqual(['99', '99', '99']);
+    } finally {
+      await db5.close();
+      await dropSchema(s5);
     }
   });
 });

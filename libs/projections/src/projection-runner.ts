@@ -12,7 +12,7 @@ import {
   type SqlExecutor,
   type Subscription,
 } from '@yuantrace/event-store';
-import { advanceCheckpoint, readCheckpoint } from './checkpoints';
+import { advanceCheckpoint, readCheckpoint, recordVersion, storedVersion } from './checkpoints';
 import type { Projection } from './projection';
 
 export type RunnerLogger = {
@@ -76,11 +76,30 @@ export class ProjectionRunner {
 
   async start(): Promise<void> {
     await this.setup();
+    await this.rebuildChanged();
     this.running = true;
     for (const p of this.projections) {
       const worker = new Worker(p, this.store, this.db, this.options, this.log, () => this.running);
       this.workers.set(p.name, worker);
       worker.start();
+    }
+  }
+
+  /** Rebuilds, before following, every projection whose tables an older version of its code built. */
+  private async rebuildChanged(): Promise<void> {
+    for (const p of this.projections) {
+      if (p.transactional === false) continue;
+      const want = p.version ?? 1;
+      const have = await storedVersion(this.db, p.name);
+      if (have === undefined) await recordVersion(this.db, p.name, want);
+      if (have === undefined || have === want) continue;
+      await this.withLocks([p], async () => {
+        // Another runner may have rebuilt it while this one waited for the lock.
+        const now = await storedVersion(this.db, p.name);
+        if (now === want) return;
+        this.log.warn(`projection ${p.name}: its tables were built by version ${now}, this is version ${want}; rebuilding from the log`);
+        await rebuildInto(this.store, this.db, p, undefined, this.options.batchSize ?? 1000);
+      });
     }
   }
 
@@ -142,10 +161,18 @@ export class ProjectionRunner {
     const total = Number(await this.store.countAfter(position));
     let read = 0;
     onProgress?.(0, total);
+    const readAfter = (after: GlobalPosition) => {
+      const next = this.store.readAll({ after, maxCount: this.options.batchSize ?? 2000 });
+      next.catch(() => undefined); // awaited below; a failure is reported there
+      return next;
+    };
+    // The next batch is read while this one is applied: the database and this process overlap.
+    let reading = readAfter(position);
     for (;;) {
-      const batch = await this.store.readAll({ after: position, maxCount: this.options.batchSize ?? 2000 });
+      const batch = await reading;
       if (batch.length === 0) break;
       const to = batch[batch.length - 1].position;
+      reading = readAfter(to);
       const due = chosen.map((p) => ({ p, from: positions.get(p.name)!, events: batch.filter((e) => comparePositions(e.position, positions.get(p.name)!) > 0) }))
         .filter((x) => x.events.length > 0);
       await this.db.transaction(async (tx) => {
@@ -173,6 +200,7 @@ export class ProjectionRunner {
           for (const p of tabled) {
             for (const table of p.tables) await tx.query(`drop table if exists ${table} cascade`);
             await tx.query('delete from projection_checkpoints where name = $1', [p.name]);
+            await recordVersion(tx, p.name, p.version ?? 1);
           }
         });
         for (const p of tabled) await p.setup(this.db);
@@ -242,6 +270,7 @@ export async function rebuildInto(
   await db.transaction(async (tx) => {
     for (const table of projection.tables) await tx.query(`drop table if exists ${table} cascade`);
     await tx.query('delete from projection_checkpoints where name = $1', [projection.name]);
+    await recordVersion(tx, projection.name, projection.version ?? 1);
   });
   await projection.setup(db);
   const total = Number(await store.countAfter(START));

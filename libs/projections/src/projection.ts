@@ -6,6 +6,11 @@ import type { RecordedEvent, SqlExecutor } from '@yuantrace/event-store';
  */
 export interface Projection {
   readonly name: string;
+  /**
+   * Raised whenever what the projection writes changes. A runner that finds tables built by an
+   * older version rebuilds them from the log before following it (1 when absent).
+   */
+  readonly version?: number;
   /** The tables it owns: dropped on rebuild, compared by verify. */
   readonly tables: readonly string[];
   /** Idempotent DDL creating its tables and indexes. */

@@ -54,6 +54,7 @@ create table if not exists posting_lines (
   batch_id text not null, allocation_id text not null, project_id text not null, project_unit_code text, primary key (batch_id, allocation_id)
 );
 create table if not exists posting_project_units (project_id text primary key, unit_code text not null);
+create table if not exists posting_payees (payment_id text primary key, payee_type text not null, payee_id text not null, payee_name text not null);
 `;
 
 type Leg = {
@@ -80,6 +81,7 @@ class Lookups {
   newBatches: unknown[][] = [];
   newLines: unknown[][] = [];
   newProjectUnits: unknown[][] = [];
+  newPayees: unknown[][] = [];
 
   static async for(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<Lookups> {
     const l = new Lookups();
@@ -107,7 +109,7 @@ class Lookups {
     }
     if (paymentIds.size) {
       const r = await tx.query<{ payment_id: string; payee_type: string; payee_id: string; payee_name: string }>(
-        `select payment_id, payee_type, payee_id, payee_name from postings where event_type = 'FundsHeld' and payment_id = any($1::text[])`, [[...paymentIds]]);
+        'select payment_id, payee_type, payee_id, payee_name from posting_payees where payment_id = any($1::text[])', [[...paymentIds]]);
       for (const x of r.rows) l.payees.set(x.payment_id, { type: x.payee_type, id: x.payee_id, name: x.payee_name });
     }
     return l;
@@ -118,6 +120,7 @@ class Lookups {
       ['', '', '', '', 'int', ''], this.newBatches);
     await insertMany(tx, 'posting_lines', ['batch_id', 'allocation_id', 'project_id', 'project_unit_code'], [], this.newLines);
     await insertMany(tx, 'posting_project_units', ['project_id', 'unit_code'], [], this.newProjectUnits);
+    await insertMany(tx, 'posting_payees', ['payment_id', 'payee_type', 'payee_id', 'payee_name'], [], this.newPayees);
   }
 }
 
@@ -127,7 +130,9 @@ const POSTING_CASTS = ['uuid', 'int', 'bigint', 'bigint', '', '', '', '', '', 'b
 
 export const postingsProjection: Projection = {
   name: 'postings',
-  tables: ['postings', 'posting_batches', 'posting_lines', 'posting_project_units', ...UNIT_ROLLUP_TABLES],
+  // 2: unit rollups and the payee table.
+  version: 2,
+  tables: ['postings', 'posting_batches', 'posting_lines', 'posting_project_units', 'posting_payees', ...UNIT_ROLLUP_TABLES],
   async setup(q) {
     for (const s of `${POSTINGS_DDL};${UNIT_ROLLUPS_DDL}`.split(';').map((x) => x.trim()).filter(Boolean)) await q.query(s);
   },
@@ -213,7 +218,10 @@ function legsOf(l: Lookups, e: RecordedEvent): Leg[] {
       const unit = line?.unit ?? null;
       const lineAcc = `line:${x.batchId}:${x.allocationId}`;
       const holdAcc = `hold:${x.batchId}:${x.allocationId}`;
-      if (e.type === 'FundsHeld') l.payees.set(x.paymentId, { type: x.request.payee.type, id: x.request.payee.id, name: x.request.payee.name });
+      if (e.type === 'FundsHeld' && !l.payees.has(x.paymentId)) {
+        l.payees.set(x.paymentId, { type: x.request.payee.type, id: x.request.payee.id, name: x.request.payee.name });
+        l.newPayees.push([x.paymentId, x.request.payee.type, x.request.payee.id, x.request.payee.name]);
+      }
       const payee = l.payees.get(x.paymentId);
       const payeeAcc = `payee:${payee?.type}:${payee?.id}`;
       const [from, to, fromUnit, toUnit] =
