@@ -197,11 +197,7 @@ export class ProjectionRunner {
       await migrateProjections(this.db);
       return this.withLocks(tabled, async () => {
         await this.db.transaction(async (tx) => {
-          for (const p of tabled) {
-            for (const table of p.tables) await tx.query(`drop table if exists ${table} cascade`);
-            await tx.query('delete from projection_checkpoints where name = $1', [p.name]);
-            await recordVersion(tx, p.name, p.version ?? 1);
-          }
+          for (const p of tabled) await resetProjection(tx, p);
         });
         for (const p of tabled) await p.setup(this.db);
         return this.applyTogether(tabled, onProgress);
@@ -259,6 +255,13 @@ export class ProjectionRunner {
   }
 }
 
+/** Drops a projection's tables and checkpoint, and records that this version's code builds them anew. */
+async function resetProjection(tx: SqlExecutor, projection: Projection): Promise<void> {
+  for (const table of projection.tables) await tx.query(`drop table if exists ${table} cascade`);
+  await tx.query('delete from projection_checkpoints where name = $1', [projection.name]);
+  await recordVersion(tx, projection.name, projection.version ?? 1);
+}
+
 /** Resets a projection and replays the whole log into it, batch by batch, each with its checkpoint. */
 export async function rebuildInto(
   store: EventStore,
@@ -267,11 +270,7 @@ export async function rebuildInto(
   onProgress?: (applied: number, total: number) => void,
   batchSize = 1000,
 ): Promise<number> {
-  await db.transaction(async (tx) => {
-    for (const table of projection.tables) await tx.query(`drop table if exists ${table} cascade`);
-    await tx.query('delete from projection_checkpoints where name = $1', [projection.name]);
-    await recordVersion(tx, projection.name, projection.version ?? 1);
-  });
+  await db.transaction((tx) => resetProjection(tx, projection));
   await projection.setup(db);
   const total = Number(await store.countAfter(START));
   let position: GlobalPosition = START;

@@ -190,30 +190,8 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     }
 
     // 5. Query latency on the loaded county.
-    const get = async (path: string) => {
-      const r = await fetch(url + path, { headers: { authorization: fin } });
-      if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
-      await r.arrayBuffer();
-    };
-    const queries: Record<string, Stats> = {};
-    const measure = async (name: string, n: number, path: (i: number) => string) => {
-      const run = await drive(n, 4, (i) => get(path(i)));
-      queries[name] = stats(run.latencies, run.seconds);
-      log(`${name}: p50 ${queries[name].p50ms} ms p99 ${queries[name].p99ms} ms`);
-    };
-    await measure('household view', 200, (i) => `/households/${households[i % households.length]}`);
-    await measure('payment trace', 200, (i) => `/payments/${payments[i % payments.length]}/trace`);
-    await measure('batch flow', 20, () => `/fund-batches/${batch}/flow`);
-    await measure('admin-unit summary', 100, () => '/admin-units/990101000000/summary');
-    await measure('admin-unit summary asOf', 100, (i) => `/admin-units/990101000000/summary?asOf=${ASOF_DATES[i % ASOF_DATES.length]}`);
-    await measure('admin-unit summary knownAt', 10, () => `/admin-units/990101000000/summary?knownAt=${new Date().toISOString()}`);
-    await measure('household view asOf', 200, (i) => `/households/${households[i % households.length]}?asOf=2017-06-30`);
-    const peakOf = (pid: number | undefined) => {
-      const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
-      const m = /VmHWM:\s+(\d+) kB/.exec(status);
-      return m ? Math.round(Number(m[1]) / 1024) : null;
-    };
-    const memory = { apiMb: peakOf(api.pid), projectorMb: projector ? peakOf(projector.pid) : null, loaderMb: Math.round(peakRss / 1024 / 1024) };
+    const queries = await measureQueries(url, fin, { households, payments, batch }, { batchFlow: 20, knownAt: 10, warm: false }, log);
+    const memory = { apiMb: peakMb(api.pid), projectorMb: projector ? peakMb(projector.pid) : null, loaderMb: Math.round(peakRss / 1024 / 1024) };
     for (const c of children) c.kill('SIGTERM');
 
     const report: BenchReport = {
@@ -261,6 +239,43 @@ export function printReport(r: BenchReport): string {
  * DATA_DIR): starts the api as deployed, in its own process, and measures the same queries as
  * the full benchmark. For a county loaded with `npm run load`.
  */
+/** Peak resident memory of a process, in MB (Linux). */
+function peakMb(pid: number | undefined): number | null {
+  const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Math.round(Number(m[1]) / 1024) : null;
+}
+
+/**
+ * The query phase of both benchmarks: each read the README reports, 4 clients at a time,
+ * against a running api. A knownAt summary is answered by the scan over postings (the rollups
+ * are by business date only), so it gets few runs at county scale.
+ */
+async function measureQueries(url: string, authorization: string, sample: { households: string[]; payments: string[]; batch: string | undefined },
+  runs: { batchFlow: number; knownAt: number; warm: boolean }, log: (line: string) => void): Promise<Record<string, Stats>> {
+  const { households, payments, batch } = sample;
+  const get = async (path: string) => {
+    const r = await fetch(url + path, { headers: { authorization } });
+    if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+    await r.arrayBuffer();
+  };
+  const queries: Record<string, Stats> = {};
+  const measure = async (name: string, n: number, path: (i: number) => string) => {
+    if (runs.warm) await get(path(0));
+    const run = await drive(n, 4, (i) => get(path(i)));
+    queries[name] = stats(run.latencies, run.seconds);
+    log(`${name}: p50 ${queries[name].p50ms} ms p99 ${queries[name].p99ms} ms`);
+  };
+  await measure('household view', 200, (i) => `/households/${households[i % households.length]}`);
+  await measure('household view asOf', 200, (i) => `/households/${households[i % households.length]}?asOf=2017-06-30`);
+  await measure('payment trace', 200, (i) => `/payments/${payments[i % payments.length]}/trace`);
+  await measure('batch flow', runs.batchFlow, () => `/fund-batches/${batch}/flow`);
+  await measure('admin-unit summary', 100, () => '/admin-units/990101000000/summary');
+  await measure('admin-unit summary asOf', 100, (i) => `/admin-units/990101000000/summary?asOf=${ASOF_DATES[i % ASOF_DATES.length]}`);
+  await measure('admin-unit summary knownAt', runs.knownAt, () => `/admin-units/990101000000/summary?knownAt=${new Date().toISOString()}`);
+  return queries;
+}
+
 /** Business dates spread over the period, so the asOf figures are not one cached answer. */
 const ASOF_DATES = ['2014-12-31', '2015-06-30', '2016-03-31', '2016-12-31', '2017-06-30', '2018-09-30', '2019-12-31', '2020-06-30'];
 
@@ -284,29 +299,8 @@ export async function benchQueriesOnly(log: (line: string) => void): Promise<{ q
       await new Promise((r) => setTimeout(r, 100));
     }
     const auth = `Bearer ${new TokenService(config).issue({ id: 'bench-auditor', role: 'auditor', scope: '990000000000' })}`;
-    const get = async (path: string) => {
-      const r = await fetch(url + path, { headers: { authorization: auth } });
-      if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
-      await r.arrayBuffer();
-    };
-    const queries: Record<string, Stats> = {};
-    const measure = async (name: string, n: number, path: (i: number) => string) => {
-      await get(path(0)); // warm
-      const run = await drive(n, 4, (i) => get(path(i)));
-      queries[name] = stats(run.latencies, run.seconds);
-      log(`${name}: p50 ${queries[name].p50ms} ms p99 ${queries[name].p99ms} ms`);
-    };
-    await measure('household view', 200, (i) => `/households/${households[i % households.length]}`);
-    await measure('household view asOf', 200, (i) => `/households/${households[i % households.length]}?asOf=2017-06-30`);
-    await measure('payment trace', 200, (i) => `/payments/${payments[i % payments.length]}/trace`);
-    await measure('admin-unit summary', 100, () => '/admin-units/990101000000/summary');
-    await measure('admin-unit summary asOf', 100, (i) => `/admin-units/990101000000/summary?asOf=${ASOF_DATES[i % ASOF_DATES.length]}`);
-    // knownAt is answered by the scan over postings (the rollups are by business date only).
-    await measure('admin-unit summary knownAt', 2, () => `/admin-units/990101000000/summary?knownAt=${new Date().toISOString()}`);
-    await measure('batch flow', 3, () => `/fund-batches/${batch}/flow`);
-    const status = readFileSync(`/proc/${api.pid}/status`, 'utf8');
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-    return { queries, apiMb: hwm ? Math.round(Number(hwm[1]) / 1024) : null };
+    const queries = await measureQueries(url, auth, { households, payments, batch }, { batchFlow: 3, knownAt: 2, warm: true }, log);
+    return { queries, apiMb: peakMb(api.pid) };
   } finally {
     api.kill('SIGTERM');
   }

@@ -1,6 +1,7 @@
 import type { RecordedEvent, SqlExecutor } from '@yuantrace/event-store';
 import { insertMany } from '@yuantrace/event-store';
 import type { Projection } from '@yuantrace/projections';
+import { runDdl } from '../shared/ddl';
 import { UNIT_ROLLUP_TABLES, UNIT_ROLLUPS_DDL, UnitRollups, type RolledLeg } from './unit-rollups';
 
 /**
@@ -134,7 +135,7 @@ export const postingsProjection: Projection = {
   version: 2,
   tables: ['postings', 'posting_batches', 'posting_lines', 'posting_project_units', 'posting_payees', ...UNIT_ROLLUP_TABLES],
   async setup(q) {
-    for (const s of `${POSTINGS_DDL};${UNIT_ROLLUPS_DDL}`.split(';').map((x) => x.trim()).filter(Boolean)) await q.query(s);
+    await runDdl(q, `${POSTINGS_DDL};${UNIT_ROLLUPS_DDL}`);
   },
   async apply(tx, events) {
     const lookups = await Lookups.for(tx, events);
