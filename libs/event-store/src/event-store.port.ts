@@ -53,6 +53,24 @@ export type AppendResult = {
   readonly position: GlobalPosition;
 };
 
+/** One stream's part in an atomic append over several streams. */
+export type StreamAppend = {
+  readonly stream: string;
+  /**
+   * May be empty: the stream is then only checked against its expected revision, not written (a
+   * stream whose state a decision read but does not change, e.g. the payee household).
+   */
+  readonly events: readonly NewEvent[];
+  readonly expectedRevision: ExpectedRevision;
+};
+
+export type MultiStreamAppendResult = {
+  /** Per stream, in the order given: its revision after the append (a checked-only stream's current one; undefined if it does not exist). */
+  readonly streams: ReadonlyArray<{ readonly stream: string; readonly nextExpectedRevision: bigint | undefined }>;
+  /** The position of the last event written. */
+  readonly position: GlobalPosition;
+};
+
 export type ReadAllOptions = {
   /** Exclusive: events strictly after this position. */
   after?: GlobalPosition;
@@ -85,6 +103,15 @@ export abstract class EventStore {
     events: readonly NewEvent[],
     options?: { expectedRevision?: ExpectedRevision },
   ): Promise<AppendResult>;
+
+  /**
+   * All of it or none: every stream is checked against its expected revision and every event is
+   * written in one atomic step (one transaction on PostgreSQL, multiStreamAppend on KurrentDB).
+   * If any stream is not at its expected revision nothing is written and WrongExpectedRevisionError
+   * names that stream. Appending again the very events already stored (same ids, same streams)
+   * answers as the first append did. At least one event in all; a stream appears at most once.
+   */
+  abstract appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult>;
 
   /** The stream's events in revision order; [] for a stream that does not exist. */
   abstract readStream(stream: string, options?: { fromRevision?: bigint; maxCount?: number }): Promise<RecordedEvent[]>;

@@ -1,7 +1,7 @@
 import { parseStreamName } from '@yuantrace/domain';
 import { InvalidEventError } from './errors';
 import { isUuid } from './event-id';
-import type { NewEvent } from './event-store.port';
+import type { NewEvent, StreamAppend } from './event-store.port';
 
 /** What every adapter checks before it writes: a known stream category, at least one event, each well formed. */
 export function validateAppend(stream: string, events: readonly NewEvent[]): void {
@@ -25,4 +25,19 @@ export function validateNewEvent(e: NewEvent): void {
   } catch {
     throw new InvalidEventError('event data and metadata must be serialisable as JSON (no bigint, no cycles)');
   }
+}
+
+/** What every adapter checks before an append over several streams: each stream once, each event well formed, something to write. */
+export function validateMultiStreamAppend(appends: readonly StreamAppend[]): void {
+  if (appends.length === 0) throw new InvalidEventError('an append needs at least one stream');
+  const seen = new Set<string>();
+  let total = 0;
+  for (const a of appends) {
+    parseStreamName(a.stream);
+    if (seen.has(a.stream)) throw new InvalidEventError(`stream ${a.stream} appears twice in one append`);
+    seen.add(a.stream);
+    for (const e of a.events) validateNewEvent(e);
+    total += a.events.length;
+  }
+  if (total === 0) throw new InvalidEventError('an append needs at least one event');
 }
