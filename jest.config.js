@@ -8,8 +8,8 @@ module.exports = {
   testRegex: '.*\\.(spec|int-spec|e2e-spec)\\.ts$',
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   moduleNameMapper: {
-    '^@yuantrace/(domain|event-store|projections|read-models)$': '<rootDir>/libs/$1/src',
-    '^@yuantrace/(domain|event-store|projections|read-models)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@yuantrace/(domain|event-store|projections|read-models|ledger)$': '<rootDir>/libs/$1/src',
+    '^@yuantrace/(domain|event-store|projections|read-models|ledger)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   maxWorkers: 2,

@@ -3,7 +3,7 @@ import Ajv2019 from 'ajv/dist/2019';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { loadConfig } from '../apps/api/src/config/app-config';
+import { loadConfig } from '@yuantrace/ledger';
 
 /**
  * No Docker engine runs here, so the compose file is checked the way `docker compose config`

@@ -127,7 +127,7 @@ describe('who may do and see what: every route × every role', () => {
   });
 
   test('a token that expires after it was first accepted is refused from then on', async () => {
-    const { TokenService } = await import('../../apps/api/src/auth/token.service');
+    const { TokenService } = await import('@yuantrace/ledger');
     const short = t.app.get(TokenService).issue(as('inspector', '990101000000'), 1);
     await api.as('public').get('/projects/RP-0').set('authorization', `Bearer ${short}`).expect(200);
     await new Promise((r) => setTimeout(r, 2100));
@@ -136,7 +136,7 @@ describe('who may do and see what: every route × every role', () => {
   });
 
   test('an expired or forged token is a 401 and writes nothing', async () => {
-    const { TokenService } = await import('../../apps/api/src/auth/token.service');
+    const { TokenService } = await import('@yuantrace/ledger');
     const expired = t.app.get(TokenService).issue(as('finance', '990101000000'), -10);
     const body = TABLE['POST /projects'].body;
     const r1 = await api.as('public').post('/projects', { ...body, projectId: 'RP-EXP' }).set('authorization', `Bearer ${expired}`);

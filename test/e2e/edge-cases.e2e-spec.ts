@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { EventStore } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
-import { READ_DB } from '../../apps/api/src/infrastructure/tokens';
-import { PersonalDataVault } from '../../apps/api/src/personal-data/personal-data-vault';
+import { READ_DB } from '@yuantrace/ledger';
+import { PersonalDataVault } from '@yuantrace/ledger';
 import { startTestApp } from '../support/app';
 import { approveAndStart, registerCounty, registerHousehold, testIdNumber } from '../support/county';
 import { client } from '../support/http';

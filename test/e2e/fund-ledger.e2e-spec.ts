@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { expectRollupsToMatchScan } from '../support/rollups';
-import { READ_DB } from '../../apps/api/src/infrastructure/tokens';
+import { READ_DB } from '@yuantrace/ledger';
 import { batchFigures, formatFen, fundBatchDecider, paymentDecider, type FundBatchEvent, type OpenBatch, type PaymentEvent } from '@yuantrace/domain';
 import { EventStore } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';

@@ -4,7 +4,7 @@ import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { generate } from '../../apps/cli/src/generate/generator';
 import { checkManifest, loadCommands } from '../../apps/cli/src/generate/load';
-import { READ_DB } from '../../apps/api/src/infrastructure/tokens';
+import { READ_DB } from '@yuantrace/ledger';
 import { startTestApp } from '../support/app';
 import { expectRollupsToMatchScan } from '../support/rollups';
 
@@ -34,7 +34,7 @@ test('a generated county loads through the deciders, resumes after an interrupti
 test('the bulk path (write-behind store, flushed in batches) gives the same books', async () => {
   const { dropSchema, openTestPg, uniqueSchema } = await import('../support/databases');
   const { createApp } = await import('../../apps/api/src/app');
-  const { loadConfig } = await import('../../apps/api/src/config/app-config');
+  const { loadConfig } = await import('@yuantrace/ledger');
   const { BulkLoadEventStore, PostgresEventStore } = await import('@yuantrace/event-store');
   const schema = uniqueSchema('bulk');
   const db = await openTestPg(schema);
@@ -54,7 +54,7 @@ test('the bulk path (write-behind store, flushed in batches) gives the same book
     const persons = households.reduce((n, h) => n + 1 + h.members.length, 0);
     const claims = await db.query<{ n: string }>('select count(*)::text as n from identity_claims');
     expect(Number(claims.rows[0].n)).toBe(persons);
-    const { LedgerService } = await import('../../apps/api/src/ledger/ledger.service');
+    const { LedgerService } = await import('@yuantrace/ledger');
     const { op: _op, ...registration } = { ...households[0], householdId: 'G-HH-COPY' } as Record<string, unknown>;
     await expect(app.get(LedgerService).registerHousehold({ principal: { id: 'f', role: 'finance', scope: '990000000000' }, correlationId: 'c' }, registration as never))
       .rejects.toMatchObject({ code: 'identity_number_taken' });

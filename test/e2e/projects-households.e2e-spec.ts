@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { EventStore } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
-import { PersonalDataVault } from '../../apps/api/src/personal-data/personal-data-vault';
+import { PersonalDataVault } from '@yuantrace/ledger';
 import { startTestApp, type Backend } from '../support/app';
 import { registerCounty, registerHousehold, testIdNumber } from '../support/county';
 import { client } from '../support/http';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { EventStore } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
-import { READ_DB } from '../../apps/api/src/infrastructure/tokens';
+import { READ_DB } from '@yuantrace/ledger';
 import { startTestApp, type Backend } from '../support/app';
 import { approveAndStart, registerCounty, registerHousehold } from '../support/county';
 import { client } from '../support/http';

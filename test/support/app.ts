@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../apps/api/src/app';
-import { loadConfig, type AppConfig } from '../../apps/api/src/config/app-config';
+import { loadConfig, type AppConfig } from '@yuantrace/ledger';
 import { KurrentDbProtocolSimulator } from '@yuantrace/event-store/kurrentdb';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from './databases';
 

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Principal } from '@yuantrace/domain';
-import { TokenService } from '../../apps/api/src/auth/token.service';
+import { TokenService } from '@yuantrace/ledger';
 
 /** The people of the test county: a province and a county finance clerk, an approver, … */
 export const PEOPLE = {

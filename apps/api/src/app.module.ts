@@ -2,14 +2,14 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { AppConfig } from './config/app-config';
+import type { AppConfig } from '@yuantrace/ledger';
 import { HealthController } from './health/health.controller';
-import type { Clock } from './infrastructure/clock';
+import type { Clock } from '@yuantrace/ledger';
 import { AuthModule } from './auth/auth.module';
-import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { InfrastructureModule } from '@yuantrace/ledger';
 import { LedgerModule } from './ledger/ledger.module';
 import { ViewsModule } from './views/views.module';
-import type { Storage } from './infrastructure/storage';
+import type { Storage } from '@yuantrace/ledger';
 
 const headerId = (req: IncomingMessage, name: string) => {
   const v = req.headers[name];

@@ -4,9 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import type { AppConfig } from './config/app-config';
-import type { Clock } from './infrastructure/clock';
-import { openStorage, type Storage } from './infrastructure/storage';
+import type { AppConfig } from '@yuantrace/ledger';
+import type { Clock } from '@yuantrace/ledger';
+import { openStorage, type Storage } from '@yuantrace/ledger';
 import { ErrorResponseFilter } from './http/error-response';
 import { validationPipe } from './http/validation';
 

@@ -3,12 +3,12 @@ import { SingleBar, Presets } from 'cli-progress';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { ROLES, type Role } from '@yuantrace/domain';
-import { DEMO_PRINCIPALS } from '../../api/src/auth/demo-principals';
-import { TokenService } from '../../api/src/auth/token.service';
-import { ConfigError, loadConfig } from '../../api/src/config/app-config';
-import { openStorage } from '../../api/src/infrastructure/storage';
-import { PersonalDataVault } from '../../api/src/personal-data/personal-data-vault';
-import { createApp } from '../../api/src/app';
+import { DEMO_PRINCIPALS } from '@yuantrace/ledger';
+import { TokenService } from '@yuantrace/ledger';
+import { ConfigError, loadConfig } from '@yuantrace/ledger';
+import { openStorage } from '@yuantrace/ledger';
+import { PersonalDataVault } from '@yuantrace/ledger';
+import { createLedgerContext } from '@yuantrace/ledger';
 import { BulkLoadEventStore, EventStore, PostgresEventStore, START } from '@yuantrace/event-store';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -167,7 +167,7 @@ async function loadCommand(args: string[]) {
   const storage = await openStorage(config);
   // The loader is the only writer: a write-behind store keeps streams in memory and flushes in bulk.
   const bulk = storage.store instanceof PostgresEventStore ? await BulkLoadEventStore.over(storage.store) : storage.store;
-  const app = await createApp(config, { storage: { db: storage.db, store: bulk } });
+  const app = await createLedgerContext(config, { storage: { db: storage.db, store: bulk } });
   try {
     const store = app.get(EventStore);
     const before = await store.countAfter(START);

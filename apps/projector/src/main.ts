@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadConfig, type AppConfig } from '../../api/src/config/app-config';
-import { InfrastructureModule } from '../../api/src/infrastructure/infrastructure.module';
-import { openStorage, type Storage } from '../../api/src/infrastructure/storage';
+import { ConfigError, loadConfig, type AppConfig } from '@yuantrace/ledger';
+import { InfrastructureModule } from '@yuantrace/ledger';
+import { openStorage, type Storage } from '@yuantrace/ledger';
 
 /**
  * The projector: a Nest application context with no HTTP that runs every projection from the

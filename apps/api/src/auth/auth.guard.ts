@@ -1,9 +1,9 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Rejection, withinScope, type AnyRole, type Principal } from '@yuantrace/domain';
+import { Rejection, type AnyRole, type Principal } from '@yuantrace/domain';
 import type { Request } from 'express';
 import { ACCESS_KEY } from './access.decorator';
-import { TokenService } from './token.service';
+import { TokenService } from '@yuantrace/ledger';
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
 
@@ -36,12 +36,5 @@ export class AuthGuard implements CanActivate {
       throw new Rejection('role_not_allowed', `role ${req.principal.role} may not ${route}`, 'forbidden');
     }
     return true;
-  }
-}
-
-/** Refuses with 403 when a unit lies outside the principal's region scope. */
-export function assertInScope(principal: Principal | undefined, unitCode: string, what: string): void {
-  if (principal && !withinScope(principal.scope, unitCode)) {
-    throw new Rejection('out_of_scope', `${what} (unit ${unitCode}) is outside the scope ${principal.scope} of ${principal.id}`, 'forbidden');
   }
 }

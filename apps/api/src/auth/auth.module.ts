@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth.guard';
-import { TokenService } from './token.service';
+import { TokenService } from '@yuantrace/ledger';
 
 @Global()
 @Module({

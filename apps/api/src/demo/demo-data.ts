@@ -2,9 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { parseYuan, withCheckDigit, type Principal } from '@yuantrace/domain';
 import { EventStore } from '@yuantrace/event-store';
-import { TokenService } from '../auth/token.service';
-import { DEMO_PRINCIPALS } from '../auth/demo-principals';
-import { LedgerService, type Caller } from '../ledger/ledger.service';
+import { TokenService } from '@yuantrace/ledger';
+import { DEMO_PRINCIPALS } from '@yuantrace/ledger';
+import { LedgerService, type Caller } from '@yuantrace/ledger';
 
 const who = (role: string): Caller => ({ principal: DEMO_PRINCIPALS.find((p) => p.role === role) as Principal, correlationId: 'demo-data' });
 

@@ -3,12 +3,12 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { formatFen, fenFromJson, invalid, parseYuan, type AllocationTarget } from '@yuantrace/domain';
 import { Access } from '../auth/access.decorator';
 import { Caller, IdParam, unitCodeParam, type RequestCaller } from '../http/validators';
-import { PersonalDataVault } from '../personal-data/personal-data-vault';
+import { PersonalDataVault } from '@yuantrace/ledger';
 import {
   AdminUnitDto, AllocationDto, ApprovalDto, ClosureDto, ExecutionDto, FailureDto, FundBatchDto, HouseholdDto, HouseholdStatusDto, MilestoneDto, PaymentDto,
   ProjectDto, ReturnDto, ReversalDto,
 } from './dto/ledger.dto';
-import { batchResource, LedgerService, paymentResource } from './ledger.service';
+import { batchResource, LedgerService, paymentResource } from '@yuantrace/ledger';
 
 
 @ApiTags('admin units')

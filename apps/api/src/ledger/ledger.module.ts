@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { PersonalDataVault } from '../personal-data/personal-data-vault';
+import { LedgerCoreModule } from '@yuantrace/ledger';
 import { AdminUnitsController, FundBatchesController, HouseholdsController, MilestonesController, PaymentsController, ProjectsController } from './ledger.controllers';
-import { LedgerService } from './ledger.service';
 
+/** The write routes in front of the ledger library's command service. */
 @Module({
+  imports: [LedgerCoreModule],
   controllers: [AdminUnitsController, FundBatchesController, ProjectsController, MilestonesController, HouseholdsController, PaymentsController],
-  providers: [LedgerService, PersonalDataVault],
-  exports: [LedgerService, PersonalDataVault],
+  exports: [LedgerCoreModule],
 })
 export class LedgerModule {}

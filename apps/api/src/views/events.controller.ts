@@ -4,10 +4,10 @@ import { invalid, notFound, parseStreamName, Rejection, withinScope, type Princi
 import { unitOfEvent } from '@yuantrace/read-models';
 import { EventStore, formatPosition, parsePosition, type Db, type RecordedEvent } from '@yuantrace/event-store';
 import { Access } from '../auth/access.decorator';
-import { assertInScope } from '../auth/auth.guard';
+import { assertInScope } from '@yuantrace/domain';
 import { CurrentPrincipal } from '../auth/principal.decorator';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG, READ_DB } from '../infrastructure/tokens';
+import type { AppConfig } from '@yuantrace/ledger';
+import { APP_CONFIG, READ_DB } from '@yuantrace/ledger';
 import { CursorCodec } from './cursor';
 
 const MAX_LIMIT = 500;

@@ -8,11 +8,11 @@ import {
 } from '@yuantrace/read-models';
 import type { Request, Response } from 'express';
 import { Access, Public } from '../auth/access.decorator';
-import { assertInScope } from '../auth/auth.guard';
+import { assertInScope } from '@yuantrace/domain';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { IdParam, unitCodeParam } from '../http/validators';
-import { READ_DB } from '../infrastructure/tokens';
-import { PersonalDataVault } from '../personal-data/personal-data-vault';
+import { READ_DB } from '@yuantrace/ledger';
+import { PersonalDataVault } from '@yuantrace/ledger';
 import { toCsv, wantsCsv } from './csv';
 import { missing } from './read-access';
 

@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { BulkLoadEventStore, PgDb, PgliteDb, PostgresEventStore, START, type Db } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
-import { createApp } from '../../../api/src/app';
-import { TokenService } from '../../../api/src/auth/token.service';
-import { loadConfig, type AppConfig } from '../../../api/src/config/app-config';
+import { createLedgerContext } from '@yuantrace/ledger';
+import { TokenService } from '@yuantrace/ledger';
+import { loadConfig, type AppConfig } from '@yuantrace/ledger';
 import { generate, type Preset } from '../generate/generator';
 import { checkManifest, loadCommands, skipProcessManager } from '../generate/load';
 
@@ -89,13 +89,13 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
   const openDb = async (): Promise<Db> => (options.store === 'postgres' ? PgDb.connect(options.databaseUrl, { schema, poolSize: 20 }) : PgliteDb.open(dir!));
   let db: Db = await openDb();
   let inner = await PostgresEventStore.create(db);
-  let app: INestApplication | undefined;
+  let app: INestApplicationContext | undefined;
   const children: ChildProcess[] = [];
   try {
     // 1. Bulk load through the deciders, beside a raw batched insert of as many rows.
     const { commands, manifest } = generate(options.preset, options.seed);
     const bulk = await BulkLoadEventStore.over(inner);
-    app = await createApp(config, { storage: { db, store: bulk } });
+    app = await createLedgerContext(config, { storage: { db, store: bulk } });
     log(`loading ${commands.length} commands (${options.preset}, seed ${options.seed}) on ${options.store}…`);
     const t0 = performance.now();
     await loadCommands(app, 'bench', commands, undefined, 5000);

@@ -1,11 +1,11 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { fenFromFormatted, formatFen, parseYuan, type Principal } from '@yuantrace/domain';
 import { BulkLoadEventStore, EventStore, type Db, type GlobalPosition } from '@yuantrace/event-store';
 import { migrateProjections, ProjectionRunner } from '@yuantrace/projections';
 import { unitFigures } from '@yuantrace/read-models';
-import { READ_DB } from '../../../api/src/infrastructure/tokens';
-import { LedgerService, type Caller } from '../../../api/src/ledger/ledger.service';
-import { PersonalDataVault } from '../../../api/src/personal-data/personal-data-vault';
+import { READ_DB } from '@yuantrace/ledger';
+import { LedgerService, type Caller } from '@yuantrace/ledger';
+import { PersonalDataVault } from '@yuantrace/ledger';
 import type { Command, Manifest } from './generator';
 
 const FINANCE: Caller = { principal: { id: 'loader-finance', role: 'finance', scope: '990000000000' } satisfies Principal, correlationId: 'bulk-load' };
@@ -44,7 +44,7 @@ export async function runCommand(ledger: LedgerService, c: Command): Promise<voi
 }
 
 /** Loads commands, resuming after the last recorded one; progress is stored every `every` commands. */
-export async function loadCommands(app: INestApplication, loadId: string, commands: readonly Command[], onProgress?: (done: number) => void, every = 200) {
+export async function loadCommands(app: INestApplicationContext, loadId: string, commands: readonly Command[], onProgress?: (done: number) => void, every = 200) {
   const db = app.get<Db>(READ_DB);
   const ledger = app.get(LedgerService);
   // On a write-behind store the buffer is flushed before progress is recorded, so a resume
@@ -74,7 +74,7 @@ export async function loadCommands(app: INestApplication, loadId: string, comman
 }
 
 /** Compares the loaded books (read models, after the projections catch up) with the manifest. */
-export async function checkManifest(app: INestApplication, manifest: Manifest): Promise<string[]> {
+export async function checkManifest(app: INestApplicationContext, manifest: Manifest): Promise<string[]> {
   await app.get(ProjectionRunner).waitUntilCaughtUp(600_000);
   const db = app.get<Db>(READ_DB);
   const problems: string[] = [];

@@ -1,4 +1,5 @@
-import { invalid } from '../rejection';
+import { invalid, Rejection } from '../rejection';
+import type { Principal } from './roles';
 
 /**
  * Admin-unit codes (行政区划代码): 2 province + 2 city + 2 county + 3 township + 3 village
@@ -53,4 +54,11 @@ export function enclosingPrefixes(code: string | null | undefined): string[] {
   if (!code) return [];
   const n = significantLength(code);
   return Object.values(PREFIX_LENGTH).filter((l) => l > 0 && l <= n).map((l) => code.slice(0, l));
+}
+
+/** Refuses with 403 when a unit lies outside the principal's region scope. */
+export function assertInScope(principal: Principal | undefined, unitCode: string, what: string): void {
+  if (principal && !withinScope(principal.scope, unitCode)) {
+    throw new Rejection('out_of_scope', `${what} (unit ${unitCode}) is outside the scope ${principal.scope} of ${principal.id}`, 'forbidden');
+  }
 }

@@ -26,6 +26,7 @@ import {
   ruleBroken,
   Streams,
   withinScope,
+  assertInScope,
   type AdminUnitState,
   type BatchHeader,
   type Channel,
@@ -39,7 +40,7 @@ import {
   type ProjectState,
   type UnitLevel,
 } from '@yuantrace/domain';
-import { assertInScope } from '../auth/auth.guard';
+
 import { PersonalDataVault } from '../personal-data/personal-data-vault';
 import { CommandHandler, type CommandOrigin, type StoredEvent } from './command-handler';
 import { followUp } from './ledger-flows';
