@@ -1,9 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import { Any } from 'google-protobuf/google/protobuf/any_pb';
 import { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb';
+import type { Value } from 'google-protobuf/google/protobuf/struct_pb';
 import { StreamsService } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb';
-import { AppendReq, AppendResp, ReadReq, ReadResp } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_pb';
-import { Empty, StreamIdentifier, UUID } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/shared_pb';
+import {
+  AppendReq,
+  AppendResp,
+  BatchAppendReq,
+  BatchAppendResp,
+  ReadReq,
+  ReadResp,
+} from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_pb';
+import {
+  Empty,
+  MaximumAppendSizeExceeded,
+  StreamIdentifier,
+  UUID,
+  WrongExpectedVersion,
+} from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/shared_pb';
+import { Status } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/status_pb';
+import { ServerFeaturesService } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_grpc_pb';
+import { SupportedMethod, SupportedMethods } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_pb';
+import { StreamsServiceService as V2StreamsService } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v2/streams/streams_grpc_pb';
+import {
+  AppendRequest,
+  AppendResponse,
+  AppendSessionResponse,
+  SchemaFormat,
+} from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v2/streams/streams_pb';
+import {
+  AppendTransactionSizeExceededErrorDetails,
+  StreamRevisionConflictErrorDetails,
+} from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v2/streams/errors_pb';
 
 /**
  * KurrentDbProtocolSimulator: an in-process gRPC server that speaks the KurrentDB / EventStoreDB
@@ -17,18 +46,41 @@ import { Empty, StreamIdentifier, UUID } from '@kurrent/kurrentdb-client/generat
  * method paths and the protobuf (de)serialisers), so every byte on the wire is the client's own
  * protocol.
  *
- * Implemented: Streams.Append (expected-state checks and idempotency following the server's
- * CommitCheck rules, the 1 MiB max append size), Streams.Read (stream reads forwards/backwards,
- * `$all` reads forwards/backwards with stream-name / event-type filters, catch-up + live
- * subscriptions to `$all` with confirmation, caught-up and checkpoint messages).
- * Not registered, so grpc-js answers UNIMPLEMENTED, as servers before 21.10 did:
- * ServerFeatures.GetSupportedMethods (the client then assumes an old server and appends with
- * Streams.Append instead of BatchAppend), Gossip (only used for cluster discovery), and
- * everything else. Subscriptions to a single stream answer UNIMPLEMENTED too.
+ * It presents itself as a KurrentDB 25.1 server (SIMULATED_SERVER_VERSION): its
+ * ServerFeatures.GetSupportedMethods lists what a 25.1 node lists (every `*client*` and
+ * `kurrentdb.protocol*` gRPC method, lower-cased, with the same feature flags), so the client takes
+ * the paths it takes against a real 25.1 server: Streams.BatchAppend for appendToStream and the v2
+ * StreamsService.AppendSession for multiStreamAppend.
+ *
+ * Implemented: ServerFeatures.GetSupportedMethods; Streams.Append (plain, used by the client when
+ * credentials are passed per call) and Streams.BatchAppend, both with expected-state checks and
+ * idempotency following the server's CommitCheck rules and the 1 MiB max append size;
+ * StreamsService.AppendSession (atomic over several streams: every stream checked, then every
+ * record written, or nothing; the 25.1 request validation, including its refusal of a request
+ * with zero records; records read back with their properties as JSON metadata plus
+ * `$schema.name`/`$schema.format`, as the server synthesises it); Streams.Read (stream reads
+ * forwards/backwards, `$all` reads forwards/backwards with stream-name / event-type filters,
+ * catch-up + live subscriptions to `$all` with confirmation, caught-up and checkpoint messages).
+ * Listed by ServerFeatures as a 25.1 node lists them, but not simulated (grpc-js answers
+ * UNIMPLEMENTED): deletes, tombstones, persistent subscriptions, projections, users, operations,
+ * gossip. Subscriptions to a single stream answer UNIMPLEMENTED too. StreamsService.AppendRecords
+ * (26.1) is neither listed nor simulated.
  */
 
 /** KurrentDB's default `MaxAppendSize`. */
 export const SIMULATOR_MAX_APPEND_SIZE = 1024 * 1024;
+
+/** What GetSupportedMethods reports: a 25.1 node answers major.minor.patch. */
+export const SIMULATED_SERVER_VERSION = '25.1.4';
+
+/** Calls the simulator has answered, per method: tests use them to see which path the client took. */
+export type SimulatorCallCounts = {
+  getSupportedMethods: number;
+  append: number;
+  batchAppend: number;
+  appendSession: number;
+  read: number;
+};
 
 // Expected-version sentinels as the server numbers them internally.
 const ANY = -2n;
@@ -52,6 +104,14 @@ type StoredEvent = {
 };
 
 type Proposed = { id: string; type: string; contentType: string; data: Uint8Array; customMetadata: Uint8Array };
+
+/** One stream's part in a multi-stream write. */
+type StreamWrite = { stream: string; expected: bigint; events: Proposed[] };
+
+type MultiCommitOutcome =
+  | { kind: 'written' | 'idempotent'; lastRevisions: bigint[]; position: bigint }
+  | { kind: 'wrong_expected_version'; index: number; current: bigint }
+  | { kind: 'corrupted_idempotency' };
 
 type CommitDecision =
   | { kind: 'ok' }
@@ -161,6 +221,7 @@ export class KurrentDbProtocolSimulator {
   private readonly byId = new Map<string, StoredEvent>();
   private nextPosition = 0n;
   private server: grpc.Server | undefined;
+  readonly calls: SimulatorCallCounts = { getSupportedMethods: 0, append: 0, batchAppend: 0, appendSession: 0, read: 0 };
 
   constructor(private readonly maxAppendSize = SIMULATOR_MAX_APPEND_SIZE) {
     // A fresh server's log starts with system events; readers of $all must skip them.
@@ -171,10 +232,34 @@ export class KurrentDbProtocolSimulator {
   async start(): Promise<{ url: string }> {
     const server = new grpc.Server();
     server.addService(StreamsService, {
-      read: (call: grpc.ServerWritableStream<ReadReq, ReadResp>) => this.read(call),
-      append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) =>
-        this.append(call, callback),
+      read: (call: grpc.ServerWritableStream<ReadReq, ReadResp>) => {
+        this.calls.read++;
+        this.read(call);
+      },
+      append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) => {
+        this.calls.append++;
+        this.append(call, callback);
+      },
+      batchAppend: (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => {
+        this.calls.batchAppend++;
+        this.batchAppend(call);
+      },
     });
+    server.addService(ServerFeaturesService, {
+      getSupportedMethods: (_call: grpc.ServerUnaryCall<Empty, SupportedMethods>, callback: grpc.sendUnaryData<SupportedMethods>) => {
+        this.calls.getSupportedMethods++;
+        callback(null, supportedMethods());
+      },
+    });
+    server.addService(V2StreamsService, {
+      appendSession: (
+        call: grpc.ServerReadableStream<AppendRequest, AppendSessionResponse>,
+        callback: grpc.sendUnaryData<AppendSessionResponse>,
+      ) => {
+        this.calls.appendSession++;
+        this.appendSession(call, callback);
+      },
+    } as unknown as grpc.UntypedServiceImplementation);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
@@ -284,6 +369,223 @@ export class KurrentDbProtocolSimulator {
     return resp.setSuccess(success);
   }
 
+  // ---- Streams.BatchAppend -------------------------------------------------------------
+
+  /**
+   * The client keeps one BatchAppend call open per connection and multiplexes appends over it by
+   * correlation id: the first request of an append carries the options, the last is_final. Each
+   * append is answered on the same call, success or error, without ending it (as the server does).
+   */
+  private batchAppend(call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void {
+    type Pending = { stream: string; expected: bigint; expectedCase: BatchAppendReq.Options.ExpectedStreamPositionCase; events: Proposed[]; size: number; failed: boolean };
+    const pending = new Map<string, Pending>();
+    call.on('data', (req: BatchAppendReq) => {
+      const correlation = req.getCorrelationId();
+      const key = uuidText(correlation);
+      let p = pending.get(key);
+      if (!p) {
+        const o = req.getOptions();
+        if (!o) return; // a later batch of an append already answered (failed): drop it, as the server does
+        const C = BatchAppendReq.Options.ExpectedStreamPositionCase;
+        const expectedCase = o.getExpectedStreamPositionCase();
+        const expected =
+          expectedCase === C.STREAM_POSITION ? BigInt(o.getStreamPosition()) : expectedCase === C.NO_STREAM ? NO_STREAM : expectedCase === C.STREAM_EXISTS ? STREAM_EXISTS : ANY;
+        p = { stream: streamName(o.getStreamIdentifier()), expected, expectedCase, events: [], size: 0, failed: false };
+        pending.set(key, p);
+      }
+      const answer = (resp: BatchAppendResp) => {
+        resp.setCorrelationId(correlation);
+        resp.setStreamIdentifier(new StreamIdentifier().setStreamName(Buffer.from(p!.stream, 'utf8')));
+        const C = BatchAppendReq.Options.ExpectedStreamPositionCase;
+        if (p!.expectedCase === C.STREAM_POSITION) resp.setStreamPosition(String(p!.expected));
+        else if (p!.expectedCase === C.NO_STREAM) resp.setNoStream(new Empty());
+        else if (p!.expectedCase === C.STREAM_EXISTS) resp.setStreamExists(new Empty());
+        else resp.setAny(new Empty());
+        call.write(resp);
+      };
+      if (p.failed) return;
+      for (const m of req.getProposedMessagesList()) {
+        const meta = m.getMetadataMap();
+        const type = meta.get('type');
+        const contentType = meta.get('content-type');
+        if (!type || !contentType) {
+          p.failed = true;
+          return answer(new BatchAppendResp().setError(new Status().setCode(3).setMessage('Required metadata properties are missing: type, content-type')));
+        }
+        const data = m.getData_asU8();
+        const customMetadata = m.getCustomMetadata_asU8();
+        p.size += data.length + customMetadata.length + Buffer.byteLength(type);
+        if (p.size > this.maxAppendSize) {
+          p.failed = true;
+          const details = new MaximumAppendSizeExceeded().setMaxappendsize(this.maxAppendSize);
+          return answer(new BatchAppendResp().setError(statusWithDetails(3, `Maximum Append Size of ${this.maxAppendSize} Exceeded.`, details.serializeBinary(), 'event_store.client.MaximumAppendSizeExceeded')));
+        }
+        p.events.push({ id: uuidText(m.getId()), type, contentType, data, customMetadata });
+      }
+      if (!req.getIsFinal()) return;
+      pending.delete(key);
+      const resp = this.commitChecked(p.stream, p.expected, p.events);
+      if (resp.hasWrongExpectedVersion()) {
+        const w = resp.getWrongExpectedVersion()!;
+        const details = new WrongExpectedVersion();
+        if (w.hasCurrentRevision()) details.setCurrentStreamRevision(w.getCurrentRevision());
+        else details.setCurrentNoStream(new Empty());
+        if (p.expected === ANY) details.setExpectedAny(new Empty());
+        else if (p.expected === NO_STREAM) details.setExpectedNoStream(new Empty());
+        else if (p.expected === STREAM_EXISTS) details.setExpectedStreamExists(new Empty());
+        else details.setExpectedStreamPosition(String(p.expected));
+        const message = `Append failed due to WrongExpectedVersion. Stream: ${p.stream}, Expected version: ${p.expected}`;
+        return answer(new BatchAppendResp().setError(statusWithDetails(9, message, details.serializeBinary(), 'event_store.client.WrongExpectedVersion')));
+      }
+      const s = resp.getSuccess()!;
+      const success = new BatchAppendResp.Success();
+      if (s.hasCurrentRevision()) success.setCurrentRevision(s.getCurrentRevision());
+      else success.setNoStream(new Empty());
+      const position = s.getPosition();
+      if (position) success.setPosition(position);
+      else success.setNoPosition(new Empty());
+      answer(new BatchAppendResp().setSuccess(success));
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => undefined);
+  }
+
+  // ---- StreamsService.AppendSession (v2) --------------------------------------------------
+
+  /**
+   * The 25.1 AppendSession: one AppendRequest per stream, validated as it arrives (the server's
+   * AppendRequestValidator and the session's own checks), then one atomic write on end.
+   */
+  private appendSession(
+    call: grpc.ServerReadableStream<AppendRequest, AppendSessionResponse>,
+    callback: grpc.sendUnaryData<AppendSessionResponse>,
+  ): void {
+    const writes: (StreamWrite & { requestedRevision: string })[] = [];
+    const seen = new Set<string>();
+    let size = 0;
+    let answered = false;
+    const answer = (err: Partial<grpc.StatusObject> | null, resp?: AppendSessionResponse) => {
+      if (answered) return;
+      answered = true;
+      callback(err, resp);
+    };
+    call.on('data', (req: AppendRequest) => {
+      if (answered) return;
+      const stream = req.getStream();
+      const requested = req.hasExpectedRevision() ? BigInt(req.getExpectedRevision()!) : ANY;
+      if (!stream) return answer(badRequest('Stream name must not be empty.'));
+      if (!(requested >= 0n || requested === ANY || requested === NO_STREAM || requested === STREAM_EXISTS)) {
+        return answer(badRequest('Expected revision must be positive or one of the allowed constants: NoStream (-1), Any (-2) or Exists (-4).'));
+      }
+      // The server's AppendRequestValidator (25.1 and every later version): no record, no request.
+      // So an AppendSession cannot carry a stream that is only to be checked.
+      if (req.getRecordsList().length === 0) return answer(badRequest('Stream append request must contain at least one record'));
+      const key = stream.toLowerCase(); // the session compares stream names ignoring case
+      if (seen.has(key)) {
+        return answer({
+          code: grpc.status.FAILED_PRECONDITION,
+          details: `Stream '${stream}' is already part of this append session. Appending to the same stream multiple times is currently not supported.`,
+        });
+      }
+      seen.add(key);
+      const events: Proposed[] = [];
+      for (const r of req.getRecordsList()) {
+        const id = r.hasRecordId() ? r.getRecordId()! : randomUUID();
+        if (!UUID_PATTERN.test(id)) return answer(badRequest(`Record ID '${id}' is not a valid UUID.`));
+        const schema = r.getSchema();
+        const type = schema?.getName() ?? '';
+        if (!/^[a-zA-Z0-9_.$:-]+$/.test(type)) {
+          return answer(badRequest(`Schema name can only contain alphanumeric characters, underscores, dashes, periods, colons, and dollar signs. Attempted Value: ${type}`));
+        }
+        const json = schema?.getFormat() === SchemaFormat.SCHEMA_FORMAT_JSON;
+        const properties: Record<string, unknown> = {};
+        r.getPropertiesMap().forEach((v: Value, k: string) => {
+          properties[k] = v.toJavaScript();
+        });
+        const data = r.getData_asU8();
+        const propertiesSize = Buffer.byteLength(JSON.stringify(properties));
+        size += data.length + propertiesSize + Buffer.byteLength(type);
+        if (size > this.maxAppendSize) {
+          const details = new AppendTransactionSizeExceededErrorDetails().setSize(size).setMaxSize(this.maxAppendSize);
+          return answer(
+            grpcStatusWithDetails(
+              grpc.status.ABORTED,
+              `Transaction size (${size} bytes) exceeded the maximum allowed size of ${this.maxAppendSize} bytes.`,
+              details.serializeBinary(),
+              'kurrentdb.protocol.v2.streams.errors.AppendTransactionSizeExceededErrorDetails',
+            ),
+          );
+        }
+        // The server stores the properties as the record's metadata and, on a read through the
+        // v1 API, gives them back as JSON with the schema name and format added.
+        if (!json) properties['$schema.format'] = 'Bytes';
+        const metadata = { ...properties, '$schema.name': type, ...(json ? { '$schema.format': 'Json' } : {}) };
+        events.push({
+          id: id.toLowerCase(),
+          type,
+          contentType: json ? 'application/json' : 'application/octet-stream',
+          data,
+          customMetadata: Buffer.from(JSON.stringify(metadata), 'utf8'),
+        });
+      }
+      writes.push({ stream, expected: requested, events, requestedRevision: String(requested) });
+    });
+    call.on('error', () => answer({ code: grpc.status.CANCELLED, details: 'append session cancelled' }));
+    call.on('end', () => {
+      if (answered) return;
+      if (writes.length === 0) return answer(badRequest('An append session needs at least one append request.'));
+      const outcome = this.commitMany(writes);
+      if (outcome.kind === 'wrong_expected_version') {
+        const failed = writes[outcome.index];
+        const details = new StreamRevisionConflictErrorDetails()
+          .setStream(failed.stream)
+          .setExpectedRevision(failed.requestedRevision)
+          .setActualRevision(String(outcome.current));
+        return answer(
+          grpcStatusWithDetails(
+            grpc.status.FAILED_PRECONDITION,
+            `Append failed due to a revision conflict on stream '${failed.stream}'. Expected revision: ${failed.requestedRevision}. Actual revision: ${outcome.current}.`,
+            details.serializeBinary(),
+            'kurrentdb.protocol.v2.streams.errors.StreamRevisionConflictErrorDetails',
+          ),
+        );
+      }
+      if (outcome.kind === 'corrupted_idempotency') {
+        // The 25.1 core answers a write that is idempotent for some streams and new for others as
+        // a wrong expected version naming no stream; the 25.1 AppendSession then fails while
+        // mapping it (it indexes the first failing stream), which reaches the client as UNKNOWN.
+        return answer({ code: grpc.status.UNKNOWN, details: 'Exception was thrown by handler.' });
+      }
+      const resp = new AppendSessionResponse().setPosition(String(outcome.position));
+      writes.forEach((w, i) => resp.addOutput(new AppendResponse().setStream(w.stream).setStreamRevision(String(outcome.lastRevisions[i]))));
+      answer(null, resp);
+    });
+  }
+
+  /**
+   * A write to several streams as the 25.1 core does it (StorageWriterService.VerifyCommitChecks):
+   * every stream is checked first; all ok: everything is written, in request order, in one
+   * synchronous step; all idempotent: nothing is written and the stored revisions are answered; any
+   * wrong expected version: nothing is written; a mix of ok and idempotent: corrupted idempotency.
+   */
+  private commitMany(writes: StreamWrite[]): MultiCommitOutcome {
+    const decisions = writes.map((w) => this.checkCommit(w.stream, w.expected, w.events.map((e) => e.id)));
+    const wrong = decisions.findIndex((d) => d.kind === 'wrong_expected_version');
+    if (wrong >= 0) return { kind: 'wrong_expected_version', index: wrong, current: (decisions[wrong] as { current: bigint }).current };
+    if (decisions.every((d) => d.kind === 'idempotent')) {
+      const lasts = decisions.map((d) => (d as { last: StoredEvent }).last);
+      return {
+        kind: 'idempotent',
+        lastRevisions: lasts.map((e) => e.revision),
+        position: lasts.reduce((max, e) => (e.position > max ? e.position : max), 0n),
+      };
+    }
+    if (!decisions.every((d) => d.kind === 'ok')) return { kind: 'corrupted_idempotency' };
+    const lasts = writes.map((w) => this.commit(w.stream, w.events, false));
+    for (const s of this.subscriptions) s.wake();
+    return { kind: 'written', lastRevisions: lasts.map((e) => e.revision), position: lasts[lasts.length - 1].position };
+  }
+
   private currentVersion(stream: string): bigint {
     const events = this.streams.get(stream);
     return events?.length ? events[events.length - 1].revision : NO_STREAM;
@@ -329,7 +631,7 @@ export class KurrentDbProtocolSimulator {
     return { kind: 'ok' };
   }
 
-  private commit(stream: string, events: Proposed[]): StoredEvent {
+  private commit(stream: string, events: Proposed[], wake = true): StoredEvent {
     let list = this.streams.get(stream);
     if (!list) this.streams.set(stream, (list = []));
     const created = BigInt(Date.now()) * TICKS_PER_MS;
@@ -343,7 +645,7 @@ export class KurrentDbProtocolSimulator {
       this.byId.set(stored.id, stored);
       last = stored;
     }
-    for (const s of this.subscriptions) s.wake();
+    if (wake) for (const s of this.subscriptions) s.wake();
     return last!;
   }
 
@@ -476,6 +778,66 @@ export class KurrentDbProtocolSimulator {
 }
 
 // ---- helpers -----------------------------------------------------------------------------
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * What a 25.1 node's ServerFeatures.GetSupportedMethods answers: every gRPC method of a service
+ * whose name contains "client" or "kurrentdb.protocol", lower-cased, with the features the server
+ * attaches (persistent subscriptions: stream and all; Streams reads: position and events;
+ * BatchAppend: deadline_duration; projection creation: track_emitted_streams).
+ */
+function supportedMethods(): SupportedMethods {
+  const services: Record<string, string[]> = {
+    'event_store.client.streams.Streams': ['Read', 'Append', 'Delete', 'Tombstone', 'BatchAppend'],
+    'event_store.client.persistent_subscriptions.PersistentSubscriptions': [
+      'Create', 'Update', 'Delete', 'Read', 'GetInfo', 'ReplayParked', 'List', 'RestartSubsystem',
+    ],
+    'event_store.client.projections.Projections': [
+      'Create', 'Update', 'Delete', 'Statistics', 'Disable', 'Enable', 'Reset', 'State', 'Result', 'RestartSubsystem',
+    ],
+    'event_store.client.users.Users': ['Create', 'Update', 'Delete', 'Disable', 'Enable', 'Details', 'ChangePassword', 'ResetPassword'],
+    'event_store.client.operations.Operations': [
+      'StartScavenge', 'StopScavenge', 'Shutdown', 'MergeIndexes', 'ResignNode', 'SetNodePriority', 'RestartPersistentSubscriptions',
+    ],
+    'event_store.client.gossip.Gossip': ['Read'],
+    'event_store.client.monitoring.Monitoring': ['Stats'],
+    'event_store.client.server_features.ServerFeatures': ['GetSupportedMethods'],
+    'event_store.client.redaction.Redaction': ['GetEventPositions', 'SwitchChunkLock'],
+    'kurrentdb.protocol.v2.streams.StreamsService': ['AppendSession'],
+  };
+  const methods: SupportedMethod[] = [];
+  for (const [service, names] of Object.entries(services)) {
+    for (const name of names) {
+      const m = new SupportedMethod().setServiceName(service.toLowerCase()).setMethodName(name.toLowerCase());
+      if (service.includes('PersistentSubscriptions')) m.setFeaturesList(['stream', 'all']);
+      else if (service.includes('Streams') && name.includes('Read')) m.setFeaturesList(['position', 'events']);
+      else if (service.includes('Streams') && name.includes('BatchAppend')) m.setFeaturesList(['deadline_duration']);
+      else if (service.includes('Projections') && name.includes('Create')) m.setFeaturesList(['track_emitted_streams']);
+      methods.push(m);
+    }
+  }
+  return new SupportedMethods().setEventStoreServerVersion(SIMULATED_SERVER_VERSION).setMethodsList(methods);
+}
+
+/** A v1 Status (as BatchAppend answers errors in-band) carrying one typed detail. */
+function statusWithDetails(code: number, message: string, detail: Uint8Array, typeName: string): Status {
+  const any = new Any();
+  any.pack(detail, typeName);
+  return new Status().setCode(code).setMessage(message).setDetails(any);
+}
+
+/** A gRPC error with a rich status in `grpc-status-details-bin`, as the v2 API reports its errors. */
+function grpcStatusWithDetails(code: grpc.status, message: string, detail: Uint8Array, typeName: string): Partial<grpc.StatusObject> {
+  const metadata = new grpc.Metadata();
+  metadata.set('grpc-status-details-bin', Buffer.from(statusWithDetails(code, message, detail, typeName).serializeBinary()));
+  return { code, details: message, metadata };
+}
+
+/** The v2 API's request validation error (ApiErrors.InvalidRequest). */
+function badRequest(failure: string): Partial<grpc.StatusObject> {
+  return { code: grpc.status.INVALID_ARGUMENT, details: `The 'AppendRequest' is invalid: ${failure}` };
+}
 
 function systemEvent(type: string, data: Record<string, unknown>): Proposed {
   return {

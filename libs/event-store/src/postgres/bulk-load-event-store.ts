@@ -4,6 +4,8 @@ import {
   type AppendResult,
   type ExpectedRevision,
   type GlobalPosition,
+  type MultiStreamAppendResult,
+  type StreamAppend,
   type NewEvent,
   type ReadAllOptions,
   type RecordedEvent,
@@ -12,7 +14,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from '../event-store.port';
-import { validateAppend } from '../validate-append';
+import { validateAppend, validateMultiStreamAppend } from '../validate-append';
 import type { PostgresEventStore } from './postgres-event-store';
 
 type Pending = { stream: string; revision: bigint; event: NewEvent; recordedAt: Date };
@@ -65,6 +67,21 @@ export class BulkLoadEventStore extends EventStore {
     this.revisions.set(stream, revision);
     // Positions are assigned at flush; callers of a bulk load do not use them.
     return { nextExpectedRevision: revision, position: { commit: 0n, prepare: 0n } };
+  }
+
+  /** Checks every stream first, then buffers: all of it or none, as on the server. */
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
+    validateMultiStreamAppend(appends);
+    for (const a of appends) {
+      const current = this.revisions.get(a.stream) ?? null;
+      if (!matchesExpected(a.expectedRevision, current)) throw new WrongExpectedRevisionError(a.stream, a.expectedRevision, current ?? 'no_stream');
+    }
+    const streams = [];
+    for (const a of appends) {
+      if (a.events.length > 0) await this.appendToStream(a.stream, a.events, { expectedRevision: a.expectedRevision });
+      streams.push({ stream: a.stream, nextExpectedRevision: this.revisions.get(a.stream) });
+    }
+    return { streams, position: { commit: 0n, prepare: 0n } };
   }
 
   async readStream(stream: string, options: { fromRevision?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {

@@ -1,17 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { parseStreamName } from '@yuantrace/domain';
-import { validateAppend } from '../validate-append';
+import { validateAppend, validateMultiStreamAppend } from '../validate-append';
 import { PgCodes, sqlState, type Db, type SqlExecutor } from '../db/db';
 import { loadMigrations, migrate } from '../db/migrate';
 import { matchesExpected, WrongExpectedRevisionError } from '../errors';
 import {
   EventStore,
   START,
+  comparePositions,
   type AppendResult,
   type ExpectedRevision,
   type GlobalPosition,
+  type MultiStreamAppendResult,
   type NewEvent,
+  type StreamAppend,
   type ReadAllOptions,
   type RecordedEvent,
   type StoreKind,
@@ -77,6 +80,135 @@ export class PostgresEventStore extends EventStore {
       }
       throw e;
     }
+  }
+
+  /**
+   * Several streams, atomically (DESIGN.md §3): one statement checks every stream's revision
+   * and inserts every event only if all match, so the usual case is one round trip. Streams
+   * that are written are also guarded by the unique (stream, revision) key, so a concurrent
+   * writer that passed the same check fails on commit order instead of both landing. A
+   * checked-only stream is read in the statement's snapshot: the decision is then ordered
+   * before any later write to that stream, which is a valid serial order because no write to
+   * it depends on this append.
+   */
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
+    validateMultiStreamAppend(appends);
+    const exact = appends.every((a) => a.expectedRevision === 'no_stream' || typeof a.expectedRevision === 'bigint');
+    const total = appends.reduce((n, a) => n + a.events.length, 0);
+    try {
+      if (exact && total <= ROWS_PER_INSERT) {
+        const fast = await this.appendManyInOneStatement(appends, total);
+        if (fast) {
+          this.appended.emit('append');
+          return fast;
+        }
+      }
+      const result = await this.db.transaction((tx) => this.appendManyInTransaction(tx, appends));
+      this.appended.emit('append');
+      return result;
+    } catch (e) {
+      if (sqlState(e) === PgCodes.uniqueViolation) {
+        const original = await this.findOriginalMany(this.db, appends);
+        if (original) return original;
+        throw await this.firstMismatch(this.db, appends, true);
+      }
+      throw e;
+    }
+  }
+
+  private async appendManyInOneStatement(appends: readonly StreamAppend[], total: number): Promise<MultiStreamAppendResult | undefined> {
+    const params: unknown[] = [];
+    const checks: string[] = [];
+    const rows: string[] = [];
+    for (const a of appends) {
+      const expected = a.expectedRevision as 'no_stream' | bigint;
+      params.push(a.stream, expected === 'no_stream' ? null : expected.toString());
+      const s = params.length - 1;
+      checks.push(`((select max(stream_revision) from events where stream_id = $${s}) is not distinct from $${s + 1}::bigint)`);
+      const first = expected === 'no_stream' ? 0n : expected + 1n;
+      a.events.forEach((e, i) => {
+        params.push((first + BigInt(i)).toString(), e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+        const n = params.length;
+        rows.push(`($${s}::text, $${n - 4}::bigint, $${n - 3}::uuid, $${n - 2}::text, $${n - 1}::jsonb, $${n}::jsonb)`);
+      });
+    }
+    const notify = this.db.kind === 'postgres' ? `, (select pg_notify('${NOTIFY_CHANNEL}', '') from ins limit 1) as notified` : '';
+    const r = await this.db.query<{ n: unknown; last_position: unknown; commit_text: string | null }>(
+      `with ins as (
+         insert into events (stream_id, stream_revision, event_id, event_type, data, metadata)
+         select v.stream, v.rev, v.id, v.type, v.data, v.meta from (values ${rows.join(', ')}) as v(stream, rev, id, type, data, meta)
+         where ${checks.join(' and ')}
+         returning global_position, transaction_id::text as commit_text)
+       select (select count(*) from ins) as n, (select max(global_position) from ins) as last_position,
+              (select max(commit_text) from ins) as commit_text${notify}`,
+      params,
+    );
+    const row = r.rows[0];
+    if (Number(row.n) !== total) return undefined;
+    return {
+      streams: appends.map((a) => ({ stream: a.stream, nextExpectedRevision: afterAppend(a.expectedRevision as 'no_stream' | bigint, a.events.length) })),
+      position: { commit: BigInt(row.commit_text!), prepare: BigInt(row.last_position as string) },
+    };
+  }
+
+  private async appendManyInTransaction(tx: SqlExecutor, appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
+    const original = await this.findOriginalMany(tx, appends);
+    if (original) return original;
+    const mismatch = await this.firstMismatch(tx, appends, false);
+    if (mismatch) throw mismatch;
+    const streams: Array<{ stream: string; nextExpectedRevision: bigint | undefined }> = [];
+    let position: GlobalPosition | undefined;
+    for (const a of appends) {
+      if (a.events.length === 0) {
+        const current = await this.currentRevision(tx, a.stream);
+        streams.push({ stream: a.stream, nextExpectedRevision: current ?? undefined });
+        continue;
+      }
+      const r = await this.appendInTransaction(tx, a.stream, a.events, a.expectedRevision);
+      streams.push({ stream: a.stream, nextExpectedRevision: r.nextExpectedRevision });
+      position = r.position;
+    }
+    return { streams, position: position! };
+  }
+
+  /** The first stream not at its expected revision, as the error to throw; undefined when all match. */
+  private async firstMismatch(q: SqlExecutor, appends: readonly StreamAppend[], orConflict: true): Promise<WrongExpectedRevisionError>;
+  private async firstMismatch(q: SqlExecutor, appends: readonly StreamAppend[], orConflict: false): Promise<WrongExpectedRevisionError | undefined>;
+  private async firstMismatch(q: SqlExecutor, appends: readonly StreamAppend[], orConflict: boolean): Promise<WrongExpectedRevisionError | undefined> {
+    for (const a of appends) {
+      const current = await this.currentRevision(q, a.stream);
+      if (!matchesExpected(a.expectedRevision, current)) return new WrongExpectedRevisionError(a.stream, a.expectedRevision, current ?? 'no_stream');
+    }
+    // Every stream matches now, yet the insert collided: a writer committed and the check saw it move meanwhile.
+    const written = appends.find((a) => a.events.length > 0)!;
+    return orConflict ? new WrongExpectedRevisionError(written.stream, written.expectedRevision, (await this.currentRevision(q, written.stream)) ?? 'no_stream') : undefined;
+  }
+
+  /** A retry of an append that already landed whole: every written stream holds its events where this append put them. */
+  private async findOriginalMany(q: SqlExecutor, appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult | undefined> {
+    const written = appends.filter((a) => a.events.length > 0);
+    const found = await Promise.all(written.map(async (a) => ({ a, original: await this.findOriginal(q, a.stream, a.events) })));
+    if (found.every((f) => f.original === undefined)) return undefined;
+    if (found.some((f) => f.original === undefined)) {
+      const missing = found.find((f) => f.original === undefined)!.a;
+      throw new WrongExpectedRevisionError(missing.stream, missing.expectedRevision, (await this.currentRevision(q, missing.stream)) ?? 'no_stream');
+    }
+    // The same ids under another expected revision are another command, not a retry.
+    for (const { a, original } of found) {
+      const expectedLast = afterAppend(a.expectedRevision as 'no_stream' | bigint, a.events.length);
+      if (typeof a.expectedRevision !== 'string' || a.expectedRevision === 'no_stream') {
+        if (original!.nextExpectedRevision !== expectedLast) {
+          throw new WrongExpectedRevisionError(a.stream, a.expectedRevision, (await this.currentRevision(q, a.stream)) ?? 'no_stream');
+        }
+      }
+    }
+    const byStream = new Map(found.map((f) => [f.a.stream, f.original!]));
+    let position = found[0].original!.position;
+    for (const f of found) if (comparePositions(f.original!.position, position) > 0) position = f.original!.position;
+    return {
+      streams: appends.map((a) => ({ stream: a.stream, nextExpectedRevision: byStream.get(a.stream)?.nextExpectedRevision ?? (typeof a.expectedRevision === 'bigint' ? a.expectedRevision : undefined) })),
+      position,
+    };
   }
 
   /**
@@ -290,6 +422,10 @@ export class PostgresEventStore extends EventStore {
     this.appended.removeAllListeners();
   }
 }
+
+const afterAppend = (expected: 'no_stream' | bigint, count: number): bigint | undefined =>
+  count === 0 ? (expected === 'no_stream' ? undefined : expected) : (expected === 'no_stream' ? -1n : expected) + BigInt(count);
+
 
 type Row = {
   global_position: unknown;
