@@ -11,6 +11,7 @@ import {
   STREAM_EXISTS,
   streamNameFilter,
   type AllStreamResolvedEvent,
+  type AppendStreamRequest,
   type AppendStreamState,
   type EventData,
   type Filter,
@@ -27,15 +28,17 @@ import {
   type EventMetadata,
   type ExpectedRevision,
   type GlobalPosition,
+  type MultiStreamAppendResult,
   type NewEvent,
   type ReadAllOptions,
   type RecordedEvent,
   type StoreKind,
+  type StreamAppend,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionHandler,
 } from '../event-store.port';
-import { validateAppend } from '../validate-append';
+import { validateAppend, validateMultiStreamAppend } from '../validate-append';
 
 /**
  * The server refuses an append whose events add up to more than MaxAppendSize (1 MiB by default).
@@ -45,6 +48,37 @@ const APPEND_CHUNK_BYTES = 512 * 1024;
 /** Rough per-event framing (id, metadata map, protobuf tags) added to data + metadata. */
 const EVENT_OVERHEAD_BYTES = 200;
 const READ_PAGE = 1000;
+
+/**
+ * How our metadata travels through the v2 AppendSession. Its records carry metadata as a flat map
+ * of string properties (the client refuses anything else), and a KurrentDB 25.1+ server stores
+ * them as the record's properties and gives them back on every read as a JSON object, with
+ * `$schema.name` and `$schema.format` added. Our metadata nests (`actor`) and may hold numbers, so
+ * it goes whole, as its JSON text, in this one property; reads parse it back, so a record written
+ * by appendToStreams reads exactly as one written by appendToStream (whose metadata is the JSON
+ * object itself) and the server's `$schema.*` additions never reach the port. One property rather
+ * than one per key: no value is ever ambiguous between a string and encoded JSON.
+ */
+export const METADATA_PROPERTY = 'yuantrace.metadata';
+
+/**
+ * A KurrentDB server cannot check a stream's revision inside an atomic append without writing to
+ * it: every server with the v2 AppendSession (25.1 up to the current 26.x) refuses an
+ * AppendRequest with zero records (its AppendRequestValidator: "Stream append request must contain
+ * at least one record"), and 25.1/26.0 would refuse it in the core too ("Not all streams have
+ * events being written to them"). Consistency checks on streams that are not written came with
+ * 26.1's AppendRecords, which this adapter does not use yet. So a check-only part is refused
+ * before anything is sent; reading the stream first and appending afterwards would not be atomic.
+ */
+export class CheckOnlyAppendUnsupportedError extends Error {
+  constructor(readonly stream: string) {
+    super(
+      `KurrentDB cannot check stream ${stream} in an atomic append without writing to it ` +
+        '(AppendSession refuses requests with no records; check-only streams need AppendRecords, KurrentDB 26.1)',
+    );
+    this.name = 'CheckOnlyAppendUnsupportedError';
+  }
+}
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
@@ -122,6 +156,62 @@ export class KurrentDbEventStore extends EventStore {
       }
     }
     return result!;
+  }
+
+  /**
+   * One AppendSession (the client's multiStreamAppend, KurrentDB 25.1+): the server checks every
+   * stream's expected revision and writes every record in one transaction, or nothing. Never
+   * split: the whole append must stay under the server's MaxAppendSize (1 MiB by default).
+   */
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
+    validateMultiStreamAppend(appends);
+    const checkOnly = appends.find((a) => a.events.length === 0);
+    if (checkOnly) throw new CheckOnlyAppendUnsupportedError(checkOnly.stream);
+    await Promise.all(appends.map((a) => this.refuseReappendAfterItself(a)));
+
+    const requests: AppendStreamRequest[] = appends.map((a) => ({
+      streamName: a.stream,
+      // Always explicit: the v2 protocol would take a missing expected revision for "any".
+      expectedState: toStreamState(a.expectedRevision),
+      events: a.events.map(toV2EventData),
+    }));
+    let revisions: Map<string, bigint>;
+    try {
+      const r = await this.client.multiStreamAppend(requests);
+      revisions = new Map(r.responses.map((x) => [x.streamName, x.revision]));
+    } catch (e) {
+      throw translateMultiStream(e, appends);
+    }
+    const streams = appends.map((a) => {
+      const revision = revisions.get(a.stream);
+      if (revision === undefined) throw new EventStoreUnavailableError(`KurrentDB: no revision for ${a.stream} in the append answer`);
+      return { stream: a.stream, nextExpectedRevision: revision };
+    });
+    // The session answers one log position, not the (commit, prepare) pair our positions are;
+    // the last record written is the last one of the last stream (records keep request order).
+    const last = streams[streams.length - 1];
+    const position = await this.positionOf(last.stream, last.nextExpectedRevision);
+    return { streams, position };
+  }
+
+  /**
+   * KurrentDB's idempotency only looks at ids stored AFTER the expected revision: ids already at
+   * or below it are not checked, and an append of events the stream already ends with, at an
+   * expected revision equal to its current one, would be written a second time. That is what a
+   * command re-run after its first append succeeded does (it reads the stream, now holding its
+   * own events, and decides again with the same deterministic ids): a conflict, never a write.
+   * PostgreSQL refuses it through its unique event ids; here we read the events up to the
+   * expected revision (as many as we append) and refuse if one of ours is among them.
+   */
+  private async refuseReappendAfterItself(a: StreamAppend): Promise<void> {
+    const expected = a.expectedRevision;
+    if (typeof expected !== 'bigint' || expected < 0n || a.events.length === 0) return;
+    const n = BigInt(a.events.length);
+    const from = expected - n + 1n > 0n ? expected - n + 1n : 0n;
+    const stored = await this.readStream(a.stream, { fromRevision: from, maxCount: Number(expected - from + 1n) });
+    const ids = new Set(a.events.map((e) => e.id));
+    const clash = stored.find((e) => e.revision <= expected && ids.has(e.id));
+    if (clash) throw new WrongExpectedRevisionError(a.stream, expected, stored[stored.length - 1].revision);
   }
 
   async readStream(stream: string, options: { fromRevision?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {
@@ -248,15 +338,16 @@ export class KurrentDbEventStore extends EventStore {
     const e = resolved.event;
     if (!e || isSystemEvent(e.type) || e.streamId.startsWith('$')) return undefined;
     if (!e.position) throw new EventStoreUnavailableError(`KurrentDB: event ${e.id} arrived without a position`);
+    const metadata = decodeMetadata(asObject(e.metadata));
     return {
       id: e.id,
       streamId: e.streamId,
       revision: e.revision,
       type: e.type,
       data: asObject(e.data),
-      metadata: asObject(e.metadata) as EventMetadata,
+      metadata,
       position: { commit: e.position.commit, prepare: e.position.prepare },
-      recordedAt: recordedAtOf(e.created, asObject(e.metadata)),
+      recordedAt: recordedAtOf(e.created, metadata),
     };
   }
 }
@@ -458,6 +549,22 @@ function toEventData(e: NewEvent): EventData {
   return { id: e.id, contentType: 'application/json', type: e.type, data: e.data, metadata: e.metadata };
 }
 
+/** For the v2 AppendSession: the metadata as one string property (METADATA_PROPERTY). */
+function toV2EventData(e: NewEvent): EventData {
+  return { id: e.id, contentType: 'application/json', type: e.type, data: e.data, metadata: { [METADATA_PROPERTY]: JSON.stringify(e.metadata) } };
+}
+
+/** Metadata as appendToStream wrote it, whichever API appended the record. */
+function decodeMetadata(raw: Record<string, unknown>): EventMetadata {
+  const encoded = raw[METADATA_PROPERTY];
+  if (typeof encoded !== 'string') return raw;
+  try {
+    return asObject(JSON.parse(encoded));
+  } catch {
+    return raw;
+  }
+}
+
 const eventBytes = (e: EventData) =>
   EVENT_OVERHEAD_BYTES + Buffer.byteLength(e.type) + Buffer.byteLength(JSON.stringify(e.data)) + Buffer.byteLength(JSON.stringify(e.metadata ?? {}));
 
@@ -510,6 +617,24 @@ function translate(e: unknown, stream?: string, expected?: ExpectedRevision): un
     default:
       return e;
   }
+}
+
+/** The client's errors from a multi-stream append, naming the stream that failed. */
+function translateMultiStream(e: unknown, appends: readonly StreamAppend[]): unknown {
+  const type = errorType(e);
+  if (type === 'wrong-expected-version') {
+    const w = e as { streamName?: string; actualState?: bigint | 'no_stream' };
+    const failed = appends.find((a) => a.stream === w.streamName) ?? appends[0];
+    return new WrongExpectedRevisionError(failed.stream, failed.expectedRevision, typeof w.actualState === 'bigint' ? w.actualState : 'no_stream');
+  }
+  if (type === 'transaction-max-size-exceeded' || type === 'append-record-size-exceeded') {
+    const message = e instanceof Error ? e.message : String(e);
+    return new InvalidEventError(`an atomic append over several streams is larger than KurrentDB accepts in one transaction: ${message}`);
+  }
+  if (type === 'unsupported') {
+    return new EventStoreUnavailableError('KurrentDB: appends over several streams need a 25.1 or later server (AppendSession)', e);
+  }
+  return translate(e);
 }
 
 function redact(connectionString: string): string {

@@ -803,7 +803,7 @@ function supportedMethods(): SupportedMethods {
     'event_store.client.gossip.Gossip': ['Read'],
     'event_store.client.monitoring.Monitoring': ['Stats'],
     'event_store.client.server_features.ServerFeatures': ['GetSupportedMethods'],
-    'event_store.client.redaction.Redaction': ['GetEventPositions', 'SwitchChunkLock'],
+    'kurrent.client.redaction.Redaction': ['GetEventPositions', 'SwitchChunks'],
     'kurrentdb.protocol.v2.streams.StreamsService': ['AppendSession'],
   };
   const methods: SupportedMethod[] = [];
