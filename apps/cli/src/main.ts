@@ -114,8 +114,9 @@ async function verify() {
     process.stdout.write(`verified up to ${report.position ?? 'an empty log'}: ${report.eventsReplayed} events replayed\n`);
     for (const d of report.differences) process.stdout.write(`DIFF ${d.table} ${d.side}: ${JSON.stringify(d.row)}\n`);
     for (const c of report.conservation) process.stdout.write(`UNBALANCED ${c.batchId}: ${c.problem}\n`);
+    for (const d of report.defects) process.stdout.write(`DEFECT ${d.code} ${d.subject}: ${d.message}\n`);
     for (const l of report.lagging) process.stdout.write(`LAGGING ${l}: not caught up with the log; run the projector first\n`);
-    process.stdout.write(report.ok ? 'OK: read models equal a rebuild, and every batch balances\n' : 'FAILED\n');
+    process.stdout.write(report.ok ? 'OK: read models equal a rebuild, and the books agree with an independent fold of the log\n' : 'FAILED\n');
     if (!report.ok) process.exitCode = 1;
   } finally {
     await storage.db.close();
