@@ -1,7 +1,7 @@
 import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { WrongExpectedRevisionError } from '../errors';
-import { comparePositions, type EventStore, type NewEvent, type RecordedEvent } from '../event-store.port';
+import { InvalidEventError, WrongExpectedRevisionError } from '../errors';
+import { comparePositions, type EventStore, type NewEvent, type RecordedEvent, type StreamAppend } from '../event-store.port';
 
 /**
  * The one contract every event-store adapter passes. Each adapter's int-spec calls this with a
@@ -25,6 +25,12 @@ export type ContractTarget = {
    * nothing we write depends on it.
    */
   eventIdsUniqueAcrossStreams: boolean;
+  /**
+   * Whether appendToStreams can check a stream it does not write (`events: []`) in the same atomic
+   * step. Default true. KurrentDB's AppendSession cannot (it refuses a request without records),
+   * so that adapter refuses such an append, writing nothing, rather than check non-atomically.
+   */
+  checkOnlyStreams?: boolean;
   cleanup: () => Promise<void>;
 };
 
@@ -189,6 +195,241 @@ export function describeEventStoreContract(name: string, makeTarget: () => Promi
         throw new Error('projection broke');
       });
       await expect(sub.done).rejects.toThrow('projection broke');
+    });
+
+    describe('appendToStreams: atomic over several streams', () => {
+      const ids = (events: readonly { id: string }[]) => events.map((e) => e.id);
+
+      test('writes to three streams at once and reports each stream\'s revision', async () => {
+        const a = uniqueStream('project');
+        const b = uniqueStream('payment');
+        const c = uniqueStream('project');
+        await t.store.appendToStream(b, [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+        const ea = [newEvent('ProjectApproved', { amountFen: '120000' })];
+        const eb = [newEvent('PaymentMade'), newEvent('PaymentBooked')];
+        const ec = [newEvent('ProjectProposed'), newEvent('ProjectApproved'), newEvent('ProjectFunded')];
+        const result = await t.store.appendToStreams([
+          { stream: a, events: ea, expectedRevision: 'no_stream' },
+          { stream: b, events: eb, expectedRevision: 1n },
+          { stream: c, events: ec, expectedRevision: 'any' },
+        ]);
+        expect(result.streams).toEqual([
+          { stream: a, nextExpectedRevision: 0n },
+          { stream: b, nextExpectedRevision: 3n },
+          { stream: c, nextExpectedRevision: 2n },
+        ]);
+        const [ra, rb, rc] = await Promise.all([t.store.readStream(a), t.store.readStream(b), t.store.readStream(c)]);
+        expect(ids(ra)).toEqual(ids(ea));
+        expect(ids(rb.slice(2))).toEqual(ids(eb));
+        expect(ids(rc)).toEqual(ids(ec));
+        // Data and metadata read back exactly as appendToStream's do.
+        expect(ra[0].data).toEqual({ amountFen: '120000' });
+        expect(ra[0].metadata).toEqual({ correlationId: 'c-1' });
+        // The reported position is the last event written.
+        const lastWritten = rc[rc.length - 1];
+        expect(result.position).toEqual(lastWritten.position);
+        for (const e of [...ra, ...rb.slice(2)]) expect(comparePositions(e.position, result.position)).toBeLessThan(0);
+      });
+
+      test('nested metadata survives the atomic append exactly as appendToStream keeps it', async () => {
+        const stream = uniqueStream('project');
+        const other = uniqueStream('payment');
+        const metadata = { correlationId: 'c-9', actor: { id: 'u-1', roles: ['clerk', 'auditor'], level: 3 }, recordedAt: '2024-05-01T08:30:00.123Z' };
+        const e = { ...newEvent(), metadata };
+        const single = { ...newEvent(), metadata };
+        await t.store.appendToStreams([
+          { stream, events: [e], expectedRevision: 'no_stream' },
+          { stream: other, events: [newEvent()], expectedRevision: 'no_stream' },
+        ]);
+        await t.store.appendToStream(stream, [single], { expectedRevision: 0n });
+        const read = await t.store.readStream(stream);
+        expect(read[0].metadata).toEqual(metadata);
+        expect(read[1].metadata).toEqual(read[0].metadata);
+        expect(read[0].recordedAt.toISOString()).toBe('2024-05-01T08:30:00.123Z');
+      });
+
+      test('one stale stream fails the whole append, names that stream, and nothing is written', async () => {
+        const a = uniqueStream('project');
+        const b = uniqueStream('payment');
+        const c = uniqueStream('project');
+        await t.store.appendToStream(b, [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+        const attempt = t.store.appendToStreams([
+          { stream: a, events: [newEvent()], expectedRevision: 'no_stream' },
+          { stream: b, events: [newEvent()], expectedRevision: 0n }, // stale: b is at 1
+          { stream: c, events: [newEvent(), newEvent()], expectedRevision: 'any' },
+        ]);
+        await expect(attempt).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        await expect(attempt).rejects.toMatchObject({ stream: b, expected: 0n, actual: 1n });
+        expect(await t.store.readStream(a)).toEqual([]);
+        expect(await t.store.readStream(b)).toHaveLength(2);
+        expect(await t.store.readStream(c)).toEqual([]);
+        // Also when the stale one is a stream that must not exist yet.
+        await expect(
+          t.store.appendToStreams([
+            { stream: a, events: [newEvent()], expectedRevision: 'no_stream' },
+            { stream: b, events: [newEvent()], expectedRevision: 'no_stream' },
+          ]),
+        ).rejects.toMatchObject({ name: 'WrongExpectedRevisionError', stream: b });
+        expect(await t.store.readStream(a)).toEqual([]);
+      });
+
+      test('a check-only stream that moved fails the append', async () => {
+        const written = uniqueStream('payment');
+        const checked = uniqueStream('project');
+        await t.store.appendToStream(checked, [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+        const attempt = t.store.appendToStreams([
+          { stream: written, events: [newEvent()], expectedRevision: 'no_stream' },
+          { stream: checked, events: [], expectedRevision: 0n }, // it moved on to 1
+        ]);
+        if (t.checkOnlyStreams === false) await expect(attempt).rejects.toThrow(/check/);
+        else await expect(attempt).rejects.toMatchObject({ name: 'WrongExpectedRevisionError', stream: checked, actual: 1n });
+        expect(await t.store.readStream(written)).toEqual([]);
+        expect(await t.store.readStream(checked)).toHaveLength(2);
+      });
+
+      test('a check-only stream at its revision passes and is not written', async () => {
+        const written = uniqueStream('payment');
+        const checked = uniqueStream('project');
+        const absent = uniqueStream('project');
+        await t.store.appendToStream(checked, [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+        const e = newEvent();
+        const appends: StreamAppend[] = [
+          { stream: written, events: [e], expectedRevision: 'no_stream' },
+          { stream: checked, events: [], expectedRevision: 1n },
+          { stream: absent, events: [], expectedRevision: 'no_stream' },
+        ];
+        if (t.checkOnlyStreams === false) {
+          await expect(t.store.appendToStreams(appends)).rejects.toThrow(/check/);
+          expect(await t.store.readStream(written)).toEqual([]);
+          expect(await t.store.readStream(checked)).toHaveLength(2);
+          return;
+        }
+        const result = await t.store.appendToStreams(appends);
+        expect(result.streams).toEqual([
+          { stream: written, nextExpectedRevision: 0n },
+          { stream: checked, nextExpectedRevision: 1n },
+          { stream: absent, nextExpectedRevision: undefined },
+        ]);
+        expect(ids(await t.store.readStream(written))).toEqual([e.id]);
+        expect(await t.store.readStream(checked)).toHaveLength(2);
+        expect(await t.store.readStream(absent)).toEqual([]);
+        expect(result.position).toEqual((await t.store.readStream(written))[0].position);
+      });
+
+      test('a retry of the very same append answers as the first and writes nothing twice', async () => {
+        const a = uniqueStream('project');
+        const b = uniqueStream('payment');
+        await t.store.appendToStream(b, [newEvent()], { expectedRevision: 'no_stream' });
+        const appends: StreamAppend[] = [
+          { stream: a, events: [newEvent(), newEvent()], expectedRevision: 'no_stream' },
+          { stream: b, events: [newEvent()], expectedRevision: 0n },
+        ];
+        const first = await t.store.appendToStreams(appends);
+        const retry = await t.store.appendToStreams(appends);
+        expect(retry).toEqual(first);
+        expect(await t.store.readStream(a)).toHaveLength(2);
+        expect(await t.store.readStream(b)).toHaveLength(2);
+      });
+
+      test('the same ids under a different expected state are a conflict, not a retry', async () => {
+        const a = uniqueStream('project');
+        const b = uniqueStream('payment');
+        const ea = [newEvent()];
+        const eb = [newEvent(), newEvent()];
+        await t.store.appendToStreams([
+          { stream: a, events: ea, expectedRevision: 'no_stream' },
+          { stream: b, events: eb, expectedRevision: 'no_stream' },
+        ]);
+        // A command re-run after its first append went through: it read the streams (now ending
+        // with its own events) and decides again, with the same deterministic ids.
+        await expect(
+          t.store.appendToStreams([
+            { stream: a, events: ea, expectedRevision: 0n },
+            { stream: b, events: eb, expectedRevision: 1n },
+          ]),
+        ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        expect(ids(await t.store.readStream(a))).toEqual(ids(ea));
+        expect(ids(await t.store.readStream(b))).toEqual(ids(eb));
+      });
+
+      test('refuses a stream named twice, an append with no event, and malformed events, writing nothing', async () => {
+        const a = uniqueStream('project');
+        const b = uniqueStream('payment');
+        await expect(
+          t.store.appendToStreams([
+            { stream: a, events: [newEvent()], expectedRevision: 'no_stream' },
+            { stream: a, events: [newEvent()], expectedRevision: 'any' },
+          ]),
+        ).rejects.toBeInstanceOf(InvalidEventError);
+        await expect(
+          t.store.appendToStreams([
+            { stream: a, events: [], expectedRevision: 'any' },
+            { stream: b, events: [], expectedRevision: 'any' },
+          ]),
+        ).rejects.toBeInstanceOf(InvalidEventError);
+        await expect(t.store.appendToStreams([])).rejects.toBeInstanceOf(InvalidEventError);
+        await expect(
+          t.store.appendToStreams([
+            { stream: a, events: [newEvent()], expectedRevision: 'no_stream' },
+            { stream: b, events: [{ ...newEvent(), type: 'not a type' }], expectedRevision: 'no_stream' },
+          ]),
+        ).rejects.toBeInstanceOf(InvalidEventError);
+        await expect(
+          t.store.appendToStreams([{ stream: 'ledger-1', events: [newEvent()], expectedRevision: 'any' }]),
+        ).rejects.toThrow(/no known category/);
+        expect(await t.store.readStream(a)).toEqual([]);
+        expect(await t.store.readStream(b)).toEqual([]);
+      });
+
+      test('two writers on overlapping streams at the same revisions: exactly one wins, all or nothing', async () => {
+        if (!t.concurrentWriters) return;
+        for (let round = 0; round < 10; round++) {
+          const shared = uniqueStream('project');
+          const left = uniqueStream('payment');
+          const right = uniqueStream('payment');
+          await t.store.appendToStream(shared, [newEvent()], { expectedRevision: 'no_stream' });
+          const l = [newEvent('Left')];
+          const r = [newEvent('Right')];
+          const results = await Promise.allSettled([
+            t.store.appendToStreams([
+              { stream: left, events: l, expectedRevision: 'no_stream' },
+              { stream: shared, events: [newEvent('Left')], expectedRevision: 0n },
+            ]),
+            t.store.appendToStreams([
+              { stream: shared, events: [newEvent('Right')], expectedRevision: 0n },
+              { stream: right, events: r, expectedRevision: 'no_stream' },
+            ]),
+          ]);
+          expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+          const loser = results.find((x) => x.status === 'rejected') as PromiseRejectedResult;
+          expect(loser.reason).toBeInstanceOf(WrongExpectedRevisionError);
+          expect((loser.reason as WrongExpectedRevisionError).stream).toBe(shared);
+          const leftWon = results[0].status === 'fulfilled';
+          expect(await t.store.readStream(shared)).toHaveLength(2);
+          expect(ids(await t.store.readStream(left))).toEqual(leftWon ? ids(l) : []);
+          expect(ids(await t.store.readStream(right))).toEqual(leftWon ? [] : ids(r));
+        }
+      });
+
+      test('appended events reach readAll and subscribers in one global order', async () => {
+        const before = await t.store.lastPosition();
+        const a = uniqueStream('project');
+        const b = uniqueStream('payment');
+        const ea = [newEvent(), newEvent()];
+        const eb = [newEvent()];
+        const result = await t.store.appendToStreams([
+          { stream: a, events: ea, expectedRevision: 'no_stream' },
+          { stream: b, events: eb, expectedRevision: 'no_stream' },
+        ]);
+        await waitFor(async () => comparePositions((await t.store.lastPosition())!, result.position) >= 0);
+        const all = await t.store.readAll({ after: before, maxCount: 100 });
+        expect(ids(all.filter((e) => e.streamId === a || e.streamId === b))).toEqual(ids([...ea, ...eb]));
+        const seen: RecordedEvent[] = [];
+        const sub = t.store.subscribeToAll(async (batch) => void seen.push(...batch), { after: before, idleMs: 20 });
+        await waitFor(() => seen.filter((e) => e.streamId === a || e.streamId === b).length >= 3);
+        await sub.stop();
+        expect(ids(seen.filter((e) => e.streamId === a || e.streamId === b))).toEqual(ids([...ea, ...eb]));
+      });
     });
 
     test('revisions and positions are bigint and survive values beyond 2^53', async () => {
