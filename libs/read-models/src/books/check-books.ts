@@ -21,6 +21,8 @@ export class BooksCheck {
   private readonly fold = new BooksFold();
   private readonly defects: BookDefect[] = [];
   private legsMatched = 0;
+  /** Mismatched events beyond MAX_PER_CODE, counted rather than kept: a wholly wrong table must not fill memory. */
+  private mismatchesNotKept = 0;
 
   constructor(private readonly q: SqlExecutor, private readonly options: { comparePostings: boolean }) {}
 
@@ -42,6 +44,10 @@ export class BooksCheck {
       const want = legs.map((l) => legKey({ from: l.from, to: l.to, amount: l.amount, root: l.rootBatchId })).sort();
       const got = (posted.get(id) ?? []).sort();
       if (want.join('\n') !== got.join('\n')) {
+        if (this.defects.length >= MAX_PER_CODE) {
+          this.mismatchesNotKept++;
+          continue;
+        }
         this.defects.push({ code: 'event_legs_mismatch', subject: `event:${id}`,
           message: `${type}: the log moves [${want.join('; ')}], postings record [${got.join('; ')}]` });
       }
@@ -72,20 +78,25 @@ export class BooksCheck {
       }
     }
     out.push(...this.fold.finish());
-    return capPerCode(out);
+    return capPerCode(out, this.mismatchesNotKept);
   }
 }
 
-function capPerCode(defects: BookDefect[]): BookDefect[] {
+function capPerCode(defects: BookDefect[], legMismatchesNotKept: number): BookDefect[] {
   const count = new Map<DefectCode, number>();
+  if (legMismatchesNotKept > 0) count.set('event_legs_mismatch', legMismatchesNotKept);
   const out: BookDefect[] = [];
+  const kept = new Map<DefectCode, number>();
   for (const d of defects) {
-    const n = (count.get(d.code) ?? 0) + 1;
-    count.set(d.code, n);
-    if (n <= MAX_PER_CODE) out.push(d);
+    count.set(d.code, (count.get(d.code) ?? 0) + 1);
+    const k = (kept.get(d.code) ?? 0) + 1;
+    if (k > MAX_PER_CODE) continue;
+    kept.set(d.code, k);
+    out.push(d);
   }
   for (const [code, n] of count) {
-    if (n > MAX_PER_CODE) out.push({ code, subject: '…', message: `${n - MAX_PER_CODE} more ${code} defects not listed` });
+    const k = kept.get(code) ?? 0;
+    if (n > k) out.push({ code, subject: '…', message: `${n - k} more ${code} defects not listed` });
   }
   return out;
 }
