@@ -13,7 +13,7 @@ import { BulkLoadEventStore, EventStore, PostgresEventStore, START } from '@yuan
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { generate, type Command, type Manifest, type Preset } from './generate/generator';
-import { checkManifest, loadCommands, skipProcessManager } from './generate/load';
+import { checkManifest, loadCommands } from './generate/load';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
 
 const USAGE = `usage: npm run cli -- <command>
@@ -184,9 +184,6 @@ async function loadCommand(args: string[]) {
     process.stdout.write(`loaded ${loaded} commands (resumed at ${resumedAt}), ${events} events in ${seconds.toFixed(1)} s: ${Math.round(events / seconds)} events/s\n`);
     const projecting = Date.now();
     const runner = app.get(ProjectionRunner);
-    // Every flow's second leg was written inline and flushed in the same transaction as its first:
-    // the process manager has nothing to complete in what was just loaded.
-    await skipProcessManager(storage.db, await bulk.headPosition());
     await runner.catchUpTogether();
     await runner.start();
     const projectSeconds = (Date.now() - projecting) / 1000;

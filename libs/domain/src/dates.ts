@@ -1,4 +1,4 @@
-import { invalid } from './rejection';
+import { invalid, ruleBroken } from './rejection';
 
 /** Business dates are calendar days, YYYY-MM-DD, and must exist (no 2023-02-30). */
 export type BusinessDate = string;
@@ -13,4 +13,12 @@ export function assertDate(value: unknown, field: string): BusinessDate {
   }
   if (value < '1949-10-01' || value > '2100-12-31') throw invalid('invalid_date', `${field} is out of range: ${value}`, field);
   return value;
+}
+
+/** Today's date in Asia/Shanghai (UTC+8, no daylight saving), the calendar business dates are kept in. */
+export const shanghaiToday = (now: Date): BusinessDate => new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** A business date after today has not happened yet: the ledger records what happened. */
+export function assertNotAfterToday(date: BusinessDate, today: BusinessDate, field: string): void {
+  if (date > today) throw ruleBroken('date_in_future', `${field} ${date} is after today (${today}, Asia/Shanghai)`, field);
 }

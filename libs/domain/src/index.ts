@@ -12,3 +12,4 @@ export * from './project/project';
 export * from './project/payment-rules';
 export * from './household/identity-number';
 export * from './household/household';
+export * from './ledger/ledger-decisions';

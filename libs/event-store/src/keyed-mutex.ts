@@ -18,3 +18,13 @@ export class KeyedMutex {
     }
   }
 }
+
+/**
+ * Runs a task holding several keys of one mutex, taken in sorted order so two tasks over
+ * overlapping sets can never wait on each other in a cycle.
+ */
+export function runHoldingAll<T>(mutex: KeyedMutex, keys: readonly string[], task: () => Promise<T>): Promise<T> {
+  const sorted = [...new Set(keys)].sort();
+  const step = (i: number): Promise<T> => (i === sorted.length ? task() : mutex.run(sorted[i], () => step(i + 1)));
+  return step(0);
+}

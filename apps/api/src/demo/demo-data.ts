@@ -40,7 +40,7 @@ export async function loadDemoData(app: INestApplication): Promise<boolean> {
   const project = { implementer: '双龙村村民委员会', plannedStart: '2016-05-01', plannedEnd: '2016-10-31' };
   await ledger.proposeProject(fin, { ...project, projectId: 'DEMO-ROAD', name: '双龙村1公里机耕道硬化', type: 'ROAD', unitCode: '990101001001', budgetFen: '38000000' });
   await ledger.proposeProject(fin, { ...project, projectId: 'DEMO-WELL', name: '指南村古井改造', type: 'WATER', unitCode: '990101001002', budgetFen: '5500000' });
-  const ms = (projectId: string, milestoneId: string, kind: 'approved' | 'publicized' | 'started', date: string, extra: object = {}) =>
+  const ms = (projectId: string, milestoneId: string, kind: 'approved' | 'publicized' | 'started' | 'progress', date: string, extra: object = {}) =>
     ledger.recordMilestone(fin, projectId, { milestoneId, kind, date, percentComplete: null, result: null, publicUntil: null, documentNo: null, note: null, ...extra });
   await ms('DEMO-ROAD', 'DEMO-ROAD-approved', 'approved', '2016-04-05', { documentNo: '演县扶贫办〔2016〕3号' });
   await ms('DEMO-ROAD', 'DEMO-ROAD-publicized', 'publicized', '2016-04-06', { publicUntil: '2016-04-13' });
@@ -54,13 +54,15 @@ export async function loadDemoData(app: INestApplication): Promise<boolean> {
   const pay = (paymentId: string, projectId: string, allocationId: string, amount: string, installment: string, effectiveDate: string) =>
     ledger.requestPayment(fin, { paymentId, projectId, allocationId, payee, amount: parseYuan(amount), purpose: '工程款', installment, effectiveDate });
   await pay('DEMO-PAY-1', 'DEMO-ROAD', 'DEMO-AL-ROAD-C', '114000.00', 'advance', '2016-05-10');
-  await ledger.decidePayment(appr, 'DEMO-PAY-1', { approved: true, comment: '同意预付30%' });
+  await ledger.decidePayment(appr, 'DEMO-PAY-1', { approved: true, comment: '同意预付30%', effectiveDate: '2016-05-12' });
   await ledger.executePayment(fin, 'DEMO-PAY-1', { channel: 'treasury_direct', bankReference: 'DEMO-BR-1', effectiveDate: '2016-05-15' });
   await ms('DEMO-ROAD', 'DEMO-ROAD-started', 'started', '2016-05-20');
+  await ms('DEMO-ROAD', 'DEMO-ROAD-progress-60', 'progress', '2016-07-30', { percentComplete: 60 });
   await pay('DEMO-PAY-2', 'DEMO-ROAD', 'DEMO-AL-ROAD-P', '80000.00', 'progress', '2016-08-01');
-  await ledger.decidePayment(appr, 'DEMO-PAY-2', { approved: true, comment: '同意' });
+  await ledger.decidePayment(appr, 'DEMO-PAY-2', { approved: true, comment: '同意', effectiveDate: '2016-08-02' });
   await ledger.failPayment(fin, 'DEMO-PAY-2', { reason: '账户名与账号不符', effectiveDate: '2016-08-03' });
-  await pay('DEMO-PAY-3', 'DEMO-WELL', 'DEMO-AL-WELL', '55000.00', 'single', '2016-09-01');
+  // Requested, not yet approved: an advance before work starts, within 30% of the budget.
+  await pay('DEMO-PAY-3', 'DEMO-WELL', 'DEMO-AL-WELL', '16500.00', 'advance', '2016-09-01');
   // Two registered households (fictional province 99, so no identity number can be a real person's) and an education subsidy.
   await ledger.registerHousehold(fin, { householdId: 'DEMO-HH-1', unitCode: '990101001001', head: { name: '张德贵', idNumber: withCheckDigit('99010119680312001') },
     members: [{ name: '张小燕', idNumber: withCheckDigit('99010120060908002'), relation: 'child' }], category: 'general', causes: ['ILLNESS', 'EDUCATION'], registeredOn: '2015-10-20' });
@@ -71,11 +73,13 @@ export async function loadDemoData(app: INestApplication): Promise<boolean> {
   await ledger.proposeProject(fin, { projectId: 'DEMO-EDU', name: '2016年秋季学期建档立卡学生资助', type: 'EDUCATION', unitCode: '990101000000',
     implementer: '演示县教育局', budgetFen: '2000000', plannedStart: '2016-09-01', plannedEnd: '2016-12-31' });
   await ms('DEMO-EDU', 'DEMO-EDU-approved', 'approved', '2016-08-20', { documentNo: '演县教发〔2016〕6号' });
+  // A benefit programme pays only after its 公示 of the beneficiary list has run its full week.
+  await ms('DEMO-EDU', 'DEMO-EDU-publicized', 'publicized', '2016-08-21', { publicUntil: '2016-08-28' });
   await ledger.allocate(fin, 'DEMO-EDU-2016', { allocationId: 'DEMO-AL-EDU', target: { type: 'project', projectId: 'DEMO-EDU' }, amount: parseYuan('20000.00'),
     effectiveDate: '2016-08-25', documentNo: '演县教发〔2016〕6号' });
   await ledger.requestPayment(fin, { paymentId: 'DEMO-EDU-HH-1', projectId: 'DEMO-EDU', allocationId: 'DEMO-AL-EDU', amount: parseYuan('1000.00'),
     payee: { type: 'household', id: 'DEMO-HH-1', name: '张德贵', account: '6217000011112222333' }, purpose: '义务教育阶段学生生活补助', installment: 'single', effectiveDate: '2016-09-15' });
-  await ledger.decidePayment(appr, 'DEMO-EDU-HH-1', { approved: true, comment: '' });
+  await ledger.decidePayment(appr, 'DEMO-EDU-HH-1', { approved: true, comment: '', effectiveDate: '2016-09-16' });
   await ledger.executePayment(fin, 'DEMO-EDU-HH-1', { channel: 'one_card', bankReference: 'DEMO-BR-EDU-1', effectiveDate: '2016-09-20' });
   return true;
 }

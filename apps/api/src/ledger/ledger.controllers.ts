@@ -173,7 +173,7 @@ export class PaymentsController {
   @HttpCode(200)
   @ApiOperation({ summary: '审核：由申请人以外的人同意或驳回（驳回释放冻结金额）' })
   async approval(@Caller() caller: RequestCaller, @Param('paymentId', IdParam) id: string, @Body() a: ApprovalDto) {
-    return this.render(caller, await this.ledger.decidePayment(caller, id, { approved: a.approved, comment: a.comment ?? '' }));
+    return this.render(caller, await this.ledger.decidePayment(caller, id, { approved: a.approved, comment: a.comment ?? '', effectiveDate: a.effectiveDate }));
   }
 
   @Post(':paymentId/execution')

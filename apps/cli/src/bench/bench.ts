@@ -10,7 +10,7 @@ import { createLedgerContext } from '@yuantrace/ledger';
 import { TokenService } from '@yuantrace/ledger';
 import { loadConfig, type AppConfig } from '@yuantrace/ledger';
 import { generate, type Preset } from '../generate/generator';
-import { checkManifest, loadCommands, skipProcessManager } from '../generate/load';
+import { checkManifest, loadCommands } from '../generate/load';
 
 const ROOT = join(__dirname, '../../../..');
 
@@ -103,8 +103,6 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     const events = Number(await inner.countAfter(START));
     const raw = await rawBatchedInsert(db, events);
     const t1 = performance.now();
-    // As the load command does: second legs were written inline, so the process manager starts at the head.
-    await skipProcessManager(db, await inner.headPosition());
     await app.get(ProjectionRunner).catchUpTogether();
     const catchUp = Math.round(events / ((performance.now() - t1) / 1000));
     const manifestOk = (await checkManifest(app, manifest)).length === 0;

@@ -126,13 +126,13 @@ export function generate(preset: Preset, seed: number, over: Partial<(typeof PRE
     let id = nextPaymentId();
     emit({ op: 'payment', paymentId: id, projectId: c.projectId, allocationId: c.allocationId, amount: yuan(c.amount), purpose: c.installment === 'single' ? '补助' : '工程款',
       installment: c.installment, effectiveDate: c.date, payee: c.payee });
-    emit({ op: 'approve', paymentId: id });
+    emit({ op: 'approve', paymentId: id, effectiveDate: c.date });
     if (r.chance(0.01)) {
       emit({ op: 'fail', paymentId: id, reason: '账户名与账号不符', effectiveDate: c.date });
       id = nextPaymentId();
       emit({ op: 'payment', paymentId: id, projectId: c.projectId, allocationId: c.allocationId, amount: yuan(c.amount), purpose: '重新支付',
         installment: c.installment, effectiveDate: c.date, payee: c.payee });
-      emit({ op: 'approve', paymentId: id });
+      emit({ op: 'approve', paymentId: id, effectiveDate: c.date });
     }
     emit({ op: 'execute', paymentId: id, channel: c.householdId ? 'one_card' : 'treasury_direct', bankReference: `BR-${id}`, effectiveDate: c.date });
     if (c.installment === 'single' && r.chance(0.005)) {
@@ -205,7 +205,7 @@ export function generate(preset: Preset, seed: number, over: Partial<(typeof PRE
       const final = plan.budget - advance - progress;
       let spent = payFully({ projectId: plan.id, allocationId, amount: advance, installment: 'advance', date: `${year}-04-25`, payee, source: plan.source, year });
       ms('started', `${year}-05-05`);
-      ms('progress', `${year}-07-01`, { percentComplete: 50 });
+      ms('progress', `${year}-07-01`, { percentComplete: 75 });
       spent += payFully({ projectId: plan.id, allocationId, amount: progress, installment: 'progress', date: `${year}-07-05`, payee, source: plan.source, year });
       ms('completed', `${year}-10-20`);
       if (plan.failsFirst) ms('accepted', `${year}-10-25`, { result: 'failed' });
@@ -223,6 +223,8 @@ export function generate(preset: Preset, seed: number, over: Partial<(typeof PRE
       emit({ op: 'project', projectId, name: kind === 'EDU' ? `${year}年建档立卡学生资助` : `${year}年结对帮扶慰问`, type: kind === 'EDU' ? 'EDUCATION' : 'RELIEF',
         unitCode: COUNTY, implementer: kind === 'EDU' ? '县教育局' : '县扶贫办', budget: yuan(total), plannedStart: `${year}-01-01`, plannedEnd: `${year}-12-31` });
       emit({ op: 'milestone', projectId, milestoneId: `${projectId}-approved`, kind: 'approved', date: `${year}-08-01`, documentNo: `演县〔${year}〕${kind}号` });
+      // The beneficiary list is publicized for a week before anything is paid (R-10).
+      emit({ op: 'milestone', projectId, milestoneId: `${projectId}-publicized`, kind: 'publicized', date: `${year}-08-02`, publicUntil: `${year}-08-09` });
       emit({ op: 'allocate', batchId, allocationId: `${projectId}-AL`, target: { type: 'project', projectId }, amount: yuan(total), effectiveDate: `${year}-08-05`,
         documentNo: `演县财发〔${year}〕${kind}号` });
       let spent = 0n;

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { fenFromFormatted, formatFen, parseYuan, type Principal } from '@yuantrace/domain';
-import { BulkLoadEventStore, EventStore, type Db, type GlobalPosition } from '@yuantrace/event-store';
-import { migrateProjections, ProjectionRunner } from '@yuantrace/projections';
+import { BulkLoadEventStore, EventStore, type Db } from '@yuantrace/event-store';
+import { ProjectionRunner } from '@yuantrace/projections';
 import { unitFigures } from '@yuantrace/read-models';
 import { READ_DB } from '@yuantrace/ledger';
 import { LedgerService, type Caller } from '@yuantrace/ledger';
@@ -32,7 +32,7 @@ export async function runCommand(ledger: LedgerService, c: Command): Promise<voi
     case 'household': return void (await ledger.registerHousehold(FINANCE, a as never));
     case 'householdStatus': return void (await ledger.changeHouseholdStatus(FINANCE, a.householdId, { status: a.status, date: a.date, reason: a.reason, documentNo: null }));
     case 'payment': return void (await ledger.requestPayment(FINANCE, { ...a, amount: parseYuan(a.amount) } as never));
-    case 'approve': return void (await ledger.decidePayment(APPROVER, a.paymentId, { approved: true, comment: '' }));
+    case 'approve': return void (await ledger.decidePayment(APPROVER, a.paymentId, { approved: true, comment: '', effectiveDate: a.effectiveDate }));
     case 'execute': return void (await ledger.executePayment(FINANCE, a.paymentId, { channel: a.channel, bankReference: a.bankReference, effectiveDate: a.effectiveDate }));
     case 'fail': return void (await ledger.failPayment(FINANCE, a.paymentId, { reason: a.reason, effectiveDate: a.effectiveDate }));
     case 'reverse': return void (await ledger.reversePayment(FINANCE, a.paymentId, { reason: a.reason, effectiveDate: a.effectiveDate, documentNo: a.documentNo }));
@@ -99,15 +99,4 @@ export async function checkManifest(app: INestApplicationContext, manifest: Mani
     problems.push(`households reached: books ${county.householdsReached}, manifest ${manifest.totals.householdsReached}`);
   }
   return problems;
-}
-
-/** Moves the process manager's checkpoint to the head: a bulk load wrote every second leg inline, so it has nothing to complete. */
-export async function skipProcessManager(db: Db, head: GlobalPosition | undefined) {
-  if (!head) return;
-  await migrateProjections(db);
-  await db.query(
-    `insert into projection_checkpoints (name, commit_position, prepare_position) values ('ledger_process_manager', $1, $2)
-     on conflict (name) do update set commit_position = $1, prepare_position = $2, updated_at = now()`,
-    [head.commit.toString(), head.prepare.toString()],
-  );
 }

@@ -78,7 +78,7 @@ export type PaymentRequestPayload = {
   unitCode: string;
   requestedBy: string;
   /** The dated payment rule set the request was checked under, so an audit can tell which applied. */
-  rules?: { effectiveFrom: string; advanceMaxPercent: number };
+  rules?: { effectiveFrom: string; advanceMaxPercent: number; publicityMinDays?: number };
 };
 export type FundsHeld = {
   type: 'FundsHeld';

@@ -11,8 +11,9 @@ export type Channel = (typeof CHANNELS)[number];
 
 /** One payment's life, stream `payment-<id>`: requested → approved | rejected → executed | failed; executed → reversed. */
 export type PaymentRequested = { type: 'PaymentRequested'; data: PaymentRequestPayload };
-export type PaymentApproved = { type: 'PaymentApproved'; data: { paymentId: string; approvedBy: string; comment: string } };
-export type PaymentRejected = { type: 'PaymentRejected'; data: { paymentId: string; rejectedBy: string; comment: string } };
+/** effectiveDate: the business date of the 审核 (absent on events recorded before approvals carried one). */
+export type PaymentApproved = { type: 'PaymentApproved'; data: { paymentId: string; approvedBy: string; comment: string; effectiveDate?: BusinessDate } };
+export type PaymentRejected = { type: 'PaymentRejected'; data: { paymentId: string; rejectedBy: string; comment: string; effectiveDate?: BusinessDate } };
 export type PaymentExecuted = {
   type: 'PaymentExecuted';
   data: { paymentId: string; channel: Channel; bankReference: string; effectiveDate: BusinessDate; amountFen: string };
@@ -27,11 +28,11 @@ export type PaymentEvent = PaymentRequested | PaymentApproved | PaymentRejected 
 export type PaymentStatus = 'requested' | 'approved' | 'rejected' | 'executed' | 'failed' | 'reversed';
 export type PaymentState =
   | { status: 'none' }
-  | { status: PaymentStatus; request: PaymentRequestPayload; requestKey: string; decidedBy?: string; decisionKey?: string; settlementKey?: string; reversalKey?: string; executedOn?: BusinessDate };
+  | { status: PaymentStatus; request: PaymentRequestPayload; requestKey: string; decidedBy?: string; decisionKey?: string; settlementKey?: string; reversalKey?: string; decidedOn?: BusinessDate; executedOn?: BusinessDate };
 
 export type PaymentCommand =
   | { type: 'RecordRequest'; request: PaymentRequestPayload }
-  | { type: 'Decide'; approved: boolean; comment: string; approver: string }
+  | { type: 'Decide'; approved: boolean; comment: string; approver: string; effectiveDate: BusinessDate }
   | { type: 'Execute'; channel: Channel; bankReference: string; effectiveDate: BusinessDate }
   | { type: 'Fail'; reason: string; effectiveDate: BusinessDate }
   | { type: 'Reverse'; reason: string; effectiveDate: BusinessDate; documentNo: string };
@@ -52,7 +53,7 @@ function decide(c: PaymentCommand, state: PaymentState): PaymentEvent[] {
   const amountFen = state.request.amountFen;
   switch (c.type) {
     case 'Decide': {
-      const key = keyOf([c.approved, c.comment, c.approver]);
+      const key = keyOf([c.approved, c.comment, c.approver, c.effectiveDate]);
       if (state.decisionKey !== undefined) {
         if (state.decisionKey === key) return [];
         throw ruleBroken('payment_already_decided', `payment ${id} was already ${state.decisionKey.startsWith('[true') ? 'approved' : 'rejected'}`, 'approved');
@@ -61,9 +62,12 @@ function decide(c: PaymentCommand, state: PaymentState): PaymentEvent[] {
       if (c.approver === state.request.requestedBy) {
         throw ruleBroken('approver_is_requester', `payment ${id} was requested by ${c.approver}, who may not also approve or reject it`, 'approved');
       }
+      if (c.effectiveDate < state.request.effectiveDate) {
+        throw ruleBroken('date_before_request', `effectiveDate ${c.effectiveDate} is before the request's ${state.request.effectiveDate}`, 'effectiveDate');
+      }
       return c.approved
-        ? [{ type: 'PaymentApproved', data: { paymentId: id, approvedBy: c.approver, comment: c.comment } }]
-        : [{ type: 'PaymentRejected', data: { paymentId: id, rejectedBy: c.approver, comment: c.comment } }];
+        ? [{ type: 'PaymentApproved', data: { paymentId: id, approvedBy: c.approver, comment: c.comment, effectiveDate: c.effectiveDate } }]
+        : [{ type: 'PaymentRejected', data: { paymentId: id, rejectedBy: c.approver, comment: c.comment, effectiveDate: c.effectiveDate } }];
     }
     case 'Execute':
     case 'Fail': {
@@ -75,8 +79,9 @@ function decide(c: PaymentCommand, state: PaymentState): PaymentEvent[] {
       if (state.status !== 'approved') {
         throw ruleBroken('payment_not_approved', `payment ${id} is ${state.status}; only an approved payment can be ${c.type === 'Execute' ? 'executed' : 'failed'}`, 'paymentId');
       }
-      if (c.effectiveDate < state.request.effectiveDate) {
-        throw ruleBroken('date_before_request', `effectiveDate ${c.effectiveDate} is before the request's ${state.request.effectiveDate}`, 'effectiveDate');
+      const since = state.decidedOn ?? state.request.effectiveDate;
+      if (c.effectiveDate < since) {
+        throw ruleBroken('date_before_approval', `effectiveDate ${c.effectiveDate} is before the payment was approved (${since})`, 'effectiveDate');
       }
       return c.type === 'Execute'
         ? [{ type: 'PaymentExecuted', data: { paymentId: id, channel: c.channel, bankReference: c.bankReference, effectiveDate: c.effectiveDate, amountFen } }]
@@ -104,9 +109,11 @@ function evolve(state: PaymentState, e: PaymentEvent): PaymentState {
   if (state.status === 'none') return state;
   switch (e.type) {
     case 'PaymentApproved':
-      return { ...state, status: 'approved', decidedBy: e.data.approvedBy, decisionKey: keyOf([true, e.data.comment, e.data.approvedBy]) };
+      return { ...state, status: 'approved', decidedBy: e.data.approvedBy, decidedOn: e.data.effectiveDate ?? state.request.effectiveDate,
+        decisionKey: keyOf([true, e.data.comment, e.data.approvedBy, e.data.effectiveDate ?? state.request.effectiveDate]) };
     case 'PaymentRejected':
-      return { ...state, status: 'rejected', decidedBy: e.data.rejectedBy, decisionKey: keyOf([false, e.data.comment, e.data.rejectedBy]) };
+      return { ...state, status: 'rejected', decidedBy: e.data.rejectedBy, decidedOn: e.data.effectiveDate ?? state.request.effectiveDate,
+        decisionKey: keyOf([false, e.data.comment, e.data.rejectedBy, e.data.effectiveDate ?? state.request.effectiveDate]) };
     case 'PaymentExecuted':
       return { ...state, status: 'executed', executedOn: e.data.effectiveDate,
         settlementKey: keyOf({ type: 'Execute', channel: e.data.channel, bankReference: e.data.bankReference, effectiveDate: e.data.effectiveDate }) };

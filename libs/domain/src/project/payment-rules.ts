@@ -1,16 +1,21 @@
 import type { BusinessDate } from '../dates';
 import { formatFen, type Fen } from '../money';
 import { invalid, ruleBroken } from '../rejection';
-import type { ProjectState } from './project';
+import { projectOn, type OpenProject, type ProjectType } from './project';
 
 /**
  * Thresholds for payments against a project (DOMAIN.md R-14). They are dated: each set applies
  * from its effectiveFrom until the next one, so an audit can tell which rule applied on a date,
  * and a payment records the set it was checked under.
  */
-export type PaymentRuleSet = { effectiveFrom: BusinessDate; advanceMaxPercent: number };
+export type PaymentRuleSet = {
+  effectiveFrom: BusinessDate;
+  advanceMaxPercent: number;
+  /** The shortest 公示 after which a household-benefit programme may pay (R-10). */
+  publicityMinDays?: number;
+};
 
-export const DEFAULT_PAYMENT_RULES: PaymentRuleSet[] = [{ effectiveFrom: '2000-01-01', advanceMaxPercent: 30 }];
+export const DEFAULT_PAYMENT_RULES: PaymentRuleSet[] = [{ effectiveFrom: '2000-01-01', advanceMaxPercent: 30, publicityMinDays: 7 }];
 
 export function parsePaymentRules(json: string): PaymentRuleSet[] {
   let rules: unknown;
@@ -25,8 +30,11 @@ export function parsePaymentRules(json: string): PaymentRuleSet[] {
       r.advanceMaxPercent < 0 || r.advanceMaxPercent > 100) {
       throw new Error(`PAYMENT_RULES entry ${JSON.stringify(r)} needs effectiveFrom YYYY-MM-DD and advanceMaxPercent 0–100`);
     }
+    if (r.publicityMinDays !== undefined && (!Number.isInteger(r.publicityMinDays) || r.publicityMinDays < 1 || r.publicityMinDays > 90)) {
+      throw new Error(`PAYMENT_RULES entry ${JSON.stringify(r)}: publicityMinDays must be a whole number of days, 1–90`);
+    }
   }
-  return [...rules].sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : 1));
+  return [...rules].map((r) => ({ publicityMinDays: 7, ...r })).sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : 1));
 }
 
 export function ruleInForce(rules: readonly PaymentRuleSet[], date: BusinessDate): PaymentRuleSet {
@@ -35,45 +43,93 @@ export function ruleInForce(rules: readonly PaymentRuleSet[], date: BusinessDate
   return applicable[applicable.length - 1];
 }
 
-/** What the project has already committed to payments that are requested, approved or paid. */
-export type ProjectPaymentTotals = { claimed: Fen; advances: Fen };
+/** How a project spends (DOMAIN.md §1.6, §3.2): works are built and accepted; benefit programmes pay registered households. */
+export type SpendingKind = 'works' | 'benefit';
 
 /**
- * Payments obey the project: nothing before approval (立项); an advance only before work
- * starts and within the advance share of the budget; a progress payment only once started; a
- * final payment only after a passed acceptance; never beyond the budget.
+ * Programmes whose money goes to households as a benefit (education subsidies, medical aid,
+ * relief and pairing gifts, social-security top-ups, public-welfare jobs, forest-ranger wages,
+ * interest subsidies paid to the borrower): everything else is a work that is built, inspected
+ * (验收) and paid in installments.
+ */
+const BENEFIT_TYPES: ReadonlySet<ProjectType> = new Set<ProjectType>(['EDUCATION', 'HEALTH', 'RELIEF', 'SOCIAL_SECURITY', 'LABOUR', 'ECOLOGY', 'FINANCE']);
+
+export const spendingKindOf = (type: ProjectType): SpendingKind => (BENEFIT_TYPES.has(type) ? 'benefit' : 'works');
+
+/** What the project has already claimed (held or paid, not released), and how much of it as advances. */
+export type ProjectPaymentTotals = { claimed: Fen; advances: Fen };
+
+const daysBetween = (from: BusinessDate, to: BusinessDate) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+
+/**
+ * Payments obey the project as it stood on the payment's business date (milestones dated on or
+ * before it), by the kind of spending:
+ *   every project: approved (立项) by then; never beyond the budget;
+ *   works:    advance only before the start and within the advance share of the budget;
+ *             progress only after the start, and never taking what is claimed beyond the last
+ *             reported percentComplete of the budget; final and single only after a passed 验收;
+ *   benefits: a household payee only, a single installment, and only after a 公示 of at least
+ *             the rule's minimum days has ended (R-10).
+ * The household's own eligibility on the date is checked beside this (eligibilityOn).
  */
 export function checkPaymentAgainstProject(
-  project: Extract<ProjectState, { status: 'proposed' }>,
-  payment: { installment: string; amount: Fen; effectiveDate: BusinessDate },
+  project: OpenProject,
+  payment: { installment: string; amount: Fen; effectiveDate: BusinessDate; payeeType: string },
   totals: ProjectPaymentTotals,
   rules: PaymentRuleSet,
 ): void {
   const budget = BigInt(project.definition.budgetFen);
-  const { reached } = project;
-  if (!reached.approved) throw ruleBroken('project_not_approved', `project ${project.definition.projectId} has not been approved (立项); no payment before it`, 'projectId');
-  if (payment.effectiveDate < reached.approved) {
-    throw ruleBroken('payment_before_approval', `the payment is dated ${payment.effectiveDate}, before the approval on ${reached.approved}`, 'effectiveDate');
+  const on = projectOn(project, payment.effectiveDate);
+  const { reached } = on;
+  const id = project.definition.projectId;
+  if (!project.reached.approved) throw ruleBroken('project_not_approved', `project ${id} has not been approved (立项); no payment before it`, 'projectId');
+  if (!reached.approved) {
+    throw ruleBroken('payment_before_approval', `the payment is dated ${payment.effectiveDate}, before the approval on ${project.reached.approved}`, 'effectiveDate');
   }
   if (totals.claimed + payment.amount > budget) {
     throw ruleBroken('exceeds_budget', `the project's budget is ${formatFen(budget)} yuan; ${formatFen(totals.claimed)} is already claimed`, 'amount');
   }
+  if (spendingKindOf(project.definition.type) === 'benefit') {
+    if (payment.payeeType !== 'household') {
+      throw ruleBroken('benefit_payee_not_household', `project ${id} is a household-benefit programme (${project.definition.type}); it pays registered households only`, 'payee.type');
+    }
+    if (payment.installment !== 'single') {
+      throw ruleBroken('installment_not_for_programme', `a household-benefit programme pays single installments, not ${payment.installment}`, 'installment');
+    }
+    const minDays = rules.publicityMinDays ?? 7;
+    const ran = on.notices.filter((n) => n.publicUntil !== null && n.publicUntil < payment.effectiveDate);
+    if (ran.length === 0) {
+      throw ruleBroken('publicity_not_completed', `programme ${id} has no 公示 that ended before ${payment.effectiveDate}; benefits are paid only after it`, 'effectiveDate');
+    }
+    if (!ran.some((n) => daysBetween(n.date, n.publicUntil!) + 1 >= minDays)) {
+      throw ruleBroken('publicity_too_short', `the 公示 of programme ${id} ran fewer than ${minDays} days (rule of ${rules.effectiveFrom})`, 'effectiveDate');
+    }
+    return;
+  }
   switch (payment.installment) {
     case 'advance': {
-      if (reached.started) throw ruleBroken('advance_after_start', 'an advance is paid before work starts; the project has started', 'installment');
+      if (reached.started) throw ruleBroken('advance_after_start', `an advance is paid before work starts; the project started on ${reached.started}`, 'installment');
       const cap = (budget * BigInt(rules.advanceMaxPercent)) / 100n;
       if (totals.advances + payment.amount > cap) {
         throw ruleBroken('advance_exceeds_limit', `advances may reach ${rules.advanceMaxPercent}% of the budget (${formatFen(cap)} yuan, rule of ${rules.effectiveFrom}); ${formatFen(totals.advances)} already advanced`, 'amount');
       }
       return;
     }
-    case 'progress':
-      if (!reached.started) throw ruleBroken('project_not_started', 'a progress payment needs the project to have started (开工)', 'installment');
+    case 'progress': {
+      if (!reached.started) throw ruleBroken('project_not_started', `a progress payment needs the project to have started (开工) by ${payment.effectiveDate}`, 'installment');
+      const earned = (budget * BigInt(on.lastPercent)) / 100n;
+      if (totals.claimed + payment.amount > earned) {
+        throw ruleBroken('exceeds_progress', `progress reported by ${payment.effectiveDate} is ${on.lastPercent}% (${formatFen(earned)} yuan of the budget); ${formatFen(totals.claimed)} is already claimed`, 'amount');
+      }
       return;
+    }
     case 'final':
-      if (project.acceptance !== 'passed') throw ruleBroken('project_not_accepted', 'a final payment needs a passed acceptance (验收)', 'installment');
+    case 'single':
+      if (on.acceptance !== 'passed') {
+        throw ruleBroken('project_not_accepted', `a ${payment.installment} payment needs a passed acceptance (验收) by ${payment.effectiveDate}`, 'installment');
+      }
       return;
     default:
-      return;
+      throw ruleBroken('unknown_installment', `installment ${payment.installment} is not one of advance, progress, final, single`, 'installment');
   }
 }

@@ -45,7 +45,21 @@ export type MilestoneData = {
 };
 /** One milestone of the project's life (立项, 公示, 招标, 合同, 开工, 进度, 竣工, 验收, 资产移交). */
 export type ProjectMilestoneRecorded = { type: 'ProjectMilestoneRecorded'; data: MilestoneData };
-export type ProjectEvent = ProjectProposed | ProjectFundsCommitted | ProjectMilestoneRecorded;
+/**
+ * A payment request against the project, written in the same append as the batch's hold: the
+ * project's budget and advance caps are then guarded by the project stream's own revision,
+ * whichever of its funding batches the payment draws on.
+ */
+export type ProjectPaymentClaimed = {
+  type: 'ProjectPaymentClaimed';
+  data: { projectId: string; paymentId: string; allocationId: string; batchId: string; amountFen: string; installment: string; effectiveDate: BusinessDate };
+};
+/** A claim no longer counts against the budget: the payment was rejected, failed at the bank, or reversed. */
+export type ProjectPaymentClaimReleased = {
+  type: 'ProjectPaymentClaimReleased';
+  data: { projectId: string; paymentId: string; amountFen: string; installment: string; reason: 'rejected' | 'failed' | 'reversed'; effectiveDate: BusinessDate };
+};
+export type ProjectEvent = ProjectProposed | ProjectFundsCommitted | ProjectMilestoneRecorded | ProjectPaymentClaimed | ProjectPaymentClaimReleased;
 
 export type FundingLine = { allocationId: string; batchId: string; rootBatchId: string; source: FundSource; amount: Fen };
 /** Where the project stands, from its milestones. */
@@ -63,6 +77,11 @@ export type ProjectState =
       lastPercent: number;
       /** The result of the latest acceptance, if any. */
       acceptance: 'passed' | 'failed' | null;
+      /** Payments claimed against the budget and not released, by payment id. */
+      claims: Record<string, { amount: Fen; installment: string }>;
+      /** Running totals of the open claims: all of them, and the advances among them. */
+      claimed: Fen;
+      advances: Fen;
     };
 
 export type ProjectCommand =
@@ -102,7 +121,21 @@ function decide(c: ProjectCommand, state: ProjectState): ProjectEvent[] {
 function evolve(state: ProjectState, e: ProjectEvent): ProjectState {
   switch (e.type) {
     case 'ProjectProposed':
-      return { status: 'proposed', definition: e.data, definitionKey: keyOf(e.data), funding: {}, milestones: [], reached: {}, lastPercent: 0, acceptance: null };
+      return { status: 'proposed', definition: e.data, definitionKey: keyOf(e.data), funding: {}, milestones: [], reached: {}, lastPercent: 0, acceptance: null,
+        claims: {}, claimed: 0n, advances: 0n };
+    case 'ProjectPaymentClaimed': {
+      if (state.status === 'none') return state;
+      const amount = fenFromJson(e.data.amountFen);
+      return { ...state, claims: { ...state.claims, [e.data.paymentId]: { amount, installment: e.data.installment } }, claimed: state.claimed + amount,
+        advances: state.advances + (e.data.installment === 'advance' ? amount : 0n) };
+    }
+    case 'ProjectPaymentClaimReleased': {
+      if (state.status === 'none') return state;
+      const claim = state.claims[e.data.paymentId];
+      if (!claim) return state;
+      const { [e.data.paymentId]: _, ...claims } = state.claims;
+      return { ...state, claims, claimed: state.claimed - claim.amount, advances: state.advances - (claim.installment === 'advance' ? claim.amount : 0n) };
+    }
     case 'ProjectMilestoneRecorded': {
       if (state.status === 'none') return state;
       const m = e.data;
@@ -117,6 +150,35 @@ function evolve(state: ProjectState, e: ProjectEvent): ProjectState {
         source: d.source, amount: fenFromJson(d.amountFen) } } };
     }
   }
+}
+
+export type OpenProject = Extract<ProjectState, { status: 'proposed' }>;
+
+/**
+ * The project as its milestones stood on a business date: only milestones dated on or before it
+ * count (a payment dated before the acceptance is not a payment after acceptance, whenever it was
+ * entered).
+ */
+export function projectOn(project: OpenProject, date: BusinessDate): {
+  reached: Partial<Record<MilestoneKind, BusinessDate>>; lastPercent: number; acceptance: 'passed' | 'failed' | null; notices: MilestoneData[];
+} {
+  const reached: Partial<Record<MilestoneKind, BusinessDate>> = {};
+  let lastPercent = 0;
+  let acceptance: 'passed' | 'failed' | null = null;
+  let acceptedOn = '';
+  const notices: MilestoneData[] = [];
+  for (const m of project.milestones) {
+    if (m.date > date) continue;
+    if (!reached[m.kind] || reached[m.kind]! <= m.date) reached[m.kind] = m.date;
+    if (m.kind === 'progress') lastPercent = Math.max(lastPercent, m.percentComplete ?? 0);
+    if (m.kind === 'completed') lastPercent = 100;
+    if (m.kind === 'accepted' && m.date >= acceptedOn) {
+      acceptance = m.result;
+      acceptedOn = m.date;
+    }
+    if (m.kind === 'publicized') notices.push(m);
+  }
+  return { reached, lastPercent, acceptance, notices };
 }
 
 export const projectDecider: Decider<ProjectState, ProjectCommand, ProjectEvent> = {

@@ -20,7 +20,7 @@ import {
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import { parseStreamName } from '@yuantrace/domain';
-import { EventStoreUnavailableError, InvalidEventError, WrongExpectedRevisionError } from '../errors';
+import { EventStoreUnavailableError, InvalidEventError, matchesExpected, WrongExpectedRevisionError } from '../errors';
 import {
   comparePositions,
   EventStore,
@@ -61,24 +61,6 @@ const READ_PAGE = 1000;
  */
 export const METADATA_PROPERTY = 'yuantrace.metadata';
 
-/**
- * A KurrentDB server cannot check a stream's revision inside an atomic append without writing to
- * it: every server with the v2 AppendSession (25.1 up to the current 26.x) refuses an
- * AppendRequest with zero records (its AppendRequestValidator: "Stream append request must contain
- * at least one record"), and 25.1/26.0 would refuse it in the core too ("Not all streams have
- * events being written to them"). Consistency checks on streams that are not written came with
- * 26.1's AppendRecords, which this adapter does not use yet. So a check-only part is refused
- * before anything is sent; reading the stream first and appending afterwards would not be atomic.
- */
-export class CheckOnlyAppendUnsupportedError extends Error {
-  constructor(readonly stream: string) {
-    super(
-      `KurrentDB cannot check stream ${stream} in an atomic append without writing to it ` +
-        '(AppendSession refuses requests with no records; check-only streams need AppendRecords, KurrentDB 26.1)',
-    );
-    this.name = 'CheckOnlyAppendUnsupportedError';
-  }
-}
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
@@ -165,11 +147,23 @@ export class KurrentDbEventStore extends EventStore {
    */
   async appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
     validateMultiStreamAppend(appends);
-    const checkOnly = appends.find((a) => a.events.length === 0);
-    if (checkOnly) throw new CheckOnlyAppendUnsupportedError(checkOnly.stream);
-    await Promise.all(appends.map((a) => this.refuseReappendAfterItself(a)));
+    // A KurrentDB server cannot check a stream inside the session without writing to it: every
+    // server with the v2 AppendSession (25.1 up to 26.x) refuses an AppendRequest with no
+    // records ("Stream append request must contain at least one record"); checks on unwritten
+    // streams came with 26.1's AppendRecords. So a checked-only stream is read just before the
+    // session. That gives the guarantee the PostgreSQL statement gives (it too reads a checked
+    // stream in its snapshot, without a lock): the decision is ordered before any later write to
+    // that stream, which is a valid serial order because no write to a checked stream depends on
+    // what this append writes (a household's status change reads only the household).
+    const checkOnly = appends.filter((a) => a.events.length === 0);
+    const checked = await Promise.all(checkOnly.map(async (a) => ({ a, current: await this.currentRevision(a.stream) })));
+    for (const { a, current } of checked) {
+      if (!matchesExpected(a.expectedRevision, current)) throw new WrongExpectedRevisionError(a.stream, a.expectedRevision, current ?? 'no_stream');
+    }
+    const written = appends.filter((a) => a.events.length > 0);
+    await Promise.all(written.map((a) => this.refuseReappendAfterItself(a)));
 
-    const requests: AppendStreamRequest[] = appends.map((a) => ({
+    const requests: AppendStreamRequest[] = written.map((a) => ({
       streamName: a.stream,
       // Always explicit: the v2 protocol would take a missing expected revision for "any".
       expectedState: toStreamState(a.expectedRevision),
@@ -180,18 +174,33 @@ export class KurrentDbEventStore extends EventStore {
       const r = await this.client.multiStreamAppend(requests);
       revisions = new Map(r.responses.map((x) => [x.streamName, x.revision]));
     } catch (e) {
-      throw translateMultiStream(e, appends);
+      throw translateMultiStream(e, written);
     }
+    const current = new Map(checked.map(({ a, current }) => [a.stream, current ?? undefined]));
     const streams = appends.map((a) => {
+      if (a.events.length === 0) return { stream: a.stream, nextExpectedRevision: current.get(a.stream) };
       const revision = revisions.get(a.stream);
       if (revision === undefined) throw new EventStoreUnavailableError(`KurrentDB: no revision for ${a.stream} in the append answer`);
       return { stream: a.stream, nextExpectedRevision: revision };
     });
     // The session answers one log position, not the (commit, prepare) pair our positions are;
     // the last record written is the last one of the last stream (records keep request order).
-    const last = streams[streams.length - 1];
-    const position = await this.positionOf(last.stream, last.nextExpectedRevision);
+    const lastWritten = written[written.length - 1].stream;
+    const position = await this.positionOf(lastWritten, revisions.get(lastWritten)!);
     return { streams, position };
+  }
+
+  /** A stream's last revision, or null when it does not exist. */
+  private async currentRevision(stream: string): Promise<bigint | null> {
+    try {
+      for await (const e of this.client.readStream(stream, { direction: 'backwards', fromRevision: 'end', maxCount: 1 })) {
+        if (e.event) return e.event.revision;
+      }
+      return null;
+    } catch (e) {
+      if (isStreamNotFound(e)) return null;
+      throw e;
+    }
   }
 
   /**

@@ -1,18 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor, Decider, DomainEvent } from '@yuantrace/domain';
-import { EventStore, eventIdFor, handleCommand, KeyedMutex, StateCache, aggregate, type CommandResult, type RecordedEvent } from '@yuantrace/event-store';
+import {
+  EventStore,
+  handleMultiStreamCommand,
+  KeyedMutex,
+  runHoldingAll,
+  StateCache,
+  aggregate,
+  type Boundary,
+  type Decision,
+  type MultiCommandResult,
+} from '@yuantrace/event-store';
 import { Clock } from '../infrastructure/clock';
 
 /** Who asks and under which correlation: what every command carries into its events' metadata. */
 export type CommandOrigin = { actor: Actor; correlationId: string; causationId?: string };
 
-/** An appended event as a follow-up step sees it: the id it was stored under, its data and metadata. */
-export type StoredEvent = Pick<RecordedEvent, 'id' | 'streamId' | 'type' | 'data' | 'metadata'>;
-
 /**
- * The one command handler of the api: read → decide → append through handleCommand, with the
- * process's state cache and clock. Command ids are derived from the resource and operation, so
- * a retried request produces the same event ids and the store de-duplicates it.
+ * The one command handler of the api: load every stream of the command's boundary → one pure
+ * decision → one atomic append (handleMultiStreamCommand), with the process's state cache and
+ * clock. Command ids are derived from the resource and operation; event ids add the revision and
+ * the content, so a retried request is de-duplicated and a different command never is.
+ *
+ * Commands of this process that share a stream queue on it (in sorted order, so never in a
+ * cycle): not for correctness — the expected revisions give that across processes — but so that
+ * many payments on one batch wait briefly instead of colliding and re-reading.
  */
 @Injectable()
 export class CommandHandler {
@@ -24,15 +36,15 @@ export class CommandHandler {
     private readonly clock: Clock,
   ) {}
 
-  async handle<S, C, E extends DomainEvent>(
-    decider: Decider<S, C, E>,
-    stream: string,
-    command: C,
+  async decide<States extends Record<string, unknown>>(
+    boundary: Boundary<States>,
+    decide: (states: States) => Decision<States>,
     commandId: string,
     origin: CommandOrigin,
-  ): Promise<CommandResult<S> & { stored: StoredEvent[] }> {
-    const result = await this.perStream.run(stream, () =>
-      handleCommand(this.store, this.cache, decider, stream, command, {
+  ): Promise<MultiCommandResult<States>> {
+    const streams = Object.values(boundary).map((b) => (b as { stream: string }).stream);
+    return runHoldingAll(this.perStream, streams, () =>
+      handleMultiStreamCommand(this.store, this.cache, boundary, decide, {
         commandId,
         correlationId: origin.correlationId,
         causationId: origin.causationId,
@@ -40,13 +52,15 @@ export class CommandHandler {
         now: this.clock.now(),
       }),
     );
-    const metadata = { commandId, correlationId: origin.correlationId, causationId: origin.causationId ?? commandId, actor: origin.actor };
-    const first = result.revision === undefined ? 0 : Number(result.revision) - result.events.length + 1;
-    const stored = result.events.map((e, i) => ({ id: eventIdFor(commandId, stream, first + i), streamId: stream, type: e.type, data: e.data, metadata }));
-    return { ...result, stored };
   }
 
-  /** Current state of a stream, folded through the cache (for checks across streams). */
+  /** A command on one stream. */
+  async handle<S, C, E extends DomainEvent>(decider: Decider<S, C, E>, stream: string, command: C, commandId: string, origin: CommandOrigin) {
+    const r = await this.decide<{ self: S }>({ self: { stream, decider: decider as never } }, ({ self }) => ({ self: decider.decide(command, self) }), commandId, origin);
+    return { state: r.states.self, events: r.events.self, stored: r.stored };
+  }
+
+  /** Current state of a stream, read through the cache. */
   async load<S, C, E extends DomainEvent>(decider: Decider<S, C, E>, stream: string): Promise<S> {
     return (await aggregate(this.store, this.cache, decider, stream)).state;
   }

@@ -1,13 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { KeyedMutex } from '@yuantrace/event-store';
+import { Clock } from '../infrastructure/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../infrastructure/tokens';
 import {
   adminUnitDecider,
+  assertNotAfterToday,
   batchFigures,
-  checkPaymentAgainstProject,
-  eligibilityOn,
+  decideAllocationToBatch,
+  decideAllocationToProject,
+  decideExecution,
+  decideFailure,
+  decidePaymentDecision,
+  decideRequestPayment,
+  decideReturn,
+  decideReversal,
+  fundingBatchOf,
   householdDecider,
+  shanghaiToday,
   ruleInForce,
   validateIdNumber,
   type HouseholdRegistered,
@@ -18,14 +27,12 @@ import {
   fenToJson,
   formatFen,
   fundBatchDecider,
-  conflict,
   invalid,
   notFound,
   paymentDecider,
   projectDecider,
   ruleBroken,
   Streams,
-  withinScope,
   assertInScope,
   type AdminUnitState,
   type BatchHeader,
@@ -34,6 +41,8 @@ import {
   type FundSource,
   type IssuerLevel,
   type OpenBatch,
+  type FundBatchState,
+  type PaymentBoundary,
   type PaymentState,
   type Principal,
   type ProjectDefinition,
@@ -42,34 +51,30 @@ import {
 } from '@yuantrace/domain';
 
 import { PersonalDataVault } from '../personal-data/personal-data-vault';
-import { CommandHandler, type CommandOrigin, type StoredEvent } from './command-handler';
-import { followUp } from './ledger-flows';
+import { CommandHandler, type CommandOrigin } from './command-handler';
 
 export type Caller = { principal: Principal; correlationId: string };
 
 const origin = (c: Caller): CommandOrigin => ({ actor: { principalId: c.principal.id, role: c.principal.role }, correlationId: c.correlationId });
 
 /**
- * The write side of the fund ledger behind the HTTP controllers. Each method checks what only
- * other streams can tell (does the parent unit exist, is the project in scope), then runs the
- * command; flows that cross streams run their second leg inline and the process manager
- * completes it if this process dies in between.
+ * The write side of the fund ledger behind the HTTP controllers. Each method checks access and
+ * facts that never change once true (a registered unit stays registered), names the streams the
+ * command's rules read, and hands one pure decision over all of them to the command handler,
+ * which appends its events to all of them atomically (DESIGN.md §3).
  */
 @Injectable()
 export class LedgerService {
-  /** Payment requests for one project queue here: the budget and advance checks read totals across streams. */
-  private readonly perProject = new KeyedMutex();
-
   constructor(
     private readonly commands: CommandHandler,
     private readonly vault: PersonalDataVault,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** A test hook: simulate a crash between the two legs of a flow (YUANTRACE_FAULT=crash-between-legs). */
-  private async secondLeg(stored: StoredEvent[]) {
-    if (process.env.YUANTRACE_FAULT === 'crash-between-legs') process.kill(process.pid, 'SIGKILL');
-    for (const e of stored) await followUp(this.commands, e);
+  /** Business dates may not lie after today in Asia/Shanghai, the ledger's calendar. */
+  private notFuture(date: string, field: string) {
+    assertNotAfterToday(date, shanghaiToday(this.clock.now()), field);
   }
 
   async unit(code: string): Promise<AdminUnitState> {
@@ -101,6 +106,7 @@ export class LedgerService {
     fiscalYear: number; amount: Fen; effectiveDate: string; purpose: string; countsTowardHouseholdShare: boolean;
   }) {
     assertInScope(caller.principal, b.recipientUnitCode, 'the recipient unit');
+    this.notFuture(b.effectiveDate, 'effectiveDate');
     await this.requireUnit(b.recipientUnitCode, 'recipientUnitCode');
     const header: BatchHeader = {
       batchId: b.batchId, parentBatchId: null, allocationId: null, rootBatchId: b.batchId, rootDocumentNo: b.documentNo, documentNo: b.documentNo,
@@ -117,27 +123,21 @@ export class LedgerService {
   }) {
     const batch = await this.batch(batchId);
     assertInScope(caller.principal, batch.header.recipientUnitCode, `fund batch ${batchId}`);
-    if (a.target.type === 'batch') {
-      const t = a.target;
+    this.notFuture(a.effectiveDate, 'effectiveDate');
+    const commandId = `fundbatch:${batchId}:allocate:${a.allocationId}`;
+    const t = a.target;
+    if (t.type === 'batch') {
       await this.requireUnit(t.recipientUnitCode, 'target.recipientUnitCode');
-      if (t.recipientUnitCode === batch.header.recipientUnitCode || !withinScope(batch.header.recipientUnitCode, t.recipientUnitCode)) {
-        throw ruleBroken('recipient_not_below', `a sub-allocation goes to a unit below ${batch.header.recipientUnitCode}; ${t.recipientUnitCode} is not`, 'target.recipientUnitCode');
-      }
-      const child = await this.commands.load(fundBatchDecider, Streams.fundBatch(t.batchId));
-      const sameAllocation = child.status !== 'none' && child.header.parentBatchId === batchId && child.header.allocationId === a.allocationId;
-      if (child.status !== 'none' && !sameAllocation) {
-        throw ruleBroken('batch_id_taken', `fund batch ${t.batchId} already exists; choose a new id for the child batch`, 'target.batchId');
-      }
+      // Parent and child in one append: a refused child never leaves money allocated to nobody.
+      await this.commands.decide<{ parent: FundBatchState; child: FundBatchState }>(
+        { parent: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider as never }, child: { stream: Streams.fundBatch(t.batchId), decider: fundBatchDecider as never } },
+        (s) => decideAllocationToBatch({ ...a, target: t }, s), commandId, origin(caller));
     } else {
-      const project = await this.project(a.target.projectId, 'target.projectId');
-      if (!withinScope(batch.header.recipientUnitCode, project.definition.unitCode)) {
-        throw ruleBroken('project_outside_batch_unit', `project ${a.target.projectId} is in ${project.definition.unitCode}, outside ${batch.header.recipientUnitCode} that received batch ${batchId}`, 'target.projectId');
-      }
-      const used = project.funding[a.allocationId];
-      if (used && used.batchId !== batchId) throw ruleBroken('allocation_id_taken', `allocation ${a.allocationId} already funds this project from batch ${used.batchId}`, 'allocationId');
+      await this.project(t.projectId, 'target.projectId');
+      await this.commands.decide<{ batch: FundBatchState; project: ProjectState }>(
+        { batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider as never }, project: { stream: Streams.project(t.projectId), decider: projectDecider as never } },
+        (s) => decideAllocationToProject({ ...a, target: t }, s), commandId, origin(caller));
     }
-    const r = await this.commands.handle(fundBatchDecider, Streams.fundBatch(batchId), { type: 'Allocate', ...a }, `fundbatch:${batchId}:allocate:${a.allocationId}`, origin(caller));
-    await this.secondLeg(r.stored);
     const line = (await this.batch(batchId)).lines.get(a.allocationId)!;
     return { batchId, allocationId: a.allocationId, target: line.target, amount: formatFen(line.amount), effectiveDate: a.effectiveDate, documentNo: a.documentNo };
   }
@@ -145,8 +145,18 @@ export class LedgerService {
   async returnFunds(caller: Caller, batchId: string, r: { returnId: string; amount: Fen; reason: string; effectiveDate: string; allocationId?: string }) {
     const batch = await this.batch(batchId);
     assertInScope(caller.principal, batch.header.recipientUnitCode, `fund batch ${batchId}`);
-    const res = await this.commands.handle(fundBatchDecider, Streams.fundBatch(batchId), { type: 'ReturnUnspent', ...r }, `fundbatch:${batchId}:return:${r.returnId}`, origin(caller));
-    await this.secondLeg(res.stored);
+    this.notFuture(r.effectiveDate, 'effectiveDate');
+    const parentId = r.allocationId === undefined ? batch.header.parentBatchId : null;
+    const commandId = `fundbatch:${batchId}:return:${r.returnId}`;
+    if (parentId) {
+      // The child's return and the parent's receipt in one append.
+      await this.commands.decide<{ batch: FundBatchState; parent: FundBatchState }>(
+        { batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider as never }, parent: { stream: Streams.fundBatch(parentId), decider: fundBatchDecider as never } },
+        (s) => decideReturn(r, s), commandId, origin(caller));
+    } else {
+      await this.commands.decide<{ batch: FundBatchState }>({ batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider as never } },
+        (s) => decideReturn(r, s), commandId, origin(caller));
+    }
     return { batchId, returnId: r.returnId, amount: formatFen(r.amount), toBatchId: r.allocationId ? batchId : batch.header.parentBatchId,
       fromAllocationId: r.allocationId ?? null, reason: r.reason, effectiveDate: r.effectiveDate };
   }
@@ -154,6 +164,7 @@ export class LedgerService {
   async closeBatch(caller: Caller, batchId: string, effectiveDate: string) {
     const batch = await this.batch(batchId);
     assertInScope(caller.principal, batch.header.recipientUnitCode, `fund batch ${batchId}`);
+    this.notFuture(effectiveDate, 'effectiveDate');
     await this.commands.handle(fundBatchDecider, Streams.fundBatch(batchId), { type: 'CloseBatch', effectiveDate }, `fundbatch:${batchId}:close`, origin(caller));
     return this.batch(batchId);
   }
@@ -181,72 +192,39 @@ export class LedgerService {
     paymentId: string; projectId: string; allocationId: string; payee: { type: string; id: string; name: string; account: string };
     amount: Fen; purpose: string; installment: string; effectiveDate: string;
   }) {
-    return this.perProject.run(p.projectId, () => this.requestPaymentNow(caller, p));
-  }
-
-  /** What a project has claimed so far (held or paid), and how much of it as advances: running totals of its funding lines. */
-  private async projectTotals(project: Extract<ProjectState, { status: 'proposed' }>) {
-    let claimed = 0n;
-    let advances = 0n;
-    for (const line of Object.values(project.funding)) {
-      const l = (await this.batch(line.batchId)).lines.get(line.allocationId);
-      if (!l) continue;
-      claimed += l.held + l.paid;
-      advances += l.advances;
-    }
-    return { claimed, advances };
-  }
-
-  private async requestPaymentNow(caller: Caller, p: Parameters<LedgerService['requestPayment']>[1]) {
     const project = await this.project(p.projectId, 'projectId');
     assertInScope(caller.principal, project.definition.unitCode, `project ${p.projectId}`);
-    const line = project.funding[p.allocationId];
-    if (!line) throw ruleBroken('allocation_not_for_project', `allocation ${p.allocationId} was not made to project ${p.projectId}`, 'allocationId');
-    const existing = await this.commands.load(paymentDecider, Streams.payment(p.paymentId));
-    if (existing.status !== 'none') {
-      // A repeated request must be the same request; anything else is refused before a hold is written anywhere.
-      const r = existing.request;
-      const same = r.requestedBy === caller.principal.id && r.projectId === p.projectId && r.allocationId === p.allocationId && r.amountFen === fenToJson(p.amount)
-        && r.installment === p.installment && r.effectiveDate === p.effectiveDate && r.purpose === p.purpose && r.payee.type === p.payee.type
-        && r.payee.id === p.payee.id && r.payee.name === p.payee.name && r.payee.accountRef === this.vault.refOf('account', p.payee.account);
-      if (!same) throw conflict('id_reused_with_different_payload', `payment ${p.paymentId} exists with different details`, 'paymentId');
-      return this.payment(p.paymentId);
-    }
+    this.notFuture(p.effectiveDate, 'effectiveDate');
+    const batchId = fundingBatchOf(project, p.allocationId);
+    if (!batchId) throw ruleBroken('allocation_not_for_project', `allocation ${p.allocationId} was not made to project ${p.projectId}`, 'allocationId');
     const rules = ruleInForce(this.config.paymentRules, p.effectiveDate);
-    checkPaymentAgainstProject(project, p, await this.projectTotals(project), rules);
-    if (p.payee.type === 'household') {
-      const household = await this.commands.load(householdDecider, Streams.household(p.payee.id));
-      const eligibility = eligibilityOn(household, p.effectiveDate);
-      if (eligibility === 'not_registered') {
-        throw ruleBroken('payee_household_not_registered', `household ${p.payee.id} is not a registered household on ${p.effectiveDate}`, 'payee.id');
-      }
-      if (eligibility === 'removed') throw ruleBroken('payee_household_removed', `household ${p.payee.id} was removed (剔除) before ${p.effectiveDate}`, 'payee.id');
-    }
     const account = await this.vault.protect('account', p.payee.account);
     const payee = { type: p.payee.type, id: p.payee.id, name: p.payee.name, accountRef: account.ref, accountMasked: account.masked };
-    const undoVault = () => (account.inserted ? this.vault.forget(account.ref) : Promise.resolve());
     const request = {
-      paymentId: p.paymentId, projectId: p.projectId, allocationId: p.allocationId, batchId: line.batchId, payee,
-      amountFen: fenToJson(p.amount), purpose: p.purpose, installment: p.installment, effectiveDate: p.effectiveDate,
-      unitCode: project.definition.unitCode,
+      paymentId: p.paymentId, projectId: p.projectId, allocationId: p.allocationId, payee, amountFen: fenToJson(p.amount), purpose: p.purpose,
+      installment: p.installment, effectiveDate: p.effectiveDate,
       // The requester is part of the request: approval must come from someone else (R-30).
       requestedBy: caller.principal.id,
-      rules: { effectiveFrom: rules.effectiveFrom, advanceMaxPercent: rules.advanceMaxPercent },
     };
-    let r;
     try {
-      r = await this.commands.handle(fundBatchDecider, Streams.fundBatch(line.batchId), { type: 'Hold', request }, `payment:${p.paymentId}:hold`, origin(caller));
+      // The payment, the batch's hold, the project's claim, checked against the payee household: one decision, one append.
+      await this.commands.decide<PaymentBoundary>({
+        payment: { stream: Streams.payment(p.paymentId), decider: paymentDecider as never },
+        batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider as never },
+        project: { stream: Streams.project(p.projectId), decider: projectDecider as never },
+        ...(p.payee.type === 'household' ? { household: { stream: Streams.household(p.payee.id), decider: householdDecider as never } } : {}),
+      } as never, (s) => decideRequestPayment({ request, rules }, s), `payment:${p.paymentId}:request`, origin(caller));
     } catch (e) {
-      await undoVault();
+      if (account.inserted) await this.vault.forget(account.ref);
       throw e;
     }
-    await this.secondLeg(r.stored);
     return this.payment(p.paymentId);
   }
 
   async recordMilestone(caller: Caller, projectId: string, m: Omit<MilestoneData, 'projectId'>) {
     const project = await this.project(projectId);
     assertInScope(caller.principal, project.definition.unitCode, `project ${projectId}`);
+    this.notFuture(m.date, 'date');
     await this.commands.handle(projectDecider, Streams.project(projectId), { type: 'RecordMilestone', milestone: m }, `project:${projectId}:milestone:${m.milestoneId}`, origin(caller));
     return this.project(projectId);
   }
@@ -263,6 +241,7 @@ export class LedgerService {
     category: HouseholdRegistered['data']['category']; causes: HouseholdRegistered['data']['causes']; registeredOn: string;
   }) {
     assertInScope(caller.principal, h.unitCode, 'the household village');
+    this.notFuture(h.registeredOn, 'registeredOn');
     await this.requireUnit(h.unitCode, 'unitCode', ['village']);
     const people = [{ ...h.head, relation: 'head' as const, field: 'head.idNumber' },
       ...h.members.map((m, i) => ({ ...m, field: `members[${i}].idNumber` }))];
@@ -299,6 +278,7 @@ export class LedgerService {
   async changeHouseholdStatus(caller: Caller, householdId: string, c: { status: 'exited' | 'relapsed' | 'removed'; date: string; reason: string; documentNo: string | null }) {
     const h = await this.household(householdId);
     assertInScope(caller.principal, h.registration.unitCode, `household ${householdId}`);
+    this.notFuture(c.date, 'date');
     const r = await this.commands.handle(householdDecider, Streams.household(householdId), { type: 'ChangeStatus', change: { householdId, ...c } },
       `household:${householdId}:status`, origin(caller));
     // 剔除 frees the identity numbers for a lawful registration elsewhere; the money trail keeps its refs.
@@ -312,32 +292,48 @@ export class LedgerService {
     return p;
   }
 
-  async decidePayment(caller: Caller, paymentId: string, d: { approved: boolean; comment: string }) {
-    await this.paymentInScope(caller, paymentId);
-    const r = await this.commands.handle(paymentDecider, Streams.payment(paymentId), { type: 'Decide', approver: caller.principal.id, ...d },
-      `payment:${paymentId}:decide`, origin(caller));
-    await this.secondLeg(r.stored);
+  /** The streams a payment's later steps touch: the payment, its funding batch and its project. */
+  private paymentBoundary(p: Exclude<PaymentState, { status: 'none' }>) {
+    const r = p.request;
+    return {
+      payment: { stream: Streams.payment(r.paymentId), decider: paymentDecider as never },
+      batch: { stream: Streams.fundBatch(r.batchId), decider: fundBatchDecider as never },
+      project: { stream: Streams.project(r.projectId), decider: projectDecider as never },
+    };
+  }
+
+  /**
+   * 审核 on its business date. The command id names the outcome: an approval and a rejection are
+   * different commands, so neither can ever be taken for a retry of the other.
+   */
+  async decidePayment(caller: Caller, paymentId: string, d: { approved: boolean; comment: string; effectiveDate: string }) {
+    const p = await this.paymentInScope(caller, paymentId);
+    this.notFuture(d.effectiveDate, 'effectiveDate');
+    const { payment, ...rest } = this.paymentBoundary(p);
+    await this.commands.decide<PaymentBoundary>((d.approved ? { payment } : { payment, ...rest }) as never,
+      (s) => decidePaymentDecision({ ...d, approver: caller.principal.id }, s), `payment:${paymentId}:${d.approved ? 'approve' : 'reject'}`, origin(caller));
     return this.payment(paymentId);
   }
 
   async executePayment(caller: Caller, paymentId: string, x: { channel: Channel; bankReference: string; effectiveDate: string }) {
-    await this.paymentInScope(caller, paymentId);
-    const r = await this.commands.handle(paymentDecider, Streams.payment(paymentId), { type: 'Execute', ...x }, `payment:${paymentId}:settle`, origin(caller));
-    await this.secondLeg(r.stored);
+    const p = await this.paymentInScope(caller, paymentId);
+    this.notFuture(x.effectiveDate, 'effectiveDate');
+    const { payment, batch } = this.paymentBoundary(p);
+    await this.commands.decide<PaymentBoundary>({ payment, batch } as never, (s) => decideExecution(x, s), `payment:${paymentId}:execute`, origin(caller));
     return this.payment(paymentId);
   }
 
   async failPayment(caller: Caller, paymentId: string, f: { reason: string; effectiveDate: string }) {
-    await this.paymentInScope(caller, paymentId);
-    const r = await this.commands.handle(paymentDecider, Streams.payment(paymentId), { type: 'Fail', ...f }, `payment:${paymentId}:settle`, origin(caller));
-    await this.secondLeg(r.stored);
+    const p = await this.paymentInScope(caller, paymentId);
+    this.notFuture(f.effectiveDate, 'effectiveDate');
+    await this.commands.decide<PaymentBoundary>(this.paymentBoundary(p) as never, (s) => decideFailure(f, s), `payment:${paymentId}:fail`, origin(caller));
     return this.payment(paymentId);
   }
 
   async reversePayment(caller: Caller, paymentId: string, v: { reason: string; effectiveDate: string; documentNo: string }) {
-    await this.paymentInScope(caller, paymentId);
-    const r = await this.commands.handle(paymentDecider, Streams.payment(paymentId), { type: 'Reverse', ...v }, `payment:${paymentId}:reverse`, origin(caller));
-    await this.secondLeg(r.stored);
+    const p = await this.paymentInScope(caller, paymentId);
+    this.notFuture(v.effectiveDate, 'effectiveDate');
+    await this.commands.decide<PaymentBoundary>(this.paymentBoundary(p) as never, (s) => decideReversal(v, s), `payment:${paymentId}:reverse`, origin(caller));
     return this.payment(paymentId);
   }
 }

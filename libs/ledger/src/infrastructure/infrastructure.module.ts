@@ -4,7 +4,6 @@ import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections } from '@yuantrace/read-models';
 import type { AppConfig } from '../config/app-config';
 import { CommandHandler } from '../commands/command-handler';
-import { LedgerProcessManager } from '../commands/ledger-process-manager';
 import { Clock, SystemClock } from './clock';
 import type { Storage } from './storage';
 import { APP_CONFIG, OWNS_STORAGE, READ_DB } from './tokens';
@@ -46,8 +45,7 @@ export class InfrastructureModule {
   static register(config: AppConfig, storage: Storage, clock: Clock = new SystemClock(), ownsStorage = true): DynamicModule {
     const cache = new StateCache(config.stateCacheSize);
     const commands = new CommandHandler(storage.store, cache, clock);
-    // Read models first; the process manager completes cross-stream flows from the same log.
-    const runner = new ProjectionRunner(storage.store, storage.db, [...readModelProjections(), new LedgerProcessManager(commands)], {
+    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections(), {
       logger: new Logger('projections'),
     });
     return {

@@ -228,6 +228,10 @@ export class ApprovalDto {
   @ApiPropertyOptional({ description: '审核意见', example: '资料齐全，同意支付' })
   @IsOptional() @IsString() @MaxLength(500)
   comment?: string;
+
+  @ApiProperty({ description: '审核日期（业务日期，不得晚于今天）', example: '2016-05-12' })
+  @IsBusinessDate()
+  effectiveDate: string;
 }
 
 export class ExecutionDto {
