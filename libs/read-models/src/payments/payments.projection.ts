@@ -5,6 +5,8 @@ import { runDdl } from '../shared/ddl';
 /** Each payment's request and its state history, each step dated on both axes. */
 export const paymentsProjection: Projection = {
   name: 'payments',
+  // 2: decisions dated by their own business date (or the request's), never by the server clock.
+  version: 2,
   tables: ['rm_payments', 'rm_payment_history'],
   async setup(q) {
     await runDdl(q, `
@@ -46,8 +48,9 @@ export const paymentsProjection: Projection = {
           break;
         case 'PaymentApproved':
         case 'PaymentRejected':
-          // A decision has no business date of its own: it takes effect on the request's date at the earliest.
-          [status, effectiveDate] = [e.type === 'PaymentApproved' ? 'approved' : 'rejected', businessDay(e.recordedAt, requestDates.get(x.paymentId))];
+          // A decision carries its business date; one recorded before decisions did is dated on the
+          // request's day, which keeps a replay's order (request ≤ decision ≤ settlement) whatever the server clock said.
+          [status, effectiveDate] = [e.type === 'PaymentApproved' ? 'approved' : 'rejected', x.effectiveDate ?? dayOf(requestDates.get(x.paymentId))];
           detail = { comment: x.comment };
           break;
         case 'PaymentExecuted':
@@ -72,9 +75,4 @@ export const paymentsProjection: Projection = {
   },
 };
 
-/** The later of the request's date and the day the decision was recorded (China time). */
-function businessDay(recordedAt: Date, requestDate: unknown): string {
-  const day = new Date(recordedAt.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-  const req = requestDate instanceof Date ? requestDate.toISOString().slice(0, 10) : String(requestDate ?? '').slice(0, 10);
-  return req > day ? req : day;
-}
+const dayOf = (date: unknown): string => (date instanceof Date ? date.toISOString().slice(0, 10) : String(date ?? '').slice(0, 10));
