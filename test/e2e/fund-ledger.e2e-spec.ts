@@ -6,7 +6,7 @@ import { batchFigures, formatFen, fundBatchDecider, paymentDecider, type FundBat
 import { EventStore } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp, type Backend } from '../support/app';
-import { approveAndStart, registerCounty } from '../support/county';
+import { approveAndStart, registerCounty, reportProgress } from '../support/county';
 import { client } from '../support/http';
 
 const batch = (id: string, over: object = {}) => ({
@@ -21,7 +21,10 @@ const payment = (id: string, projectId: string, allocationId: string, amount: st
   paymentId: id, projectId, allocationId, amount, purpose: '工程款', installment: 'progress', effectiveDate: '2016-06-01',
   payee: { type: 'contractor', id: 'CT-1', name: '某建筑公司', account: '6222020200112233445' }, ...over,
 });
+const approval = { approved: true, effectiveDate: '2016-06-05' };
 const execution = { channel: 'treasury_direct', bankReference: 'BR-1', effectiveDate: '2016-06-10' };
+/** A business date that has not happened yet anywhere: the first day of next year. */
+const nextYear = `${new Date().getUTCFullYear() + 1}-01-01`;
 
 /** Folds every batch and payment stream from the log itself, to check the books without any read model. */
 async function booksFromLog(store: EventStore) {
@@ -75,6 +78,11 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
     await cty.post('/projects', project('P-WATER', '990101001002', '100000.00', 'WATER')).expect(201);
     await approveAndStart(t.app, 'P-ROAD');
     await approveAndStart(t.app, 'P-WATER');
+    // Work reported done before the progress payments of 2016-06-01: what is claimed on a works project never exceeds it.
+    // The road: 52% of 380,000 = 197,600 covers PAY-1 and PAY-2 (194,000) and the one fen PAY-X tries on top.
+    // The water project: 90% of 100,000 covers PAY-3 (82,000) and the 82,000.01 tried on its allocation later.
+    await reportProgress(t.app, 'P-ROAD', 52, '2016-05-20');
+    await reportProgress(t.app, 'P-WATER', 90, '2016-05-20');
     const alloc = (batchId: string, allocationId: string, projectId: string, amount: string) =>
       cty.post(`/fund-batches/${batchId}/allocations`, { allocationId, target: { type: 'project', projectId }, amount, effectiveDate: '2016-04-01', documentNo: '县财发〔2016〕7号' });
     await alloc('CEN-1-CTY', 'AL-ROAD-C', 'P-ROAD', '300000.00').expect(201);
@@ -86,11 +94,11 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
     expect(p1.body).toMatchObject({ status: 'requested', amount: '114000.00', requestedBy: 'cty-fin', batchId: 'CEN-1-CTY' });
     expect(p1.body.payee.account).toBe('6222020200112233445');
     // Segregation of duties: the requester may not approve, even holding an approver token.
-    const self = await api.as('countyFinanceAsApprover').post('/payments/PAY-1/approval', { approved: true }).expect(422);
+    const self = await api.as('countyFinanceAsApprover').post('/payments/PAY-1/approval', approval).expect(422);
     expect(self.body.error.code).toBe('approver_is_requester');
     // Out of order: no execution before approval.
     expect((await cty.post('/payments/PAY-1/execution', execution).expect(422)).body.error.code).toBe('payment_not_approved');
-    await appr.post('/payments/PAY-1/approval', { approved: true, comment: '同意' }).expect(200);
+    await appr.post('/payments/PAY-1/approval', { ...approval, comment: '同意' }).expect(200);
     const done = await cty.post('/payments/PAY-1/execution', execution).expect(200);
     expect(done.body.status).toBe('executed');
 
@@ -98,15 +106,15 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
     await cty.post('/payments', payment('PAY-2', 'P-ROAD', 'AL-ROAD-P', '80000.00')).expect(201);
     // While PAY-2 holds the whole line, nothing more can be drawn from it.
     expect((await cty.post('/payments', payment('PAY-X', 'P-ROAD', 'AL-ROAD-P', '0.01')).expect(422)).body.error.code).toBe('insufficient_balance');
-    await appr.post('/payments/PAY-2/approval', { approved: true }).expect(200);
+    await appr.post('/payments/PAY-2/approval', approval).expect(200);
     await cty.post('/payments/PAY-2/failure', { reason: '账户名与账号不符', effectiveDate: '2016-06-11' }).expect(200);
     await cty.post('/payments', payment('PAY-2B', 'P-ROAD', 'AL-ROAD-P', '80000.00')).expect(201);
-    await appr.post('/payments/PAY-2B/approval', { approved: true }).expect(200);
+    await appr.post('/payments/PAY-2B/approval', approval).expect(200);
     await cty.post('/payments/PAY-2B/execution', { ...execution, bankReference: 'BR-2B' }).expect(200);
 
     // PAY-3 is paid, then reversed (追回); the money is back on its allocation.
     await cty.post('/payments', payment('PAY-3', 'P-WATER', 'AL-WATER', '82000.00')).expect(201);
-    await appr.post('/payments/PAY-3/approval', { approved: true }).expect(200);
+    await appr.post('/payments/PAY-3/approval', approval).expect(200);
     await cty.post('/payments/PAY-3/execution', { ...execution, bankReference: 'BR-3' }).expect(200);
     const rev = await cty.post('/payments/PAY-3/reversal', { reason: '重复申报，追回', effectiveDate: '2016-07-01', documentNo: '县纪发〔2016〕3号' }).expect(200);
     expect(rev.body.status).toBe('reversed');
@@ -115,7 +123,7 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
     expect((await cty.post('/payments', payment('PAY-Y', 'P-ROAD', 'AL-WATER', '1.00')).expect(422)).body.error.code).toBe('allocation_not_for_project');
     // A rejected payment releases its hold.
     await cty.post('/payments', payment('PAY-4', 'P-WATER', 'AL-WATER', '1000.00')).expect(201);
-    expect((await appr.post('/payments/PAY-4/approval', { approved: false, comment: '资料不全' }).expect(200)).body.status).toBe('rejected');
+    expect((await appr.post('/payments/PAY-4/approval', { approved: false, comment: '资料不全', effectiveDate: '2016-06-05' }).expect(200)).body.status).toBe('rejected');
 
     // Unspent money goes back up: the road's unused commitment to its batch, then the county batch's balance to the province.
     const back = await cty.post('/fund-batches/CEN-1-CTY/returns', { returnId: 'RT-ROAD', amount: '186000.00', reason: '项目结余退回', effectiveDate: '2016-12-01', allocationId: 'AL-ROAD-C' }).expect(201);
@@ -178,6 +186,7 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
     expect(events.map((e) => e.type)).toEqual(['PaymentRequested', 'PaymentApproved', 'PaymentExecuted']);
     for (const e of events) expect(Object.keys(e.metadata).sort()).toEqual(['actor', 'causationId', 'commandId', 'correlationId', 'recordedAt']);
     expect(events[1].metadata.actor).toEqual({ principalId: 'cty-appr', role: 'approver' });
+    expect(events[1].data).toMatchObject({ approvedBy: 'cty-appr', comment: '同意', effectiveDate: '2016-06-05' });
     expect(events[2].data.effectiveDate).toBe('2016-06-10');
   });
 
@@ -200,6 +209,17 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
       ['an unknown payee type', '/payments', payment('PAY-Z', 'P-ROAD', 'AL-ROAD-C', '1.00', { payee: { type: 'friend', id: 'C', name: 'n', account: '1234' } }), 400, 'invalid_field', 'payee.type'],
       ['payment for an unknown project', '/payments', payment('PAY-Z', 'NOPE', 'AL-ROAD-C', '1.00'), 404, 'project_not_found', 'projectId'],
       ['more than the allocation has left', '/payments', payment('PAY-Z', 'P-WATER', 'AL-WATER', '82000.01'), 422, 'insufficient_balance', 'amount'],
+      ['a batch dated after today', '/fund-batches', batch('B-X', { recipientUnitCode: '990101000000', effectiveDate: nextYear }), 422, 'date_in_future', 'effectiveDate'],
+      ['an allocation dated after today', '/fund-batches/CEN-1-CTY/allocations', { allocationId: 'A-X', target: { type: 'project', projectId: 'P-WATER' }, amount: '1.00', effectiveDate: nextYear, documentNo: 'D' }, 422, 'date_in_future', 'effectiveDate'],
+      ['a payment dated after today', '/payments', payment('PAY-Z', 'P-WATER', 'AL-WATER', '1.00', { effectiveDate: nextYear }), 422, 'date_in_future', 'effectiveDate'],
+      ['a milestone dated after today', '/projects/P-WATER/milestones', { milestoneId: 'M-X', kind: 'progress', date: nextYear, percentComplete: 95 }, 422, 'date_in_future', 'date'],
+      // The road has 52% reported (197,600.00) and 194,000.00 claimed: 3,600.00 more is within its progress (but its allocation is spent), one fen more is not.
+      ['within the progress but beyond the allocation', '/payments', payment('PAY-Z', 'P-ROAD', 'AL-ROAD-C', '3600.00'), 422, 'insufficient_balance', 'amount'],
+      ['a progress payment beyond the progress reported', '/payments', payment('PAY-Z', 'P-ROAD', 'AL-ROAD-C', '3600.01'), 422, 'exceeds_progress', 'amount'],
+      ['a progress payment dated before the progress was reported', '/payments', payment('PAY-Z', 'P-WATER', 'AL-WATER', '1000.00', { effectiveDate: '2016-05-19' }), 422, 'exceeds_progress', 'amount'],
+      ['a single payment to works never accepted', '/payments', payment('PAY-Z', 'P-WATER', 'AL-WATER', '1000.00', { installment: 'single' }), 422, 'project_not_accepted', 'installment'],
+      ['a final payment to works never accepted', '/payments', payment('PAY-Z', 'P-WATER', 'AL-WATER', '1000.00', { installment: 'final' }), 422, 'project_not_accepted', 'installment'],
+      ['an advance after the works started', '/payments', payment('PAY-Z', 'P-WATER', 'AL-WATER', '1000.00', { installment: 'advance' }), 422, 'advance_after_start', 'installment'],
     ];
     test.each(cases)('%s', async (_, path, body, status, code, field) => {
       const before = await t.app.get(EventStore).lastPosition();
@@ -214,5 +234,33 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('malformed_request');
     });
+  });
+
+  test('a decision carries its own business date: required, not before the request, not in the future; the bank’s date not before it', async () => {
+    const cty = api.as('countyFinance');
+    const appr = api.as('countyApprover');
+    await cty.post('/payments', payment('PAY-5', 'P-WATER', 'AL-WATER', '1000.00')).expect(201);
+    const store = t.app.get(EventStore);
+    const refused = async (res: { status: number; body: { error?: { code: string; field?: string } } }, status: number, code: string, field: string) => {
+      expect({ status: res.status, code: res.body.error?.code, field: res.body.error?.field }).toEqual({ status, code, field });
+    };
+    const before = await store.lastPosition();
+    await refused(await appr.post('/payments/PAY-5/approval', { approved: true }), 400, 'invalid_field', 'effectiveDate');
+    await refused(await appr.post('/payments/PAY-5/approval', { approved: false, comment: '资料不全' }), 400, 'invalid_field', 'effectiveDate');
+    await refused(await appr.post('/payments/PAY-5/approval', { approved: true, effectiveDate: '2016-06-31' }), 400, 'invalid_field', 'effectiveDate');
+    await refused(await appr.post('/payments/PAY-5/approval', { approved: true, effectiveDate: '2016-05-31' }), 422, 'date_before_request', 'effectiveDate');
+    await refused(await appr.post('/payments/PAY-5/approval', { approved: true, effectiveDate: nextYear }), 422, 'date_in_future', 'effectiveDate');
+    expect(await store.lastPosition()).toEqual(before);
+    expect((await appr.post('/payments/PAY-5/approval', approval).expect(200)).body.status).toBe('approved');
+    // The bank pays, or returns the payment, on or after the day it was approved.
+    const approvedAt = await store.lastPosition();
+    await refused(await cty.post('/payments/PAY-5/execution', { ...execution, bankReference: 'BR-5', effectiveDate: '2016-06-04' }), 422, 'date_before_approval', 'effectiveDate');
+    await refused(await cty.post('/payments/PAY-5/failure', { reason: '账户冻结', effectiveDate: '2016-06-04' }), 422, 'date_before_approval', 'effectiveDate');
+    await refused(await cty.post('/payments/PAY-5/execution', { ...execution, bankReference: 'BR-5', effectiveDate: nextYear }), 422, 'date_in_future', 'effectiveDate');
+    expect(await store.lastPosition()).toEqual(approvedAt);
+    await cty.post('/payments/PAY-5/execution', { ...execution, bankReference: 'BR-5', effectiveDate: '2016-06-05' }).expect(200);
+    const events = await store.readStream('payment-PAY-5');
+    expect(events.map((e) => [e.type, e.data.effectiveDate])).toEqual([
+      ['PaymentRequested', '2016-06-01'], ['PaymentApproved', '2016-06-05'], ['PaymentExecuted', '2016-06-05']]);
   });
 });

@@ -33,6 +33,12 @@ export async function approveAndStart(app: INestApplication, projectId: string, 
   if (started) await fin(`/projects/${projectId}/milestones`, { milestoneId: `${projectId}-started`, kind: 'started', date: started });
 }
 
+/** 进度: the share of the work reported done, which caps what progress payments may claim in all (advances and holds included). */
+export async function reportProgress(app: INestApplication, projectId: string, percentComplete: number, date: string, milestoneId = `${projectId}-progress-${percentComplete}`) {
+  await request(app.getHttpServer()).post(`/projects/${projectId}/milestones`).set('authorization', bearer(app, 'countyFinance'))
+    .send({ milestoneId, kind: 'progress', date, percentComplete }).expect(201);
+}
+
 /** A valid identity number of the fictional province 99 (so it can never be a real person's). */
 export function testIdNumber(birth: string, seq: number): string {
   const { withCheckDigit } = require('@yuantrace/domain') as typeof import('@yuantrace/domain');
