@@ -4,7 +4,7 @@ import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { READ_DB } from '@yuantrace/ledger';
 import { startTestApp, type Backend } from '../support/app';
-import { approveAndStart, registerCounty, registerHousehold } from '../support/county';
+import { approveAndStart, registerCounty, registerHousehold, reportProgress } from '../support/county';
 import { client } from '../support/http';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,17 +35,20 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('views, traces and
     await fin.post('/projects', { projectId: 'RS-P', name: '双龙村机耕道', type: 'ROAD', unitCode: '990101001001', implementer: '村委会', budget: '500000.00',
       plannedStart: '2016-04-01', plannedEnd: '2016-11-30' }).expect(201);
     await approveAndStart(t.app, 'RS-P');
+    // 30% of 500,000 reported by 2016-04-12 covers every progress payment below, the backdated one of 2016-04-15 included
+    // (at most 150,000 is claimed at once: RS-PAY-A and RS-PAY-B before B's reversal).
+    await reportProgress(t.app, 'RS-P', 30, '2016-04-12');
     for (const [i, id] of ['RS-PAY-A', 'RS-PAY-B', 'RS-PAY-C'].entries()) await registerHousehold(t.app, `HH-${id}`, 100 + i).expect(201);
     await fin.post('/fund-batches/RS-B/allocations', { allocationId: 'RS-A', target: { type: 'project', projectId: 'RS-P' }, amount: '500000.00',
       effectiveDate: '2016-04-01', documentNo: '县财发〔2016〕30号' }).expect(201);
-    const pay = async (id: string, amount: string, requested: string, executed: string, payeeType = 'household') => {
+    const pay = async (id: string, amount: string, requested: string, approved: string, executed: string, payeeType = 'household') => {
       await fin.post('/payments', { paymentId: id, projectId: 'RS-P', allocationId: 'RS-A', amount, purpose: '工程款', installment: 'progress', effectiveDate: requested,
         payee: { type: payeeType, id: `HH-${id}`, name: `户主${id}`, account: ACCOUNT } }).expect(201);
-      await appr.post(`/payments/${id}/approval`, { approved: true }).expect(200);
+      await appr.post(`/payments/${id}/approval`, { approved: true, effectiveDate: approved }).expect(200);
       await fin.post(`/payments/${id}/execution`, { channel: 'one_card', bankReference: `BR-${id}`, effectiveDate: executed }).expect(200);
     };
-    await pay('RS-PAY-A', '100000.00', '2016-05-01', '2016-05-10');
-    await pay('RS-PAY-B', '50000.00', '2016-06-01', '2016-06-10');
+    await pay('RS-PAY-A', '100000.00', '2016-05-01', '2016-05-05', '2016-05-10');
+    await pay('RS-PAY-B', '50000.00', '2016-06-01', '2016-06-05', '2016-06-10');
     await sleep(30);
     beforeReversal = new Date().toISOString();
     await sleep(30);
@@ -54,7 +57,7 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('views, traces and
     beforeBackdated = new Date().toISOString();
     await sleep(30);
     // Recorded last, dated first: a payment the books learn of late (a backdated entry).
-    await pay('RS-PAY-C', '30000.00', '2016-04-15', '2016-04-20');
+    await pay('RS-PAY-C', '30000.00', '2016-04-15', '2016-04-18', '2016-04-20');
     await caughtUp();
   });
   afterAll(async () => t?.close());
@@ -86,6 +89,8 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('views, traces and
     const now = await read('inspector', '/payments/RS-PAY-B');
     expect(now.status).toBe('reversed');
     expect(now.history.map((h: { status: string }) => h.status)).toEqual(['requested', 'approved', 'executed', 'reversed']);
+    // Each step on its own business date: the approval on the date its approver gave, not the day it was typed in.
+    expect(now.history.map((h: { effectiveDate: string }) => h.effectiveDate)).toEqual(['2016-06-01', '2016-06-05', '2016-06-10', '2016-07-01']);
     const then = await read('inspector', `/payments/RS-PAY-B?knownAt=${beforeReversal}`);
     expect(then).toMatchObject({ basis: { axis: 'knownAt', knownAt: beforeReversal }, status: 'executed' });
     const project = await read('inspector', `/projects/RS-P?knownAt=${beforeReversal}`);
