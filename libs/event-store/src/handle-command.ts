@@ -60,8 +60,9 @@ export const eventIdOf = (commandId: string, stream: string, revision: bigint, e
  * with its expected revision (streams it read but does not change are checked, not written). If
  * any stream moved, re-read and re-decide, a bounded number of times, then 409.
  *
- * Reads are optimistic: a stream whose folded state is cached is used as cached, unread, so a
- * command on warm state costs one round trip (the append). The cache can only lag the store,
+ * Reads are optimistic: a stream whose folded state is cached is used as cached, unread, and a
+ * stream this process has never seen is taken to be new, so a command on warm state, or one
+ * that creates, costs one round trip (the append). The cache can only lag the store,
  * never lead it, so a stale state shows up either as a conflict on append (then re-read) or as a
  * refusal — which is therefore confirmed against freshly read state before it is answered.
  */
@@ -185,7 +186,11 @@ async function load<State>(
   fresh: boolean,
 ): Promise<{ state: State; revision: bigint | undefined; verified: boolean }> {
   const cached = cache.get<State>(stream);
-  if (cached && !fresh) return { state: cached.state, revision: cached.revision, verified: false };
+  if (!fresh) {
+    // Unseen streams are taken as new: a create (a payment id never used) then costs no read, and
+    // if the stream does exist after all, the append's no_stream expectation fails and we re-read.
+    return cached ? { state: cached.state, revision: cached.revision, verified: false } : { state: decider.initialState(), revision: undefined, verified: false };
+  }
   let state = cached ? cached.state : decider.initialState();
   let revision = cached?.revision;
   const events = await store.readStream(stream, { fromRevision: revision === undefined ? 0n : revision + 1n });

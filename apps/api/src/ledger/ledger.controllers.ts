@@ -157,15 +157,17 @@ export class PaymentsController {
     private readonly vault: PersonalDataVault,
   ) {}
 
-  private async render(caller: RequestCaller, p: Awaited<ReturnType<LedgerService['payment']>>) {
-    return paymentResource(p, await this.vault.revealFor(caller.principal, [p.request.payee.accountRef]));
+  private async render(caller: RequestCaller, p: Awaited<ReturnType<LedgerService['payment']>>, known?: ReadonlyMap<string, string>) {
+    return paymentResource(p, await this.vault.revealFor(caller.principal, [p.request.payee.accountRef], known));
   }
 
   @Post()
   @Access('finance')
   @ApiOperation({ summary: '报账：申请支付，冻结所用资金分配上的金额' })
   async request(@Caller() caller: RequestCaller, @Body() p: PaymentDto) {
-    return this.render(caller, await this.ledger.requestPayment(caller, { ...p, amount: parseYuan(p.amount) }));
+    const payment = await this.ledger.requestPayment(caller, { ...p, amount: parseYuan(p.amount) });
+    // The caller has just sent the account: showing it back needs no lookup in the vault.
+    return this.render(caller, payment, new Map([[this.vault.refOf('account', p.payee.account), p.payee.account]]));
   }
 
   @Post(':paymentId/approval')

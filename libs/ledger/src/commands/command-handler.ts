@@ -60,8 +60,19 @@ export class CommandHandler {
     return { state: r.states.self, events: r.events.self, stored: r.stored };
   }
 
-  /** Current state of a stream, read through the cache. */
+  /** Current state of a stream, read through the cache (the events after the cached revision). */
   async load<S, C, E extends DomainEvent>(decider: Decider<S, C, E>, stream: string): Promise<S> {
     return (await aggregate(this.store, this.cache, decider, stream)).state;
+  }
+
+  /**
+   * A stream's state as this process last saw it, read only when it has not seen the stream.
+   * For what never changes once true — that a stream exists, the unit it belongs to, a payment's
+   * batch and project — and for the answer to a command this process just wrote: no round trip.
+   * Never for a rule's decision, which handleMultiStreamCommand makes on checked revisions.
+   */
+  async peek<S, C, E extends DomainEvent>(decider: Decider<S, C, E>, stream: string): Promise<S> {
+    const cached = this.cache.get<S>(stream);
+    return cached ? cached.state : this.load(decider, stream);
   }
 }

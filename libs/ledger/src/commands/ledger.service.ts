@@ -78,7 +78,7 @@ export class LedgerService {
   }
 
   async unit(code: string): Promise<AdminUnitState> {
-    return this.commands.load(adminUnitDecider, Streams.adminUnit(code));
+    return this.commands.peek(adminUnitDecider, Streams.adminUnit(code));
   }
 
   async registerAdminUnit(caller: Caller, u: { code: string; name: string; level: UnitLevel; parentCode: string | null }) {
@@ -96,7 +96,7 @@ export class LedgerService {
   }
 
   async batch(batchId: string): Promise<OpenBatch> {
-    const s = await this.commands.load(fundBatchDecider, Streams.fundBatch(batchId));
+    const s = await this.commands.peek(fundBatchDecider, Streams.fundBatch(batchId));
     if (s.status === 'none') throw notFound('batch_not_found', `fund batch ${batchId} does not exist`, 'batchId');
     return s;
   }
@@ -170,7 +170,7 @@ export class LedgerService {
   }
 
   async project(projectId: string, field = 'projectId'): Promise<Extract<ProjectState, { status: 'proposed' }>> {
-    const s = await this.commands.load(projectDecider, Streams.project(projectId));
+    const s = await this.commands.peek(projectDecider, Streams.project(projectId));
     if (s.status === 'none') throw (field === 'projectId' ? notFound : ruleBroken)('project_not_found', `project ${projectId} does not exist`, field);
     return s;
   }
@@ -183,7 +183,7 @@ export class LedgerService {
   }
 
   async payment(paymentId: string): Promise<Exclude<PaymentState, { status: 'none' }>> {
-    const s = await this.commands.load(paymentDecider, Streams.payment(paymentId));
+    const s = await this.commands.peek(paymentDecider, Streams.payment(paymentId));
     if (s.status === 'none') throw notFound('payment_not_found', `payment ${paymentId} does not exist`, 'paymentId');
     return s;
   }
@@ -195,7 +195,8 @@ export class LedgerService {
     const project = await this.project(p.projectId, 'projectId');
     assertInScope(caller.principal, project.definition.unitCode, `project ${p.projectId}`);
     this.notFuture(p.effectiveDate, 'effectiveDate');
-    const batchId = fundingBatchOf(project, p.allocationId);
+    // The funding lines seen here may lag another process's allocation: look again before refusing.
+    const batchId = fundingBatchOf(project, p.allocationId) ?? fundingBatchOf(await this.commands.load(projectDecider, Streams.project(p.projectId)), p.allocationId);
     if (!batchId) throw ruleBroken('allocation_not_for_project', `allocation ${p.allocationId} was not made to project ${p.projectId}`, 'allocationId');
     const rules = ruleInForce(this.config.paymentRules, p.effectiveDate);
     const account = await this.vault.protect('account', p.payee.account);
@@ -230,7 +231,7 @@ export class LedgerService {
   }
 
   async household(householdId: string): Promise<Exclude<HouseholdState, { status: 'none' }>> {
-    const s = await this.commands.load(householdDecider, Streams.household(householdId));
+    const s = await this.commands.peek(householdDecider, Streams.household(householdId));
     if (s.status === 'none') throw notFound('household_not_found', `household ${householdId} is not registered`, 'householdId');
     return s;
   }

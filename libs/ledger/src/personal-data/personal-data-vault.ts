@@ -93,8 +93,12 @@ export class PersonalDataVault implements OnModuleInit {
    * The one place that decides who sees personal data: values by ref for a reader whose role may
    * see them (SEES_PERSONAL_DATA), an empty map for everyone else, who then get the masked form.
    */
-  async revealFor(reader: Principal | undefined, refs: readonly string[]): Promise<Map<string, string>> {
-    return reader && SEES_PERSONAL_DATA.has(reader.role) ? this.reveal(refs) : new Map();
+  async revealFor(reader: Principal | undefined, refs: readonly string[], known: ReadonlyMap<string, string> = new Map()): Promise<Map<string, string>> {
+    if (!reader || !SEES_PERSONAL_DATA.has(reader.role)) return new Map();
+    // Values the reader has just handed in (an account in the request being answered) need no lookup.
+    const values = await this.reveal(refs.filter((r) => !known.has(r)));
+    for (const r of refs) if (known.has(r)) values.set(r, known.get(r)!);
+    return values;
   }
 
   /** Values by ref; an erased or unknown ref maps to undefined. */
