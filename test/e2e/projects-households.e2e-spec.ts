@@ -14,9 +14,9 @@ describe.each<Backend>(['postgres', 'embedded'])('projects and households on %s'
     fin().post('/projects/ROAD-38/milestones', { milestoneId: id, kind, date, ...extra });
   const pay = (id: string, installment: string, amount: string, date: string, payee: object = { type: 'contractor', id: 'CT-9', name: '县路桥公司', account: '6222000099998888' }) =>
     fin().post('/payments', { paymentId: id, projectId: 'ROAD-38', allocationId: 'AL-ROAD-38', amount, purpose: '机耕道工程款', installment, effectiveDate: date, payee });
-  const approveAndExecute = async (id: string, date: string) => {
-    await api.as('countyApprover').post(`/payments/${id}/approval`, { approved: true }).expect(200);
-    await fin().post(`/payments/${id}/execution`, { channel: 'treasury_direct', bankReference: `BR-${id}`, effectiveDate: date }).expect(200);
+  const approveAndExecute = async (id: string, approved: string, executed: string) => {
+    await api.as('countyApprover').post(`/payments/${id}/approval`, { approved: true, effectiveDate: approved }).expect(200);
+    await fin().post(`/payments/${id}/execution`, { channel: 'treasury_direct', bankReference: `BR-${id}`, effectiveDate: executed }).expect(200);
   };
 
   beforeAll(async () => {
@@ -43,26 +43,33 @@ describe.each<Backend>(['postgres', 'embedded'])('projects and households on %s'
     // An advance of at most 30% before work starts: 114,000 of 380,000.
     expect((await pay('R-ADV-X', 'advance', '114000.01', '2016-04-29').expect(422)).body.error.code).toBe('advance_exceeds_limit');
     await pay('R-ADV', 'advance', '114000.00', '2016-04-29').expect(201);
-    await approveAndExecute('R-ADV', '2016-04-30');
+    await approveAndExecute('R-ADV', '2016-04-29', '2016-04-30');
     // A progress payment before the start is refused.
     expect((await pay('R-PROG-EARLY', 'progress', '50000.00', '2016-05-02').expect(422)).body.error).toMatchObject({ code: 'project_not_started', field: 'installment' });
     await milestone('M-started', 'started', '2016-05-05').expect(201);
     expect((await pay('R-ADV-LATE', 'advance', '1.00', '2016-05-06').expect(422)).body.error.code).toBe('advance_after_start');
     await milestone('M-progress-40', 'progress', '2016-07-01', { percentComplete: 40, note: '已完成0.4公里' }).expect(201);
     expect((await milestone('M-progress-back', 'progress', '2016-07-15', { percentComplete: 30 }).expect(422)).body.error.code).toBe('progress_goes_backwards');
+    // What is claimed in all, the advance included, never exceeds the work reported done: 114,000 + 152,000 is 70%, not 40%.
+    expect((await pay('R-PROG', 'progress', '152000.00', '2016-07-05').expect(422)).body.error).toMatchObject({ code: 'exceeds_progress', field: 'amount' });
+    await milestone('M-progress-70', 'progress', '2016-07-04', { percentComplete: 70, note: '已完成0.7公里' }).expect(201);
+    // A payment dated before that report is still held to the 40% of its own date.
+    expect((await pay('R-PROG', 'progress', '152000.00', '2016-07-03').expect(422)).body.error.code).toBe('exceeds_progress');
     await pay('R-PROG', 'progress', '152000.00', '2016-07-05').expect(201);
-    await approveAndExecute('R-PROG', '2016-07-10');
+    await approveAndExecute('R-PROG', '2016-07-06', '2016-07-10');
     await milestone('M-completed', 'completed', '2016-10-20').expect(201);
     // The final payment is refused before a passed acceptance, also after a failed one, and paid after the re-inspection passes.
     expect((await pay('R-FINAL', 'final', '114000.00', '2016-10-22').expect(422)).body.error.code).toBe('project_not_accepted');
     expect((await milestone('M-handover-early', 'handed_over', '2016-10-23').expect(422)).body.error.code).toBe('handed_over_before_accepted');
     await milestone('M-accepted-1', 'accepted', '2016-10-25', { result: 'failed', note: '路面厚度不足' }).expect(201);
     expect((await pay('R-FINAL', 'final', '114000.00', '2016-10-26').expect(422)).body.error.code).toBe('project_not_accepted');
+    // A works project pays a single installment only after a passed acceptance too.
+    expect((await pay('R-SINGLE', 'single', '1000.00', '2016-10-26').expect(422)).body.error).toMatchObject({ code: 'project_not_accepted', field: 'installment' });
     await milestone('M-accepted-2', 'accepted', '2016-11-10', { result: 'passed' }).expect(201);
     // Never beyond the budget.
     expect((await pay('R-OVER', 'final', '114000.01', '2016-11-15').expect(422)).body.error.code).toBe('exceeds_budget');
     await pay('R-FINAL', 'final', '114000.00', '2016-11-15').expect(201);
-    await approveAndExecute('R-FINAL', '2016-11-20');
+    await approveAndExecute('R-FINAL', '2016-11-16', '2016-11-20');
     await milestone('M-handover', 'handed_over', '2016-12-01', { note: '移交村集体管护' }).expect(201);
     // Out of order and bad input, each with a named reason and nothing written.
     const before = await t.app.get(EventStore).lastPosition();
@@ -76,7 +83,7 @@ describe.each<Backend>(['postgres', 'embedded'])('projects and households on %s'
     expect(view).toMatchObject({ budget: '380000.00', funded: '380000.00', paid: '380000.00', balance: '0.00' });
     // The rule a payment was checked under is in its event, so an audit can tell which applied.
     const [requested] = await t.app.get(EventStore).readStream('payment-R-ADV');
-    expect(requested.data.rules).toEqual({ effectiveFrom: '2000-01-01', advanceMaxPercent: 30 });
+    expect(requested.data.rules).toEqual({ effectiveFrom: '2000-01-01', advanceMaxPercent: 30, publicityMinDays: 7 });
   });
 
   test('households: registered, paid an education subsidy, refused once removed, still paid after exit', async () => {
@@ -98,12 +105,27 @@ describe.each<Backend>(['postgres', 'embedded'])('projects and households on %s'
     await fin().post('/projects/EDU-2016/milestones', { milestoneId: 'EDU-approved', kind: 'approved', date: '2016-08-20', documentNo: '县教发〔2016〕6号' }).expect(201);
     await fin().post('/fund-batches/PH-B/allocations', { allocationId: 'AL-EDU', target: { type: 'project', projectId: 'EDU-2016' }, amount: '100000.00',
       effectiveDate: '2016-08-25', documentNo: '县财发〔2016〕50号' }).expect(201);
-    const subsidy = (id: string, householdId: string, amount: string, date: string) => fin().post('/payments', {
+    const subsidy = (id: string, householdId: string, amount: string, date: string, over: object = {}) => fin().post('/payments', {
       paymentId: id, projectId: 'EDU-2016', allocationId: 'AL-EDU', amount, purpose: '建档立卡学生生活补助', installment: 'single', effectiveDate: date,
-      payee: { type: 'household', id: householdId, name: '户主', account: '6217000011112222333' } });
+      payee: { type: 'household', id: householdId, name: '户主', account: '6217000011112222333' }, ...over });
+    // A benefit programme pays registered households, in single installments, and only after its 公示 has run its week.
+    const refused = async (res: Promise<{ status: number; body: { error?: { code: string; field?: string } } }>, code: string, field: string) => {
+      const r = await res;
+      expect({ status: r.status, code: r.body.error?.code, field: r.body.error?.field }).toEqual({ status: 422, code, field });
+    };
+    await refused(subsidy('EDU-ZHANG-2016', 'HH-ZHANG', '1000.00', '2016-09-15', { payee: { type: 'contractor', id: 'CT-9', name: '县路桥公司', account: '6222000099998888' } }),
+      'benefit_payee_not_household', 'payee.type');
+    await refused(subsidy('EDU-ZHANG-2016', 'HH-ZHANG', '1000.00', '2016-09-15', { installment: 'progress' }), 'installment_not_for_programme', 'installment');
+    await refused(subsidy('EDU-ZHANG-2016', 'HH-ZHANG', '1000.00', '2016-09-15'), 'publicity_not_completed', 'effectiveDate');
+    // Six days of 公示 (22nd to 27th August inclusive) are one too few.
+    await fin().post('/projects/EDU-2016/milestones', { milestoneId: 'EDU-publicized-short', kind: 'publicized', date: '2016-08-22', publicUntil: '2016-08-27' }).expect(201);
+    await refused(subsidy('EDU-ZHANG-2016', 'HH-ZHANG', '1000.00', '2016-09-15'), 'publicity_too_short', 'effectiveDate');
+    // Seven days (29th August to 4th September inclusive): paid from the day after it ends; on its last day only the short one has ended.
+    await fin().post('/projects/EDU-2016/milestones', { milestoneId: 'EDU-publicized', kind: 'publicized', date: '2016-08-29', publicUntil: '2016-09-04' }).expect(201);
+    await refused(subsidy('EDU-ZHANG-2016', 'HH-ZHANG', '1000.00', '2016-09-04'), 'publicity_too_short', 'effectiveDate');
     // 1,000 元 per primary pupil per year, 2,000 元 in junior/senior high (DOMAIN.md §6.8).
     await subsidy('EDU-ZHANG-2016', 'HH-ZHANG', '1000.00', '2016-09-15').expect(201);
-    await api.as('countyApprover').post('/payments/EDU-ZHANG-2016/approval', { approved: true }).expect(200);
+    await api.as('countyApprover').post('/payments/EDU-ZHANG-2016/approval', { approved: true, effectiveDate: '2016-09-16' }).expect(200);
     await fin().post('/payments/EDU-ZHANG-2016/execution', { channel: 'one_card', bankReference: 'BR-EDU-1', effectiveDate: '2016-09-20' }).expect(200);
     // A household that is not registered, or removed (剔除), is not paid.
     expect((await subsidy('EDU-NOBODY', 'HH-NOBODY', '1000.00', '2016-09-15').expect(422)).body.error).toMatchObject({ code: 'payee_household_not_registered', field: 'payee.id' });
@@ -112,7 +134,7 @@ describe.each<Backend>(['postgres', 'embedded'])('projects and households on %s'
     // An exited household (脱贫) stays eligible (四个不摘).
     await fin().post('/households/HH-ZHANG/status', { status: 'exited', date: '2017-12-01', reason: '人均纯收入超过贫困线' }).expect(200);
     await subsidy('EDU-ZHANG-2018', 'HH-ZHANG', '2000.00', '2018-03-01').expect(201);
-    await api.as('countyApprover').post('/payments/EDU-ZHANG-2018/approval', { approved: true }).expect(200);
+    await api.as('countyApprover').post('/payments/EDU-ZHANG-2018/approval', { approved: true, effectiveDate: '2018-03-02' }).expect(200);
     await fin().post('/payments/EDU-ZHANG-2018/execution', { channel: 'one_card', bankReference: 'BR-EDU-2', effectiveDate: '2018-03-05' }).expect(200);
     expect((await fin().post('/households/HH-ZHANG/status', { status: 'exited', date: '2018-12-01', reason: 'x' }).expect(422)).body.error.code).toBe('exited_from_exited');
 
