@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { AnyRole, Principal, Role } from '@yuantrace/domain';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp } from '../support/app';
-import { approveAndStart, registerCounty, registerHousehold, testIdNumber } from '../support/county';
+import { approveAndStart, registerCounty, registerHousehold, reportProgress, testIdNumber } from '../support/county';
 import { client } from '../support/http';
 
 /**
@@ -38,7 +38,7 @@ const TABLE: Record<string, RouteCase> = {
   'POST /payments': { allowed: ['finance'], scoped: true, path: '/payments', body: {
     paymentId: 'RPAY-1', projectId: 'RP-0', allocationId: 'RA-0', amount: '1.00', purpose: '工程款', installment: 'progress', effectiveDate: '2016-05-01',
     payee: { type: 'contractor', id: 'C', name: '公司', account: '62220000' } } },
-  'POST /payments/:paymentId/approval': { allowed: ['approver'], scoped: true, path: '/payments/RPAY-0/approval', body: { approved: true } },
+  'POST /payments/:paymentId/approval': { allowed: ['approver'], scoped: true, path: '/payments/RPAY-0/approval', body: { approved: true, effectiveDate: '2016-05-01' } },
   'POST /payments/:paymentId/execution': { allowed: ['finance'], scoped: true, path: '/payments/RPAY-0/execution', body: {
     channel: 'bank_transfer', bankReference: 'B', effectiveDate: '2016-05-02' } },
   'POST /payments/:paymentId/failure': { allowed: ['finance'], scoped: true, path: '/payments/RPAY-F/failure', body: { reason: '退票', effectiveDate: '2016-05-02' } },
@@ -86,11 +86,13 @@ describe('who may do and see what: every route × every role', () => {
     await fin.post('/fund-batches', { ...TABLE['POST /fund-batches'].body, batchId: 'RB-CLOSE' }).expect(201);
     await fin.post('/projects', { ...TABLE['POST /projects'].body, projectId: 'RP-0' }).expect(201);
     await approveAndStart(t.app, 'RP-0');
+    // 10% of the 1,000.00 budget reported: room for the 1.00 progress payments below, and the table's 10% milestone is no step back.
+    await reportProgress(t.app, 'RP-0', 10, '2016-04-20');
     await registerHousehold(t.app, 'RH-0', 500).expect(201);
     await fin.post('/fund-batches/RB-0/allocations', { ...TABLE['POST /fund-batches/:batchId/allocations'].body, allocationId: 'RA-0', amount: '500.00' }).expect(201);
     for (const id of ['RPAY-0', 'RPAY-F']) {
       await fin.post('/payments', { ...TABLE['POST /payments'].body, paymentId: id }).expect(201);
-      await api.as('countyApprover').post(`/payments/${id}/approval`, { approved: true }).expect(200);
+      await api.as('countyApprover').post(`/payments/${id}/approval`, TABLE['POST /payments/:paymentId/approval'].body!).expect(200);
     }
     await t.app.get(ProjectionRunner).waitUntilCaughtUp();
   });
