@@ -209,6 +209,7 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
       ['an unknown payee type', '/payments', payment('PAY-Z', 'P-ROAD', 'AL-ROAD-C', '1.00', { payee: { type: 'friend', id: 'C', name: 'n', account: '1234' } }), 400, 'invalid_field', 'payee.type'],
       ['payment for an unknown project', '/payments', payment('PAY-Z', 'NOPE', 'AL-ROAD-C', '1.00'), 404, 'project_not_found', 'projectId'],
       ['more than the allocation has left', '/payments', payment('PAY-Z', 'P-WATER', 'AL-WATER', '82000.01'), 422, 'insufficient_balance', 'amount'],
+      ['more than the project’s budget', '/payments', payment('PAY-Z', 'P-WATER', 'AL-WATER', '100000.01'), 422, 'exceeds_budget', 'amount'],
       ['a batch dated after today', '/fund-batches', batch('B-X', { recipientUnitCode: '990101000000', effectiveDate: nextYear }), 422, 'date_in_future', 'effectiveDate'],
       ['an allocation dated after today', '/fund-batches/CEN-1-CTY/allocations', { allocationId: 'A-X', target: { type: 'project', projectId: 'P-WATER' }, amount: '1.00', effectiveDate: nextYear, documentNo: 'D' }, 422, 'date_in_future', 'effectiveDate'],
       ['a payment dated after today', '/payments', payment('PAY-Z', 'P-WATER', 'AL-WATER', '1.00', { effectiveDate: nextYear }), 422, 'date_in_future', 'effectiveDate'],
