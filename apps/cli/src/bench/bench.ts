@@ -161,9 +161,12 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     const setup = async (i: number, flows: number) => {
       await call(fin, '/fund-batches', { batchId: `BENCH-B${i}`, documentNo: `基准〔2016〕${i}号`, title: 'bench', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
         recipientUnitCode: '990101000000', fiscalYear: 2016, amount: `${flows * 1000}.00`, effectiveDate: '2016-01-05', purpose: 'bench' });
-      await call(fin, '/projects', { projectId: `BENCH-P${i}`, name: 'bench', type: 'RELIEF', unitCode: '990101000000', implementer: 'bench', budget: `${flows * 1000}.00`,
+      await call(fin, '/projects', { projectId: `BENCH-P${i}`, name: 'bench', type: 'ROAD', unitCode: '990101000000', implementer: 'bench', budget: `${flows * 1000}.00`,
         plannedStart: '2016-01-01', plannedEnd: '2016-12-31' });
+      // Approved, started and reported done, so progress payments may reach the whole budget.
       await call(fin, `/projects/BENCH-P${i}/milestones`, { milestoneId: 'a', kind: 'approved', date: '2016-01-06', documentNo: 'x' });
+      await call(fin, `/projects/BENCH-P${i}/milestones`, { milestoneId: 's', kind: 'started', date: '2016-01-06' });
+      await call(fin, `/projects/BENCH-P${i}/milestones`, { milestoneId: 'p', kind: 'progress', date: '2016-01-07', percentComplete: 100 });
       await call(fin, `/fund-batches/BENCH-B${i}/allocations`, { allocationId: `BENCH-A${i}`, target: { type: 'project', projectId: `BENCH-P${i}` },
         amount: `${flows * 1000}.00`, effectiveDate: '2016-01-07', documentNo: 'x' });
     };
@@ -176,8 +179,8 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
         const lane = concurrency * 100 + (i % concurrency);
         const id = `BENCH-${concurrency}-${i}`;
         await call(fin, '/payments', { paymentId: id, projectId: `BENCH-P${lane}`, allocationId: `BENCH-A${lane}`, amount: '1000.00', purpose: 'bench',
-          installment: 'single', effectiveDate: '2016-02-01', payee: { type: 'person', id: `P${i}`, name: '某人', account: '6222000011112222' } });
-        await call(appr, `/payments/${id}/approval`, { approved: true });
+          installment: 'progress', effectiveDate: '2016-02-01', payee: { type: 'contractor', id: `C${i}`, name: '某公司', account: '6222000011112222' } });
+        await call(appr, `/payments/${id}/approval`, { approved: true, effectiveDate: '2016-02-01' });
         await call(fin, `/payments/${id}/execution`, { channel: 'bank_transfer', bankReference: `B${i}`, effectiveDate: '2016-02-02' });
       });
       // Each flow is three commands; reported per command.
