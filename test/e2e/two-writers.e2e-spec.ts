@@ -63,12 +63,12 @@ async function setup(who: Person, path: string, body: object, status = 201): Pro
  * Exactly one of the two succeeded; the other was refused with the named code (or, after the
  * store's bounded retries, a 409 concurrent_update). Returns which one won (0 or 1).
  */
-function exactlyOneWins(replies: [Reply, Reply], success: number, loser: { status: number; code: string }): 0 | 1 {
+function exactlyOneWins(replies: [Reply, Reply], success: number, loser: { status: number; code: string; or?: string[] }): 0 | 1 {
   const summary = replies.map((r) => `${r.status} ${r.body?.error?.code ?? ''}`.trim());
   const winners = replies.filter((r) => r.status === success);
   expect({ winners: winners.length, replies: summary }).toEqual({ winners: 1, replies: summary });
   const lost = replies.find((r) => r.status !== success)!;
-  const allowed = [`${loser.status} ${loser.code}`, '409 concurrent_update'];
+  const allowed = [`${loser.status} ${loser.code}`, ...(loser.or ?? []).map((c) => `${loser.status} ${c}`), '409 concurrent_update'];
   expect(allowed).toContain(`${lost.status} ${lost.body?.error?.code}`);
   return replies[0].status === success ? 0 : 1;
 }
@@ -224,7 +224,6 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
   });
 
   test('approve ∥ reject of one payment: one decision stands, and the hold follows it', async () => {
-    const outcomes = new Set<string>();
     for (let trial = 0; trial < TRIALS; trial++) {
       const paymentId = await requestedPayment(`DEC-${trial}`, false);
       const replies = await race(trial,
@@ -232,7 +231,6 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
         (i) => i.post('countyApprover', `/payments/${paymentId}/approval`, { approved: false, comment: '驳回', effectiveDate: '2016-04-21' }));
       const winner = exactlyOneWins(replies, 200, { status: 422, code: 'payment_already_decided' });
       const expected = winner === 0 ? 'approved' : 'rejected';
-      outcomes.add(expected);
       expect(replies[winner].body.status).toBe(expected);
       const log = await events(`payment-${paymentId}`);
       expect(log.map((e) => e.type)).toEqual(['PaymentRequested', winner === 0 ? 'PaymentApproved' : 'PaymentRejected']);
@@ -240,8 +238,6 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
       expect((await projectClaims(`P-DEC-${trial}`)).claimed).toBe(winner === 0 ? 10000_00n : 0n);
       await expectBooksVerify();
     }
-    // Not asserted (who wins a race is not up to the test), only reported when a run saw one outcome only.
-    if (outcomes.size < 2) console.info(`approve ∥ reject: every trial ended ${[...outcomes][0]}`);
   });
 
   test('execute ∥ fail of one approved payment: one settlement stands', async () => {
@@ -250,7 +246,9 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
       const replies = await race(trial,
         (i) => i.post('countyFinance', `/payments/${paymentId}/execution`, { channel: 'bank_transfer', bankReference: `BR-SET-${trial}`, effectiveDate: '2016-04-22' }),
         (i) => i.post('countyFinance', `/payments/${paymentId}/failure`, { reason: '账户名与账号不符', effectiveDate: '2016-04-22' }));
-      const winner = exactlyOneWins(replies, 200, { status: 422, code: 'payment_already_settled' });
+      // hold_not_open: the failure re-read the payment before the execution committed and the batch after it
+      // (see the DEFECT test below); still a refusal that writes nothing.
+      const winner = exactlyOneWins(replies, 200, { status: 422, code: 'payment_already_settled', or: ['hold_not_open'] });
       const log = await events(`payment-${paymentId}`);
       expect(ofType(log, 'PaymentExecuted', 'PaymentFailed').map((e) => e.type)).toEqual([winner === 0 ? 'PaymentExecuted' : 'PaymentFailed']);
       expect((await holdsOn(`B-SET-${trial}`)).get(paymentId)?.status).toBe(winner === 0 ? 'posted' : 'released');
@@ -350,6 +348,25 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
       expect(ofType(await events(`project-P-${s}`), 'ProjectPaymentClaimed')).toHaveLength(1);
       await expectBooksVerify();
     }
+  });
+
+  // DEFECT (handleMultiStreamCommand, libs/event-store/src/handle-command.ts): a refusal is "confirmed
+  // against freshly read state", but the fresh state of each stream of the boundary is read by its own
+  // query, in parallel. A concurrent commit can fall between them: the failure sees the payment still
+  // approved (read before the execution committed) and the batch's hold already posted (read after),
+  // a state that never existed, and answers 422 hold_not_open instead of payment_already_settled.
+  test('DEFECT torn re-read: the failure that loses to an execution must be refused payment_already_settled, never hold_not_open', async () => {
+    const codes: string[] = [];
+    for (let trial = 0; trial < 5 * TRIALS; trial++) {
+      const paymentId = await requestedPayment(`TRN-${trial}`, true);
+      const replies = await race(trial,
+        (i) => i.post('countyFinance', `/payments/${paymentId}/execution`, { channel: 'bank_transfer', bankReference: `BR-TRN-${trial}`, effectiveDate: '2016-04-22' }),
+        (i) => i.post('countyFinance', `/payments/${paymentId}/failure`, { reason: '账户名与账号不符', effectiveDate: '2016-04-22' }));
+      exactlyOneWins(replies, 200, { status: 422, code: 'payment_already_settled', or: ['hold_not_open'] });
+      const lost = replies.find((r) => r.status !== 200)!;
+      codes.push(lost.body.error.code);
+    }
+    expect(codes.filter((c) => c === 'hold_not_open')).toEqual([]);
   });
 
   // DEFECT (personal-data vault, LedgerService.requestPayment): a refused request calls
