@@ -246,9 +246,7 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
       const replies = await race(trial,
         (i) => i.post('countyFinance', `/payments/${paymentId}/execution`, { channel: 'bank_transfer', bankReference: `BR-SET-${trial}`, effectiveDate: '2016-04-22' }),
         (i) => i.post('countyFinance', `/payments/${paymentId}/failure`, { reason: '账户名与账号不符', effectiveDate: '2016-04-22' }));
-      // hold_not_open: the failure re-read the payment before the execution committed and the batch after it
-      // (see the DEFECT test below); still a refusal that writes nothing.
-      const winner = exactlyOneWins(replies, 200, { status: 422, code: 'payment_already_settled', or: ['hold_not_open'] });
+      const winner = exactlyOneWins(replies, 200, { status: 422, code: 'payment_already_settled' });
       const log = await events(`payment-${paymentId}`);
       expect(ofType(log, 'PaymentExecuted', 'PaymentFailed').map((e) => e.type)).toEqual([winner === 0 ? 'PaymentExecuted' : 'PaymentFailed']);
       expect((await holdsOn(`B-SET-${trial}`)).get(paymentId)?.status).toBe(winner === 0 ? 'posted' : 'released');
@@ -350,12 +348,11 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
     }
   });
 
-  // DEFECT (handleMultiStreamCommand, libs/event-store/src/handle-command.ts): a refusal is "confirmed
-  // against freshly read state", but the fresh state of each stream of the boundary is read by its own
-  // query, in parallel. A concurrent commit can fall between them: the failure sees the payment still
-  // approved (read before the execution committed) and the batch's hold already posted (read after),
-  // a state that never existed, and answers 422 hold_not_open instead of payment_already_settled.
-  test('DEFECT torn re-read: the failure that loses to an execution must be refused payment_already_settled, never hold_not_open', async () => {
+  // Found by this suite: the streams of a boundary are read one query each, so a commit could fall
+  // between two reads and a refusal be judged on a state that never existed (the payment still
+  // approved, its hold already posted: hold_not_open). A refusal now stands only when a second read
+  // finds no revision moved.
+  test('torn re-read: the failure that loses to an execution is refused payment_already_settled, never on a mixed state', async () => {
     const codes: string[] = [];
     for (let trial = 0; trial < 5 * TRIALS; trial++) {
       const paymentId = await requestedPayment(`TRN-${trial}`, true);
@@ -369,11 +366,10 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
     expect(codes.filter((c) => c === 'hold_not_open')).toEqual([]);
   });
 
-  // DEFECT (personal-data vault, LedgerService.requestPayment): a refused request calls
-  // vault.forget(ref) whenever its own protect() inserted the row, even though a concurrent request
-  // for the same account — which found the row already there — has just written a payment that
-  // refers to that ref. The winner's bank account is deleted from the vault: nobody can read it again.
-  test('DEFECT vault forget races: a payee account must survive a race its request lost (the winner\'s payment keeps its account)', async () => {
+  // Found by this suite: a refused request used to delete the account it had stored in the vault,
+  // although a concurrent request for the same account (equal values, equal references) had just
+  // written a payment referring to it. A refused command no longer deletes vault values.
+  test('vault and races: a payee account survives a race its request lost (the winner\'s payment keeps its account)', async () => {
     // Both requests name the same contractor account; the loser's process may have been the one
     // that stored it in the personal-data vault. A refused command may take back only what nothing refers to.
     const db = await rawClient(t.schema);

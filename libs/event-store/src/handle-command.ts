@@ -87,6 +87,13 @@ export async function handleMultiStreamCommand<States extends Record<string, unk
         attempt--;
         continue;
       }
+      // The streams were read one by one, so a commit may have landed between two reads and the
+      // refusal been judged on a mix of before and after. Read again: if no revision moved, both
+      // reads saw one consistent cut and the refusal stands; otherwise decide again on the new one.
+      if (e instanceof Rejection && keys.length > 1 && attempt < MAX_ATTEMPTS) {
+        const again = await Promise.all(keys.map((k) => load(store, cache, boundary[k].decider, boundary[k].stream, true)));
+        if (again.some((l, i) => l.revision !== loaded[i].revision)) continue;
+      }
       throw e;
     }
     const events = Object.fromEntries(keys.map((k) => [k, decision[k] ?? []])) as MultiCommandResult<States>['events'];

@@ -207,18 +207,17 @@ export class LedgerService {
       // The requester is part of the request: approval must come from someone else (R-30).
       requestedBy: caller.principal.id,
     };
-    try {
-      // The payment, the batch's hold, the project's claim, checked against the payee household: one decision, one append.
-      await this.commands.decide<PaymentBoundary>({
+    // A refused request leaves the account it brought in the vault, on purpose: equal values have
+    // equal references, so another request may at this moment refer to the same account, and
+    // deleting the row would take the value from under that request's event. A value no event
+    // refers to is never shown: values are revealed only through the references events carry.
+    // The payment, the batch's hold, the project's claim, checked against the payee household: one decision, one append.
+    await this.commands.decide<PaymentBoundary>({
         payment: { stream: Streams.payment(p.paymentId), decider: paymentDecider as never },
         batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider as never },
         project: { stream: Streams.project(p.projectId), decider: projectDecider as never },
         ...(p.payee.type === 'household' ? { household: { stream: Streams.household(p.payee.id), decider: householdDecider as never } } : {}),
-      } as never, (s) => decideRequestPayment({ request, rules }, s), `payment:${p.paymentId}:request`, origin(caller));
-    } catch (e) {
-      if (account.inserted) await this.vault.forget(account.ref);
-      throw e;
-    }
+    } as never, (s) => decideRequestPayment({ request, rules }, s), `payment:${p.paymentId}:request`, origin(caller));
     return this.payment(p.paymentId);
   }
 
@@ -248,7 +247,6 @@ export class LedgerService {
       ...h.members.map((m, i) => ({ ...m, field: `members[${i}].idNumber` }))];
     const members: PersonRecord[] = [];
     const refs: Array<{ ref: string; field: string }> = [];
-    const newlyStored: string[] = [];
     for (const person of people) {
       const { idNumber, birthDate } = validateIdNumber(person.idNumber, person.field);
       const year = Number(birthDate.slice(0, 4));
@@ -257,8 +255,8 @@ export class LedgerService {
           person.field.replace('.idNumber', '.birthYear'));
       }
       if (birthDate > h.registeredOn) throw invalid('born_after_registration', `${person.field} was born after the registration date`, person.field);
-      const { ref, masked, inserted } = await this.vault.protect('id_number', idNumber);
-      if (inserted) newlyStored.push(ref);
+      // Stored even if the registration is refused: see requestPayment on why a value is never deleted from under a race.
+      const { ref, masked } = await this.vault.protect('id_number', idNumber);
       members.push({ name: person.name, idRef: ref, idMasked: masked, birthYear: year, relation: person.relation });
       refs.push({ ref, field: person.field });
     }
@@ -270,7 +268,6 @@ export class LedgerService {
         `household:${h.householdId}:register`, origin(caller));
     } catch (e) {
       await this.vault.releaseIdentities(h.householdId, claimed);
-      for (const ref of newlyStored) await this.vault.forget(ref);
       throw e;
     }
     return this.household(h.householdId);

@@ -83,12 +83,6 @@ export class PersonalDataVault implements OnModuleInit {
   }
 
   /** Takes back a value this call stored when the command that needed it was refused: no plaintext without an event. */
-  async forget(ref: string): Promise<void> {
-    this.stored.delete(ref);
-    if (this.writeBehind) this.writeBehind.values = this.writeBehind.values.filter((v) => v[0] !== ref);
-    await this.db.query('delete from personal_data where ref = $1', [ref]);
-  }
-
   /**
    * The one place that decides who sees personal data: values by ref for a reader whose role may
    * see them (SEES_PERSONAL_DATA), an empty map for everyone else, who then get the masked form.
