@@ -15,8 +15,11 @@ export type CommandContext = {
 };
 
 /** The streams a command's rules read, by name, each with the decider that folds it. */
+/** What the handler needs of a stream's decider: how to fold its events (any decider of that state has it). */
+export type Fold<State> = { initialState: () => State; evolve: (state: State, event: never) => State };
+
 export type Boundary<States extends Record<string, unknown>> = {
-  [K in keyof States]: { stream: string; decider: Decider<States[K], never, DomainEvent> };
+  [K in keyof States]: { stream: string; decider: Fold<States[K]> };
 };
 
 /** What the one decision over a boundary returns: the events for each stream it changes. */
@@ -127,7 +130,7 @@ export async function handleMultiStreamCommand<States extends Record<string, unk
     });
     try {
       const result = await store.appendToStreams(appends);
-      const after = keys.map((k, i) => events[k].reduce(boundary[k].decider.evolve as (s: unknown, e: DomainEvent) => unknown, loaded[i].state));
+      const after = keys.map((k, i) => events[k].reduce((state, e) => boundary[k].decider.evolve(state, e as never), loaded[i].state));
       keys.forEach((k, i) => {
         const written = events[k].length;
         if (written === 0) return;
@@ -163,7 +166,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   const r = await handleMultiStreamCommand<{ self: State }>(
     store,
     cache,
-    { self: { stream, decider: decider as unknown as Decider<State, never, DomainEvent> } },
+    { self: { stream, decider } },
     ({ self }) => ({ self: decider.decide(command, self) }),
     context,
   );
@@ -177,7 +180,7 @@ export async function aggregate<State, Command, Event extends DomainEvent>(
   decider: Decider<State, Command, Event>,
   stream: string,
 ): Promise<{ state: State; revision: bigint | undefined }> {
-  const { state, revision } = await load(store, cache, decider as unknown as Decider<State, never, DomainEvent>, stream, true);
+  const { state, revision } = await load(store, cache, decider, stream, true);
   return { state, revision };
 }
 
@@ -188,7 +191,7 @@ export async function aggregate<State, Command, Event extends DomainEvent>(
 async function load<State>(
   store: EventStore,
   cache: StateCache,
-  decider: Decider<State, never, DomainEvent>,
+  decider: Fold<State>,
   stream: string,
   fresh: boolean,
 ): Promise<{ state: State; revision: bigint | undefined; verified: boolean }> {
@@ -202,7 +205,7 @@ async function load<State>(
   let revision = cached?.revision;
   const events = await store.readStream(stream, { fromRevision: revision === undefined ? 0n : revision + 1n });
   for (const e of events) {
-    state = decider.evolve(state, { type: e.type, data: e.data });
+    state = decider.evolve(state, { type: e.type, data: e.data } as never);
     revision = e.revision;
   }
   if (events.length > 0 && revision !== undefined) cache.set(stream, revision, state);

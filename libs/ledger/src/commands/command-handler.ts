@@ -56,7 +56,7 @@ export class CommandHandler {
 
   /** A command on one stream. */
   async handle<S, C, E extends DomainEvent>(decider: Decider<S, C, E>, stream: string, command: C, commandId: string, origin: CommandOrigin) {
-    const r = await this.decide<{ self: S }>({ self: { stream, decider: decider as never } }, ({ self }) => ({ self: decider.decide(command, self) }), commandId, origin);
+    const r = await this.decide<{ self: S }>({ self: { stream, decider } }, ({ self }) => ({ self: decider.decide(command, self) }), commandId, origin);
     return { state: r.states.self, events: r.events.self, stored: r.stored };
   }
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Boundary } from '@yuantrace/event-store';
 import { Clock } from '../infrastructure/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../infrastructure/tokens';
@@ -130,12 +131,12 @@ export class LedgerService {
       await this.requireUnit(t.recipientUnitCode, 'target.recipientUnitCode');
       // Parent and child in one append: a refused child never leaves money allocated to nobody.
       await this.commands.decide<{ parent: FundBatchState; child: FundBatchState }>(
-        { parent: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider as never }, child: { stream: Streams.fundBatch(t.batchId), decider: fundBatchDecider as never } },
+        { parent: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider }, child: { stream: Streams.fundBatch(t.batchId), decider: fundBatchDecider } },
         (s) => decideAllocationToBatch({ ...a, target: t }, s), commandId, origin(caller));
     } else {
       await this.project(t.projectId, 'target.projectId');
       await this.commands.decide<{ batch: FundBatchState; project: ProjectState }>(
-        { batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider as never }, project: { stream: Streams.project(t.projectId), decider: projectDecider as never } },
+        { batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider }, project: { stream: Streams.project(t.projectId), decider: projectDecider } },
         (s) => decideAllocationToProject({ ...a, target: t }, s), commandId, origin(caller));
     }
     const line = (await this.batch(batchId)).lines.get(a.allocationId)!;
@@ -151,10 +152,10 @@ export class LedgerService {
     if (parentId) {
       // The child's return and the parent's receipt in one append.
       await this.commands.decide<{ batch: FundBatchState; parent: FundBatchState }>(
-        { batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider as never }, parent: { stream: Streams.fundBatch(parentId), decider: fundBatchDecider as never } },
+        { batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider }, parent: { stream: Streams.fundBatch(parentId), decider: fundBatchDecider } },
         (s) => decideReturn(r, s), commandId, origin(caller));
     } else {
-      await this.commands.decide<{ batch: FundBatchState }>({ batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider as never } },
+      await this.commands.decide<{ batch: FundBatchState }>({ batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider } },
         (s) => decideReturn(r, s), commandId, origin(caller));
     }
     return { batchId, returnId: r.returnId, amount: formatFen(r.amount), toBatchId: r.allocationId ? batchId : batch.header.parentBatchId,
@@ -213,11 +214,12 @@ export class LedgerService {
     // refers to is never shown: values are revealed only through the references events carry.
     // The payment, the batch's hold, the project's claim, checked against the payee household: one decision, one append.
     await this.commands.decide<PaymentBoundary>({
-        payment: { stream: Streams.payment(p.paymentId), decider: paymentDecider as never },
-        batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider as never },
-        project: { stream: Streams.project(p.projectId), decider: projectDecider as never },
-        ...(p.payee.type === 'household' ? { household: { stream: Streams.household(p.payee.id), decider: householdDecider as never } } : {}),
-    } as never, (s) => decideRequestPayment({ request, rules }, s), `payment:${p.paymentId}:request`, origin(caller));
+        payment: { stream: Streams.payment(p.paymentId), decider: paymentDecider },
+        batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider },
+        project: { stream: Streams.project(p.projectId), decider: projectDecider },
+        ...(p.payee.type === 'household' ? { household: { stream: Streams.household(p.payee.id), decider: householdDecider } } : {}),
+      // (the optional household makes its fold's state `HouseholdState | undefined` to the compiler)
+    } as Boundary<PaymentBoundary>, (s) => decideRequestPayment({ request, rules }, s), `payment:${p.paymentId}:request`, origin(caller));
     return this.payment(p.paymentId);
   }
 
@@ -294,9 +296,9 @@ export class LedgerService {
   private paymentBoundary(p: Exclude<PaymentState, { status: 'none' }>) {
     const r = p.request;
     return {
-      payment: { stream: Streams.payment(r.paymentId), decider: paymentDecider as never },
-      batch: { stream: Streams.fundBatch(r.batchId), decider: fundBatchDecider as never },
-      project: { stream: Streams.project(r.projectId), decider: projectDecider as never },
+      payment: { stream: Streams.payment(r.paymentId), decider: paymentDecider },
+      batch: { stream: Streams.fundBatch(r.batchId), decider: fundBatchDecider },
+      project: { stream: Streams.project(r.projectId), decider: projectDecider },
     };
   }
 
@@ -307,9 +309,12 @@ export class LedgerService {
   async decidePayment(caller: Caller, paymentId: string, d: { approved: boolean; comment: string; effectiveDate: string }) {
     const p = await this.paymentInScope(caller, paymentId);
     this.notFuture(d.effectiveDate, 'effectiveDate');
-    const { payment, ...rest } = this.paymentBoundary(p);
-    await this.commands.decide<PaymentBoundary>((d.approved ? { payment } : { payment, ...rest }) as never,
-      (s) => decidePaymentDecision({ ...d, approver: caller.principal.id }, s), `payment:${paymentId}:${d.approved ? 'approve' : 'reject'}`, origin(caller));
+    // An approval changes the payment only; a rejection also releases the hold and the claim.
+    const { payment, batch, project } = this.paymentBoundary(p);
+    const decide = (s: Pick<PaymentBoundary, 'payment'> & Partial<PaymentBoundary>) => decidePaymentDecision({ ...d, approver: caller.principal.id }, s);
+    const commandId = `payment:${paymentId}:${d.approved ? 'approve' : 'reject'}`;
+    if (d.approved) await this.commands.decide<Pick<PaymentBoundary, 'payment'>>({ payment }, decide, commandId, origin(caller));
+    else await this.commands.decide<Omit<PaymentBoundary, 'household'>>({ payment, batch, project }, decide, commandId, origin(caller));
     return this.payment(paymentId);
   }
 
@@ -317,21 +322,21 @@ export class LedgerService {
     const p = await this.paymentInScope(caller, paymentId);
     this.notFuture(x.effectiveDate, 'effectiveDate');
     const { payment, batch } = this.paymentBoundary(p);
-    await this.commands.decide<PaymentBoundary>({ payment, batch } as never, (s) => decideExecution(x, s), `payment:${paymentId}:execute`, origin(caller));
+    await this.commands.decide<Pick<PaymentBoundary, 'payment' | 'batch'>>({ payment, batch }, (s) => decideExecution(x, s), `payment:${paymentId}:execute`, origin(caller));
     return this.payment(paymentId);
   }
 
   async failPayment(caller: Caller, paymentId: string, f: { reason: string; effectiveDate: string }) {
     const p = await this.paymentInScope(caller, paymentId);
     this.notFuture(f.effectiveDate, 'effectiveDate');
-    await this.commands.decide<PaymentBoundary>(this.paymentBoundary(p) as never, (s) => decideFailure(f, s), `payment:${paymentId}:fail`, origin(caller));
+    await this.commands.decide<Omit<PaymentBoundary, 'household'>>(this.paymentBoundary(p), (s) => decideFailure(f, s), `payment:${paymentId}:fail`, origin(caller));
     return this.payment(paymentId);
   }
 
   async reversePayment(caller: Caller, paymentId: string, v: { reason: string; effectiveDate: string; documentNo: string }) {
     const p = await this.paymentInScope(caller, paymentId);
     this.notFuture(v.effectiveDate, 'effectiveDate');
-    await this.commands.decide<PaymentBoundary>(this.paymentBoundary(p) as never, (s) => decideReversal(v, s), `payment:${paymentId}:reverse`, origin(caller));
+    await this.commands.decide<Omit<PaymentBoundary, 'household'>>(this.paymentBoundary(p), (s) => decideReversal(v, s), `payment:${paymentId}:reverse`, origin(caller));
     return this.payment(paymentId);
   }
 }
