@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { PostgresEventStore, type PgDb } from '@yuantrace/event-store';
+import { comparePositions, PostgresEventStore, START, type PgDb } from '@yuantrace/event-store';
 import { ProjectionRunner, type Projection } from '@yuantrace/projections';
 import { dropSchema, openTestPg, uniqueSchema } from '../../../../test/support/databases';
 import { readModelProjections, verifyReadModels } from '../index';
@@ -33,8 +33,18 @@ async function correctLedger(projections: Projection[] = readModelProjections())
   for (const e of smallLedger()) await store.appendToStream(e.stream, [{ id: randomUUID(), type: e.type, data: e.data, metadata: { correlationId: 'books-test' } }]);
   const runner = new ProjectionRunner(store, db, projections);
   await runner.setup();
+  await visible(store);
   await runner.catchUpTogether();
   return { db, store, runner, projections };
+}
+
+/**
+ * Readers see an event only once every older transaction in the database has ended, and other
+ * test files write to it at the same time: wait until everything committed is visible.
+ */
+async function visible(store: PostgresEventStore) {
+  const head = await store.headPosition();
+  for (let i = 0; i < 500 && head && comparePositions((await store.lastPosition()) ?? START, head) < 0; i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 type Ledger = Awaited<ReturnType<typeof correctLedger>>;
@@ -47,6 +57,7 @@ async function insertRaw(l: Ledger, ...events: LedgerEvent[]) {
        values ($1, coalesce((select max(stream_revision) + 1 from events where stream_id = $1), 0), $2::uuid, $3, $4::jsonb, '{"correlationId":"raw"}'::jsonb)`,
       [e.stream, randomUUID(), e.type, JSON.stringify(e.data)]);
   }
+  await visible(l.store);
   // The read models follow the log, so verify finds them equal to a rebuild and only the books at fault.
   await l.runner.catchUpTogether();
 }
