@@ -71,7 +71,12 @@ export class ProjectionRunner {
   /** Creates the checkpoint table and every projection's tables. */
   async setup(): Promise<void> {
     await migrateProjections(this.db);
-    for (const p of this.projections) await p.setup(this.db);
+    for (const p of this.projections) {
+      // Tables this code creates from nothing are this version's: recorded now, so that a later
+      // start does not take a bulk load's catch-up (which writes checkpoints) for an old build.
+      if (p.transactional !== false && (await storedVersion(this.db, p.name)) === undefined) await recordVersion(this.db, p.name, p.version ?? 1);
+      await p.setup(this.db);
+    }
   }
 
   async start(): Promise<void> {

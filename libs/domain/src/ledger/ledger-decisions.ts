@@ -192,7 +192,7 @@ function release(s: Partial<PaymentBoundary> & Pick<PaymentBoundary, 'payment'>,
 /** A claim recorded before projects kept claims has nothing to release. */
 function releaseClaim(project: ProjectState | undefined, paymentId: string, reason: 'rejected' | 'failed' | 'reversed', effectiveDate: BusinessDate): ProjectEvent[] {
   if (!project || project.status === 'none') return [];
-  const claim = project.claims[paymentId];
+  const claim = project.claims.get(paymentId);
   if (!claim) return [];
   return [{ type: 'ProjectPaymentClaimReleased', data: { projectId: project.definition.projectId, paymentId, amountFen: fenToJson(claim.amount),
     installment: claim.installment, reason, effectiveDate } }];

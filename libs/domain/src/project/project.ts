@@ -1,3 +1,4 @@
+import { Map as IMap } from 'immutable';
 import { canonicalKey } from '../canonical';
 import type { Decider } from '../decider';
 import type { BusinessDate } from '../dates';
@@ -77,8 +78,11 @@ export type ProjectState =
       lastPercent: number;
       /** The result of the latest acceptance, if any. */
       acceptance: 'passed' | 'failed' | null;
-      /** Payments claimed against the budget and not released, by payment id. */
-      claims: Record<string, { amount: Fen; installment: string }>;
+      /**
+       * Payments claimed against the budget and not released, by payment id. A persistent map:
+       * a programme paying thousands of households must not copy all its claims on every event.
+       */
+      claims: IMap<string, { amount: Fen; installment: string }>;
       /** Running totals of the open claims: all of them, and the advances among them. */
       claimed: Fen;
       advances: Fen;
@@ -122,19 +126,18 @@ function evolve(state: ProjectState, e: ProjectEvent): ProjectState {
   switch (e.type) {
     case 'ProjectProposed':
       return { status: 'proposed', definition: e.data, definitionKey: keyOf(e.data), funding: {}, milestones: [], reached: {}, lastPercent: 0, acceptance: null,
-        claims: {}, claimed: 0n, advances: 0n };
+        claims: IMap(), claimed: 0n, advances: 0n };
     case 'ProjectPaymentClaimed': {
       if (state.status === 'none') return state;
       const amount = fenFromJson(e.data.amountFen);
-      return { ...state, claims: { ...state.claims, [e.data.paymentId]: { amount, installment: e.data.installment } }, claimed: state.claimed + amount,
+      return { ...state, claims: state.claims.set(e.data.paymentId, { amount, installment: e.data.installment }), claimed: state.claimed + amount,
         advances: state.advances + (e.data.installment === 'advance' ? amount : 0n) };
     }
     case 'ProjectPaymentClaimReleased': {
       if (state.status === 'none') return state;
-      const claim = state.claims[e.data.paymentId];
+      const claim = state.claims.get(e.data.paymentId);
       if (!claim) return state;
-      const { [e.data.paymentId]: _, ...claims } = state.claims;
-      return { ...state, claims, claimed: state.claimed - claim.amount, advances: state.advances - (claim.installment === 'advance' ? claim.amount : 0n) };
+      return { ...state, claims: state.claims.delete(e.data.paymentId), claimed: state.claimed - claim.amount, advances: state.advances - (claim.installment === 'advance' ? claim.amount : 0n) };
     }
     case 'ProjectMilestoneRecorded': {
       if (state.status === 'none') return state;
