@@ -1,9 +1,8 @@
+import { generate, checkManifest, loadCommands } from '@yuantrace/ledger';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { EventStore } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
-import { generate } from '../../apps/cli/src/generate/generator';
-import { checkManifest, loadCommands } from '../../apps/cli/src/generate/load';
 import { READ_DB } from '@yuantrace/ledger';
 import { startTestApp } from '../support/app';
 import { expectRollupsToMatchScan } from '../support/rollups';

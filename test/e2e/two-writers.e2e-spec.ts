@@ -197,7 +197,7 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
       const winner = exactlyOneWins(replies, 201, { status: 422, code: 'exceeds_budget' });
       const c = await projectClaims(`P-${s}`);
       expect({ claimed: c.claimed, peak: c.peak, budget: c.budget }).toEqual({ claimed: 100000_00n, peak: 100000_00n, budget: 100000_00n });
-      expect(Object.keys(c.claims)).toEqual([`PAY-${s}-${winner + 1}`]);
+      expect([...c.claims.keys()]).toEqual([`PAY-${s}-${winner + 1}`]);
       // The refused payment left nothing anywhere: no payment stream, no hold on any batch.
       expect(await events(`payment-PAY-${s}-${2 - winner}`)).toEqual([]);
       let held = 0n;

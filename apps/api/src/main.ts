@@ -1,11 +1,10 @@
+import { generate, loadCommands } from '@yuantrace/ledger';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from '@yuantrace/ledger';
 import { loadDemoData, printDemoTokens } from './demo/demo-data';
 import { openStorage } from '@yuantrace/ledger';
 import { BulkLoadEventStore, PostgresEventStore } from '@yuantrace/event-store';
-import { generate } from '../../cli/src/generate/generator';
-import { loadCommands } from '../../cli/src/generate/load';
 
 async function main() {
   const config = loadConfig();

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { generate, type Command, type Manifest, type Preset, checkManifest, loadCommands } from '@yuantrace/ledger';
 import { SingleBar, Presets } from 'cli-progress';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
@@ -12,8 +13,6 @@ import { createLedgerContext } from '@yuantrace/ledger';
 import { BulkLoadEventStore, EventStore, PostgresEventStore, START } from '@yuantrace/event-store';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { generate, type Command, type Manifest, type Preset } from './generate/generator';
-import { checkManifest, loadCommands } from './generate/load';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
 
 const USAGE = `usage: npm run cli -- <command>

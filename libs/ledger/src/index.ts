@@ -10,3 +10,5 @@ export * from './commands/command-handler';
 export * from './commands/ledger.service';
 export * from './ledger-core.module';
 export * from './ledger-context';
+export * from './synthetic/generator';
+export * from './synthetic/load';

@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { generate, type Preset, checkManifest, loadCommands } from '@yuantrace/ledger';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +10,6 @@ import { ProjectionRunner } from '@yuantrace/projections';
 import { createLedgerContext } from '@yuantrace/ledger';
 import { TokenService } from '@yuantrace/ledger';
 import { loadConfig, type AppConfig } from '@yuantrace/ledger';
-import { generate, type Preset } from '../generate/generator';
-import { checkManifest, loadCommands } from '../generate/load';
 
 const ROOT = join(__dirname, '../../../..');
 

@@ -3,9 +3,9 @@ import { fenFromFormatted, formatFen, parseYuan, type Principal } from '@yuantra
 import { BulkLoadEventStore, EventStore, type Db } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { unitFigures } from '@yuantrace/read-models';
-import { READ_DB } from '@yuantrace/ledger';
-import { LedgerService, type Caller } from '@yuantrace/ledger';
-import { PersonalDataVault } from '@yuantrace/ledger';
+import { READ_DB } from '../infrastructure/tokens';
+import { LedgerService, type Caller } from '../commands/ledger.service';
+import { PersonalDataVault } from '../personal-data/personal-data-vault';
 import type { Command, Manifest } from './generator';
 
 const FINANCE: Caller = { principal: { id: 'loader-finance', role: 'finance', scope: '990000000000' } satisfies Principal, correlationId: 'bulk-load' };
