@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Deterministic event ids (a name-based UUID, version 5 layout over SHA-1): the same command
- * id, stream and index always give the same event id, so a retried append is recognised by the
- * store and not written twice.
+ * Deterministic event ids (a name-based UUID, version 5 layout over SHA-1) from the parts that
+ * name an event: see eventIdOf in handle-command.ts for which parts and why.
  */
 const NAMESPACE = 'yuantrace:event';
 
@@ -16,8 +15,6 @@ export function deterministicUuid(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-export const eventIdFor = (commandId: string, stream: string, index: number) =>
-  deterministicUuid(commandId, stream, String(index));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string) => UUID.test(s);

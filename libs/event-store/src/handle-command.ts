@@ -14,10 +14,10 @@ export type CommandContext = {
   now: Date;
 };
 
-/** The streams a command's rules read, by name, each with the decider that folds it. */
 /** What the handler needs of a stream's decider: how to fold its events (any decider of that state has it). */
 export type Fold<State> = { initialState: () => State; evolve: (state: State, event: never) => State };
 
+/** The streams a command's rules read, by name, each with the decider that folds it. */
 export type Boundary<States extends Record<string, unknown>> = {
   [K in keyof States]: { stream: string; decider: Fold<States[K]> };
 };

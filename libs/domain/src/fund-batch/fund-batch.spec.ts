@@ -107,6 +107,15 @@ describe('fund batch: returns', () => {
     spec([issued, toProject('A1', '60000'), held('PAY1', '50000')])
       .when({ type: 'ReturnUnspent', returnId: 'R2', amount: 10000n, reason: '结余', effectiveDate: '2016-12-01', allocationId: 'A1' })
       .then([{ type: 'AllocationFundsReturned', data: { batchId: 'B1', allocationId: 'A1', projectId: 'P1', returnId: 'R2', amountFen: '10000', reason: '结余', effectiveDate: '2016-12-01' } }]));
+  test('nothing is held on, or returned off, an allocation before its date', () => {
+    spec([issued, toProject('A1', '60000')]).when({ type: 'Hold', request: { ...request('PAY1', '100'), effectiveDate: '2016-03-31' } })
+      .thenRejects('date_before_allocation', 'effectiveDate');
+    const onTheDay = { ...request('PAY1', '100'), effectiveDate: '2016-04-01' };
+    spec([issued, toProject('A1', '60000')]).when({ type: 'Hold', request: onTheDay })
+      .then([{ type: 'FundsHeld', data: { batchId: 'B1', allocationId: 'A1', paymentId: 'PAY1', amountFen: '100', effectiveDate: '2016-04-01', request: onTheDay } }]);
+    spec([issued, toProject('A1', '60000')]).when({ type: 'ReturnUnspent', returnId: 'R3', amount: 1n, reason: '结余', effectiveDate: '2016-03-31', allocationId: 'A1' })
+      .thenRejects('date_before_allocation', 'effectiveDate');
+  });
   test('held money cannot be returned', () =>
     spec([issued, toProject('A1', '60000'), held('PAY1', '50000')])
       .when({ type: 'ReturnUnspent', returnId: 'R2', amount: 10001n, reason: '结余', effectiveDate: '2016-12-01', allocationId: 'A1' }).thenRejects('insufficient_balance'));

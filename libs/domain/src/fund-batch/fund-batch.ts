@@ -115,6 +115,8 @@ export type AllocationLine = {
   paid: Fen;
   /** Advances held or paid on this line (R-14 caps them), kept as a running total. */
   advances: Fen;
+  /** The allocation's business date: nothing is drawn from or returned off the line before it. */
+  effectiveDate: BusinessDate;
 };
 export type OpenBatch = {
   status: 'open' | 'closed';
@@ -237,6 +239,9 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
         if (line.target.type !== 'project') {
           throw ruleBroken('not_a_project_allocation', `allocation ${c.allocationId} went to a child batch: return from that batch instead`, 'allocationId');
         }
+        if (c.effectiveDate < line.effectiveDate) {
+          throw ruleBroken('date_before_allocation', `effectiveDate ${c.effectiveDate} is before allocation ${c.allocationId} was made (${line.effectiveDate})`, 'effectiveDate');
+        }
         const available = lineAvailable(line);
         if (c.amount > available) throw insufficient(`allocation ${c.allocationId}`, available, c.amount);
         return [{ type: 'AllocationFundsReturned', data: { batchId: s.header.batchId, allocationId: c.allocationId, projectId: line.target.projectId,
@@ -277,6 +282,9 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
       const line = s.lines.get(r.allocationId);
       if (!line || line.target.type !== 'project' || line.target.projectId !== r.projectId) {
         throw ruleBroken('allocation_not_for_project', `allocation ${r.allocationId} was not made to project ${r.projectId}`, 'allocationId');
+      }
+      if (r.effectiveDate < line.effectiveDate) {
+        throw ruleBroken('date_before_allocation', `the payment is dated ${r.effectiveDate}, before allocation ${r.allocationId} was made (${line.effectiveDate})`, 'effectiveDate');
       }
       const amount = fenFromJson(r.amountFen);
       const available = lineAvailable(line);
@@ -327,7 +335,7 @@ function evolve(state: FundBatchState, e: FundBatchEvent): FundBatchState {
     case 'FundsAllocated': {
       const d = e.data;
       const line: AllocationLine = { allocationId: d.allocationId, target: d.target, amount: fenFromJson(d.amountFen),
-        key: keyOf([d.target, d.amountFen, d.effectiveDate, d.documentNo]), returned: 0n, held: 0n, paid: 0n, advances: 0n };
+        key: keyOf([d.target, d.amountFen, d.effectiveDate, d.documentNo]), returned: 0n, held: 0n, paid: 0n, advances: 0n, effectiveDate: d.effectiveDate };
       return { ...s, lines: s.lines.set(d.allocationId, line) };
     }
     case 'AllocationFundsReturned': {

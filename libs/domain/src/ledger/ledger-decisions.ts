@@ -131,7 +131,12 @@ export function decideRequestPayment(c: RequestPaymentCommand, s: PaymentBoundar
   checkPaymentAgainstProject(project, { installment: r.installment, amount, effectiveDate: r.effectiveDate, payeeType: r.payee.type },
     { claimed: project.claimed, advances: project.advances }, c.rules);
   if (r.payee.type === 'household') {
-    const eligibility = eligibilityOn(s.household ?? { status: 'none' }, r.effectiveDate);
+    const household = s.household ?? { status: 'none' as const };
+    // A project pays households of its own area: a village's project another village's never.
+    if (household.status !== 'none' && !withinScope(project.definition.unitCode, household.registration.unitCode)) {
+      throw ruleBroken('payee_household_outside_project', `household ${r.payee.id} is registered in ${household.registration.unitCode}, outside ${project.definition.unitCode} where project ${r.projectId} is`, 'payee.id');
+    }
+    const eligibility = eligibilityOn(household, r.effectiveDate);
     if (eligibility === 'not_registered') {
       throw ruleBroken('payee_household_not_registered', `household ${r.payee.id} is not a registered household on ${r.effectiveDate}`, 'payee.id');
     }

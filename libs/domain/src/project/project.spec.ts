@@ -41,6 +41,14 @@ describe('project milestones in their natural order', () => {
     spec([...life, failed]).when({ type: 'RecordMilestone', milestone: again }).then([recorded(again)]);
     spec([...life, failed, recorded(again)]).when({ type: 'RecordMilestone', milestone: m('accepted', '2016-11-06', { result: 'passed' }) }).thenRejects('accepted_after_accepted');
   });
+  test('an acceptance or progress report dated before the last of its kind is refused, so the last entered is the latest', () => {
+    const failed = recorded(m('accepted', '2016-10-25', { result: 'failed' }));
+    spec([...life, failed]).when({ type: 'RecordMilestone', milestone: m('accepted', '2016-10-24', { result: 'passed' }) })
+      .thenRejects('milestone_before_previous', 'date');
+    const p70 = recorded(m('progress', '2016-06-01', { percentComplete: 70 }));
+    spec([proposed, recorded(approved), recorded(started), p70]).when({ type: 'RecordMilestone', milestone: m('progress', '2016-05-31', { percentComplete: 80 }) })
+      .thenRejects('milestone_before_previous', 'date');
+  });
   test('the same milestone again is a no-op; its id with other details is refused', () => {
     spec([proposed, recorded(approved)]).when({ type: 'RecordMilestone', milestone: approved }).then([]);
     spec([proposed, recorded(approved)]).when({ type: 'RecordMilestone', milestone: { ...approved, date: '2016-04-11' } }).thenRejects('id_reused_with_different_payload');

@@ -249,6 +249,11 @@ function decideMilestone(m: Omit<MilestoneData, 'projectId'>, state: ProjectStat
   }
   if (m.kind === 'accepted' && state.acceptance === 'passed') throw ruleBroken('accepted_after_accepted', 'the project already passed acceptance', 'kind');
   if (m.kind === 'handed_over' && state.acceptance !== 'passed') throw ruleBroken('handed_over_before_accepted', 'hand-over needs a passed acceptance', 'kind');
+  // Acceptance and progress may be recorded again; each must not be dated before the last of its
+  // kind, so the last one entered is also the latest by date and a reading as of any date agrees with it.
+  if ((m.kind === 'accepted' || m.kind === 'progress') && state.reached[m.kind] && m.date < state.reached[m.kind]!) {
+    throw ruleBroken('milestone_before_previous', `${m.kind} on ${m.date} is dated before the ${m.kind} already recorded on ${state.reached[m.kind]}`, 'date');
+  }
   if (m.kind === 'progress' && m.percentComplete! < state.lastPercent) {
     throw ruleBroken('progress_goes_backwards', `progress ${m.percentComplete}% is below the ${state.lastPercent}% already reported`, 'percentComplete');
   }
