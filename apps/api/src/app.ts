@@ -9,19 +9,26 @@ import type { Clock } from '@yuantrace/ledger';
 import { openStorage, type Storage } from '@yuantrace/ledger';
 import { ErrorResponseFilter } from './http/error-response';
 import { validationPipe } from './http/validation';
+import { InputSafetyPipe } from './http/body-safety';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+
+/** The largest request body taken: far above any command of ours (a household of 20 members is a few KB). */
+export const MAX_BODY = '256kb';
 
 /**
  * Builds the whole api: the one used by main.ts and by the end-to-end tests alike.
  */
 export async function createApp(config: AppConfig, options: { storage?: Storage; clock?: Clock; ownsStorage?: boolean } = {}): Promise<INestApplication> {
   const storage = options.storage ?? (await openStorage(config));
-  const app = await NestFactory.create(AppModule.register(config, storage, options.clock, options.ownsStorage ?? true), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, storage, options.clock, options.ownsStorage ?? true), {
     bufferLogs: true,
     bodyParser: true,
   });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ErrorResponseFilter());
-  app.useGlobalPipes(validationPipe());
+  // Hostile input is refused before the validation pipe recurses over it.
+  app.useGlobalPipes(new InputSafetyPipe(), validationPipe());
+  app.useBodyParser('json', { limit: MAX_BODY });
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

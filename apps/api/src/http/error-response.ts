@@ -36,6 +36,7 @@ export function toErrorResponse(e: unknown): { status: number; body: ErrorBody }
   // Body parser errors (malformed JSON) carry a status and type but are not HttpExceptions.
   if (typeof e === 'object' && e !== null && 'status' in e && 'type' in e) {
     const status = Number((e as { status: number }).status);
+    if (status === 413) return { status, body: { error: { code: 'payload_too_large', message: 'the request body is larger than the api takes' } } };
     if (status >= 400 && status < 500) {
       return { status, body: { error: { code: 'malformed_request', message: 'the request body is not valid JSON' } } };
     }
