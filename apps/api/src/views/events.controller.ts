@@ -34,7 +34,8 @@ export class EventsController {
   @ApiQuery({ name: 'after', required: false, description: '上一页返回的 next 游标' })
   @ApiQuery({ name: 'limit', required: false, description: '1–500，默认100' })
   async list(@CurrentPrincipal() p: Principal, @Query('stream') stream?: string, @Query('after') after?: string, @Query('limit') limitText?: string) {
-    const limit = limitText === undefined ? 100 : Number(limitText);
+    // Plain decimal digits only: Number() would also take " 10", "0x10" and "1e2".
+    const limit = limitText === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(limitText) ? Number(limitText) : NaN;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
     if (stream !== undefined) {
       parseStreamName(stream);

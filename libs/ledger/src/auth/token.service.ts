@@ -6,6 +6,9 @@ import { APP_CONFIG } from '../infrastructure/tokens';
 
 type Claims = { sub: string; role: Role; scope: string };
 
+/** The longest a token may live: JWT_TTL_SECONDS and the cli's --ttl-hours are bounded by it. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
+
 /** Signed bearer tokens (HS256 JWT) naming a principal, a role and a region scope. */
 @Injectable()
 export class TokenService {
@@ -19,6 +22,9 @@ export class TokenService {
     if (!ID_PATTERN.test(principal.id)) throw new Error(`principal id "${principal.id}" must be 1–64 letters, digits, '-', '_' or '.'`);
     if (!ROLES.includes(principal.role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
     assertUnitCode(principal.scope, 'scope');
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TOKEN_LIFETIME_SECONDS) {
+      throw new Error(`a token lives from 1 second to ${MAX_TOKEN_LIFETIME_SECONDS / 86400} days`);
+    }
     const claims: Claims = { sub: principal.id, role: principal.role, scope: principal.scope };
     return this.jwt.sign(claims, { expiresIn: ttlSeconds });
   }
@@ -50,6 +56,12 @@ export class TokenService {
     } catch (e) {
       const expired = e instanceof Error && e.name === 'TokenExpiredError';
       throw new Rejection(expired ? 'token_expired' : 'invalid_token', expired ? 'the token has expired' : 'the token is not valid', 'unauthenticated');
+    }
+    // A token without an expiry would never expire, and one minted for longer than the api ever
+    // issues is not one of ours: both are refused, whatever their signature.
+    const { exp, iat } = claims as Claims & { exp?: unknown; iat?: unknown };
+    if (typeof exp !== 'number' || typeof iat !== 'number' || exp - iat > MAX_TOKEN_LIFETIME_SECONDS) {
+      throw new Rejection('invalid_token', 'the token must carry an expiry no later than its lifetime allows', 'unauthenticated');
     }
     if (typeof claims.sub !== 'string' || !ROLES.includes(claims.role) || typeof claims.scope !== 'string' || !/^[0-9]{12,15}$/.test(claims.scope)) {
       throw new Rejection('invalid_token', 'the token does not name a principal, role and scope', 'unauthenticated');

@@ -111,7 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runProjections: embedded ? true : flag(env, 'RUN_PROJECTIONS', false),
     demoData: flag(env, 'DEMO_DATA', embedded),
     jwtSecret,
-    jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 8 * 3600, 60, 365 * 24 * 3600),
+    jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 8 * 3600, 60, 30 * 24 * 3600),
     paymentRules: paymentRules(env.PAYMENT_RULES),
     stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 50_000, 100, 10_000_000),
   };

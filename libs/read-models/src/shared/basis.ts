@@ -17,6 +17,15 @@ export function parseBasis(query: { asOf?: unknown; knownAt?: unknown }): Basis 
       throw invalid('invalid_instant', 'knownAt must be an ISO-8601 instant with a zone, e.g. 2016-07-01T00:00:00Z', 'knownAt');
     }
     if (v < '1900' || v > '9999') throw invalid('invalid_instant', 'knownAt must lie between the years 1900 and 9999', 'knownAt');
+    // Date.parse rolls an impossible calendar day over (2016-02-30 → 1 March): the date part must exist as written.
+    const [h, m, sec] = [Number(v.slice(11, 13)), Number(v.slice(14, 16)), v[16] === ':' ? Number(v.slice(17, 19)) : 0];
+    let day = true;
+    try {
+      assertDate(v.slice(0, 10), 'knownAt');
+    } catch {
+      day = false;
+    }
+    if (!day || h > 23 || m > 59 || sec > 59) throw invalid('invalid_instant', `knownAt is not an instant that exists: ${v}`, 'knownAt');
     basis.knownAt = new Date(v);
   }
   return basis;
