@@ -22,8 +22,8 @@ export class TokenService {
     if (!ID_PATTERN.test(principal.id)) throw new Error(`principal id "${principal.id}" must be 1–64 letters, digits, '-', '_' or '.'`);
     if (!ROLES.includes(principal.role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
     assertUnitCode(principal.scope, 'scope');
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TOKEN_LIFETIME_SECONDS) {
-      throw new Error(`a token lives from 1 second to ${MAX_TOKEN_LIFETIME_SECONDS / 86400} days`);
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds > MAX_TOKEN_LIFETIME_SECONDS) {
+      throw new Error(`a token lives ${MAX_TOKEN_LIFETIME_SECONDS / 86400} days at the most`);
     }
     const claims: Claims = { sub: principal.id, role: principal.role, scope: principal.scope };
     return this.jwt.sign(claims, { expiresIn: ttlSeconds });
