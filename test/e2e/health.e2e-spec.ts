@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { EventStore } from '@yuantrace/event-store';
@@ -63,4 +65,39 @@ describe('the api refuses to start on a bad database configuration', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/cannot start: DATABASE_URL: cannot reach PostgreSQL at postgres:\/\/postgres@127.0.0.1:1\/none/);
   });
+});
+
+describe('one process per embedded store', () => {
+  const root = join(__dirname, '../..');
+  const args = (script: string) => ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', script];
+
+  test('a second api, and a cli command, on the DATA_DIR a running api holds are refused naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yuantrace-two-'));
+    const port = 30000 + Math.floor(Math.random() * 20000);
+    const env = { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', LOG_LEVEL: 'silent', DATA_DIR: dir, DEMO_DATA: 'off' };
+    const first = spawn(process.execPath, args('apps/api/src/main.ts'), { cwd: root, env: { ...env, PORT: String(port) }, stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 600 && !(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+      const second = spawnSync(process.execPath, args('apps/api/src/main.ts'), { cwd: root, env: { ...env, PORT: String(port + 1) }, encoding: 'utf8', timeout: 60_000 });
+      expect(second.status).toBe(1);
+      expect(second.stderr).toMatch(new RegExp(`cannot start: DATA_DIR: .*open in process ${first.pid} .*stop that process first`));
+      const cli = spawnSync(process.execPath, args('apps/cli/src/main.ts').concat('projections'), { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+      expect(cli.status).not.toBe(0);
+      expect(cli.stderr + cli.stdout).toMatch(new RegExp(`open in process ${first.pid}`));
+    } finally {
+      first.kill('SIGKILL');
+    }
+    // The first api died without releasing its lock: the next start takes the stale lock over.
+    await new Promise((r) => first.once('exit', r));
+    const port2 = port + 2;
+    const next = spawn(process.execPath, args('apps/api/src/main.ts'), { cwd: root, env: { ...env, PORT: String(port2) }, stdio: 'ignore' });
+    try {
+      let up = false;
+      for (let i = 0; i < 600 && !(up = await fetch(`http://127.0.0.1:${port2}/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(up).toBe(true);
+    } finally {
+      next.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

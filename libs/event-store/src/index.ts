@@ -7,6 +7,7 @@ export * from './polling-subscription';
 export * from './db/db';
 export * from './db/pg-db';
 export * from './db/pglite-db';
+export * from './db/data-dir-lock';
 export * from './db/migrate';
 export * from './postgres/postgres-event-store';
 export * from './keyed-mutex';

@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { assertIdentifier, type Db, type SqlExecutor } from './db';
+import { lockDataDir } from './data-dir-lock';
 
 /**
  * Embedded PostgreSQL (PGlite, compiled to WASM) in this process. One connection: PGlite
@@ -12,15 +13,25 @@ export class PgliteDb implements Db {
   private constructor(
     private readonly pg: PGlite,
     readonly schema: string,
+    private readonly unlock: () => void = () => undefined,
   ) {}
 
-  /** dataDir undefined = in memory (tests); otherwise files under that folder. */
+  /**
+   * dataDir undefined = in memory (tests); otherwise files under that folder, which this process
+   * then holds alone (lockDataDir) until close: a second opener gets DataDirLockedError naming it.
+   */
   static async open(dataDir?: string, options: { schema?: string } = {}): Promise<PgliteDb> {
     const schema = assertIdentifier(options.schema ?? 'public', 'schema');
-    const pg = dataDir ? new PGlite(dataDir) : new PGlite();
-    await pg.waitReady;
-    await pg.exec(`create schema if not exists ${schema}; set search_path to ${schema};`);
-    return new PgliteDb(pg, schema);
+    const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
+    try {
+      const pg = dataDir ? new PGlite(dataDir) : new PGlite();
+      await pg.waitReady;
+      await pg.exec(`create schema if not exists ${schema}; set search_path to ${schema};`);
+      return new PgliteDb(pg, schema, unlock);
+    } catch (e) {
+      unlock();
+      throw e;
+    }
   }
 
   async query<R>(sql: string, params?: readonly unknown[]) {
@@ -54,6 +65,7 @@ export class PgliteDb implements Db {
 
   async close(): Promise<void> {
     if (!this.pg.closed) await this.pg.close();
+    this.unlock();
   }
 }
 
