@@ -14,6 +14,11 @@ type RouteCase = {
   allowed: AnyRole[];
   /** Whether the route acts on something that lies in a region (then out-of-scope callers get 403). */
   scoped: boolean;
+  /**
+   * A read of one record by id: out of scope it answers exactly as an unknown id does (this 404
+   * code), so a reader learns nothing of what lies outside their region.
+   */
+  hidden?: string;
   path: string;
   body?: object;
 };
@@ -44,11 +49,11 @@ const TABLE: Record<string, RouteCase> = {
   'POST /payments/:paymentId/failure': { allowed: ['finance'], scoped: true, path: '/payments/RPAY-F/failure', body: { reason: '退票', effectiveDate: '2016-05-02' } },
   'POST /payments/:paymentId/reversal': { allowed: ['finance'], scoped: true, path: '/payments/RPAY-0/reversal', body: {
     reason: '追回', effectiveDate: '2016-06-01', documentNo: 'R' } },
-  'GET /fund-batches/:batchId': { allowed: ['finance', 'approver', 'inspector', 'auditor'], scoped: true, path: '/fund-batches/RB-0' },
-  'GET /fund-batches/:batchId/flow': { allowed: ['finance', 'approver', 'inspector', 'auditor'], scoped: true, path: '/fund-batches/RB-0/flow' },
-  'GET /projects/:projectId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/projects/RP-0' },
-  'GET /payments/:paymentId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/payments/RPAY-0' },
-  'GET /payments/:paymentId/trace': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/payments/RPAY-0/trace' },
+  'GET /fund-batches/:batchId': { allowed: ['finance', 'approver', 'inspector', 'auditor'], scoped: true, hidden: 'fund_batch_not_found', path: '/fund-batches/RB-0' },
+  'GET /fund-batches/:batchId/flow': { allowed: ['finance', 'approver', 'inspector', 'auditor'], scoped: true, hidden: 'fund_batch_not_found', path: '/fund-batches/RB-0/flow' },
+  'GET /projects/:projectId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, hidden: 'project_not_found', path: '/projects/RP-0' },
+  'GET /payments/:paymentId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, hidden: 'payment_not_found', path: '/payments/RPAY-0' },
+  'GET /payments/:paymentId/trace': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, hidden: 'payment_not_found', path: '/payments/RPAY-0/trace' },
   'GET /admin-units/:code/summary': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/admin-units/990101001001/summary' },
   'GET /disclosure/units/:code': { allowed: ['public', ...ROLES], scoped: false, path: '/disclosure/units/990101001001' },
   'GET /events': { allowed: ['inspector', 'auditor'], scoped: true, path: '/events?stream=project-RP-0' },
@@ -59,7 +64,7 @@ const TABLE: Record<string, RouteCase> = {
     causes: ['LACK_OF_LABOUR'], registeredOn: '2015-10-01' } },
   'POST /households/:householdId/status': { allowed: ['finance'], scoped: true, path: '/households/RH-0/status', body: {
     status: 'exited', date: '2017-12-01', reason: '达标' } },
-  'GET /households/:householdId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/households/RH-0' },
+  'GET /households/:householdId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, hidden: 'household_not_found', path: '/households/RH-0' },
 };
 
 function routesOf(app: INestApplication): string[] {
@@ -120,7 +125,18 @@ describe('who may do and see what: every route × every role', () => {
         expect([401, 403, 500]).not.toContain(res.status);
         if (c.scoped) {
           const out = await send(as(role, OUT_OF_SCOPE), method, c);
-          expect({ role, out: out.status, code: out.body.error?.code }).toEqual({ role, out: 403, code: 'out_of_scope' });
+          if (c.hidden) {
+            // Indistinguishable from an id that was never recorded, with or without a time cut.
+            const unknown = await send(as(role, OUT_OF_SCOPE), method, { ...c, path: c.path.replace(/\/(R[A-Z]*-0)(\/|$)/, '/$1-NONE$2') });
+            const oldDate = await send(as(role, OUT_OF_SCOPE), method, { ...c, path: `${c.path}?asOf=2000-01-01` });
+            expect({ role, out: out.status, code: out.body.error?.code }).toEqual({ role, out: 404, code: c.hidden });
+            expect(out.body.error.message.replace(/R[A-Z]*-0(-NONE)?/, 'ID')).toBe(unknown.body.error.message.replace(/R[A-Z]*-0(-NONE)?/, 'ID'));
+            expect({ status: oldDate.status, code: oldDate.body.error?.code }).toEqual({ status: 404, code: c.hidden });
+          } else {
+            expect({ role, out: out.status, code: out.body.error?.code }).toEqual({ role, out: 403, code: 'out_of_scope' });
+            // The message names no unit the caller did not name themselves (their own id may carry their scope).
+            for (const unit of out.body.error.message.match(/990101[0-9]{6}/g) ?? []) expect({ route, unit, named: c.path.includes(unit) }).toEqual({ route, unit, named: true });
+          }
         }
       } else {
         expect({ role, status: res.status, code: res.body.error?.code }).toEqual({ role, status: 403, code: 'role_not_allowed' });

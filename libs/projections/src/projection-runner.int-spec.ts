@@ -73,7 +73,9 @@ describe('projection runner on a PostgreSQL server', () => {
     const applied = await runner.rebuild('test_tally');
     expect(applied).toBe(600);
     expect(await tally(db)).toEqual(afterCrash);
-  });
+    // Two projector processes start here (each compiles its TypeScript first) and its own waits
+    // allow 90 s: on a loaded two-core machine the default 60 s cut it short.
+  }, 180_000);
 
   test('one active runner per projection: a second runner stands by until the first stops', async () => {
     const s2 = uniqueSchema('proj');

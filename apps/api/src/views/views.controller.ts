@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { invalid, withinScope, type Principal } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
 import {
-  batchExists, batchFlow, batchView, describeBasis, disclosure, householdExists, householdView, parseBasis, paymentExists, paymentTrace, paymentView,
+  batchFlow, batchView, describeBasis, disclosure, householdView, parseBasis, paymentTrace, paymentView,
   projectView, unitSummary,
 } from '@yuantrace/read-models';
 import type { Request, Response } from 'express';
@@ -14,7 +14,7 @@ import { IdParam, unitCodeParam } from '../http/validators';
 import { READ_DB } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
 import { toCsv, wantsCsv } from './csv';
-import { missing } from './read-access';
+import { missing, placeInScope } from './read-access';
 
 type BasisQuery = { asOf?: string; knownAt?: string; format?: string };
 const basisDocs = () => (target: object, key: string, d: PropertyDescriptor) => {
@@ -46,9 +46,9 @@ export class ViewsController {
   @basisDocs()
   async batch(@CurrentPrincipal() p: Principal, @Param('batchId', IdParam) id: string, @Query() query: BasisQuery) {
     const basis = parseBasis(query);
+    await placeInScope(this.db, p, 'fund batch', id);
     const v = await batchView(this.db, id, basis);
-    if (!v) throw missing('fund batch', id, await batchExists(this.db, id), basis);
-    assertInScope(p, v.recipientUnitCode, `fund batch ${id}`);
+    if (!v) throw missing('fund batch', id, true, basis);
     return { basis: describeBasis(basis), ...v };
   }
 
@@ -58,9 +58,9 @@ export class ViewsController {
   @basisDocs()
   async flow(@CurrentPrincipal() p: Principal, @Param('batchId', IdParam) id: string, @Query() query: BasisQuery) {
     const basis = parseBasis(query);
+    await placeInScope(this.db, p, 'fund batch', id);
     const v = await batchView(this.db, id, basis);
-    if (!v) throw missing('fund batch', id, await batchExists(this.db, id), basis);
-    assertInScope(p, v.recipientUnitCode, `fund batch ${id}`);
+    if (!v) throw missing('fund batch', id, true, basis);
     return { basis: describeBasis(basis), flow: await batchFlow(this.db, id, basis) };
   }
 
@@ -70,9 +70,9 @@ export class ViewsController {
   @basisDocs()
   async project(@CurrentPrincipal() p: Principal, @Param('projectId', IdParam) id: string, @Query() query: BasisQuery) {
     const basis = parseBasis(query);
+    await placeInScope(this.db, p, 'project', id);
     const v = await projectView(this.db, id, basis);
-    if (!v) throw missing('project', id, (await this.db.query('select 1 from rm_projects where project_id = $1', [id])).rowCount > 0, basis);
-    assertInScope(p, String(v.unitCode), `project ${id}`);
+    if (!v) throw missing('project', id, true, basis);
     await this.revealAccounts(p, v.payments);
     return { basis: describeBasis(basis), ...v };
   }
@@ -83,9 +83,9 @@ export class ViewsController {
   @basisDocs()
   async payment(@CurrentPrincipal() p: Principal, @Param('paymentId', IdParam) id: string, @Query() query: BasisQuery) {
     const basis = parseBasis(query);
+    await placeInScope(this.db, p, 'payment', id);
     const v = await paymentView(this.db, id, basis);
-    if (!v) throw missing('payment', id, await paymentExists(this.db, id), basis);
-    assertInScope(p, v.unitCode, `payment ${id}`);
+    if (!v) throw missing('payment', id, true, basis);
     await this.revealAccounts(p, [v]);
     return { basis: describeBasis(basis), ...v };
   }
@@ -96,9 +96,9 @@ export class ViewsController {
   @basisDocs()
   async trace(@CurrentPrincipal() p: Principal, @Param('paymentId', IdParam) id: string, @Query() query: BasisQuery) {
     const basis = parseBasis(query);
+    await placeInScope(this.db, p, 'payment', id);
     const v = await paymentView(this.db, id, basis);
-    if (!v) throw missing('payment', id, await paymentExists(this.db, id), basis);
-    assertInScope(p, v.unitCode, `payment ${id}`);
+    if (!v) throw missing('payment', id, true, basis);
     const trace = (await paymentTrace(this.db, id, basis))!;
     await this.revealAccounts(p, [trace.payment]);
     return { basis: describeBasis(basis), ...trace };
@@ -138,9 +138,9 @@ export class ViewsController {
     @Res({ passthrough: true }) res: Response) {
     const basis = parseBasis(query);
     if (query.format !== undefined && !['json', 'csv'].includes(query.format)) throw invalid('invalid_format', 'format must be json or csv', 'format');
+    await placeInScope(this.db, p, 'household', id);
     const v = await householdView(this.db, id, basis);
-    if (!v) throw missing('household', id, await householdExists(this.db, id), basis);
-    assertInScope(p, v.unitCode, `household ${id}`);
+    if (!v) throw missing('household', id, true, basis);
     const ids = await this.vault.revealFor(p, v.members.map((m) => String(m.idRef)));
     const members = v.members.map(({ idRef, idMasked, ...m }) => ({ ...(m as { name: string; relation: string; birthYear: number }),
       idNumber: ids.get(String(idRef)) ?? String(idMasked) }));

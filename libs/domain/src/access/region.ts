@@ -59,6 +59,7 @@ export function enclosingPrefixes(code: string | null | undefined): string[] {
 /** Refuses with 403 when a unit lies outside the principal's region scope. */
 export function assertInScope(principal: Principal | undefined, unitCode: string, what: string): void {
   if (principal && !withinScope(principal.scope, unitCode)) {
-    throw new Rejection('out_of_scope', `${what} (unit ${unitCode}) is outside the scope ${principal.scope} of ${principal.id}`, 'forbidden');
+    // The message names what the caller asked about, never the unit it lies in.
+    throw new Rejection('out_of_scope', `${what} lies outside the region ${principal.id} may act in`, 'forbidden');
   }
 }
