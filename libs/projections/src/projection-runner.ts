@@ -54,6 +54,11 @@ export async function migrateProjections(db: Db): Promise<void> {
  */
 export class ProjectionRunner {
   private running = false;
+
+  /** Whether this runner follows the log in this process (else another process does). */
+  get isRunning(): boolean {
+    return this.running;
+  }
   private readonly workers = new Map<string, Worker>();
   private readonly log: RunnerLogger;
 
@@ -342,7 +347,7 @@ class Worker {
     const name = this.projection.name;
     while (this.active()) {
       try {
-        await this.db.session(async (conn) => {
+        await this.db.session(async (conn, lost) => {
           if (this.db.kind === 'postgres') {
             const got = await conn.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [lockKey(this.db, name)]);
             if (!got.rows[0].ok) {
@@ -351,7 +356,7 @@ class Worker {
               return;
             }
           }
-          await this.follow();
+          await this.follow(lost);
         });
       } catch (e) {
         this.state = 'retrying';
@@ -362,8 +367,12 @@ class Worker {
     }
   }
 
-  /** Subscribes from the stored checkpoint until stopped or until a batch fails. */
-  private async follow(): Promise<void> {
+  /**
+   * Subscribes from the stored checkpoint until stopped, until a batch fails, or until the
+   * connection holding the advisory lock is lost (then the lock is gone too: stop, and take it
+   * again before following; the checkpoint says where to resume, so nothing is applied twice).
+   */
+  private async follow(lost: Promise<never>): Promise<void> {
     let position = await readCheckpoint(this.db, this.projection.name);
     this.state = 'running';
     this.lastError = undefined;
@@ -376,7 +385,11 @@ class Worker {
       { after: position, maxCount: this.options.batchSize ?? 1000, idleMs: this.options.idleMs ?? 200 },
     );
     if (!this.active()) await this.subscription.stop();
-    await this.subscription.done;
+    const subscription = this.subscription;
+    await Promise.race([subscription.done, lost.catch(async (e) => {
+      await subscription.stop();
+      throw e;
+    })]);
   }
 
   private pause(ms: number) {

@@ -19,9 +19,11 @@ export interface Db extends SqlExecutor {
   exec(sql: string): Promise<void>;
   /**
    * A connection held for the caller's whole session (advisory locks are per session).
-   * PGlite has one connection: the session is the instance itself.
+   * PGlite has one connection: the session is the instance itself. `lost` rejects if the
+   * connection dies while held (a server restart): whatever the session guarded (an advisory
+   * lock) is gone with it, and the holder must stop and start over.
    */
-  session<T>(fn: (conn: SqlExecutor) => Promise<T>): Promise<T>;
+  session<T>(fn: (conn: SqlExecutor, lost: Promise<never>) => Promise<T>): Promise<T>;
   /** Calls back on NOTIFY of a channel; returns an unlisten function. */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;

@@ -44,24 +44,45 @@ export class PgDb implements Db {
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // Between two statements a checked-out client that loses its server emits 'error' (the next
+    // statement fails with it anyway); heard here so it cannot end the process, and such a
+    // client is destroyed, not handed back to the pool.
+    let broken = false;
+    const listener = () => {
+      broken = true;
+    };
+    client.on('error', listener);
     try {
       await client.query('begin');
       const result = await fn(wrap(client));
       await client.query('commit');
       return result;
     } catch (e) {
-      await client.query('rollback').catch(() => undefined);
+      await client.query('rollback').catch(() => {
+        broken = true;
+      });
       throw e;
     } finally {
-      client.release();
+      client.off('error', listener);
+      if (broken) client.on('error', () => undefined);
+      client.release(broken);
     }
   }
 
-  async session<T>(fn: (conn: SqlExecutor) => Promise<T>): Promise<T> {
+  async session<T>(fn: (conn: SqlExecutor, lost: Promise<never>) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client that loses its server (a restart: 57P01) emits 'error'; unheard, that
+    // would end the process. It is heard here and handed to the holder as `lost`.
+    let onLost: (e: Error) => void = () => undefined;
+    const lost = new Promise<never>((_, reject) => (onLost = reject));
+    lost.catch(() => undefined);
+    const listener = (e: Error) => onLost(new Error(`the session's connection was lost: ${e.message}`));
+    client.on('error', listener);
     try {
-      return await fn(wrap(client));
+      return await fn(wrap(client), lost);
     } finally {
+      client.off('error', listener);
+      client.on('error', () => undefined);
       // Session state (advisory locks) must not leak to the next borrower: destroy the connection.
       client.release(true);
     }

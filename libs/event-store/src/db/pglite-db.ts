@@ -54,8 +54,9 @@ export class PgliteDb implements Db {
     );
   }
 
-  session<T>(fn: (conn: SqlExecutor) => Promise<T>): Promise<T> {
-    return fn(this);
+  session<T>(fn: (conn: SqlExecutor, lost: Promise<never>) => Promise<T>): Promise<T> {
+    // In-process: the connection cannot be lost while the process lives.
+    return fn(this, new Promise<never>(() => undefined));
   }
 
   async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {

@@ -28,6 +28,8 @@ export type AppConfig = {
   paymentRules: PaymentRuleSet[];
   /** Streams whose folded state is kept in memory (a batch paying thousands of households is costly to re-read). */
   stateCacheSize: number;
+  /** /health answers degraded (503) when a projection lags more events than this. */
+  healthMaxLag: number;
 };
 
 export class ConfigError extends Error {
@@ -114,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 8 * 3600, 60, 30 * 24 * 3600),
     paymentRules: paymentRules(env.PAYMENT_RULES),
     stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 50_000, 100, 10_000_000),
+    healthMaxLag: integer(env, 'HEALTH_MAX_LAG', 10_000, 1, 1_000_000_000),
   };
 }
 
