@@ -13,6 +13,9 @@ export const STATUS_OF: Record<RejectionKind, number> = {
   rule: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
+/** PostgreSQL's codes for a server shutting down or a connection lost, and the socket's own. */
+const DATABASE_GONE = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET']);
+
 export type ErrorBody = { error: { code: string; message: string; field?: string } };
 
 export function toErrorResponse(e: unknown): { status: number; body: ErrorBody } | undefined {
@@ -32,6 +35,10 @@ export function toErrorResponse(e: unknown): { status: number; body: ErrorBody }
     const code =
       status === 404 ? 'route_not_found' : status === 413 ? 'payload_too_large' : status === 400 ? 'malformed_request' : `http_${status}`;
     return { status, body: { error: { code, message: Array.isArray(message) ? message.join('; ') : String(message) } } };
+  }
+  // The database restarting or unreachable: not the caller's fault, and over in a moment.
+  if (typeof e === 'object' && e !== null && (DATABASE_GONE.has(String((e as { code?: unknown }).code)) || /Connection terminated|not queryable|connect ECONNREFUSED/.test(String((e as Error).message)))) {
+    return { status: 503, body: { error: { code: 'database_unavailable', message: 'the database cannot be reached just now; try again shortly' } } };
   }
   // Body parser errors (malformed JSON) carry a status and type but are not HttpExceptions.
   if (typeof e === 'object' && e !== null && 'status' in e && 'type' in e) {
