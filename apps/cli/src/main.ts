@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from '@yuantrace/ledger';
 import { openStorage } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
 import { createLedgerContext } from '@yuantrace/ledger';
-import { BulkLoadEventStore, EventStore, PostgresEventStore, START } from '@yuantrace/event-store';
+import { BulkLoadEventStore, EventStore, formatPosition, PgliteDb, PostgresEventStore, START } from '@yuantrace/event-store';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
@@ -34,7 +34,10 @@ const USAGE = `usage: npm run cli -- <command>
                              HTTP at concurrency 1/16/64 and queries, each beside a raw baseline; writes JSON
   bench --queries-only       query latencies against the database already loaded (DATABASE_URL/SCHEMA or DATA_DIR)
   verify                     rebuild every read model into a scratch schema, compare it row by row with
-                             the live one, and check that every fund batch balances to the fen`;
+                             the live one, and check that every fund batch balances to the fen
+  backup --to FILE           the embedded store (DATA_DIR) as one consistent gzipped tarball; refused while
+                             another process holds the store (stop the api first). On a server: pg_dump (README)
+  restore --from FILE        recreate the embedded store from a backup in DATA_DIR, which must be empty`;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -238,8 +241,51 @@ async function main(argv: string[]) {
       return loadCommand(rest);
     case 'bench':
       return benchCommand(rest);
+    case 'backup':
+      return backupCommand(rest);
+    case 'restore':
+      return restoreCommand(rest);
     default:
       throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+  }
+}
+
+/** What a backup holds, to compare before and after: the number of events and the head position. */
+async function describeStore(db: PgliteDb): Promise<string> {
+  const store = await PostgresEventStore.create(db);
+  const head = await store.headPosition();
+  return `${await store.countAfter(START)} events, head position ${head ? formatPosition(head) : 'none'}`;
+}
+
+async function backupCommand(args: string[]) {
+  const file = option(args, 'to');
+  if (!file) throw new UsageError('backup needs --to FILE');
+  const config = loadConfig();
+  if (config.databaseUrl || config.inMemory) {
+    throw new UsageError('backup copies the embedded store (DATA_DIR); for a PostgreSQL server use pg_dump as the README shows');
+  }
+  // Opening takes the folder's lock: with the api running this stops here, naming it.
+  const db = await PgliteDb.open(config.dataDir, { schema: config.databaseSchema });
+  try {
+    const what = await describeStore(db);
+    const bytes = await db.backupTo(file);
+    process.stdout.write(`backed up ${config.dataDir} (${what}) to ${file}: ${bytes} bytes\n`);
+  } finally {
+    await db.close();
+  }
+}
+
+async function restoreCommand(args: string[]) {
+  const file = option(args, 'from');
+  if (!file) throw new UsageError('restore needs --from FILE');
+  const config = loadConfig();
+  if (config.databaseUrl || config.inMemory) throw new UsageError('restore recreates the embedded store (DATA_DIR); for a server use pg_restore as the README shows');
+  await PgliteDb.restore(file, config.dataDir);
+  const db = await PgliteDb.open(config.dataDir, { schema: config.databaseSchema });
+  try {
+    process.stdout.write(`restored ${file} into ${config.dataDir}: ${await describeStore(db)}; run \`npm run cli -- verify\` to check its books\n`);
+  } finally {
+    await db.close();
   }
 }
 

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { assertIdentifier, type Db, type SqlExecutor } from './db';
 import { lockDataDir } from './data-dir-lock';
@@ -31,6 +32,33 @@ export class PgliteDb implements Db {
     } catch (e) {
       unlock();
       throw e;
+    }
+  }
+
+  /**
+   * Writes the whole store (every schema: events, read models, the vault) to a gzipped tarball.
+   * The caller holds the folder's lock, so no other process writes meanwhile: the copy is one
+   * consistent state. PGlite checkpoints before it dumps.
+   */
+  async backupTo(file: string): Promise<number> {
+    const blob = await this.pg.dumpDataDir('gzip');
+    const bytes = Buffer.from(await blob.arrayBuffer());
+    writeFileSync(file, bytes);
+    return bytes.length;
+  }
+
+  /** Recreates a store from a backupTo tarball in a folder that holds nothing yet (a restore never overwrites). */
+  static async restore(file: string, dataDir: string): Promise<void> {
+    if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+      throw new Error(`${dataDir} is not empty: restore into an empty folder (move the current one aside first), never over a store`);
+    }
+    const unlock = lockDataDir(dataDir);
+    try {
+      const pg = new PGlite(dataDir, { loadDataDir: new Blob([readFileSync(file)]) });
+      await pg.waitReady;
+      await pg.close();
+    } finally {
+      unlock();
     }
   }
 
