@@ -223,11 +223,11 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
       ['an advance after the works started', '/payments', payment('PAY-Z', 'P-WATER', 'AL-WATER', '1000.00', { installment: 'advance' }), 422, 'advance_after_start', 'installment'],
     ];
     test.each(cases)('%s', async (_, path, body, status, code, field) => {
-      const before = await t.app.get(EventStore).lastPosition();
+      const before = await t.app.get(EventStore).headPosition();
       const res = await api.as('countyFinance').post(path, body);
       expect({ status: res.status, code: res.body.error?.code, field: res.body.error?.field }).toEqual({ status, code, field });
       expect(typeof res.body.error.message).toBe('string');
-      expect(await t.app.get(EventStore).lastPosition()).toEqual(before);
+      expect(await t.app.get(EventStore).headPosition()).toEqual(before);
     });
 
     test('malformed JSON is a 400, not a 500', async () => {
@@ -245,20 +245,20 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('the fund ledger e
     const refused = async (res: { status: number; body: { error?: { code: string; field?: string } } }, status: number, code: string, field: string) => {
       expect({ status: res.status, code: res.body.error?.code, field: res.body.error?.field }).toEqual({ status, code, field });
     };
-    const before = await store.lastPosition();
+    const before = await store.headPosition();
     await refused(await appr.post('/payments/PAY-5/approval', { approved: true }), 400, 'invalid_field', 'effectiveDate');
     await refused(await appr.post('/payments/PAY-5/approval', { approved: false, comment: '资料不全' }), 400, 'invalid_field', 'effectiveDate');
     await refused(await appr.post('/payments/PAY-5/approval', { approved: true, effectiveDate: '2016-06-31' }), 400, 'invalid_field', 'effectiveDate');
     await refused(await appr.post('/payments/PAY-5/approval', { approved: true, effectiveDate: '2016-05-31' }), 422, 'date_before_request', 'effectiveDate');
     await refused(await appr.post('/payments/PAY-5/approval', { approved: true, effectiveDate: nextYear }), 422, 'date_in_future', 'effectiveDate');
-    expect(await store.lastPosition()).toEqual(before);
+    expect(await store.headPosition()).toEqual(before);
     expect((await appr.post('/payments/PAY-5/approval', approval).expect(200)).body.status).toBe('approved');
     // The bank pays, or returns the payment, on or after the day it was approved.
-    const approvedAt = await store.lastPosition();
+    const approvedAt = await store.headPosition();
     await refused(await cty.post('/payments/PAY-5/execution', { ...execution, bankReference: 'BR-5', effectiveDate: '2016-06-04' }), 422, 'date_before_approval', 'effectiveDate');
     await refused(await cty.post('/payments/PAY-5/failure', { reason: '账户冻结', effectiveDate: '2016-06-04' }), 422, 'date_before_approval', 'effectiveDate');
     await refused(await cty.post('/payments/PAY-5/execution', { ...execution, bankReference: 'BR-5', effectiveDate: nextYear }), 422, 'date_in_future', 'effectiveDate');
-    expect(await store.lastPosition()).toEqual(approvedAt);
+    expect(await store.headPosition()).toEqual(approvedAt);
     await cty.post('/payments/PAY-5/execution', { ...execution, bankReference: 'BR-5', effectiveDate: '2016-06-05' }).expect(200);
     const events = await store.readStream('payment-PAY-5');
     expect(events.map((e) => [e.type, e.data.effectiveDate])).toEqual([
