@@ -67,6 +67,17 @@ describe('hostile input on every write route (PostgreSQL server)', () => {
       body: () => ({ channel: 'bank_transfer', bankReference: 'BR', effectiveDate: '2016-06-03' }) },
     { name: 'POST /payments/{id}/failure', who: 'countyFinance', method: 'post', path: async () => `/payments/${await requested(true)}/failure`,
       body: () => ({ reason: '退票', effectiveDate: '2016-06-03' }) },
+    { name: 'POST /payments/{id}/reversal', who: 'countyFinance', method: 'post', path: async () => {
+      const id = await requested(true);
+      await fin().post(`/payments/${id}/execution`, { channel: 'bank_transfer', bankReference: 'BR', effectiveDate: '2016-06-03' }).expect(200);
+      return `/payments/${id}/reversal`;
+    }, body: () => ({ reason: '追回', effectiveDate: '2016-06-04', documentNo: '追回文' }) },
+    { name: 'POST /fund-batches/{id}/closure', who: 'countyFinance', method: 'post', path: async () => {
+      const id = next('HI-CB');
+      await fin().post('/fund-batches', { batchId: id, documentNo: '县财〔2016〕9号', title: 't', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
+        recipientUnitCode: '990101000000', fiscalYear: 2016, amount: '1.00', effectiveDate: '2016-03-01', purpose: 'p' }).expect(201);
+      return `/fund-batches/${id}/closure`;
+    }, body: () => ({ effectiveDate: '2016-12-31' }) },
     { name: 'POST /households', who: 'countyFinance', method: 'post', path: async () => '/households', body: () => {
       const n = ++seq;
       return { householdId: `HI-H${n}`, unitCode: '990101001001', head: { name: `户主${n}`, idNumber: testIdNumber('1970-01-01', 100 + (n % 800)) },
@@ -110,6 +121,14 @@ describe('hostile input on every write route (PostgreSQL server)', () => {
     else Object.defineProperty(typeof parent[last] === 'object' && parent[last] !== null ? parent[last] : parent, m.key, { value: m.value, enumerable: true });
     return copy;
   }
+
+  test('the properties cover every write route the app serves', () => {
+    const express = t.app.getHttpAdapter().getInstance();
+    const stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> = (express.router ?? express._router).stack;
+    const writes = stack.filter((l) => l.route && !l.route.path.includes('{*path}')).flatMap((l) => Object.keys(l.route!.methods).filter((m) => ['post', 'put'].includes(m))
+      .map((m) => `${m.toUpperCase()} ${l.route!.path.replace(/:([A-Za-z]+)/g, (_, name: string) => (name === 'code' ? '{code}' : '{id}'))}`));
+    expect(routes.map((r) => r.name).sort()).toEqual(writes.sort());
+  });
 
   test.each(routes.map((r) => [r.name, r] as const))('%s: never a 5xx, and a refusal writes nothing', async (_name, route) => {
     const store = t.app.get(EventStore);
