@@ -19,13 +19,16 @@ import { startPrivatePostgres } from '../support/private-postgres';
 describe('a PostgreSQL restart under load (a server of the test’s own)', () => {
   let pg: Awaited<ReturnType<typeof startPrivatePostgres>>;
   const children: ChildProcess[] = [];
+  /** What each process wrote to stderr: shown if one of them ends. */
+  const stderr: Record<string, string> = {};
   const root = join(__dirname, '../..');
   let api = '';
   const env = () => ({ ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'silent', DATABASE_URL: pg.url, DATABASE_SCHEMA: 'public', JWT_SECRET: TEST_JWT_SECRET,
     DEMO_DATA: 'off', RUN_PROJECTIONS: 'off' });
   const start = (script: string, extra: Record<string, string> = {}) => {
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', script],
-      { cwd: root, env: { ...env(), ...extra }, stdio: 'ignore' });
+      { cwd: root, env: { ...env(), ...extra }, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (d: Buffer) => (stderr[script] = (stderr[script] ?? '') + d.toString()));
     children.push(child);
     return child;
   };
@@ -108,7 +111,8 @@ describe('a PostgreSQL restart under load (a server of the test’s own)', () =>
     process.stderr.write(`refusals met while the database restarted: ${JSON.stringify(errors)}\n`);
     expect(acknowledged.size).toBe(60);
     // Both processes are still running.
-    expect([apiProcess.exitCode, projector.exitCode]).toEqual([null, null]);
+    expect({ exitCodes: [apiProcess.exitCode, projector.exitCode], stderr: apiProcess.exitCode ?? projector.exitCode ? stderr : {} })
+      .toEqual({ exitCodes: [null, null], stderr: {} });
     // During the outage the api said so: 503 database_unavailable, never a 500.
     expect(Object.keys(errors).filter((k) => k.startsWith('500'))).toEqual([]);
     // The projector caught up: /health is ok again with no lag.

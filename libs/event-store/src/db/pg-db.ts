@@ -19,6 +19,11 @@ export class PgDb implements Db {
     });
     // An idle client losing its server must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
+    // Nor may a client in use: when the server goes away (57P01 on a restart) a client can emit
+    // 'error' at a moment no one listens (a pooled query between its hand-over and its reply was
+    // seen doing so), and an unheard 'error' ends the process. Every client hears it here; the
+    // error still reaches whoever waits on that client, as a failed query.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   static async connect(connectionString: string, options: { schema?: string; poolSize?: number } = {}): Promise<PgDb> {
