@@ -7,7 +7,7 @@ import { loadConfig, TokenService } from '@yuantrace/ledger';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { TEST_JWT_SECRET } from '../support/app';
 import { UNITS } from '../support/county';
-import { startPrivatePostgres } from '../support/private-postgres';
+import { startPrivatePostgres } from '../../apps/cli/src/bench/private-postgres';
 
 /**
  * PostgreSQL restarted under load, as an operator does it (a fast shutdown ends every session

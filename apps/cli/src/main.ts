@@ -33,6 +33,8 @@ const USAGE = `usage: npm run cli -- <command>
                              load a generated county, then measure bulk load, catch-up, rebuild, commands over
                              HTTP at concurrency 1/16/64 and queries, each beside a raw baseline; writes JSON
   bench --queries-only       query latencies against the database already loaded (DATABASE_URL/SCHEMA or DATA_DIR)
+  bench --soak MINUTES       steady commands and reads while the projector is killed and PostgreSQL restarts
+                             (a server of its own); errors by kind, p99 over time, memory, and a verify
   verify                     rebuild every read model into a scratch schema, compare it row by row with
                              the live one, and check that every fund batch balances to the fen
   backup --to FILE           the embedded store (DATA_DIR) as one consistent gzipped tarball; refused while
@@ -200,6 +202,14 @@ async function loadCommand(args: string[]) {
 }
 
 async function benchCommand(args: string[]) {
+  const soakMinutes = option(args, 'soak');
+  if (soakMinutes !== undefined) {
+    if (!/^[1-9][0-9]{0,3}$/.test(soakMinutes)) throw new UsageError('--soak takes whole minutes');
+    const { soak } = await import('./bench/soak');
+    const { ok } = await soak(Number(soakMinutes), (l) => process.stdout.write(`${l}\n`));
+    if (!ok) process.exitCode = 1;
+    return;
+  }
   if (args.includes('--queries-only')) {
     const result = await benchQueriesOnly((l) => process.stderr.write(`${l}\n`));
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');

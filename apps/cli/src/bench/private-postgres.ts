@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * A PostgreSQL server of a test's own (the machine's binaries, a fresh cluster in a temporary
+ * A PostgreSQL server of its own for a test or the soak (the machine's binaries, a fresh cluster in a temporary
  * folder, a free port), for tests that restart the database: restarting the shared server would
  * break every other test running beside it. PostgreSQL refuses to run as root, so when the test
  * runs as root the cluster belongs to the `postgres` user.
