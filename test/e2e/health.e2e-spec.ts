@@ -99,5 +99,5 @@ describe('one process per embedded store', () => {
       next.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -111,5 +111,6 @@ describe('the fund ledger under concurrency and crashes (PostgreSQL server)', ()
     const retried = await api.as('countyFinance').post('/payments', pay(ids[ids.length - 1], 'KILL', '1000.00'));
     expect(retried.status).toBe(201);
     await api.as('countyApprover').post(`/payments/${ids[ids.length - 1]}/approval`, { approved: true, effectiveDate: '2016-05-02' }).expect(200);
-  });
+    // An api process starts here (it compiles its TypeScript first) while other test files share the cores.
+  }, 180_000);
 });

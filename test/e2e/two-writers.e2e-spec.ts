@@ -163,7 +163,7 @@ beforeAll(async () => {
   second = await startApiProcess(t.schema, { DATABASE_POOL_SIZE: '20' });
   instances = [instanceAt('in-test app', `http://127.0.0.1:${address.port}`), instanceAt('api process', second.url)];
   await registerCounty(t.app);
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await second?.stop();
