@@ -53,33 +53,15 @@ export class PostgresEventStore extends EventStore {
     return new PostgresEventStore(db);
   }
 
+  /** One stream: the single case of appendToStreams, with the same one-statement path and retry detection. */
   async appendToStream(
     stream: string,
     events: readonly NewEvent[],
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<AppendResult> {
     validateAppend(stream, events);
-    const expected = options.expectedRevision ?? 'any';
-    try {
-      const fast = await this.appendInOneStatement(stream, events, expected);
-      if (fast) {
-        this.appended.emit('append');
-        return fast;
-      }
-      const result = await this.db.transaction((tx) => this.appendInTransaction(tx, stream, events, expected));
-      this.appended.emit('append');
-      return result;
-    } catch (e) {
-      if (sqlState(e) === PgCodes.uniqueViolation) {
-        // A concurrent writer won the race. If it wrote these very events, this is a retry.
-        const original = await this.findOriginal(this.db, stream, events);
-        if (original) return original;
-        // Either constraint (events_stream_revision_key, or events_event_id_key for ids
-        // stored elsewhere) means the stream moved under us.
-        throw new WrongExpectedRevisionError(stream, expected, (await this.currentRevision(this.db, stream)) ?? 'no_stream');
-      }
-      throw e;
-    }
+    const r = await this.appendToStreams([{ stream, events, expectedRevision: options.expectedRevision ?? 'any' }]);
+    return { nextExpectedRevision: r.streams[0].nextExpectedRevision!, position: r.position };
   }
 
   /**
@@ -208,42 +190,6 @@ export class PostgresEventStore extends EventStore {
     return {
       streams: appends.map((a) => ({ stream: a.stream, nextExpectedRevision: byStream.get(a.stream)?.nextExpectedRevision ?? (typeof a.expectedRevision === 'bigint' ? a.expectedRevision : undefined) })),
       position,
-    };
-  }
-
-  /**
-   * The usual append in one round trip: a single statement (atomic on its own) checks the
-   * expected revision, inserts the events and notifies subscribers. Undefined when it does not
-   * apply (the revision differs, or 'any' / 'stream_exists' was asked): the careful path then
-   * tells a retry of these very events from a conflict.
-   */
-  private async appendInOneStatement(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult | undefined> {
-    if (expected !== 'no_stream' && typeof expected !== 'bigint') return undefined;
-    if (events.length > ROWS_PER_INSERT) return undefined;
-    const first = expected === 'no_stream' ? 0n : expected + 1n;
-    const params: unknown[] = [stream, expected === 'no_stream' ? null : expected.toString()];
-    const values = events.map((e, i) => {
-      params.push((first + BigInt(i)).toString(), e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
-      const n = params.length;
-      return `($${n - 4}::bigint, $${n - 3}::uuid, $${n - 2}::text, $${n - 1}::jsonb, $${n}::jsonb)`;
-    });
-    const notify = this.db.kind === 'postgres' ? `, (select pg_notify('${NOTIFY_CHANNEL}', '') from ins limit 1) as notified` : '';
-    const r = await this.db.query<{ n: unknown; last_position: unknown; commit_text: string | null }>(
-      `with current as (select max(stream_revision) as rev from events where stream_id = $1),
-       ins as (
-         insert into events (stream_id, stream_revision, event_id, event_type, data, metadata)
-         select $1, v.rev, v.id, v.type, v.data, v.meta from (values ${values.join(', ')}) as v(rev, id, type, data, meta)
-         where (select rev from current) is not distinct from $2::bigint
-         returning global_position, transaction_id::text as commit_text)
-       select (select count(*) from ins) as n, (select max(global_position) from ins) as last_position,
-              (select max(commit_text) from ins) as commit_text${notify}`,
-      params,
-    );
-    const row = r.rows[0];
-    if (Number(row.n) !== events.length) return undefined;
-    return {
-      nextExpectedRevision: first + BigInt(events.length) - 1n,
-      position: { commit: BigInt(row.commit_text!), prepare: BigInt(row.last_position as string) },
     };
   }
 
