@@ -6,8 +6,8 @@ import { waitFor } from '@yuantrace/event-store/contract/event-store-contract';
 import { loadConfig, TokenService } from '@yuantrace/ledger';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { TEST_JWT_SECRET } from '../support/app';
-import { UNITS } from '../support/county';
 import { startPrivatePostgres } from '../../apps/cli/src/bench/private-postgres';
+import { FIXTURE_UNITS, fundWorksProject } from '../../apps/cli/src/bench/works-fixture';
 
 /**
  * PostgreSQL restarted under load, as an operator does it (a fast shutdown ends every session
@@ -59,15 +59,9 @@ describe('a PostgreSQL restart under load (a server of the test’s own)', () =>
       if (r.status >= 300) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
     };
     const admin = `Bearer ${tokens.issue({ id: 'root', role: 'finance', scope: '000000000000' })}`;
-    for (const u of UNITS) await must(admin, 'PUT', `/admin-units/${u.code}`, { name: u.name, level: u.level, parentCode: u.parentCode });
-    await must(fin, 'POST', '/fund-batches', { batchId: 'RS-B', documentNo: '县财〔2016〕1号', title: 't', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
-      recipientUnitCode: '990101000000', fiscalYear: 2016, amount: '10000000.00', effectiveDate: '2016-03-01', purpose: 'p' });
-    await must(fin, 'POST', '/projects', { projectId: 'RS-P', name: 'p', type: 'ROAD', unitCode: '990101001001', implementer: 'i', budget: '10000000.00',
-      plannedStart: '2016-05-01', plannedEnd: '2016-10-31' });
-    for (const [id, m] of [['a', { kind: 'approved', date: '2016-04-05', documentNo: 'D' }], ['s', { kind: 'started', date: '2016-04-10' }],
-      ['p', { kind: 'progress', date: '2016-04-20', percentComplete: 100 }]] as const) await must(fin, 'POST', '/projects/RS-P/milestones', { milestoneId: id, ...m });
-    await must(fin, 'POST', '/fund-batches/RS-B/allocations', { allocationId: 'RS-A', target: { type: 'project', projectId: 'RS-P' }, amount: '10000000.00',
-      effectiveDate: '2016-04-20', documentNo: 'd' });
+    for (const u of FIXTURE_UNITS) await must(admin, 'PUT', `/admin-units/${u.code}`, { name: u.name, level: u.level, parentCode: u.parentCode });
+    await fundWorksProject((method, path, body) => must(fin, method, path, body),
+      { batchId: 'RS-B', projectId: 'RS-P', allocationId: 'RS-A', amount: '10000000.00', unitCode: '990101001001' });
 
     // The projector is up and following (it holds its advisory locks on sessions of its own) before anything restarts.
     const caughtUp = async () => {

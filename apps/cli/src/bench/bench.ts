@@ -10,6 +10,7 @@ import { ProjectionRunner } from '@yuantrace/projections';
 import { createLedgerContext } from '@yuantrace/ledger';
 import { TokenService } from '@yuantrace/ledger';
 import { loadConfig, type AppConfig } from '@yuantrace/ledger';
+import { fundWorksProject } from './works-fixture';
 
 const ROOT = join(__dirname, '../../../..');
 
@@ -157,18 +158,8 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
       const r = await fetch(url + path, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
     };
-    const setup = async (i: number, flows: number) => {
-      await call(fin, '/fund-batches', { batchId: `BENCH-B${i}`, documentNo: `基准〔2016〕${i}号`, title: 'bench', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
-        recipientUnitCode: '990101000000', fiscalYear: 2016, amount: `${flows * 1000}.00`, effectiveDate: '2016-01-05', purpose: 'bench' });
-      await call(fin, '/projects', { projectId: `BENCH-P${i}`, name: 'bench', type: 'ROAD', unitCode: '990101000000', implementer: 'bench', budget: `${flows * 1000}.00`,
-        plannedStart: '2016-01-01', plannedEnd: '2016-12-31' });
-      // Approved, started and reported done, so progress payments may reach the whole budget.
-      await call(fin, `/projects/BENCH-P${i}/milestones`, { milestoneId: 'a', kind: 'approved', date: '2016-01-06', documentNo: 'x' });
-      await call(fin, `/projects/BENCH-P${i}/milestones`, { milestoneId: 's', kind: 'started', date: '2016-01-06' });
-      await call(fin, `/projects/BENCH-P${i}/milestones`, { milestoneId: 'p', kind: 'progress', date: '2016-01-07', percentComplete: 100 });
-      await call(fin, `/fund-batches/BENCH-B${i}/allocations`, { allocationId: `BENCH-A${i}`, target: { type: 'project', projectId: `BENCH-P${i}` },
-        amount: `${flows * 1000}.00`, effectiveDate: '2016-01-07', documentNo: 'x' });
-    };
+    const setup = (i: number, flows: number) => fundWorksProject((_m, path, body) => call(fin, path, body),
+      { batchId: `BENCH-B${i}`, projectId: `BENCH-P${i}`, allocationId: `BENCH-A${i}`, amount: `${flows * 1000}.00`, unitCode: '990101000000' });
     const commandsReport: BenchReport['commands'] = [];
     for (const concurrency of [1, 16, 64]) {
       const flows = options.flows;

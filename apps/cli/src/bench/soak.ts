@@ -5,6 +5,7 @@ import { PgDb, PostgresEventStore } from '@yuantrace/event-store';
 import { loadConfig, TokenService } from '@yuantrace/ledger';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { startPrivatePostgres } from './private-postgres';
+import { FIXTURE_UNITS, fundWorksProject } from './works-fixture';
 
 const ROOT = join(__dirname, '../../../..');
 const SECRET = 'soak-secret-of-enough-length';
@@ -66,17 +67,9 @@ export async function soak(minutes: number, log: (line: string) => void): Promis
       if (r.status >= 300) errors[`${r.status} ${r.code ?? ''}`] = (errors[`${r.status} ${r.code ?? ''}`] ?? 0) + 1;
       return r.status;
     };
-    const units: Array<[string, string, string, string | null]> = [['990000000000', '演示省', 'province', null], ['990100000000', '演示市', 'city', '990000000000'],
-      ['990101000000', '演示县', 'county', '990100000000'], ['990101001000', '双龙乡', 'township', '990101000000'], ['990101001001', '双龙村', 'village', '990101001000']];
-    for (const [code, name, level, parentCode] of units) await call(root, 'PUT', `/admin-units/${code}`, { name, level, parentCode });
-    await call(fin, 'POST', '/fund-batches', { batchId: 'SOAK-B', documentNo: '县财〔2016〕1号', title: 'soak', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
-      recipientUnitCode: '990101000000', fiscalYear: 2016, amount: '900000000.00', effectiveDate: '2016-03-01', purpose: 'soak' });
-    await call(fin, 'POST', '/projects', { projectId: 'SOAK-P', name: 'soak', type: 'ROAD', unitCode: '990101001001', implementer: 'i', budget: '900000000.00',
-      plannedStart: '2016-05-01', plannedEnd: '2016-10-31' });
-    for (const [id, m] of [['a', { kind: 'approved', date: '2016-04-05', documentNo: 'D' }], ['s', { kind: 'started', date: '2016-04-10' }],
-      ['p', { kind: 'progress', date: '2016-04-20', percentComplete: 100 }]] as const) await call(fin, 'POST', '/projects/SOAK-P/milestones', { milestoneId: id, ...m });
-    await call(fin, 'POST', '/fund-batches/SOAK-B/allocations', { allocationId: 'SOAK-A', target: { type: 'project', projectId: 'SOAK-P' }, amount: '900000000.00',
-      effectiveDate: '2016-04-20', documentNo: 'd' });
+    for (const u of FIXTURE_UNITS) await call(root, 'PUT', `/admin-units/${u.code}`, { name: u.name, level: u.level, parentCode: u.parentCode });
+    await fundWorksProject((method, path, body) => call(fin, method, path, body),
+      { batchId: 'SOAK-B', projectId: 'SOAK-P', allocationId: 'SOAK-A', amount: '900000000.00', unitCode: '990101001001' });
     for (const k of Object.keys(errors)) delete errors[k];
     samples.length = 0;
 
