@@ -12,6 +12,9 @@ module.exports = {
     '^@yuantrace/(domain|event-store|projections|read-models|ledger)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Which PostgreSQL the suites use, settled once (a private one started when none answers): test/support/global-setup.ts.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: 2,
   testTimeout: 60000,
 };

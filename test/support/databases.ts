@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { PgDb, PgliteDb } from '@yuantrace/event-store';
+import { DEFAULT_TEST_DATABASE_URL } from './test-database';
 
-/** The PostgreSQL server the integration tests use; each test file works in a schema of its own. */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The PostgreSQL server the integration tests use (settled by global-setup.ts); each test file works in a schema of its own. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
 
 export const uniqueSchema = (prefix = 't') => `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 

