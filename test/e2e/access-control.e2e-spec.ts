@@ -37,7 +37,8 @@ const TABLE: Record<string, RouteCase> = {
     allocationId: 'RA-1', target: { type: 'project', projectId: 'RP-0' }, amount: '1.00', effectiveDate: '2016-04-01', documentNo: 'D' } },
   'POST /fund-batches/:batchId/returns': { allowed: ['finance'], scoped: true, path: '/fund-batches/RB-0/returns', body: {
     returnId: 'RR-1', amount: '1.00', reason: '结余', effectiveDate: '2016-12-01' } },
-  'POST /fund-batches/:batchId/closure': { allowed: ['finance'], scoped: true, path: '/fund-batches/RB-CLOSE/closure', body: { effectiveDate: '2016-12-31' } },
+  'POST /fund-batches/:batchId/closure': { allowed: ['finance'], scoped: true, path: '/fund-batches/RB-CLOSE/closure', body: { effectiveDate: '2016-12-31', remainder: 'return' } },
+  'POST /fund-batches/:batchId/void': { allowed: ['finance'], scoped: true, path: '/fund-batches/RB-VOID/void', body: { reason: '录入错误', effectiveDate: '2016-03-02' } },
   'POST /projects': { allowed: ['finance'], scoped: true, path: '/projects', body: {
     projectId: 'RP-1', name: '路', type: 'ROAD', unitCode: '990101001001', implementer: '村委', budget: '1000.00', plannedStart: '2016-05-01', plannedEnd: '2016-06-01' } },
   'POST /payments': { allowed: ['finance'], scoped: true, path: '/payments', body: {
@@ -89,6 +90,7 @@ describe('who may do and see what: every route × every role', () => {
     const fin = api.as('countyFinance');
     await fin.post('/fund-batches', { ...TABLE['POST /fund-batches'].body, batchId: 'RB-0' }).expect(201);
     await fin.post('/fund-batches', { ...TABLE['POST /fund-batches'].body, batchId: 'RB-CLOSE' }).expect(201);
+    await fin.post('/fund-batches', { ...TABLE['POST /fund-batches'].body, batchId: 'RB-VOID' }).expect(201);
     await fin.post('/projects', { ...TABLE['POST /projects'].body, projectId: 'RP-0' }).expect(201);
     await approveAndStart(t.app, 'RP-0');
     // 10% of the 1,000.00 budget reported: room for the 1.00 progress payments below, and the table's 10% milestone is no step back.

@@ -40,7 +40,7 @@ describe('edge cases', () => {
     await pay('EC-A1', '100.00').expect(201);
     expect((await pay('EC-A2', '400.00').expect(409)).body.error.code).toBe('id_reused_with_different_payload');
     expect((await t.app.get(EventStore).readStream('fundbatch-EC-B2')).map((e) => e.type)).not.toContain('FundsHeld');
-    await fin().post('/fund-batches/EC-B2/closure', { effectiveDate: '2016-12-31' }).expect(200);
+    await fin().post('/fund-batches/EC-B2/closure', { effectiveDate: '2016-12-31', remainder: 'return' }).expect(200);
   });
 
   // A refused command may leave the value it brought in the vault (deleting it could take it from

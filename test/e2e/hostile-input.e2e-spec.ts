@@ -77,7 +77,13 @@ describe('hostile input on every write route (PostgreSQL server)', () => {
       await fin().post('/fund-batches', { batchId: id, documentNo: '县财〔2016〕9号', title: 't', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
         recipientUnitCode: '990101000000', fiscalYear: 2016, amount: '1.00', effectiveDate: '2016-03-01', purpose: 'p' }).expect(201);
       return `/fund-batches/${id}/closure`;
-    }, body: () => ({ effectiveDate: '2016-12-31' }) },
+    }, body: () => ({ effectiveDate: '2016-12-31', remainder: 'carryOver', carryOver: { batchId: next('HI-CO'), fiscalYear: 2017, documentNo: '县财〔2017〕1号' } }) },
+    { name: 'POST /fund-batches/{id}/void', who: 'countyFinance', method: 'post', path: async () => {
+      const id = next('HI-VB');
+      await fin().post('/fund-batches', { batchId: id, documentNo: '县财〔2016〕9号', title: 't', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
+        recipientUnitCode: '990101000000', fiscalYear: 2016, amount: '1.00', effectiveDate: '2016-03-01', purpose: 'p' }).expect(201);
+      return `/fund-batches/${id}/void`;
+    }, body: () => ({ reason: '录入错误', effectiveDate: '2016-03-02' }) },
     { name: 'POST /households', who: 'countyFinance', method: 'post', path: async () => '/households', body: () => {
       const n = ++seq;
       return { householdId: `HI-H${n}`, unitCode: '990101001001', head: { name: `户主${n}`, idNumber: testIdNumber('1970-01-01', 100 + (n % 800)) },

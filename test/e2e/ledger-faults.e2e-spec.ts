@@ -57,13 +57,13 @@ describe('the fund ledger under concurrency and crashes (PostgreSQL server)', ()
     for (const r of refused) expect(r.body.error).toMatchObject({ code: 'insufficient_balance', field: 'amount' });
     const b = batchFigures(await batchState(t.app.get(EventStore), 'B-PAR'));
     expect(b.held).toBe(100000_00n);
-    expect(b.projectAvailable).toBe(0n);
+    expect(b.available).toBe(0n);
     // Approve and execute all of them in parallel too: paid equals the allocation, no more.
     await Promise.all(created.map((r) => api.as('countyApprover').post(`/payments/${r.body.paymentId}/approval`, { approved: true, effectiveDate: '2016-05-01' }).expect(200)));
     await Promise.all(created.map((r) => api.as('countyFinance').post(`/payments/${r.body.paymentId}/execution`,
       { channel: 'one_card', bankReference: `BR-${r.body.paymentId}`, effectiveDate: '2016-05-02' }).expect(200)));
     const after = batchFigures(await batchState(t.app.get(EventStore), 'B-PAR'));
-    expect(after).toMatchObject({ paid: 100000_00n, held: 0n, projectAvailable: 0n });
+    expect(after).toMatchObject({ paid: 100000_00n, held: 0n, available: 0n });
   });
 
   test('a process killed in the middle of many payment requests leaves each one whole or absent: payment, hold and claim together', async () => {

@@ -80,7 +80,7 @@ describe.each<Backend>(['postgres', 'embedded'])('projects and households on %s'
 
     await t.app.get(ProjectionRunner).waitUntilCaughtUp();
     const view = (await api.as('auditor').get('/projects/ROAD-38').expect(200)).body;
-    expect(view).toMatchObject({ budget: '380000.00', funded: '380000.00', paid: '380000.00', balance: '0.00' });
+    expect(view).toMatchObject({ budget: '380000.00', committed: '380000.00', paid: '380000.00', balance: '0.00' });
     // The rule a payment was checked under is in its event, so an audit can tell which applied.
     const [requested] = await t.app.get(EventStore).readStream('payment-R-ADV');
     expect(requested.data.rules).toEqual({ effectiveFrom: '2000-01-01', advanceMaxPercent: 30, publicityMinDays: 7 });

@@ -65,7 +65,8 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('views, traces and
   test('fund batch view: amounts, allocations, parent and children, with the basis it used', async () => {
     const b = await read('inspector', '/fund-batches/RS-B');
     expect(b).toMatchObject({ basis: { axis: 'current', asOf: null, knownAt: null }, batchId: 'RS-B', amount: '1000000.00', received: '1000000.00',
-      allocated: '500000.00', paid: '130000.00', held: '0.00', returned: '0.00', balance: '500000.00', projectAvailable: '370000.00', parent: null, children: [] });
+      status: 'open', allocated: '0.00', committed: '500000.00', returnedFromBatches: '0.00', returnedFromProjects: '0.00', paid: '130000.00', held: '0.00',
+      returned: '0.00', unallocated: '500000.00', available: '370000.00', balance: '870000.00', parent: null, children: [] });
     expect(b.allocations).toEqual([expect.objectContaining({ allocationId: 'RS-A', amount: '500000.00', paid: '130000.00', available: '370000.00',
       target: { type: 'project', projectId: 'RS-P' } })]);
     (answers[backend] ??= []).push(b);
@@ -74,14 +75,14 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('views, traces and
   test('project view as of three dates: before, between and after the payments', async () => {
     const at = (q: string) => read('countyFinance', `/projects/RS-P${q}`);
     const before = await at('?asOf=2016-04-10');
-    expect(before).toMatchObject({ basis: { axis: 'asOf', asOf: '2016-04-10' }, funded: '500000.00', paid: '0.00', payments: [] });
+    expect(before).toMatchObject({ basis: { axis: 'asOf', asOf: '2016-04-10' }, committed: '500000.00', paid: '0.00', payments: [] });
     const between = await at('?asOf=2016-06-15');
     expect(between).toMatchObject({ paid: '180000.00', balance: '320000.00' });
     expect(between.payments.map((p: { paymentId: string; status: string }) => [p.paymentId, p.status])).toEqual([
       ['RS-PAY-C', 'executed'], ['RS-PAY-A', 'executed'], ['RS-PAY-B', 'executed']]);
     const after = await at('?asOf=2016-12-31');
     expect(after).toMatchObject({ paid: '130000.00', held: '0.00', balance: '370000.00' });
-    expect(after.fundingBySource).toEqual([{ source: 'COUNTY_BUDGET', amount: '500000.00' }]);
+    expect(after.fundingBySource).toEqual([{ source: 'COUNTY_BUDGET', committed: '500000.00', returned: '0.00', held: '0.00', paid: '130000.00', balance: '370000.00' }]);
     (answers[backend] ??= []).push(after);
   });
 
@@ -121,8 +122,8 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('views, traces and
 
   test('flow: the downstream tree to every payee, to the fen, with what is unspent', async () => {
     const f = await read('inspector', '/fund-batches/RS-B/flow');
-    expect(f.flow).toMatchObject({ batchId: 'RS-B', received: '1000000.00', paid: '130000.00', unspent: '500000.00' });
-    expect(f.flow.children).toEqual([expect.objectContaining({ type: 'project', projectId: 'RS-P', amount: '500000.00', paid: '130000.00', unspent: '370000.00' })]);
+    expect(f.flow).toMatchObject({ batchId: 'RS-B', received: '1000000.00', paid: '130000.00', unallocated: '500000.00', balance: '870000.00' });
+    expect(f.flow.children).toEqual([expect.objectContaining({ type: 'project', projectId: 'RS-P', amount: '500000.00', paid: '130000.00', balance: '370000.00' })]);
     expect(f.flow.children[0].payees).toEqual([
       { type: 'household', id: 'HH-RS-PAY-A', name: '户主RS-PAY-A', paid: '100000.00' },
       { type: 'household', id: 'HH-RS-PAY-B', name: '户主RS-PAY-B', paid: '0.00' },
@@ -133,13 +134,17 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('views, traces and
 
   test('admin-unit summary for a unit and its sub-units, by source and year; CSV with Chinese headers', async () => {
     const s = await read('countyFinance', '/admin-units/990101000000/summary');
-    expect(s).toMatchObject({ code: '990101000000', received: '1000000.00', allocated: '500000.00', paid: '130000.00', balance: '870000.00', householdsReached: 2 });
+    expect(s).toMatchObject({ code: '990101000000', received: '1000000.00', allocated: '0.00', committed: '500000.00', held: '0.00', paid: '130000.00',
+      balance: '870000.00', householdsReached: 2 });
     expect(s.bySourceAndYear).toEqual([expect.objectContaining({ source: 'COUNTY_BUDGET', fiscalYear: 2016, received: '1000000.00' })]);
     expect(s.subUnits.map((u: { code: string; paid: string }) => [u.code, u.paid])).toEqual([['990101001000', '130000.00']]);
     const csv = await api.as('countyFinance').get('/admin-units/990101000000/summary?format=csv');
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    expect(csv.text.startsWith('\ufeff"单位代码","单位名称","资金来源","年度","到位资金(元)"')).toBe(true);
-    expect(csv.text).toContain('"990101000000","演示县","合计","","1000000.00","500000.00","130000.00","0.00","870000.00"');
+    expect(csv.text.split('\r\n')[0]).toBe('\ufeff"单位代码","单位名称","资金来源","年度","收到下达 (received)(元)","退回上级 (returned)(元)","下拨下级 (allocated)(元)",'
+      + '"安排项目 (committed)(元)","项目结余退回 (returnedFromProjects)(元)","冻结在途 (held)(元)","已支付 (paid)(元)","结余 (balance)(元)","覆盖农户(户)"');
+    // Held money and households reached are in the export; sources by their Chinese names.
+    expect(csv.text).toContain('"990101000000","演示县","县级财政专项扶贫资金","2016","1000000.00","0.00","0.00","500000.00","0.00","0.00","130000.00","870000.00",""');
+    expect(csv.text).toContain('"990101000000","演示县","合计","","1000000.00","0.00","0.00","500000.00","0.00","0.00","130000.00","870000.00","2"');
     const viaAccept = await api.as('countyFinance').get('/admin-units/990101000000/summary').set('accept', 'text/csv');
     expect(viaAccept.text).toBe(csv.text);
     (answers[backend] ??= []).push(s);

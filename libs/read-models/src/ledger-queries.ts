@@ -1,4 +1,6 @@
-import { formatFen, significantLength } from '@yuantrace/domain';
+import {
+  batchFiguresOfMoves, figuresInYuan, formatFen, projectFiguresOfMoves, regionFiguresOfMoves, significantLength, type BatchFigures, type RegionMoves,
+} from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { basisSql, dateText, type Basis } from './shared/basis';
 
@@ -10,43 +12,34 @@ import { basisSql, dateText, type Basis } from './shared/basis';
 const yuan = (v: unknown) => formatFen(BigInt((v as string | number | bigint | null) ?? 0));
 const n = (v: unknown) => BigInt((v as string | number | bigint | null) ?? 0);
 
-export type BatchFiguresRow = {
-  amountIn: bigint; receivedBack: bigint; toBatches: bigint; toProjects: bigint; projectReturns: bigint; returnedUp: bigint;
-  held: bigint; paid: bigint;
-};
-
-/** Money figures of one batch from its postings. */
-export async function batchFiguresOf(q: SqlExecutor, batchId: string, basis: Basis): Promise<BatchFiguresRow> {
+/**
+ * A batch's figures (the glossary in @yuantrace/domain figures.ts) from its postings. Every
+ * figure is gross and each return has its own; a void undoes what it voids (a root's issue, or the
+ * parent's allocation to a voided child), as if it had not happened.
+ */
+export async function batchFiguresOf(q: SqlExecutor, batchId: string, basis: Basis): Promise<BatchFigures> {
   const params: unknown[] = [batchId];
   const cond = basisSql(basis, params);
   const r = await q.query<Record<string, unknown>>(
     `select
-       coalesce(sum(amount_fen) filter (where to_account = 'batch:' || $1 and event_type in ('FundBatchIssued', 'FundsAllocated')), 0) as amount_in,
-       coalesce(sum(amount_fen) filter (where to_account = 'batch:' || $1 and event_type = 'FundsReturned'), 0) as received_back,
-       coalesce(sum(amount_fen) filter (where batch_id = $1 and event_type = 'FundsAllocated' and from_account = 'batch:' || $1 and to_account like 'batch:%'), 0) as to_batches,
-       coalesce(sum(amount_fen) filter (where batch_id = $1 and event_type = 'FundsAllocated' and to_account like 'line:%'), 0) as to_projects,
-       coalesce(sum(amount_fen) filter (where batch_id = $1 and event_type = 'AllocationFundsReturned'), 0) as project_returns,
-       coalesce(sum(amount_fen) filter (where batch_id = $1 and event_type = 'FundsReturned' and from_account = 'batch:' || $1), 0) as returned_up,
+       coalesce(sum(case when to_account = 'batch:' || $1 and event_type in ('FundBatchIssued', 'FundsAllocated') then amount_fen
+                         when from_account = 'batch:' || $1 and event_type in ('FundBatchVoided', 'AllocationVoided') then -amount_fen end), 0) as received,
+       coalesce(sum(case when batch_id = $1 and event_type = 'FundsAllocated' and to_account like 'batch:%' then amount_fen
+                         when to_account = 'batch:' || $1 and event_type = 'AllocationVoided' then -amount_fen end), 0) as allocated,
+       coalesce(sum(amount_fen) filter (where batch_id = $1 and event_type = 'FundsAllocated' and to_account like 'line:%'), 0) as committed,
+       coalesce(sum(amount_fen) filter (where to_account = 'batch:' || $1 and event_type = 'FundsReturned'), 0) as returned_from_batches,
+       coalesce(sum(amount_fen) filter (where batch_id = $1 and event_type = 'AllocationFundsReturned'), 0) as returned_from_projects,
+       coalesce(sum(amount_fen) filter (where from_account = 'batch:' || $1 and event_type = 'FundsReturned'), 0) as returned,
        coalesce(sum(case when event_type = 'FundsHeld' then amount_fen when event_type in ('HoldPosted', 'HoldReleased') then -amount_fen end)
          filter (where batch_id = $1), 0) as held,
        coalesce(sum(case when event_type = 'HoldPosted' then amount_fen when event_type = 'PaymentReversalCredited' then -amount_fen end)
          filter (where batch_id = $1), 0) as paid
-     from postings where (batch_id = $1 or to_account = 'batch:' || $1) and ${cond}`,
+     from postings where (batch_id = $1 or to_account = 'batch:' || $1 or from_account = 'batch:' || $1) and ${cond}`,
     params,
   );
   const x = r.rows[0];
-  return {
-    amountIn: n(x.amount_in), receivedBack: n(x.received_back), toBatches: n(x.to_batches), toProjects: n(x.to_projects),
-    projectReturns: n(x.project_returns), returnedUp: n(x.returned_up), held: n(x.held), paid: n(x.paid),
-  };
-}
-
-export function batchEquation(f: BatchFiguresRow) {
-  const received = f.amountIn + f.receivedBack;
-  const committed = f.toProjects - f.projectReturns;
-  const balance = received - f.toBatches - committed - f.returnedUp;
-  return { received, allocatedToBatches: f.toBatches, committedToProjects: committed, held: f.held, paid: f.paid, returnedUp: f.returnedUp, balance,
-    projectAvailable: committed - f.held - f.paid };
+  return batchFiguresOfMoves({ received: n(x.received), allocated: n(x.allocated), committed: n(x.committed), returnedFromBatches: n(x.returned_from_batches),
+    returnedFromProjects: n(x.returned_from_projects), returned: n(x.returned), held: n(x.held), paid: n(x.paid) });
 }
 
 type BatchRow = {
@@ -68,7 +61,7 @@ export async function batchExists(q: SqlExecutor, batchId: string): Promise<bool
 export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
   const b = await batchRow(q, batchId, basis);
   if (!b) return undefined;
-  const eq = batchEquation(await batchFiguresOf(q, batchId, basis));
+  const figures = await batchFiguresOf(q, batchId, basis);
   const params: unknown[] = [batchId];
   const allocations = await q.query<Record<string, unknown>>(
     `select * from rm_allocations where batch_id = $1 and ${basisSql(basis, params)} order by effective_date, allocation_id`, params);
@@ -80,10 +73,8 @@ export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
     batchId: b.batch_id, documentNo: b.document_no, title: b.title, source: b.source, issuerLevel: b.issuer_level, recipientUnitCode: b.recipient_unit_code,
     fiscalYear: b.fiscal_year, purpose: b.purpose, countsTowardHouseholdShare: b.counts_toward_household_share, effectiveDate: dateText(b.effective_date),
     rootBatchId: b.root_batch_id, rootDocumentNo: b.root_document_no,
-    amount: yuan(b.amount_fen), received: yuan(eq.received),
-    allocated: yuan(eq.allocatedToBatches + eq.committedToProjects), allocatedToBatches: yuan(eq.allocatedToBatches),
-    committedToProjects: yuan(eq.committedToProjects), held: yuan(eq.held), paid: yuan(eq.paid), returned: yuan(eq.returnedUp),
-    balance: yuan(eq.balance), projectAvailable: yuan(eq.projectAvailable),
+    ...(await batchLife(q, batchId, basis)),
+    amount: yuan(b.amount_fen), ...figuresInYuan(figures),
     allocations: allocations.rows.map((a) => {
       const line = lines.get(String(a.allocation_id));
       return {
@@ -95,6 +86,20 @@ export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
     parent: b.parent_batch_id ? { batchId: b.parent_batch_id, allocationId: b.allocation_id } : null,
     children: children.rows.map((c) => ({ batchId: c.batch_id, recipientUnitCode: c.recipient_unit_code, amount: yuan(c.amount_fen) })),
   };
+}
+
+/** A batch's life as of the basis: open, closed (how its remainder went) or voided (and what replaced it). */
+export async function batchLife(q: SqlExecutor, batchId: string, basis: Basis) {
+  const params: unknown[] = [batchId];
+  const r = await q.query<{ event_type: string; effective_date: unknown; detail: Record<string, unknown> | null }>(
+    `select event_type, effective_date, detail from rm_batch_events where batch_id = $1 and event_type in ('FundBatchClosed', 'FundBatchVoided')
+       and ${basisSql(basis, params)} order by effective_date, recorded_at limit 1`, params);
+  const e = r.rows[0];
+  if (!e) return { status: 'open' as const, closedOn: null, voidedOn: null };
+  const detail = e.detail ?? {};
+  return e.event_type === 'FundBatchClosed'
+    ? { status: 'closed' as const, closedOn: dateText(e.effective_date), voidedOn: null, disposal: detail.disposal ?? 'none', carriedOverTo: detail.carriedOverTo ?? null }
+    : { status: 'voided' as const, closedOn: null, voidedOn: dateText(e.effective_date), voidReason: detail.reason ?? null, replacedBy: detail.replacedBy ?? null };
 }
 
 export type LineFigures = { batchId: string; allocationId: string; projectId: string | null; rootBatchId: string; source: string; fiscalYear: number;
@@ -132,7 +137,7 @@ export async function lineFigures(q: SqlExecutor, by: { batchId?: string; projec
 export async function batchFlow(q: SqlExecutor, batchId: string, basis: Basis, depth = 0): Promise<Record<string, unknown> | undefined> {
   const b = await batchRow(q, batchId, basis);
   if (!b || depth > 20) return undefined;
-  const eq = batchEquation(await batchFiguresOf(q, batchId, basis));
+  const figures = await batchFiguresOf(q, batchId, basis);
   const params: unknown[] = [batchId];
   const allocations = await q.query<Record<string, unknown>>(
     `select * from rm_allocations where batch_id = $1 and ${basisSql(basis, params)} order by effective_date, allocation_id`, params);
@@ -145,12 +150,13 @@ export async function batchFlow(q: SqlExecutor, batchId: string, basis: Basis, d
     } else {
       const line = lines.get(String(a.allocation_id));
       const payees = await payeesOfLine(q, batchId, String(a.allocation_id), basis);
+      const f = projectFiguresOfMoves({ committed: line?.committed ?? 0n, returned: line?.returned ?? 0n, held: line?.held ?? 0n, paid: line?.paid ?? 0n });
       children.push({ type: 'project', allocationId: a.allocation_id, projectId: a.project_id, documentNo: a.document_no, amount: yuan(a.amount_fen),
-        returned: yuan(line?.returned ?? 0n), held: yuan(line?.held ?? 0n), paid: yuan(line?.paid ?? 0n), unspent: yuan(line?.available ?? 0n), payees });
+        ...figuresInYuan(f), payees });
     }
   }
-  return { batchId, documentNo: b.document_no, recipientUnitCode: b.recipient_unit_code, source: b.source, received: yuan(eq.received),
-    paid: yuan(eq.paid), held: yuan(eq.held), returned: yuan(eq.returnedUp), unspent: yuan(eq.balance), children };
+  return { batchId, documentNo: b.document_no, recipientUnitCode: b.recipient_unit_code, source: b.source, ...(await batchLife(q, batchId, basis)),
+    ...figuresInYuan(figures), children };
 }
 
 async function payeesOfLine(q: SqlExecutor, batchId: string, allocationId: string, basis: Basis) {
@@ -240,10 +246,11 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
   if (!p) return undefined;
   const lines = [...(await lineFigures(q, { projectId }, basis)).values()];
   let committed = 0n, held = 0n, paid = 0n, returned = 0n;
-  const bySource = new Map<string, bigint>();
+  const bySource = new Map<string, { committed: bigint; returned: bigint; held: bigint; paid: bigint }>();
   for (const l of lines) {
-    committed += l.committed - l.returned; held += l.held; paid += l.paid; returned += l.returned;
-    bySource.set(l.source, (bySource.get(l.source) ?? 0n) + l.committed - l.returned);
+    committed += l.committed; held += l.held; paid += l.paid; returned += l.returned;
+    const s = bySource.get(l.source) ?? { committed: 0n, returned: 0n, held: 0n, paid: 0n };
+    bySource.set(l.source, { committed: s.committed + l.committed, returned: s.returned + l.returned, held: s.held + l.held, paid: s.paid + l.paid });
   }
   const payParams: unknown[] = [projectId];
   const payments = await q.query<{ payment_id: string }>(`select payment_id from rm_payments where project_id = $1 and ${basisSql(basis, payParams)} order by effective_date, payment_id`, payParams);
@@ -252,10 +259,10 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
   return {
     projectId: p.project_id, name: p.name, type: p.type, unitCode: p.unit_code, implementer: p.implementer, budget: yuan(p.budget_fen),
     plannedStart: dateText(p.planned_start), plannedEnd: dateText(p.planned_end),
-    funded: yuan(committed), held: yuan(held), paid: yuan(paid), returned: yuan(returned), balance: yuan(committed - held - paid),
+    ...figuresInYuan(projectFiguresOfMoves({ committed, returned, held, paid })),
     funding: lines.map((l) => ({ allocationId: l.allocationId, batchId: l.batchId, rootBatchId: l.rootBatchId, source: l.source, fiscalYear: l.fiscalYear,
-      committed: yuan(l.committed - l.returned), held: yuan(l.held), paid: yuan(l.paid), available: yuan(l.available) })),
-    fundingBySource: [...bySource.entries()].map(([source, amount]) => ({ source, amount: yuan(amount) })),
+      ...figuresInYuan(projectFiguresOfMoves({ committed: l.committed, returned: l.returned, held: l.held, paid: l.paid })) })),
+    fundingBySource: [...bySource.entries()].map(([source, f]) => ({ source, ...figuresInYuan(projectFiguresOfMoves(f)) })),
     payments: paymentViews.filter(Boolean).map((v) => ({ paymentId: v!.paymentId, status: v!.status, amount: v!.amount, installment: v!.installment,
       payee: v!.payee, effectiveDate: v!.effectiveDate })),
   };
@@ -264,17 +271,21 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
 /** The significant digits of a unit code: sub-units share them as a prefix. */
 export const unitPrefix = (code: string) => code.slice(0, significantLength(code));
 
-type UnitFigureRow = { source: unknown; fiscal_year: unknown; received: unknown; returned: unknown; allocated: unknown; held: unknown; paid: unknown };
+type UnitFigureRow = { source: unknown; fiscal_year: unknown } & Record<(typeof REGION_COLUMNS)[number], unknown>;
+
+/** The region figures stored per row of unit_flows and summed by the scan, in the glossary's names. */
+export const REGION_COLUMNS = ['received', 'returned', 'allocated', 'committed', 'returned_from_projects', 'held', 'paid'] as const;
+const regionMoves = (x: Record<string, unknown>): RegionMoves => ({ received: n(x.received), returned: n(x.returned), allocated: n(x.allocated),
+  committed: n(x.committed), returnedFromProjects: n(x.returned_from_projects), held: n(x.held), paid: n(x.paid) });
 
 function unitFiguresOf(rows: readonly UnitFigureRow[], householdsReached: number) {
-  let received = 0n, returned = 0n, allocated = 0n, held = 0n, paid = 0n;
+  const total: RegionMoves = { received: 0n, returned: 0n, allocated: 0n, committed: 0n, returnedFromProjects: 0n, held: 0n, paid: 0n };
   const bySourceAndYear = rows.map((x) => {
-    received += n(x.received); returned += n(x.returned); allocated += n(x.allocated); held += n(x.held); paid += n(x.paid);
-    return { source: x.source, fiscalYear: Number(x.fiscal_year), received: yuan(x.received), allocated: yuan(x.allocated), paid: yuan(x.paid),
-      returned: yuan(x.returned), balance: yuan(n(x.received) - n(x.returned) - n(x.paid)) };
+    const m = regionMoves(x);
+    for (const k of Object.keys(total) as Array<keyof RegionMoves>) total[k] += m[k];
+    return { source: String(x.source), fiscalYear: Number(x.fiscal_year), ...figuresInYuan(regionFiguresOfMoves(m)) };
   });
-  return { received: yuan(received), allocated: yuan(allocated), held: yuan(held), paid: yuan(paid), returned: yuan(returned),
-    balance: yuan(received - returned - paid), householdsReached, bySourceAndYear };
+  return { ...figuresInYuan(regionFiguresOfMoves(total)), householdsReached, bySourceAndYear };
 }
 
 export type UnitFigures = ReturnType<typeof unitFiguresOf>;
@@ -300,7 +311,7 @@ export async function unitsFigures(q: SqlExecutor, codes: readonly string[], bas
   const params: unknown[] = [prefixes];
   const asOf = basis.asOf ? `and effective_date <= $${params.push(basis.asOf)}::date` : '';
   const flows = await q.query<UnitFigureRow & { unit_prefix: string }>(
-    `select unit_prefix, source, fiscal_year, sum(received) as received, sum(returned) as returned, sum(allocated) as allocated, sum(held) as held, sum(paid) as paid
+    `select unit_prefix, source, fiscal_year, ${REGION_COLUMNS.map((c) => `sum(${c}) as ${c}`).join(', ')}
      from unit_flows where unit_prefix = any($1::text[]) ${asOf} group by unit_prefix, source, fiscal_year order by unit_prefix, source, fiscal_year`, params);
   const reach = await q.query<{ unit_prefix: string; n: unknown }>(
     `select unit_prefix, sum(households) as n from unit_household_reach where unit_prefix = any($1::text[]) ${asOf} group by unit_prefix`, params);
@@ -316,19 +327,22 @@ export async function unitFiguresByScan(q: SqlExecutor, code: string, basis: Bas
   const prefix = unitPrefix(code);
   const params: unknown[] = [prefix];
   const inS = (col: string) => `(${col} is not null and left(${col}, length($1)) = $1)`;
+  // The same rules as flowContributions (postings/unit-rollups.ts), leg by leg, as SQL.
+  const inTo = inS('to_unit'), inFrom = inS('from_unit');
   const r = await q.query<UnitFigureRow>(
     `select source, fiscal_year,
-       coalesce(sum(amount_fen) filter (where ${inS('to_unit')} and not ${inS('from_unit')}
-         and event_type in ('FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'AllocationFundsReturned')), 0) as received,
-       coalesce(sum(amount_fen) filter (where ${inS('from_unit')} and not ${inS('to_unit')}
-         and event_type in ('FundsAllocated', 'FundsReturned', 'AllocationFundsReturned')), 0) as returned,
-       coalesce(sum(case when event_type = 'FundsAllocated' and to_account like 'line:%' then amount_fen
-                         when event_type = 'AllocationFundsReturned' then -amount_fen else 0 end) filter (where ${inS('to_unit')} or ${inS('from_unit')}), 0) as allocated,
+       coalesce(sum(case when ${inTo} and not ${inFrom} and event_type in ('FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'AllocationFundsReturned') then amount_fen
+                         when ${inFrom} and not ${inTo} and event_type in ('FundBatchVoided', 'AllocationVoided') then -amount_fen end), 0) as received,
+       coalesce(sum(amount_fen) filter (where ${inFrom} and not ${inTo} and event_type in ('FundsAllocated', 'FundsReturned', 'AllocationFundsReturned')), 0) as returned,
+       coalesce(sum(case when event_type = 'FundsAllocated' and to_account like 'batch:%' and ${inFrom} then amount_fen
+                         when event_type = 'AllocationVoided' and ${inTo} then -amount_fen end), 0) as allocated,
+       coalesce(sum(amount_fen) filter (where event_type = 'FundsAllocated' and to_account like 'line:%'), 0) as committed,
+       coalesce(sum(amount_fen) filter (where event_type = 'AllocationFundsReturned'), 0) as returned_from_projects,
        coalesce(sum(case when event_type = 'FundsHeld' then amount_fen when event_type in ('HoldPosted', 'HoldReleased') then -amount_fen else 0 end)
-         filter (where ${inS('from_unit')}), 0) as held,
+         filter (where ${inFrom}), 0) as held,
        coalesce(sum(case when event_type = 'HoldPosted' then amount_fen when event_type = 'PaymentReversalCredited' then -amount_fen else 0 end)
-         filter (where ${inS('from_unit')} or (event_type = 'PaymentReversalCredited' and ${inS('to_unit')})), 0) as paid
-     from postings where (${inS('to_unit')} or ${inS('from_unit')}) and ${basisSql(basis, params)}
+         filter (where ${inFrom} or (event_type = 'PaymentReversalCredited' and ${inTo})), 0) as paid
+     from postings where (${inTo} or ${inFrom}) and ${basisSql(basis, params)}
      group by source, fiscal_year order by source, fiscal_year`,
     params,
   );
@@ -360,8 +374,8 @@ export async function disclosure(q: SqlExecutor, code: string, basis: Basis) {
   const views = [];
   for (const p of projects.rows) {
     const v = await projectView(q, p.project_id, basis);
-    if (v) views.push({ projectId: v.projectId, name: v.name, type: v.type, unitCode: v.unitCode, implementer: v.implementer, budget: v.budget, funded: v.funded,
-      paid: v.paid, fundingBySource: v.fundingBySource,
+    if (v) views.push({ projectId: v.projectId, name: v.name, type: v.type, unitCode: v.unitCode, implementer: v.implementer, budget: v.budget, committed: v.committed,
+      returned: v.returned, paid: v.paid, balance: v.balance, fundingBySource: v.fundingBySource,
       payments: v.payments.filter((x) => x.status === 'executed').map((x) => ({ paymentId: x.paymentId, amount: x.amount, effectiveDate: x.effectiveDate, payee: x.payee })) });
   }
   // What each registered household of the unit received, from any programme (names are posted publicly in 公示).

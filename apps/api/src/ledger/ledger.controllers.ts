@@ -6,7 +6,7 @@ import { Caller, IdParam, unitCodeParam, type RequestCaller } from '../http/vali
 import { PersonalDataVault } from '@yuantrace/ledger';
 import {
   AdminUnitDto, AllocationDto, ApprovalDto, ClosureDto, ExecutionDto, FailureDto, FundBatchDto, HouseholdDto, HouseholdStatusDto, MilestoneDto, PaymentDto,
-  ProjectDto, ReturnDto, ReversalDto,
+  ProjectDto, ReturnDto, ReversalDto, VoidDto,
 } from './dto/ledger.dto';
 import { batchResource, LedgerService, paymentResource } from '@yuantrace/ledger';
 
@@ -73,9 +73,17 @@ export class FundBatchesController {
   @Post(':batchId/closure')
   @Access('finance')
   @HttpCode(200)
-  @ApiOperation({ summary: '关闭批次：此后不得再从本批次划出资金' })
+  @ApiOperation({ summary: '清算关闭批次：须无冻结资金；有结余时同一命令退回上级或结转新批次（remainder），此后不得再从本批次划出资金' })
   async close(@Caller() caller: RequestCaller, @Param('batchId', IdParam) batchId: string, @Body() c: ClosureDto) {
-    return batchResource(await this.ledger.closeBatch(caller, batchId, c.effectiveDate));
+    return batchResource(await this.ledger.closeBatch(caller, batchId, c));
+  }
+
+  @Post(':batchId/void')
+  @Access('finance')
+  @HttpCode(200)
+  @ApiOperation({ summary: '撤销误录批次：仅限未动用资金的批次；金额退回来处（上级批次或拨款方），可注明更正批次' })
+  async void(@Caller() caller: RequestCaller, @Param('batchId', IdParam) batchId: string, @Body() v: VoidDto) {
+    return batchResource(await this.ledger.voidBatch(caller, batchId, { reason: v.reason, effectiveDate: v.effectiveDate, replacedBy: v.replacedBy ?? null }));
   }
 }
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { invalid, withinScope, type Principal } from '@yuantrace/domain';
+import { figureHeader, invalid, nameOf, SOURCE_NAMES, withinScope, type FigureName, type Principal } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
 import {
   batchFlow, batchView, describeBasis, disclosure, householdView, parseBasis, paymentTrace, paymentView,
@@ -15,6 +15,9 @@ import { READ_DB } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
 import { toCsv, wantsCsv } from './csv';
 import { missing, placeInScope } from './read-access';
+
+/** The figures a region has, in the order exports show them (the glossary, @yuantrace/domain figures.ts). */
+const REGION_FIGURES = ['received', 'returned', 'allocated', 'committed', 'returnedFromProjects', 'held', 'paid', 'balance'] as const satisfies readonly FigureName[];
 
 type BasisQuery = { asOf?: string; knownAt?: string; format?: string };
 const basisDocs = () => (target: object, key: string, d: PropertyDescriptor) => {
@@ -119,12 +122,14 @@ export class ViewsController {
     if (wantsCsv(query.format, req.headers.accept)) {
       res.setHeader('content-type', 'text/csv; charset=utf-8');
       res.setHeader('content-disposition', `attachment; filename="summary-${code}${basis.asOf ? `-${basis.asOf}` : ''}.csv"`);
+      // Every region figure of the glossary, in its order, headed in Chinese with the API's name; sources by their Chinese names.
+      const figures = REGION_FIGURES;
       const rows: unknown[][] = [];
       for (const u of [s, ...s.subUnits]) {
-        for (const r of u.bySourceAndYear) rows.push([u.code, u.name, r.source, r.fiscalYear, r.received, r.allocated, r.paid, r.returned, r.balance]);
-        rows.push([u.code, u.name, '合计', '', u.received, u.allocated, u.paid, u.returned, u.balance]);
+        for (const r of u.bySourceAndYear) rows.push([u.code, u.name, nameOf(SOURCE_NAMES, r.source), r.fiscalYear, ...figures.map((f) => r[f]), '']);
+        rows.push([u.code, u.name, '合计', '', ...figures.map((f) => u[f]), u.householdsReached]);
       }
-      return toCsv(['单位代码', '单位名称', '资金来源', '年度', '到位资金(元)', '安排项目(元)', '已支付(元)', '退回(元)', '结余(元)'], rows);
+      return toCsv(['单位代码', '单位名称', '资金来源', '年度', ...figures.map((f) => `${figureHeader(f)}(元)`), '覆盖农户(户)'], rows);
     }
     return { basis: describeBasis(basis), ...s };
   }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { batchIdentityBreaks } from '../figures/figures';
 import { batchFigures, fundBatchDecider, type BatchHeader, type FundBatchEvent, type OpenBatch, type PaymentRequestPayload } from './fund-batch';
 import { specFor } from '../testing/given-when-then';
 
@@ -140,20 +141,24 @@ test('the figures of a batch after each step, each one derived from the events a
     { type: 'HoldPosted', data: { batchId: 'B1', allocationId: 'A1', paymentId: 'PAY1', amountFen: '50000', effectiveDate: '2016-06-01' } },
     { type: 'ReturnReceived', data: { batchId: 'B1', returnId: 'R1', fromBatchId: 'C1', allocationId: 'A2', amountFen: '5000', effectiveDate: '2016-12-01' } },
   ];
+  // unallocated: free in the batch; available: on project lines, neither held nor paid; balance: both.
   const expected = [
-    { balance: 100000n, held: 0n, paid: 0n, projectAvailable: 0n },
-    { balance: 40000n, held: 0n, paid: 0n, projectAvailable: 60000n },
-    { balance: 20000n, held: 0n, paid: 0n, projectAvailable: 60000n },
-    { balance: 20000n, held: 50000n, paid: 0n, projectAvailable: 10000n },
-    { balance: 20000n, held: 0n, paid: 50000n, projectAvailable: 10000n },
-    { balance: 25000n, held: 0n, paid: 50000n, projectAvailable: 10000n },
+    { unallocated: 100000n, held: 0n, paid: 0n, available: 0n, balance: 100000n },
+    { unallocated: 40000n, held: 0n, paid: 0n, available: 60000n, balance: 100000n },
+    { unallocated: 20000n, held: 0n, paid: 0n, available: 60000n, balance: 80000n },
+    { unallocated: 20000n, held: 50000n, paid: 0n, available: 10000n, balance: 30000n },
+    { unallocated: 20000n, held: 0n, paid: 50000n, available: 10000n, balance: 30000n },
+    { unallocated: 25000n, held: 0n, paid: 50000n, available: 10000n, balance: 35000n },
   ];
   let state = fundBatchDecider.initialState();
   events.forEach((e, i) => {
     state = fundBatchDecider.evolve(state, e);
-    const { balance, held: h, paid, projectAvailable } = batchFigures(state as OpenBatch);
-    expect({ step: i, balance, held: h, paid, projectAvailable }).toEqual({ step: i, ...expected[i] });
+    const { unallocated, held: h, paid, available, balance } = batchFigures(state as OpenBatch);
+    expect({ step: i, unallocated, held: h, paid, available, balance }).toEqual({ step: i, ...expected[i] });
   });
   const f = batchFigures(state as OpenBatch);
-  expect(f).toEqual({ received: 105000n, allocatedToBatches: 20000n, committedToProjects: 60000n, held: 0n, paid: 50000n, returnedUp: 0n, balance: 25000n, projectAvailable: 10000n });
+  // Received counts only money from above; the child's return is its own figure.
+  expect(f).toEqual({ received: 100000n, allocated: 20000n, committed: 60000n, returnedFromBatches: 5000n, returnedFromProjects: 0n, returned: 0n,
+    held: 0n, paid: 50000n, unallocated: 25000n, available: 10000n, balance: 35000n });
+  expect(batchIdentityBreaks(f)).toEqual([]);
 });

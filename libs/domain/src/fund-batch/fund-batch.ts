@@ -4,6 +4,7 @@ import type { Decider } from '../decider';
 import { fenFromJson, fenToJson, formatFen, type Fen } from '../money';
 import { conflict, invalid, ruleBroken } from '../rejection';
 import type { BusinessDate } from '../dates';
+import { batchFiguresOfMoves, type BatchFigures } from '../figures/figures';
 
 /** Fund source categories (DOMAIN.md §1.3, F1–F19). Integration (整合) is not a source. */
 export const FUND_SOURCES = [
@@ -96,11 +97,30 @@ export type PaymentReversalCredited = {
   type: 'PaymentReversalCredited';
   data: { batchId: string; allocationId: string; paymentId: string; amountFen: string; effectiveDate: BusinessDate; documentNo: string; reason: string };
 };
-export type FundBatchClosed = { type: 'FundBatchClosed'; data: { batchId: string; balanceFen: string; effectiveDate: BusinessDate } };
+/**
+ * balanceFen: what was left in the batch when it closed (unallocated). Closures since batch life
+ * was completed dispose of the remainder in the same command, so it is 0 and `disposal` says how
+ * (returned up, or carried over to the named batch); older closures have no disposal.
+ */
+export type FundBatchClosed = {
+  type: 'FundBatchClosed';
+  data: { batchId: string; balanceFen: string; effectiveDate: BusinessDate; disposal?: 'none' | 'returned' | 'carriedOver'; carriedOverTo?: string | null };
+};
+/** 撤销: a batch entered by mistake that moved no money; its amount goes back where it came from. */
+export type FundBatchVoided = {
+  type: 'FundBatchVoided';
+  data: { batchId: string; amountFen: string; reason: string; effectiveDate: BusinessDate; replacedBy: string | null;
+    toBatchId: string | null; allocationId: string | null };
+};
+/** On the parent of a voided child batch: the allocation that created the child is undone. */
+export type AllocationVoided = {
+  type: 'AllocationVoided';
+  data: { batchId: string; allocationId: string; childBatchId: string; amountFen: string; reason: string; effectiveDate: BusinessDate };
+};
 
 export type FundBatchEvent =
   | FundBatchIssued | FundsAllocated | AllocationFundsReturned | FundsReturned | ReturnReceived
-  | FundsHeld | HoldPosted | HoldReleased | PaymentReversalCredited | FundBatchClosed;
+  | FundsHeld | HoldPosted | HoldReleased | PaymentReversalCredited | FundBatchClosed | FundBatchVoided | AllocationVoided;
 
 // ---- state ----
 export type HoldState = { allocationId: string; amount: Fen; status: 'held' | 'posted' | 'released' | 'reversed'; requestKey: string; installment: string };
@@ -117,9 +137,11 @@ export type AllocationLine = {
   advances: Fen;
   /** The allocation's business date: nothing is drawn from or returned off the line before it. */
   effectiveDate: BusinessDate;
+  /** A child batch's line undone when the child was voided: it no longer counts as allocated. */
+  voided?: boolean;
 };
 export type OpenBatch = {
-  status: 'open' | 'closed';
+  status: 'open' | 'closed' | 'voided';
   header: BatchHeader;
   creationKey: string;
   amount: Fen;
@@ -132,34 +154,20 @@ export type OpenBatch = {
 };
 export type FundBatchState = { status: 'none' } | OpenBatch;
 
-/** The conservation equation of a batch node, every figure in fen. */
-export type BatchFigures = {
-  received: Fen; // appropriated or allocated in, plus returns from children
-  allocatedToBatches: Fen;
-  committedToProjects: Fen; // project lines net of their returns
-  held: Fen;
-  paid: Fen;
-  returnedUp: Fen;
-  /** Not yet allocated or committed: the batch's own free balance. */
-  balance: Fen;
-  /** Committed to projects but neither held nor paid. */
-  projectAvailable: Fen;
-};
-
+/** A batch's figures in the glossary's terms (figures/figures.ts), from its own events. */
 export function batchFigures(s: OpenBatch): BatchFigures {
-  let allocatedToBatches = 0n, committedToProjects = 0n, held = 0n, paid = 0n;
+  let allocated = 0n, committed = 0n, returnedFromProjects = 0n, held = 0n, paid = 0n;
   for (const line of s.lines.values()) {
-    if (line.target.type === 'batch') allocatedToBatches += line.amount;
+    if (line.target.type === 'batch') allocated += line.voided ? 0n : line.amount;
     else {
-      committedToProjects += line.amount - line.returned;
+      committed += line.amount;
+      returnedFromProjects += line.returned;
       held += line.held;
       paid += line.paid;
     }
   }
-  const received = s.amount + s.receivedBack;
-  const balance = received - allocatedToBatches - committedToProjects - s.returnedUp;
-  return { received, allocatedToBatches, committedToProjects, held, paid, returnedUp: s.returnedUp, balance,
-    projectAvailable: committedToProjects - held - paid };
+  return batchFiguresOfMoves({ received: s.amount, allocated, committed, returnedFromBatches: s.receivedBack, returnedFromProjects, returned: s.returnedUp,
+    held, paid });
 }
 
 export const lineAvailable = (l: AllocationLine): Fen => l.amount - l.returned - l.held - l.paid;
@@ -174,7 +182,9 @@ export type FundBatchCommand =
   | { type: 'PostHold'; paymentId: string; effectiveDate: BusinessDate }
   | { type: 'ReleaseHold'; paymentId: string; reason: 'rejected' | 'failed'; effectiveDate: BusinessDate }
   | { type: 'CreditReversal'; paymentId: string; effectiveDate: BusinessDate; documentNo: string; reason: string }
-  | { type: 'CloseBatch'; effectiveDate: BusinessDate };
+  | { type: 'CloseBatch'; effectiveDate: BusinessDate; disposal?: 'none' | 'returned' | 'carriedOver'; carriedOverTo?: string | null }
+  | { type: 'VoidBatch'; reason: string; effectiveDate: BusinessDate; replacedBy: string | null }
+  | { type: 'VoidAllocation'; allocationId: string; childBatchId: string; reason: string; effectiveDate: BusinessDate };
 
 /** Idempotency keys compare payloads canonically: stored events come back from jsonb reordered. */
 const keyOf = canonicalKey;
@@ -184,6 +194,7 @@ function requireOpen(state: FundBatchState, forWhat: string): OpenBatch {
   return state;
 }
 function requireNotClosed(s: OpenBatch) {
+  if (s.status === 'voided') throw ruleBroken('batch_voided', `fund batch ${s.header.batchId} was voided (撤销); nothing moves in or out of it`, 'batchId');
   if (s.status === 'closed') throw ruleBroken('batch_closed', `fund batch ${s.header.batchId} is closed; no money may move out of it`, 'batchId');
 }
 function requireNotBefore(s: OpenBatch, date: BusinessDate, field = 'effectiveDate') {
@@ -217,8 +228,8 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
       if (c.target.type === 'batch' && c.target.batchId === s.header.batchId) {
         throw invalid('allocation_to_itself', 'a batch cannot allocate to itself', 'target.batchId');
       }
-      const { balance } = batchFigures(s);
-      if (c.amount > balance) throw insufficient(`fund batch ${s.header.batchId}`, balance, c.amount);
+      const { unallocated } = batchFigures(s);
+      if (c.amount > unallocated) throw insufficient(`fund batch ${s.header.batchId}`, unallocated, c.amount);
       const h = s.header;
       return [{ type: 'FundsAllocated', data: { batchId: h.batchId, allocationId: c.allocationId, target: c.target, amountFen: fenToJson(c.amount),
         effectiveDate: c.effectiveDate, documentNo: c.documentNo, rootBatchId: h.rootBatchId, source: h.source, fiscalYear: h.fiscalYear, purpose: h.purpose } }];
@@ -248,8 +259,8 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
           returnId: c.returnId, amountFen: fenToJson(c.amount), reason: c.reason, effectiveDate: c.effectiveDate } }];
       }
       requireNotClosed(s);
-      const { balance } = batchFigures(s);
-      if (c.amount > balance) throw insufficient(`fund batch ${s.header.batchId}`, balance, c.amount);
+      const { unallocated } = batchFigures(s);
+      if (c.amount > unallocated) throw insufficient(`fund batch ${s.header.batchId}`, unallocated, c.amount);
       return [{ type: 'FundsReturned', data: { batchId: s.header.batchId, returnId: c.returnId, amountFen: fenToJson(c.amount), reason: c.reason,
         effectiveDate: c.effectiveDate, toBatchId: s.header.parentBatchId, allocationId: s.header.allocationId } }];
     }
@@ -316,9 +327,42 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
     case 'CloseBatch': {
       const s = requireOpen(state, 'close');
       if (s.status === 'closed') return [];
+      requireNotClosed(s);
+      requireNotBefore(s, c.effectiveDate);
       const f = batchFigures(s);
-      if (f.held > 0n) throw ruleBroken('holds_outstanding', `batch ${s.header.batchId} still holds ${formatFen(f.held)} yuan for payments in flight`);
-      return [{ type: 'FundBatchClosed', data: { batchId: s.header.batchId, balanceFen: fenToJson(f.balance), effectiveDate: c.effectiveDate } }];
+      if (f.held > 0n) throw ruleBroken('holds_outstanding', `batch ${s.header.batchId} still holds ${formatFen(f.held)} yuan for payments in flight`, 'batchId');
+      // Closing must not strand money: whatever is left is returned or carried over by the same command (decideClosure).
+      if (f.balance > 0n) {
+        throw ruleBroken('remainder_not_disposed', `batch ${s.header.batchId} still has ${formatFen(f.balance)} yuan (unallocated ${formatFen(f.unallocated)}, `
+          + `available on projects ${formatFen(f.available)}); close it with remainder "return" or "carryOver"`, 'remainder');
+      }
+      return [{ type: 'FundBatchClosed', data: { batchId: s.header.batchId, balanceFen: fenToJson(f.unallocated), effectiveDate: c.effectiveDate,
+        disposal: c.disposal ?? 'none', carriedOverTo: c.carriedOverTo ?? null } }];
+    }
+    case 'VoidBatch': {
+      const s = requireOpen(state, 'void');
+      if (s.status === 'voided') return [];
+      requireNotClosed(s);
+      requireNotBefore(s, c.effectiveDate);
+      // Only a batch that moved no money can be voided: otherwise its history is real and is corrected by returns.
+      if (s.lines.size > 0 || s.holds.size > 0 || s.returns.size > 0 || s.receipts.size > 0) {
+        throw ruleBroken('batch_has_moved_money', `fund batch ${s.header.batchId} has already allocated, held or returned money; return what is left instead of voiding it`, 'batchId');
+      }
+      if (c.replacedBy === s.header.batchId) throw invalid('replaced_by_itself', 'a batch cannot replace itself', 'replacedBy');
+      return [{ type: 'FundBatchVoided', data: { batchId: s.header.batchId, amountFen: fenToJson(s.amount), reason: c.reason, effectiveDate: c.effectiveDate,
+        replacedBy: c.replacedBy, toBatchId: s.header.parentBatchId, allocationId: s.header.allocationId } }];
+    }
+    case 'VoidAllocation': {
+      const s = requireOpen(state, 'void an allocation');
+      const line = s.lines.get(c.allocationId);
+      if (!line || line.target.type !== 'batch' || line.target.batchId !== c.childBatchId) {
+        throw ruleBroken('return_not_from_child', `batch ${c.childBatchId} did not receive allocation ${c.allocationId} from ${s.header.batchId}`, 'allocationId');
+      }
+      if (line.voided) return [];
+      // The money comes back to a batch that can still pass it on.
+      requireNotClosed(s);
+      return [{ type: 'AllocationVoided', data: { batchId: s.header.batchId, allocationId: c.allocationId, childBatchId: c.childBatchId,
+        amountFen: fenToJson(line.amount), reason: c.reason, effectiveDate: c.effectiveDate } }];
     }
   }
 }
@@ -370,6 +414,11 @@ function evolve(state: FundBatchState, e: FundBatchEvent): FundBatchState {
     }
     case 'FundBatchClosed':
       return { ...s, status: 'closed' };
+    case 'FundBatchVoided':
+      // Nothing was received, after all: the amount went back where it came from.
+      return { ...s, status: 'voided', amount: 0n };
+    case 'AllocationVoided':
+      return { ...s, lines: updateLine(e.data.allocationId, (l) => ({ ...l, voided: true })) };
   }
 }
 

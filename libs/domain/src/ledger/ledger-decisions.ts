@@ -1,6 +1,8 @@
 import type { BusinessDate } from '../dates';
 import {
+  batchFigures,
   fundBatchDecider,
+  lineAvailable,
   type BatchHeader,
   type FundBatchEvent,
   type FundBatchState,
@@ -8,12 +10,12 @@ import {
   type PaymentRequestPayload,
 } from '../fund-batch/fund-batch';
 import { eligibilityOn, type HouseholdState } from '../household/household';
-import { fenFromJson, fenToJson, type Fen } from '../money';
+import { fenFromJson, fenToJson, formatFen, type Fen } from '../money';
 import { paymentDecider, type Channel, type PaymentEvent, type PaymentState } from '../payment/payment';
 import { checkPaymentAgainstProject, type PaymentRuleSet } from '../project/payment-rules';
 import { projectDecider, type ProjectEvent, type ProjectState } from '../project/project';
 import { withinScope } from '../access/region';
-import { conflict, ruleBroken } from '../rejection';
+import { conflict, invalid, ruleBroken } from '../rejection';
 
 /**
  * Decisions over several streams (DESIGN.md §3): each takes the states of every stream its
@@ -95,6 +97,110 @@ export function decideReturn(c: ReturnCommand, s: { batch: FundBatchState; paren
     parent: fundBatchDecider.decide({ type: 'CreditReturn', returnId: c.returnId, fromBatchId: up.data.batchId, allocationId: up.data.allocationId,
       amount: c.amount, effectiveDate: c.effectiveDate }, s.parent),
   };
+}
+
+// ---- batch life: closure with its remainder disposed of, and void (撤销) ----
+
+export type ClosureCommand = {
+  effectiveDate: BusinessDate;
+  /** What happens to what is left: returned up (to the parent, or out to the treasury for a root) or carried over to a new batch. */
+  remainder?: 'return' | 'carryOver';
+  /** carryOver: the new batch, at the same unit, for the year the money is carried into (结转). */
+  carryOver?: { batchId: string; fiscalYear: number; documentNo: string };
+};
+
+/**
+ * 清算关闭. Nothing may be held; whatever is left (unallocated, and what project lines have not
+ * drawn) is returned up or carried over by this same command, so a closed batch strands nothing.
+ * Project lines' remainders come back to the batch first (项目结余退回), then the whole goes up or
+ * on, then the batch closes. Each step goes through the batch's own decider, state evolved between
+ * steps, so every single-stream rule still applies.
+ */
+export function decideClosure(c: ClosureCommand, s: { batch: FundBatchState; parent?: FundBatchState; successor?: FundBatchState }):
+  { batch?: FundBatchEvent[]; parent?: FundBatchEvent[]; successor?: FundBatchEvent[] } {
+  const batch = requireBatch(s.batch);
+  if (batch.status === 'closed') return {};
+  const id = batch.header.batchId;
+  let state: FundBatchState = batch;
+  const events: FundBatchEvent[] = [];
+  const step = (cmd: Parameters<typeof fundBatchDecider.decide>[0]) => {
+    const out = fundBatchDecider.decide(cmd, state);
+    for (const e of out) state = fundBatchDecider.evolve(state, e);
+    events.push(...out);
+  };
+  const figures = batchFigures(batch);
+  if (figures.held > 0n) throw ruleBroken('holds_outstanding', `batch ${id} still holds ${formatFen(figures.held)} yuan for payments in flight; settle them first`, 'batchId');
+  if (figures.balance > 0n && c.remainder === undefined) {
+    throw ruleBroken('remainder_not_disposed', `batch ${id} still has ${formatFen(figures.balance)} yuan (unallocated ${formatFen(figures.unallocated)}, `
+      + `available on projects ${formatFen(figures.available)}); close it with remainder "return" or "carryOver"`, 'remainder');
+  }
+  if (c.remainder === 'carryOver' && !c.carryOver) throw invalid('invalid_field', 'carryOver (batchId, fiscalYear, documentNo) is required to carry the remainder over', 'carryOver');
+  if (c.remainder !== 'carryOver' && c.carryOver) throw invalid('unknown_field', 'carryOver goes with remainder "carryOver"', 'carryOver');
+  const out: { batch?: FundBatchEvent[]; parent?: FundBatchEvent[]; successor?: FundBatchEvent[] } = {};
+  if (figures.balance > 0n) {
+    for (const line of batch.lines.values()) {
+      const available = lineAvailable(line);
+      if (line.target.type === 'project' && available > 0n) {
+        step({ type: 'ReturnUnspent', returnId: `${id}-CLOSE-${line.allocationId}`, amount: available, reason: '批次关闭：项目结余退回', effectiveDate: c.effectiveDate,
+          allocationId: line.allocationId });
+      }
+    }
+    const remainder = figures.balance;
+    if (c.remainder === 'return') {
+      if (s.parent && s.parent.status !== 'none' && s.parent.status !== 'open') {
+        throw ruleBroken('parent_not_open', `the parent batch ${s.parent.header.batchId} is ${s.parent.status}; carry the remainder over instead`, 'remainder');
+      }
+      step({ type: 'ReturnUnspent', returnId: `${id}-CLOSE`, amount: remainder, reason: '批次关闭：结余退回', effectiveDate: c.effectiveDate });
+      const up = events.find((e) => e.type === 'FundsReturned');
+      if (up?.type === 'FundsReturned' && up.data.toBatchId && up.data.allocationId) {
+        if (!s.parent) throw new Error('the parent batch must be part of this decision');
+        out.parent = fundBatchDecider.decide({ type: 'CreditReturn', returnId: `${id}-CLOSE`, fromBatchId: id, allocationId: up.data.allocationId, amount: remainder,
+          effectiveDate: c.effectiveDate }, s.parent);
+      }
+    } else {
+      const next = c.carryOver!;
+      if (next.batchId === id) throw invalid('carry_over_to_itself', 'the remainder is carried over to a new batch', 'carryOver.batchId');
+      if (next.fiscalYear <= batch.header.fiscalYear) {
+        throw ruleBroken('carry_over_year', `money is carried over into a later year than ${batch.header.fiscalYear}`, 'carryOver.fiscalYear');
+      }
+      const successor = s.successor ?? { status: 'none' as const };
+      if (successor.status !== 'none') throw ruleBroken('batch_id_taken', `fund batch ${next.batchId} already exists; choose a new id for the carried-over batch`, 'carryOver.batchId');
+      const allocationId = `${id}-CARRY`;
+      step({ type: 'Allocate', allocationId, target: { type: 'batch', batchId: next.batchId, recipientUnitCode: batch.header.recipientUnitCode }, amount: remainder,
+        effectiveDate: c.effectiveDate, documentNo: next.documentNo });
+      const h = batch.header;
+      out.successor = fundBatchDecider.decide({ type: 'IssueBatch', header: { ...h, batchId: next.batchId, parentBatchId: id, allocationId, documentNo: next.documentNo,
+        fiscalYear: next.fiscalYear, amountFen: fenToJson(remainder), effectiveDate: c.effectiveDate } }, successor);
+    }
+  }
+  step({ type: 'CloseBatch', effectiveDate: c.effectiveDate, disposal: figures.balance === 0n ? 'none' : c.remainder === 'return' ? 'returned' : 'carriedOver',
+    carriedOverTo: figures.balance > 0n && c.remainder === 'carryOver' ? c.carryOver!.batchId : null });
+  out.batch = events;
+  return out;
+}
+
+export type VoidCommand = { reason: string; effectiveDate: BusinessDate; replacedBy: string | null };
+
+/**
+ * 撤销 a batch entered by mistake. Only a batch that has moved no money; its amount goes back
+ * where it came from (the parent's allocation is undone, or a root's issue is taken back), and the
+ * batch that replaces it, if named, must exist.
+ */
+export function decideVoid(c: VoidCommand, s: { batch: FundBatchState; parent?: FundBatchState; replacement?: FundBatchState }):
+  { batch?: FundBatchEvent[]; parent?: FundBatchEvent[] } {
+  const batch = requireBatch(s.batch);
+  if (batch.status === 'voided') return {};
+  if (c.replacedBy !== null && c.replacedBy !== batch.header.batchId) {
+    const r = s.replacement ?? { status: 'none' as const };
+    if (r.status === 'none') throw ruleBroken('replacement_not_found', `fund batch ${c.replacedBy} does not exist; record the corrected batch first`, 'replacedBy');
+    if (r.status === 'voided') throw ruleBroken('replacement_voided', `fund batch ${c.replacedBy} was itself voided`, 'replacedBy');
+  }
+  const events = fundBatchDecider.decide({ type: 'VoidBatch', ...c }, s.batch);
+  const h = batch.header;
+  if (!h.parentBatchId || !h.allocationId) return { batch: events };
+  if (!s.parent) throw new Error('the parent batch must be part of this decision');
+  return { batch: events, parent: fundBatchDecider.decide({ type: 'VoidAllocation', allocationId: h.allocationId, childBatchId: h.batchId, reason: c.reason,
+    effectiveDate: c.effectiveDate }, s.parent) };
 }
 
 // ---- payments: the payment, its funding batch, its project, and a household payee ----

@@ -7,7 +7,13 @@ import {
   adminUnitDecider,
   assertNotAfterToday,
   batchFigures,
+  checkPlausibleAmount,
+  figuresInYuan,
   decideAllocationToBatch,
+  decideClosure,
+  decideVoid,
+  type ClosureCommand,
+  type VoidCommand,
   decideAllocationToProject,
   decideExecution,
   decideFailure,
@@ -109,6 +115,7 @@ export class LedgerService {
     assertInScope(caller.principal, b.recipientUnitCode, 'the recipient unit');
     this.notFuture(b.effectiveDate, 'effectiveDate');
     await this.requireUnit(b.recipientUnitCode, 'recipientUnitCode');
+    checkPlausibleAmount(b.issuerLevel, b.amount, this.config.amountBounds);
     const header: BatchHeader = {
       batchId: b.batchId, parentBatchId: null, allocationId: null, rootBatchId: b.batchId, rootDocumentNo: b.documentNo, documentNo: b.documentNo,
       title: b.title, source: b.source, issuerLevel: b.issuerLevel, recipientUnitCode: b.recipientUnitCode, fiscalYear: b.fiscalYear,
@@ -162,11 +169,35 @@ export class LedgerService {
       fromAllocationId: r.allocationId ?? null, reason: r.reason, effectiveDate: r.effectiveDate };
   }
 
-  async closeBatch(caller: Caller, batchId: string, effectiveDate: string) {
+  /** 清算关闭, with the remainder returned up or carried over in the same append (decideClosure). */
+  async closeBatch(caller: Caller, batchId: string, c: ClosureCommand) {
     const batch = await this.batch(batchId);
     assertInScope(caller.principal, batch.header.recipientUnitCode, `fund batch ${batchId}`);
-    this.notFuture(effectiveDate, 'effectiveDate');
-    await this.commands.handle(fundBatchDecider, Streams.fundBatch(batchId), { type: 'CloseBatch', effectiveDate }, `fundbatch:${batchId}:close`, origin(caller));
+    this.notFuture(c.effectiveDate, 'effectiveDate');
+    type S = { batch: FundBatchState; parent: FundBatchState; successor: FundBatchState };
+    const boundary: Partial<Boundary<S>> & Pick<Boundary<S>, 'batch'> = {
+      batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider },
+    };
+    if (c.remainder === 'return' && batch.header.parentBatchId) boundary.parent = { stream: Streams.fundBatch(batch.header.parentBatchId), decider: fundBatchDecider };
+    if (c.remainder === 'carryOver' && c.carryOver) boundary.successor = { stream: Streams.fundBatch(c.carryOver.batchId), decider: fundBatchDecider };
+    // Streams left out of the boundary are absent from the states the decision sees.
+    await this.commands.decide(boundary as Boundary<S>, (s) => decideClosure(c, s), `fundbatch:${batchId}:close`, origin(caller));
+    return this.batch(batchId);
+  }
+
+  /** 撤销 a batch that moved no money; a child's parent gets its allocation back in the same append (decideVoid). */
+  async voidBatch(caller: Caller, batchId: string, v: VoidCommand) {
+    const batch = await this.batch(batchId);
+    assertInScope(caller.principal, batch.header.recipientUnitCode, `fund batch ${batchId}`);
+    this.notFuture(v.effectiveDate, 'effectiveDate');
+    type S = { batch: FundBatchState; parent: FundBatchState; replacement: FundBatchState };
+    const boundary: Partial<Boundary<S>> & Pick<Boundary<S>, 'batch'> = {
+      batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider },
+    };
+    if (batch.header.parentBatchId) boundary.parent = { stream: Streams.fundBatch(batch.header.parentBatchId), decider: fundBatchDecider };
+    // The replacement is read, not written: its existence is part of the decision.
+    if (v.replacedBy && v.replacedBy !== batchId) boundary.replacement = { stream: Streams.fundBatch(v.replacedBy), decider: fundBatchDecider };
+    await this.commands.decide(boundary as Boundary<S>, (s) => decideVoid(v, s), `fundbatch:${batchId}:void`, origin(caller));
     return this.batch(batchId);
   }
 
@@ -349,8 +380,7 @@ export function batchResource(s: OpenBatch) {
     batchId: h.batchId, documentNo: h.documentNo, title: h.title, source: h.source, issuerLevel: h.issuerLevel,
     recipientUnitCode: h.recipientUnitCode, fiscalYear: h.fiscalYear, purpose: h.purpose, countsTowardHouseholdShare: h.countsTowardHouseholdShare,
     effectiveDate: h.effectiveDate, parentBatchId: h.parentBatchId, rootBatchId: h.rootBatchId, rootDocumentNo: h.rootDocumentNo,
-    status: s.status, amount: formatFen(fenFromJson(h.amountFen)), received: formatFen(f.received), allocated: formatFen(f.allocatedToBatches + f.committedToProjects),
-    held: formatFen(f.held), paid: formatFen(f.paid), returned: formatFen(f.returnedUp), balance: formatFen(f.balance),
+    status: s.status, amount: formatFen(fenFromJson(h.amountFen)), ...figuresInYuan(f),
   };
 }
 

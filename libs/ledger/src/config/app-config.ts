@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DEFAULT_PAYMENT_RULES, parsePaymentRules, type PaymentRuleSet } from '@yuantrace/domain';
+import { DEFAULT_AMOUNT_BOUNDS, DEFAULT_PAYMENT_RULES, parseAmountBounds, parsePaymentRules, type AmountBounds, type PaymentRuleSet } from '@yuantrace/domain';
 
 /**
  * All configuration is read and validated here, once. A bad value stops the process with a
@@ -26,6 +26,8 @@ export type AppConfig = {
   jwtTtlSeconds: number;
   /** Dated thresholds payments are checked against (advance share of the budget, R-14). */
   paymentRules: PaymentRuleSet[];
+  /** The largest appropriation each issuing level may record (BATCH_AMOUNT_BOUNDS). */
+  amountBounds: AmountBounds;
   /** Streams whose folded state is kept in memory (a batch paying thousands of households is costly to re-read). */
   stateCacheSize: number;
   /** /health answers degraded (503) when a projection lags more events than this. */
@@ -57,6 +59,15 @@ function integer(env: Record<string, string | undefined>, name: string, fallback
     throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${v}")`);
   }
   return Number(v);
+}
+
+function amountBounds(json: string | undefined): AmountBounds {
+  if (!json) return DEFAULT_AMOUNT_BOUNDS;
+  try {
+    return parseAmountBounds(json);
+  } catch (e) {
+    throw new ConfigError('BATCH_AMOUNT_BOUNDS', (e as Error).message);
+  }
 }
 
 function paymentRules(json: string | undefined): PaymentRuleSet[] {
@@ -115,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret,
     jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 8 * 3600, 60, 30 * 24 * 3600),
     paymentRules: paymentRules(env.PAYMENT_RULES),
+    amountBounds: amountBounds(env.BATCH_AMOUNT_BOUNDS),
     stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 50_000, 100, 10_000_000),
     healthMaxLag: integer(env, 'HEALTH_MAX_LAG', 10_000, 1, 1_000_000_000),
   };

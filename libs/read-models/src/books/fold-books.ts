@@ -104,6 +104,11 @@ export class BooksFold {
         return this.move(e, `line:${x.batchId}:${x.allocationId}`, `batch:${x.batchId}`, fenFromJson(x.amountFen), this.rootOf(x.batchId));
       case 'FundsReturned':
         return this.move(e, `batch:${x.batchId}`, x.toBatchId ? `batch:${x.toBatchId}` : 'external', fenFromJson(x.amountFen), this.rootOf(x.batchId));
+      case 'FundBatchVoided':
+        // A root's void sends its amount back to the issuer; a child's moves with its parent's AllocationVoided.
+        return x.toBatchId ? [] : this.move(e, `batch:${x.batchId}`, 'external', fenFromJson(x.amountFen), this.rootOf(x.batchId));
+      case 'AllocationVoided':
+        return this.move(e, `batch:${x.childBatchId}`, `batch:${x.batchId}`, fenFromJson(x.amountFen), this.rootOf(x.batchId));
       case 'FundsHeld': {
         const amount = fenFromJson(x.amountFen);
         const r = (x.request ?? {}) as Record<string, any>;

@@ -5,6 +5,8 @@ import { runDdl } from '../shared/ddl';
 /** Batch headers (with their lineage) and allocation lines; money figures come from postings. */
 export const fundBatchesProjection: Projection = {
   name: 'fund_batches',
+  // 2: each batch event keeps its detail (a closure's disposal, a void's reason and replacement).
+  version: 2,
   tables: ['rm_batches', 'rm_allocations', 'rm_batch_events'],
   async setup(q) {
     await runDdl(q, `
@@ -20,7 +22,8 @@ export const fundBatchesProjection: Projection = {
         primary key (batch_id, allocation_id));
       create index if not exists rm_allocations_project_idx on rm_allocations (project_id);
       create table if not exists rm_batch_events (
-        batch_id text not null, event_id uuid primary key, event_type text not null, effective_date date not null, recorded_at timestamptz not null)`);
+        batch_id text not null, event_id uuid primary key, event_type text not null, effective_date date not null, recorded_at timestamptz not null,
+        detail jsonb)`);
   },
   async apply(tx, events) {
     const batchEvents: unknown[][] = [];
@@ -39,9 +42,12 @@ export const fundBatchesProjection: Projection = {
             e.recordedAt.toISOString()]);
       }
       if (e.streamId.startsWith('fundbatch-') && typeof x.effectiveDate === 'string') {
-        batchEvents.push([x.batchId, e.id, e.type, x.effectiveDate, e.recordedAt.toISOString()]);
+        const detail = e.type === 'FundBatchClosed' ? { disposal: x.disposal ?? 'none', carriedOverTo: x.carriedOverTo ?? null, unallocated: x.balanceFen }
+          : e.type === 'FundBatchVoided' ? { reason: x.reason, replacedBy: x.replacedBy } : null;
+        batchEvents.push([x.batchId, e.id, e.type, x.effectiveDate, e.recordedAt.toISOString(), detail === null ? null : JSON.stringify(detail)]);
       }
     }
-    await insertMany(tx, 'rm_batch_events', ['batch_id', 'event_id', 'event_type', 'effective_date', 'recorded_at'], ['', 'uuid', '', 'date', 'timestamptz'], batchEvents);
+    await insertMany(tx, 'rm_batch_events', ['batch_id', 'event_id', 'event_type', 'effective_date', 'recorded_at', 'detail'],
+      ['', 'uuid', '', 'date', 'timestamptz', 'jsonb'], batchEvents);
   },
 };

@@ -91,6 +91,7 @@ class Lookups {
       const x = e.data as Record<string, any>;
       if (typeof x.batchId === 'string') batchIds.add(x.batchId);
       if (typeof x.toBatchId === 'string') batchIds.add(x.toBatchId);
+      if (typeof x.childBatchId === 'string') batchIds.add(x.childBatchId);
       if (x.target?.projectId) projectIds.add(x.target.projectId);
       if (typeof x.paymentId === 'string') paymentIds.add(x.paymentId);
       if (typeof x.batchId === 'string' && typeof x.allocationId === 'string') lineKeys.add(`${x.batchId}|${x.allocationId}`);
@@ -131,8 +132,8 @@ const POSTING_CASTS = ['uuid', 'int', 'bigint', 'bigint', '', '', '', '', '', 'b
 
 export const postingsProjection: Projection = {
   name: 'postings',
-  // 2: unit rollups and the payee table.
-  version: 2,
+  // 2: unit rollups and the payee table. 3: the glossary's region figures in unit_flows; voids.
+  version: 3,
   tables: ['postings', 'posting_batches', 'posting_lines', 'posting_project_units', 'posting_payees', ...UNIT_ROLLUP_TABLES],
   async setup(q) {
     await runDdl(q, `${POSTINGS_DDL};${UNIT_ROLLUPS_DDL}`);
@@ -209,6 +210,20 @@ function legsOf(l: Lookups, e: RecordedEvent): Leg[] {
       return [{ from: `batch:${x.batchId}`, to: x.toBatchId ? `batch:${x.toBatchId}` : 'external', fromUnit: b?.recipient_unit_code ?? null,
         toUnit: parent?.recipient_unit_code ?? null, amount: x.amountFen, batchId: x.batchId, rootBatchId: b.root_batch_id, source: b.source,
         fiscalYear: b.fiscal_year, allocationId: x.allocationId, effectiveDate: x.effectiveDate }];
+    }
+    case 'FundBatchVoided': {
+      // A root's void sends its amount back out; a child's is posted by its parent's AllocationVoided.
+      if (x.toBatchId) return [];
+      const b = l.batches.get(x.batchId)!;
+      return [{ from: `batch:${x.batchId}`, to: 'external', fromUnit: b.recipient_unit_code, toUnit: null, amount: x.amountFen, batchId: x.batchId,
+        rootBatchId: b.root_batch_id, source: b.source, fiscalYear: b.fiscal_year, effectiveDate: x.effectiveDate }];
+    }
+    case 'AllocationVoided': {
+      const b = l.batches.get(x.batchId)!;
+      const child = l.batches.get(x.childBatchId);
+      return [{ from: `batch:${x.childBatchId}`, to: `batch:${x.batchId}`, fromUnit: child?.recipient_unit_code ?? null, toUnit: b.recipient_unit_code,
+        amount: x.amountFen, batchId: x.batchId, rootBatchId: b.root_batch_id, source: b.source, fiscalYear: b.fiscal_year, allocationId: x.allocationId,
+        effectiveDate: x.effectiveDate }];
     }
     case 'FundsHeld':
     case 'HoldPosted':

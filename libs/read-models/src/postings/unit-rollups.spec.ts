@@ -7,23 +7,37 @@ const leg = (over: Partial<Parameters<typeof flowContributions>[0]>) => ({
 });
 const byUnit = (l: ReturnType<typeof leg>) => Object.fromEntries(flowContributions(l).map((c) => [c.unit, c.figures.map(Number)]));
 
+// Figures in the order [received, returned, allocated, committed, returnedFromProjects, held, paid].
 describe('flowContributions: what a leg adds to each enclosing unit', () => {
-  test('an allocation from the province to a county is received by the county and its city, not by the province', () => {
-    expect(byUnit(leg({}))).toEqual({ '99': [0, 0, 0, 0, 0], '9901': [100, 0, 0, 0, 0], '990101': [100, 0, 0, 0, 0] });
+  test('an allocation from the province to a county is received by the county and its city, and allocated by the province', () => {
+    expect(byUnit(leg({}))).toEqual({ '99': [0, 0, 100, 0, 0, 0, 0], '9901': [100, 0, 0, 0, 0, 0, 0], '990101': [100, 0, 0, 0, 0, 0, 0] });
   });
-  test('a commitment to a village project counts as allocated in every unit it touches, and as received below the county', () => {
+  test('a commitment to a village project counts as committed in every unit it touches, and as received below the county', () => {
     expect(byUnit(leg({ to: 'line:B2:A1', fromUnit: '990101000000', toUnit: '990101001002' }))).toEqual({
-      '99': [0, 0, 100, 0, 0], '9901': [0, 0, 100, 0, 0], '990101': [0, 0, 100, 0, 0], '990101001': [100, 0, 100, 0, 0], '990101001002': [100, 0, 100, 0, 0] });
+      '99': [0, 0, 0, 100, 0, 0, 0], '9901': [0, 0, 0, 100, 0, 0, 0], '990101': [0, 0, 0, 100, 0, 0, 0], '990101001': [100, 0, 0, 100, 0, 0, 0],
+      '990101001002': [100, 0, 0, 100, 0, 0, 0] });
+  });
+  test('a project returning money is returned from projects everywhere, and returned out of the village below the county', () => {
+    const back = byUnit(leg({ eventType: 'AllocationFundsReturned', to: 'batch:B2', fromUnit: '990101001002', toUnit: '990101000000' }));
+    expect(back['990101']).toEqual([0, 0, 0, 0, 100, 0, 0]);
+    expect(back['990101001002']).toEqual([0, 100, 0, 0, 100, 0, 0]);
   });
   test('a payment posted out of a village is paid and unheld there and above; its reversal credits it back', () => {
     const paid = byUnit(leg({ eventType: 'HoldPosted', to: 'payee:household:H1', fromUnit: '990101001002', toUnit: null }));
-    expect(paid['990101001002']).toEqual([0, 0, 0, -100, 100]);
-    expect(paid['99']).toEqual([0, 0, 0, -100, 100]);
+    expect(paid['990101001002']).toEqual([0, 0, 0, 0, 0, -100, 100]);
+    expect(paid['99']).toEqual([0, 0, 0, 0, 0, -100, 100]);
     const back = byUnit(leg({ eventType: 'PaymentReversalCredited', to: 'line:B2:A1', fromUnit: null, toUnit: '990101001002' }));
-    expect(back['990101001']).toEqual([0, 0, 0, 0, -100]);
+    expect(back['990101001']).toEqual([0, 0, 0, 0, 0, 0, -100]);
   });
   test('money returned from a county to the province leaves the county', () => {
-    expect(byUnit(leg({ eventType: 'FundsReturned', to: 'batch:B1', fromUnit: '990101000000', toUnit: '990000000000' }))['990101']).toEqual([0, 100, 0, 0, 0]);
+    expect(byUnit(leg({ eventType: 'FundsReturned', to: 'batch:B1', fromUnit: '990101000000', toUnit: '990000000000' }))['990101']).toEqual([0, 100, 0, 0, 0, 0, 0]);
+  });
+  test('voids take back what they voided: a child batch voided to the province, a root voided to its issuer', () => {
+    const child = byUnit(leg({ eventType: 'AllocationVoided', to: 'batch:B1', fromUnit: '990101000000', toUnit: '990000000000' }));
+    expect(child['990101']).toEqual([-100, 0, 0, 0, 0, 0, 0]);
+    expect(child['99']).toEqual([0, 0, -100, 0, 0, 0, 0]);
+    const root = byUnit(leg({ eventType: 'FundBatchVoided', to: 'external', fromUnit: '990101000000', toUnit: null }));
+    expect(root['990101']).toEqual([-100, 0, 0, 0, 0, 0, 0]);
   });
 });
 

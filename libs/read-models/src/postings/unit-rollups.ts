@@ -7,8 +7,9 @@ import { insertMany } from '@yuantrace/event-store';
  * few hundred pre-summed rows instead of every posting below the county.
  *
  *   unit_flows            per unit prefix (every enclosing unit of a leg's units), source,
- *                         fiscal year and business date: received from outside the unit,
- *                         returned out of it, committed to projects, held and paid inside it.
+ *                         fiscal year and business date: the region figures of the glossary
+ *                         (received from outside, returned out, allocated down, committed to
+ *                         projects, returned from projects, held and paid inside it).
  *                         The definitions are those of the scan over postings (unitFiguresByScan),
  *                         which stays as the reference and answers knownAt.
  *   unit_household_reach  per unit prefix and business date: +1 on the day a household of the unit
@@ -20,7 +21,8 @@ import { insertMany } from '@yuantrace/event-store';
 export const UNIT_ROLLUPS_DDL = `
 create table if not exists unit_flows (
   unit_prefix text not null, source text not null, fiscal_year int not null, effective_date date not null,
-  received bigint not null, returned bigint not null, allocated bigint not null, held bigint not null, paid bigint not null,
+  received bigint not null, returned bigint not null, allocated bigint not null, committed bigint not null, returned_from_projects bigint not null,
+  held bigint not null, paid bigint not null,
   primary key (unit_prefix, effective_date, source, fiscal_year)
 );
 create table if not exists posting_households (household_id text primary key, unit_code text not null, net_by_date jsonb not null);
@@ -38,7 +40,9 @@ export type RolledLeg = {
 
 const RECEIVED = new Set(['FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'AllocationFundsReturned']);
 const RETURNED = new Set(['FundsAllocated', 'FundsReturned', 'AllocationFundsReturned']);
-type Figures = [received: bigint, returned: bigint, allocated: bigint, held: bigint, paid: bigint];
+/** Voids take back what the voided issue or allocation brought in. */
+const VOIDS = new Set(['FundBatchVoided', 'AllocationVoided']);
+type Figures = [received: bigint, returned: bigint, allocated: bigint, committed: bigint, returnedFromProjects: bigint, held: bigint, paid: bigint];
 
 /** A leg's contribution to each unit it touches. Same rules as the scan, unit by unit. */
 export function flowContributions(leg: RolledLeg): Array<{ unit: string; figures: Figures }> {
@@ -48,12 +52,14 @@ export function flowContributions(leg: RolledLeg): Array<{ unit: string; figures
   const t = leg.eventType, a = leg.amount;
   for (const unit of new Set([...from, ...to])) {
     const inFrom = from.has(unit), inTo = to.has(unit);
-    const received = inTo && !inFrom && RECEIVED.has(t) ? a : 0n;
+    const received = inTo && !inFrom && RECEIVED.has(t) ? a : inFrom && !inTo && VOIDS.has(t) ? -a : 0n;
     const returned = inFrom && !inTo && RETURNED.has(t) ? a : 0n;
-    const allocated = t === 'FundsAllocated' && leg.to.startsWith('line:') ? a : t === 'AllocationFundsReturned' ? -a : 0n;
+    const allocated = t === 'FundsAllocated' && leg.to.startsWith('batch:') && inFrom ? a : t === 'AllocationVoided' && inTo ? -a : 0n;
+    const committed = t === 'FundsAllocated' && leg.to.startsWith('line:') ? a : 0n;
+    const returnedFromProjects = t === 'AllocationFundsReturned' ? a : 0n;
     const held = !inFrom ? 0n : t === 'FundsHeld' ? a : t === 'HoldPosted' || t === 'HoldReleased' ? -a : 0n;
     const paid = !(inFrom || (t === 'PaymentReversalCredited' && inTo)) ? 0n : t === 'HoldPosted' ? a : t === 'PaymentReversalCredited' ? -a : 0n;
-    out.push({ unit, figures: [received, returned, allocated, held, paid] });
+    out.push({ unit, figures: [received, returned, allocated, committed, returnedFromProjects, held, paid] });
   }
   return out;
 }
@@ -118,11 +124,11 @@ export class UnitRollups {
 
   async flush(tx: SqlExecutor) {
     const flowRows = [...this.flows.values()].map(({ key, figures }) => [...key, ...figures.map(String)]);
-    await insertMany(tx, 'unit_flows', ['unit_prefix', 'source', 'fiscal_year', 'effective_date', 'received', 'returned', 'allocated', 'held', 'paid'],
-      ['', '', 'int', 'date', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint'], flowRows,
-      `on conflict (unit_prefix, effective_date, source, fiscal_year) do update set received = unit_flows.received + excluded.received,
-         returned = unit_flows.returned + excluded.returned, allocated = unit_flows.allocated + excluded.allocated,
-         held = unit_flows.held + excluded.held, paid = unit_flows.paid + excluded.paid`);
+    const figureColumns = ['received', 'returned', 'allocated', 'committed', 'returned_from_projects', 'held', 'paid'];
+    await insertMany(tx, 'unit_flows', ['unit_prefix', 'source', 'fiscal_year', 'effective_date', ...figureColumns],
+      ['', '', 'int', 'date', ...figureColumns.map(() => 'bigint')], flowRows,
+      `on conflict (unit_prefix, effective_date, source, fiscal_year) do update set
+         ${figureColumns.map((c) => `${c} = unit_flows.${c} + excluded.${c}`).join(', ')}`);
     const dirty = [...this.households.entries()].filter(([, h]) => h.dirty).map(([id, h]) => [id, h.unit, JSON.stringify(h.net)]);
     await insertMany(tx, 'posting_households', ['household_id', 'unit_code', 'net_by_date'], ['', '', 'jsonb'], dirty,
       'on conflict (household_id) do update set net_by_date = excluded.net_by_date');

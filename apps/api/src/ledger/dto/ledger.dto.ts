@@ -128,10 +128,57 @@ export class ReturnDto {
   allocationId?: string;
 }
 
+export class CarryOverDto {
+  @ApiProperty({ description: '结转后的新批次编号（同一单位）', example: 'CEN-2016-CTY-2017' })
+  @IsClientId()
+  batchId: string;
+
+  @ApiProperty({ description: '结转入的年度（晚于原批次年度）', example: 2017 })
+  @IsInt()
+  @Min(2000)
+  @Max(2100)
+  fiscalYear: number;
+
+  @ApiProperty({ description: '结转文号', example: '县财〔2017〕3号' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  documentNo: string;
+}
+
 export class ClosureDto {
   @ApiProperty({ description: '关闭日期', example: '2016-12-31' })
   @IsBusinessDate()
   effectiveDate: string;
+
+  @ApiPropertyOptional({ description: '剩余资金的去向（有结余时必填）：return 退回上级（根批次退回国库）；carryOver 结转到新批次。项目未支付的结余先退回本批次', enum: ['return', 'carryOver'] })
+  @IsOptional()
+  @IsIn(['return', 'carryOver'])
+  remainder?: 'return' | 'carryOver';
+
+  @ApiPropertyOptional({ description: 'remainder 为 carryOver 时：结转到的新批次', type: CarryOverDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CarryOverDto)
+  carryOver?: CarryOverDto;
+}
+
+export class VoidDto {
+  @ApiProperty({ description: '撤销原因', example: '金额录入错误' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason: string;
+
+  @ApiProperty({ description: '撤销日期', example: '2016-03-02' })
+  @IsBusinessDate()
+  effectiveDate: string;
+
+  @ApiPropertyOptional({ description: '替代本批次的更正批次编号（须已登记）', example: 'CEN-2016-CTY-FIX' })
+  @IsOptional()
+  @IsClientId()
+  replacedBy?: string;
 }
 
 export class ProjectDto {

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { EventStore } from '@yuantrace/event-store';
+import { ProjectionRunner } from '@yuantrace/projections';
+import { READ_DB } from '@yuantrace/ledger';
+import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
+import { startTestApp } from '../support/app';
+import { approveAndStart, registerCounty, reportProgress } from '../support/county';
+import { client } from '../support/http';
+
+/**
+ * A batch's life through the API, as a county finance clerk lives it: status in every view,
+ * closure that disposes of its remainder, a void for a batch entered by mistake, and bounds on what
+ * an issuing level plausibly sends; the books verify afterwards.
+ */
+describe('batch life: open, closed with its remainder returned or carried over, voided', () => {
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  let api: ReturnType<typeof client>;
+  const prov = () => api.as('centralFinance');
+  const fin = () => api.as('countyFinance');
+  const read = async (path: string) => {
+    await t.app.get(ProjectionRunner).waitUntilCaughtUp();
+    return (await api.as('auditor').get(path).expect(200)).body;
+  };
+  const batch = (batchId: string, amount: string, over: object = {}) => ({ batchId, documentNo: `省财〔2016〕${batchId}号`, title: '省级扶贫资金', source: 'PROVINCIAL_POVERTY',
+    issuerLevel: 'PROVINCIAL', recipientUnitCode: '990000000000', fiscalYear: 2016, amount, effectiveDate: '2016-02-01', purpose: '产业', ...over });
+
+  beforeAll(async () => {
+    t = await startTestApp('postgres');
+    api = client(t.app);
+    await registerCounty(t.app);
+    // The province's batch P sends 600,000.00 to the county (C); C funds a road with 200,000.00 of which 50,000.00 is paid.
+    await prov().post('/fund-batches', batch('BL-P', '1000000.00')).expect(201);
+    await prov().post('/fund-batches/BL-P/allocations', { allocationId: 'BL-A-C', target: { type: 'batch', batchId: 'BL-C', recipientUnitCode: '990101000000' },
+      amount: '600000.00', effectiveDate: '2016-02-10', documentNo: '省财〔2016〕下达1号' }).expect(201);
+    await fin().post('/projects', { projectId: 'BL-ROAD', name: '村道', type: 'ROAD', unitCode: '990101001001', implementer: '村委', budget: '200000.00',
+      plannedStart: '2016-04-01', plannedEnd: '2016-10-31' }).expect(201);
+    await approveAndStart(t.app, 'BL-ROAD');
+    await reportProgress(t.app, 'BL-ROAD', 50, '2016-05-20');
+    await fin().post('/fund-batches/BL-C/allocations', { allocationId: 'BL-L1', target: { type: 'project', projectId: 'BL-ROAD' }, amount: '200000.00',
+      effectiveDate: '2016-04-20', documentNo: '县财〔2016〕安排1号' }).expect(201);
+    await fin().post('/payments', { paymentId: 'BL-PAY', projectId: 'BL-ROAD', allocationId: 'BL-L1', amount: '50000.00', purpose: '进度款', installment: 'progress',
+      effectiveDate: '2016-06-01', payee: { type: 'contractor', id: 'K1', name: '某公司', account: '6222000011112222' } }).expect(201);
+    await api.as('countyApprover').post('/payments/BL-PAY/approval', { approved: true, effectiveDate: '2016-06-02' }).expect(200);
+    await fin().post('/payments/BL-PAY/execution', { channel: 'bank_transfer', bankReference: 'BL-BR-1', effectiveDate: '2016-06-03' }).expect(200);
+  });
+  afterAll(async () => t?.close());
+
+  test('closing with money left and no disposal is refused, naming the remainder; nothing is written', async () => {
+    const before = await t.app.get(EventStore).headPosition();
+    const r = await fin().post('/fund-batches/BL-C/closure', { effectiveDate: '2016-12-31' }).expect(422);
+    expect(r.body.error).toMatchObject({ code: 'remainder_not_disposed', field: 'remainder' });
+    expect(r.body.error.message).toContain('550000.00');
+    expect(await t.app.get(EventStore).headPosition()).toEqual(before);
+    expect(await read('/fund-batches/BL-C')).toMatchObject({ status: 'open', closedOn: null, balance: '550000.00' });
+  });
+
+  test('closing with remainder "return": the road’s unspent money and the rest go up to the province in one command', async () => {
+    const closed = (await fin().post('/fund-batches/BL-C/closure', { effectiveDate: '2016-12-31', remainder: 'return' }).expect(200)).body;
+    expect(closed).toMatchObject({ status: 'closed', balance: '0.00', returned: '550000.00', returnedFromProjects: '150000.00' });
+    const c = await read('/fund-batches/BL-C');
+    expect(c).toMatchObject({ status: 'closed', closedOn: '2016-12-31', disposal: 'returned', received: '600000.00', committed: '200000.00',
+      returnedFromProjects: '150000.00', paid: '50000.00', returned: '550000.00', unallocated: '0.00', available: '0.00', balance: '0.00' });
+    expect(await read('/fund-batches/BL-P')).toMatchObject({ status: 'open', received: '1000000.00', allocated: '600000.00', returnedFromBatches: '550000.00',
+      unallocated: '950000.00', paid: '0.00', balance: '950000.00' });
+    // As it stood before the closure, the batch was open and its money still there.
+    expect(await read('/fund-batches/BL-C?asOf=2016-12-30')).toMatchObject({ status: 'open', balance: '550000.00' });
+    // Closed: nothing moves out any more.
+    const again = await fin().post('/fund-batches/BL-C/allocations', { allocationId: 'BL-L2', target: { type: 'project', projectId: 'BL-ROAD' }, amount: '1.00',
+      effectiveDate: '2017-01-05', documentNo: 'x' }).expect(422);
+    expect(again.body.error.code).toBe('batch_closed');
+  });
+
+  test('closing with remainder "carryOver": a new batch of the same unit for next year holds the remainder, traceable to the root 文号', async () => {
+    await prov().post('/fund-batches/BL-P/allocations', { allocationId: 'BL-A-C2', target: { type: 'batch', batchId: 'BL-C2', recipientUnitCode: '990101000000' },
+      amount: '100000.00', effectiveDate: '2016-02-10', documentNo: '省财〔2016〕下达2号' }).expect(201);
+    await fin().post('/fund-batches/BL-C2/closure', { effectiveDate: '2016-12-31', remainder: 'carryOver',
+      carryOver: { batchId: 'BL-C2-2017', fiscalYear: 2017, documentNo: '县财〔2017〕结转1号' } }).expect(200);
+    expect(await read('/fund-batches/BL-C2')).toMatchObject({ status: 'closed', disposal: 'carriedOver', carriedOverTo: 'BL-C2-2017', allocated: '100000.00', balance: '0.00' });
+    const next = await read('/fund-batches/BL-C2-2017');
+    expect(next).toMatchObject({ status: 'open', fiscalYear: 2017, recipientUnitCode: '990101000000', rootBatchId: 'BL-P', received: '100000.00', balance: '100000.00',
+      parent: { batchId: 'BL-C2' } });
+  });
+
+  test('a batch entered by mistake is voided and its amount goes back where it came from; one that moved money cannot be', async () => {
+    // A slip of the keyboard at the door: far beyond any provincial appropriation.
+    const absurd = await prov().post('/fund-batches', batch('BL-X', '10000000000000.00', { documentNo: 'x' })).expect(422);
+    expect(absurd.body.error).toMatchObject({ code: 'amount_implausible', field: 'amount' });
+    expect(absurd.body.error.message).toContain('5000000000.00');
+    // A plausible mistake: recorded, then voided and replaced.
+    await prov().post('/fund-batches', batch('BL-WRONG', '300000.00')).expect(201);
+    await prov().post('/fund-batches', batch('BL-RIGHT', '30000.00')).expect(201);
+    const missingReplacement = await prov().post('/fund-batches/BL-WRONG/void', { reason: '金额多录一位', effectiveDate: '2016-02-02', replacedBy: 'BL-NONE' }).expect(422);
+    expect(missingReplacement.body.error).toMatchObject({ code: 'replacement_not_found', field: 'replacedBy' });
+    await prov().post('/fund-batches/BL-WRONG/void', { reason: '金额多录一位', effectiveDate: '2016-02-02', replacedBy: 'BL-RIGHT' }).expect(200);
+    expect(await read('/fund-batches/BL-WRONG')).toMatchObject({ status: 'voided', voidedOn: '2016-02-02', replacedBy: 'BL-RIGHT', amount: '300000.00',
+      received: '0.00', balance: '0.00' });
+    // A voided child's allocation returns to its parent's unallocated money.
+    await prov().post('/fund-batches/BL-P/allocations', { allocationId: 'BL-A-WRONG', target: { type: 'batch', batchId: 'BL-C-WRONG', recipientUnitCode: '990102000000' },
+      amount: '70000.00', effectiveDate: '2016-02-10', documentNo: '省财〔2016〕下达3号' }).expect(201);
+    const beforeVoid = (await read('/fund-batches/BL-P')).unallocated;
+    await prov().post('/fund-batches/BL-C-WRONG/void', { reason: '下达单位错误', effectiveDate: '2016-02-11' }).expect(200);
+    const p = await read('/fund-batches/BL-P');
+    expect(BigInt(p.unallocated.replace('.', '')) - BigInt(beforeVoid.replace('.', ''))).toBe(7000000n);
+    expect(p.allocated).toBe('700000.00');
+    // A batch that moved money keeps its history: it is corrected by returns, never voided.
+    const moved = await prov().post('/fund-batches/BL-P/void', { reason: 'x', effectiveDate: '2016-03-01' }).expect(422);
+    expect(moved.body.error).toMatchObject({ code: 'batch_has_moved_money', field: 'batchId' });
+    expect((await prov().post('/fund-batches/BL-C/void', { reason: 'x', effectiveDate: '2017-01-01' }).expect(422)).body.error.code).toBe('batch_closed');
+  });
+
+  test('the province’s summary no longer counts the voided batch; verify finds the books whole', async () => {
+    const s = await read('/admin-units/990000000000/summary');
+    // Issued 1,000,000 + 300,000 (voided) + 30,000; paid 50,000; nothing else left the province.
+    expect(s).toMatchObject({ received: '1030000.00', paid: '50000.00' });
+    const report = await verifyReadModels(t.app.get(EventStore), t.app.get(READ_DB), readModelProjections());
+    expect(report).toMatchObject({ ok: true, differences: [], conservation: [], defects: [], lagging: [] });
+  });
+});
