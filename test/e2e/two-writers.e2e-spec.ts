@@ -269,6 +269,37 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
     }
   });
 
+  test('two payments executed with one bank reference on one channel: one stands, the other 409 bank_reference_reused', async () => {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const first = await requestedPayment(`BRF-${trial}`, true);
+      const second = await requestedPayment(`BRS-${trial}`, true);
+      const execute = (paymentId: string) => (i: Instance) =>
+        i.post('countyFinance', `/payments/${paymentId}/execution`, { channel: 'one_card', bankReference: `SAME-REF-${trial}`, effectiveDate: '2016-04-22' });
+      const replies = await race(trial, execute(first), execute(second));
+      const winner = exactlyOneWins(replies, 200, { status: 409, code: 'bank_reference_reused' });
+      const loser = winner === 0 ? second : first;
+      expect(ofType(await events(`payment-${loser}`), 'PaymentExecuted')).toHaveLength(0);
+      // The same reference on another channel is another transfer.
+      const other = await requestedPayment(`BRO-${trial}`, true);
+      await setup('countyFinance', `/payments/${other}/execution`, { channel: 'bank_transfer', bankReference: `SAME-REF-${trial}`, effectiveDate: '2016-04-22' }, 200);
+      await expectBooksVerify();
+    }
+  });
+
+  test('two re-payments of one failed transfer: one is linked to it, the other 409 payment_already_replaced', async () => {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const failed = await requestedPayment(`RPF-${trial}`, true);
+      await setup('countyFinance', `/payments/${failed}/failure`, { reason: '账户已销户', effectiveDate: '2016-04-22' }, 200);
+      const again = (paymentId: string) => (i: Instance) => i.post('countyFinance', '/payments',
+        paymentBody(paymentId, `P-RPF-${trial}`, `A-RPF-${trial}`, '10000.00', { installment: 'advance', effectiveDate: '2016-04-25', replacesPaymentId: failed }));
+      const replies = await race(trial, again(`RP1-${trial}`), again(`RP2-${trial}`));
+      const winner = exactlyOneWins(replies, 201, { status: 409, code: 'payment_already_replaced' });
+      const replaced = ofType(await events(`payment-${failed}`), 'PaymentReplaced');
+      expect(replaced.map((e) => e.data.replacedBy)).toEqual([winner === 0 ? `RP1-${trial}` : `RP2-${trial}`]);
+      await expectBooksVerify();
+    }
+  });
+
   test('one new payment id with two different bodies: one 201, the other 409 id_reused_with_different_payload; the hold is the stored amount', async () => {
     for (let trial = 0; trial < TRIALS; trial++) {
       const s = `IDR-${trial}`;

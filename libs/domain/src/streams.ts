@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { invalid } from './rejection';
 
 /**
@@ -5,7 +6,7 @@ import { invalid } from './rejection';
  * KurrentDB's `$ce-<category>` system projections work. One builder per category, and
  * nothing else makes stream names.
  */
-export const STREAM_CATEGORIES = ['adminunit', 'fundbatch', 'project', 'payment', 'household', 'principal'] as const;
+export const STREAM_CATEGORIES = ['adminunit', 'fundbatch', 'project', 'payment', 'household', 'principal', 'bankref'] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
 /** Client-chosen ids: letters, digits, `-`, `_`, `.`; 1 to 64 characters. */
@@ -27,6 +28,12 @@ export const Streams = {
   payment: streamOf('payment'),
   household: streamOf('household'),
   principal: streamOf('principal'),
+  /**
+   * One stream per bank reference and channel: the consistency boundary that makes a reference
+   * unique. References are free text (any characters, any length), so the id is a digest of it.
+   */
+  bankReference: (channel: string, reference: string) =>
+    streamOf('bankref')(`${channel}.${createHash('sha256').update(reference, 'utf8').digest('hex').slice(0, 40)}`),
 };
 
 export function parseStreamName(stream: string): { category: StreamCategory; id: string } {

@@ -1,5 +1,5 @@
 import {
-  batchFiguresOfMoves, figuresInYuan, formatFen, projectFiguresOfMoves, regionFiguresOfMoves, significantLength, type BatchFigures, type RegionMoves,
+  batchFiguresOfMoves, figuresInYuan, formatFen, projectFiguresOfMoves, regionFiguresOfMoves, significantLength, stageOf, type BatchFigures, type RegionMoves,
 } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { basisSql, dateText, type Basis } from './shared/basis';
@@ -199,6 +199,7 @@ export async function batchChains(q: SqlExecutor, batchIds: readonly string[]): 
 type PaymentRow = {
   payment_id: string; project_id: string; allocation_id: string; batch_id: string; unit_code: string; payee_type: string; payee_id: string; payee_name: string;
   account_ref: string; account_masked: string; amount_fen: unknown; purpose: string; installment: string; requested_by: string; effective_date: unknown; recorded_at: unknown;
+  replaces_payment_id: string | null;
 };
 
 export async function paymentExists(q: SqlExecutor, paymentId: string): Promise<boolean> {
@@ -214,11 +215,18 @@ export async function paymentView(q: SqlExecutor, paymentId: string, basis: Basi
     `select status, actor, detail, effective_date, recorded_at from rm_payment_history where payment_id = $1 and ${basisSql(basis, hParams)} order by seq`, hParams);
   const steps = history.rows.map((h) => ({ status: h.status, by: h.actor, effectiveDate: dateText(h.effective_date),
     recordedAt: new Date(h.recorded_at as string).toISOString(), ...(h.detail as object) }));
+  // Links: the payment this one pays again for, and the one that paid again for it (as the basis knows them).
+  const lParams: unknown[] = [paymentId];
+  const replacedBy = (await q.query<{ payment_id: string }>(
+    `select payment_id from rm_payments where replaces_payment_id = $1 and ${basisSql(basis, lParams)} order by payment_id limit 1`, lParams)).rows[0]?.payment_id ?? null;
+  const executed = steps.filter((x) => x.status === 'executed').pop() as { channel?: string; bankReference?: string } | undefined;
   return {
     paymentId: p.payment_id, projectId: p.project_id, allocationId: p.allocation_id, batchId: p.batch_id, unitCode: p.unit_code,
     status: steps.length ? steps[steps.length - 1].status : 'requested',
     payee: { type: p.payee_type, id: p.payee_id, name: p.payee_name, accountRef: p.account_ref, account: p.account_masked },
     amount: yuan(p.amount_fen), purpose: p.purpose, installment: p.installment, requestedBy: p.requested_by, effectiveDate: dateText(p.effective_date),
+    channel: executed?.channel ?? null, bankReference: executed?.bankReference ?? null,
+    replaces: p.replaces_payment_id ?? null, replacedBy,
     history: steps,
   };
 }
@@ -252,6 +260,14 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
     const s = bySource.get(l.source) ?? { committed: 0n, returned: 0n, held: 0n, paid: 0n };
     bySource.set(l.source, { committed: s.committed + l.committed, returned: s.returned + l.returned, held: s.held + l.held, paid: s.paid + l.paid });
   }
+  const mParams: unknown[] = [projectId];
+  const milestones = (await q.query<Record<string, unknown>>(
+    `select * from rm_project_milestones where project_id = $1 and ${basisSql(basis, mParams)} order by effective_date, recorded_at, milestone_id`, mParams)).rows
+    .map((m) => ({ milestoneId: m.milestone_id, kind: m.kind, date: dateText(m.effective_date), percentComplete: m.percent_complete ?? null, result: m.result ?? null,
+      publicUntil: m.public_until ? dateText(m.public_until) : null, documentNo: m.document_no ?? null, note: m.note ?? null,
+      recordedAt: new Date(m.recorded_at as string).toISOString() }));
+  const percents = milestones.map((m) => (m.kind === 'completed' ? 100 : Number(m.percentComplete ?? 0)));
+  const accepted = milestones.filter((m) => m.kind === 'accepted').pop();
   const payParams: unknown[] = [projectId];
   const payments = await q.query<{ payment_id: string }>(`select payment_id from rm_payments where project_id = $1 and ${basisSql(basis, payParams)} order by effective_date, payment_id`, payParams);
   const paymentViews = [];
@@ -259,6 +275,8 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
   return {
     projectId: p.project_id, name: p.name, type: p.type, unitCode: p.unit_code, implementer: p.implementer, budget: yuan(p.budget_fen),
     plannedStart: dateText(p.planned_start), plannedEnd: dateText(p.planned_end),
+    stage: stageOf(milestones.map((m) => String(m.kind))), percentComplete: Math.max(0, ...percents), acceptance: (accepted?.result as string | undefined) ?? null,
+    milestones,
     ...figuresInYuan(projectFiguresOfMoves({ committed, returned, held, paid })),
     funding: lines.map((l) => ({ allocationId: l.allocationId, batchId: l.batchId, rootBatchId: l.rootBatchId, source: l.source, fiscalYear: l.fiscalYear,
       ...figuresInYuan(projectFiguresOfMoves({ committed: l.committed, returned: l.returned, held: l.held, paid: l.paid })) })),

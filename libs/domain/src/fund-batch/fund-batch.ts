@@ -78,6 +78,8 @@ export type PaymentRequestPayload = {
   effectiveDate: BusinessDate;
   unitCode: string;
   requestedBy: string;
+  /** A re-payment names the failed or reversed payment it pays again for. */
+  replacesPaymentId?: string;
   /** The dated payment rule set the request was checked under, so an audit can tell which applied. */
   rules?: { effectiveFrom: string; advanceMaxPercent: number; publicityMinDays?: number };
 };

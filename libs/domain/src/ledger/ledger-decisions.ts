@@ -11,7 +11,9 @@ import {
 } from '../fund-batch/fund-batch';
 import { eligibilityOn, type HouseholdState } from '../household/household';
 import { fenFromJson, fenToJson, formatFen, type Fen } from '../money';
-import { paymentDecider, type Channel, type PaymentEvent, type PaymentState } from '../payment/payment';
+import {
+  decideBankReference, decideReplacement, paymentDecider, type BankReferenceState, type BankReferenceUsed, type Channel, type PaymentEvent, type PaymentState,
+} from '../payment/payment';
 import { checkPaymentAgainstProject, type PaymentRuleSet } from '../project/payment-rules';
 import { projectDecider, type ProjectEvent, type ProjectState } from '../project/project';
 import { withinScope } from '../access/region';
@@ -205,7 +207,11 @@ export function decideVoid(c: VoidCommand, s: { batch: FundBatchState; parent?: 
 
 // ---- payments: the payment, its funding batch, its project, and a household payee ----
 
-export type PaymentBoundary = { payment: PaymentState; batch: FundBatchState; project: ProjectState; household?: HouseholdState };
+export type PaymentBoundary = {
+  payment: PaymentState; batch: FundBatchState; project: ProjectState; household?: HouseholdState;
+  /** A re-payment: the failed or reversed payment it pays again for, which records who replaced it. */
+  replaced?: PaymentState;
+};
 
 export type RequestPaymentCommand = {
   /** The request as it will be recorded (payee account already a vault reference). */
@@ -218,7 +224,8 @@ export type RequestPaymentCommand = {
 export const fundingBatchOf = (project: ProjectState, allocationId: string): string | undefined =>
   project.status === 'none' ? undefined : project.funding[allocationId]?.batchId;
 
-export function decideRequestPayment(c: RequestPaymentCommand, s: PaymentBoundary): { payment?: PaymentEvent[]; batch?: FundBatchEvent[]; project?: ProjectEvent[] } {
+export function decideRequestPayment(c: RequestPaymentCommand, s: PaymentBoundary):
+  { payment?: PaymentEvent[]; batch?: FundBatchEvent[]; project?: ProjectEvent[]; replaced?: PaymentEvent[] } {
   const r = c.request;
   if (s.project.status === 'none') throw ruleBroken('project_not_found', `project ${r.projectId} does not exist`, 'projectId');
   const project = s.project;
@@ -248,7 +255,12 @@ export function decideRequestPayment(c: RequestPaymentCommand, s: PaymentBoundar
     }
     if (eligibility === 'removed') throw ruleBroken('payee_household_removed', `household ${r.payee.id} was removed (剔除) on or before ${r.effectiveDate}`, 'payee.id');
   }
+  if (r.replacesPaymentId !== undefined && r.replacesPaymentId === r.paymentId) {
+    throw invalid('replaces_itself', 'a payment cannot replace itself', 'replacesPaymentId');
+  }
+  if (r.replacesPaymentId !== undefined && !s.replaced) throw new Error('the replaced payment must be part of this decision');
   return {
+    ...(s.replaced && r.replacesPaymentId !== undefined ? { replaced: decideReplacement(s.replaced, request) } : {}),
     payment: paymentDecider.decide({ type: 'RecordRequest', request }, s.payment),
     batch: fundBatchDecider.decide({ type: 'Hold', request }, s.batch),
     project: [{ type: 'ProjectPaymentClaimed', data: { projectId: r.projectId, paymentId: r.paymentId, allocationId: r.allocationId, batchId: line.batchId,
@@ -268,11 +280,17 @@ export function decidePaymentDecision(
   return { payment: events, ...release(s, 'rejected', c.effectiveDate) };
 }
 
-export function decideExecution(c: { channel: Channel; bankReference: string; effectiveDate: BusinessDate }, s: Pick<PaymentBoundary, 'payment' | 'batch'>): SettleOutcome {
+/** Execution: the payment, its batch's hold posted, and its bank reference taken on its channel (unique: a reuse is 409). */
+export function decideExecution(c: { channel: Channel; bankReference: string; effectiveDate: BusinessDate },
+  s: Pick<PaymentBoundary, 'payment' | 'batch'> & { bankReference?: BankReferenceState }): SettleOutcome & { bankReference?: BankReferenceUsed[] } {
   const events = paymentDecider.decide({ type: 'Execute', ...c }, s.payment);
   if (events.length === 0) return {};
   const paymentId = paymentIdOf(s.payment);
-  return { payment: events, batch: fundBatchDecider.decide({ type: 'PostHold', paymentId, effectiveDate: c.effectiveDate }, s.batch) };
+  return {
+    payment: events,
+    batch: fundBatchDecider.decide({ type: 'PostHold', paymentId, effectiveDate: c.effectiveDate }, s.batch),
+    ...(s.bankReference ? { bankReference: decideBankReference(s.bankReference, { ...c, paymentId }) } : {}),
+  };
 }
 
 export function decideFailure(c: { reason: string; effectiveDate: BusinessDate }, s: PaymentBoundary): SettleOutcome {

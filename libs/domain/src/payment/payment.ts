@@ -23,12 +23,15 @@ export type PaymentReversed = {
   type: 'PaymentReversed';
   data: { paymentId: string; reason: string; effectiveDate: BusinessDate; documentNo: string; amountFen: string };
 };
-export type PaymentEvent = PaymentRequested | PaymentApproved | PaymentRejected | PaymentExecuted | PaymentFailed | PaymentReversed;
+/** On a failed or reversed payment: the payment that pays again in its place (a re-payment after 退票 or 追回). */
+export type PaymentReplaced = { type: 'PaymentReplaced'; data: { paymentId: string; replacedBy: string; effectiveDate: BusinessDate } };
+export type PaymentEvent = PaymentRequested | PaymentApproved | PaymentRejected | PaymentExecuted | PaymentFailed | PaymentReversed | PaymentReplaced;
 
 export type PaymentStatus = 'requested' | 'approved' | 'rejected' | 'executed' | 'failed' | 'reversed';
 export type PaymentState =
   | { status: 'none' }
-  | { status: PaymentStatus; request: PaymentRequestPayload; requestKey: string; decidedBy?: string; decisionKey?: string; settlementKey?: string; reversalKey?: string; decidedOn?: BusinessDate; executedOn?: BusinessDate };
+  | { status: PaymentStatus; request: PaymentRequestPayload; requestKey: string; decidedBy?: string; decisionKey?: string; settlementKey?: string; reversalKey?: string;
+      decidedOn?: BusinessDate; executedOn?: BusinessDate; replacedBy?: string };
 
 export type PaymentCommand =
   | { type: 'RecordRequest'; request: PaymentRequestPayload }
@@ -122,7 +125,44 @@ function evolve(state: PaymentState, e: PaymentEvent): PaymentState {
     case 'PaymentReversed':
       return { ...state, status: 'reversed',
         reversalKey: keyOf({ type: 'Reverse', reason: e.data.reason, effectiveDate: e.data.effectiveDate, documentNo: e.data.documentNo }) };
+    case 'PaymentReplaced':
+      return { ...state, replacedBy: e.data.replacedBy };
   }
+}
+
+/**
+ * A payment may pay again for one that did not reach its payee: a failed transfer (退票) or a
+ * reversed payment, of the same project and payee, not already replaced, dated after it ended.
+ */
+export function decideReplacement(replaced: PaymentState, by: PaymentRequestPayload): PaymentEvent[] {
+  if (replaced.status === 'none') throw ruleBroken('replaced_payment_not_found', `payment ${by.replacesPaymentId} does not exist`, 'replacesPaymentId');
+  const r = replaced.request;
+  if (replaced.replacedBy === by.paymentId) return [];
+  if (replaced.replacedBy) throw conflict('payment_already_replaced', `payment ${r.paymentId} was already paid again by ${replaced.replacedBy}`, 'replacesPaymentId');
+  if (replaced.status !== 'failed' && replaced.status !== 'reversed') {
+    throw ruleBroken('replaced_payment_not_failed', `payment ${r.paymentId} is ${replaced.status}; only a failed or reversed payment is paid again`, 'replacesPaymentId');
+  }
+  if (r.projectId !== by.projectId || r.payee.type !== by.payee.type || r.payee.id !== by.payee.id) {
+    throw ruleBroken('replacement_differs', `payment ${r.paymentId} was to ${r.payee.type} ${r.payee.id} on project ${r.projectId}; a re-payment goes to the same payee on the same project`, 'replacesPaymentId');
+  }
+  return [{ type: 'PaymentReplaced', data: { paymentId: r.paymentId, replacedBy: by.paymentId, effectiveDate: by.effectiveDate } }];
+}
+
+/** The bank reference stream (Streams.bankReference): which payment a reference and channel were used for. */
+export type BankReferenceUsed = { type: 'BankReferenceUsed'; data: { channel: Channel; bankReference: string; paymentId: string; effectiveDate: BusinessDate } };
+export type BankReferenceState = { status: 'none' } | { status: 'used'; paymentId: string };
+export const bankReferenceFold = {
+  initialState: (): BankReferenceState => ({ status: 'none' }),
+  evolve: (s: BankReferenceState, e: BankReferenceUsed): BankReferenceState => (s.status === 'none' ? { status: 'used', paymentId: e.data.paymentId } : s),
+};
+
+/** A bank reference names one transfer: reused on the same channel for another payment it is refused (a double payment or a typing slip). */
+export function decideBankReference(s: BankReferenceState, c: { channel: Channel; bankReference: string; paymentId: string; effectiveDate: BusinessDate }): BankReferenceUsed[] {
+  if (s.status === 'used') {
+    if (s.paymentId === c.paymentId) return [];
+    throw conflict('bank_reference_reused', `bank reference ${c.bankReference} on ${c.channel} was already used for payment ${s.paymentId}`, 'bankReference');
+  }
+  return [{ type: 'BankReferenceUsed', data: c }];
 }
 
 export const paymentDecider: Decider<PaymentState, PaymentCommand, PaymentEvent> = {

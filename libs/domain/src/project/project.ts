@@ -184,6 +184,13 @@ export function projectOn(project: OpenProject, date: BusinessDate): {
   return { reached, lastPercent, acceptance, notices };
 }
 
+/** Where a project stands: the furthest stage of its natural order it has reached (proposed before any milestone). */
+export function stageOf(kindsReached: Iterable<string>): Stage {
+  const reached = new Set(kindsReached);
+  for (let i = MILESTONE_KINDS.length - 1; i >= 0; i--) if (reached.has(MILESTONE_KINDS[i])) return MILESTONE_KINDS[i];
+  return 'proposed';
+}
+
 export const projectDecider: Decider<ProjectState, ProjectCommand, ProjectEvent> = {
   initialState: () => ({ status: 'none' }),
   decide,

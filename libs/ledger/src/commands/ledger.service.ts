@@ -10,6 +10,8 @@ import {
   checkPlausibleAmount,
   figuresInYuan,
   decideAllocationToBatch,
+  bankReferenceFold,
+  type BankReferenceState,
   decideClosure,
   decideVoid,
   type ClosureCommand,
@@ -222,7 +224,7 @@ export class LedgerService {
 
   async requestPayment(caller: Caller, p: {
     paymentId: string; projectId: string; allocationId: string; payee: { type: string; id: string; name: string; account: string };
-    amount: Fen; purpose: string; installment: string; effectiveDate: string;
+    amount: Fen; purpose: string; installment: string; effectiveDate: string; replacesPaymentId?: string;
   }) {
     const project = await this.project(p.projectId, 'projectId');
     assertInScope(caller.principal, project.definition.unitCode, `project ${p.projectId}`);
@@ -238,6 +240,7 @@ export class LedgerService {
       installment: p.installment, effectiveDate: p.effectiveDate,
       // The requester is part of the request: approval must come from someone else (R-30).
       requestedBy: caller.principal.id,
+      ...(p.replacesPaymentId !== undefined ? { replacesPaymentId: p.replacesPaymentId } : {}),
     };
     // A refused request leaves the account it brought in the vault, on purpose: equal values have
     // equal references, so another request may at this moment refer to the same account, and
@@ -249,6 +252,9 @@ export class LedgerService {
         batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider },
         project: { stream: Streams.project(p.projectId), decider: projectDecider },
         ...(p.payee.type === 'household' ? { household: { stream: Streams.household(p.payee.id), decider: householdDecider } } : {}),
+        // A re-payment records itself on the payment it replaces, in the same append: one replacement per failed payment.
+        ...(p.replacesPaymentId !== undefined && p.replacesPaymentId !== p.paymentId
+          ? { replaced: { stream: Streams.payment(p.replacesPaymentId), decider: paymentDecider } } : {}),
       // (the optional household makes its fold's state `HouseholdState | undefined` to the compiler)
     } as Boundary<PaymentBoundary>, (s) => decideRequestPayment({ request, rules }, s), `payment:${p.paymentId}:request`, origin(caller));
     return this.payment(p.paymentId);
@@ -353,7 +359,10 @@ export class LedgerService {
     const p = await this.paymentInScope(caller, paymentId);
     this.notFuture(x.effectiveDate, 'effectiveDate');
     const { payment, batch } = this.paymentBoundary(p);
-    await this.commands.decide<Pick<PaymentBoundary, 'payment' | 'batch'>>({ payment, batch }, (s) => decideExecution(x, s), `payment:${paymentId}:execute`, origin(caller));
+    // The bank reference's own stream makes it unique per channel across every process.
+    const bankReference = { stream: Streams.bankReference(x.channel, x.bankReference), decider: bankReferenceFold };
+    await this.commands.decide<Pick<PaymentBoundary, 'payment' | 'batch'> & { bankReference: BankReferenceState }>({ payment, batch, bankReference },
+      (s) => decideExecution(x, s), `payment:${paymentId}:execute`, origin(caller));
     return this.payment(paymentId);
   }
 

@@ -129,9 +129,10 @@ export function generate(preset: Preset, seed: number, over: Partial<(typeof PRE
     emit({ op: 'approve', paymentId: id, effectiveDate: c.date });
     if (r.chance(0.01)) {
       emit({ op: 'fail', paymentId: id, reason: '账户名与账号不符', effectiveDate: c.date });
+      const failed = id;
       id = nextPaymentId();
       emit({ op: 'payment', paymentId: id, projectId: c.projectId, allocationId: c.allocationId, amount: yuan(c.amount), purpose: '重新支付',
-        installment: c.installment, effectiveDate: c.date, payee: c.payee });
+        installment: c.installment, effectiveDate: c.date, payee: c.payee, replacesPaymentId: failed });
       emit({ op: 'approve', paymentId: id, effectiveDate: c.date });
     }
     emit({ op: 'execute', paymentId: id, channel: c.householdId ? 'one_card' : 'treasury_direct', bankReference: `BR-${id}`, effectiveDate: c.date });

@@ -5,8 +5,8 @@ import { runDdl } from '../shared/ddl';
 /** Each payment's request and its state history, each step dated on both axes. */
 export const paymentsProjection: Projection = {
   name: 'payments',
-  // 2: decisions dated by their own business date (or the request's), never by the server clock.
-  version: 2,
+  // 2: decisions dated by their own business date (or the request's), never by the server clock. 3: re-payment links.
+  version: 3,
   tables: ['rm_payments', 'rm_payment_history'],
   async setup(q) {
     await runDdl(q, `
@@ -14,8 +14,9 @@ export const paymentsProjection: Projection = {
         payment_id text primary key, project_id text not null, allocation_id text not null, batch_id text not null, unit_code text not null,
         payee_type text not null, payee_id text not null, payee_name text not null, account_ref text not null, account_masked text not null,
         amount_fen bigint not null, purpose text not null, installment text not null, requested_by text not null,
-        effective_date date not null, recorded_at timestamptz not null);
+        effective_date date not null, recorded_at timestamptz not null, replaces_payment_id text);
       create index if not exists rm_payments_project_idx on rm_payments (project_id);
+      create index if not exists rm_payments_replaces_idx on rm_payments (replaces_payment_id) where replaces_payment_id is not null;
       create index if not exists rm_payments_unit_idx on rm_payments (unit_code text_pattern_ops);
       create table if not exists rm_payment_history (
         payment_id text not null, event_id uuid primary key, seq bigint not null, status text not null, actor text, detail jsonb not null,
@@ -42,7 +43,7 @@ export const paymentsProjection: Projection = {
       switch (e.type) {
         case 'PaymentRequested':
           payments.push([x.paymentId, x.projectId, x.allocationId, x.batchId, x.unitCode, x.payee.type, x.payee.id, x.payee.name, x.payee.accountRef, x.payee.accountMasked,
-            x.amountFen, x.purpose, x.installment, x.requestedBy, x.effectiveDate, e.recordedAt.toISOString()]);
+            x.amountFen, x.purpose, x.installment, x.requestedBy, x.effectiveDate, e.recordedAt.toISOString(), x.replacesPaymentId ?? null]);
           requestDates.set(x.paymentId, x.effectiveDate);
           [status, effectiveDate] = ['requested', x.effectiveDate];
           break;
@@ -68,8 +69,8 @@ export const paymentsProjection: Projection = {
       history.push([x.paymentId, e.id, e.revision.toString(), status, actor, JSON.stringify(detail), effectiveDate, e.recordedAt.toISOString()]);
     }
     await insertMany(tx, 'rm_payments', ['payment_id', 'project_id', 'allocation_id', 'batch_id', 'unit_code', 'payee_type', 'payee_id', 'payee_name', 'account_ref',
-      'account_masked', 'amount_fen', 'purpose', 'installment', 'requested_by', 'effective_date', 'recorded_at'],
-      ['', '', '', '', '', '', '', '', '', '', 'bigint', '', '', '', 'date', 'timestamptz'], payments);
+      'account_masked', 'amount_fen', 'purpose', 'installment', 'requested_by', 'effective_date', 'recorded_at', 'replaces_payment_id'],
+      ['', '', '', '', '', '', '', '', '', '', 'bigint', '', '', '', 'date', 'timestamptz', ''], payments);
     await insertMany(tx, 'rm_payment_history', ['payment_id', 'event_id', 'seq', 'status', 'actor', 'detail', 'effective_date', 'recorded_at'],
       ['', 'uuid', 'bigint', '', '', 'jsonb', 'date', 'timestamptz'], history);
   },

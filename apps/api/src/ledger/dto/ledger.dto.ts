@@ -265,6 +265,11 @@ export class PaymentDto {
   @ApiProperty({ description: '报账日期', example: '2016-05-10' })
   @IsBusinessDate()
   effectiveDate: string;
+
+  @ApiPropertyOptional({ description: '重新支付：被替代的退票或追回的支付编号（同一项目、同一收款人）', example: 'PAY-0001' })
+  @IsOptional()
+  @IsClientId()
+  replacesPaymentId?: string;
 }
 
 export class ApprovalDto {

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { EventStore } from '@yuantrace/event-store';
+import { ProjectionRunner } from '@yuantrace/projections';
+import { startTestApp } from '../support/app';
+import { approveAndStart, registerCounty, reportProgress } from '../support/county';
+import { client } from '../support/http';
+
+/** A re-payment after 退票 names the payment it replaces; a bank reference names one transfer per channel. On the embedded store. */
+describe('payment links and bank references', () => {
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  let api: ReturnType<typeof client>;
+  const fin = () => api.as('countyFinance');
+  const appr = () => api.as('countyApprover');
+  const pay = (paymentId: string, over: object = {}) => fin().post('/payments', { paymentId, projectId: 'PL-P', allocationId: 'PL-A', amount: '1000.00', purpose: '工程款',
+    installment: 'progress', effectiveDate: '2016-06-01', payee: { type: 'contractor', id: 'K1', name: '某公司', account: '6222000011113333' }, ...over });
+  const read = async (path: string) => {
+    await t.app.get(ProjectionRunner).waitUntilCaughtUp();
+    return (await api.as('auditor').get(path).expect(200)).body;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp('embedded');
+    api = client(t.app);
+    await registerCounty(t.app);
+    await fin().post('/fund-batches', { batchId: 'PL-B', documentNo: '县财〔2016〕7号', title: 't', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
+      recipientUnitCode: '990101000000', fiscalYear: 2016, amount: '100000.00', effectiveDate: '2016-03-01', purpose: 'p' }).expect(201);
+    await fin().post('/projects', { projectId: 'PL-P', name: '村道', type: 'ROAD', unitCode: '990101001001', implementer: '村委', budget: '100000.00',
+      plannedStart: '2016-04-01', plannedEnd: '2016-10-31' }).expect(201);
+    await approveAndStart(t.app, 'PL-P');
+    await reportProgress(t.app, 'PL-P', 100, '2016-05-20');
+    await fin().post('/fund-batches/PL-B/allocations', { allocationId: 'PL-A', target: { type: 'project', projectId: 'PL-P' }, amount: '100000.00',
+      effectiveDate: '2016-04-20', documentNo: 'd' }).expect(201);
+    for (const id of ['PL-1', 'PL-2', 'PL-3']) {
+      await pay(id).expect(201);
+      await appr().post(`/payments/${id}/approval`, { approved: true, effectiveDate: '2016-06-02' }).expect(200);
+    }
+  });
+  afterAll(async () => t?.close());
+
+  test('a bank reference reused on the same channel is 409 and writes nothing; on another channel it is another transfer', async () => {
+    await fin().post('/payments/PL-1/execution', { channel: 'one_card', bankReference: '一卡通-2016-0001', effectiveDate: '2016-06-03' }).expect(200);
+    // The same command again is a retry, answered the same.
+    await fin().post('/payments/PL-1/execution', { channel: 'one_card', bankReference: '一卡通-2016-0001', effectiveDate: '2016-06-03' }).expect(200);
+    const before = await t.app.get(EventStore).headPosition();
+    const reused = await fin().post('/payments/PL-2/execution', { channel: 'one_card', bankReference: '一卡通-2016-0001', effectiveDate: '2016-06-03' }).expect(409);
+    expect(reused.body.error).toMatchObject({ code: 'bank_reference_reused', field: 'bankReference' });
+    expect(reused.body.error.message).toContain('PL-1');
+    expect(await t.app.get(EventStore).headPosition()).toEqual(before);
+    await fin().post('/payments/PL-2/execution', { channel: 'bank_transfer', bankReference: '一卡通-2016-0001', effectiveDate: '2016-06-03' }).expect(200);
+    expect(await read('/payments/PL-1')).toMatchObject({ status: 'executed', channel: 'one_card', bankReference: '一卡通-2016-0001', replaces: null, replacedBy: null });
+  });
+
+  test('a re-payment after a failed transfer names it, both views show the link, and it cannot be paid again twice or by a different payee', async () => {
+    await fin().post('/payments/PL-3/failure', { reason: '账户已销户', effectiveDate: '2016-06-03' }).expect(200);
+    const otherPayee = await pay('PL-3B', { effectiveDate: '2016-06-05', replacesPaymentId: 'PL-3', payee: { type: 'contractor', id: 'K2', name: '另一公司', account: '6222' } })
+      .expect(422);
+    expect(otherPayee.body.error).toMatchObject({ code: 'replacement_differs', field: 'replacesPaymentId' });
+    expect((await pay('PL-3X', { effectiveDate: '2016-06-05', replacesPaymentId: 'PL-1' }).expect(422)).body.error.code).toBe('replaced_payment_not_failed');
+    expect((await pay('PL-3Y', { effectiveDate: '2016-06-05', replacesPaymentId: 'PL-NONE' }).expect(422)).body.error.code).toBe('replaced_payment_not_found');
+    await pay('PL-3A', { effectiveDate: '2016-06-05', replacesPaymentId: 'PL-3' }).expect(201);
+    expect((await pay('PL-3C', { effectiveDate: '2016-06-06', replacesPaymentId: 'PL-3' }).expect(409)).body.error.code).toBe('payment_already_replaced');
+    expect(await read('/payments/PL-3')).toMatchObject({ status: 'failed', replacedBy: 'PL-3A' });
+    expect(await read('/payments/PL-3A')).toMatchObject({ status: 'requested', replaces: 'PL-3' });
+    // As known before the re-payment was entered, nothing had replaced it yet.
+    expect(await read('/payments/PL-3?asOf=2016-06-04')).toMatchObject({ replacedBy: null });
+  });
+});
