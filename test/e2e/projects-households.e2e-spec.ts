@@ -154,7 +154,9 @@ describe.each<Backend>(['postgres', 'embedded'])('projects and households on %s'
     const asOf2017 = (await api.as('auditor').get('/households/HH-ZHANG?asOf=2017-06-30').expect(200)).body;
     expect(asOf2017).toMatchObject({ status: 'registered', received: '1000.00' });
     const csv = await api.as('inspector').get('/households/HH-ZHANG?format=csv').expect(200);
-    expect(csv.text.startsWith('\ufeff"户编号","户主","身份证号","支付编号"')).toBe(true);
+    // The household's tables one after another: receipts first (the 明白卡), then members and status history.
+    expect(csv.text.startsWith('\ufeff"【到户资金明细】"\r\n"户编号","户主","身份证号","支付编号"')).toBe(true);
+    expect(csv.text).toContain('"【家庭成员】"');
     expect(csv.text).toContain('"EDU-ZHANG-2018","支付","2000.00","2018-03-05"');
     const villageCsv = await api.as('village').get('/households/HH-ZHANG?format=csv').expect(200);
     expect(villageCsv.text).not.toContain(testIdNumber('1970-01-01', 10));

@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { invalid, notFound, parseStreamName, Rejection, withinScope, type Principal } from '@yuantrace/domain';
 import { unitOfEvent } from '@yuantrace/read-models';
@@ -9,6 +10,8 @@ import { CurrentPrincipal } from '../auth/principal.decorator';
 import type { AppConfig } from '@yuantrace/ledger';
 import { APP_CONFIG, READ_DB } from '@yuantrace/ledger';
 import { CursorCodec } from './cursor';
+import { exportFormat, respond } from './export';
+import { eventSheets } from './view-sheets';
 
 const MAX_LIMIT = 500;
 
@@ -33,7 +36,15 @@ export class EventsController {
   @ApiQuery({ name: 'stream', required: false, description: '如 payment-PAY-1' })
   @ApiQuery({ name: 'after', required: false, description: '上一页返回的 next 游标' })
   @ApiQuery({ name: 'limit', required: false, description: '1–500，默认100' })
-  async list(@CurrentPrincipal() p: Principal, @Query('stream') stream?: string, @Query('after') after?: string, @Query('limit') limitText?: string) {
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: '导出本页：csv 或 xlsx' })
+  async list(@CurrentPrincipal() p: Principal, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Query('stream') stream?: string,
+    @Query('after') after?: string, @Query('limit') limitText?: string, @Query('format') formatText?: string) {
+    const format = exportFormat(formatText, req.headers.accept);
+    const page = await this.page(p, stream, after, limitText);
+    return respond(res, format, `events${stream ? `-${stream}` : ''}`, page, () => eventSheets(page.events));
+  }
+
+  private async page(p: Principal, stream: string | undefined, after: string | undefined, limitText: string | undefined) {
     // Plain decimal digits only: Number() would also take " 10", "0x10" and "1e2".
     const limit = limitText === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(limitText) ? Number(limitText) : NaN;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');

@@ -24,3 +24,19 @@ export const PAYMENT_STATUS_NAMES: Record<string, string> = {
 
 /** A code's Chinese name, or the code itself when there is none (a value recorded before a name existed). */
 export const nameOf = (names: Record<string, string>, code: unknown): string => names[String(code)] ?? String(code ?? '');
+
+export const INSTALLMENT_NAMES: Record<string, string> = { advance: '预付款', progress: '进度款', final: '尾款', single: '一次性' };
+export const CHANNEL_NAMES: Record<string, string> = {
+  treasury_direct: '国库集中支付', bank_transfer: '银行转账', one_card: '一卡通（一折通）', cash: '现金', in_kind: '实物',
+};
+export const PAYEE_TYPE_NAMES: Record<string, string> = { household: '农户', contractor: '施工单位', collective: '村集体', enterprise: '企业', person: '个人' };
+export const MILESTONE_NAMES: Record<string, string> = {
+  proposed: '申报', approved: '立项', publicized: '公示', tendered: '招标', contracted: '合同', started: '开工', progress: '进度', completed: '竣工',
+  accepted: '验收', handed_over: '资产移交',
+};
+export const PROJECT_TYPE_NAMES: Record<string, string> = {
+  ROAD: '道路', WATER: '饮水', HOUSING: '危房改造', RELOCATION: '易地搬迁', GRID: '电网', ENVIRONMENT: '人居环境', INDUSTRY: '产业', PHOTOVOLTAIC: '光伏',
+  TOURISM: '乡村旅游', ECOMMERCE: '电商', FINANCE: '金融扶贫', LABOUR: '就业', EDUCATION: '教育', HEALTH: '健康', CULTURE: '文化', SOCIAL_SECURITY: '社会保障',
+  VILLAGE_FACILITY: '村级设施', ECOLOGY: '生态', RELIEF: '救助', TRAINING_TECH: '培训',
+};
+export const DISPOSAL_NAMES: Record<string, string> = { none: '无结余', returned: '结余退回', carriedOver: '结余结转' };

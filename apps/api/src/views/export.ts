@@ -1,0 +1,67 @@
+import { StreamableFile } from '@nestjs/common';
+import ExcelJS from 'exceljs';
+import { invalid } from '@yuantrace/domain';
+import type { Response } from 'express';
+
+/**
+ * Exports of every view and list, for the spreadsheets finance bureaus and auditors work in: CSV
+ * (UTF-8 with a byte-order mark so Excel reads Chinese, CRLF, every field quoted) and XLSX (one
+ * worksheet per table, written by exceljs, a maintained library, rather than by hand: the OOXML
+ * format is large and a hand-rolled writer would be ours to keep correct). Headers and labels are
+ * Chinese; the money figures carry the API's name beside the Chinese one.
+ */
+export type Sheet = { name: string; headers: string[]; rows: unknown[][] };
+export type ExportFormat = 'json' | 'csv' | 'xlsx';
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** ?format=json|csv|xlsx, or an Accept header naming CSV or XLSX; anything else is 400 invalid_format. */
+export function exportFormat(format: unknown, accept: unknown): ExportFormat {
+  if (format !== undefined) {
+    if (format === 'json' || format === 'csv' || format === 'xlsx') return format;
+    throw invalid('invalid_format', 'format must be json, csv or xlsx', 'format');
+  }
+  const types = typeof accept === 'string' ? accept.split(',').map((a) => a.trim().split(';')[0]) : [];
+  if (types.includes('text/csv')) return 'csv';
+  if (types.includes(XLSX_TYPE)) return 'xlsx';
+  return 'json';
+}
+
+/** One CSV: a single table as it is; several tables one after another, each under a 【title】 line. */
+export function toCsv(sheets: readonly Sheet[]): string {
+  const quote = (v: unknown) => `"${String(v ?? '').replace(/"/g, '""')}"`;
+  const table = (s: Sheet) => [s.headers, ...s.rows].map((r) => r.map(quote).join(','));
+  const lines = sheets.length === 1 ? table(sheets[0]) : sheets.flatMap((s, i) => [...(i ? [''] : []), quote(`【${s.name}】`), ...table(s)]);
+  return '\ufeff' + lines.join('\r\n') + '\r\n';
+}
+
+export async function toXlsx(sheets: readonly Sheet[]): Promise<Buffer> {
+  const book = new ExcelJS.Workbook();
+  book.creator = 'yuantrace';
+  const used = new Set<string>();
+  for (const s of sheets) {
+    // Worksheet names: at most 31 characters, none of []:*?/\, unique.
+    let name = s.name.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31) || 'Sheet';
+    for (let i = 2; used.has(name); i++) name = `${s.name.slice(0, 28)}(${i})`;
+    used.add(name);
+    const ws = book.addWorksheet(name);
+    ws.addRow(s.headers).font = { bold: true };
+    for (const r of s.rows) ws.addRow(r.map((v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : v)));
+    ws.columns.forEach((c, i) => (c.width = Math.min(60, Math.max(10, ...[s.headers[i], ...s.rows.map((r) => r[i])].map((v) => String(v ?? '').length * 2)))));
+    ws.views = [{ state: 'frozen', ySplit: 1 }];
+  }
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
+
+/** Sends the view in the format asked for: the JSON body as it is, or its tables as CSV / XLSX with a file name. */
+export async function respond<T>(res: Response, format: ExportFormat, filename: string, json: T, sheets: () => Sheet[]): Promise<T | string | StreamableFile> {
+  if (format === 'json') return json;
+  const safe = filename.replace(/[^A-Za-z0-9._-]/g, '_');
+  res.setHeader('content-disposition', `attachment; filename="${safe}.${format}"`);
+  if (format === 'csv') {
+    res.setHeader('content-type', 'text/csv; charset=utf-8');
+    return toCsv(sheets());
+  }
+  // Binary: handed to Nest as a file, so nothing on the way treats it as text.
+  return new StreamableFile(await toXlsx(sheets()), { type: XLSX_TYPE });
+}

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import ExcelJS from 'exceljs';
+import { ProjectionRunner } from '@yuantrace/projections';
+import { startTestApp } from '../support/app';
+import { approveAndStart, registerCounty, registerHousehold, reportProgress } from '../support/county';
+import { client } from '../support/http';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** Every view exports as CSV and XLSX with Chinese headers and labels; the exported figures are the JSON's. */
+describe('exports of every view', () => {
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  let api: ReturnType<typeof client>;
+  const fin = () => api.as('countyFinance');
+  const VIEWS = ['/fund-batches/EX-B', '/fund-batches/EX-B/flow', '/projects/EX-P', '/payments/EX-PAY', '/payments/EX-PAY/trace', '/admin-units/990101000000/summary',
+    '/households/EX-HH', '/disclosure/units/990101001001'];
+
+  /** A saved XLSX read back by exceljs: every worksheet as rows of cell text. */
+  async function workbook(body: Buffer) {
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(body as unknown as ArrayBuffer);
+    return Object.fromEntries(book.worksheets.map((ws) => [ws.name, ws.getSheetValues().slice(1).map((r) => (Array.isArray(r) ? r.slice(1).map((c) => String(c ?? '')) : []))]));
+  }
+  const binary = (res: NodeJS.ReadableStream, cb: (e: Error | null, b: Buffer) => void) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => cb(null, Buffer.concat(chunks)));
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp('embedded');
+    api = client(t.app);
+    await registerCounty(t.app);
+    await fin().post('/fund-batches', { batchId: 'EX-B', documentNo: '县财〔2016〕8号', title: '县级专项', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
+      recipientUnitCode: '990101000000', fiscalYear: 2016, amount: '100000.00', effectiveDate: '2016-03-01', purpose: '产业' }).expect(201);
+    await fin().post('/projects', { projectId: 'EX-P', name: '村道硬化', type: 'ROAD', unitCode: '990101001001', implementer: '村委', budget: '100000.00',
+      plannedStart: '2016-04-01', plannedEnd: '2016-10-31' }).expect(201);
+    await approveAndStart(t.app, 'EX-P');
+    await reportProgress(t.app, 'EX-P', 100, '2016-05-20');
+    await registerHousehold(t.app, 'EX-HH', 700).expect(201);
+    await fin().post('/fund-batches/EX-B/allocations', { allocationId: 'EX-A', target: { type: 'project', projectId: 'EX-P' }, amount: '60000.00',
+      effectiveDate: '2016-04-20', documentNo: '县财发〔2016〕9号' }).expect(201);
+    await fin().post('/payments', { paymentId: 'EX-PAY', projectId: 'EX-P', allocationId: 'EX-A', amount: '1234.56', purpose: '务工补助', installment: 'progress',
+      effectiveDate: '2016-06-01', payee: { type: 'household', id: 'EX-HH', name: '户主700', account: '6222000011114444' } }).expect(201);
+    await api.as('countyApprover').post('/payments/EX-PAY/approval', { approved: true, effectiveDate: '2016-06-02' }).expect(200);
+    await fin().post('/payments/EX-PAY/execution', { channel: 'one_card', bankReference: 'EX-BR-1', effectiveDate: '2016-06-03' }).expect(200);
+    await t.app.get(ProjectionRunner).waitUntilCaughtUp();
+  });
+  afterAll(async () => t?.close());
+
+  test.each(VIEWS)('%s: CSV and XLSX carry the same tables, in Chinese, with the JSON’s figures', async (path) => {
+    const json = (await api.as('auditor').get(path).expect(200)).body;
+    const csv = await api.as('auditor').get(`${path}?format=csv`).expect(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
+    expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="[A-Za-z0-9._-]+\.csv"$/);
+    expect(csv.text.startsWith('\ufeff"')).toBe(true);
+    expect(csv.text).toMatch(/[\u4e00-\u9fff]/);
+    const xlsx = await api.as('auditor').get(`${path}?format=xlsx`).buffer(true).parse(binary as never).expect(200);
+    expect(xlsx.headers['content-type']).toBe(XLSX);
+    const sheets = await workbook(xlsx.body as Buffer);
+    expect(Object.keys(sheets).length).toBeGreaterThan(0);
+    // The same cells in both: every CSV field appears in some worksheet.
+    const cells = new Set(Object.values(sheets).flat(2));
+    const fields = csv.text.slice(1).split('\r\n').filter((l) => l && !l.startsWith('"【')).flatMap((l) => l.slice(1, -1).split('","'));
+    for (const f of fields) if (f !== '') expect({ f, inXlsx: cells.has(f) }).toEqual({ f, inXlsx: true });
+    // A money figure of the JSON is in the export, to the fen.
+    const figure = json.paid ?? json.flow?.paid ?? json.amount ?? json.received ?? json.payment?.amount ?? json.totals?.paid;
+    expect(typeof figure).toBe('string');
+    expect(csv.text).toContain(`"${figure}"`);
+  });
+
+  test('codes become Chinese names: source, status, installment, channel, milestone', async () => {
+    const batch = (await api.as('auditor').get('/fund-batches/EX-B?format=csv').expect(200)).text;
+    expect(batch).toContain('"资金来源","县级财政专项扶贫资金"');
+    expect(batch).toContain('"状态","在用"');
+    expect(batch).toContain('"收到下达 (received)(元)","100000.00"');
+    const payment = (await api.as('auditor').get('/payments/EX-PAY?format=csv').expect(200)).text;
+    expect(payment).toContain('"状态","已支付"');
+    expect(payment).toContain('"款项性质","进度款"');
+    expect(payment).toContain('"支付渠道","一卡通（一折通）"');
+    const project = (await api.as('auditor').get('/projects/EX-P?format=csv').expect(200)).text;
+    expect(project).toContain('"阶段","进度"');
+    expect(project).toContain('"立项","2016-04-05"');
+  });
+
+  test('an Accept header asks for an export too; an unknown format is 400 naming the field', async () => {
+    const viaAccept = await api.as('auditor').get('/projects/EX-P').set('accept', XLSX).buffer(true).parse(binary as never).expect(200);
+    expect(viaAccept.headers['content-type']).toBe(XLSX);
+    const bad = await api.as('auditor').get('/projects/EX-P?format=pdf').expect(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_format', field: 'format' });
+  });
+
+  test('the audit log exports its page: one row per event with its actor and business date', async () => {
+    const csv = (await api.as('auditor').get('/events?stream=payment-EX-PAY&format=csv').expect(200)).text;
+    const lines = csv.slice(1).trim().split('\r\n');
+    expect(lines[0]).toBe('"位置","流","版本","事件类型","记录时间","操作人","角色","业务日期","数据"');
+    expect(lines.slice(1).map((l) => l.split('","')[3])).toEqual(['PaymentRequested', 'PaymentApproved', 'PaymentExecuted']);
+    expect(lines[3]).toContain('"cty-fin","finance","2016-06-03"');
+  });
+
+  test('the public 公示 export masks accounts as the JSON does', async () => {
+    const csv = (await api.as('public').get('/disclosure/units/990101001001?format=csv').expect(200)).text;
+    expect(csv).not.toContain('6222000011114444');
+    expect(csv).toContain('4444"');
+  });
+});
