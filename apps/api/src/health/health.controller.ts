@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '@yuantrace/ledger';
 import { ProjectionRunner } from '@yuantrace/projections';
 import type { Response } from 'express';
 import { Public } from '../auth/access.decorator';
+import { SCHEMAS } from '../http/openapi-schemas';
 
 @ApiTags('health')
 @Controller('health')
@@ -23,8 +24,8 @@ export class HealthController {
    */
   @Get()
   @Public()
-  @ApiOkResponse({ description: '存活状态、事件存储类型、最新全局位置、各投影滞后事件数' })
-  @ApiServiceUnavailableResponse({ description: 'degraded：数据库不可达、投影停止或出错、滞后超过上限，并说明原因' })
+  @ApiOkResponse({ description: '存活状态、事件存储类型、最新全局位置、各投影滞后事件数', schema: SCHEMAS.health })
+  @ApiServiceUnavailableResponse({ description: 'degraded：数据库不可达、投影停止或出错、滞后超过上限，并说明原因', schema: SCHEMAS.health })
   async health(@Res({ passthrough: true }) res: Response) {
     let last;
     let projections;

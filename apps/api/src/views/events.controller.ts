@@ -11,6 +11,7 @@ import type { AppConfig } from '@yuantrace/ledger';
 import { APP_CONFIG, READ_DB } from '@yuantrace/ledger';
 import { CursorCodec } from './cursor';
 import { exportFormat, respond } from './export';
+import { Responds } from '../http/openapi-schemas';
 import { eventSheets } from './view-sheets';
 
 const MAX_LIMIT = 500;
@@ -32,6 +33,7 @@ export class EventsController {
 
   @Get()
   @Access('inspector', 'auditor')
+  @Responds(200, 'events', '一页事件与下一页游标 a page of events and the next cursor', { exports: true })
   @ApiOperation({ summary: '审计日志：按流或按全局位置分页读取原始事件（含操作人）' })
   @ApiQuery({ name: 'stream', required: false, description: '如 payment-PAY-1' })
   @ApiQuery({ name: 'after', required: false, description: '上一页返回的 next 游标' })

@@ -14,6 +14,7 @@ import { IdParam, unitCodeParam } from '../http/validators';
 import { READ_DB } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
 import { exportFormat, respond } from './export';
+import { Responds } from '../http/openapi-schemas';
 import { batchSheets, disclosureSheets, flowSheets, householdSheets, paymentSheets, projectSheets, summarySheets, traceSheets } from './view-sheets';
 import { missing, placeInScope } from './read-access';
 
@@ -43,6 +44,7 @@ export class ViewsController {
   }
 
   @Get('fund-batches/:batchId')
+  @Responds(200, 'batchView', '视图及其时间口径 the view, with the basis it was read under', { exports: true })
   @Access('finance', 'approver', 'inspector', 'auditor')
   @ApiOperation({ summary: '资金批次：状态、收到下达、下拨、安排项目、退回、冻结、支付、结余（口径见 README 指标表），分配明细，上下级批次' })
   @basisDocs()
@@ -56,6 +58,7 @@ export class ViewsController {
   }
 
   @Get('fund-batches/:batchId/flow')
+  @Responds(200, 'flow', '视图及其时间口径 the view, with the basis it was read under', { exports: true })
   @Access('finance', 'approver', 'inspector', 'auditor')
   @ApiOperation({ summary: '资金流向：下游每个子批次、项目和收款人，精确到分，并列出各节点结余' })
   @basisDocs()
@@ -70,6 +73,7 @@ export class ViewsController {
   }
 
   @Get('projects/:projectId')
+  @Responds(200, 'projectView', '视图及其时间口径 the view, with the basis it was read under', { exports: true })
   @Access('finance', 'approver', 'inspector', 'auditor', 'village')
   @ApiOperation({ summary: '项目：阶段与里程碑、预算、按来源的资金安排、冻结、已付、结余、支付明细' })
   @basisDocs()
@@ -84,6 +88,7 @@ export class ViewsController {
   }
 
   @Get('payments/:paymentId')
+  @Responds(200, 'paymentView', '视图及其时间口径 the view, with the basis it was read under', { exports: true })
   @Access('finance', 'approver', 'inspector', 'auditor', 'village')
   @ApiOperation({ summary: '支付：申请信息、状态历史（每一步的业务日期与记录时间）、渠道与银行流水号、重新支付的关联' })
   @basisDocs()
@@ -98,6 +103,7 @@ export class ViewsController {
   }
 
   @Get('payments/:paymentId/trace')
+  @Responds(200, 'trace', '视图及其时间口径 the view, with the basis it was read under', { exports: true })
   @Access('finance', 'approver', 'inspector', 'auditor', 'village')
   @ApiOperation({ summary: '上溯：支付 → 资金分配 → 批次 → 上级批次 → 源头拨款（每一环的文号）' })
   @basisDocs()
@@ -113,6 +119,7 @@ export class ViewsController {
   }
 
   @Get('admin-units/:code/summary')
+  @Responds(200, 'summary', '视图及其时间口径 the view, with the basis it was read under', { exports: true })
   @Access('finance', 'approver', 'inspector', 'auditor', 'village')
   @ApiOperation({ summary: '区域汇总：本级及下级的收到下达、退回、下拨、安排项目、冻结、支付、结余、覆盖农户，按来源和年度' })
   @basisDocs()
@@ -127,6 +134,7 @@ export class ViewsController {
   }
 
   @Get('households/:householdId')
+  @Responds(200, 'householdView', '视图及其时间口径 the view, with the basis it was read under', { exports: true })
   @Access('finance', 'approver', 'inspector', 'auditor', 'village')
   @ApiOperation({ summary: '农户：档案（按角色打码）、状态历史、每笔到户资金及其来源链、按年度/来源/项目类型合计' })
   @basisDocs()
@@ -144,6 +152,7 @@ export class ViewsController {
   }
 
   @Get('disclosure/units/:code')
+  @Responds(200, 'disclosure', '视图及其时间口径 the view, with the basis it was read under', { exports: true })
   @Public()
   @ApiOperation({ summary: '公示：某村（或任一单位）的项目、资金来源与收款人；身份与账号对公众打码' })
   @basisDocs()

@@ -1,0 +1,125 @@
+import { applyDecorators, HttpStatus } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { FIGURES, type FigureName } from '@yuantrace/domain';
+
+/**
+ * The response bodies of every route, as OpenAPI schemas. Money figures take their description
+ * from the glossary (@yuantrace/domain figures.ts) in Chinese and English, so the documentation
+ * and the views cannot mean different things. An end-to-end test validates real responses of
+ * every route against these schemas (test/e2e/openapi.e2e-spec.ts): a field added to a view and
+ * not documented here fails it.
+ */
+const str = (description?: string): SchemaObject => ({ type: 'string', ...(description ? { description } : {}) });
+const nstr = (description?: string): SchemaObject => ({ type: 'string', nullable: true, ...(description ? { description } : {}) });
+const int = (description?: string): SchemaObject => ({ type: 'integer', ...(description ? { description } : {}) });
+const date = (description = '业务日期 business date (YYYY-MM-DD)'): SchemaObject => ({ type: 'string', format: 'date', description });
+const ndate = (description = '业务日期 business date (YYYY-MM-DD)'): SchemaObject => ({ ...date(description), nullable: true });
+const instant = (description = '记录时间 recorded instant (ISO-8601)'): SchemaObject => ({ type: 'string', format: 'date-time', description });
+const yuan = (description: string): SchemaObject => ({ type: 'string', pattern: '^-?[0-9]+\\.[0-9]{2}$', description: `${description}（元，两位小数 yuan as a decimal string）` });
+const figure = (name: FigureName): SchemaObject => yuan(`${FIGURES[name].zh} — ${FIGURES[name].en}: ${FIGURES[name].means}`);
+const figures = (...names: FigureName[]) => Object.fromEntries(names.map((n) => [n, figure(n)]));
+const obj = (properties: Record<string, SchemaObject>, options: { strict?: boolean; optional?: string[]; description?: string } = {}): SchemaObject => ({
+  type: 'object',
+  properties,
+  required: Object.keys(properties).filter((k) => !(options.optional ?? []).includes(k)),
+  additionalProperties: !options.strict,
+  ...(options.description ? { description: options.description } : {}),
+});
+const arr = (items: SchemaObject, description?: string): SchemaObject => ({ type: 'array', items, ...(description ? { description } : {}) });
+const nobj = (s: SchemaObject): SchemaObject => ({ ...s, nullable: true });
+const anyObject: SchemaObject = { type: 'object', additionalProperties: true };
+
+const basis = obj({ asOf: ndate('业务日期口径 asOf'), knownAt: { ...instant('记录时点口径 knownAt'), nullable: true }, axis: { type: 'string', enum: ['current', 'asOf', 'knownAt', 'asOf+knownAt'] } },
+  { strict: true, description: '本答复所用的时间口径 the basis this answer was read under' });
+const payee = obj({ type: str('收款人类型 payee type'), id: str(), name: str(), account: str('账号（按角色打码）account, masked unless the reader may see it') });
+const batchStatus: SchemaObject = { type: 'string', enum: ['open', 'closed', 'voided'], description: '批次状态：在用、已关闭、已撤销 open, closed, voided' };
+const BATCH_FIGURES: FigureName[] = ['received', 'returnedFromBatches', 'returnedFromProjects', 'allocated', 'committed', 'returned', 'held', 'paid', 'unallocated', 'available', 'balance'];
+const PROJECT_FIGURES: FigureName[] = ['committed', 'returned', 'held', 'paid', 'balance'];
+const REGION_FIGURES: FigureName[] = ['received', 'returned', 'allocated', 'committed', 'returnedFromProjects', 'held', 'paid', 'balance'];
+const batchLife = {
+  status: batchStatus, closedOn: ndate('关闭日期 closed on'), voidedOn: ndate('撤销日期 voided on'),
+  disposal: { type: 'string', enum: ['none', 'returned', 'carriedOver'], description: '关闭时结余的去向 what happened to the remainder at closure' } as SchemaObject,
+  carriedOverTo: nstr('结转到的批次 the batch the remainder was carried over to'), voidReason: nstr('撤销原因'), replacedBy: nstr('更正批次 the batch that replaces a voided one'),
+};
+const batchHeader = {
+  batchId: str(), documentNo: str('文号'), title: str(), source: str('资金来源代码 fund source code'), issuerLevel: str('下达层级'), recipientUnitCode: str('接收单位代码'),
+  fiscalYear: int('年度'), purpose: str(), countsTowardHouseholdShare: { type: 'boolean' } as SchemaObject, effectiveDate: date('下达日期'), rootBatchId: str('源头批次'),
+  rootDocumentNo: str('源头文号'),
+};
+
+export const SCHEMAS = {
+  error: obj({ error: obj({ code: str('机器可读的错误代码 machine-readable code, e.g. insufficient_balance'), message: str('说明 what is wrong'),
+    field: nstr('出错的字段 the field at fault') }, { optional: ['field'] }) }, { strict: true }),
+  adminUnit: obj({ status: str(), code: str('12位区划代码'), name: str(), level: str(), parentCode: nstr() }),
+  batchResource: obj({ ...batchHeader, parentBatchId: nstr(), status: batchStatus, amount: yuan('批次金额 the amount of the 文号 line'), ...figures(...BATCH_FIGURES) },
+    { strict: true }),
+  allocation: obj({ batchId: str(), allocationId: str(), target: anyObject, amount: yuan('分配金额'), effectiveDate: date(), documentNo: str() }, { strict: true }),
+  returnResult: obj({ batchId: str(), returnId: str(), amount: yuan('退回金额'), toBatchId: nstr('退回到的批次（根批次退回国库时为空）'), fromAllocationId: nstr('项目结余退回时的分配'),
+    reason: str(), effectiveDate: date() }, { strict: true }),
+  projectResource: obj({ projectId: str(), name: str(), type: str(), unitCode: str(), implementer: str(), budget: yuan('预算'), plannedStart: date(), plannedEnd: date(),
+    funding: arr(anyObject) }, { strict: true }),
+  milestone: obj({ projectId: str(), milestoneId: str(), kind: str(), date: date(), percentComplete: { type: 'integer', nullable: true }, result: nstr(), publicUntil: ndate(),
+    documentNo: nstr(), note: nstr(), stage: arr(str(), '已到达的环节 the kinds reached') }, { strict: true }),
+  household: obj({ householdId: str(), unitCode: str(), category: str(), causes: arr(str()), registeredOn: date(), status: str(),
+    members: arr(obj({ name: str(), relation: str(), birthYear: int(), idNumber: str('身份证号（按角色打码）') })), history: arr(anyObject) }, { strict: true }),
+  paymentResource: obj({ paymentId: str(), projectId: str(), allocationId: str(), batchId: str(), status: str(), payee, amount: yuan('金额'), purpose: str(),
+    installment: str(), effectiveDate: date(), requestedBy: str(), decidedBy: nstr() }, { strict: true }),
+  batchView: obj({ basis, ...batchHeader, ...batchLife, amount: yuan('批次金额 the amount of the 文号 line'), ...figures(...BATCH_FIGURES),
+    allocations: arr(obj({ allocationId: str(), documentNo: str(), effectiveDate: date(), amount: yuan('分配金额'), target: anyObject }, {})),
+    parent: nobj(obj({ batchId: str(), allocationId: str() })), children: arr(obj({ batchId: str(), recipientUnitCode: str(), amount: yuan('子批次金额') })) },
+  { strict: true, optional: ['disposal', 'carriedOverTo', 'voidReason', 'replacedBy'] }),
+  flow: obj({ basis, flow: obj({ batchId: str(), documentNo: str(), recipientUnitCode: str(), source: str(), ...batchLife, ...figures(...BATCH_FIGURES),
+    children: arr(anyObject, '子批次（同样结构）与项目（committed/returned/held/paid/balance 与收款人）') },
+  { optional: ['disposal', 'carriedOverTo', 'voidReason', 'replacedBy'] }) }, { strict: true }),
+  projectView: obj({ basis, projectId: str(), name: str(), type: str(), unitCode: str(), implementer: str(), budget: yuan('预算'), plannedStart: date(), plannedEnd: date(),
+    stage: str('阶段：已到达的最后环节 the furthest milestone reached'), percentComplete: int('完成进度'), acceptance: nstr('验收结果 passed / failed'),
+    milestones: arr(obj({ milestoneId: str(), kind: str(), date: date(), percentComplete: { type: 'integer', nullable: true }, result: nstr(), publicUntil: ndate(),
+      documentNo: nstr(), note: nstr(), recordedAt: instant() }, { strict: true })),
+    ...figures(...PROJECT_FIGURES),
+    funding: arr(obj({ allocationId: str(), batchId: str(), rootBatchId: str(), source: str(), fiscalYear: int(), ...figures(...PROJECT_FIGURES) }, { strict: true })),
+    fundingBySource: arr(obj({ source: str(), ...figures(...PROJECT_FIGURES) }, { strict: true })),
+    payments: arr(obj({ paymentId: str(), status: str(), amount: yuan('金额'), installment: str(), payee, effectiveDate: date() })) }, { strict: true }),
+  paymentView: obj({ basis, paymentId: str(), projectId: str(), allocationId: str(), batchId: str(), unitCode: str(), status: str(), payee, amount: yuan('金额'),
+    purpose: str(), installment: str(), requestedBy: str(), effectiveDate: date(), channel: nstr('支付渠道'), bankReference: nstr('银行流水号'),
+    replaces: nstr('本笔替代的退票/追回支付 the payment this one pays again for'), replacedBy: nstr('替代本笔的支付 the payment that paid again for this one'),
+    history: arr(obj({ status: str(), by: nstr('操作人'), effectiveDate: date(), recordedAt: instant() })) }, { strict: true }),
+  trace: obj({ basis, payment: anyObject, allocation: nobj(anyObject), chain: arr(obj({ hop: str(), batchId: str(), documentNo: str() })), root: nobj(anyObject) }, { strict: true }),
+  summary: obj({ basis, code: str(), name: str(), level: str(), ...figures(...REGION_FIGURES), householdsReached: int('覆盖农户数 households reached'),
+    bySourceAndYear: arr(obj({ source: str(), fiscalYear: int(), ...figures(...REGION_FIGURES) }, { strict: true })),
+    subUnits: arr(obj({ code: str(), name: str(), level: str(), ...figures(...REGION_FIGURES), householdsReached: int(), bySourceAndYear: arr(anyObject) })) }, { strict: true }),
+  householdView: obj({ basis, householdId: str(), unitCode: str(), category: str(), causes: arr(str()), registeredOn: date(), status: str(), members: arr(anyObject),
+    history: arr(anyObject), received: yuan('累计收到'), receipts: arr(anyObject, '每笔到户资金及其来源链'), totals: anyObject }, { strict: true }),
+  disclosure: obj({ basis, code: str(), name: str(), level: str(), totals: anyObject, projects: arr(anyObject), households: arr(anyObject) }, { strict: true }),
+  events: obj({ events: arr(obj({ position: str(), streamId: str(), revision: str(), eventId: str(), type: str(), recordedAt: instant(), data: anyObject, metadata: anyObject })),
+    next: nstr('下一页游标') }, { strict: true }),
+  health: obj({ status: { type: 'string', enum: ['ok', 'degraded'] }, store: str(), lastPosition: nstr(), projections: arr(anyObject), reasons: arr(str()) },
+    { strict: true, optional: ['lastPosition', 'projections', 'reasons'] }),
+} satisfies Record<string, SchemaObject>;
+
+export type SchemaName = keyof typeof SCHEMAS;
+
+/** The success body of a route, and the error body of every refusal it can give. */
+export function Responds(status: 200 | 201, schema: SchemaName, description: string, options: { exports?: boolean } = {}) {
+  return applyDecorators(
+    ApiResponse({
+      status, description,
+      content: {
+        'application/json': { schema: SCHEMAS[schema] },
+        ...(options.exports ? {
+          'text/csv': { schema: { type: 'string', description: 'UTF-8 CSV with a byte-order mark; Chinese headers' } },
+          'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } },
+        } : {}),
+      },
+    }),
+    ...([
+      [HttpStatus.BAD_REQUEST, '请求格式错误 malformed input (code and field named)'],
+      [HttpStatus.UNAUTHORIZED, '未登录或令牌无效 no or invalid token'],
+      [HttpStatus.FORBIDDEN, '角色或辖区不允许 role or region not allowed'],
+      [HttpStatus.NOT_FOUND, '不存在（或在时间口径之前尚未记录） not found, or not recorded by the basis'],
+      [HttpStatus.CONFLICT, '与已记录的事实冲突 conflicts with what is recorded'],
+      [HttpStatus.UNPROCESSABLE_ENTITY, '业务规则不允许 a ledger rule refuses it'],
+      [HttpStatus.SERVICE_UNAVAILABLE, '数据库暂不可用 the database is unavailable'],
+    ] as const).map(([s, d]) => ApiResponse({ status: s, description: d, content: { 'application/json': { schema: SCHEMAS.error } } })),
+  );
+}
