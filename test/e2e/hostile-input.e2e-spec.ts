@@ -64,12 +64,12 @@ describe('hostile input on every write route (PostgreSQL server)', () => {
     { name: 'POST /payments/{id}/approval', who: 'countyApprover', method: 'post', path: async () => `/payments/${await requested(false)}/approval`,
       body: () => ({ approved: true, comment: '同意', effectiveDate: '2016-06-02' }) },
     { name: 'POST /payments/{id}/execution', who: 'countyFinance', method: 'post', path: async () => `/payments/${await requested(true)}/execution`,
-      body: () => ({ channel: 'bank_transfer', bankReference: 'BR', effectiveDate: '2016-06-03' }) },
+      body: () => ({ channel: 'bank_transfer', bankReference: next('BR'), effectiveDate: '2016-06-03' }) },
     { name: 'POST /payments/{id}/failure', who: 'countyFinance', method: 'post', path: async () => `/payments/${await requested(true)}/failure`,
       body: () => ({ reason: '退票', effectiveDate: '2016-06-03' }) },
     { name: 'POST /payments/{id}/reversal', who: 'countyFinance', method: 'post', path: async () => {
       const id = await requested(true);
-      await fin().post(`/payments/${id}/execution`, { channel: 'bank_transfer', bankReference: 'BR', effectiveDate: '2016-06-03' }).expect(200);
+      await fin().post(`/payments/${id}/execution`, { channel: 'bank_transfer', bankReference: `BR-${id}`, effectiveDate: '2016-06-03' }).expect(200);
       return `/payments/${id}/reversal`;
     }, body: () => ({ reason: '追回', effectiveDate: '2016-06-04', documentNo: '追回文' }) },
     { name: 'POST /fund-batches/{id}/closure', who: 'countyFinance', method: 'post', path: async () => {
