@@ -171,7 +171,7 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
         await call(fin, '/payments', { paymentId: id, projectId: `BENCH-P${lane}`, allocationId: `BENCH-A${lane}`, amount: '1000.00', purpose: 'bench',
           installment: 'progress', effectiveDate: '2016-02-01', payee: { type: 'contractor', id: `C${i}`, name: '某公司', account: '6222000011112222' } });
         await call(appr, `/payments/${id}/approval`, { approved: true, effectiveDate: '2016-02-01' });
-        await call(fin, `/payments/${id}/execution`, { channel: 'bank_transfer', bankReference: `B${i}`, effectiveDate: '2016-02-02' });
+        await call(fin, `/payments/${id}/execution`, { channel: 'bank_transfer', bankReference: `B-${id}`, effectiveDate: '2016-02-02' });
       });
       // Each flow is three commands; reported per command.
       const http = stats(run.latencies.map((l) => l / 3), run.seconds / 3);
