@@ -16,3 +16,4 @@ export * from './project/payment-rules';
 export * from './household/identity-number';
 export * from './household/household';
 export * from './ledger/ledger-decisions';
+export * from './ledger-events';

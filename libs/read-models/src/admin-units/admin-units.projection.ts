@@ -1,10 +1,13 @@
 import { insertMany } from '@yuantrace/event-store';
-import type { Projection } from '@yuantrace/projections';
+import type { LedgerEvent } from '@yuantrace/domain';
 import { runDdl } from '../shared/ddl';
+import { typedProjection } from '../shared/typed-projection';
 
 /** The region tree, and which unit each stream belongs to (the audit log filters by scope with it). */
-export const adminUnitsProjection: Projection = {
+export const adminUnitsProjection = typedProjection({
   name: 'admin_units',
+  // The units themselves, and the first event of each kind of stream that names the unit it belongs to.
+  handles: ['AdminUnitRegistered', 'AdminUnitRenamed', 'FundBatchIssued', 'ProjectProposed', 'HouseholdRegistered', 'PaymentRequested'],
   tables: ['rm_admin_units', 'rm_stream_units'],
   async setup(q) {
     await runDdl(q, `
@@ -16,23 +19,31 @@ export const adminUnitsProjection: Projection = {
   async apply(tx, events) {
     const streamUnits = new Map<string, string>();
     for (const e of events) {
-      const x = e.data as Record<string, any>;
       if (e.type === 'AdminUnitRegistered') {
+        const x = e.data;
         await tx.query('insert into rm_admin_units values ($1, $2, $3, $4, $5::timestamptz) on conflict do nothing',
           [x.code, x.name, x.level, x.parentCode, e.recordedAt.toISOString()]);
       } else if (e.type === 'AdminUnitRenamed') {
-        await tx.query('update rm_admin_units set name = $2 where code = $1', [x.code, x.name]);
+        await tx.query('update rm_admin_units set name = $2 where code = $1', [e.data.code, e.data.name]);
       }
       // The first event of a stream that names a unit places the stream in the region tree.
-      const unit = unitOfEvent(e.type, x);
+      const unit = unitOfEvent(e.type, e.data);
       if (unit && !streamUnits.has(e.streamId)) streamUnits.set(e.streamId, unit);
     }
     await insertMany(tx, 'rm_stream_units', ['stream_id', 'unit_code'], [], [...streamUnits]);
   },
-};
+});
 
 /** The admin unit an event places its stream in, if it names one. */
-export function unitOfEvent(type: string, data: Record<string, any>): string | undefined {
-  const unit = data.recipientUnitCode ?? data.unitCode ?? data.request?.unitCode ?? (type === 'AdminUnitRegistered' ? data.code : undefined);
-  return typeof unit === 'string' ? unit : undefined;
+export function unitOfEvent(type: string, data: unknown): string | undefined {
+  const e = { type, data } as LedgerEvent;
+  switch (e.type) {
+    case 'AdminUnitRegistered': return e.data.code;
+    case 'FundBatchIssued': return e.data.recipientUnitCode;
+    case 'ProjectProposed': return e.data.unitCode;
+    case 'HouseholdRegistered': return e.data.unitCode;
+    case 'PaymentRequested': return e.data.unitCode;
+    case 'FundsHeld': return e.data.request.unitCode;
+    default: return undefined;
+  }
 }

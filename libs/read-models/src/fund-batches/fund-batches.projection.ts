@@ -1,10 +1,12 @@
 import { insertMany } from '@yuantrace/event-store';
-import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
+import { typedProjection } from '../shared/typed-projection';
 
 /** Batch headers (with their lineage) and allocation lines; money figures come from postings. */
-export const fundBatchesProjection: Projection = {
+export const fundBatchesProjection = typedProjection({
   name: 'fund_batches',
+  handles: ['FundBatchIssued', 'FundsAllocated', 'AllocationFundsReturned', 'FundsReturned', 'ReturnReceived', 'FundsHeld', 'HoldPosted', 'HoldReleased',
+    'PaymentReversalCredited', 'FundBatchClosed', 'FundBatchVoided', 'AllocationVoided'],
   // 2: each batch event keeps its detail (a closure's disposal, a void's reason and replacement).
   version: 2,
   tables: ['rm_batches', 'rm_allocations', 'rm_batch_events'],
@@ -28,26 +30,25 @@ export const fundBatchesProjection: Projection = {
   async apply(tx, events) {
     const batchEvents: unknown[][] = [];
     for (const e of events) {
-      const x = e.data as Record<string, any>;
       if (e.type === 'FundBatchIssued') {
+        const x = e.data;
         await tx.query(
           `insert into rm_batches values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::bigint, $15::date, $16::timestamptz) on conflict do nothing`,
           [x.batchId, x.parentBatchId, x.allocationId, x.rootBatchId, x.rootDocumentNo, x.documentNo, x.title, x.source, x.issuerLevel, x.recipientUnitCode,
             x.fiscalYear, x.purpose, x.countsTowardHouseholdShare, x.amountFen, x.effectiveDate, e.recordedAt.toISOString()]);
       } else if (e.type === 'FundsAllocated') {
-        const t = x.target;
+        const x = e.data, t = x.target;
         await tx.query(
           `insert into rm_allocations values ($1, $2, $3, $4, $5, $6, $7::bigint, $8, $9::date, $10::timestamptz) on conflict do nothing`,
-          [x.batchId, x.allocationId, t.type, t.batchId ?? null, t.recipientUnitCode ?? null, t.projectId ?? null, x.amountFen, x.documentNo, x.effectiveDate,
-            e.recordedAt.toISOString()]);
+          [x.batchId, x.allocationId, t.type, t.type === 'batch' ? t.batchId : null, t.type === 'batch' ? t.recipientUnitCode : null,
+            t.type === 'project' ? t.projectId : null, x.amountFen, x.documentNo, x.effectiveDate, e.recordedAt.toISOString()]);
       }
-      if (e.streamId.startsWith('fundbatch-') && typeof x.effectiveDate === 'string') {
-        const detail = e.type === 'FundBatchClosed' ? { disposal: x.disposal ?? 'none', carriedOverTo: x.carriedOverTo ?? null, unallocated: x.balanceFen }
-          : e.type === 'FundBatchVoided' ? { reason: x.reason, replacedBy: x.replacedBy } : null;
-        batchEvents.push([x.batchId, e.id, e.type, x.effectiveDate, e.recordedAt.toISOString(), detail === null ? null : JSON.stringify(detail)]);
-      }
+      // Every batch event, dated on both axes; a closure and a void keep what the views show of them.
+      const detail = e.type === 'FundBatchClosed' ? { disposal: e.data.disposal ?? 'none', carriedOverTo: e.data.carriedOverTo ?? null, unallocated: e.data.balanceFen }
+        : e.type === 'FundBatchVoided' ? { reason: e.data.reason, replacedBy: e.data.replacedBy } : null;
+      batchEvents.push([e.data.batchId, e.id, e.type, e.data.effectiveDate, e.recordedAt.toISOString(), detail === null ? null : JSON.stringify(detail)]);
     }
     await insertMany(tx, 'rm_batch_events', ['batch_id', 'event_id', 'event_type', 'effective_date', 'recorded_at', 'detail'],
       ['', 'uuid', '', 'date', 'timestamptz', 'jsonb'], batchEvents);
   },
-};
+});

@@ -1,10 +1,11 @@
 import { insertMany } from '@yuantrace/event-store';
-import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
+import { typedProjection } from '../shared/typed-projection';
 
 /** The registry as readers see it: members with vault refs and masked numbers only, and each status change dated on both axes. */
-export const householdsProjection: Projection = {
+export const householdsProjection = typedProjection({
   name: 'households',
+  handles: ['HouseholdRegistered', 'HouseholdStatusChanged'],
   tables: ['rm_households', 'rm_household_status'],
   async setup(q) {
     await runDdl(q, `
@@ -20,10 +21,11 @@ export const householdsProjection: Projection = {
   async apply(tx, events) {
     const households: unknown[][] = [], statuses: unknown[][] = [];
     for (const e of events) {
-      const x = e.data as Record<string, any>;
       if (e.type === 'HouseholdRegistered') {
+        const x = e.data;
         households.push([x.householdId, x.unitCode, x.category, JSON.stringify(x.causes), JSON.stringify(x.members), x.registeredOn, e.recordedAt.toISOString()]);
-      } else if (e.type === 'HouseholdStatusChanged') {
+      } else {
+        const x = e.data;
         statuses.push([x.householdId, e.id, x.status, x.reason, x.documentNo, x.date, e.recordedAt.toISOString()]);
       }
     }
@@ -32,4 +34,4 @@ export const householdsProjection: Projection = {
     await insertMany(tx, 'rm_household_status', ['household_id', 'event_id', 'status', 'reason', 'document_no', 'effective_date', 'recorded_at'],
       ['', 'uuid', '', '', '', 'date', 'timestamptz'], statuses);
   },
-};
+});

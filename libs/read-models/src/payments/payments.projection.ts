@@ -1,10 +1,11 @@
 import { insertMany } from '@yuantrace/event-store';
-import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
+import { typedProjection } from '../shared/typed-projection';
 
 /** Each payment's request and its state history, each step dated on both axes. */
-export const paymentsProjection: Projection = {
+export const paymentsProjection = typedProjection({
   name: 'payments',
+  handles: ['PaymentRequested', 'PaymentApproved', 'PaymentRejected', 'PaymentExecuted', 'PaymentFailed', 'PaymentReversed'],
   // 2: decisions dated by their own business date (or the request's), never by the server clock. 3: re-payment links.
   version: 3,
   tables: ['rm_payments', 'rm_payment_history'],
@@ -28,45 +29,45 @@ export const paymentsProjection: Projection = {
     const history: unknown[][] = [];
     // Request dates of this batch's payments, so a decision in the same batch needs no query.
     const requestDates = new Map<string, unknown>();
-    const undecided = events.filter((e) => e.type === 'PaymentApproved' || e.type === 'PaymentRejected').map((e) => (e.data as { paymentId: string }).paymentId);
+    const undecided = events.filter((e) => e.type === 'PaymentApproved' || e.type === 'PaymentRejected').map((e) => e.data.paymentId);
     if (undecided.length) {
       const r = await tx.query<{ payment_id: string; effective_date: unknown }>('select payment_id, effective_date from rm_payments where payment_id = any($1::text[])', [undecided]);
       for (const row of r.rows) requestDates.set(row.payment_id, row.effective_date);
     }
     for (const e of events) {
-      if (!e.streamId.startsWith('payment-')) continue;
-      const x = e.data as Record<string, any>;
       const actor = (e.metadata.actor as { principalId?: string } | undefined)?.principalId ?? null;
       let status: string;
       let effectiveDate: string;
       let detail: Record<string, unknown> = {};
       switch (e.type) {
-        case 'PaymentRequested':
+        case 'PaymentRequested': {
+          const x = e.data;
           payments.push([x.paymentId, x.projectId, x.allocationId, x.batchId, x.unitCode, x.payee.type, x.payee.id, x.payee.name, x.payee.accountRef, x.payee.accountMasked,
             x.amountFen, x.purpose, x.installment, x.requestedBy, x.effectiveDate, e.recordedAt.toISOString(), x.replacesPaymentId ?? null]);
           requestDates.set(x.paymentId, x.effectiveDate);
           [status, effectiveDate] = ['requested', x.effectiveDate];
           break;
+        }
         case 'PaymentApproved':
-        case 'PaymentRejected':
+        case 'PaymentRejected': {
+          const x = e.data;
           // A decision carries its business date; one recorded before decisions did is dated on the
           // request's day, which keeps a replay's order (request ≤ decision ≤ settlement) whatever the server clock said.
           [status, effectiveDate] = [e.type === 'PaymentApproved' ? 'approved' : 'rejected', x.effectiveDate ?? dayOf(requestDates.get(x.paymentId))];
           detail = { comment: x.comment };
           break;
+        }
         case 'PaymentExecuted':
-          [status, effectiveDate, detail] = ['executed', x.effectiveDate, { channel: x.channel, bankReference: x.bankReference }];
+          [status, effectiveDate, detail] = ['executed', e.data.effectiveDate, { channel: e.data.channel, bankReference: e.data.bankReference }];
           break;
         case 'PaymentFailed':
-          [status, effectiveDate, detail] = ['failed', x.effectiveDate, { reason: x.reason }];
+          [status, effectiveDate, detail] = ['failed', e.data.effectiveDate, { reason: e.data.reason }];
           break;
         case 'PaymentReversed':
-          [status, effectiveDate, detail] = ['reversed', x.effectiveDate, { reason: x.reason, documentNo: x.documentNo }];
+          [status, effectiveDate, detail] = ['reversed', e.data.effectiveDate, { reason: e.data.reason, documentNo: e.data.documentNo }];
           break;
-        default:
-          continue;
       }
-      history.push([x.paymentId, e.id, e.revision.toString(), status, actor, JSON.stringify(detail), effectiveDate, e.recordedAt.toISOString()]);
+      history.push([e.data.paymentId, e.id, e.revision.toString(), status, actor, JSON.stringify(detail), effectiveDate, e.recordedAt.toISOString()]);
     }
     await insertMany(tx, 'rm_payments', ['payment_id', 'project_id', 'allocation_id', 'batch_id', 'unit_code', 'payee_type', 'payee_id', 'payee_name', 'account_ref',
       'account_masked', 'amount_fen', 'purpose', 'installment', 'requested_by', 'effective_date', 'recorded_at', 'replaces_payment_id'],
@@ -74,6 +75,6 @@ export const paymentsProjection: Projection = {
     await insertMany(tx, 'rm_payment_history', ['payment_id', 'event_id', 'seq', 'status', 'actor', 'detail', 'effective_date', 'recorded_at'],
       ['', 'uuid', 'bigint', '', '', 'jsonb', 'date', 'timestamptz'], history);
   },
-};
+});
 
 const dayOf = (date: unknown): string => (date instanceof Date ? date.toISOString().slice(0, 10) : String(date ?? '').slice(0, 10));

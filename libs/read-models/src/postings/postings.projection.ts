@@ -1,7 +1,7 @@
-import type { RecordedEvent, SqlExecutor } from '@yuantrace/event-store';
+import type { SqlExecutor } from '@yuantrace/event-store';
 import { insertMany } from '@yuantrace/event-store';
-import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
+import { typedProjection, type Recorded } from '../shared/typed-projection';
 import { UNIT_ROLLUP_TABLES, UNIT_ROLLUPS_DDL, UnitRollups, type RolledLeg } from './unit-rollups';
 
 /**
@@ -64,7 +64,10 @@ type Leg = {
   payee?: { type: string; id: string; name: string } | null; effectiveDate: string;
 };
 
-const d = (e: RecordedEvent) => e.data as Record<string, any>;
+/** The events that move money or tell the postings where money sits. */
+const HANDLED = ['ProjectProposed', 'HouseholdRegistered', 'FundBatchIssued', 'FundsAllocated', 'AllocationFundsReturned', 'FundsReturned', 'FundBatchVoided',
+  'AllocationVoided', 'FundsHeld', 'HoldPosted', 'HoldReleased', 'PaymentReversalCredited'] as const;
+type Handled = Recorded<(typeof HANDLED)[number]>;
 
 type BatchInfo = { parent_batch_id: string | null; root_batch_id: string; source: string; fiscal_year: number; recipient_unit_code: string };
 type LineInfo = { projectId: string; unit: string | null };
@@ -84,17 +87,18 @@ class Lookups {
   newProjectUnits: unknown[][] = [];
   newPayees: unknown[][] = [];
 
-  static async for(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<Lookups> {
+  static async for(tx: SqlExecutor, events: readonly Handled[]): Promise<Lookups> {
     const l = new Lookups();
     const batchIds = new Set<string>(), projectIds = new Set<string>(), paymentIds = new Set<string>(), lineKeys = new Set<string>();
     for (const e of events) {
-      const x = e.data as Record<string, any>;
-      if (typeof x.batchId === 'string') batchIds.add(x.batchId);
-      if (typeof x.toBatchId === 'string') batchIds.add(x.toBatchId);
-      if (typeof x.childBatchId === 'string') batchIds.add(x.childBatchId);
-      if (x.target?.projectId) projectIds.add(x.target.projectId);
-      if (typeof x.paymentId === 'string') paymentIds.add(x.paymentId);
-      if (typeof x.batchId === 'string' && typeof x.allocationId === 'string') lineKeys.add(`${x.batchId}|${x.allocationId}`);
+      if (e.type === 'ProjectProposed' || e.type === 'HouseholdRegistered') continue;
+      const x = e.data;
+      batchIds.add(x.batchId);
+      if (e.type === 'FundsReturned' && e.data.toBatchId) batchIds.add(e.data.toBatchId);
+      if (e.type === 'AllocationVoided') batchIds.add(e.data.childBatchId);
+      if (e.type === 'FundsAllocated' && e.data.target.type === 'project') projectIds.add(e.data.target.projectId);
+      if ('paymentId' in x) paymentIds.add(x.paymentId);
+      if ('allocationId' in x && typeof x.allocationId === 'string') lineKeys.add(`${x.batchId}|${x.allocationId}`);
     }
     if (batchIds.size) {
       const r = await tx.query<BatchInfo & { batch_id: string }>('select * from posting_batches where batch_id = any($1::text[])', [[...batchIds]]);
@@ -130,8 +134,9 @@ const POSTING_COLUMNS = ['event_id', 'leg', 'commit_position', 'prepare_position
   'root_batch_id', 'source', 'fiscal_year', 'batch_id', 'allocation_id', 'project_id', 'payment_id', 'payee_type', 'payee_id', 'payee_name', 'effective_date', 'recorded_at'];
 const POSTING_CASTS = ['uuid', 'int', 'bigint', 'bigint', '', '', '', '', '', 'bigint', '', '', 'int', '', '', '', '', '', '', '', 'date', 'timestamptz'];
 
-export const postingsProjection: Projection = {
+export const postingsProjection = typedProjection({
   name: 'postings',
+  handles: HANDLED,
   // 2: unit rollups and the payee table. 3: the glossary's region figures in unit_flows; voids.
   version: 3,
   tables: ['postings', 'posting_batches', 'posting_lines', 'posting_project_units', 'posting_payees', ...UNIT_ROLLUP_TABLES],
@@ -144,7 +149,7 @@ export const postingsProjection: Projection = {
     const rows: unknown[][] = [];
     const rolled = new Map<string, RolledLeg>();
     for (const e of events) {
-      if (e.type === 'HouseholdRegistered') rollups.registered(d(e).householdId, d(e).unitCode);
+      if (e.type === 'HouseholdRegistered') rollups.registered(e.data.householdId, e.data.unitCode);
       const legs = legsOf(lookups, e);
       legs.forEach((l, i) => {
         rows.push([e.id, i, e.position.commit.toString(), e.position.prepare.toString(), e.type, l.from, l.to, l.fromUnit, l.toUnit, l.amount,
@@ -162,18 +167,20 @@ export const postingsProjection: Projection = {
     for (const l of legs) rollups.add(l);
     await rollups.flush(tx);
   },
-};
+});
 
-function legsOf(l: Lookups, e: RecordedEvent): Leg[] {
-  const x = d(e);
+function legsOf(l: Lookups, e: Handled): Leg[] {
   switch (e.type) {
-    case 'ProjectProposed':
+    case 'ProjectProposed': {
+      const x = e.data;
       if (!l.projectUnits.has(x.projectId)) {
         l.projectUnits.set(x.projectId, x.unitCode);
         l.newProjectUnits.push([x.projectId, x.unitCode]);
       }
       return [];
+    }
     case 'FundBatchIssued': {
+      const x = e.data;
       if (!l.batches.has(x.batchId)) {
         l.batches.set(x.batchId, { parent_batch_id: x.parentBatchId, root_batch_id: x.rootBatchId, source: x.source, fiscal_year: x.fiscalYear, recipient_unit_code: x.recipientUnitCode });
         l.newBatches.push([x.batchId, x.parentBatchId, x.rootBatchId, x.source, x.fiscalYear, x.recipientUnitCode]);
@@ -184,6 +191,7 @@ function legsOf(l: Lookups, e: RecordedEvent): Leg[] {
         rootBatchId: x.rootBatchId, source: x.source, fiscalYear: x.fiscalYear, effectiveDate: x.effectiveDate }];
     }
     case 'FundsAllocated': {
+      const x = e.data;
       const b = l.batches.get(x.batchId);
       const base = { batchId: x.batchId, rootBatchId: x.rootBatchId, source: x.source, fiscalYear: x.fiscalYear, allocationId: x.allocationId, effectiveDate: x.effectiveDate, amount: x.amountFen };
       if (x.target.type === 'batch') {
@@ -198,6 +206,7 @@ function legsOf(l: Lookups, e: RecordedEvent): Leg[] {
       return [{ ...base, from: `batch:${x.batchId}`, to: `line:${x.batchId}:${x.allocationId}`, fromUnit: b?.recipient_unit_code ?? null, toUnit: unit, projectId: x.target.projectId }];
     }
     case 'AllocationFundsReturned': {
+      const x = e.data;
       const b = l.batches.get(x.batchId)!;
       const line = l.lines.get(`${x.batchId}|${x.allocationId}`);
       return [{ from: `line:${x.batchId}:${x.allocationId}`, to: `batch:${x.batchId}`, fromUnit: line?.unit ?? null, toUnit: b?.recipient_unit_code ?? null,
@@ -205,6 +214,7 @@ function legsOf(l: Lookups, e: RecordedEvent): Leg[] {
         projectId: x.projectId, effectiveDate: x.effectiveDate }];
     }
     case 'FundsReturned': {
+      const x = e.data;
       const b = l.batches.get(x.batchId)!;
       const parent = x.toBatchId ? l.batches.get(x.toBatchId) : undefined;
       return [{ from: `batch:${x.batchId}`, to: x.toBatchId ? `batch:${x.toBatchId}` : 'external', fromUnit: b?.recipient_unit_code ?? null,
@@ -212,6 +222,7 @@ function legsOf(l: Lookups, e: RecordedEvent): Leg[] {
         fiscalYear: b.fiscal_year, allocationId: x.allocationId, effectiveDate: x.effectiveDate }];
     }
     case 'FundBatchVoided': {
+      const x = e.data;
       // A root's void sends its amount back out; a child's is posted by its parent's AllocationVoided.
       if (x.toBatchId) return [];
       const b = l.batches.get(x.batchId)!;
@@ -219,6 +230,7 @@ function legsOf(l: Lookups, e: RecordedEvent): Leg[] {
         rootBatchId: b.root_batch_id, source: b.source, fiscalYear: b.fiscal_year, effectiveDate: x.effectiveDate }];
     }
     case 'AllocationVoided': {
+      const x = e.data;
       const b = l.batches.get(x.batchId)!;
       const child = l.batches.get(x.childBatchId);
       return [{ from: `batch:${x.childBatchId}`, to: `batch:${x.batchId}`, fromUnit: child?.recipient_unit_code ?? null, toUnit: b.recipient_unit_code,
@@ -229,14 +241,16 @@ function legsOf(l: Lookups, e: RecordedEvent): Leg[] {
     case 'HoldPosted':
     case 'HoldReleased':
     case 'PaymentReversalCredited': {
+      const x = e.data;
       const b = l.batches.get(x.batchId)!;
       const line = l.lines.get(`${x.batchId}|${x.allocationId}`);
       const unit = line?.unit ?? null;
       const lineAcc = `line:${x.batchId}:${x.allocationId}`;
       const holdAcc = `hold:${x.batchId}:${x.allocationId}`;
       if (e.type === 'FundsHeld' && !l.payees.has(x.paymentId)) {
-        l.payees.set(x.paymentId, { type: x.request.payee.type, id: x.request.payee.id, name: x.request.payee.name });
-        l.newPayees.push([x.paymentId, x.request.payee.type, x.request.payee.id, x.request.payee.name]);
+        const p = e.data.request.payee;
+        l.payees.set(x.paymentId, { type: p.type, id: p.id, name: p.name });
+        l.newPayees.push([x.paymentId, p.type, p.id, p.name]);
       }
       const payee = l.payees.get(x.paymentId);
       const payeeAcc = `payee:${payee?.type}:${payee?.id}`;
@@ -248,7 +262,7 @@ function legsOf(l: Lookups, e: RecordedEvent): Leg[] {
       return [{ from, to, fromUnit, toUnit, amount: x.amountFen, batchId: x.batchId, rootBatchId: b.root_batch_id, source: b.source, fiscalYear: b.fiscal_year,
         allocationId: x.allocationId, projectId: line?.projectId ?? null, paymentId: x.paymentId, payee: payee ?? null, effectiveDate: x.effectiveDate }];
     }
-    default:
+    case 'HouseholdRegistered':
       return [];
   }
 }

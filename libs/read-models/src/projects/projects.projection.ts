@@ -1,10 +1,10 @@
-import type { MilestoneData } from '@yuantrace/domain';
-import type { Projection } from '@yuantrace/projections';
 import { runDdl } from '../shared/ddl';
+import { typedProjection } from '../shared/typed-projection';
 
 /** Project headers and their milestones (the timeline); funding, held and paid figures come from postings. */
-export const projectsProjection: Projection = {
+export const projectsProjection = typedProjection({
   name: 'projects',
+  handles: ['ProjectProposed', 'ProjectMilestoneRecorded'],
   // 2: milestones.
   version: 2,
   tables: ['rm_projects', 'rm_project_milestones'],
@@ -21,15 +21,14 @@ export const projectsProjection: Projection = {
   async apply(tx, events) {
     for (const e of events) {
       if (e.type === 'ProjectMilestoneRecorded') {
-        const m = e.data as MilestoneData;
+        const m = e.data;
         await tx.query(`insert into rm_project_milestones values ($1, $2, $3, $4::date, $5, $6, $7::date, $8, $9, $10::timestamptz) on conflict do nothing`,
           [m.projectId, m.milestoneId, m.kind, m.date, m.percentComplete, m.result, m.publicUntil, m.documentNo, m.note, e.recordedAt.toISOString()]);
         continue;
       }
-      if (e.type !== 'ProjectProposed') continue;
-      const x = e.data as Record<string, any>;
+      const x = e.data;
       await tx.query(`insert into rm_projects values ($1, $2, $3, $4, $5, $6::bigint, $7::date, $8::date, $9::timestamptz) on conflict do nothing`,
         [x.projectId, x.name, x.type, x.unitCode, x.implementer, x.budgetFen, x.plannedStart, x.plannedEnd, e.recordedAt.toISOString()]);
     }
   },
-};
+});
