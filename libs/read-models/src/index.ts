@@ -7,8 +7,13 @@ import { postingsProjection } from './postings/postings.projection';
 import { projectsProjection } from './projects/projects.projection';
 
 export * from './shared/basis';
-export * from './ledger-queries';
-export * from './households/household-queries';
+// The read side's questions, one folder each.
+export * from './queries/batches/batch-queries';
+export * from './queries/payments/payment-queries';
+export * from './queries/projects/project-queries';
+export * from './queries/regions/region-queries';
+export * from './queries/disclosure/disclosure-query';
+export * from './queries/households/household-queries';
 
 /** Every read model's projection, in the order they are set up. */
 export function readModelProjections(): Projection[] {

@@ -3,7 +3,7 @@ import { batchFigures, batchIdentityBreaks, FIGURES, fundBatchDecider, type Batc
 import { comparePositions, formatPosition, START, type Db, type EventStore, type GlobalPosition } from '@yuantrace/event-store';
 import { readCheckpoint, type Projection } from '@yuantrace/projections';
 import { BooksCheck, type BookDefect } from './books/check-books';
-import { batchFiguresOf } from './ledger-queries';
+import { batchFiguresOf } from './queries/batches/batch-queries';
 
 export type VerifyReport = {
   position: string | null;

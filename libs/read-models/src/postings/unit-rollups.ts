@@ -1,6 +1,7 @@
 import { enclosingPrefixes } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { insertMany } from '@yuantrace/event-store';
+import { heldDeltaOf, paidDeltaOf } from '../shared/figure-sql';
 
 /**
  * Rollups of postings by unit, so that "this county and its townships, as of a date" reads a
@@ -57,8 +58,8 @@ export function flowContributions(leg: RolledLeg): Array<{ unit: string; figures
     const allocated = t === 'FundsAllocated' && leg.to.startsWith('batch:') && inFrom ? a : t === 'AllocationVoided' && inTo ? -a : 0n;
     const committed = t === 'FundsAllocated' && leg.to.startsWith('line:') ? a : 0n;
     const returnedFromProjects = t === 'AllocationFundsReturned' ? a : 0n;
-    const held = !inFrom ? 0n : t === 'FundsHeld' ? a : t === 'HoldPosted' || t === 'HoldReleased' ? -a : 0n;
-    const paid = !(inFrom || (t === 'PaymentReversalCredited' && inTo)) ? 0n : t === 'HoldPosted' ? a : t === 'PaymentReversalCredited' ? -a : 0n;
+    const held = inFrom ? heldDeltaOf(t, a) : 0n;
+    const paid = inFrom || (t === 'PaymentReversalCredited' && inTo) ? paidDeltaOf(t, a) : 0n;
     out.push({ unit, figures: [received, returned, allocated, committed, returnedFromProjects, held, paid] });
   }
   return out;
@@ -108,7 +109,7 @@ export class UnitRollups {
       if (!row) this.flows.set(k, { key: [unit, leg.source, leg.fiscalYear, leg.effectiveDate], figures });
       else row.figures = row.figures.map((v, i) => v + figures[i]) as Figures;
     }
-    const signed = leg.eventType === 'HoldPosted' ? leg.amount : leg.eventType === 'PaymentReversalCredited' ? -leg.amount : 0n;
+    const signed = paidDeltaOf(leg.eventType, leg.amount);
     const household = leg.payee?.type === 'household' && signed !== 0n ? this.households.get(leg.payee.id) : undefined;
     if (!household) return;
     const before = reachSteps(household.net);

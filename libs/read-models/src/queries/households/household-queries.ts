@@ -1,7 +1,8 @@
 import { formatFen } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
-import { batchChains } from '../ledger-queries';
-import { basisSql, dateText, type Basis } from '../shared/basis';
+import { batchChains } from '../batches/batch-queries';
+import { basisSql, dateText, type Basis } from '../../shared/basis';
+import { paidDeltaOf } from '../../shared/figure-sql';
 
 const yuan = (v: bigint) => formatFen(v);
 
@@ -37,7 +38,7 @@ export async function householdView(q: SqlExecutor, id: string, basis: Basis) {
   const byYear = new Map<string, bigint>(), bySource = new Map<string, bigint>(), byType = new Map<string, bigint>();
   let total = 0n;
   for (const r of rows.rows) {
-    const signed = (r.event_type === 'HoldPosted' ? 1n : -1n) * BigInt(r.amount_fen as string);
+    const signed = paidDeltaOf(String(r.event_type), BigInt(r.amount_fen as string));
     total += signed;
     const year = dateText(r.effective_date).slice(0, 4);
     byYear.set(year, (byYear.get(year) ?? 0n) + signed);

@@ -1,0 +1,50 @@
+import { figuresInYuan, projectFiguresOfMoves, stageOf } from '@yuantrace/domain';
+import type { SqlExecutor } from '@yuantrace/event-store';
+import { basisSql, dateText, type Basis } from '../../shared/basis';
+import { yuan } from '../../shared/figure-sql';
+import { lineFigures } from '../batches/batch-queries';
+import { paymentView } from '../payments/payment-queries';
+
+/** A project: stage and milestones, its figures by funding line and source, its payments. */
+
+export async function projectView(q: SqlExecutor, projectId: string, basis: Basis) {
+  const params: unknown[] = [projectId];
+  // A proposal has no business date of its own: as of a date, a project exists once it was due to
+  // start or had been funded, whichever came first.
+  const asOf = basis.asOf ? ` and least(planned_start, (select min(effective_date) from rm_allocations a where a.project_id = rm_projects.project_id)) <= $${params.push(basis.asOf)}::date` : '';
+  const p = (await q.query<Record<string, unknown>>(`select * from rm_projects where project_id = $1 and ${basisSql({ knownAt: basis.knownAt }, params)}${asOf}`, params)).rows[0];
+  if (!p) return undefined;
+  const lines = [...(await lineFigures(q, { projectId }, basis)).values()];
+  let committed = 0n, held = 0n, paid = 0n, returned = 0n;
+  const bySource = new Map<string, { committed: bigint; returned: bigint; held: bigint; paid: bigint }>();
+  for (const l of lines) {
+    committed += l.committed; held += l.held; paid += l.paid; returned += l.returned;
+    const s = bySource.get(l.source) ?? { committed: 0n, returned: 0n, held: 0n, paid: 0n };
+    bySource.set(l.source, { committed: s.committed + l.committed, returned: s.returned + l.returned, held: s.held + l.held, paid: s.paid + l.paid });
+  }
+  const mParams: unknown[] = [projectId];
+  const milestones = (await q.query<Record<string, unknown>>(
+    `select * from rm_project_milestones where project_id = $1 and ${basisSql(basis, mParams)} order by effective_date, recorded_at, milestone_id`, mParams)).rows
+    .map((m) => ({ milestoneId: m.milestone_id, kind: m.kind, date: dateText(m.effective_date), percentComplete: m.percent_complete ?? null, result: m.result ?? null,
+      publicUntil: m.public_until ? dateText(m.public_until) : null, documentNo: m.document_no ?? null, note: m.note ?? null,
+      recordedAt: new Date(m.recorded_at as string).toISOString() }));
+  const percents = milestones.map((m) => (m.kind === 'completed' ? 100 : Number(m.percentComplete ?? 0)));
+  const accepted = milestones.filter((m) => m.kind === 'accepted').pop();
+  const payParams: unknown[] = [projectId];
+  const payments = await q.query<{ payment_id: string }>(`select payment_id from rm_payments where project_id = $1 and ${basisSql(basis, payParams)} order by effective_date, payment_id`, payParams);
+  const paymentViews = [];
+  for (const row of payments.rows) paymentViews.push(await paymentView(q, row.payment_id, basis));
+  return {
+    projectId: p.project_id, name: p.name, type: p.type, unitCode: p.unit_code, implementer: p.implementer, budget: yuan(p.budget_fen),
+    plannedStart: dateText(p.planned_start), plannedEnd: dateText(p.planned_end),
+    stage: stageOf(milestones.map((m) => String(m.kind))), percentComplete: Math.max(0, ...percents), acceptance: (accepted?.result as string | undefined) ?? null,
+    milestones,
+    ...figuresInYuan(projectFiguresOfMoves({ committed, returned, held, paid })),
+    funding: lines.map((l) => ({ allocationId: l.allocationId, batchId: l.batchId, rootBatchId: l.rootBatchId, source: l.source, fiscalYear: l.fiscalYear,
+      ...figuresInYuan(projectFiguresOfMoves({ committed: l.committed, returned: l.returned, held: l.held, paid: l.paid })) })),
+    fundingBySource: [...bySource.entries()].map(([source, f]) => ({ source, ...figuresInYuan(projectFiguresOfMoves(f)) })),
+    payments: paymentViews.filter(Boolean).map((v) => ({ paymentId: v!.paymentId, status: v!.status, amount: v!.amount, installment: v!.installment,
+      payee: v!.payee, effectiveDate: v!.effectiveDate })),
+  };
+}
+
