@@ -47,6 +47,7 @@ create index if not exists postings_payment_idx on postings (payment_id);
 create index if not exists postings_payee_idx on postings (payee_type, payee_id);
 create index if not exists postings_from_unit_idx on postings (from_unit text_pattern_ops);
 create index if not exists postings_to_unit_idx on postings (to_unit text_pattern_ops);
+create index if not exists postings_recorded_idx on postings (recorded_at);
 create table if not exists posting_batches (
   batch_id text primary key, parent_batch_id text, root_batch_id text not null, source text not null, fiscal_year int not null,
   recipient_unit_code text not null
@@ -137,8 +138,8 @@ const POSTING_CASTS = ['uuid', 'int', 'bigint', 'bigint', '', '', '', '', '', 'b
 export const postingsProjection = typedProjection({
   name: 'postings',
   handles: HANDLED,
-  // 2: unit rollups and the payee table. 3: the glossary's region figures in unit_flows; voids.
-  version: 3,
+  // 2: unit rollups and the payee table. 3: the glossary's region figures in unit_flows; voids. 4: knownAt rollups.
+  version: 4,
   tables: ['postings', 'posting_batches', 'posting_lines', 'posting_project_units', 'posting_payees', ...UNIT_ROLLUP_TABLES],
   async setup(q) {
     await runDdl(q, `${POSTINGS_DDL};${UNIT_ROLLUPS_DDL}`);
@@ -156,7 +157,7 @@ export const postingsProjection = typedProjection({
           l.rootBatchId, l.source, l.fiscalYear, l.batchId, l.allocationId ?? null, l.projectId ?? null, l.paymentId ?? null,
           l.payee?.type ?? null, l.payee?.id ?? null, l.payee?.name ?? null, l.effectiveDate, e.recordedAt.toISOString()]);
         rolled.set(`${e.id.toLowerCase()}|${i}`, { eventType: e.type, to: l.to, fromUnit: l.fromUnit, toUnit: l.toUnit, amount: BigInt(l.amount), source: l.source,
-          fiscalYear: l.fiscalYear, effectiveDate: l.effectiveDate, payee: l.payee ?? null });
+          fiscalYear: l.fiscalYear, effectiveDate: l.effectiveDate, payee: l.payee ?? null, recordedAt: e.recordedAt.toISOString() });
       });
     }
     await lookups.flush(tx);

@@ -3,7 +3,7 @@ import { flowContributions, reachSteps } from './unit-rollups';
 
 const leg = (over: Partial<Parameters<typeof flowContributions>[0]>) => ({
   eventType: 'FundsAllocated', to: 'batch:B2', fromUnit: '990000000000', toUnit: '990101000000', amount: 100n, source: 'CENTRAL_SPECIAL_POVERTY',
-  fiscalYear: 2016, effectiveDate: '2016-03-01', payee: null, ...over,
+  fiscalYear: 2016, effectiveDate: '2016-03-01', payee: null, recordedAt: '2026-01-01T00:00:00.000Z', ...over,
 });
 const byUnit = (l: ReturnType<typeof leg>) => Object.fromEntries(flowContributions(l).map((c) => [c.unit, c.figures.map(Number)]));
 

@@ -17,7 +17,11 @@ import { heldDeltaOf, paidDeltaOf } from '../shared/figure-sql';
  *                         first has received more than was reversed, -1 on a day it falls back to
  *                         nothing; summed up to a date it counts the households reached by then.
  *   posting_households    per household: its unit and its net receipts by business date, the state
- *                         that turns a payment or reversal into those ±1 steps.
+ *                         that turns a payment or reversal into those ±1 steps; and every receipt
+ *                         with its recording instant (and, while none was reversed, only the
+ *                         earliest corners), which answers "reached" as known at any instant.
+ *   unit_flows_known      unit_flows with the hour each leg was recorded in: a knownAt read sums the
+ *                         hours before the instant's hour and scans only the postings of that hour.
  */
 export const UNIT_ROLLUPS_DDL = `
 create table if not exists unit_flows (
@@ -26,17 +30,46 @@ create table if not exists unit_flows (
   held bigint not null, paid bigint not null,
   primary key (unit_prefix, effective_date, source, fiscal_year)
 );
-create table if not exists posting_households (household_id text primary key, unit_code text not null, net_by_date jsonb not null);
+create table if not exists posting_households (household_id text primary key, unit_code text not null, net_by_date jsonb not null,
+  receipts jsonb not null default '[]', corners jsonb);
+create table if not exists unit_flows_known (
+  unit_prefix text not null, source text not null, fiscal_year int not null, effective_date date not null, recorded_hour timestamptz not null,
+  received bigint not null, returned bigint not null, allocated bigint not null, committed bigint not null, returned_from_projects bigint not null,
+  held bigint not null, paid bigint not null,
+  primary key (unit_prefix, recorded_hour, effective_date, source, fiscal_year)
+);
 create table if not exists unit_household_reach (
   unit_prefix text not null, effective_date date not null, households int not null, primary key (unit_prefix, effective_date)
 )`;
 
-export const UNIT_ROLLUP_TABLES = ['unit_flows', 'posting_households', 'unit_household_reach'];
+export const UNIT_ROLLUP_TABLES = ['unit_flows', 'posting_households', 'unit_household_reach', 'unit_flows_known'];
+
+/** The hour (UTC) an instant falls in, as the knownAt rollups key it: computed here, never by the session's time zone. */
+export const recordedHour = (iso: string) => `${iso.slice(0, 13)}:00:00.000Z`;
+
+/** A receipt as posting_households keeps it: [recorded instant (ISO, UTC), business date, signed fen]. */
+export type Receipt = [recordedAt: string, effectiveDate: string, signed: string];
+
+/**
+ * The receipts' minimal corners while none is negative: a household counts as reached at
+ * (knownAt K, asOf A) exactly when some receipt was recorded by K and dated by A, so only the
+ * receipts no other one dominates (earlier on both axes) matter. null once any is negative:
+ * then the sum over all receipts decides.
+ */
+export function reachCorners(receipts: readonly Receipt[]): Array<[string, string]> | null {
+  if (receipts.some(([, , v]) => BigInt(v) <= 0n)) return null;
+  const sorted = [...receipts].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  const corners: Array<[string, string]> = [];
+  for (const [rec, eff] of sorted) if (!corners.some(([, e]) => e <= eff)) corners.push([rec, eff]);
+  return corners;
+}
 
 /** What the rollups need of one posted leg. */
 export type RolledLeg = {
   eventType: string; to: string; fromUnit: string | null; toUnit: string | null; amount: bigint; source: string; fiscalYear: number; effectiveDate: string;
   payee: { type: string; id: string } | null;
+  /** The event's recording instant (ISO, UTC). */
+  recordedAt: string;
 };
 
 const RECEIVED = new Set(['FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'AllocationFundsReturned']);
@@ -79,17 +112,18 @@ export function reachSteps(netByDate: Record<string, string>): Map<string, numbe
   return steps;
 }
 
-type HouseholdState = { unit: string; net: Record<string, string>; dirty: boolean };
+type HouseholdState = { unit: string; net: Record<string, string>; receipts: Receipt[]; dirty: boolean };
 
 /** Accumulates one batch's rollup changes in memory and writes them in a few statements. */
 export class UnitRollups {
   private readonly flows = new Map<string, { key: [string, string, number, string]; figures: Figures }>();
+  private readonly flowsKnown = new Map<string, { key: [string, string, number, string, string]; figures: Figures }>();
   private readonly reach = new Map<string, number>();
   private readonly households = new Map<string, HouseholdState>();
 
   /** A household's unit, from its registration (payments to households carry only the id). */
   registered(householdId: string, unitCode: string) {
-    if (!this.households.has(householdId)) this.households.set(householdId, { unit: unitCode, net: {}, dirty: true });
+    if (!this.households.has(householdId)) this.households.set(householdId, { unit: unitCode, net: {}, receipts: [], dirty: true });
   }
 
   /** Loads the households these legs pay or reverse, before add() is called with them. */
@@ -97,9 +131,9 @@ export class UnitRollups {
     const ids = new Set<string>();
     for (const l of legs) if (l.payee?.type === 'household' && !this.households.has(l.payee.id)) ids.add(l.payee.id);
     if (!ids.size) return;
-    const r = await tx.query<{ household_id: string; unit_code: string; net_by_date: Record<string, string> }>(
-      'select household_id, unit_code, net_by_date from posting_households where household_id = any($1::text[])', [[...ids]]);
-    for (const h of r.rows) this.households.set(h.household_id, { unit: h.unit_code, net: h.net_by_date, dirty: false });
+    const r = await tx.query<{ household_id: string; unit_code: string; net_by_date: Record<string, string>; receipts: Receipt[] }>(
+      'select household_id, unit_code, net_by_date, receipts from posting_households where household_id = any($1::text[])', [[...ids]]);
+    for (const h of r.rows) this.households.set(h.household_id, { unit: h.unit_code, net: h.net_by_date, receipts: h.receipts, dirty: false });
   }
 
   add(leg: RolledLeg) {
@@ -108,12 +142,20 @@ export class UnitRollups {
       const row = this.flows.get(k);
       if (!row) this.flows.set(k, { key: [unit, leg.source, leg.fiscalYear, leg.effectiveDate], figures });
       else row.figures = row.figures.map((v, i) => v + figures[i]) as Figures;
+      const hour = recordedHour(leg.recordedAt);
+      const kk = `${k}|${hour}`;
+      const known = this.flowsKnown.get(kk);
+      if (!known) this.flowsKnown.set(kk, { key: [unit, leg.source, leg.fiscalYear, leg.effectiveDate, hour], figures: [...figures] as Figures });
+      else known.figures = known.figures.map((v, i) => v + figures[i]) as Figures;
     }
     const signed = paidDeltaOf(leg.eventType, leg.amount);
     const household = leg.payee?.type === 'household' && signed !== 0n ? this.households.get(leg.payee.id) : undefined;
     if (!household) return;
     const before = reachSteps(household.net);
     household.net = { ...household.net, [leg.effectiveDate]: (BigInt(household.net[leg.effectiveDate] ?? '0') + signed).toString() };
+    // Kept in a canonical order, so the row is the same however the log was cut into batches.
+    household.receipts = [...household.receipts, [leg.recordedAt, leg.effectiveDate, signed.toString()] as Receipt]
+      .sort((a, b) => (a.join('|') < b.join('|') ? -1 : a.join('|') > b.join('|') ? 1 : 0));
     household.dirty = true;
     const after = reachSteps(household.net);
     for (const date of new Set([...before.keys(), ...after.keys()])) {
@@ -130,9 +172,17 @@ export class UnitRollups {
       ['', '', 'int', 'date', ...figureColumns.map(() => 'bigint')], flowRows,
       `on conflict (unit_prefix, effective_date, source, fiscal_year) do update set
          ${figureColumns.map((c) => `${c} = unit_flows.${c} + excluded.${c}`).join(', ')}`);
-    const dirty = [...this.households.entries()].filter(([, h]) => h.dirty).map(([id, h]) => [id, h.unit, JSON.stringify(h.net)]);
-    await insertMany(tx, 'posting_households', ['household_id', 'unit_code', 'net_by_date'], ['', '', 'jsonb'], dirty,
-      'on conflict (household_id) do update set net_by_date = excluded.net_by_date');
+    const knownRows = [...this.flowsKnown.values()].map(({ key, figures }) => [...key, ...figures.map(String)]);
+    await insertMany(tx, 'unit_flows_known', ['unit_prefix', 'source', 'fiscal_year', 'effective_date', 'recorded_hour', ...figureColumns],
+      ['', '', 'int', 'date', 'timestamptz', ...figureColumns.map(() => 'bigint')], knownRows,
+      `on conflict (unit_prefix, recorded_hour, effective_date, source, fiscal_year) do update set
+         ${figureColumns.map((c) => `${c} = unit_flows_known.${c} + excluded.${c}`).join(', ')}`);
+    const dirty = [...this.households.entries()].filter(([, h]) => h.dirty).map(([id, h]) => {
+      const corners = reachCorners(h.receipts);
+      return [id, h.unit, JSON.stringify(h.net), JSON.stringify(h.receipts), corners === null ? null : JSON.stringify(corners)];
+    });
+    await insertMany(tx, 'posting_households', ['household_id', 'unit_code', 'net_by_date', 'receipts', 'corners'], ['', '', 'jsonb', 'jsonb', 'jsonb'], dirty,
+      'on conflict (household_id) do update set net_by_date = excluded.net_by_date, receipts = excluded.receipts, corners = excluded.corners');
     const reachRows = [...this.reach.entries()].filter(([, v]) => v !== 0).map(([k, v]) => [...k.split('|'), v]);
     const touched = await insertMany<{ unit_prefix: string; effective_date: unknown; households: number }>(tx, 'unit_household_reach',
       ['unit_prefix', 'effective_date', 'households'], ['', 'date', 'int'], reachRows,

@@ -2,6 +2,7 @@ import { figuresInYuan, regionFiguresOfMoves, significantLength, type RegionMove
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { basisSql, type Basis } from '../../shared/basis';
 import { HELD_DELTA, n, PAID_DELTA, paidDelta } from '../../shared/figure-sql';
+import { recordedHour } from '../../postings/unit-rollups';
 
 /** A region (a unit and everything below it): its figures by source and year, households reached, sub-units. */
 
@@ -17,7 +18,9 @@ const regionMoves = (x: Record<string, unknown>): RegionMoves => ({ received: n(
 
 function unitFiguresOf(rows: readonly UnitFigureRow[], householdsReached: number) {
   const total: RegionMoves = { received: 0n, returned: 0n, allocated: 0n, committed: 0n, returnedFromProjects: 0n, held: 0n, paid: 0n };
-  const bySourceAndYear = rows.map((x) => {
+  // In code-point order of source, then year: the same on every database, whatever its collation.
+  const ordered = [...rows].sort((a, b) => (String(a.source) < String(b.source) ? -1 : String(a.source) > String(b.source) ? 1 : Number(a.fiscal_year) - Number(b.fiscal_year)));
+  const bySourceAndYear = ordered.map((x) => {
     const m = regionMoves(x);
     for (const k of Object.keys(total) as Array<keyof RegionMoves>) total[k] += m[k];
     return { source: String(x.source), fiscalYear: Number(x.fiscal_year), ...figuresInYuan(regionFiguresOfMoves(m)) };
@@ -41,9 +44,14 @@ export async function unitFigures(q: SqlExecutor, code: string, basis: Basis): P
 export async function unitsFigures(q: SqlExecutor, codes: readonly string[], basis: Basis): Promise<Map<string, UnitFigures>> {
   const out = new Map<string, UnitFigures>();
   const prefixes = codes.map(unitPrefix);
-  if (basis.knownAt || prefixes.some((p) => p === '')) {
+  if (prefixes.some((p) => p === '')) {
     for (const code of codes) out.set(code, await unitFiguresByScan(q, code, basis));
     return out;
+  }
+  if (basis.knownAt) {
+    // An instant after the last posting was recorded cuts nothing off: the answer is the asOf one.
+    const last = (await q.query<{ last: unknown }>('select max(recorded_at) as last from postings')).rows[0]?.last;
+    if (last === null || last === undefined || basis.knownAt.getTime() < new Date(last as string).getTime()) return unitsFiguresKnownAt(q, codes, { ...basis, knownAt: basis.knownAt });
   }
   const params: unknown[] = [prefixes];
   const asOf = basis.asOf ? `and effective_date <= $${params.push(basis.asOf)}::date` : '';
@@ -59,13 +67,71 @@ export async function unitsFigures(q: SqlExecutor, codes: readonly string[], bas
   return out;
 }
 
+/**
+ * As the books stood at an instant: the hours recorded before the instant's hour from
+ * unit_flows_known, the rest of that hour from postings (the scan's own rules), and the
+ * households reached from each household's receipts with their recording instants.
+ */
+async function unitsFiguresKnownAt(q: SqlExecutor, codes: readonly string[], basis: Basis & { knownAt: Date }): Promise<Map<string, UnitFigures>> {
+  const prefixes = codes.map(unitPrefix);
+  const instant = basis.knownAt.toISOString();
+  const hour = recordedHour(instant);
+  const params: unknown[] = [prefixes, hour];
+  const asOf = basis.asOf ? `and effective_date <= $${params.push(basis.asOf)}::date` : '';
+  const hours = await q.query<UnitFigureRow & { unit_prefix: string }>(
+    `select unit_prefix, source, fiscal_year, ${REGION_COLUMNS.map((c) => `sum(${c}) as ${c}`).join(', ')}
+     from unit_flows_known where unit_prefix = any($1::text[]) and recorded_hour < $2::timestamptz ${asOf}
+     group by unit_prefix, source, fiscal_year`, params);
+  const out = new Map<string, UnitFigures>();
+  for (const [i, code] of codes.entries()) {
+    const tail = await scanFlowRows(q, prefixes[i], basis, hour);
+    const merged = new Map<string, UnitFigureRow>();
+    for (const r of [...hours.rows.filter((x) => x.unit_prefix === prefixes[i]), ...tail]) {
+      const k = `${r.source}|${r.fiscal_year}`;
+      const m = merged.get(k);
+      if (!m) merged.set(k, { ...r });
+      else for (const c of REGION_COLUMNS) m[c] = (n(m[c]) + n(r[c])).toString();
+    }
+    out.set(code, unitFiguresOf([...merged.values()], await reachKnownAt(q, prefixes[i], instant, basis.asOf)));
+  }
+  return out;
+}
+
+/**
+ * Households of a region reached by an instant (and business date): some receipt recorded and
+ * dated by then, while none was ever reversed (their minimal corners say it), or a positive sum
+ * of receipts otherwise.
+ */
+async function reachKnownAt(q: SqlExecutor, prefix: string, instant: string, asOf: string | undefined): Promise<number> {
+  const r = await q.query<{ n: unknown }>(
+    `select count(*) as n from posting_households h
+     where left(h.unit_code, length($1)) = $1 and case
+       when h.corners is not null then exists (select 1 from jsonb_array_elements(h.corners) c where c->>0 <= $2 and c->>1 <= $3)
+       else (select coalesce(sum((x->>2)::bigint), 0) from jsonb_array_elements(h.receipts) x where x->>0 <= $2 and x->>1 <= $3) > 0 end`,
+    [prefix, instant, asOf ?? '9999-12-31']);
+  return Number(r.rows[0].n);
+}
+
 /** The reference definition of unitFigures: one pass over the unit's postings. */
 export async function unitFiguresByScan(q: SqlExecutor, code: string, basis: Basis): Promise<UnitFigures> {
   const prefix = unitPrefix(code);
+  const hParams: unknown[] = [prefix];
+  // Households of this unit that received money (from any programme, village or county), net of reversals.
+  const households = await q.query<{ n: unknown }>(
+    `select count(*) as n from (select p.payee_id from postings p join rm_households h on h.household_id = p.payee_id
+       where p.payee_type = 'household' and p.event_type in ('HoldPosted', 'PaymentReversalCredited')
+         and left(h.unit_code, length($1)) = $1 and ${basisSql(basis, hParams, 'p')}
+       group by p.payee_id having sum(${paidDelta('p')}) > 0) x`, hParams);
+  return unitFiguresOf(await scanFlowRows(q, prefix, basis), Number(households.rows[0].n));
+}
+
+/** A region's figures by source and year over its postings under the basis (and, for a knownAt tail, recorded from an instant on). */
+async function scanFlowRows(q: SqlExecutor, prefix: string, basis: Basis, recordedFrom?: string): Promise<UnitFigureRow[]> {
   const params: unknown[] = [prefix];
   const inS = (col: string) => `(${col} is not null and left(${col}, length($1)) = $1)`;
   // The same rules as flowContributions (postings/unit-rollups.ts), leg by leg, as SQL.
   const inTo = inS('to_unit'), inFrom = inS('from_unit');
+  const from = recordedFrom ? ` and recorded_at >= $${params.push(recordedFrom)}::timestamptz` : '';
   const r = await q.query<UnitFigureRow>(
     `select source, fiscal_year,
        coalesce(sum(case when ${inTo} and not ${inFrom} and event_type in ('FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'AllocationFundsReturned') then amount_fen
@@ -77,18 +143,11 @@ export async function unitFiguresByScan(q: SqlExecutor, code: string, basis: Bas
        coalesce(sum(amount_fen) filter (where event_type = 'AllocationFundsReturned'), 0) as returned_from_projects,
        coalesce(sum(${HELD_DELTA}) filter (where ${inFrom}), 0) as held,
        coalesce(sum(${PAID_DELTA}) filter (where ${inFrom} or (event_type = 'PaymentReversalCredited' and ${inTo})), 0) as paid
-     from postings where (${inTo} or ${inFrom}) and ${basisSql(basis, params)}
+     from postings where (${inTo} or ${inFrom}) and ${basisSql(basis, params)}${from}
      group by source, fiscal_year order by source, fiscal_year`,
     params,
   );
-  const hParams: unknown[] = [prefix];
-  // Households of this unit that received money (from any programme, village or county), net of reversals.
-  const households = await q.query<{ n: unknown }>(
-    `select count(*) as n from (select p.payee_id from postings p join rm_households h on h.household_id = p.payee_id
-       where p.payee_type = 'household' and p.event_type in ('HoldPosted', 'PaymentReversalCredited')
-         and left(h.unit_code, length($1)) = $1 and ${basisSql(basis, hParams, 'p')}
-       group by p.payee_id having sum(${paidDelta('p')}) > 0) x`, hParams);
-  return unitFiguresOf(r.rows, Number(households.rows[0].n));
+  return r.rows;
 }
 
 export async function unitSummary(q: SqlExecutor, code: string, basis: Basis) {

@@ -10,7 +10,10 @@ import type { Projection } from '@yuantrace/projections';
  */
 export type Given = { stream: string; event: LedgerEvent; recordedAt?: string; actor?: string };
 
-export async function given(projections: readonly Projection[], events: readonly Given[]): Promise<{ rows: (sql: string) => Promise<Array<Record<string, unknown>>>; close: () => Promise<void> }> {
+export async function given(projections: readonly Projection[], events: readonly Given[]): Promise<{
+  rows: (sql: string) => Promise<Array<Record<string, unknown>>>; db: PgliteDb; query: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+  close: () => Promise<void>;
+}> {
   const db = await PgliteDb.open(undefined);
   const revisions = new Map<string, bigint>();
   const recorded: RecordedEvent[] = events.map((g, i) => {
@@ -26,6 +29,8 @@ export async function given(projections: readonly Projection[], events: readonly
   });
   return {
     rows: async (sql) => (await db.query<Record<string, unknown>>(sql)).rows,
+    db,
+    query: async (sql, params) => (await db.query<Record<string, unknown>>(sql, params)).rows,
     close: () => db.close(),
   };
 }
