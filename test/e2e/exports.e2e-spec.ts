@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import ExcelJS from 'exceljs';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp } from '../support/app';
-import { approveAndStart, registerCounty, registerHousehold, reportProgress } from '../support/county';
+import { fundedRoad, registerCounty, registerHousehold } from '../support/county';
 import { client } from '../support/http';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -31,15 +31,8 @@ describe('exports of every view', () => {
     t = await startTestApp('embedded');
     api = client(t.app);
     await registerCounty(t.app);
-    await fin().post('/fund-batches', { batchId: 'EX-B', documentNo: '县财〔2016〕8号', title: '县级专项', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
-      recipientUnitCode: '990101000000', fiscalYear: 2016, amount: '100000.00', effectiveDate: '2016-03-01', purpose: '产业' }).expect(201);
-    await fin().post('/projects', { projectId: 'EX-P', name: '村道硬化', type: 'ROAD', unitCode: '990101001001', implementer: '村委', budget: '100000.00',
-      plannedStart: '2016-04-01', plannedEnd: '2016-10-31' }).expect(201);
-    await approveAndStart(t.app, 'EX-P');
-    await reportProgress(t.app, 'EX-P', 100, '2016-05-20');
+    await fundedRoad(t.app, { batchId: 'EX-B', projectId: 'EX-P', allocationId: 'EX-A' }, '60000.00');
     await registerHousehold(t.app, 'EX-HH', 700).expect(201);
-    await fin().post('/fund-batches/EX-B/allocations', { allocationId: 'EX-A', target: { type: 'project', projectId: 'EX-P' }, amount: '60000.00',
-      effectiveDate: '2016-04-20', documentNo: '县财发〔2016〕9号' }).expect(201);
     await fin().post('/payments', { paymentId: 'EX-PAY', projectId: 'EX-P', allocationId: 'EX-A', amount: '1234.56', purpose: '务工补助', installment: 'progress',
       effectiveDate: '2016-06-01', payee: { type: 'household', id: 'EX-HH', name: '户主700', account: '6222000011114444' } }).expect(201);
     await api.as('countyApprover').post('/payments/EX-PAY/approval', { approved: true, effectiveDate: '2016-06-02' }).expect(200);
@@ -73,7 +66,7 @@ describe('exports of every view', () => {
     const batch = (await api.as('auditor').get('/fund-batches/EX-B?format=csv').expect(200)).text;
     expect(batch).toContain('"资金来源","县级财政专项扶贫资金"');
     expect(batch).toContain('"状态","在用"');
-    expect(batch).toContain('"收到下达 (received)(元)","100000.00"');
+    expect(batch).toContain('"收到下达 (received)(元)","60000.00"');
     const payment = (await api.as('auditor').get('/payments/EX-PAY?format=csv').expect(200)).text;
     expect(payment).toContain('"状态","已支付"');
     expect(payment).toContain('"款项性质","进度款"');

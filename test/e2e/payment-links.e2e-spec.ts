@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { EventStore } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp } from '../support/app';
-import { approveAndStart, registerCounty, reportProgress } from '../support/county';
+import { fundedRoad, registerCounty } from '../support/county';
 import { client } from '../support/http';
 
 /** A re-payment after 退票 names the payment it replaces; a bank reference names one transfer per channel. On the embedded store. */
@@ -22,14 +22,7 @@ describe('payment links and bank references', () => {
     t = await startTestApp('embedded');
     api = client(t.app);
     await registerCounty(t.app);
-    await fin().post('/fund-batches', { batchId: 'PL-B', documentNo: '县财〔2016〕7号', title: 't', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
-      recipientUnitCode: '990101000000', fiscalYear: 2016, amount: '100000.00', effectiveDate: '2016-03-01', purpose: 'p' }).expect(201);
-    await fin().post('/projects', { projectId: 'PL-P', name: '村道', type: 'ROAD', unitCode: '990101001001', implementer: '村委', budget: '100000.00',
-      plannedStart: '2016-04-01', plannedEnd: '2016-10-31' }).expect(201);
-    await approveAndStart(t.app, 'PL-P');
-    await reportProgress(t.app, 'PL-P', 100, '2016-05-20');
-    await fin().post('/fund-batches/PL-B/allocations', { allocationId: 'PL-A', target: { type: 'project', projectId: 'PL-P' }, amount: '100000.00',
-      effectiveDate: '2016-04-20', documentNo: 'd' }).expect(201);
+    await fundedRoad(t.app, { batchId: 'PL-B', projectId: 'PL-P', allocationId: 'PL-A' });
     for (const id of ['PL-1', 'PL-2', 'PL-3']) {
       await pay(id).expect(201);
       await appr().post(`/payments/${id}/approval`, { approved: true, effectiveDate: '2016-06-02' }).expect(200);

@@ -51,3 +51,20 @@ export function registerHousehold(app: INestApplication, householdId: string, se
     registeredOn: '2015-10-01', ...over,
   });
 }
+
+/**
+ * A county batch funding a village road (双龙村) of the same amount: approved 04-05, started 04-10,
+ * `progress`% reported on 05-20, the allocation made on 04-20. What payment tests start from.
+ */
+export async function fundedRoad(app: INestApplication, ids: { batchId: string; projectId: string; allocationId: string }, amount = '100000.00', progress = 100) {
+  const fin = (path: string, body: object) =>
+    request(app.getHttpServer()).post(path).set('authorization', bearer(app, 'countyFinance')).send(body).expect(201);
+  await fin('/fund-batches', { batchId: ids.batchId, documentNo: `县财〔2016〕${ids.batchId}号`, title: '县级专项', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
+    recipientUnitCode: '990101000000', fiscalYear: 2016, amount, effectiveDate: '2016-03-01', purpose: '基础设施' });
+  await fin('/projects', { projectId: ids.projectId, name: '村道硬化', type: 'ROAD', unitCode: '990101001001', implementer: '村委', budget: amount,
+    plannedStart: '2016-04-01', plannedEnd: '2016-10-31' });
+  await approveAndStart(app, ids.projectId);
+  await reportProgress(app, ids.projectId, progress, '2016-05-20');
+  await fin(`/fund-batches/${ids.batchId}/allocations`, { allocationId: ids.allocationId, target: { type: 'project', projectId: ids.projectId }, amount,
+    effectiveDate: '2016-04-20', documentNo: `县财发〔2016〕${ids.allocationId}号` });
+}
