@@ -17,22 +17,27 @@ export async function householdExists(q: SqlExecutor, id: string): Promise<boole
  */
 export async function householdView(q: SqlExecutor, id: string, basis: Basis) {
   const hParams: unknown[] = [id];
-  const h = (await q.query<Record<string, any>>(
-    `select * from rm_households where household_id = $1 and ${basisSql({ knownAt: basis.knownAt }, hParams)}
-       ${basis.asOf ? `and registered_on <= $${hParams.push(basis.asOf)}::date` : ''}`, hParams)).rows[0];
-  if (!h) return undefined;
   const sParams: unknown[] = [id];
-  const history = (await q.query<Record<string, unknown>>(
-    `select status, reason, document_no, effective_date, recorded_at from rm_household_status where household_id = $1 and ${basisSql(basis, sParams)}
-     order by effective_date, recorded_at`, sParams)).rows.map((r) => ({ status: r.status, date: dateText(r.effective_date), reason: r.reason,
-      documentNo: r.document_no, recordedAt: new Date(r.recorded_at as string).toISOString() }));
   const rParams: unknown[] = [id];
-  const rows = await q.query<Record<string, unknown>>(
-    `select p.payment_id, p.event_type, p.amount_fen, p.effective_date, p.recorded_at, p.source, p.fiscal_year, p.root_batch_id, p.batch_id, p.allocation_id,
-            p.project_id, pr.name as project_name, pr.type as project_type, rb.document_no as root_document_no
-     from postings p left join rm_projects pr on pr.project_id = p.project_id left join rm_batches rb on rb.batch_id = p.root_batch_id
-     where p.payee_type = 'household' and p.payee_id = $1 and p.event_type in ('HoldPosted', 'PaymentReversalCredited') and ${basisSql(basis, rParams, 'p')}
-     order by p.effective_date, p.commit_position, p.prepare_position`, rParams);
+  // The profile, its status history and its receipts are independent reads: on a server they run side by side.
+  const [profile, statuses, rows] = await Promise.all([
+    q.query<Record<string, any>>(
+      `select * from rm_households where household_id = $1 and ${basisSql({ knownAt: basis.knownAt }, hParams)}
+         ${basis.asOf ? `and registered_on <= $${hParams.push(basis.asOf)}::date` : ''}`, hParams),
+    q.query<Record<string, unknown>>(
+      `select status, reason, document_no, effective_date, recorded_at from rm_household_status where household_id = $1 and ${basisSql(basis, sParams)}
+       order by effective_date, recorded_at`, sParams),
+    q.query<Record<string, unknown>>(
+      `select p.payment_id, p.event_type, p.amount_fen, p.effective_date, p.recorded_at, p.source, p.fiscal_year, p.root_batch_id, p.batch_id, p.allocation_id,
+              p.project_id, pr.name as project_name, pr.type as project_type, rb.document_no as root_document_no
+       from postings p left join rm_projects pr on pr.project_id = p.project_id left join rm_batches rb on rb.batch_id = p.root_batch_id
+       where p.payee_type = 'household' and p.payee_id = $1 and p.event_type in ('HoldPosted', 'PaymentReversalCredited') and ${basisSql(basis, rParams, 'p')}
+       order by p.effective_date, p.commit_position, p.prepare_position`, rParams),
+  ]);
+  const h = profile.rows[0];
+  if (!h) return undefined;
+  const history = statuses.rows.map((r) => ({ status: r.status, date: dateText(r.effective_date), reason: r.reason,
+    documentNo: r.document_no, recordedAt: new Date(r.recorded_at as string).toISOString() }));
   const chains = await batchChains(q, rows.rows.map((r) => String(r.batch_id)));
   const receipts = [];
   const byYear = new Map<string, bigint>(), bySource = new Map<string, bigint>(), byType = new Map<string, bigint>();
