@@ -239,10 +239,12 @@ function peakMb(pid: number | undefined): number | null {
 
 /**
  * The query phase of both benchmarks: each read the README reports, 4 clients at a time,
- * against a running api. A knownAt summary is answered by the scan over postings (the rollups
- * are by business date only), so it gets few runs at county scale.
+ * against a running api. A knownAt summary reads the rollups by recorded hour and scans only the
+ * postings of the instant's own hour, which in a bulk-loaded county is a large part of it: the
+ * instants within the history are measured apart from "now".
  */
-async function measureQueries(url: string, authorization: string, sample: { households: string[]; payments: string[]; batch: string | undefined },
+async function measureQueries(url: string, authorization: string,
+  sample: { households: string[]; payments: string[]; batch: string | undefined; recordedInstants?: string[] },
   runs: { batchFlow: number; knownAt: number; warm: boolean }, log: (line: string) => void): Promise<Record<string, Stats>> {
   const { households, payments, batch } = sample;
   const get = async (path: string) => {
@@ -264,6 +266,11 @@ async function measureQueries(url: string, authorization: string, sample: { hous
   await measure('admin-unit summary', 100, () => '/admin-units/990101000000/summary');
   await measure('admin-unit summary asOf', 100, (i) => `/admin-units/990101000000/summary?asOf=${ASOF_DATES[i % ASOF_DATES.length]}`);
   await measure('admin-unit summary knownAt', runs.knownAt, () => `/admin-units/990101000000/summary?knownAt=${new Date().toISOString()}`);
+  // Instants inside the recorded history: the hours before from the rollups, the rest of the instant's hour from postings.
+  if (sample.recordedInstants?.length) {
+    await measure('admin-unit summary knownAt, instants within the history', runs.knownAt,
+      (i) => `/admin-units/990101000000/summary?knownAt=${sample.recordedInstants![i % sample.recordedInstants!.length]}`);
+  }
   return queries;
 }
 
@@ -277,6 +284,10 @@ export async function benchQueriesOnly(log: (line: string) => void): Promise<{ q
   const payments = (await db.query<{ id: string }>(`select payment_id as id from rm_payments order by md5(payment_id) limit 500`)).rows.map((r) => r.id);
   const batch = (await db.query<{ id: string }>(`select batch_id as id from rm_batches where parent_batch_id is not null order by batch_id limit 1`)).rows[0]?.id;
   const events = (await db.query<{ n: string }>('select count(*)::text as n from events')).rows[0].n;
+  // Five instants spread over the recorded history (a bulk-loaded county was all recorded within minutes).
+  const range = (await db.query<{ lo: unknown; hi: unknown }>('select min(recorded_at) as lo, max(recorded_at) as hi from postings')).rows[0];
+  const [lo, hi] = [new Date(range.lo as string).getTime(), new Date(range.hi as string).getTime()];
+  const recordedInstants = range.lo ? [0.1, 0.3, 0.5, 0.7, 0.9].map((f) => new Date(lo + Math.round((hi - lo) * f)).toISOString()) : [];
   await db.close();
   log(`${events} events, ${households.length} sample households, ${payments.length} sample payments`);
   const port = 31000 + Math.floor(Math.random() * 20000);
@@ -290,7 +301,7 @@ export async function benchQueriesOnly(log: (line: string) => void): Promise<{ q
       await new Promise((r) => setTimeout(r, 100));
     }
     const auth = `Bearer ${new TokenService(config).issue({ id: 'bench-auditor', role: 'auditor', scope: '990000000000' })}`;
-    const queries = await measureQueries(url, auth, { households, payments, batch }, { batchFlow: 3, knownAt: 2, warm: true }, log);
+    const queries = await measureQueries(url, auth, { households, payments, batch, recordedInstants }, { batchFlow: 3, knownAt: 10, warm: true }, log);
     return { queries, apiMb: peakMb(api.pid) };
   } finally {
     api.kill('SIGTERM');
