@@ -20,8 +20,10 @@ import { heldDeltaOf, paidDeltaOf } from '../shared/figure-sql';
  *                         that turns a payment or reversal into those ±1 steps; and every receipt
  *                         with its recording instant (and, while none was reversed, only the
  *                         earliest corners), which answers "reached" as known at any instant.
- *   unit_flows_known      unit_flows with the hour each leg was recorded in: a knownAt read sums the
- *                         hours before the instant's hour and scans only the postings of that hour.
+ *   unit_flows_known      unit_flows by the time each leg was recorded, at two grains: the UTC hour
+ *                         and the second. A knownAt read sums the hours before the instant's hour,
+ *                         the seconds of that hour before the instant's second, and scans only the
+ *                         postings of that second (a bulk load records a county within one hour).
  */
 export const UNIT_ROLLUPS_DDL = `
 create table if not exists unit_flows (
@@ -33,10 +35,10 @@ create table if not exists unit_flows (
 create table if not exists posting_households (household_id text primary key, unit_code text not null, net_by_date jsonb not null,
   receipts jsonb not null default '[]', corners jsonb);
 create table if not exists unit_flows_known (
-  unit_prefix text not null, source text not null, fiscal_year int not null, effective_date date not null, recorded_hour timestamptz not null,
+  unit_prefix text not null, grain text not null, recorded_bucket timestamptz not null, source text not null, fiscal_year int not null, effective_date date not null,
   received bigint not null, returned bigint not null, allocated bigint not null, committed bigint not null, returned_from_projects bigint not null,
   held bigint not null, paid bigint not null,
-  primary key (unit_prefix, recorded_hour, effective_date, source, fiscal_year)
+  primary key (unit_prefix, grain, recorded_bucket, effective_date, source, fiscal_year)
 );
 create table if not exists unit_household_reach (
   unit_prefix text not null, effective_date date not null, households int not null, primary key (unit_prefix, effective_date)
@@ -44,8 +46,9 @@ create table if not exists unit_household_reach (
 
 export const UNIT_ROLLUP_TABLES = ['unit_flows', 'posting_households', 'unit_household_reach', 'unit_flows_known'];
 
-/** The hour (UTC) an instant falls in, as the knownAt rollups key it: computed here, never by the session's time zone. */
+/** The hour and the second (UTC) an instant falls in, as the knownAt rollups key it: computed here, never by the session's time zone. */
 export const recordedHour = (iso: string) => `${iso.slice(0, 13)}:00:00.000Z`;
+export const recordedSecond = (iso: string) => `${iso.slice(0, 19)}.000Z`;
 
 /** A receipt as posting_households keeps it: [recorded instant (ISO, UTC), business date, signed fen]. */
 export type Receipt = [recordedAt: string, effectiveDate: string, signed: string];
@@ -117,7 +120,7 @@ type HouseholdState = { unit: string; net: Record<string, string>; receipts: Rec
 /** Accumulates one batch's rollup changes in memory and writes them in a few statements. */
 export class UnitRollups {
   private readonly flows = new Map<string, { key: [string, string, number, string]; figures: Figures }>();
-  private readonly flowsKnown = new Map<string, { key: [string, string, number, string, string]; figures: Figures }>();
+  private readonly flowsKnown = new Map<string, { key: [string, string, string, string, number, string]; figures: Figures }>();
   private readonly reach = new Map<string, number>();
   private readonly households = new Map<string, HouseholdState>();
 
@@ -142,11 +145,12 @@ export class UnitRollups {
       const row = this.flows.get(k);
       if (!row) this.flows.set(k, { key: [unit, leg.source, leg.fiscalYear, leg.effectiveDate], figures });
       else row.figures = row.figures.map((v, i) => v + figures[i]) as Figures;
-      const hour = recordedHour(leg.recordedAt);
-      const kk = `${k}|${hour}`;
-      const known = this.flowsKnown.get(kk);
-      if (!known) this.flowsKnown.set(kk, { key: [unit, leg.source, leg.fiscalYear, leg.effectiveDate, hour], figures: [...figures] as Figures });
-      else known.figures = known.figures.map((v, i) => v + figures[i]) as Figures;
+      for (const [grain, bucket] of [['hour', recordedHour(leg.recordedAt)], ['second', recordedSecond(leg.recordedAt)]]) {
+        const kk = `${k}|${grain}|${bucket}`;
+        const known = this.flowsKnown.get(kk);
+        if (!known) this.flowsKnown.set(kk, { key: [unit, grain, bucket, leg.source, leg.fiscalYear, leg.effectiveDate], figures: [...figures] as Figures });
+        else known.figures = known.figures.map((v, i) => v + figures[i]) as Figures;
+      }
     }
     const signed = paidDeltaOf(leg.eventType, leg.amount);
     const household = leg.payee?.type === 'household' && signed !== 0n ? this.households.get(leg.payee.id) : undefined;
@@ -173,9 +177,9 @@ export class UnitRollups {
       `on conflict (unit_prefix, effective_date, source, fiscal_year) do update set
          ${figureColumns.map((c) => `${c} = unit_flows.${c} + excluded.${c}`).join(', ')}`);
     const knownRows = [...this.flowsKnown.values()].map(({ key, figures }) => [...key, ...figures.map(String)]);
-    await insertMany(tx, 'unit_flows_known', ['unit_prefix', 'source', 'fiscal_year', 'effective_date', 'recorded_hour', ...figureColumns],
-      ['', '', 'int', 'date', 'timestamptz', ...figureColumns.map(() => 'bigint')], knownRows,
-      `on conflict (unit_prefix, recorded_hour, effective_date, source, fiscal_year) do update set
+    await insertMany(tx, 'unit_flows_known', ['unit_prefix', 'grain', 'recorded_bucket', 'source', 'fiscal_year', 'effective_date', ...figureColumns],
+      ['', '', 'timestamptz', '', 'int', 'date', ...figureColumns.map(() => 'bigint')], knownRows,
+      `on conflict (unit_prefix, grain, recorded_bucket, effective_date, source, fiscal_year) do update set
          ${figureColumns.map((c) => `${c} = unit_flows_known.${c} + excluded.${c}`).join(', ')}`);
     const dirty = [...this.households.entries()].filter(([, h]) => h.dirty).map(([id, h]) => {
       const corners = reachCorners(h.receipts);

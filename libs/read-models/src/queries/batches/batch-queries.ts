@@ -134,13 +134,14 @@ export async function batchFlow(q: SqlExecutor, batchId: string, basis: Basis, d
     `select * from rm_allocations where batch_id = $1 and ${basisSql(basis, params)} order by effective_date, allocation_id`, params);
   const lines = await lineFigures(q, { batchId }, basis);
   const children: unknown[] = [];
+  let payeesByLine: Map<string, Array<{ type: unknown; id: unknown; name: unknown; paid: string }>> | undefined;
   for (const a of allocations.rows) {
     if (a.target_type === 'batch') {
       const child = await batchFlow(q, String(a.target_batch_id), basis, depth + 1);
       children.push({ type: 'batch', allocationId: a.allocation_id, documentNo: a.document_no, amount: yuan(a.amount_fen), ...(child ?? { batchId: a.target_batch_id, inFlight: true }) });
     } else {
       const line = lines.get(String(a.allocation_id));
-      const payees = await payeesOfLine(q, batchId, String(a.allocation_id), basis);
+      const payees = (payeesByLine ??= await payeesOfLines(q, batchId, basis)).get(String(a.allocation_id)) ?? [];
       const f = projectFiguresOfMoves({ committed: line?.committed ?? 0n, returned: line?.returned ?? 0n, held: line?.held ?? 0n, paid: line?.paid ?? 0n });
       children.push({ type: 'project', allocationId: a.allocation_id, projectId: a.project_id, documentNo: a.document_no, amount: yuan(a.amount_fen),
         ...figuresInYuan(f), payees });
@@ -150,16 +151,22 @@ export async function batchFlow(q: SqlExecutor, batchId: string, basis: Basis, d
     ...figuresInYuan(figures), children };
 }
 
-async function payeesOfLine(q: SqlExecutor, batchId: string, allocationId: string, basis: Basis) {
-  const params: unknown[] = [batchId, allocationId];
+/** What each project line of a batch paid to each payee, in one query for all its lines. */
+async function payeesOfLines(q: SqlExecutor, batchId: string, basis: Basis) {
+  const params: unknown[] = [batchId];
   const r = await q.query<Record<string, unknown>>(
-    `select payee_type, payee_id, max(payee_name) as payee_name,
-       sum(${PAID_DELTA}) as paid
-     from postings where batch_id = $1 and allocation_id = $2 and event_type in ('HoldPosted', 'PaymentReversalCredited') and ${basisSql(basis, params)}
-     group by payee_type, payee_id order by payee_type, payee_id`,
+    `select allocation_id, payee_type, payee_id, max(payee_name) as payee_name, sum(${PAID_DELTA}) as paid
+     from postings where batch_id = $1 and event_type in ('HoldPosted', 'PaymentReversalCredited') and ${basisSql(basis, params)}
+     group by allocation_id, payee_type, payee_id order by allocation_id, payee_type, payee_id`,
     params,
   );
-  return r.rows.map((x) => ({ type: x.payee_type, id: x.payee_id, name: x.payee_name, paid: yuan(x.paid) }));
+  const out = new Map<string, Array<{ type: unknown; id: unknown; name: unknown; paid: string }>>();
+  for (const x of r.rows) {
+    const line = out.get(String(x.allocation_id)) ?? [];
+    out.set(String(x.allocation_id), line);
+    line.push({ type: x.payee_type, id: x.payee_id, name: x.payee_name, paid: yuan(x.paid) });
+  }
+  return out;
 }
 
 /** The upstream chain of a batch to its root appropriation, each hop with its 文号. */

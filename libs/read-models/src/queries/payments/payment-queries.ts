@@ -24,10 +24,11 @@ export async function paymentView(q: SqlExecutor, paymentId: string, basis: Basi
     `select status, actor, detail, effective_date, recorded_at from rm_payment_history where payment_id = $1 and ${basisSql(basis, hParams)} order by seq`, hParams);
   const steps = history.rows.map((h) => ({ status: h.status, by: h.actor, effectiveDate: dateText(h.effective_date),
     recordedAt: new Date(h.recorded_at as string).toISOString(), ...(h.detail as object) }));
-  // Links: the payment this one pays again for, and the one that paid again for it (as the basis knows them).
+  // Links: the payment this one pays again for, and the one that paid again for it (as the basis knows them; at most one, by
+  // the replaced payment's own stream). No ordering: it would lead the planner to walk the primary key.
   const lParams: unknown[] = [paymentId];
   const replacedBy = (await q.query<{ payment_id: string }>(
-    `select payment_id from rm_payments where replaces_payment_id = $1 and ${basisSql(basis, lParams)} order by payment_id limit 1`, lParams)).rows[0]?.payment_id ?? null;
+    `select payment_id from rm_payments where replaces_payment_id = $1 and ${basisSql(basis, lParams)}`, lParams)).rows[0]?.payment_id ?? null;
   const executed = steps.filter((x) => x.status === 'executed').pop() as { channel?: string; bankReference?: string } | undefined;
   return {
     paymentId: p.payment_id, projectId: p.project_id, allocationId: p.allocation_id, batchId: p.batch_id, unitCode: p.unit_code,

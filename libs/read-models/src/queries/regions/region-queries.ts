@@ -2,7 +2,7 @@ import { figuresInYuan, regionFiguresOfMoves, significantLength, type RegionMove
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { basisSql, type Basis } from '../../shared/basis';
 import { HELD_DELTA, n, PAID_DELTA, paidDelta } from '../../shared/figure-sql';
-import { recordedHour } from '../../postings/unit-rollups';
+import { recordedHour, recordedSecond } from '../../postings/unit-rollups';
 
 /** A region (a unit and everything below it): its figures by source and year, households reached, sub-units. */
 
@@ -68,23 +68,25 @@ export async function unitsFigures(q: SqlExecutor, codes: readonly string[], bas
 }
 
 /**
- * As the books stood at an instant: the hours recorded before the instant's hour from
- * unit_flows_known, the rest of that hour from postings (the scan's own rules), and the
- * households reached from each household's receipts with their recording instants.
+ * As the books stood at an instant: from unit_flows_known the hours recorded before the
+ * instant's hour and that hour's seconds before the instant's second, the rest of that second
+ * from postings (the scan's own rules), and the households reached from each household's
+ * receipts with their recording instants.
  */
 async function unitsFiguresKnownAt(q: SqlExecutor, codes: readonly string[], basis: Basis & { knownAt: Date }): Promise<Map<string, UnitFigures>> {
   const prefixes = codes.map(unitPrefix);
   const instant = basis.knownAt.toISOString();
-  const hour = recordedHour(instant);
-  const params: unknown[] = [prefixes, hour];
+  const [hour, second] = [recordedHour(instant), recordedSecond(instant)];
+  const params: unknown[] = [prefixes, hour, second];
   const asOf = basis.asOf ? `and effective_date <= $${params.push(basis.asOf)}::date` : '';
   const hours = await q.query<UnitFigureRow & { unit_prefix: string }>(
     `select unit_prefix, source, fiscal_year, ${REGION_COLUMNS.map((c) => `sum(${c}) as ${c}`).join(', ')}
-     from unit_flows_known where unit_prefix = any($1::text[]) and recorded_hour < $2::timestamptz ${asOf}
+     from unit_flows_known where unit_prefix = any($1::text[]) ${asOf}
+       and ((grain = 'hour' and recorded_bucket < $2::timestamptz) or (grain = 'second' and recorded_bucket >= $2::timestamptz and recorded_bucket < $3::timestamptz))
      group by unit_prefix, source, fiscal_year`, params);
   const out = new Map<string, UnitFigures>();
   for (const [i, code] of codes.entries()) {
-    const tail = await scanFlowRows(q, prefixes[i], basis, hour);
+    const tail = await scanFlowRows(q, prefixes[i], basis, second);
     const merged = new Map<string, UnitFigureRow>();
     for (const r of [...hours.rows.filter((x) => x.unit_prefix === prefixes[i]), ...tail]) {
       const k = `${r.source}|${r.fiscal_year}`;
