@@ -85,6 +85,7 @@ async function unitsFiguresKnownAt(q: SqlExecutor, codes: readonly string[], bas
        and ((grain = 'hour' and recorded_bucket < $2::timestamptz) or (grain = 'second' and recorded_bucket >= $2::timestamptz and recorded_bucket < $3::timestamptz))
      group by unit_prefix, source, fiscal_year`, params);
   const out = new Map<string, UnitFigures>();
+  const reached = await reachKnownAt(q, prefixes, instant, basis.asOf);
   for (const [i, code] of codes.entries()) {
     const tail = await scanFlowRows(q, prefixes[i], basis, second);
     const merged = new Map<string, UnitFigureRow>();
@@ -94,24 +95,27 @@ async function unitsFiguresKnownAt(q: SqlExecutor, codes: readonly string[], bas
       if (!m) merged.set(k, { ...r });
       else for (const c of REGION_COLUMNS) m[c] = (n(m[c]) + n(r[c])).toString();
     }
-    out.set(code, unitFiguresOf([...merged.values()], await reachKnownAt(q, prefixes[i], instant, basis.asOf)));
+    out.set(code, unitFiguresOf([...merged.values()], reached.get(prefixes[i]) ?? 0));
   }
   return out;
 }
 
 /**
- * Households of a region reached by an instant (and business date): some receipt recorded and
+ * Households of each region reached by an instant (and business date): some receipt recorded and
  * dated by then, while none was ever reversed (their minimal corners say it), or a positive sum
- * of receipts otherwise.
+ * of receipts otherwise. Each household is judged once, then counted in every region it lies in.
  */
-async function reachKnownAt(q: SqlExecutor, prefix: string, instant: string, asOf: string | undefined): Promise<number> {
-  const r = await q.query<{ n: unknown }>(
-    `select count(*) as n from posting_households h
-     where left(h.unit_code, length($1)) = $1 and case
-       when h.corners is not null then exists (select 1 from jsonb_array_elements(h.corners) c where c->>0 <= $2 and c->>1 <= $3)
-       else (select coalesce(sum((x->>2)::bigint), 0) from jsonb_array_elements(h.receipts) x where x->>0 <= $2 and x->>1 <= $3) > 0 end`,
-    [prefix, instant, asOf ?? '9999-12-31']);
-  return Number(r.rows[0].n);
+async function reachKnownAt(q: SqlExecutor, prefixes: readonly string[], instant: string, asOf: string | undefined): Promise<Map<string, number>> {
+  const r = await q.query<{ prefix: string; n: unknown }>(
+    `with reached as (
+       select h.unit_code from posting_households h
+       where exists (select 1 from unnest($1::text[]) p(prefix) where left(h.unit_code, length(p.prefix)) = p.prefix) and case
+         when h.corners is not null then exists (select 1 from jsonb_array_elements(h.corners) c where c->>0 <= $2 and c->>1 <= $3)
+         else (select coalesce(sum((x->>2)::bigint), 0) from jsonb_array_elements(h.receipts) x where x->>0 <= $2 and x->>1 <= $3) > 0 end)
+     select p.prefix, count(r.unit_code) as n from unnest($1::text[]) p(prefix) left join reached r on left(r.unit_code, length(p.prefix)) = p.prefix
+     group by p.prefix`,
+    [[...new Set(prefixes)], instant, asOf ?? '9999-12-31']);
+  return new Map(r.rows.map((x) => [x.prefix, Number(x.n)]));
 }
 
 /** The reference definition of unitFigures: one pass over the unit's postings. */
