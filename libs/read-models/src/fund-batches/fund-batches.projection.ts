@@ -10,6 +10,7 @@ export const fundBatchesProjection = typedProjection({
   // 2: each batch event keeps its detail (a closure's disposal, a void's reason and replacement).
   version: 2,
   tables: ['rm_batches', 'rm_allocations', 'rm_batch_events'],
+  // A batch's life (closed, voided) is read by every view of it: rm_batch_events_life_idx indexes those events alone.
   async setup(q) {
     await runDdl(q, `
       create table if not exists rm_batches (
@@ -25,7 +26,8 @@ export const fundBatchesProjection = typedProjection({
       create index if not exists rm_allocations_project_idx on rm_allocations (project_id);
       create table if not exists rm_batch_events (
         batch_id text not null, event_id uuid primary key, event_type text not null, effective_date date not null, recorded_at timestamptz not null,
-        detail jsonb)`);
+        detail jsonb);
+      create index if not exists rm_batch_events_life_idx on rm_batch_events (batch_id) where event_type in ('FundBatchClosed', 'FundBatchVoided')`);
   },
   async apply(tx, events) {
     const batchEvents: unknown[][] = [];
