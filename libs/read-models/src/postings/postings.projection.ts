@@ -139,8 +139,8 @@ export const postingsProjection = typedProjection({
   name: 'postings',
   handles: HANDLED,
   // 2: unit rollups and the payee table. 3: the glossary's region figures in unit_flows; voids. 4: knownAt rollups by hour.
-  // 5: and by second.
-  version: 5,
+  // 5: and by second. 6: a household's single reach corner in plain columns.
+  version: 6,
   tables: ['postings', 'posting_batches', 'posting_lines', 'posting_project_units', 'posting_payees', ...UNIT_ROLLUP_TABLES],
   async setup(q) {
     await runDdl(q, `${POSTINGS_DDL};${UNIT_ROLLUPS_DDL}`);

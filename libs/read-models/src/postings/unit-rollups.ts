@@ -33,7 +33,7 @@ create table if not exists unit_flows (
   primary key (unit_prefix, effective_date, source, fiscal_year)
 );
 create table if not exists posting_households (household_id text primary key, unit_code text not null, net_by_date jsonb not null,
-  receipts jsonb not null default '[]', corners jsonb);
+  receipts jsonb not null default '[]', corners jsonb, corner_recorded text, corner_date text);
 create table if not exists unit_flows_known (
   unit_prefix text not null, grain text not null, recorded_bucket timestamptz not null, source text not null, fiscal_year int not null, effective_date date not null,
   received bigint not null, returned bigint not null, allocated bigint not null, committed bigint not null, returned_from_projects bigint not null,
@@ -183,10 +183,15 @@ export class UnitRollups {
          ${figureColumns.map((c) => `${c} = unit_flows_known.${c} + excluded.${c}`).join(', ')}`);
     const dirty = [...this.households.entries()].filter(([, h]) => h.dirty).map(([id, h]) => {
       const corners = reachCorners(h.receipts);
-      return [id, h.unit, JSON.stringify(h.net), JSON.stringify(h.receipts), corners === null ? null : JSON.stringify(corners)];
+      // Most households have one corner (their first receipt is both the first recorded and the first dated): kept as plain columns.
+      const single = corners?.length === 1 ? corners[0] : null;
+      return [id, h.unit, JSON.stringify(h.net), JSON.stringify(h.receipts), corners === null || single ? null : JSON.stringify(corners), single?.[0] ?? null,
+        single?.[1] ?? null];
     });
-    await insertMany(tx, 'posting_households', ['household_id', 'unit_code', 'net_by_date', 'receipts', 'corners'], ['', '', 'jsonb', 'jsonb', 'jsonb'], dirty,
-      'on conflict (household_id) do update set net_by_date = excluded.net_by_date, receipts = excluded.receipts, corners = excluded.corners');
+    await insertMany(tx, 'posting_households', ['household_id', 'unit_code', 'net_by_date', 'receipts', 'corners', 'corner_recorded', 'corner_date'],
+      ['', '', 'jsonb', 'jsonb', 'jsonb', '', ''], dirty,
+      `on conflict (household_id) do update set net_by_date = excluded.net_by_date, receipts = excluded.receipts, corners = excluded.corners,
+         corner_recorded = excluded.corner_recorded, corner_date = excluded.corner_date`);
     const reachRows = [...this.reach.entries()].filter(([, v]) => v !== 0).map(([k, v]) => [...k.split('|'), v]);
     const touched = await insertMany<{ unit_prefix: string; effective_date: unknown; households: number }>(tx, 'unit_household_reach',
       ['unit_prefix', 'effective_date', 'households'], ['', 'date', 'int'], reachRows,

@@ -110,7 +110,9 @@ async function reachKnownAt(q: SqlExecutor, prefixes: readonly string[], instant
     `with reached as (
        select h.unit_code from posting_households h
        where exists (select 1 from unnest($1::text[]) p(prefix) where left(h.unit_code, length(p.prefix)) = p.prefix) and case
+         when h.corner_recorded is not null then h.corner_recorded <= $2 and h.corner_date <= $3
          when h.corners is not null then exists (select 1 from jsonb_array_elements(h.corners) c where c->>0 <= $2 and c->>1 <= $3)
+         when h.receipts = '[]'::jsonb then false
          else (select coalesce(sum((x->>2)::bigint), 0) from jsonb_array_elements(h.receipts) x where x->>0 <= $2 and x->>1 <= $3) > 0 end)
      select p.prefix, count(r.unit_code) as n from unnest($1::text[]) p(prefix) left join reached r on left(r.unit_code, length(p.prefix)) = p.prefix
      group by p.prefix`,
