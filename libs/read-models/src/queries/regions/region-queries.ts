@@ -103,7 +103,7 @@ async function unitsFiguresKnownAt(q: SqlExecutor, codes: readonly string[], bas
 /**
  * Households of each region reached by an instant (and business date): some receipt recorded and
  * dated by then, while none was ever reversed (their minimal corners say it), or a positive sum
- * of receipts otherwise. Each household is judged once, then counted in every region it lies in.
+ * of receipts otherwise. Each household is judged once, counted by village, and the villages summed into every region.
  */
 async function reachKnownAt(q: SqlExecutor, prefixes: readonly string[], instant: string, asOf: string | undefined): Promise<Map<string, number>> {
   const r = await q.query<{ prefix: string; n: unknown }>(
@@ -114,7 +114,8 @@ async function reachKnownAt(q: SqlExecutor, prefixes: readonly string[], instant
          when h.corners is not null then exists (select 1 from jsonb_array_elements(h.corners) c where c->>0 <= $2 and c->>1 <= $3)
          when h.receipts = '[]'::jsonb then false
          else (select coalesce(sum((x->>2)::bigint), 0) from jsonb_array_elements(h.receipts) x where x->>0 <= $2 and x->>1 <= $3) > 0 end)
-     select p.prefix, count(r.unit_code) as n from unnest($1::text[]) p(prefix) left join reached r on left(r.unit_code, length(p.prefix)) = p.prefix
+     , by_unit as (select unit_code, count(*) as n from reached group by unit_code)
+     select p.prefix, coalesce(sum(b.n), 0) as n from unnest($1::text[]) p(prefix) left join by_unit b on left(b.unit_code, length(p.prefix)) = p.prefix
      group by p.prefix`,
     [[...new Set(prefixes)], instant, asOf ?? '9999-12-31']);
   return new Map(r.rows.map((x) => [x.prefix, Number(x.n)]));
