@@ -3,7 +3,7 @@ import { batchIdentityBreaks } from '../figures/figures';
 import { batchFigures, fundBatchDecider, type FundBatchEvent, type FundBatchState, type OpenBatch } from '../fund-batch/fund-batch';
 import { checkPlausibleAmount, DEFAULT_AMOUNT_BOUNDS, parseAmountBounds } from '../fund-batch/plausibility';
 import { Rejection } from '../rejection';
-import { decideAllocationToBatch, decideClosure, decideVoid } from './ledger-decisions';
+import { decideAllocationToBatch, decideClosure, decideReturn, decideVoid } from './ledger-decisions';
 
 const fold = (events: FundBatchEvent[], from: FundBatchState = fundBatchDecider.initialState()) => events.reduce(fundBatchDecider.evolve, from);
 const refusal = (f: () => unknown) => {
@@ -77,6 +77,14 @@ describe('closing a batch disposes of its remainder in the same command', () => 
     expect(refusal(() => decideClosure({ ...c, carryOver: { ...c.carryOver, batchId: 'P' } }, { batch: child, successor: family().parent })))
       .toBe('batch_id_taken carryOver.batchId');
     expect(refusal(() => decideClosure({ effectiveDate: '2016-12-31', remainder: 'carryOver' }, { batch: child }))).toBe('invalid_field carryOver');
+  });
+
+  test('a closed parent takes no money back: a return to it is refused, and a closure must carry its remainder over', () => {
+    const { parent, child } = family();
+    const closedParent = fold([{ type: 'FundBatchClosed', data: { batchId: 'P', balanceFen: '0', effectiveDate: '2016-12-30', disposal: 'none', carriedOverTo: null } }], parent);
+    expect(refusal(() => decideReturn({ returnId: 'R', amount: 1n, reason: 'x', effectiveDate: '2016-12-31' }, { batch: child, parent: closedParent })))
+      .toBe('parent_not_open batchId');
+    expect(refusal(() => decideClosure({ effectiveDate: '2016-12-31', remainder: 'return' }, { batch: child, parent: closedParent }))).toBe('parent_not_open remainder');
   });
 
   test('money held for a payment in flight blocks closure', () => {

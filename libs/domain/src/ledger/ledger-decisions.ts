@@ -94,6 +94,10 @@ export function decideReturn(c: ReturnCommand, s: { batch: FundBatchState; paren
   const events = fundBatchDecider.decide({ type: 'ReturnUnspent', ...c }, s.batch);
   const up = events.find((e) => e.type === 'FundsReturned');
   if (!up || up.type !== 'FundsReturned' || !up.data.toBatchId || !up.data.allocationId || !s.parent) return { batch: events };
+  // Money returned to a closed or voided parent could never move again.
+  if (s.parent.status === 'closed' || s.parent.status === 'voided') {
+    throw ruleBroken('parent_not_open', `the parent batch ${s.parent.header.batchId} is ${s.parent.status}; close this batch with remainder "carryOver" instead`, 'batchId');
+  }
   return {
     batch: events,
     parent: fundBatchDecider.decide({ type: 'CreditReturn', returnId: c.returnId, fromBatchId: up.data.batchId, allocationId: up.data.allocationId,
