@@ -47,7 +47,7 @@ describe('docker/compose.yml', () => {
   test('starts the apps only once their stores are healthy', () => {
     expect(compose.services.api.depends_on).toEqual({ kurrentdb: { condition: 'service_healthy' }, postgres: { condition: 'service_healthy' } });
     expect(compose.services.projector.depends_on.api.condition).toBe('service_healthy');
-    expect(compose.services.projector.command).toEqual(['npm', 'run', 'start:projector']);
+    expect(compose.services.projector.command).toEqual(['npm', 'run', 'serve:projector']);
   });
 
   test("gives the apps an environment our own configuration accepts, pointing at the compose services", () => {
@@ -62,6 +62,7 @@ describe('docker/compose.yml', () => {
   test('builds the image from the Dockerfile that installs from the lock file', () => {
     const dockerfile = readFileSync(join(ROOT, compose.services.api.build.context.replace('..', '.'), compose.services.api.build.dockerfile), 'utf8');
     expect(dockerfile).toMatch(/npm ci/);
-    expect(dockerfile).toMatch(/CMD \["npm", "start"\]/);
+    expect(dockerfile).toMatch(/RUN npm run build/);
+    expect(dockerfile).toMatch(/CMD \["npm", "run", "serve"\]/);
   });
 });

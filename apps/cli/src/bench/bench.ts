@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { generate, type Preset, checkManifest, loadCommands } from '@yuantrace/ledger';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,11 +139,9 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     // 4. The api as it is deployed, in its own process; on a server the projections run in a projector process beside it.
     const port = 31000 + Math.floor(Math.random() * 20000);
     const childEnv = { ...process.env, ...env, PORT: String(port), DEMO_DATA: 'off', LOG_LEVEL: 'warn', NODE_OPTIONS: '' };
-    const node = (script: string, extra: Record<string, string> = {}) =>
-      spawn(process.execPath, ['--experimental-vm-modules', '--no-warnings', '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', script],
-        { cwd: ROOT, env: { ...childEnv, ...extra }, stdio: ['ignore', 'ignore', 'inherit'] });
-    const api = node('apps/api/src/main.ts', { RUN_PROJECTIONS: 'off' });
-    const projector = options.store === 'postgres' ? node('apps/projector/src/main.ts') : undefined;
+    const node = (app: 'api' | 'projector', extra: Record<string, string> = {}) => deployed(app, { ...childEnv, ...extra });
+    const api = node('api', { RUN_PROJECTIONS: 'off' });
+    const projector = options.store === 'postgres' ? node('projector') : undefined;
     children.push(api, ...(projector ? [projector] : []));
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
@@ -230,6 +228,18 @@ export function printReport(r: BenchReport): string {
  * DATA_DIR): starts the api as deployed, in its own process, and measures the same queries as
  * the full benchmark. For a county loaded with `npm run load`.
  */
+/**
+ * The api or the projector as `npm start` runs it: compiled by `npm run build` (once per
+ * benchmark) and started from dist/, so speed and memory are those of the deployed process.
+ */
+let built = false;
+export function deployed(app: 'api' | 'projector', env: NodeJS.ProcessEnv): ChildProcess {
+  if (!built) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  built = true;
+  return spawn(process.execPath, ['-r', 'tsconfig-paths/register', `dist/apps/${app}/src/main.js`],
+    { cwd: ROOT, env: { ...env, TS_NODE_BASEURL: './dist' }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 /** Peak resident memory of a process, in MB (Linux). */
 function peakMb(pid: number | undefined): number | null {
   const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
@@ -293,8 +303,7 @@ export async function benchQueriesOnly(log: (line: string) => void): Promise<{ q
   await db.close();
   log(`${events} events, ${households.length} sample households, ${payments.length} sample payments`);
   const port = 31000 + Math.floor(Math.random() * 20000);
-  const api = spawn(process.execPath, ['--experimental-vm-modules', '--no-warnings', '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
-    { cwd: ROOT, env: { ...process.env, PORT: String(port), DEMO_DATA: 'off', LOG_LEVEL: 'warn', RUN_PROJECTIONS: 'off', NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const api = deployed('api', { ...process.env, PORT: String(port), DEMO_DATA: 'off', LOG_LEVEL: 'warn', RUN_PROJECTIONS: 'off', NODE_OPTIONS: '' });
   try {
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {

@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PgDb, PostgresEventStore } from '@yuantrace/event-store';
 import { loadConfig, TokenService } from '@yuantrace/ledger';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { startPrivatePostgres } from './private-postgres';
+import { deployed } from './bench';
 import { FIXTURE_UNITS, fundWorksProject } from './works-fixture';
 
-const ROOT = join(__dirname, '../../../..');
 const SECRET = 'soak-secret-of-enough-length';
 
 type Sample = { at: number; ms: number };
@@ -37,7 +36,7 @@ export async function soak(minutes: number, log: (line: string) => void): Promis
   const env = { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'warn', DATABASE_URL: pg.url, DATABASE_SCHEMA: 'public', JWT_SECRET: SECRET, DEMO_DATA: 'off',
     RUN_PROJECTIONS: 'off', PORT: String(port) };
   const node = (script: string) => {
-    const c = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', script], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const c = deployed(script.includes('projector') ? 'projector' : 'api', env);
     children.add(c);
     c.once('exit', () => children.delete(c));
     return c;
