@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@yuantrace/event-store/contract/event-store-contract';
+import { freePort } from '../../apps/cli/src/bench/private-postgres';
 
 /**
  * `npm start` builds and runs the compiled api (dist/): the build must carry everything the api
@@ -22,7 +23,7 @@ describe('npm start: the compiled api on a new embedded store', () => {
 
   test('builds, starts with the demo county, and serves its 公示 and /health', async () => {
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore', timeout: 180_000 });
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     // The same command as `npm run serve`.
     api = spawn(process.execPath, ['-r', 'tsconfig-paths/register', 'dist/apps/api/src/main.js'],
       { cwd: root, env: { ...process.env, NODE_OPTIONS: '', TS_NODE_BASEURL: './dist', DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'warn',

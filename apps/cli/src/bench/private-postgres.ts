@@ -104,7 +104,8 @@ function ensurePostgresUser(): void {
   }
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on now (the system picks it), for a server a test or the soak starts. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
