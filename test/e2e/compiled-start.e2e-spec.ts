@@ -25,7 +25,7 @@ describe('npm start: the compiled api on a new embedded store', () => {
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore', timeout: 180_000 });
     const port = await freePort();
     // The same command as `npm run serve`.
-    api = spawn(process.execPath, ['-r', 'tsconfig-paths/register', 'dist/apps/api/src/main.js'],
+    api = spawn(process.execPath, ['--max-semi-space-size=4', '-r', 'tsconfig-paths/register', 'dist/apps/api/src/main.js'],
       { cwd: root, env: { ...process.env, NODE_OPTIONS: '', TS_NODE_BASEURL: './dist', DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'warn',
         DATABASE_URL: '', KURRENTDB_URL: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
     api.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
