@@ -142,8 +142,11 @@ export class ViewsController {
     @Res({ passthrough: true }) res: Response) {
     const basis = parseBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
+    // The view is read while the scope is checked (on a server, side by side); the scope still decides first what is answered.
+    const reading = householdView(this.db, id, basis);
+    reading.catch(() => undefined);
     await placeInScope(this.db, p, 'household', id);
-    const v = await householdView(this.db, id, basis);
+    const v = await reading;
     if (!v) throw missing('household', id, true, basis);
     const ids = await this.vault.revealFor(p, v.members.map((m) => String(m.idRef)));
     const members = v.members.map(({ idRef, idMasked, ...m }) => ({ ...(m as { name: string; relation: string; birthYear: number }),
