@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { generate, type Command, type Manifest, type Preset, checkManifest, loadCommands } from '@yuantrace/ledger';
+import { generate, type Manifest, type Preset, checkManifest, loadCommands } from '@yuantrace/ledger';
 import { SingleBar, Presets } from 'cli-progress';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
@@ -163,7 +163,8 @@ function generateCommand(args: string[]) {
 async function loadCommand(args: string[]) {
   const file = args[0];
   if (!file) throw new UsageError('load needs a FILE written by generate');
-  const commands = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Command);
+  // Kept as lines and parsed one by one as they run (loadCommands).
+  const commands = readFileSync(file, 'utf8').split('\n').filter(Boolean);
   const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8')) as Manifest;
   // Projections stand still during the load and catch up afterwards in large batches: on the
   // embedded store they would otherwise contend with every command for its one connection.

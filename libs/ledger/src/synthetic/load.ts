@@ -44,7 +44,12 @@ export async function runCommand(ledger: LedgerService, c: Command): Promise<voi
 }
 
 /** Loads commands, resuming after the last recorded one; progress is stored every `every` commands. */
-export async function loadCommands(app: INestApplicationContext, loadId: string, commands: readonly Command[], onProgress?: (done: number) => void, every = 200) {
+/**
+ * Commands may be given as their JSON lines, parsed one at a time as they run: a county's
+ * 1.8 million commands parsed up front held gigabytes the loader then collected over and over.
+ */
+export async function loadCommands(app: INestApplicationContext, loadId: string, commands: ReadonlyArray<Command | string>, onProgress?: (done: number) => void,
+  every = 200) {
   const db = app.get<Db>(READ_DB);
   const ledger = app.get(LedgerService);
   // On a write-behind store the buffer is flushed before progress is recorded, so a resume
@@ -63,7 +68,8 @@ export async function loadCommands(app: INestApplicationContext, loadId: string,
   const r = await db.query<{ done: number }>('select done from load_progress where load_id = $1', [loadId]);
   const start = r.rows[0]?.done ?? 0;
   for (let i = start; i < commands.length; i++) {
-    await runCommand(ledger, commands[i]);
+    const command = commands[i];
+    await runCommand(ledger, typeof command === 'string' ? (JSON.parse(command) as Command) : command);
     if ((i + 1) % every === 0 || i + 1 === commands.length) {
       await flush();
       await db.query(`insert into load_progress (load_id, done) values ($1, $2) on conflict (load_id) do update set done = $2, updated_at = now()`, [loadId, i + 1]);
