@@ -6,7 +6,7 @@ import { waitFor } from '@yuantrace/event-store/contract/event-store-contract';
 import { loadConfig, TokenService } from '@yuantrace/ledger';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { TEST_JWT_SECRET } from '../support/app';
-import { startPrivatePostgres } from '../../apps/cli/src/bench/private-postgres';
+import { freePort, startPrivatePostgres } from '../../apps/cli/src/bench/private-postgres';
 import { FIXTURE_UNITS, fundWorksProject } from '../../apps/cli/src/bench/works-fixture';
 
 /**
@@ -42,10 +42,13 @@ describe('a PostgreSQL restart under load (a server of the test’s own)', () =>
   });
 
   test('api and projector live on, catch up, and the books verify', async () => {
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     api = `http://127.0.0.1:${port}`;
     const apiProcess = start('apps/api/src/main.ts', { PORT: String(port) });
-    await waitFor(() => fetch(`${api}/health`).then((r) => r.status < 500, () => false), 90_000);
+    await waitFor(async () => {
+      if (apiProcess.exitCode !== null) throw new Error(`the api ended before answering: ${stderr['apps/api/src/main.ts'] ?? ''}`);
+      return fetch(`${api}/health`).then((r) => r.status < 500, () => false);
+    }, 90_000);
     const projector = start('apps/projector/src/main.ts');
     const tokens = new TokenService(loadConfig({ JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: pg.url }));
     const fin = `Bearer ${tokens.issue({ id: 'fin', role: 'finance', scope: '990101000000' })}`;

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { EventStore } from '@yuantrace/event-store';
 import { newEvent, waitFor } from '@yuantrace/event-store/contract/event-store-contract';
 import { startTestApp, type Backend } from '../support/app';
+import { freePort } from '../../apps/cli/src/bench/private-postgres';
 
 describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('GET /health on %s', (backend) => {
   let t: Awaited<ReturnType<typeof startTestApp>>;
@@ -73,7 +74,7 @@ describe('one process per embedded store', () => {
 
   test('a second api, and a cli command, on the DATA_DIR a running api holds are refused naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'yuantrace-two-'));
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const env = { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', LOG_LEVEL: 'silent', DATA_DIR: dir, DEMO_DATA: 'off' };
     const first = spawn(process.execPath, args('apps/api/src/main.ts'), { cwd: root, env: { ...env, PORT: String(port) }, stdio: 'ignore' });
     try {

@@ -11,6 +11,7 @@ import { approveAndStart, registerCounty } from '../support/county';
 import { TEST_DATABASE_URL } from '../support/databases';
 import { client } from '../support/http';
 import { bearer } from '../support/principals';
+import { freePort } from '../../apps/cli/src/bench/private-postgres';
 
 async function fundedProject(api: ReturnType<typeof client> & { app: INestApplication }, suffix: string, amount: string) {
   const cty = api.as('countyFinance');
@@ -68,7 +69,7 @@ describe('the fund ledger under concurrency and crashes (PostgreSQL server)', ()
 
   test('a process killed in the middle of many payment requests leaves each one whole or absent: payment, hold and claim together', async () => {
     await fundedProject(api, 'KILL', '50000.00');
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
       cwd: join(__dirname, '../..'),
       env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'silent', PORT: String(port), DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: t.schema,

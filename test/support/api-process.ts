@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { waitFor } from '@yuantrace/event-store/contract/event-store-contract';
 import { TEST_JWT_SECRET } from './app';
 import { TEST_DATABASE_URL } from './databases';
+import { freePort } from '../../apps/cli/src/bench/private-postgres';
 
 /**
  * A second api, as its own operating-system process (apps/api/src/main.ts), on the same
@@ -10,7 +11,7 @@ import { TEST_DATABASE_URL } from './databases';
  * no projections (the in-test app does) and shares the token secret, so one token works on both.
  */
 export async function startApiProcess(schema: string, env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const port = 30000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   let stderr = '';
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
     cwd: join(__dirname, '../..'),
