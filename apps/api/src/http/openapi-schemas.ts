@@ -1,7 +1,7 @@
 import { applyDecorators, HttpStatus } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { FIGURES, type FigureName } from '@yuantrace/domain';
+import { BATCH_FIGURES, FIGURES, PROJECT_FIGURES, REGION_FIGURES, type FigureName } from '@yuantrace/domain';
 
 /**
  * The response bodies of every route, as OpenAPI schemas. Money figures take their description
@@ -34,9 +34,6 @@ const basis = obj({ asOf: ndate('业务日期口径 asOf'), knownAt: { ...instan
   { strict: true, description: '本答复所用的时间口径 the basis this answer was read under' });
 const payee = obj({ type: str('收款人类型 payee type'), id: str(), name: str(), account: str('账号（按角色打码）account, masked unless the reader may see it') });
 const batchStatus: SchemaObject = { type: 'string', enum: ['open', 'closed', 'voided'], description: '批次状态：在用、已关闭、已撤销 open, closed, voided' };
-const BATCH_FIGURES: FigureName[] = ['received', 'returnedFromBatches', 'returnedFromProjects', 'allocated', 'committed', 'returned', 'held', 'paid', 'unallocated', 'available', 'balance'];
-const PROJECT_FIGURES: FigureName[] = ['committed', 'returned', 'held', 'paid', 'balance'];
-const REGION_FIGURES: FigureName[] = ['received', 'returned', 'allocated', 'committed', 'returnedFromProjects', 'held', 'paid', 'balance'];
 const batchLife = {
   status: batchStatus, closedOn: ndate('关闭日期 closed on'), voidedOn: ndate('撤销日期 voided on'),
   disposal: { type: 'string', enum: ['none', 'returned', 'carriedOver'], description: '关闭时结余的去向 what happened to the remainder at closure' } as SchemaObject,

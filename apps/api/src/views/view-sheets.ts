@@ -1,6 +1,6 @@
 import {
-  BATCH_STATUS_NAMES, CHANNEL_NAMES, DISPOSAL_NAMES, figureHeader, INSTALLMENT_NAMES, ISSUER_LEVEL_NAMES, MILESTONE_NAMES, nameOf, PAYEE_TYPE_NAMES,
-  PAYMENT_STATUS_NAMES, PROJECT_TYPE_NAMES, SOURCE_NAMES, type FigureName,
+  BATCH_FIGURES, BATCH_STATUS_NAMES, CHANNEL_NAMES, DISPOSAL_NAMES, figureHeader, INSTALLMENT_NAMES, ISSUER_LEVEL_NAMES, MILESTONE_NAMES, nameOf, PAYEE_TYPE_NAMES,
+  PAYMENT_STATUS_NAMES, PROJECT_FIGURES, PROJECT_TYPE_NAMES, REGION_FIGURES, SOURCE_NAMES, type FigureName,
 } from '@yuantrace/domain';
 import type { batchFlow, batchView, disclosure, householdView, paymentTrace, paymentView, projectView, unitSummary } from '@yuantrace/read-models';
 import type { Sheet } from './export';
@@ -17,8 +17,6 @@ const money = (name: FigureName) => `${figureHeader(name)}(元)`;
 const fields = (name: string, pairs: Array<[string, unknown]>): Sheet => ({ name, headers: ['项目', '内容'], rows: pairs.map(([k, v]) => [k, v ?? '']) });
 const figures = (v: Row, names: readonly FigureName[]): Array<[string, unknown]> => names.map((n) => [money(n), v[n]]);
 
-const BATCH_FIGURES = ['received', 'returnedFromBatches', 'returnedFromProjects', 'allocated', 'committed', 'returned', 'held', 'paid', 'unallocated', 'available', 'balance'] as const;
-const PROJECT_FIGURES = ['committed', 'returned', 'held', 'paid', 'balance'] as const;
 
 export function batchSheets(v: View<typeof batchView>): Sheet[] {
   const life = v as unknown as Row;
@@ -94,8 +92,6 @@ export function traceSheets(v: View<typeof paymentTrace>): Sheet[] {
         nameOf(SOURCE_NAMES, h.source), h.fiscalYear, h.amount, h.effectiveDate]),
     ] }];
 }
-
-const REGION_FIGURES = ['received', 'returned', 'allocated', 'committed', 'returnedFromProjects', 'held', 'paid', 'balance'] as const satisfies readonly FigureName[];
 
 export function summarySheets(s: View<typeof unitSummary>): Sheet[] {
   const rows: unknown[][] = [];

@@ -29,6 +29,12 @@ export const FIGURES = {
 } as const;
 export type FigureName = keyof typeof FIGURES;
 
+/** The figures each kind of node has, in the order views, exports and documents show them. */
+export const BATCH_FIGURES = ['received', 'returnedFromBatches', 'returnedFromProjects', 'allocated', 'committed', 'returned', 'held', 'paid', 'unallocated',
+  'available', 'balance'] as const satisfies readonly FigureName[];
+export const PROJECT_FIGURES = ['committed', 'returned', 'held', 'paid', 'balance'] as const satisfies readonly FigureName[];
+export const REGION_FIGURES = ['received', 'returned', 'allocated', 'committed', 'returnedFromProjects', 'held', 'paid', 'balance'] as const satisfies readonly FigureName[];
+
 /** What a batch's events move, gross. */
 export type BatchMoves = {
   received: Fen; allocated: Fen; committed: Fen; returnedFromBatches: Fen; returnedFromProjects: Fen; returned: Fen; held: Fen; paid: Fen;
