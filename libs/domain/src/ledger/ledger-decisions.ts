@@ -10,7 +10,7 @@ import {
   type PaymentRequestPayload,
 } from '../fund-batch/fund-batch';
 import { eligibilityOn, type HouseholdState } from '../household/household';
-import { fenFromJson, fenToJson, formatFen, type Fen } from '../money';
+import { fenFromJson, fenToJson, type Fen } from '../money';
 import {
   decideBankReference, decideReplacement, paymentDecider, type BankReferenceState, type BankReferenceUsed, type Channel, type PaymentEvent, type PaymentState,
 } from '../payment/payment';
@@ -134,16 +134,12 @@ export function decideClosure(c: ClosureCommand, s: { batch: FundBatchState; par
     for (const e of out) state = fundBatchDecider.evolve(state, e);
     events.push(...out);
   };
+  // Held money and an undisposed remainder are refused by the batch's own CloseBatch, the last step below.
   const figures = batchFigures(batch);
-  if (figures.held > 0n) throw ruleBroken('holds_outstanding', `batch ${id} still holds ${formatFen(figures.held)} yuan for payments in flight; settle them first`, 'batchId');
-  if (figures.balance > 0n && c.remainder === undefined) {
-    throw ruleBroken('remainder_not_disposed', `batch ${id} still has ${formatFen(figures.balance)} yuan (unallocated ${formatFen(figures.unallocated)}, `
-      + `available on projects ${formatFen(figures.available)}); close it with remainder "return" or "carryOver"`, 'remainder');
-  }
   if (c.remainder === 'carryOver' && !c.carryOver) throw invalid('invalid_field', 'carryOver (batchId, fiscalYear, documentNo) is required to carry the remainder over', 'carryOver');
   if (c.remainder !== 'carryOver' && c.carryOver) throw invalid('unknown_field', 'carryOver goes with remainder "carryOver"', 'carryOver');
   const out: { batch?: FundBatchEvent[]; parent?: FundBatchEvent[]; successor?: FundBatchEvent[] } = {};
-  if (figures.balance > 0n) {
+  if (figures.balance > 0n && c.remainder !== undefined) {
     for (const line of batch.lines.values()) {
       const available = lineAvailable(line);
       if (line.target.type === 'project' && available > 0n) {
@@ -179,8 +175,9 @@ export function decideClosure(c: ClosureCommand, s: { batch: FundBatchState; par
         fiscalYear: next.fiscalYear, amountFen: fenToJson(remainder), effectiveDate: c.effectiveDate } }, successor);
     }
   }
-  step({ type: 'CloseBatch', effectiveDate: c.effectiveDate, disposal: figures.balance === 0n ? 'none' : c.remainder === 'return' ? 'returned' : 'carriedOver',
-    carriedOverTo: figures.balance > 0n && c.remainder === 'carryOver' ? c.carryOver!.batchId : null });
+  const disposed = figures.balance > 0n ? c.remainder : undefined;
+  step({ type: 'CloseBatch', effectiveDate: c.effectiveDate, disposal: disposed === 'return' ? 'returned' : disposed === 'carryOver' ? 'carriedOver' : 'none',
+    carriedOverTo: disposed === 'carryOver' ? c.carryOver!.batchId : null });
   out.batch = events;
   return out;
 }
