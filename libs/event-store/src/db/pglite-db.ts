@@ -42,13 +42,13 @@ export class PgliteDb implements Db {
    * dataDir undefined = in memory (tests); otherwise files under that folder, which this process
    * then holds alone (lockDataDir) until close: a second opener gets DataDirLockedError naming it.
    */
-  static async open(dataDir?: string, options: { schema?: string; sharedBuffers?: string } = {}): Promise<PgliteDb> {
+  static async open(dataDir?: string, options: { schema?: string } = {}): Promise<PgliteDb> {
     const schema = assertIdentifier(options.schema ?? 'public', 'schema');
     const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
     try {
       // The embedded server's buffer cache lives in the process's WebAssembly heap, which never
       // shrinks: PostgreSQL's 128 MB default is most of what the embedded api holds beyond its data.
-      const settings = { postgresqlconf: `shared_buffers = ${options.sharedBuffers ?? PGLITE_SHARED_BUFFERS}` };
+      const settings = { postgresqlconf: `shared_buffers = ${PGLITE_SHARED_BUFFERS}` };
       if (dataDir) initializeInChildProcess(dataDir);
       const pg = dataDir ? new PGlite(dataDir, settings) : new PGlite(settings);
       await pg.waitReady;

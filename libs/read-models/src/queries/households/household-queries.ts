@@ -1,10 +1,7 @@
-import { formatFen } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { batchChains } from '../batches/batch-queries';
 import { basisSql, dateText, type Basis } from '../../shared/basis';
-import { paidDeltaOf } from '../../shared/figure-sql';
-
-const yuan = (v: bigint) => formatFen(v);
+import { paidDeltaOf, yuan } from '../../shared/figure-sql';
 
 export async function householdExists(q: SqlExecutor, id: string): Promise<boolean> {
   return (await q.query('select 1 from rm_households where household_id = $1', [id])).rowCount > 0;

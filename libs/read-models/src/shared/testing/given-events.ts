@@ -11,8 +11,7 @@ import type { Projection } from '@yuantrace/projections';
 export type Given = { stream: string; event: LedgerEvent; recordedAt?: string; actor?: string };
 
 export async function given(projections: readonly Projection[], events: readonly Given[]): Promise<{
-  rows: (sql: string) => Promise<Array<Record<string, unknown>>>; db: PgliteDb; query: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
-  close: () => Promise<void>;
+  rows: (sql: string) => Promise<Array<Record<string, unknown>>>; db: PgliteDb; close: () => Promise<void>;
 }> {
   const db = await PgliteDb.open(undefined);
   const revisions = new Map<string, bigint>();
@@ -30,7 +29,6 @@ export async function given(projections: readonly Projection[], events: readonly
   return {
     rows: async (sql) => (await db.query<Record<string, unknown>>(sql)).rows,
     db,
-    query: async (sql, params) => (await db.query<Record<string, unknown>>(sql, params)).rows,
     close: () => db.close(),
   };
 }
