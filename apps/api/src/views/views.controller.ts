@@ -66,9 +66,9 @@ export class ViewsController {
     const basis = parseBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
     await placeInScope(this.db, p, 'fund batch', id);
-    const v = await batchView(this.db, id, basis);
-    if (!v) throw missing('fund batch', id, true, basis);
-    const flow = (await batchFlow(this.db, id, basis))!;
+    // The flow starts from the batch as of the basis: none means the batch was not there yet.
+    const flow = await batchFlow(this.db, id, basis);
+    if (!flow) throw missing('fund batch', id, true, basis);
     return respond(res, format, `flow-${id}${suffix(basis)}`, { basis: describeBasis(basis), flow }, () => flowSheets(flow));
   }
 
