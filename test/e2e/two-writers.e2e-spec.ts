@@ -300,6 +300,27 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
     }
   });
 
+  test('void ∥ allocation out of one batch: either the batch is voided and nothing left it, or the money moved and the void is refused', async () => {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      await worksProject(`P-VOID-${trial}`, 'approved', []);
+      await setup('countyFinance', '/fund-batches', batchBody(`B-VOID-${trial}`, '100000.00'));
+      const replies = await race(trial,
+        (i) => i.post('countyFinance', `/fund-batches/B-VOID-${trial}/void`, { reason: '录入错误', effectiveDate: '2016-04-07' }),
+        (i) => i.post('countyFinance', `/fund-batches/B-VOID-${trial}/allocations`, { allocationId: `A-VOID-${trial}`,
+          target: { type: 'project', projectId: `P-VOID-${trial}` }, amount: '100000.00', effectiveDate: '2016-04-06', documentNo: '县财发〔2016〕V号' }));
+      const summary = replies.map((r) => `${r.status} ${r.body?.error?.code ?? ''}`.trim());
+      const voided = replies[0].status === 200;
+      // Exactly one stands; the other is refused by name (or found the stream moved and gave up after its retries).
+      expect({ summary, winners: Number(voided) + Number(replies[1].status === 201) }).toEqual({ summary, winners: 1 });
+      expect(voided ? ['422 batch_voided', '409 concurrent_update'] : ['422 batch_has_moved_money', '409 concurrent_update'])
+        .toContain(voided ? summary[1] : summary[0]);
+      const log = await events(`fundbatch-B-VOID-${trial}`);
+      expect(ofType(log, 'FundBatchVoided', 'FundsAllocated').map((e) => e.type)).toEqual([voided ? 'FundBatchVoided' : 'FundsAllocated']);
+      expect(ofType(await events(`project-P-VOID-${trial}`), 'ProjectFundsCommitted')).toHaveLength(voided ? 0 : 1);
+      await expectBooksVerify();
+    }
+  });
+
   test('one new payment id with two different bodies: one 201, the other 409 id_reused_with_different_payload; the hold is the stored amount', async () => {
     for (let trial = 0; trial < TRIALS; trial++) {
       const s = `IDR-${trial}`;
