@@ -43,6 +43,7 @@ import {
   ruleBroken,
   Streams,
   assertInScope,
+  withinScope,
   type AdminUnitState,
   type BatchHeader,
   type Channel,
@@ -302,7 +303,12 @@ export class LedgerService {
     const registration = { householdId: h.householdId, unitCode: h.unitCode, members, category: h.category, causes: h.causes, registeredOn: h.registeredOn };
     let claimed: string[] = [];
     try {
-      claimed = await this.vault.claimIdentities(h.householdId, refs, caller.principal.scope);
+      // Judged from the other household's own stream, not the read side, which may not have caught up with it yet.
+      const mayName = async (other: string) => {
+        const o = await this.commands.peek(householdDecider, Streams.household(other));
+        return o.status !== 'none' && withinScope(caller.principal.scope, o.registration.unitCode);
+      };
+      claimed = await this.vault.claimIdentities(h.householdId, refs, mayName);
       await this.commands.handle(householdDecider, Streams.household(h.householdId), { type: 'RegisterHousehold', registration },
         `household:${h.householdId}:register`, origin(caller));
     } catch (e) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { conflict, maskAccount, maskIdNumber, SEES_PERSONAL_DATA, withinScope, type Principal } from '@yuantrace/domain';
+import { conflict, maskAccount, maskIdNumber, SEES_PERSONAL_DATA, type Principal } from '@yuantrace/domain';
 import { insertMany, loadMigrations, migrate, type Db } from '@yuantrace/event-store';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG, READ_DB } from '../infrastructure/tokens';
@@ -106,9 +106,10 @@ export class PersonalDataVault implements OnModuleInit {
 
   /**
    * Claims identity refs for a household. Returns the refs this call newly claimed (to give back
-   * if the registration is refused) or throws naming the household that holds one already.
+   * if the registration is refused) or throws; the refusal names the household that holds the ref
+   * only when `mayName` says the caller may see it.
    */
-  async claimIdentities(householdId: string, refs: Array<{ ref: string; field: string }>, callerScope?: string): Promise<string[]> {
+  async claimIdentities(householdId: string, refs: Array<{ ref: string; field: string }>, mayName: (other: string) => Promise<boolean> = async () => false): Promise<string[]> {
     const claimed: string[] = [];
     const wb = this.writeBehind;
     for (const { ref, field } of refs) {
@@ -135,8 +136,7 @@ export class PersonalDataVault implements OnModuleInit {
         await this.releaseIdentities(householdId, claimed);
         // Name the other household only to a caller who may see it: otherwise this would tell anyone where a person is registered.
         const other = holder.rows[0]?.household_id;
-        const unit = other ? (await this.db.query<{ unit_code: string }>('select unit_code from rm_households where household_id = $1', [other])).rows[0]?.unit_code : undefined;
-        const visible = callerScope !== undefined && unit !== undefined && withinScope(callerScope, unit);
+        const visible = other !== undefined && (await mayName(other));
         throw conflict('identity_number_taken', `${field} belongs to ${visible ? `registered household ${other}` : 'another registered household'}`, field);
       }
     }
