@@ -17,3 +17,5 @@ export * from './household/identity-number';
 export * from './household/household';
 export * from './ledger/ledger-decisions';
 export * from './ledger-events';
+export * from './oversight/red-flag-rules';
+export * from './oversight/roster';

@@ -6,7 +6,7 @@ import { invalid } from './rejection';
  * KurrentDB's `$ce-<category>` system projections work. One builder per category, and
  * nothing else makes stream names.
  */
-export const STREAM_CATEGORIES = ['adminunit', 'fundbatch', 'project', 'payment', 'household', 'principal', 'bankref'] as const;
+export const STREAM_CATEGORIES = ['adminunit', 'fundbatch', 'project', 'payment', 'household', 'principal', 'bankref', 'ruleset', 'roster'] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
 /** Client-chosen ids: letters, digits, `-`, `_`, `.`; 1 to 64 characters. */
@@ -28,6 +28,9 @@ export const Streams = {
   payment: streamOf('payment'),
   household: streamOf('household'),
   principal: streamOf('principal'),
+  /** The red-flag rule set's versions (one stream: a version's number follows the last). */
+  redFlagRules: () => streamOf('ruleset')('redflags'),
+  roster: streamOf('roster'),
   /**
    * One stream per bank reference and channel: the consistency boundary that makes a reference
    * unique. References are free text (any characters, any length), so the id is a digest of it.

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LedgerService } from './commands/ledger.service';
+import { OversightService } from './commands/oversight.service';
 import { PersonalDataVault } from './personal-data/personal-data-vault';
 
 /**
@@ -8,7 +9,7 @@ import { PersonalDataVault } from './personal-data/personal-data-vault';
  * Needs InfrastructureModule (global) for the store, the read database, the clock and the config.
  */
 @Module({
-  providers: [LedgerService, PersonalDataVault],
-  exports: [LedgerService, PersonalDataVault],
+  providers: [LedgerService, OversightService, PersonalDataVault],
+  exports: [LedgerService, OversightService, PersonalDataVault],
 })
 export class LedgerCoreModule {}

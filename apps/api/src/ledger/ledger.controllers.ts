@@ -55,6 +55,7 @@ export class FundBatchesController {
   async issue(@Caller() caller: RequestCaller, @Body() b: FundBatchDto) {
     const s = await this.ledger.issueBatch(caller, {
       ...b, amount: parseYuan(b.amount), countsTowardHouseholdShare: b.countsTowardHouseholdShare ?? false,
+      lineItems: b.lineItems?.map((l, i) => ({ label: l.label, amount: parseYuan(l.amount, `lineItems[${i}].amount`) })),
     });
     return batchResource(s);
   }

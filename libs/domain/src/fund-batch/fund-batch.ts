@@ -40,6 +40,8 @@ export type BatchHeader = {
   countsTowardHouseholdShare: boolean;
   amountFen: string;
   effectiveDate: BusinessDate;
+  /** The document's own lines, when it lists them (absent on batches recorded before lines were kept). */
+  lineItems?: Array<{ label: string; amountFen: string }>;
 };
 
 // ---- events: plain data; fen as decimal strings; names never change ----

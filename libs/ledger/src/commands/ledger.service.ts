@@ -114,6 +114,7 @@ export class LedgerService {
   async issueBatch(caller: Caller, b: {
     batchId: string; documentNo: string; title: string; source: FundSource; issuerLevel: IssuerLevel; recipientUnitCode: string;
     fiscalYear: number; amount: Fen; effectiveDate: string; purpose: string; countsTowardHouseholdShare: boolean;
+    lineItems?: Array<{ label: string; amount: Fen }>;
   }) {
     assertInScope(caller.principal, b.recipientUnitCode, 'the recipient unit');
     this.notFuture(b.effectiveDate, 'effectiveDate');
@@ -123,6 +124,8 @@ export class LedgerService {
       batchId: b.batchId, parentBatchId: null, allocationId: null, rootBatchId: b.batchId, rootDocumentNo: b.documentNo, documentNo: b.documentNo,
       title: b.title, source: b.source, issuerLevel: b.issuerLevel, recipientUnitCode: b.recipientUnitCode, fiscalYear: b.fiscalYear,
       purpose: b.purpose, countsTowardHouseholdShare: b.countsTowardHouseholdShare, amountFen: fenToJson(b.amount), effectiveDate: b.effectiveDate,
+      // Recorded as the document states them, even when they do not add up: the mismatch is a finding (R-20), not a typo to refuse.
+      ...(b.lineItems?.length ? { lineItems: b.lineItems.map((l) => ({ label: l.label, amountFen: fenToJson(l.amount) })) } : {}),
     };
     await this.commands.handle(fundBatchDecider, Streams.fundBatch(b.batchId), { type: 'IssueBatch', header }, `fundbatch:${b.batchId}:issue`, origin(caller));
     return this.batch(b.batchId);

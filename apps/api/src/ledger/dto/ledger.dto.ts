@@ -64,6 +64,20 @@ export class FundBatchDto {
   @ApiPropertyOptional({ description: '是否计入到户资金比例（R-08）', example: true, default: false })
   @IsOptional() @IsBoolean()
   countsTowardHouseholdShare?: boolean;
+
+  @ApiPropertyOptional({ description: '文件所列明细（如分县、分项目金额）；明细之和与合计不符时照录并预警（R-20）', type: () => [BatchLineItemDto] })
+  @IsOptional() @IsArray() @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => BatchLineItemDto)
+  lineItems?: BatchLineItemDto[];
+}
+
+export class BatchLineItemDto {
+  @ApiProperty({ description: '明细名称', example: '双龙乡' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  label: string;
+
+  @ApiProperty({ description: '明细金额（元）', example: '674000.00' })
+  @IsYuan()
+  amount: string;
 }
 
 export class AllocationTargetDto {
