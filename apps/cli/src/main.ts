@@ -18,8 +18,9 @@ import { benchQueriesOnly, printReport, runBench } from './bench/bench';
 const USAGE = `usage: npm run cli -- <command>
   rebuild <projection|all>   drop a projection's tables and rebuild them from the event log
   projections                list the projections and their checkpoints
-  token --principal ID --role ROLE --scope CODE [--ttl-hours N]
-                             issue a bearer token (roles: ${ROLES.join(', ')})
+  token --principal ID --role ROLE --scope CODE [--home CODE] [--ttl-hours N]
+                             issue a bearer token (roles: ${ROLES.join(', ')}); --home: the principal's own county
+                             or higher, which cross-inspection cases (R-30) refuse (default: the scope)
   demo-tokens                print the tokens of the demo principals
   erase-personal-data --household ID --reason TEXT
                              on a lawful request: blank the identity numbers of a household's members in the
@@ -55,10 +56,11 @@ function token(args: string[]) {
   const role = option(args, 'role') as Role | undefined;
   const scope = option(args, 'scope');
   const ttl = option(args, 'ttl-hours');
+  const home = option(args, 'home');
   if (!id || !role || !scope) throw new UsageError('token needs --principal, --role and --scope');
   if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
   if (ttl !== undefined && !/^[0-9]{1,5}$/.test(ttl)) throw new UsageError('--ttl-hours must be a whole number');
-  process.stdout.write(tokenService().issue({ id, role, scope }, ttl ? Number(ttl) * 3600 : undefined) + '\n');
+  process.stdout.write(tokenService().issue({ id, role, scope, ...(home ? { home } : {}) }, ttl ? Number(ttl) * 3600 : undefined) + '\n');
 }
 
 function demoTokens() {

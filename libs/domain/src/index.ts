@@ -17,5 +17,6 @@ export * from './household/identity-number';
 export * from './household/household';
 export * from './ledger/ledger-decisions';
 export * from './ledger-events';
+export * from './case/case';
 export * from './oversight/red-flag-rules';
 export * from './oversight/roster';

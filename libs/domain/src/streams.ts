@@ -6,7 +6,7 @@ import { invalid } from './rejection';
  * KurrentDB's `$ce-<category>` system projections work. One builder per category, and
  * nothing else makes stream names.
  */
-export const STREAM_CATEGORIES = ['adminunit', 'fundbatch', 'project', 'payment', 'household', 'principal', 'bankref', 'ruleset', 'roster'] as const;
+export const STREAM_CATEGORIES = ['adminunit', 'fundbatch', 'project', 'payment', 'household', 'principal', 'bankref', 'ruleset', 'roster', 'case'] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
 /** Client-chosen ids: letters, digits, `-`, `_`, `.`; 1 to 64 characters. */
@@ -28,6 +28,8 @@ export const Streams = {
   payment: streamOf('payment'),
   household: streamOf('household'),
   principal: streamOf('principal'),
+  /** A case (问题线索 → 核实 → 整改 → 销号): DOMAIN.md §5.5. */
+  case: streamOf('case'),
   /** The red-flag rule set's versions (one stream: a version's number follows the last). */
   redFlagRules: () => streamOf('ruleset')('redflags'),
   roster: streamOf('roster'),

@@ -40,3 +40,14 @@ export const PROJECT_TYPE_NAMES: Record<string, string> = {
   VILLAGE_FACILITY: '村级设施', ECOLOGY: '生态', RELIEF: '救助', TRAINING_TECH: '培训',
 };
 export const DISPOSAL_NAMES: Record<string, string> = { none: '无结余', returned: '结余退回', carriedOver: '结余结转' };
+/** Cases (问题线索 → 核实 → 整改 → 销号): statuses, findings, rectifications and measures (libs/domain/src/case/case.ts). */
+export const CASE_STATUS_NAMES: Record<string, string> = { open: '已立案', verifying: '核实中', rectifying: '整改中', closure_proposed: '待销号审核', closed: '已销号' };
+export const CASE_SOURCE_NAMES: Record<string, string> = { alert: '线上预警', complaint: '信访举报', inspection: '监督检查' };
+export const FINDING_TYPE_NAMES: Record<string, string> = {
+  WITHHOLDING: '截留', CROWDING_OUT: '挤占', DIVERSION: '挪用', FALSE_REPORTING: '虚报', FRAUDULENT_CLAIM: '冒领', SQUANDERING: '挥霍浪费', FAVOURITISM: '优亲厚友',
+  FORMALISM: '形式主义', DATA_INACCURACY: '数据不实', NEGLIGENCE: '失职失责',
+};
+export const RECTIFICATION_KIND_NAMES: Record<string, string> = { funds_recovered: '追回资金', accountability: '问责', other: '其他整改' };
+export const ACCOUNTABILITY_MEASURE_NAMES: Record<string, string> = {
+  ADMONISHMENT: '诫勉谈话', CIRCULATED_CRITICISM: '通报批评', WARNING: '警告', SERIOUS_WARNING: '严重警告', DISMISSAL: '撤职', TRANSFERRED_TO_JUDICIARY: '移送司法机关',
+};

@@ -31,7 +31,7 @@ export type PaymentStatus = 'requested' | 'approved' | 'rejected' | 'executed' |
 export type PaymentState =
   | { status: 'none' }
   | { status: PaymentStatus; request: PaymentRequestPayload; requestKey: string; decidedBy?: string; decisionKey?: string; settlementKey?: string; reversalKey?: string;
-      decidedOn?: BusinessDate; executedOn?: BusinessDate; replacedBy?: string };
+      decidedOn?: BusinessDate; executedOn?: BusinessDate; reversedOn?: BusinessDate; replacedBy?: string };
 
 export type PaymentCommand =
   | { type: 'RecordRequest'; request: PaymentRequestPayload }
@@ -123,7 +123,7 @@ function evolve(state: PaymentState, e: PaymentEvent): PaymentState {
     case 'PaymentFailed':
       return { ...state, status: 'failed', settlementKey: keyOf({ type: 'Fail', reason: e.data.reason, effectiveDate: e.data.effectiveDate }) };
     case 'PaymentReversed':
-      return { ...state, status: 'reversed',
+      return { ...state, status: 'reversed', reversedOn: e.data.effectiveDate,
         reversalKey: keyOf({ type: 'Reverse', reason: e.data.reason, effectiveDate: e.data.effectiveDate, documentNo: e.data.documentNo }) };
     case 'PaymentReplaced':
       return { ...state, replacedBy: e.data.replacedBy };

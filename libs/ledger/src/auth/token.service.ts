@@ -1,10 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { assertUnitCode, ID_PATTERN, ROLES, Rejection, type Principal, type Role } from '@yuantrace/domain';
+import { assertUnitCode, ID_PATTERN, ROLES, Rejection, significantLength, type Principal, type Role } from '@yuantrace/domain';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../infrastructure/tokens';
 
-type Claims = { sub: string; role: Role; scope: string };
+/** home: the principal's own unit (a county or higher), for cross-inspection (R-30); absent, their scope. */
+type Claims = { sub: string; role: Role; scope: string; home?: string };
+
+/** A home unit is a county or higher: its code has at most six significant digits. */
+const isHomeUnit = (code: unknown): code is string => typeof code === 'string' && /^[0-9]{12}$/.test(code) && significantLength(code) <= 6;
 
 /** The longest a token may live: JWT_TTL_SECONDS and the cli's --ttl-hours are bounded by it. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
@@ -22,10 +26,11 @@ export class TokenService {
     if (!ID_PATTERN.test(principal.id)) throw new Error(`principal id "${principal.id}" must be 1–64 letters, digits, '-', '_' or '.'`);
     if (!ROLES.includes(principal.role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
     assertUnitCode(principal.scope, 'scope');
+    if (principal.home !== undefined && !isHomeUnit(principal.home)) throw new Error('home must be the 12-digit code of a county or a unit above it');
     if (!Number.isInteger(ttlSeconds) || ttlSeconds > MAX_TOKEN_LIFETIME_SECONDS) {
       throw new Error(`a token lives ${MAX_TOKEN_LIFETIME_SECONDS / 86400} days at the most`);
     }
-    const claims: Claims = { sub: principal.id, role: principal.role, scope: principal.scope };
+    const claims: Claims = { sub: principal.id, role: principal.role, scope: principal.scope, ...(principal.home !== undefined ? { home: principal.home } : {}) };
     return this.jwt.sign(claims, { expiresIn: ttlSeconds });
   }
 
@@ -66,6 +71,7 @@ export class TokenService {
     if (typeof claims.sub !== 'string' || !ROLES.includes(claims.role) || typeof claims.scope !== 'string' || !/^[0-9]{12,15}$/.test(claims.scope)) {
       throw new Rejection('invalid_token', 'the token does not name a principal, role and scope', 'unauthenticated');
     }
-    return { id: claims.sub, role: claims.role, scope: claims.scope };
+    if (claims.home !== undefined && !isHomeUnit(claims.home)) throw new Rejection('invalid_token', 'the token\'s home is not a county or a unit above it', 'unauthenticated');
+    return { id: claims.sub, role: claims.role, scope: claims.scope, ...(claims.home !== undefined ? { home: claims.home } : {}) };
   }
 }
