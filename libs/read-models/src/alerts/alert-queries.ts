@@ -1,0 +1,186 @@
+import { DEFAULT_RULE_SET, formatFen, invalid, RED_FLAG_RULES, SEVERITIES, SEVERITY_LABELS, significantLength, type RedFlagRuleId, type Severity } from '@yuantrace/domain';
+import type { SqlExecutor } from '@yuantrace/event-store';
+import { dateText, describeBasis, type Basis } from '../shared/basis';
+
+/**
+ * The inspector's alert list: findings the detectors stored (rm_alerts) and the two rules about
+ * the passing of time, judged here for the basis (R-01 no onward movement, R-24 idle money).
+ * Every alert is read under the rule-set version in force on the day it was raised, among the
+ * versions the books knew at `knownAt`: a disabled rule hides its alerts for the days it was
+ * disabled, and the severity shown is that version's.
+ */
+export type AlertFilter = {
+  scope: string;
+  unitCode?: string;
+  ruleId?: string;
+  variant?: string;
+  severity?: string;
+  subjectKind?: string;
+  subjectId?: string;
+  limit: number;
+  after?: string;
+  /** The business date "now" stands for when the basis has no asOf (the ledger's today). */
+  today: string;
+};
+
+const SUBJECT_KINDS = ['payment', 'batch', 'household', 'account', 'project'] as const;
+
+/** The version-selection and the time-judged rules, shared by the list and the lookups. */
+function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: string) => string, today: string): string {
+  const p = (v: unknown) => (params.push(v), `$${params.length}`);
+  const knownAt = basis.knownAt ? p(basis.knownAt.toISOString()) : null;
+  const asOf = p(basis.asOf ?? today);
+  const known = (col: string) => (knownAt ? `${col} <= ${knownAt}::timestamptz` : 'true');
+  const inForce = (date: string) => `(select body from rules where effective_from <= ${date} order by effective_from desc, version desc limit 1)`;
+  const param = (body: string, rule: string, name: string, cast: string) => `(${body}->'rules'->'${rule}'->'params'->>'${name}')::${cast}`;
+  return `
+    rules as (
+      select 1 as version, ${p(DEFAULT_RULE_SET.effectiveFrom)}::date as effective_from, ${p(JSON.stringify(DEFAULT_RULE_SET))}::jsonb as body
+      union all select version, effective_from, body from rf_rule_sets where ${known('recorded_at')}),
+    stored as (
+      select alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at
+      from rm_alerts a where a.raised_on <= ${asOf}::date and ${known('a.recorded_at')} and ${scopeCondition('a')}),
+    idle as (
+      select 'R-24.idle_after_receipt.batch.' || b.batch_id as alert_id, 'R-24' as rule_id, 'idle_after_receipt' as variant, 'batch' as subject_kind,
+        b.batch_id as subject_id, b.unit_code, u.left_fen as amount_fen, b.amount_fen as measure, jsonb_build_array(b.event_id) as evidence,
+        jsonb_build_object('received', b.amount_fen::text, 'unspent', u.left_fen::text, 'receivedOn', b.effective_date, 'days', x.days, 'percent', x.percent) as detail,
+        x.due as raised_on, greatest(b.recorded_at, u.known) as recorded_at
+      from rf_batches b
+        cross join lateral (select ${param('r.body', 'R-24', 'idleAfterDays', 'int')} as days, ${param('r.body', 'R-24', 'idleMinPercent', 'int')} as percent,
+          b.effective_date + ${param('r.body', 'R-24', 'idleAfterDays', 'int')} as due from (select ${inForce('b.effective_date')} as body) r) x
+        cross join lateral (
+          select b.amount_fen + coalesce(sum(case when m.direction = 'in' then m.amount_fen else -m.amount_fen end), 0) as left_fen, max(m.recorded_at) as known
+          from rf_batch_moves m where m.batch_id = b.batch_id and m.effective_date <= x.due and ${known('m.recorded_at')}) u
+      where x.due <= ${asOf}::date and ${known('b.recorded_at')} and (b.voided_on is null or b.voided_on > x.due) and b.amount_fen > 0
+        and u.left_fen * 100 > b.amount_fen * x.percent and ${scopeCondition('b')}),
+    onward as (
+      select 'R-01.no_onward_movement.batch.' || b.batch_id, 'R-01', 'no_onward_movement', 'batch', b.batch_id, b.unit_code, b.amount_fen, null::bigint,
+        jsonb_build_array(b.event_id), jsonb_build_object('parentBatchId', b.parent_batch_id, 'receivedOn', b.effective_date, 'days', x.days), x.due, b.recorded_at
+      from rf_batches b
+        cross join lateral (select ${param('r.body', 'R-01', 'onwardWithinDays', 'int')} as days,
+          b.effective_date + ${param('r.body', 'R-01', 'onwardWithinDays', 'int')} as due from (select ${inForce('b.effective_date')} as body) r) x
+      where b.parent_batch_id is not null and x.due <= ${asOf}::date and ${known('b.recorded_at')} and (b.voided_on is null or b.voided_on > x.due)
+        and not exists (select 1 from rf_batch_moves m where m.batch_id = b.batch_id and m.direction = 'out' and m.effective_date <= x.due and ${known('m.recorded_at')})
+        and ${scopeCondition('b')}),
+    every_alert as (
+      select a.*, v.version, coalesce((v.body->'rules'->a.rule_id->>'enabled')::boolean, false) as enabled,
+        coalesce(v.body->'rules'->a.rule_id->'variantSeverity'->>a.variant, v.body->'rules'->a.rule_id->>'severity') as severity
+      from (select * from stored union all select * from idle union all select * from onward) a
+        cross join lateral (select version, body from rules where effective_from <= a.raised_on order by effective_from desc, version desc limit 1) v)`;
+}
+
+const scopeOf = (params: unknown[], scope: string) => (alias: string) => {
+  const prefix = scope.slice(0, significantLength(scope));
+  if (prefix === '') return 'true';
+  params.push(`${prefix}%`);
+  return `${alias}.unit_code like $${params.length}`;
+};
+
+type AlertRow = {
+  alert_id: string; rule_id: string; variant: string; subject_kind: string; subject_id: string; unit_code: string; amount_fen: unknown; measure: unknown;
+  evidence: unknown; detail: unknown; raised_on: unknown; recorded_at: unknown; version: number; severity: string; total?: unknown;
+};
+
+const fen = (v: unknown) => (v === null || v === undefined ? null : formatFen(BigInt(v as string)));
+const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+
+/** What the measure column holds, by rule and variant, in the words of the alert. */
+function figuresOf(r: AlertRow): Record<string, unknown> {
+  const m = r.measure;
+  switch (`${r.rule_id}.${r.variant}`) {
+    case 'R-35.cash_to_individual': return { limit: fen(m) };
+    case 'R-21.industry_over_cap': return { cap: fen(m), cumulative: fen(r.amount_fen) };
+    case 'R-21.education_off_standard': return { standard: fen(m) };
+    case 'R-20.declared_total_differs_from_lines': return { declared: fen(r.amount_fen), lines: fen(m) };
+    case 'R-01.received_less_than_allocated': return { allocated: fen(r.amount_fen), received: fen(m) };
+    case 'R-05.shared_account': return { households: Number(m), total: fen(r.amount_fen) };
+    case 'R-10.paid_without_full_publicity': return { minDays: Number(m) };
+    case 'R-24.idle_after_receipt': return { received: fen(m), unspent: fen(r.amount_fen) };
+    default: return {};
+  }
+}
+
+function render(r: AlertRow) {
+  const rule = RED_FLAG_RULES[r.rule_id as RedFlagRuleId];
+  const variants = rule?.variants as Record<string, string> | undefined;
+  const detail = json(r.detail) as Record<string, unknown>;
+  return {
+    alertId: r.alert_id, ruleId: r.rule_id, ruleName: rule?.name ?? r.rule_id, ruleVersion: r.version, variant: r.variant, description: variants?.[r.variant] ?? r.variant,
+    severity: r.severity, severityLabel: SEVERITY_LABELS[r.severity as Severity] ?? r.severity,
+    subject: { kind: r.subject_kind, id: r.subject_id }, unitCode: r.unit_code, amount: fen(r.amount_fen),
+    figures: figuresOf(r), detail, evidence: json(r.evidence) as string[],
+    raisedOn: dateText(r.raised_on), raisedAt: new Date(r.recorded_at as string).toISOString(),
+  };
+}
+export type AlertView = ReturnType<typeof render>;
+
+const encodeCursor = (r: AlertRow) => Buffer.from(`${dateText(r.raised_on)}|${r.alert_id}`).toString('base64url');
+function decodeCursor(c: string): [string, string] {
+  const text = Buffer.from(c, 'base64url').toString('utf8');
+  const bar = text.indexOf('|');
+  if (bar !== 10 || !/^\d{4}-\d{2}-\d{2}$/.test(text.slice(0, 10))) throw invalid('invalid_cursor', 'this cursor was not issued by this api', 'after');
+  return [text.slice(0, 10), text.slice(11)];
+}
+
+export function validateAlertFilter(f: Partial<Record<'ruleId' | 'severity' | 'subjectKind' | 'variant', string | undefined>>) {
+  if (f.ruleId !== undefined && !(f.ruleId in RED_FLAG_RULES)) {
+    throw invalid('unknown_rule', `ruleId must be one of ${Object.keys(RED_FLAG_RULES).join(', ')}`, 'ruleId');
+  }
+  if (f.variant !== undefined) {
+    const known = Object.values(RED_FLAG_RULES).flatMap((r) => Object.keys(r.variants));
+    if (!known.includes(f.variant)) throw invalid('unknown_variant', `variant must be one of ${known.join(', ')}`, 'variant');
+  }
+  if (f.severity !== undefined && !(SEVERITIES as readonly string[]).includes(f.severity)) {
+    throw invalid('invalid_severity', `severity must be one of ${SEVERITIES.join(', ')}`, 'severity');
+  }
+  if (f.subjectKind !== undefined && !(SUBJECT_KINDS as readonly string[]).includes(f.subjectKind)) {
+    throw invalid('invalid_subject_kind', `subjectKind must be one of ${SUBJECT_KINDS.join(', ')}`, 'subjectKind');
+  }
+}
+
+/** Newest first (by the day raised, then id), paged by an opaque cursor; `total` counts every alert that matches. */
+export async function listAlerts(q: SqlExecutor, basis: Basis, f: AlertFilter) {
+  validateAlertFilter(f);
+  const params: unknown[] = [];
+  const scope = scopeOf(params, f.unitCode ?? f.scope);
+  const cte = alertsSql(basis, params, scope, f.today);
+  const where = ['enabled'];
+  const add = (cond: (ph: string) => string, v: unknown) => {
+    params.push(v);
+    where.push(cond(`$${params.length}`));
+  };
+  if (f.ruleId) add((x) => `rule_id = ${x}`, f.ruleId);
+  if (f.variant) add((x) => `variant = ${x}`, f.variant);
+  if (f.severity) add((x) => `severity = ${x}`, f.severity);
+  if (f.subjectKind) add((x) => `subject_kind = ${x}`, f.subjectKind);
+  if (f.subjectId) add((x) => `subject_id = ${x}`, f.subjectId);
+  const filtered = `with ${cte}, chosen as (select * from every_alert where ${where.join(' and ')})`;
+  const totalParams = [...params];
+  if (f.after) {
+    const [day, id] = decodeCursor(f.after);
+    params.push(day, id);
+    where.push(`(raised_on, alert_id) < ($${params.length - 1}::date, $${params.length})`);
+  }
+  params.push(f.limit + 1);
+  const page = await q.query<AlertRow>(`with ${cte} select * from every_alert where ${where.join(' and ')} order by raised_on desc, alert_id desc limit $${params.length}`, params);
+  const total = await q.query<{ n: string }>(`${filtered} select count(*)::text as n from chosen`, totalParams);
+  const rows = page.rows.slice(0, f.limit);
+  const bySeverity = await q.query<{ severity: string; n: string }>(`${filtered} select severity, count(*)::text as n from chosen group by severity`, totalParams);
+  return {
+    basis: describeBasis(basis),
+    total: Number(total.rows[0]?.n ?? 0),
+    bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, Number(bySeverity.rows.find((x) => x.severity === s)?.n ?? 0)])),
+    alerts: rows.map(render),
+    next: page.rows.length > f.limit ? encodeCursor(rows[rows.length - 1]) : null,
+  };
+}
+
+/** Alerts by id as they stand now, each with its region: a case checks its alerts with it. */
+export async function alertsByIds(q: SqlExecutor, ids: string[], basis: Basis = {}, today = '9999-12-31') {
+  if (ids.length === 0) return [];
+  const params: unknown[] = [];
+  const cte = alertsSql(basis, params, () => 'true', today);
+  params.push(ids);
+  const r = await q.query<AlertRow>(`with ${cte} select * from every_alert where alert_id = any($${params.length}::text[])`, params);
+  return r.rows.map((x) => ({ ...render(x), enabled: (x as unknown as { enabled: boolean }).enabled }));
+}

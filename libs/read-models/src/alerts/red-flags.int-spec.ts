@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { applyRuleChanges, DEFAULT_RULE_SET, type BatchHeader, type LedgerEvent, type PaymentRequestPayload } from '@yuantrace/domain';
+import { PgliteDb, type RecordedEvent } from '@yuantrace/event-store';
+import { alertsByIds, listAlerts } from './alert-queries';
+import { redFlagsProjection } from './red-flags.projection';
+
+/**
+ * The detectors, given events (some of them only possible in records imported from before the
+ * ledger's command rules), on an in-memory PGlite: which findings they raise, which clean records
+ * they leave alone, and how the rule set in force and the time axes change the list.
+ */
+const VILLAGE = '990101001001', TOWNSHIP = '990101001000', COUNTY = '990101000000', PROVINCE = '990000000000';
+let seq = 0;
+const clock = { t: Date.parse('2026-01-01T00:00:00Z') };
+const recorded = (stream: string, event: LedgerEvent, actor = 'clerk'): RecordedEvent => {
+  seq++;
+  clock.t += 1000;
+  return { id: randomUUID(), streamId: stream, revision: 0n, type: event.type, data: event.data as unknown as Record<string, unknown>,
+    metadata: { actor: { principalId: actor, role: 'finance' } } as RecordedEvent['metadata'], position: { commit: BigInt(seq), prepare: BigInt(seq) },
+    recordedAt: new Date(clock.t) };
+};
+const header = (batchId: string, over: Partial<BatchHeader>): BatchHeader => ({ batchId, parentBatchId: null, allocationId: null, rootBatchId: batchId,
+  rootDocumentNo: 'D', documentNo: 'D', title: 't', source: 'PROVINCIAL_POVERTY', issuerLevel: 'PROVINCIAL', recipientUnitCode: PROVINCE, fiscalYear: 2016,
+  purpose: 'p', countsTowardHouseholdShare: false, amountFen: '100000', effectiveDate: '2016-02-01', ...over });
+const allocation = (batchId: string, allocationId: string, target: { type: 'batch'; batchId: string; recipientUnitCode: string } | { type: 'project'; projectId: string },
+  amountFen: string, effectiveDate: string): LedgerEvent => ({ type: 'FundsAllocated', data: { batchId, allocationId, target, amountFen, effectiveDate, documentNo: 'D1',
+  rootBatchId: 'R', source: 'PROVINCIAL_POVERTY', fiscalYear: 2016, purpose: 'p' } });
+const person = (idRef: string, birthYear: number, relation: 'head' | 'child' = 'head') => ({ name: '某', idRef, idMasked: '***', birthYear, relation });
+const household = (householdId: string, members: ReturnType<typeof person>[]): LedgerEvent => ({ type: 'HouseholdRegistered', data: { householdId, unitCode: VILLAGE,
+  members, category: 'general', causes: ['ILLNESS'], registeredOn: '2015-12-01' } });
+const project = (projectId: string, type: 'ROAD' | 'EDUCATION' | 'INDUSTRY', unitCode = VILLAGE): LedgerEvent => ({ type: 'ProjectProposed', data: { projectId, name: projectId,
+  type, unitCode, implementer: 'x', budgetFen: '10000000', plannedStart: '2016-01-01', plannedEnd: '2018-12-31' } });
+const milestone = (projectId: string, kind: 'publicized' | 'accepted', date: string, over: { publicUntil?: string; result?: 'passed' } = {}): LedgerEvent => ({
+  type: 'ProjectMilestoneRecorded', data: { projectId, milestoneId: `${projectId}-${kind}-${date}`, kind, date, percentComplete: null, result: over.result ?? null,
+    publicUntil: over.publicUntil ?? null, documentNo: null, note: null } });
+type PaymentSpec = { id: string; project: string; payee: string; payeeType?: string; account?: string; amount: string; date: string; installment?: string;
+  channel?: 'bank_transfer' | 'cash' | 'one_card'; bankReference?: string; requestedBy?: string; approvedBy?: string };
+const payment = (p: PaymentSpec): RecordedEvent[] => {
+  const request: PaymentRequestPayload = { paymentId: p.id, projectId: p.project, allocationId: 'L', batchId: 'C', unitCode: VILLAGE,
+    payee: { type: p.payeeType ?? 'household', id: p.payee, name: '某', accountRef: p.account ?? `acct-${p.id}`, accountMasked: '***1' }, amountFen: p.amount,
+    purpose: 'x', installment: p.installment ?? 'single', effectiveDate: p.date, requestedBy: p.requestedBy ?? 'clerk' };
+  return [
+    recorded(`payment-${p.id}`, { type: 'PaymentRequested', data: request }),
+    recorded(`payment-${p.id}`, { type: 'PaymentApproved', data: { paymentId: p.id, approvedBy: p.approvedBy ?? 'boss', comment: '', effectiveDate: p.date } }),
+    recorded(`payment-${p.id}`, { type: 'PaymentExecuted', data: { paymentId: p.id, channel: p.channel ?? 'bank_transfer', bankReference: p.bankReference ?? `BR-${p.id}`,
+      effectiveDate: p.date, amountFen: p.amount } }),
+  ];
+};
+
+let db: PgliteDb;
+const apply = async (events: RecordedEvent[]) => db.transaction((tx) => redFlagsProjection.apply(tx, events));
+const ids = async (basis: { asOf?: string; knownAt?: Date } = {}, scope = '000000000000') =>
+  (await listAlerts(db, basis, { scope, limit: 500, today: '2026-12-01' })).alerts.map((a) => a.alertId).sort();
+
+// Recorded in two batches: the roster arrives after the payments it implicates, and the detectors still find them.
+const books: RecordedEvent[] = [
+  // R-20: the document's lines add up to less than its total. R allocates everything it holds within days.
+  recorded('fundbatch-R', { type: 'FundBatchIssued', data: header('R', { amountFen: '1200000', lineItems: [{ label: '甲', amountFen: '1000000' }] }) }),
+  recorded('fundbatch-R', allocation('R', 'A-T', { type: 'batch', batchId: 'T', recipientUnitCode: TOWNSHIP }, '400000', '2016-03-01')),
+  // T, a township, never passes its money on: R-01 after 30 days, R-24 after 90.
+  recorded('fundbatch-T', { type: 'FundBatchIssued', data: header('T', { parentBatchId: 'R', allocationId: 'A-T', rootBatchId: 'R', recipientUnitCode: TOWNSHIP,
+    amountFen: '400000', effectiveDate: '2016-03-01' }) }),
+  recorded('fundbatch-R', allocation('R', 'A-P', { type: 'project', projectId: 'P' }, '600000', '2016-03-05')),
+  // C2 was allocated 200,000 and booked 150,000 (an imported record): R-01 shrinkage. It passes its money on at once.
+  recorded('fundbatch-R', allocation('R', 'A-C2', { type: 'batch', batchId: 'C2', recipientUnitCode: COUNTY }, '200000', '2016-03-05')),
+  recorded('fundbatch-C2', { type: 'FundBatchIssued', data: header('C2', { parentBatchId: 'R', allocationId: 'A-C2', rootBatchId: 'R', recipientUnitCode: COUNTY,
+    amountFen: '150000', effectiveDate: '2016-03-05' }) }),
+  recorded('fundbatch-C2', allocation('C2', 'A-E', { type: 'project', projectId: 'EDU' }, '150000', '2016-03-06')),
+  // Households: H4 claims H1's child (R-05, one identity in two households); H2 is removed in June.
+  recorded('household-H1', household('H1', [person('id-a', 1970), person('id-k', 2006, 'child')])),
+  recorded('household-H2', household('H2', [person('id-b', 1968)])),
+  recorded('household-H3', household('H3', [person('id-c', 1965), person('id-s', 2000, 'child')])),
+  recorded('household-H4', household('H4', [person('id-d', 1972), person('id-k', 2006, 'child')])),
+  recorded('household-H2', { type: 'HouseholdStatusChanged', data: { householdId: 'H2', status: 'removed', date: '2016-06-01', reason: 'x', documentNo: null } }),
+  // Projects: P's 公示 ran 3 days (R-10 on every payment); the others ran a full week.
+  recorded('project-P', project('P', 'ROAD')),
+  recorded('project-P', milestone('P', 'publicized', '2016-04-01', { publicUntil: '2016-04-03' })),
+  recorded('project-EDU', project('EDU', 'EDUCATION', COUNTY)),
+  recorded('project-EDU', milestone('EDU', 'publicized', '2016-03-01', { publicUntil: '2016-03-09' })),
+  recorded('project-IND', project('IND', 'INDUSTRY')),
+  recorded('project-IND', milestone('IND', 'publicized', '2016-03-01', { publicUntil: '2016-03-09' })),
+  // R-14 (and R-10): a final installment with no acceptance.
+  ...payment({ id: 'PAY-FINAL', project: 'P', payee: 'K', payeeType: 'contractor', amount: '300000', date: '2016-10-01', installment: 'final' }),
+  // R-21: H1 has one pupil aged 10 (1,000 元) and is paid 1,500 元; H3's pupil is 16 and gets the right 2,000 元. H1 and H3 share an account (R-05).
+  ...payment({ id: 'PAY-EDU-1', project: 'EDU', payee: 'H1', account: 'acct-shared', amount: '150000', date: '2016-09-15' }),
+  ...payment({ id: 'PAY-EDU-3', project: 'EDU', payee: 'H3', amount: '200000', date: '2016-09-15' }),
+  // R-05: paid after removal; paid to a household never registered.
+  ...payment({ id: 'PAY-REMOVED', project: 'EDU', payee: 'H2', amount: '100000', date: '2016-07-01' }),
+  ...payment({ id: 'PAY-GHOST', project: 'EDU', payee: 'H-NONE', amount: '100000', date: '2016-07-01' }),
+  // R-21: industry support to H3 crosses 3,000 元 with the second payment; both carry one bank reference (R-05).
+  ...payment({ id: 'PAY-IND-1', project: 'IND', payee: 'H3', account: 'acct-shared', amount: '200000', date: '2016-06-10', bankReference: 'BR-DUP' }),
+  ...payment({ id: 'PAY-IND-2', project: 'IND', payee: 'H3', account: 'acct-shared', amount: '150000', date: '2016-07-10', bankReference: 'BR-DUP' }),
+  // R-30: requested and approved by the same person.
+  ...payment({ id: 'PAY-SELF', project: 'IND', payee: 'H1', amount: '50000', date: '2016-05-01', requestedBy: 'wang', approvedBy: 'wang' }),
+  // R-35: cash to a household over 500 元 in 2018; not in 2017 (before the rule), not 400 元.
+  ...payment({ id: 'PAY-CASH', project: 'IND', payee: 'H1', amount: '60000', date: '2018-03-01', channel: 'cash' }),
+  ...payment({ id: 'PAY-CASH-2017', project: 'IND', payee: 'H1', amount: '80000', date: '2017-05-01', channel: 'cash' }),
+  ...payment({ id: 'PAY-CASH-SMALL', project: 'IND', payee: 'H1', amount: '40000', date: '2018-03-02', channel: 'cash' }),
+  // Paid to the work-team member's own account (R-31 once the roster knows the account).
+  ...payment({ id: 'PAY-W', project: 'IND', payee: 'P-W', payeeType: 'person', account: 'acct-w', amount: '30000', date: '2016-08-01' }),
+];
+const roster: RecordedEvent[] = [
+  // A village cadre whose declared relative (id-c) heads H3: every payment to H3 while the cadre serves is R-07.
+  recorded('roster-Q', { type: 'RosterPersonRecorded', data: { personId: 'Q', name: '村支书', role: 'village_cadre', unitCode: VILLAGE, idRef: 'id-q', idMasked: '***',
+    accountRef: null, accountMasked: null, from: '2015-01-01', relatives: [{ name: '亲', idRef: 'id-c', idMasked: '***', relation: 'sibling' }] } }),
+  recorded('roster-W', { type: 'RosterPersonRecorded', data: { personId: 'W', name: '队员', role: 'work_team_member', unitCode: VILLAGE, idRef: 'id-w', idMasked: '***',
+    accountRef: 'acct-w', accountMasked: '***', from: '2016-01-01', relatives: [] } }),
+];
+const expected = [
+  'R-01.no_onward_movement.batch.T', 'R-01.received_less_than_allocated.batch.C2', 'R-05.duplicate_bank_reference.payment.PAY-IND-2',
+  'R-05.identity_in_two_households.household.H4', 'R-05.payee_not_registered.payment.PAY-GHOST', 'R-05.payee_removed.payment.PAY-REMOVED',
+  'R-05.shared_account.account.acct-shared', 'R-07.payee_related_to_cadre.payment.PAY-EDU-3', 'R-07.payee_related_to_cadre.payment.PAY-IND-1',
+  'R-07.payee_related_to_cadre.payment.PAY-IND-2', 'R-10.paid_without_full_publicity.payment.PAY-FINAL', 'R-14.final_paid_before_acceptance.payment.PAY-FINAL',
+  'R-20.declared_total_differs_from_lines.batch.R', 'R-21.education_off_standard.payment.PAY-EDU-1', 'R-21.industry_over_cap.household.H3',
+  // H2 has no pupil: whatever it was paid from the education programme is off the standard.
+  'R-21.education_off_standard.payment.PAY-REMOVED',
+  'R-24.idle_after_receipt.batch.T', 'R-30.approver_is_requester.payment.PAY-SELF', 'R-31.payee_is_work_team.payment.PAY-W', 'R-35.cash_to_individual.payment.PAY-CASH',
+].sort();
+
+describe('red-flag detectors', () => {
+  beforeAll(async () => {
+    db = await PgliteDb.open(undefined);
+    await db.transaction((tx) => redFlagsProjection.setup(tx));
+    await apply(books);
+    await apply(roster);
+  });
+  afterAll(async () => db.close());
+
+  test('every planted finding is raised once, and nothing else', async () => {
+    expect(await ids()).toEqual(expected);
+  });
+
+  test('an alert names its rule, version, severity, subject, amounts, evidence and when it was raised on both axes', async () => {
+    const [cash] = await alertsByIds(db, ['R-35.cash_to_individual.payment.PAY-CASH']);
+    const exec = books.find((e) => e.type === 'PaymentExecuted' && e.data.paymentId === 'PAY-CASH')!;
+    expect(cash).toMatchObject({ ruleId: 'R-35', ruleVersion: 1, severity: 'yellow', severityLabel: '黄', subject: { kind: 'payment', id: 'PAY-CASH' }, unitCode: VILLAGE,
+      amount: '600.00', figures: { limit: '500.00' }, evidence: [exec.id], raisedOn: '2018-03-01', raisedAt: exec.recordedAt.toISOString() });
+    const [cap] = await alertsByIds(db, ['R-21.industry_over_cap.household.H3']);
+    expect(cap).toMatchObject({ severity: 'red', amount: '3500.00', figures: { cap: '3000.00' }, raisedOn: '2016-07-10', detail: { paymentId: 'PAY-IND-2' } });
+    // The R-07 finding is known only once the roster is: its recorded time is the roster's.
+    const [kin] = await alertsByIds(db, ['R-07.payee_related_to_cadre.payment.PAY-IND-1']);
+    expect(kin.raisedAt).toBe(roster[0].recordedAt.toISOString());
+    expect(kin.detail).toMatchObject({ personId: 'Q', role: 'village_cadre', link: 'relative', payeeId: 'H3' });
+  });
+
+  test('asOf: the time-judged rules fall due on their day; knownAt: the books before the roster knew no favouritism', async () => {
+    const before = await ids({ asOf: '2016-03-30' });
+    expect(before).not.toContain('R-01.no_onward_movement.batch.T');
+    expect(await ids({ asOf: '2016-03-31' })).toContain('R-01.no_onward_movement.batch.T');
+    expect(await ids({ asOf: '2016-05-29' })).not.toContain('R-24.idle_after_receipt.batch.T');
+    expect(await ids({ asOf: '2016-05-30' })).toContain('R-24.idle_after_receipt.batch.T');
+    const beforeRoster = await ids({ knownAt: new Date(roster[0].recordedAt.getTime() - 1) });
+    expect(beforeRoster.filter((id) => id.startsWith('R-07') || id.startsWith('R-31'))).toEqual([]);
+    expect(beforeRoster).toContain('R-35.cash_to_individual.payment.PAY-CASH');
+  });
+
+  test('scope: a township reader sees its own region only', async () => {
+    // The province's batch R and the county's batch C2 lie above the township; everything else happened in it.
+    expect(await ids({}, TOWNSHIP)).toEqual(expected.filter((id) => !id.endsWith('.batch.R') && !id.endsWith('.batch.C2')));
+    expect(await ids({}, '990101002000')).toEqual([]);
+  });
+
+  test('a rule-set version disables R-35 from 2018 and raises the idle bound: judged by the version in force on each day, as known at knownAt', async () => {
+    const v2 = applyRuleChanges(DEFAULT_RULE_SET, { type: 'AdoptRuleSet', version: 2, effectiveFrom: '2016-01-01', documentNo: '纪发〔2026〕1号', note: null,
+      rules: { 'R-35': { enabled: false }, 'R-24': { params: { idleMinPercent: 100 } }, 'R-30': { severity: 'blue' } } });
+    const adoption = recorded('ruleset-redflags', { type: 'RuleSetAdopted', data: v2 });
+    await apply([adoption]);
+    const now = await ids();
+    expect(now).not.toContain('R-35.cash_to_individual.payment.PAY-CASH');
+    expect(now).not.toContain('R-24.idle_after_receipt.batch.T');
+    const [self] = await alertsByIds(db, ['R-30.approver_is_requester.payment.PAY-SELF']);
+    expect(self).toMatchObject({ ruleVersion: 2, severity: 'blue' });
+    expect(await ids({ knownAt: new Date(adoption.recordedAt.getTime() - 1) })).toEqual(expected);
+    const page = await listAlerts(db, {}, { scope: '000000000000', limit: 500, today: '2026-12-01', severity: 'blue' });
+    expect(page.alerts.map((a) => a.alertId)).toEqual(['R-30.approver_is_requester.payment.PAY-SELF']);
+  });
+
+  test('paging walks every alert once, newest first', async () => {
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let i = 0; i < 20; i++) {
+      const page = await listAlerts(db, {}, { scope: '000000000000', limit: 4, today: '2026-12-01', after });
+      expect(page.total).toBe(expected.length - 2);
+      seen.push(...page.alerts.map((a) => a.alertId));
+      const days = page.alerts.map((a) => a.raisedOn);
+      expect([...days].sort().reverse()).toEqual(days);
+      if (!page.next) break;
+      after = page.next;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe(expected.length - 2);
+  });
+});

@@ -1,0 +1,447 @@
+import { DEFAULT_RULE_SET, type RuleSetVersion } from '@yuantrace/domain';
+import { insertMany, type SqlExecutor } from '@yuantrace/event-store';
+import { runDdl } from '../shared/ddl';
+import { typedProjection, type Recorded } from '../shared/typed-projection';
+
+/**
+ * The red-flag detectors (DOMAIN.md §3.2), as one projection over the log. It keeps its own
+ * facts (rf_*), never another projection's tables, so it is right whatever order the runner
+ * rebuilds in; after each batch of events it runs one set-based query per rule, restricted to
+ * what the batch touched, and writes an alert row per finding into rm_alerts.
+ *
+ * Detection is symmetric: a finding rests on several events (a payment and the household's
+ * removal, a payment and the roster entry of the payee's relative), and whichever arrives last
+ * raises it. An alert is dated on both axes: `raised_on` is the business date of the event that
+ * made the finding true (a payment's date), `recorded_at` the recording time of the last of its
+ * evidence, when the books first knew all of it.
+ *
+ * Thresholds (R-05, R-10, R-21, R-35) are those of the rule-set version in force on the
+ * finding's business date, as the log knew the rule set when the finding was judged. Two
+ * rules are about the passing of time (R-01 no onward movement, R-24 idle money) and are judged
+ * at read time from rf_batches and rf_batch_moves (see alert-queries.ts), so an `asOf` answers
+ * them for that day.
+ */
+export const redFlagsProjection = typedProjection({
+  name: 'red_flags',
+  handles: ['RuleSetAdopted', 'FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'ReturnReceived', 'AllocationFundsReturned', 'FundBatchVoided',
+    'AllocationVoided', 'ProjectProposed', 'ProjectMilestoneRecorded', 'HouseholdRegistered', 'HouseholdStatusChanged', 'PaymentRequested',
+    'PaymentApproved', 'PaymentExecuted', 'PaymentReversed', 'RosterPersonRecorded', 'RosterPersonLeft'],
+  tables: ['rf_rule_sets', 'rf_batches', 'rf_batch_moves', 'rf_projects', 'rf_milestones', 'rf_households', 'rf_household_members', 'rf_household_status',
+    'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rm_alerts'],
+  async setup(q) {
+    await runDdl(q, `
+      create table if not exists rf_rule_sets (version int primary key, effective_from date not null, body jsonb not null, recorded_at timestamptz not null);
+      create table if not exists rf_batches (
+        batch_id text primary key, parent_batch_id text, unit_code text not null, amount_fen bigint not null, line_items_fen bigint,
+        effective_date date not null, recorded_at timestamptz not null, event_id uuid not null, voided_on date);
+      create index if not exists rf_batches_unit_idx on rf_batches (unit_code text_pattern_ops);
+      create table if not exists rf_batch_moves (
+        event_id uuid primary key, batch_id text not null, direction text not null, amount_fen bigint not null, target_batch_id text,
+        effective_date date not null, recorded_at timestamptz not null);
+      create index if not exists rf_batch_moves_batch_idx on rf_batch_moves (batch_id, effective_date);
+      create index if not exists rf_batch_moves_target_idx on rf_batch_moves (target_batch_id) where target_batch_id is not null;
+      create table if not exists rf_projects (project_id text primary key, type text not null, unit_code text not null);
+      create table if not exists rf_milestones (
+        event_id uuid primary key, project_id text not null, kind text not null, date date not null, public_until date, result text, recorded_at timestamptz not null);
+      create index if not exists rf_milestones_project_idx on rf_milestones (project_id);
+      create table if not exists rf_households (household_id text primary key, unit_code text not null, registered_on date not null, recorded_at timestamptz not null, event_id uuid not null);
+      create table if not exists rf_household_members (household_id text not null, id_ref text not null, birth_year int not null, primary key (household_id, id_ref));
+      create index if not exists rf_household_members_ref_idx on rf_household_members (id_ref);
+      create table if not exists rf_household_status (
+        event_id uuid primary key, household_id text not null, status text not null, date date not null, recorded_at timestamptz not null);
+      create index if not exists rf_household_status_idx on rf_household_status (household_id);
+      create table if not exists rf_payments (
+        payment_id text primary key, project_id text not null, unit_code text not null, payee_type text not null, payee_id text not null, account_ref text not null,
+        amount_fen bigint not null, installment text not null, requested_by text not null, requested_on date not null, request_event uuid not null,
+        request_recorded_at timestamptz not null, approved_by text, approval_event uuid, approval_recorded_at timestamptz,
+        channel text, bank_reference text, executed_on date, execution_event uuid, execution_recorded_at timestamptz, reversed boolean not null default false);
+      create index if not exists rf_payments_payee_idx on rf_payments (payee_id);
+      create index if not exists rf_payments_account_idx on rf_payments (account_ref);
+      create index if not exists rf_payments_bankref_idx on rf_payments (channel, bank_reference) where bank_reference is not null;
+      create table if not exists rf_roster (
+        person_id text primary key, role text not null, unit_code text not null, id_ref text not null, account_ref text, from_date date not null,
+        left_on date, event_id uuid not null, recorded_at timestamptz not null);
+      create index if not exists rf_roster_id_idx on rf_roster (id_ref);
+      create index if not exists rf_roster_account_idx on rf_roster (account_ref) where account_ref is not null;
+      create table if not exists rf_roster_relatives (person_id text not null, id_ref text not null, primary key (person_id, id_ref));
+      create index if not exists rf_roster_relatives_ref_idx on rf_roster_relatives (id_ref);
+      create table if not exists rm_alerts (
+        alert_id text primary key, rule_id text not null, variant text not null, subject_kind text not null, subject_id text not null, unit_code text not null,
+        amount_fen bigint, measure bigint, evidence jsonb not null, detail jsonb not null, raised_on date not null, recorded_at timestamptz not null);
+      create index if not exists rm_alerts_unit_idx on rm_alerts (unit_code text_pattern_ops, raised_on);
+      create index if not exists rm_alerts_raised_idx on rm_alerts (raised_on, alert_id);
+      create index if not exists rm_alerts_subject_idx on rm_alerts (subject_kind, subject_id)`);
+  },
+  async apply(tx, events) {
+    const t = new Touched();
+    const rows = new Rows();
+    for (const e of events) {
+      // Rule sets first, in order: a finding later in this batch is judged by the version then known.
+      if (e.type === 'RuleSetAdopted') {
+        await tx.query('insert into rf_rule_sets values ($1, $2::date, $3::jsonb, $4::timestamptz) on conflict do nothing',
+          [e.data.version, e.data.effectiveFrom, JSON.stringify(e.data), e.recordedAt.toISOString()]);
+        continue;
+      }
+      collect(e, rows, t);
+    }
+    await rows.write(tx);
+    // Updates that need the row written before them (a decision or an execution of a payment requested earlier).
+    for (const u of rows.paymentUpdates) await tx.query(u.sql, u.params);
+    for (const u of rows.otherUpdates) await tx.query(u.sql, u.params);
+    if (t.empty()) return;
+    await detect(tx, t);
+  },
+});
+
+type Update = { sql: string; params: unknown[] };
+
+/** The ids this batch of events touched, by kind: the detection queries look no further. */
+class Touched {
+  payments = new Set<string>();
+  households = new Set<string>();
+  projects = new Set<string>();
+  batches = new Set<string>();
+  idRefs = new Set<string>();
+  accounts = new Set<string>();
+  roster = new Set<string>();
+  empty() {
+    return !this.payments.size && !this.households.size && !this.projects.size && !this.batches.size && !this.idRefs.size && !this.roster.size;
+  }
+}
+
+class Rows {
+  batches: unknown[][] = [];
+  moves: unknown[][] = [];
+  projects: unknown[][] = [];
+  milestones: unknown[][] = [];
+  households: unknown[][] = [];
+  members: unknown[][] = [];
+  statuses: unknown[][] = [];
+  payments: unknown[][] = [];
+  roster: unknown[][] = [];
+  relatives: unknown[][] = [];
+  paymentUpdates: Update[] = [];
+  otherUpdates: Update[] = [];
+
+  async write(tx: SqlExecutor) {
+    await insertMany(tx, 'rf_batches', ['batch_id', 'parent_batch_id', 'unit_code', 'amount_fen', 'line_items_fen', 'effective_date', 'recorded_at', 'event_id'],
+      ['', '', '', 'bigint', 'bigint', 'date', 'timestamptz', 'uuid'], this.batches, 'on conflict do nothing');
+    await insertMany(tx, 'rf_batch_moves', ['event_id', 'batch_id', 'direction', 'amount_fen', 'target_batch_id', 'effective_date', 'recorded_at'],
+      ['uuid', '', '', 'bigint', '', 'date', 'timestamptz'], this.moves, 'on conflict do nothing');
+    await insertMany(tx, 'rf_projects', ['project_id', 'type', 'unit_code'], [], this.projects, 'on conflict do nothing');
+    await insertMany(tx, 'rf_milestones', ['event_id', 'project_id', 'kind', 'date', 'public_until', 'result', 'recorded_at'],
+      ['uuid', '', '', 'date', 'date', '', 'timestamptz'], this.milestones, 'on conflict do nothing');
+    await insertMany(tx, 'rf_households', ['household_id', 'unit_code', 'registered_on', 'recorded_at', 'event_id'], ['', '', 'date', 'timestamptz', 'uuid'],
+      this.households, 'on conflict do nothing');
+    await insertMany(tx, 'rf_household_members', ['household_id', 'id_ref', 'birth_year'], ['', '', 'int'], this.members, 'on conflict do nothing');
+    await insertMany(tx, 'rf_household_status', ['event_id', 'household_id', 'status', 'date', 'recorded_at'], ['uuid', '', '', 'date', 'timestamptz'],
+      this.statuses, 'on conflict do nothing');
+    await insertMany(tx, 'rf_payments', ['payment_id', 'project_id', 'unit_code', 'payee_type', 'payee_id', 'account_ref', 'amount_fen', 'installment', 'requested_by',
+      'requested_on', 'request_event', 'request_recorded_at'], ['', '', '', '', '', '', 'bigint', '', '', 'date', 'uuid', 'timestamptz'], this.payments, 'on conflict do nothing');
+    await insertMany(tx, 'rf_roster', ['person_id', 'role', 'unit_code', 'id_ref', 'account_ref', 'from_date', 'event_id', 'recorded_at'],
+      ['', '', '', '', '', 'date', 'uuid', 'timestamptz'], this.roster, 'on conflict do nothing');
+    await insertMany(tx, 'rf_roster_relatives', ['person_id', 'id_ref'], [], this.relatives, 'on conflict do nothing');
+  }
+}
+
+type RedFlagEvent = Recorded<(typeof redFlagsProjection.handles)[number]>;
+
+function collect(e: RedFlagEvent, r: Rows, t: Touched) {
+  const at = e.recordedAt.toISOString();
+  switch (e.type) {
+    case 'FundBatchIssued': {
+      const x = e.data;
+      const lines = x.lineItems?.length ? x.lineItems.reduce((s, l) => s + BigInt(l.amountFen), 0n).toString() : null;
+      r.batches.push([x.batchId, x.parentBatchId, x.recipientUnitCode, x.amountFen, lines, x.effectiveDate, at, e.id]);
+      t.batches.add(x.batchId);
+      return;
+    }
+    case 'FundsAllocated': {
+      const x = e.data;
+      r.moves.push([e.id, x.batchId, 'out', x.amountFen, x.target.type === 'batch' ? x.target.batchId : null, x.effectiveDate, at]);
+      t.batches.add(x.batchId);
+      if (x.target.type === 'batch') t.batches.add(x.target.batchId);
+      return;
+    }
+    case 'FundsReturned':
+      r.moves.push([e.id, e.data.batchId, 'out', e.data.amountFen, null, e.data.effectiveDate, at]);
+      t.batches.add(e.data.batchId);
+      return;
+    case 'ReturnReceived':
+    case 'AllocationFundsReturned':
+      r.moves.push([e.id, e.data.batchId, 'in', e.data.amountFen, null, e.data.effectiveDate, at]);
+      t.batches.add(e.data.batchId);
+      return;
+    case 'AllocationVoided':
+      // The child batch was voided and its money is back in the parent, as if never allocated.
+      r.moves.push([e.id, e.data.batchId, 'in', e.data.amountFen, null, e.data.effectiveDate, at]);
+      t.batches.add(e.data.batchId);
+      return;
+    case 'FundBatchVoided':
+      r.otherUpdates.push({ sql: 'update rf_batches set voided_on = $2::date where batch_id = $1', params: [e.data.batchId, e.data.effectiveDate] });
+      return;
+    case 'ProjectProposed':
+      r.projects.push([e.data.projectId, e.data.type, e.data.unitCode]);
+      return;
+    case 'ProjectMilestoneRecorded': {
+      const m = e.data;
+      if (m.kind !== 'publicized' && m.kind !== 'accepted') return;
+      r.milestones.push([e.id, m.projectId, m.kind, m.date, m.publicUntil, m.result, at]);
+      t.projects.add(m.projectId);
+      return;
+    }
+    case 'HouseholdRegistered': {
+      const x = e.data;
+      r.households.push([x.householdId, x.unitCode, x.registeredOn, at, e.id]);
+      for (const m of x.members) {
+        r.members.push([x.householdId, m.idRef, m.birthYear]);
+        t.idRefs.add(m.idRef);
+      }
+      t.households.add(x.householdId);
+      return;
+    }
+    case 'HouseholdStatusChanged':
+      r.statuses.push([e.id, e.data.householdId, e.data.status, e.data.date, at]);
+      t.households.add(e.data.householdId);
+      return;
+    case 'PaymentRequested': {
+      const x = e.data;
+      r.payments.push([x.paymentId, x.projectId, x.unitCode, x.payee.type, x.payee.id, x.payee.accountRef, x.amountFen, x.installment, x.requestedBy,
+        x.effectiveDate, e.id, at]);
+      t.payments.add(x.paymentId);
+      return;
+    }
+    case 'PaymentApproved':
+      r.paymentUpdates.push({ sql: 'update rf_payments set approved_by = $2, approval_event = $3::uuid, approval_recorded_at = $4::timestamptz where payment_id = $1',
+        params: [e.data.paymentId, e.data.approvedBy, e.id, at] });
+      t.payments.add(e.data.paymentId);
+      return;
+    case 'PaymentExecuted':
+      r.paymentUpdates.push({ sql: `update rf_payments set channel = $2, bank_reference = $3, executed_on = $4::date, execution_event = $5::uuid,
+        execution_recorded_at = $6::timestamptz where payment_id = $1`, params: [e.data.paymentId, e.data.channel, e.data.bankReference, e.data.effectiveDate, e.id, at] });
+      t.payments.add(e.data.paymentId);
+      return;
+    case 'PaymentReversed':
+      // A recovered payment stays a finding (it was paid); the flag on it says it was recovered.
+      r.paymentUpdates.push({ sql: 'update rf_payments set reversed = true where payment_id = $1', params: [e.data.paymentId] });
+      return;
+    case 'RosterPersonRecorded': {
+      const x = e.data;
+      r.roster.push([x.personId, x.role, x.unitCode, x.idRef, x.accountRef, x.from, e.id, at]);
+      for (const rel of x.relatives) r.relatives.push([x.personId, rel.idRef]);
+      t.roster.add(x.personId);
+      return;
+    }
+    case 'RosterPersonLeft':
+      r.otherUpdates.push({ sql: 'update rf_roster set left_on = $2::date where person_id = $1', params: [e.data.personId, e.data.date] });
+      t.roster.add(e.data.personId);
+      return;
+  }
+}
+
+/**
+ * The rule-set versions as a SQL relation, and a lateral lookup of the one in force on a date:
+ * `${inForce('p.executed_on')}` yields `rs.body` for the row.
+ */
+const RULES_CTE = `rules as (
+  select 1 as version, $1::date as effective_from, $2::jsonb as body
+  union all select version, effective_from, body from rf_rule_sets)`;
+const inForce = (date: string) =>
+  `cross join lateral (select body from rules where effective_from <= ${date} order by effective_from desc, version desc limit 1) rs`;
+const param = (rule: string, name: string, cast: string) => `(rs.body->'rules'->'${rule}'->'params'->>'${name}')::${cast}`;
+
+/** Greatest of timestamps, ignoring nulls: when the books knew every piece of evidence. */
+const knownBy = (...cols: string[]) => `greatest(${cols.join(', ')})`;
+
+async function detect(tx: SqlExecutor, t: Touched) {
+  const base = [DEFAULT_RULE_SET.effectiveFrom, JSON.stringify(DEFAULT_RULE_SET)];
+  const payments = [...t.payments], households = [...t.households], projects = [...t.projects], batches = [...t.batches], idRefs = [...t.idRefs], roster = [...t.roster];
+  // Every rule writes the same columns; an alert is raised once and keeps its first dating.
+  const insert = (select: string) => `with ${RULES_CTE}
+    insert into rm_alerts (alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at)
+    ${select}
+    on conflict (alert_id) do update set measure = excluded.measure, detail = excluded.detail, evidence = excluded.evidence`;
+  const alertId = (rule: string, variant: string, kind: string, subject: string) => `'${rule}.${variant}.${kind}.' || ${subject}`;
+
+  if (payments.length || households.length) {
+    // R-05: a household payee not registered, or removed, on the payment date.
+    await tx.query(insert(`
+      select ${alertId('R-05', 'payee_not_registered', 'payment', 'p.payment_id')}, 'R-05', 'payee_not_registered', 'payment', p.payment_id, p.unit_code, p.amount_fen, null,
+        jsonb_build_array(p.request_event), jsonb_build_object('householdId', p.payee_id, 'registeredOn', h.registered_on), p.requested_on,
+        ${knownBy('p.request_recorded_at', 'h.recorded_at')}
+      from rf_payments p left join rf_households h on h.household_id = p.payee_id
+      where p.payee_type = 'household' and (h.household_id is null or h.registered_on > p.requested_on)
+        and (p.payment_id = any($3::text[]) or p.payee_id = any($4::text[]))`), [...base, payments, households]);
+    await tx.query(insert(`
+      select ${alertId('R-05', 'payee_removed', 'payment', 'p.payment_id')}, 'R-05', 'payee_removed', 'payment', p.payment_id, p.unit_code, p.amount_fen, null,
+        jsonb_build_array(p.request_event, s.event_id), jsonb_build_object('householdId', p.payee_id, 'removedOn', s.date), p.requested_on,
+        ${knownBy('p.request_recorded_at', 's.recorded_at')}
+      from rf_payments p join lateral (
+        select * from rf_household_status s where s.household_id = p.payee_id and s.status = 'removed' and s.date <= p.requested_on order by s.date limit 1) s on true
+      where p.payee_type = 'household' and (p.payment_id = any($3::text[]) or p.payee_id = any($4::text[]))`), [...base, payments, households]);
+  }
+  if (idRefs.length) {
+    // R-05: one identity number in two registered households (the later registration is the finding).
+    await tx.query(insert(`
+      select ${alertId('R-05', 'identity_in_two_households', 'household', 'h2.household_id')}, 'R-05', 'identity_in_two_households', 'household', h2.household_id,
+        h2.unit_code, null, null, jsonb_build_array(h1.event_id, h2.event_id), jsonb_build_object('otherHouseholdId', h1.household_id), h2.registered_on,
+        ${knownBy('h1.recorded_at', 'h2.recorded_at')}
+      from rf_household_members m2 join rf_household_members m1 on m1.id_ref = m2.id_ref and m1.household_id <> m2.household_id
+        join rf_households h1 on h1.household_id = m1.household_id join rf_households h2 on h2.household_id = m2.household_id
+      where m2.id_ref = any($3::text[]) and (h1.registered_on, h1.household_id) < (h2.registered_on, h2.household_id)
+        and not exists (select 1 from rf_household_status s where s.household_id = h1.household_id and s.status = 'removed' and s.date <= h2.registered_on)`),
+      [...base, idRefs]);
+  }
+  if (payments.length) {
+    // R-05: one bank account paid for several households; raised on the day the account reached the rule's number of households.
+    await tx.query(insert(`
+      select ${alertId('R-05', 'shared_account', 'account', 'a.account_ref')}, 'R-05', 'shared_account', 'account', a.account_ref, a.unit_code, a.total,
+        cardinality(a.firsts), a.evidence, jsonb_build_object('households', a.household_ids), a.firsts[${param('R-05', 'sharedAccountMinHouseholds', 'int')}], a.known
+      from (
+        select p.account_ref, min(p.unit_code) as unit_code, sum(p.amount_fen) as total, max(p.executed_on) as last_on, max(p.execution_recorded_at) as known,
+          jsonb_agg(p.execution_event order by p.executed_on, p.payment_id) as evidence, jsonb_agg(distinct p.payee_id) as household_ids,
+          (select array_agg(z.first_paid order by z.first_paid) from (select min(q.executed_on) as first_paid from rf_payments q
+             where q.account_ref = p.account_ref and q.payee_type = 'household' and q.executed_on is not null group by q.payee_id) z) as firsts
+        from rf_payments p
+        where p.payee_type = 'household' and p.executed_on is not null
+          and p.account_ref in (select account_ref from rf_payments where payment_id = any($3::text[]))
+        group by p.account_ref) a
+      ${inForce('a.last_on')}
+      where cardinality(a.firsts) >= ${param('R-05', 'sharedAccountMinHouseholds', 'int')}`), [...base, payments]);
+    // R-05: one bank reference on two executed payments of a channel.
+    await tx.query(insert(`
+      select ${alertId('R-05', 'duplicate_bank_reference', 'payment', 'p.payment_id')}, 'R-05', 'duplicate_bank_reference', 'payment', p.payment_id, p.unit_code,
+        p.amount_fen, null, jsonb_build_array(o.execution_event, p.execution_event), jsonb_build_object('otherPaymentId', o.payment_id, 'channel', p.channel), p.executed_on,
+        ${knownBy('p.execution_recorded_at', 'o.execution_recorded_at')}
+      from rf_payments p join rf_payments o on o.channel = p.channel and o.bank_reference = p.bank_reference and o.payment_id <> p.payment_id
+        and (o.executed_on, o.payment_id) < (p.executed_on, p.payment_id)
+      where p.bank_reference is not null and (p.payment_id = any($3::text[]) or o.payment_id = any($3::text[]))`), [...base, payments]);
+    // R-30: the approver approved their own request, or a payment to themself.
+    for (const [variant, column] of [['approver_is_requester', 'p.requested_by'], ['approver_is_payee', 'p.payee_id']] as const) {
+      await tx.query(insert(`
+        select ${alertId('R-30', variant, 'payment', 'p.payment_id')}, 'R-30', '${variant}', 'payment', p.payment_id, p.unit_code, p.amount_fen, null,
+          jsonb_build_array(p.request_event, p.approval_event), jsonb_build_object('approvedBy', p.approved_by, 'requestedBy', p.requested_by, 'payeeId', p.payee_id),
+          p.requested_on, ${knownBy('p.request_recorded_at', 'p.approval_recorded_at')}
+        from rf_payments p
+        where p.payment_id = any($3::text[]) and p.approved_by is not null and p.approved_by = ${column}`), [...base, payments]);
+    }
+    // R-35: cash over the limit to an individual, from the rule's date.
+    await tx.query(insert(`
+      select ${alertId('R-35', 'cash_to_individual', 'payment', 'p.payment_id')}, 'R-35', 'cash_to_individual', 'payment', p.payment_id, p.unit_code, p.amount_fen,
+        ${param('R-35', 'cashLimitFen', 'bigint')}, jsonb_build_array(p.execution_event), jsonb_build_object('channel', p.channel, 'payeeType', p.payee_type),
+        p.executed_on, p.execution_recorded_at
+      from rf_payments p ${inForce('p.executed_on')}
+      where p.payment_id = any($3::text[]) and p.channel = 'cash' and p.payee_type in ('household', 'person')
+        and p.executed_on >= ${param('R-35', 'cashRuleFrom', 'date')} and p.amount_fen > ${param('R-35', 'cashLimitFen', 'bigint')}`), [...base, payments]);
+  }
+  if (payments.length || projects.length) {
+    // R-14: a final installment requested with no passed acceptance on or before its date.
+    await tx.query(insert(`
+      select ${alertId('R-14', 'final_paid_before_acceptance', 'payment', 'p.payment_id')}, 'R-14', 'final_paid_before_acceptance', 'payment', p.payment_id, p.unit_code,
+        p.amount_fen, null, jsonb_build_array(p.request_event), jsonb_build_object('projectId', p.project_id), p.requested_on, p.request_recorded_at
+      from rf_payments p
+      where p.installment = 'final' and (p.payment_id = any($3::text[]) or p.project_id = any($4::text[]))
+        and not exists (select 1 from rf_milestones m where m.project_id = p.project_id and m.kind = 'accepted' and m.result = 'passed' and m.date <= p.requested_on
+          and m.recorded_at <= p.request_recorded_at)`), [...base, payments, projects]);
+    // R-10: no 公示 of the minimum length that ended before the payment was requested.
+    await tx.query(insert(`
+      select ${alertId('R-10', 'paid_without_full_publicity', 'payment', 'p.payment_id')}, 'R-10', 'paid_without_full_publicity', 'payment', p.payment_id, p.unit_code,
+        p.amount_fen, ${param('R-10', 'publicityMinDays', 'int')}, jsonb_build_array(p.request_event),
+        jsonb_build_object('projectId', p.project_id, 'longestNoticeDays', (select max(m.public_until - m.date + 1) from rf_milestones m
+          where m.project_id = p.project_id and m.kind = 'publicized' and m.public_until < p.requested_on)), p.requested_on, p.request_recorded_at
+      from rf_payments p ${inForce('p.requested_on')}
+      where (p.payment_id = any($3::text[]) or p.project_id = any($4::text[]))
+        and not exists (select 1 from rf_milestones m where m.project_id = p.project_id and m.kind = 'publicized' and m.public_until < p.requested_on
+          and m.recorded_at <= p.request_recorded_at and m.public_until - m.date + 1 >= ${param('R-10', 'publicityMinDays', 'int')})`), [...base, payments, projects]);
+  }
+  if (payments.length || households.length) {
+    // R-21: industry support to one household beyond the cumulative cap (the payment that crossed it is the evidence).
+    await tx.query(insert(`
+      select ${alertId('R-21', 'industry_over_cap', 'household', 'c.payee_id')}, 'R-21', 'industry_over_cap', 'household', c.payee_id, c.unit_code, c.running,
+        ${param('R-21', 'industryCapFen', 'bigint')}, jsonb_build_array(c.execution_event), jsonb_build_object('paymentId', c.payment_id), c.executed_on, c.execution_recorded_at
+      from (
+        select p.*, sum(p.amount_fen) over (partition by p.payee_id order by p.executed_on, p.payment_id) as running
+        from rf_payments p join rf_projects j on j.project_id = p.project_id
+        where j.type = 'INDUSTRY' and p.payee_type = 'household' and p.executed_on is not null
+          and p.payee_id in (select payee_id from rf_payments where payment_id = any($3::text[]) union select unnest($4::text[]))) c
+      ${inForce('c.executed_on')}
+      where c.running > ${param('R-21', 'industryCapFen', 'bigint')}
+        and c.running - c.amount_fen <= ${param('R-21', 'industryCapFen', 'bigint')}`), [...base, payments, households]);
+    // R-21: an education subsidy that is not the standard for the household's pupils that year.
+    await tx.query(insert(`
+      select ${alertId('R-21', 'education_off_standard', 'payment', 'x.payment_id')}, 'R-21', 'education_off_standard', 'payment', x.payment_id, x.unit_code, x.amount_fen,
+        x.standard, jsonb_build_array(x.execution_event, x.household_event), jsonb_build_object('householdId', x.payee_id, 'primary', x.primary_n, 'secondary', x.secondary_n),
+        x.executed_on, ${knownBy('x.execution_recorded_at', 'x.household_recorded_at')}
+      from (
+        select p.*, h.event_id as household_event, h.recorded_at as household_recorded_at, n.primary_n, n.secondary_n,
+          n.primary_n * ${param('R-21', 'primaryStudentFen', 'bigint')} + n.secondary_n * ${param('R-21', 'secondaryStudentFen', 'bigint')} as standard
+        from rf_payments p join rf_projects j on j.project_id = p.project_id join rf_households h on h.household_id = p.payee_id
+          ${inForce('p.executed_on')}
+          cross join lateral (
+            select count(*) filter (where extract(year from p.executed_on)::int - m.birth_year between 6 and 12) as primary_n,
+                   count(*) filter (where extract(year from p.executed_on)::int - m.birth_year between 13 and 18) as secondary_n
+            from rf_household_members m where m.household_id = p.payee_id) n
+        where j.type = 'EDUCATION' and p.payee_type = 'household' and p.executed_on is not null
+          and (p.payment_id = any($3::text[]) or p.payee_id = any($4::text[]))) x
+      where x.amount_fen <> x.standard`), [...base, payments, households]);
+  }
+  if (payments.length || idRefs.length || roster.length) {
+    // R-07 / R-31: a payee household with a cadre, a helper or a relative of a roster person in it, or an account of a work-team member.
+    // Each branch is restricted to what this batch touched, so it walks indexes from the new rows only.
+    const touched = '(p.payment_id = any($3::text[]) or r.person_id = any($5::text[]) or m.id_ref = any($4::text[]))';
+    const links = `
+      with ${RULES_CTE}, links as (
+        select p.payment_id, r.person_id, r.role, 'self' as link, r.event_id as roster_event, r.recorded_at as roster_recorded_at, r.from_date, r.left_on
+        from rf_payments p join rf_household_members m on m.household_id = p.payee_id join rf_roster r on r.id_ref = m.id_ref
+        where p.payee_type = 'household' and ${touched}
+        union all
+        select p.payment_id, r.person_id, r.role, 'relative', r.event_id, r.recorded_at, r.from_date, r.left_on
+        from rf_payments p join rf_household_members m on m.household_id = p.payee_id join rf_roster_relatives k on k.id_ref = m.id_ref
+          join rf_roster r on r.person_id = k.person_id
+        where p.payee_type = 'household' and ${touched}
+        union all
+        select p.payment_id, r.person_id, r.role, 'account', r.event_id, r.recorded_at, r.from_date, r.left_on
+        from rf_payments p join rf_roster r on r.account_ref = p.account_ref
+        where p.payment_id = any($3::text[]) or r.person_id = any($5::text[])),
+      judged as (
+        select l.*, case when l.role in ('work_team_member', 'first_secretary') and l.link <> 'relative' then 'R-31' else 'R-07' end as rule_id
+        from links l)
+      insert into rm_alerts (alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at)
+      select distinct on (l.rule_id, p.payment_id)
+        l.rule_id || case when l.rule_id = 'R-31' then '.payee_is_work_team' else '.payee_related_to_cadre' end || '.payment.' || p.payment_id,
+        l.rule_id, case when l.rule_id = 'R-31' then 'payee_is_work_team' else 'payee_related_to_cadre' end,
+        'payment', p.payment_id, p.unit_code, p.amount_fen, null, jsonb_build_array(p.execution_event, l.roster_event),
+        jsonb_build_object('personId', l.person_id, 'role', l.role, 'link', l.link, 'payeeId', p.payee_id), p.executed_on,
+        ${knownBy('p.execution_recorded_at', 'l.roster_recorded_at')}
+      from judged l join rf_payments p on p.payment_id = l.payment_id
+      where p.executed_on is not null and l.from_date <= p.executed_on and (l.left_on is null or l.left_on >= p.executed_on)
+        -- A cadre or helper is a finding as a member of the paid household; a work-team member always is (R-31).
+        and (l.link <> 'self' or l.role in ('village_cadre', 'helper', 'work_team_member', 'first_secretary'))
+      order by l.rule_id, p.payment_id, l.link
+      on conflict (alert_id) do nothing`;
+    await tx.query(links, [...base, payments, idRefs, roster]);
+  }
+  if (batches.length) {
+    // R-20: a document's lines that do not add up to its total. R-01: a child that received less than its parent allocated.
+    await tx.query(insert(`
+      select ${alertId('R-20', 'declared_total_differs_from_lines', 'batch', 'b.batch_id')}, 'R-20', 'declared_total_differs_from_lines', 'batch', b.batch_id, b.unit_code,
+        b.amount_fen, b.line_items_fen, jsonb_build_array(b.event_id), jsonb_build_object('declared', b.amount_fen::text, 'lines', b.line_items_fen::text),
+        b.effective_date, b.recorded_at
+      from rf_batches b where b.batch_id = any($3::text[]) and b.line_items_fen is not null and b.line_items_fen <> b.amount_fen`), [...base, batches]);
+    await tx.query(insert(`
+      select ${alertId('R-01', 'received_less_than_allocated', 'batch', 'b.batch_id')}, 'R-01', 'received_less_than_allocated', 'batch', b.batch_id, b.unit_code,
+        m.amount_fen, b.amount_fen, jsonb_build_array(m.event_id, b.event_id), jsonb_build_object('allocated', m.amount_fen::text, 'received', b.amount_fen::text,
+        'parentBatchId', m.batch_id), b.effective_date, ${knownBy('b.recorded_at', 'm.recorded_at')}
+      from rf_batches b join rf_batch_moves m on m.target_batch_id = b.batch_id
+      where b.batch_id = any($3::text[]) and b.amount_fen < m.amount_fen`), [...base, batches]);
+  }
+}
+
+/** The rule-set versions the detectors know, for reads: the defaults and every adopted version recorded by `knownAt`. */
+export async function ruleSetVersionsKnown(q: SqlExecutor, knownAt?: Date): Promise<Array<RuleSetVersion & { recordedAt: string | null }>> {
+  const params: unknown[] = [];
+  const where = knownAt ? (params.push(knownAt.toISOString()), 'where recorded_at <= $1::timestamptz') : '';
+  const r = await q.query<{ body: RuleSetVersion; recorded_at: unknown }>(`select body, recorded_at from rf_rule_sets ${where} order by version`, params);
+  return [{ ...DEFAULT_RULE_SET, recordedAt: null },
+    ...r.rows.map((x) => ({ ...(typeof x.body === 'string' ? JSON.parse(x.body) : x.body), recordedAt: new Date(x.recorded_at as string).toISOString() }))];
+}
