@@ -9,6 +9,7 @@ import { AuthModule } from './auth/auth.module';
 import { InfrastructureModule } from '@yuantrace/ledger';
 import { LedgerModule } from './ledger/ledger.module';
 import { ViewsModule } from './views/views.module';
+import { CasesModule } from './cases/cases.module';
 import type { Storage } from '@yuantrace/ledger';
 
 const headerId = (req: IncomingMessage, name: string) => {
@@ -40,6 +41,7 @@ export class AppModule {
         AuthModule,
         LedgerModule,
         ViewsModule,
+        CasesModule,
       ],
       controllers: [HealthController],
     };

@@ -8,6 +8,7 @@ export * from './auth/demo-principals';
 export * from './personal-data/personal-data-vault';
 export * from './commands/command-handler';
 export * from './commands/ledger.service';
+export * from './commands/case.service';
 export * from './commands/oversight.service';
 export * from './ledger-core.module';
 export * from './ledger-context';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LedgerService } from './commands/ledger.service';
+import { AlertDirectory, CaseService, ReadModelAlertDirectory } from './commands/case.service';
 import { OversightService } from './commands/oversight.service';
 import { PersonalDataVault } from './personal-data/personal-data-vault';
 
@@ -9,7 +10,7 @@ import { PersonalDataVault } from './personal-data/personal-data-vault';
  * Needs InfrastructureModule (global) for the store, the read database, the clock and the config.
  */
 @Module({
-  providers: [LedgerService, OversightService, PersonalDataVault],
-  exports: [LedgerService, OversightService, PersonalDataVault],
+  providers: [LedgerService, OversightService, PersonalDataVault, CaseService, { provide: AlertDirectory, useClass: ReadModelAlertDirectory }],
+  exports: [LedgerService, OversightService, PersonalDataVault, CaseService],
 })
 export class LedgerCoreModule {}

@@ -45,6 +45,26 @@ const batchHeader = {
   rootDocumentNo: str('源头文号'),
 };
 
+const caseStatus: SchemaObject = { type: 'string', enum: ['open', 'verifying', 'rectifying', 'closure_proposed', 'closed'],
+  description: '案件状态：已立案、核实中、整改中、待销号审核、已销号 open, verifying, rectifying, closure proposed, closed' };
+const caseHeader = {
+  caseId: str(), title: str(), source: { type: 'string', enum: ['alert', 'complaint', 'inspection'], description: '线索来源 线上预警、信访举报、监督检查' } as SchemaObject,
+  subjectUnitCode: str('被检查单位 the unit the case is about'), crossInspection: { type: 'boolean', description: '异地交叉检查 (R-30)' } as SchemaObject,
+  dueDate: date('整改期限 rectification deadline'), openedBy: str('立案人'), openedOn: date('立案日期'), status: caseStatus,
+  overdue: { type: 'boolean', description: '逾期：未销号且已过整改期限（按 asOf 或今天） not closed and past its deadline' } as SchemaObject,
+};
+const caseBody = {
+  ...caseHeader, alertIds: arr(str(), '所依据的预警'),
+  findings: arr(obj({ findingId: str(), findingType: str('问题类型 截留/挤占/挪用/虚报/冒领…'), description: str(), amount: { ...yuan('涉及金额'), nullable: true },
+    recovered: yuan('已追回 recovered for this finding'), responsiblePersons: arr(str()), recordedBy: str(), effectiveDate: date() }, { strict: true })),
+  rectifications: arr(obj({ rectificationId: str(), kind: { type: 'string', enum: ['funds_recovered', 'accountability', 'other'] }, findingId: nstr(), description: str(),
+    recordedBy: str(), effectiveDate: date(), amount: yuan('追回金额'), paymentIds: arr(str(), '已红冲的支付'), returns: arr(obj({ batchId: str(), returnId: str() }, { strict: true }), '资金退回'),
+    personName: str('被问责人'), measure: str('问责方式') }, { strict: true, optional: ['amount', 'paymentIds', 'returns', 'personName', 'measure'] })),
+  recovered: yuan('累计追回 recovered in all'),
+  proposal: nobj(obj({ caseId: str(), proposedBy: str(), comment: str(), shortfalls: arr(obj({ findingId: str(), note: str() }, { strict: true })), effectiveDate: date() }, { strict: true })),
+  closure: nobj(obj({ confirmedBy: str('销号审核人'), comment: str(), effectiveDate: date('销号日期') }, { strict: true })),
+};
+
 export const SCHEMAS = {
   error: obj({ error: obj({ code: str('机器可读的错误代码 machine-readable code, e.g. insufficient_balance'), message: str('说明 what is wrong'),
     field: nstr('出错的字段 the field at fault') }, { optional: ['field'] }) }, { strict: true }),
@@ -90,6 +110,10 @@ export const SCHEMAS = {
   disclosure: obj({ basis, code: str(), name: str(), level: str(), totals: anyObject, projects: arr(anyObject), households: arr(anyObject) }, { strict: true }),
   events: obj({ events: arr(obj({ position: str(), streamId: str(), revision: str(), eventId: str(), type: str(), recordedAt: instant(), data: anyObject, metadata: anyObject })),
     next: nstr('下一页游标') }, { strict: true }),
+  caseResource: obj(caseBody, { strict: true }),
+  caseView: obj({ basis, ...caseBody, timeline: arr(obj({ step: str('事件类型 event type'), status: caseStatus, by: nstr('操作人'), effectiveDate: date(), recordedAt: instant() },
+    { strict: true })) }, { strict: true }),
+  caseList: obj({ basis, cases: arr(obj(caseHeader, { strict: true })), next: nstr('下一页游标') }, { strict: true }),
   health: obj({ status: { type: 'string', enum: ['ok', 'degraded'] }, store: str(), lastPosition: nstr(), projections: arr(anyObject), reasons: arr(str()) },
     { strict: true, optional: ['lastPosition', 'projections', 'reasons'] }),
 } satisfies Record<string, SchemaObject>;

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { EventStore, PgDb, PgliteDb, PostgresEventStore, type Db } from '@yuantrace/event-store';
+import { readModelProjections } from '@yuantrace/read-models';
 import { ConfigError, redactUrl, type AppConfig } from '../config/app-config';
 
 export type Storage = { db: Db; store: EventStore };
@@ -15,7 +16,10 @@ export async function openStorage(config: AppConfig): Promise<Storage> {
   let db: Db;
   if (config.databaseUrl) {
     try {
-      db = await PgDb.connect(config.databaseUrl, { schema: config.databaseSchema, poolSize: config.databasePoolSize });
+      // A projection that runs holds one connection for its advisory lock the whole time: those come on top of
+      // DATABASE_POOL_SIZE, or ten projections would take every connection and leave none for requests.
+      const poolSize = config.databasePoolSize + readModelProjections().length;
+      db = await PgDb.connect(config.databaseUrl, { schema: config.databaseSchema, poolSize });
     } catch (e) {
       throw new ConfigError('DATABASE_URL', `cannot reach PostgreSQL at ${redactUrl(config.databaseUrl)}: ${(e as Error).message}`);
     }

@@ -7,7 +7,7 @@ import { typedProjection } from '../shared/typed-projection';
 export const adminUnitsProjection = typedProjection({
   name: 'admin_units',
   // The units themselves, and the first event of each kind of stream that names the unit it belongs to.
-  handles: ['AdminUnitRegistered', 'AdminUnitRenamed', 'FundBatchIssued', 'ProjectProposed', 'HouseholdRegistered', 'PaymentRequested', 'RosterPersonRecorded'],
+  handles: ['AdminUnitRegistered', 'AdminUnitRenamed', 'FundBatchIssued', 'ProjectProposed', 'HouseholdRegistered', 'PaymentRequested', 'RosterPersonRecorded', 'CaseOpened'],
   tables: ['rm_admin_units', 'rm_stream_units'],
   async setup(q) {
     await runDdl(q, `
@@ -43,6 +43,7 @@ export function unitOfEvent(type: string, data: unknown): string | undefined {
     case 'ProjectProposed': return e.data.unitCode;
     case 'HouseholdRegistered': return e.data.unitCode;
     case 'PaymentRequested': return e.data.unitCode;
+    case 'CaseOpened': return e.data.subjectUnitCode;
     case 'FundsHeld': return e.data.request.unitCode;
     case 'RosterPersonRecorded': return e.data.unitCode;
     default: return undefined;
