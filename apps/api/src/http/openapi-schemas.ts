@@ -33,6 +33,10 @@ const anyObject: SchemaObject = { type: 'object', additionalProperties: true };
 const basis = obj({ asOf: ndate('业务日期口径 asOf'), knownAt: { ...instant('记录时点口径 knownAt'), nullable: true }, axis: { type: 'string', enum: ['current', 'asOf', 'knownAt', 'asOf+knownAt'] } },
   { strict: true, description: '本答复所用的时间口径 the basis this answer was read under' });
 const payee = obj({ type: str('收款人类型 payee type'), id: str(), name: str(), account: str('账号（按角色打码）account, masked unless the reader may see it') });
+const eventRow = obj({ position: str(), streamId: str(), revision: str(), eventId: str(), type: str(), recordedAt: instant(), data: anyObject, metadata: anyObject });
+/** A page of a list: the basis, the total, the page's place, and its items. */
+const listOf = (item: SchemaObject): SchemaObject => obj({ basis, total: int('符合条件的总数 how many match in all'), limit: int(), offset: int(),
+  nextOffset: { type: 'integer', nullable: true, description: '下一页的 offset；最后一页为空 the offset of the next page, null on the last' }, items: arr(item) }, { strict: true });
 const batchStatus: SchemaObject = { type: 'string', enum: ['open', 'closed', 'voided'], description: '批次状态：在用、已关闭、已撤销 open, closed, voided' };
 const batchLife = {
   status: batchStatus, closedOn: ndate('关闭日期 closed on'), voidedOn: ndate('撤销日期 voided on'),
@@ -108,8 +112,26 @@ export const SCHEMAS = {
   householdView: obj({ basis, householdId: str(), unitCode: str(), category: str(), causes: arr(str()), registeredOn: date(), status: str(), members: arr(anyObject),
     history: arr(anyObject), received: yuan('累计收到'), receipts: arr(anyObject, '每笔到户资金及其来源链'), totals: anyObject }, { strict: true }),
   disclosure: obj({ basis, code: str(), name: str(), level: str(), totals: anyObject, projects: arr(anyObject), households: arr(anyObject) }, { strict: true }),
-  events: obj({ events: arr(obj({ position: str(), streamId: str(), revision: str(), eventId: str(), type: str(), recordedAt: instant(), data: anyObject, metadata: anyObject })),
+  events: obj({ events: arr(eventRow),
     next: nstr('下一页游标') }, { strict: true }),
+  // Lists: a page of items with the total and where the next page starts, under the basis stated.
+  paymentList: listOf(obj({ paymentId: str(), projectId: str(), unitCode: str(), status: str('截至口径的状态 the status under the basis'), payee, amount: yuan('金额'),
+    installment: str(), purpose: str(), effectiveDate: date('申请日期'), recordedAt: instant(), requestedBy: str('申请人'), decidedBy: nstr('审核人'),
+    channel: nstr('支付渠道') }, { strict: true })),
+  projectList: listOf(obj({ projectId: str(), name: str(), type: str(), unitCode: str(), implementer: str(), budget: yuan('预算'), plannedStart: date(), plannedEnd: date(),
+    stage: str('截至口径的阶段 the furthest milestone reached under the basis'), recordedAt: instant() }, { strict: true })),
+  batchList: listOf(obj({ batchId: str(), documentNo: str('文号'), title: str(), source: str('资金来源代码 fund source code'), issuerLevel: str('下达层级'),
+    recipientUnitCode: str('接收单位代码'), fiscalYear: int('年度'), effectiveDate: date('资金到达日期 the day its money arrived'), rootDocumentNo: str('源头文号'), status: batchStatus, amount: yuan('批次金额'), parentBatchId: nstr(), unspent: figure('balance'),
+    unspentSince: ndate('结余自何日（资金到达之日）；已无结余时为空 since when it is unspent: the day its money arrived'),
+    ageDays: { type: 'integer', nullable: true, description: '结余已有天数（截至口径日期或今天） days unspent, to the basis date or today' } }, { strict: true })),
+  householdList: listOf(obj({ householdId: str(), unitCode: str(), category: str(), registeredOn: date(), status: str('截至口径的状态'), memberCount: int('人数'),
+    head: nobj(obj({ name: str('户主姓名'), idNumber: str('户主身份证号（按角色打码）') }, { strict: true })) }, { strict: true })),
+  identityLookup: obj({ households: arr(obj({ householdId: str(), unitCode: str(), category: str(), registeredOn: date(), status: str(),
+    member: obj({ name: str(), relation: str(), birthYear: int(), idNumber: str('身份证号（按角色打码）') }, { strict: true }) }, { strict: true })) }, { strict: true }),
+  accountLookup: obj({ payments: arr(obj({ paymentId: str(), projectId: str(), unitCode: str(), status: str(), payee: obj({ type: str(), id: str(), name: str() }, { strict: true }),
+    householdId: nstr('收款农户'), amount: yuan('金额'), effectiveDate: date(), account: str('账号（按角色打码）') }, { strict: true })),
+    payees: arr(obj({ type: str(), id: str(), name: str() }, { strict: true })), households: arr(str(), '收款农户编号') }, { strict: true }),
+  activity: obj({ basis, principalId: str('经办人'), total: int('符合条件的事件数'), events: arr(eventRow), next: nstr('下一页游标') }, { strict: true }),
   caseResource: obj(caseBody, { strict: true }),
   caseView: obj({ basis, ...caseBody, timeline: arr(obj({ step: str('事件类型 event type'), status: caseStatus, by: nstr('操作人'), effectiveDate: date(), recordedAt: instant() },
     { strict: true })) }, { strict: true }),

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { invalid, notFound, parseStreamName, Rejection, withinScope, type Principal } from '@yuantrace/domain';
-import { unitOfEvent } from '@yuantrace/read-models';
+import { invalid, notFound, parseStreamName, Rejection, significantLength, STREAM_CATEGORIES, withinScope, type Principal } from '@yuantrace/domain';
+import { findEvents, isKnownEventType, unitOfEvent, type EventFilter } from '@yuantrace/read-models';
 import { EventStore, formatPosition, parsePosition, type Db, type RecordedEvent } from '@yuantrace/event-store';
 import { Access } from '../auth/access.decorator';
 import { assertInScope } from '@yuantrace/domain';
@@ -13,8 +13,8 @@ import { CursorCodec } from './cursor';
 import { exportFormat, respond } from './export';
 import { Responds } from '../http/openapi-schemas';
 import { eventSheets } from './view-sheets';
-
-const MAX_LIMIT = 500;
+import { readIndexedEvents, renderEvent } from './indexed-events';
+import { ListQuery, MAX_LIMIT } from './list-params';
 
 /** The raw audit log: who did what, when, in the order it was recorded. */
 @ApiTags('audit log')
@@ -34,22 +34,53 @@ export class EventsController {
   @Get()
   @Access('inspector', 'auditor')
   @Responds(200, 'events', '一页事件与下一页游标 a page of events and the next cursor', { exports: true })
-  @ApiOperation({ summary: '审计日志：按流或按全局位置分页读取原始事件（含操作人）' })
-  @ApiQuery({ name: 'stream', required: false, description: '如 payment-PAY-1' })
+  @ApiOperation({ summary: '审计日志：按流或按全局位置分页读取原始事件（含操作人）；可按事件类型、流类别、操作人、记录时间、业务日期筛选' })
+  @ApiQuery({ name: 'stream', required: false, description: '如 payment-PAY-1（不与筛选条件同用）' })
   @ApiQuery({ name: 'after', required: false, description: '上一页返回的 next 游标' })
   @ApiQuery({ name: 'limit', required: false, description: '1–500，默认100' })
+  @ApiQuery({ name: 'type', required: false, description: '事件类型，一个或逗号分隔多个，如 PaymentApproved,PaymentRejected；未知类型为 400' })
+  @ApiQuery({ name: 'streamKind', required: false, description: '流类别（逗号分隔）：' + STREAM_CATEGORIES.join(', ') })
+  @ApiQuery({ name: 'actor', required: false, description: '操作人 principal id（metadata.actor.principalId）' })
+  @ApiQuery({ name: 'from', required: false, description: '记录时间起（含）ISO-8601' })
+  @ApiQuery({ name: 'to', required: false, description: '记录时间止（含）ISO-8601' })
+  @ApiQuery({ name: 'asOfFrom', required: false, description: '业务日期起（含）YYYY-MM-DD' })
+  @ApiQuery({ name: 'asOfTo', required: false, description: '业务日期止（含）YYYY-MM-DD' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: '导出本页：csv 或 xlsx' })
-  async list(@CurrentPrincipal() p: Principal, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Query('stream') stream?: string,
-    @Query('after') after?: string, @Query('limit') limitText?: string, @Query('format') formatText?: string) {
+  async list(@CurrentPrincipal() p: Principal, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Query() query: Record<string, unknown>) {
+    const q = new ListQuery(query, ['stream', 'after', 'limit', 'format', ...FILTERS]);
+    const [stream, after, limitText, formatText] = [q.text('stream'), q.text('after'), q.text('limit'), q.text('format')];
     const format = exportFormat(formatText, req.headers.accept);
-    const page = await this.page(p, stream, after, limitText);
+    const filtered = FILTERS.some((f) => query[f] !== undefined);
+    if (filtered && stream !== undefined) throw invalid('conflicting_parameters', 'stream reads one stream whole; filter the whole log without it', 'stream');
+    const page = filtered ? await this.filteredPage(p, q, after, limitText) : await this.page(p, stream, after, limitText);
     return respond(res, format, `events${stream ? `-${stream}` : ''}`, page, () => eventSheets(page.events));
   }
 
+  /** The log filtered through the event index (every store alike), then the events read from the store. */
+  private async filteredPage(p: Principal, q: ListQuery, after: string | undefined, limitText: string | undefined) {
+    const limit = parseLimit(limitText);
+    const types = q.list('type', (t) => t);
+    for (const t of types ?? []) {
+      if (!/^[A-Z][A-Za-z]{1,63}$/.test(t) || !(await isKnownEventType(this.db, t))) throw invalid('unknown_event_type', `${t.slice(0, 64)} is not an event type of the ledger`, 'type');
+    }
+    const streamKinds = q.list('streamKind', (k) => {
+      if (!(STREAM_CATEGORIES as readonly string[]).includes(k)) throw invalid('unknown_stream_kind', `streamKind must be one of ${STREAM_CATEGORIES.join(', ')}`, 'streamKind');
+      return k;
+    });
+    const filter: EventFilter = { unitPrefix: p.scope.slice(0, significantLength(p.scope)), types, streamKinds, actor: q.id('actor'), from: q.instant('from'),
+      to: q.instant('to'), asOfFrom: q.date('asOfFrom'), asOfTo: q.date('asOfTo') };
+    // A cursor belongs to the listing it was issued for: the same filters, in the same order.
+    const listing = `events:${JSON.stringify([filter.types, filter.streamKinds, filter.actor, filter.from, filter.to, filter.asOfFrom, filter.asOfTo])}`;
+    const from = after === undefined ? undefined : parsePosition(this.cursors.decode(after, listing));
+    if (after !== undefined && !from) throw invalid('invalid_cursor', 'this cursor was not issued by this api', 'after');
+    const found = await findEvents(this.db, filter, from, limit);
+    const events = await readIndexedEvents(this.store, found.events);
+    const last = found.events[found.events.length - 1];
+    return { events: events.map(renderEvent), next: found.events.length === limit && last ? this.cursors.encode(listing, formatPosition(last.position)) : null };
+  }
+
   private async page(p: Principal, stream: string | undefined, after: string | undefined, limitText: string | undefined) {
-    // Plain decimal digits only: Number() would also take " 10", "0x10" and "1e2".
-    const limit = limitText === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(limitText) ? Number(limitText) : NaN;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
+    const limit = parseLimit(limitText);
     if (stream !== undefined) {
       parseStreamName(stream);
       const unit = await this.unitsOf([stream]);
@@ -94,7 +125,14 @@ export class EventsController {
   }
 }
 
-const render = (e: RecordedEvent) => ({
-  position: formatPosition(e.position), streamId: e.streamId, revision: e.revision.toString(), eventId: e.id, type: e.type,
-  recordedAt: e.recordedAt.toISOString(), data: e.data, metadata: e.metadata,
-});
+const render = renderEvent;
+
+/** The filters that read the log through the event index. */
+const FILTERS = ['type', 'streamKind', 'actor', 'from', 'to', 'asOfFrom', 'asOfTo'];
+
+/** Plain decimal digits only: Number() would also take " 10", "0x10" and "1e2". */
+function parseLimit(limitText: string | undefined): number {
+  const limit = limitText === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(limitText) ? Number(limitText) : NaN;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
+  return limit;
+}

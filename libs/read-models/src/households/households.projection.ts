@@ -13,6 +13,7 @@ export const householdsProjection = typedProjection({
         household_id text primary key, unit_code text not null, category text not null, causes jsonb not null, members jsonb not null,
         registered_on date not null, recorded_at timestamptz not null);
       create index if not exists rm_households_unit_idx on rm_households (unit_code text_pattern_ops);
+      create index if not exists rm_households_members_idx on rm_households using gin (members jsonb_path_ops);
       create table if not exists rm_household_status (
         household_id text not null, event_id uuid primary key, status text not null, reason text not null, document_no text,
         effective_date date not null, recorded_at timestamptz not null);

@@ -19,6 +19,7 @@ export const paymentsProjection = typedProjection({
       create index if not exists rm_payments_project_idx on rm_payments (project_id);
       create index if not exists rm_payments_replaces_idx on rm_payments (replaces_payment_id) where replaces_payment_id is not null;
       create index if not exists rm_payments_unit_idx on rm_payments (unit_code text_pattern_ops);
+      create index if not exists rm_payments_account_idx on rm_payments (account_ref);
       create table if not exists rm_payment_history (
         payment_id text not null, event_id uuid primary key, seq bigint not null, status text not null, actor text, detail jsonb not null,
         effective_date date not null, recorded_at timestamptz not null);

@@ -1,0 +1,108 @@
+import { assertDate, assertId, assertInScope, assertUnitCode, invalid, parseYuan, Rejection, significantLength, type Principal } from '@yuantrace/domain';
+import { parseBasis, type ListPage } from '@yuantrace/read-models';
+
+export const MAX_LIMIT = 500;
+const MAX_OFFSET = 1_000_000;
+
+/**
+ * A list's query string, read strictly: a parameter the route does not know is a 400 naming it
+ * (a misspelt filter silently ignored would answer a question the reader did not ask), a value
+ * given twice is a 400, and each value is checked by the one parser of its kind.
+ */
+export class ListQuery {
+  constructor(private readonly query: Record<string, unknown>, known: readonly string[]) {
+    for (const name of Object.keys(query)) {
+      if (!known.includes(name)) throw invalid('unknown_parameter', `${name.slice(0, 40)} is not a parameter of this list (known: ${known.join(', ')})`, name.slice(0, 40));
+    }
+  }
+
+  text(name: string): string | undefined {
+    const v = this.query[name];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw invalid('invalid_parameter', `${name} must be given once, as text`, name);
+    if (v.length === 0 || v.length > 200) throw invalid('invalid_parameter', `${name} must be 1–200 characters`, name);
+    return v;
+  }
+
+  id(name: string): string | undefined {
+    const v = this.text(name);
+    return v === undefined ? undefined : assertId(v, name);
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[]): T | undefined {
+    const v = this.text(name);
+    if (v !== undefined && !values.includes(v as T)) throw invalid(`invalid_${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, `${name} must be one of ${values.join(', ')}`, name);
+    return v as T | undefined;
+  }
+
+  date(name: string): string | undefined {
+    const v = this.text(name);
+    return v === undefined ? undefined : assertDate(v, name);
+  }
+
+  /** An instant with its zone, checked as knownAt is. */
+  instant(name: string): Date | undefined {
+    const v = this.text(name);
+    if (v === undefined) return undefined;
+    try {
+      return parseBasis({ knownAt: v }).knownAt;
+    } catch (e) {
+      if (e instanceof Rejection) throw invalid('invalid_instant', e.message.replace(/knownAt/g, name), name);
+      throw e;
+    }
+  }
+
+  /** A comma list (or one value), each checked. */
+  list(name: string, check: (value: string) => string): string[] | undefined {
+    const v = this.text(name);
+    if (v === undefined) return undefined;
+    const values = v.split(',');
+    if (values.length > 50) throw invalid('invalid_parameter', `${name} lists at most 50 values`, name);
+    return [...new Set(values.map(check))];
+  }
+
+  fen(name: string): bigint | undefined {
+    const v = this.text(name);
+    return v === undefined ? undefined : parseYuan(v, name);
+  }
+
+  year(name: string): number | undefined {
+    const v = this.text(name);
+    if (v !== undefined && !/^(19|20)[0-9]{2}$/.test(v)) throw invalid('invalid_year', `${name} must be a year such as 2016`, name);
+    return v === undefined ? undefined : Number(v);
+  }
+
+  flag(name: string): boolean | undefined {
+    const v = this.text(name);
+    if (v !== undefined && v !== 'true' && v !== 'false') throw invalid('invalid_parameter', `${name} must be true or false`, name);
+    return v === undefined ? undefined : v === 'true';
+  }
+
+  /** Plain decimal digits only, as /events has it: Number() would also take " 10", "0x10" and "1e2". */
+  page(sorts: readonly string[], defaultSort: string): ListPage {
+    const limitText = this.text('limit');
+    const limit = limitText === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(limitText) ? Number(limitText) : NaN;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
+    const offsetText = this.text('offset');
+    const offset = offsetText === undefined ? 0 : /^(0|[1-9][0-9]{0,6})$/.test(offsetText) ? Number(offsetText) : NaN;
+    if (!Number.isInteger(offset) || offset > MAX_OFFSET) throw invalid('invalid_offset', `offset must be a whole number from 0 to ${MAX_OFFSET}`, 'offset');
+    const sort = this.text('sort') ?? defaultSort;
+    if (!sorts.includes(sort.replace(/^-/, ''))) throw invalid('invalid_sort', `sort must be one of ${sorts.join(', ')}, with a leading - for descending`, 'sort');
+    return { limit, offset, sort };
+  }
+}
+
+/**
+ * The region a list reads: the unit asked for, which must lie within the reader's scope (403
+ * otherwise, as for any read of a region), or else the reader's whole scope. As the significant
+ * prefix of its code.
+ */
+export function regionOf(reader: Principal, unitCode: string | undefined): string {
+  const code = unitCode === undefined ? reader.scope : assertUnitCode(unitCode, 'unitCode');
+  if (unitCode !== undefined) assertInScope(reader, code, `unit ${code}`);
+  return code.slice(0, significantLength(code));
+}
+
+/** The page's place in the whole list, and where the next page starts (null after the last). */
+export const pageInfo = (page: ListPage, total: number) => ({ total, limit: page.limit, offset: page.offset,
+  nextOffset: page.offset + page.limit < total ? page.offset + page.limit : null });

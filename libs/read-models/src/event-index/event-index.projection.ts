@@ -1,0 +1,81 @@
+import type { LedgerEventType } from '@yuantrace/domain';
+import { insertMany, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
+import type { Projection } from '@yuantrace/projections';
+import { unitOfEvent } from '../admin-units/admin-units.projection';
+import { runDdl } from '../shared/ddl';
+
+/**
+ * One row per event of the log, every type: who recorded it, when, on which business date, in
+ * which stream and region. The audit log's filters (type, stream kind, actor, time ranges) and an
+ * official's activity read this index and then fetch the events themselves from the store, so
+ * they work alike on PostgreSQL, PGlite and KurrentDB, whose own reads know only streams and the
+ * global order.
+ */
+export const eventIndexProjection: Projection = {
+  name: 'event_index',
+  tables: ['rm_event_index', 'rm_event_stream_units'],
+  async setup(q) {
+    await runDdl(q, `
+      create table if not exists rm_event_index (
+        commit_position bigint not null, prepare_position bigint not null, event_id uuid not null, stream_id text not null, revision bigint not null,
+        stream_kind text not null, type text not null, actor text, unit_code text, effective_date date not null, recorded_at timestamptz not null,
+        primary key (commit_position, prepare_position));
+      create index if not exists rm_event_index_actor_idx on rm_event_index (actor, commit_position, prepare_position);
+      create index if not exists rm_event_index_type_idx on rm_event_index (type, commit_position, prepare_position);
+      create index if not exists rm_event_index_kind_idx on rm_event_index (stream_kind, commit_position, prepare_position);
+      create index if not exists rm_event_index_recorded_idx on rm_event_index (recorded_at);
+      create table if not exists rm_event_stream_units (stream_id text primary key, unit_code text not null)`);
+  },
+  async apply(tx, events) {
+    // A stream lies where its first event that names a unit places it (as rm_stream_units does for /events).
+    const streams = [...new Set(events.map((e) => e.streamId))];
+    const known = new Map<string, string>();
+    const r = await tx.query<{ stream_id: string; unit_code: string }>('select stream_id, unit_code from rm_event_stream_units where stream_id = any($1::text[])', [streams]);
+    for (const x of r.rows) known.set(x.stream_id, x.unit_code);
+    const placed: unknown[][] = [];
+    const rows: unknown[][] = [];
+    for (const e of events) {
+      const unit = unitOfEvent(e.type, e.data);
+      if (unit && !known.has(e.streamId)) {
+        known.set(e.streamId, unit);
+        placed.push([e.streamId, unit]);
+      }
+      const actor = (e.metadata.actor as { principalId?: unknown } | undefined)?.principalId;
+      rows.push([e.position.commit.toString(), e.position.prepare.toString(), e.id, e.streamId, e.revision.toString(), streamKindOf(e.streamId), e.type,
+        typeof actor === 'string' ? actor : null, known.get(e.streamId) ?? null, businessDateOf(e), e.recordedAt.toISOString()]);
+    }
+    await insertMany(tx, 'rm_event_stream_units', ['stream_id', 'unit_code'], [], placed);
+    await insertMany(tx, 'rm_event_index', ['commit_position', 'prepare_position', 'event_id', 'stream_id', 'revision', 'stream_kind', 'type', 'actor', 'unit_code',
+      'effective_date', 'recorded_at'], ['bigint', 'bigint', 'uuid', '', 'bigint', '', '', '', '', 'date', 'timestamptz'], rows);
+  },
+};
+
+/** The category before the first '-' of a stream name (streams.ts). */
+export const streamKindOf = (stream: string) => (stream.indexOf('-') > 0 ? stream.slice(0, stream.indexOf('-')) : stream);
+
+/**
+ * The business date an event speaks of: the one its command carried, or, for an event that has
+ * none (a unit registered, a project proposed), the day it was recorded in Asia/Shanghai, so that
+ * an asOf cut places every event somewhere.
+ */
+function businessDateOf(e: RecordedEvent): string {
+  const d = e.data as { effectiveDate?: unknown; date?: unknown; registeredOn?: unknown };
+  for (const v of [d.effectiveDate, d.date, d.registeredOn]) if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return v;
+  return new Date(e.recordedAt.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The ledger's event types a filter may name. Listing one that does not exist fails the type
+ * check; a type added since is still accepted once the index holds an event of it.
+ */
+export const LEDGER_EVENT_TYPES = [
+  'AdminUnitRegistered', 'AdminUnitRenamed', 'FundBatchIssued', 'FundsAllocated', 'AllocationFundsReturned', 'FundsReturned', 'ReturnReceived', 'FundBatchClosed',
+  'FundBatchVoided', 'AllocationVoided', 'FundsHeld', 'HoldPosted', 'HoldReleased', 'PaymentReversalCredited', 'ProjectProposed', 'ProjectMilestoneRecorded',
+  'ProjectFundsCommitted', 'ProjectPaymentClaimed', 'ProjectPaymentClaimReleased', 'PaymentRequested', 'PaymentApproved', 'PaymentRejected', 'PaymentExecuted',
+  'PaymentFailed', 'PaymentReversed', 'PaymentReplaced', 'BankReferenceUsed', 'HouseholdRegistered', 'HouseholdStatusChanged',
+] as const satisfies readonly LedgerEventType[];
+
+export async function isKnownEventType(q: SqlExecutor, type: string): Promise<boolean> {
+  if ((LEDGER_EVENT_TYPES as readonly string[]).includes(type)) return true;
+  return (await q.query('select 1 from rm_event_index where type = $1 limit 1', [type])).rowCount > 0;
+}
