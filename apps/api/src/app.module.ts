@@ -10,6 +10,7 @@ import { InfrastructureModule } from '@yuantrace/ledger';
 import { LedgerModule } from './ledger/ledger.module';
 import { ViewsModule } from './views/views.module';
 import { CasesModule } from './cases/cases.module';
+import { AlertsModule } from './alerts/alerts.module';
 import type { Storage } from '@yuantrace/ledger';
 
 const headerId = (req: IncomingMessage, name: string) => {
@@ -42,6 +43,7 @@ export class AppModule {
         LedgerModule,
         ViewsModule,
         CasesModule,
+        AlertsModule,
       ],
       controllers: [HealthController],
     };

@@ -69,6 +69,18 @@ const caseBody = {
   closure: nobj(obj({ confirmedBy: str('销号审核人'), comment: str(), effectiveDate: date('销号日期') }, { strict: true })),
 };
 
+/** A red-flag alert: the rule and version that judged it, the subject, the money, the evidence, and when it was first raised on both axes. */
+const alertBody = {
+  alertId: str('预警编号 rule.variant.subjectKind.subjectId'), ruleId: str('规则编号 R-xx'), ruleName: str('规则名称'), ruleVersion: int('判断所依据的规则集版本'),
+  variant: str('情形'), description: str('情形说明'), severity: { type: 'string', enum: ['red', 'yellow', 'blue'] } as SchemaObject, severityLabel: str('红 / 黄 / 蓝'),
+  subject: obj({ kind: str('对象类型 payment / batch / household / account'), id: str() }, { strict: true }), unitCode: str('所在区域'),
+  amount: { ...yuan('涉及金额'), nullable: true } as SchemaObject, figures: anyObject, detail: anyObject, evidence: arr(str(), '证据事件编号 the event ids it rests on'),
+  raisedOn: date('首次预警的业务日期 the business date the finding became true'), raisedAt: instant('首次预警的记录时间 when the books first held all its evidence'),
+};
+const alert = obj(alertBody, { strict: true });
+const ruleSetVersion = obj({ version: int('版本号'), effectiveFrom: date('生效日期'), documentNo: nstr('依据文号'), note: nstr(), rules: anyObject,
+  recordedAt: { ...instant('采用时间（内置默认为空）'), nullable: true } as SchemaObject }, { optional: ['recordedAt'] });
+
 export const SCHEMAS = {
   error: obj({ error: obj({ code: str('机器可读的错误代码 machine-readable code, e.g. insufficient_balance'), message: str('说明 what is wrong'),
     field: nstr('出错的字段 the field at fault') }, { optional: ['field'] }) }, { strict: true }),
@@ -136,6 +148,16 @@ export const SCHEMAS = {
   caseView: obj({ basis, ...caseBody, timeline: arr(obj({ step: str('事件类型 event type'), status: caseStatus, by: nstr('操作人'), effectiveDate: date(), recordedAt: instant() },
     { strict: true })) }, { strict: true }),
   caseList: obj({ basis, cases: arr(obj(caseHeader, { strict: true })), next: nstr('下一页游标') }, { strict: true }),
+  // The inspector's desk: red-flag alerts, the rule set, the roster.
+  alertList: obj({ basis, total: int('符合条件的预警总数'), bySeverity: obj({ red: int('红'), yellow: int('黄'), blue: int('蓝') }, { strict: true }),
+    alerts: arr(alert), next: nstr('下一页游标') }, { strict: true }),
+  alertView: obj({ basis, ...alertBody }, { strict: true }),
+  ruleSet: obj({ basis, inForce: int('截至 asOf 有效的版本号'), catalogue: arr(obj({ ruleId: str(), name: str(), variants: anyObject, params: anyObject }, { strict: true })),
+    severities: anyObject, versions: arr(ruleSetVersion) }, { strict: true }),
+  ruleSetVersion,
+  rosterPerson: obj({ personId: str(), name: str(), role: str(), roleLabel: str('身份'), unitCode: str(), status: { type: 'string', enum: ['serving', 'left'] }, from: date('任职起始'),
+    leftOn: ndate('离任日期'), idNumber: str('身份证号（按角色打码）'), account: nstr('账号（按角色打码）'),
+    relatives: arr(obj({ name: str(), relation: str(), idNumber: str('身份证号（按角色打码）') }, { strict: true })) }, { strict: true }),
   health: obj({ status: { type: 'string', enum: ['ok', 'degraded'] }, store: str(), lastPosition: nstr(), projections: arr(anyObject), reasons: arr(str()) },
     { strict: true, optional: ['lastPosition', 'projections', 'reasons'] }),
 } satisfies Record<string, SchemaObject>;

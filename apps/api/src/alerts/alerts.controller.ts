@@ -1,0 +1,142 @@
+import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  assertInScope, invalid, notFound, RED_FLAG_RULES, ROSTER_ROLE_LABELS, ruleSetInForce, SEVERITY_LABELS, shanghaiToday, withinScope, type Principal,
+} from '@yuantrace/domain';
+import type { Db } from '@yuantrace/event-store';
+import { Clock, OversightService, PersonalDataVault, READ_DB } from '@yuantrace/ledger';
+import { alertsByIds, describeBasis, listAlerts, parseBasis, ruleSetVersionsKnown } from '@yuantrace/read-models';
+import { Access } from '../auth/access.decorator';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+import { Responds } from '../http/openapi-schemas';
+import { Caller, IdParam, type RequestCaller } from '../http/validators';
+import { RosterLeavingDto, RosterPersonDto, RuleSetVersionDto } from './alerts.dto';
+
+const MAX_LIMIT = 500;
+const limitOf = (text: string | undefined) => {
+  // Plain decimal digits only, as everywhere else.
+  const limit = text === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(limit) || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
+  return limit;
+};
+const ALERT_QUERY = ['asOf', 'knownAt', 'unitCode', 'ruleId', 'variant', 'severity', 'subjectKind', 'subjectId', 'limit', 'after'];
+
+/** The inspector's desk: red-flag alerts, the rule set they are judged by, and the roster behind R-07 and R-31. */
+@ApiTags('red flags')
+@ApiBearerAuth()
+@Controller()
+export class AlertsController {
+  constructor(
+    @Inject(READ_DB) private readonly db: Db,
+    private readonly oversight: OversightService,
+    private readonly vault: PersonalDataVault,
+    private readonly clock: Clock,
+  ) {}
+
+  private today() {
+    return shanghaiToday(this.clock.now());
+  }
+
+  @Get('alerts')
+  @Access('inspector', 'auditor', 'finance')
+  @Responds(200, 'alertList', '预警清单 a page of alerts, newest first, with totals by severity')
+  @ApiOperation({ summary: '预警清单：截至 asOf、按 knownAt 所知，在当日有效的规则版本下成立的预警（可按规则、等级、对象、区域筛选）' })
+  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false })
+  @ApiQuery({ name: 'ruleId', required: false, enum: Object.keys(RED_FLAG_RULES) })
+  @ApiQuery({ name: 'severity', required: false, enum: ['red', 'yellow', 'blue'] })
+  @ApiQuery({ name: 'variant', required: false }) @ApiQuery({ name: 'subjectKind', required: false, enum: ['payment', 'batch', 'household', 'account', 'project'] })
+  @ApiQuery({ name: 'subjectId', required: false }) @ApiQuery({ name: 'unitCode', required: false })
+  @ApiQuery({ name: 'limit', required: false }) @ApiQuery({ name: 'after', required: false })
+  async list(@CurrentPrincipal() p: Principal, @Query() query: Record<string, string | undefined>) {
+    for (const k of Object.keys(query)) if (!ALERT_QUERY.includes(k)) throw invalid('unknown_parameter', `${k} is not a parameter of /alerts (${ALERT_QUERY.join(', ')})`, k);
+    for (const [k, v] of Object.entries(query)) if (typeof v !== 'string') throw invalid('invalid_parameter', `${k} may be given once`, k);
+    const basis = parseBasis(query);
+    if (query.unitCode !== undefined) {
+      if (!/^([0-9]{12}|[0-9]{15})$/.test(query.unitCode)) throw invalid('invalid_unit_code', 'unitCode must be a 12-digit 行政区划代码', 'unitCode');
+      assertInScope(p, query.unitCode, `unit ${query.unitCode}`);
+    }
+    return listAlerts(this.db, basis, {
+      scope: p.scope, unitCode: query.unitCode, ruleId: query.ruleId, variant: query.variant, severity: query.severity, subjectKind: query.subjectKind,
+      subjectId: query.subjectId, limit: limitOf(query.limit), after: query.after, today: this.today(),
+    });
+  }
+
+  @Get('alerts/:alertId')
+  @Access('inspector', 'auditor', 'finance')
+  @Responds(200, 'alertView', '一条预警及其证据 one alert with its evidence')
+  @ApiOperation({ summary: '一条预警：规则、版本、等级、对象、金额、证据事件、首次预警的业务日期与记录时间' })
+  async one(@CurrentPrincipal() p: Principal, @Param('alertId') alertId: string, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
+    if (!/^R-[0-9]{2}\.[a-z_]+\.[a-z]+\.[A-Za-z0-9._-]{1,64}$/.test(alertId)) throw invalid('invalid_alert_id', 'alertId looks like R-35.cash_to_individual.payment.PAY-1', 'alertId');
+    const basis = parseBasis({ asOf, knownAt });
+    const [a] = await alertsByIds(this.db, [alertId], basis, this.today());
+    // Out of scope answers as not found: a reader learns nothing of findings outside their region.
+    if (!a || !a.enabled || !withinScope(p.scope, a.unitCode)) throw notFound('alert_not_found', `alert ${alertId} does not exist under this basis`, 'alertId');
+    const { enabled: _, ...alert } = a;
+    return { basis: describeBasis(basis), ...alert };
+  }
+
+  @Get('rule-sets/red-flags')
+  @Access('inspector', 'auditor', 'finance')
+  @Responds(200, 'ruleSet', '规则集：全部版本及 asOf 当日有效的版本 every version and the one in force')
+  @ApiOperation({ summary: '预警规则集：规则目录、各版本（阈值、等级、生效日期）及截至 asOf 有效的版本（按 knownAt 所知）' })
+  async ruleSet(@Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
+    const basis = parseBasis({ asOf, knownAt });
+    const versions = await ruleSetVersionsKnown(this.db, basis.knownAt);
+    return {
+      basis: describeBasis(basis),
+      inForce: ruleSetInForce(versions.slice(1), basis.asOf ?? this.today()).version,
+      catalogue: Object.entries(RED_FLAG_RULES).map(([ruleId, r]) => ({ ruleId, name: r.name, variants: r.variants,
+        params: Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, { kind: v.kind, meaning: v.meaning }])) })),
+      severities: SEVERITY_LABELS,
+      versions,
+    };
+  }
+
+  @Post('rule-sets/red-flags/versions')
+  @Access('inspector')
+  @Responds(201, 'ruleSetVersion', '新采用的规则集版本（完整内容）the version adopted, complete')
+  @ApiOperation({ summary: '采用预警规则集新版本：只写改动项，其余沿用上一版；记入日志，自生效日期起适用（全国范围的纪检人员）' })
+  async adopt(@Caller() caller: RequestCaller, @Body() b: RuleSetVersionDto) {
+    return this.oversight.adoptRuleSet(caller, { version: b.version, effectiveFrom: b.effectiveFrom, documentNo: b.documentNo ?? null, note: b.note ?? null,
+      rules: b.rules as never });
+  }
+
+  @Post('roster')
+  @Access('inspector', 'finance')
+  @Responds(201, 'rosterPerson', '登记的人员（身份证号、账号按角色打码）the person recorded')
+  @ApiOperation({ summary: '登记村干部、帮扶责任人、驻村工作队员、第一书记及其亲属（R-07、R-31 据此比对收款人）' })
+  async record(@Caller() caller: RequestCaller, @Body() b: RosterPersonDto) {
+    const s = await this.oversight.recordRosterPerson(caller, { ...b, relatives: b.relatives ?? [] });
+    return this.rosterView(caller.principal, s);
+  }
+
+  @Post('roster/:personId/leaving')
+  @Access('inspector', 'finance')
+  @Responds(201, 'rosterPerson', '离任后的人员记录 the person after leaving')
+  @ApiOperation({ summary: '登记离任：离任日之后的支付不再与其比对' })
+  async leave(@Caller() caller: RequestCaller, @Param('personId', IdParam) personId: string, @Body() b: RosterLeavingDto) {
+    return this.rosterView(caller.principal, await this.oversight.recordRosterLeaving(caller, personId, b));
+  }
+
+  @Get('roster/:personId')
+  @Access('inspector', 'auditor', 'finance')
+  @Responds(200, 'rosterPerson', '人员记录 the person')
+  @ApiOperation({ summary: '人员记录（身份证号、账号按角色打码）' })
+  async person(@CurrentPrincipal() p: Principal, @Param('personId', IdParam) personId: string) {
+    const s = await this.oversight.rosterPerson(personId).catch(() => undefined);
+    if (!s || !withinScope(p.scope, s.person.unitCode)) throw notFound('roster_person_not_found', `roster person ${personId} does not exist`, 'personId');
+    return this.rosterView(p, s);
+  }
+
+  private async rosterView(reader: Principal, s: Awaited<ReturnType<OversightService['rosterPerson']>>) {
+    const x = s.person;
+    const refs = [x.idRef, ...(x.accountRef ? [x.accountRef] : []), ...x.relatives.map((r) => r.idRef)];
+    const revealed = await this.vault.revealFor(reader, refs);
+    return {
+      personId: x.personId, name: x.name, role: x.role, roleLabel: ROSTER_ROLE_LABELS[x.role], unitCode: x.unitCode, status: s.status, from: x.from,
+      leftOn: s.left?.date ?? null, idNumber: revealed.get(x.idRef) ?? x.idMasked,
+      account: x.accountRef ? (revealed.get(x.accountRef) ?? x.accountMasked) : null,
+      relatives: x.relatives.map((r) => ({ name: r.name, relation: r.relation, idNumber: revealed.get(r.idRef) ?? r.idMasked })),
+    };
+  }
+}
