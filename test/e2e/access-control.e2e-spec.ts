@@ -66,6 +66,14 @@ const TABLE: Record<string, RouteCase> = {
   'POST /households/:householdId/status': { allowed: ['finance'], scoped: true, path: '/households/RH-0/status', body: {
     status: 'exited', date: '2017-12-01', reason: '达标' } },
   'GET /households/:householdId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, hidden: 'household_not_found', path: '/households/RH-0' },
+  'GET /payments': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/payments?unitCode=990101001001&queue=mine' },
+  'GET /projects': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/projects?unitCode=990101001001' },
+  'GET /fund-batches': { allowed: ['finance', 'approver', 'inspector', 'auditor'], scoped: true, path: '/fund-batches?unitCode=990101001001&unspentOnly=true' },
+  'GET /households': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/households?unitCode=990101001001' },
+  // Lookups read only within the caller's region: out of it they find nothing rather than refuse.
+  'POST /lookups/identity': { allowed: ['finance', 'inspector', 'auditor'], scoped: false, path: '/lookups/identity', body: { idNumber: testIdNumber('1965-05-05', 501) } },
+  'POST /lookups/account': { allowed: ['finance', 'inspector', 'auditor'], scoped: false, path: '/lookups/account', body: { account: '62220000' } },
+  'GET /actors/:principalId/activity': { allowed: ['inspector', 'auditor'], scoped: false, path: '/actors/cty-fin/activity' },
 };
 
 function routesOf(app: INestApplication): string[] {

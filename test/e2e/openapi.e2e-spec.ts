@@ -70,6 +70,13 @@ describe('OpenAPI response schemas, checked against real answers', () => {
     }
     await call('public', 'get', '/disclosure/units/{code}', '/disclosure/units/990101001001');
     await call('public', 'get', '/health', '/health');
+    // Lists with every field filled (a payee account, an unspent batch, a household head), lookups and an official's activity.
+    for (const [template, path] of [['/payments', '/payments?sort=-amount'], ['/payments', '/payments?queue=mine&asOf=2016-06-01'], ['/projects', '/projects?stage=progress'],
+      ['/fund-batches', '/fund-batches?unspentOnly=false'], ['/households', '/households'], ['/actors/{principalId}/activity', '/actors/cty-fin/activity?limit=5']]) {
+      await call('auditor', 'get', template, path);
+    }
+    await call('inspector', 'post', '/lookups/identity', '/lookups/identity', { idNumber: testIdNumber('1970-01-01', 900) });
+    await call('inspector', 'post', '/lookups/account', '/lookups/account', { account: '6222000011115555' });
   });
   afterAll(async () => t?.close());
 
