@@ -91,6 +91,9 @@ describe('hostile input on every write route (PostgreSQL server)', () => {
     } },
     { name: 'POST /households/{id}/status', who: 'countyFinance', method: 'post', path: async () => '/households/HI-H/status',
       body: () => ({ status: 'exited', date: '2019-12-01', reason: '脱贫' }) },
+    // Lookups write nothing: a hostile body is still a 4xx, never a 5xx, and the log stays as it was.
+    { name: 'POST /lookups/identity', who: 'countyFinance', method: 'post', path: async () => '/lookups/identity', body: () => ({ idNumber: testIdNumber('1970-01-01', 900) }) },
+    { name: 'POST /lookups/account', who: 'countyFinance', method: 'post', path: async () => '/lookups/account', body: () => ({ account: '6222000011110000' }) },
   ];
 
   /** What a hostile client puts in place of a value. */

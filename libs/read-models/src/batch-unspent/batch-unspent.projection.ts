@@ -6,8 +6,8 @@ import { typedProjection } from '../shared/typed-projection';
  * What each batch still has unspent (the glossary's balance: on the batch's own account and on
  * its project lines, neither held, paid nor passed on), as signed moves, so that a list of
  * batches sorted or filtered by it reads one narrow row per move of the batches listed instead of
- * their postings. The moves are those of the postings' accounts batch:<id> and line:<id>:… ;
- * an integration test holds the sums equal to every batch's balance from postings.
+ * their postings. The moves are those of the postings' accounts batch:<id> and line:<id>:…;
+ * test/e2e/lists-lookups.e2e-spec.ts holds the sums equal to the batch view's balance.
  *
  *   rm_batch_unspent_moves  one row per event and batch it moves, dated on both axes (knownAt reads)
  *   rm_batch_unspent_days   the same summed per batch and business date (current and asOf reads)
