@@ -66,6 +66,17 @@ const TABLE: Record<string, RouteCase> = {
   'POST /households/:householdId/status': { allowed: ['finance'], scoped: true, path: '/households/RH-0/status', body: {
     status: 'exited', date: '2017-12-01', reason: '达标' } },
   'GET /households/:householdId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, hidden: 'household_not_found', path: '/households/RH-0' },
+  'POST /cases': { allowed: ['inspector'], scoped: true, path: '/cases', body: {
+    caseId: 'RC-1', title: '专项检查', source: 'inspection', subjectUnitCode: '990101001001', alertIds: [], crossInspection: false, dueDate: '2018-06-30', effectiveDate: '2018-03-01' } },
+  'POST /cases/:caseId/findings': { allowed: ['inspector'], scoped: true, path: '/cases/RC-0/findings', body: {
+    findingId: 'RF-1', findingType: 'NEGLIGENCE', description: '台账不全', effectiveDate: '2018-03-10' } },
+  'POST /cases/:caseId/rectifications': { allowed: ['inspector'], scoped: true, path: '/cases/RC-0/rectifications', body: {
+    rectificationId: 'RR-1', kind: 'other', description: '补齐台账', effectiveDate: '2018-03-20' } },
+  'POST /cases/:caseId/closure': { allowed: ['inspector'], scoped: true, path: '/cases/RC-CLOSE/closure', body: { effectiveDate: '2018-04-01' } },
+  'POST /cases/:caseId/closure/confirmation': { allowed: ['inspector'], scoped: true, path: '/cases/RC-CONFIRM/closure/confirmation', body: {
+    confirmed: true, comment: '同意销号', effectiveDate: '2018-04-02' } },
+  'GET /cases/:caseId': { allowed: ['inspector', 'auditor'], scoped: true, hidden: 'case_not_found', path: '/cases/RC-0' },
+  'GET /cases': { allowed: ['inspector', 'auditor'], scoped: false, path: '/cases?overdue=true' },
   'GET /payments': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/payments?unitCode=990101001001&queue=mine' },
   'GET /projects': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/projects?unitCode=990101001001' },
   'GET /fund-batches': { allowed: ['finance', 'approver', 'inspector', 'auditor'], scoped: true, path: '/fund-batches?unitCode=990101001001&unspentOnly=true' },
@@ -109,6 +120,12 @@ describe('who may do and see what: every route × every role', () => {
       await fin.post('/payments', { ...TABLE['POST /payments'].body, paymentId: id }).expect(201);
       await api.as('countyApprover').post(`/payments/${id}/approval`, TABLE['POST /payments/:paymentId/approval'].body!).expect(200);
     }
+    // Cases: one with a finding, one ready for a proposal, one proposed by another inspector for the checker to confirm.
+    for (const id of ['RC-0', 'RC-CLOSE', 'RC-CONFIRM']) {
+      await api.as('inspector').post('/cases', { ...TABLE['POST /cases'].body, caseId: id }).expect(201);
+      await api.as('inspector').post(`/cases/${id}/findings`, { ...TABLE['POST /cases/:caseId/findings'].body, findingId: 'RF-0' }).expect(201);
+    }
+    await api.as('inspector').post('/cases/RC-CONFIRM/closure', { effectiveDate: '2018-04-01' }).expect(200);
     await t.app.get(ProjectionRunner).waitUntilCaughtUp();
   });
   afterAll(async () => t?.close());

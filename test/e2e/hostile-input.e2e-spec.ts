@@ -47,6 +47,16 @@ describe('hostile input on every write route (PostgreSQL server)', () => {
     return id;
   };
 
+  /** A case of the test county (not cross-inspected), with a finding, and its closure proposed by the first inspector: fresh for every run. */
+  const openCase = async (finding: boolean, proposed = false) => {
+    const id = next('HI-CASE');
+    await api.as('inspector').post('/cases', { caseId: id, title: '检查', source: 'inspection', subjectUnitCode: '990101000000', alertIds: [], crossInspection: false,
+      dueDate: '2018-06-30', effectiveDate: '2018-03-01' }).expect(201);
+    if (finding) await api.as('inspector').post(`/cases/${id}/findings`, { findingId: 'F', findingType: 'NEGLIGENCE', description: 'x', effectiveDate: '2018-03-02' }).expect(201);
+    if (proposed) await api.as('inspector').post(`/cases/${id}/closure`, { effectiveDate: '2018-03-03' }).expect(200);
+    return id;
+  };
+
   type Route = { name: string; who: Person; method: 'post' | 'put'; path: () => Promise<string>; body: () => Record<string, unknown> };
   const routes: Route[] = [
     { name: 'PUT /admin-units/{code}', who: 'countyFinance', method: 'put', path: async () => '/admin-units/990101001077', body: () => ({ name: '新村', level: 'village', parentCode: '990101001000' }) },
@@ -94,6 +104,16 @@ describe('hostile input on every write route (PostgreSQL server)', () => {
     // Lookups write nothing: a hostile body is still a 4xx, never a 5xx, and the log stays as it was.
     { name: 'POST /lookups/identity', who: 'countyFinance', method: 'post', path: async () => '/lookups/identity', body: () => ({ idNumber: testIdNumber('1970-01-01', 900) }) },
     { name: 'POST /lookups/account', who: 'countyFinance', method: 'post', path: async () => '/lookups/account', body: () => ({ account: '6222000011110000' }) },
+    { name: 'POST /cases', who: 'inspector', method: 'post', path: async () => '/cases', body: () => ({ caseId: next('HI-NC'), title: '检查', source: 'inspection',
+      subjectUnitCode: '990101000000', alertIds: [], crossInspection: false, dueDate: '2018-06-30', effectiveDate: '2018-03-01' }) },
+    { name: 'POST /cases/{id}/findings', who: 'inspector', method: 'post', path: async () => `/cases/${await openCase(false)}/findings`,
+      body: () => ({ findingId: 'F', findingType: 'WITHHOLDING', description: '截留', amount: '100.00', responsiblePersons: ['某'], effectiveDate: '2018-03-02' }) },
+    { name: 'POST /cases/{id}/rectifications', who: 'inspector', method: 'post', path: async () => `/cases/${await openCase(true)}/rectifications`,
+      body: () => ({ rectificationId: 'R', kind: 'accountability', findingId: 'F', personName: '某', measure: 'WARNING', description: '警告', effectiveDate: '2018-03-03' }) },
+    { name: 'POST /cases/{id}/closure', who: 'inspector', method: 'post', path: async () => `/cases/${await openCase(true)}/closure`,
+      body: () => ({ comment: '销号', shortfalls: [{ findingId: 'F', note: '无' }], effectiveDate: '2018-03-03' }) },
+    { name: 'POST /cases/{id}/closure/confirmation', who: 'inspector2', method: 'post', path: async () => `/cases/${await openCase(true, true)}/closure/confirmation`,
+      body: () => ({ confirmed: false, comment: '退回', effectiveDate: '2018-03-04' }) },
   ];
 
   /** What a hostile client puts in place of a value. */

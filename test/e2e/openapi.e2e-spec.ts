@@ -61,7 +61,20 @@ describe('OpenAPI response schemas, checked against real answers', () => {
       effectiveDate: '2016-12-01', allocationId: 'OA-A' });
     await call('countyFinance', 'post', '/households/{householdId}/status', '/households/OA-HH/status', { status: 'exited', date: '2016-12-20', reason: '达标' });
     await call('countyFinance', 'post', '/fund-batches/{batchId}/closure', '/fund-batches/OA-B/closure', { effectiveDate: '2016-12-31', remainder: 'return' });
+    // A case from an inspection, through findings, a rectification and a closure proposed by one inspector and confirmed by another.
+    await call('inspector', 'post', '/cases', '/cases', { caseId: 'OA-C', title: '专项检查', source: 'inspection', subjectUnitCode: '990101000000', alertIds: [],
+      crossInspection: false, dueDate: '2017-06-30', effectiveDate: '2017-03-01' });
+    await call('inspector', 'post', '/cases/{caseId}/findings', '/cases/OA-C/findings', { findingId: 'F', findingType: 'FRAUDULENT_CLAIM', description: '冒领',
+      amount: '1000.00', responsiblePersons: ['某'], effectiveDate: '2017-03-02' });
+    await call('inspector', 'post', '/cases/{caseId}/rectifications', '/cases/OA-C/rectifications', { rectificationId: 'R', kind: 'funds_recovered', findingId: 'F',
+      amount: '1000.00', paymentIds: ['OA-PAY'], effectiveDate: '2017-03-03' });
+    await call('inspector', 'post', '/cases/{caseId}/rectifications', '/cases/OA-C/rectifications', { rectificationId: 'R2', kind: 'accountability', findingId: 'F',
+      personName: '某', measure: 'WARNING', effectiveDate: '2017-03-03' });
+    await call('inspector', 'post', '/cases/{caseId}/closure', '/cases/OA-C/closure', { comment: '整改到位', effectiveDate: '2017-03-04' });
+    await call('inspector2', 'post', '/cases/{caseId}/closure/confirmation', '/cases/OA-C/closure/confirmation', { confirmed: true, effectiveDate: '2017-03-05' });
     await t.app.get(ProjectionRunner).waitUntilCaughtUp();
+    await call('auditor', 'get', '/cases/{caseId}', '/cases/OA-C?asOf=2017-03-04');
+    await call('auditor', 'get', '/cases', '/cases?limit=1');
     for (const [template, path] of [['/fund-batches/{batchId}', '/fund-batches/OA-B'], ['/fund-batches/{batchId}', '/fund-batches/OA-V'],
       ['/fund-batches/{batchId}/flow', '/fund-batches/OA-B/flow'], ['/projects/{projectId}', '/projects/OA-P'], ['/payments/{paymentId}', '/payments/OA-PAY'],
       ['/payments/{paymentId}/trace', '/payments/OA-PAY/trace'], ['/admin-units/{code}/summary', '/admin-units/990101000000/summary'],

@@ -11,6 +11,8 @@ export const PEOPLE = {
   countyApprover: { id: 'cty-appr', role: 'approver', scope: '990101000000' },
   countyFinanceAsApprover: { id: 'cty-fin', role: 'approver', scope: '990101000000' },
   inspector: { id: 'insp', role: 'inspector', scope: '990000000000' },
+  /** A second inspector: the checker of a case closure the first proposes. */
+  inspector2: { id: 'insp-2', role: 'inspector', scope: '990000000000' },
   auditor: { id: 'aud', role: 'auditor', scope: '990000000000' },
   village: { id: 'vil', role: 'village', scope: '990101001001' },
   otherCountyFinance: { id: 'other-fin', role: 'finance', scope: '990102000000' },
