@@ -98,15 +98,17 @@ describe.each<Backend>(['postgres', 'embedded'])('red flags on %s', (backend) =>
       rules: { 'R-35': { params: { cashLimitFen: 100000 } }, 'R-07': { severity: 'red' } } }).expect(201);
     await api.as(nationalInspector).post('/rule-sets/red-flags/versions', { version: 2, effectiveFrom: '2018-03-01', rules: {} }).expect(409);
     await caughtUp();
-    // The limit rose to 1,000 元 on 1 March: the 800 元 in cash paid that day was judged, when it was recorded, by version 1 — and so it stays.
-    const cash = await api.as('inspector').get('/alerts/R-35.cash_to_individual.payment.RF-CASH').expect(200);
-    expect(cash.body).toMatchObject({ ruleVersion: 2 });
+    // The limit rose to 1,000 元 from 1 March: the 800 元 in cash paid that day is re-judged and withdrawn; as known before the new version, it stood.
+    await api.as('inspector').get('/alerts/R-35.cash_to_individual.payment.RF-CASH').expect(404);
+    const stood = await api.as('inspector').get(`/alerts/R-35.cash_to_individual.payment.RF-CASH?knownAt=${before}`).expect(200);
+    expect(stood.body).toMatchObject({ ruleVersion: 1, figures: { limit: '500.00' } });
     const kin = await api.as('inspector').get('/alerts/R-07.payee_related_to_cadre.payment.RF-KIN').expect(200);
     expect(kin.body).toMatchObject({ ruleVersion: 2, severity: 'red', severityLabel: '红' });
     // A later cash payment of 800 元 is within the new limit: no alert.
     await pay('RF-CASH-2', 'RF-H1', '800.00', '2018-03-05', 'cash');
     await caughtUp();
-    expect(await alertIds('?ruleId=R-35')).toEqual(['R-35.cash_to_individual.payment.RF-CASH']);
+    expect(await alertIds('?ruleId=R-35')).toEqual([]);
+    expect(await alertIds(`?ruleId=R-35&knownAt=${before}`)).toEqual(['R-35.cash_to_individual.payment.RF-CASH']);
     // As known before the new version: version 1 and its severities.
     const old = await api.as('inspector').get(`/alerts/R-07.payee_related_to_cadre.payment.RF-KIN?knownAt=${before}`).expect(200);
     expect(old.body).toMatchObject({ ruleVersion: 1, severity: 'yellow' });

@@ -39,7 +39,9 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
       union all select version, effective_from, body from rf_rule_sets where ${known('recorded_at')}),
     stored as (
       select alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at
-      from rm_alerts a where a.raised_on <= ${asOf}::date and ${known('a.recorded_at')} and ${scopeCondition('a')}),
+      from rm_alerts a where a.raised_on <= ${asOf}::date and ${known('a.recorded_at')} and ${scopeCondition('a')}
+        -- A finding a later rule-set version cleared stands for every knownAt before that version.
+        and ${knownAt ? `(a.withdrawn_at is null or a.withdrawn_at > ${knownAt}::timestamptz)` : 'a.withdrawn_at is null'}),
     idle as (
       select 'R-24.idle_after_receipt.batch.' || b.batch_id as alert_id, 'R-24' as rule_id, 'idle_after_receipt' as variant, 'batch' as subject_kind,
         b.batch_id as subject_id, b.unit_code, u.left_fen as amount_fen, b.amount_fen as measure, jsonb_build_array(b.event_id) as evidence,

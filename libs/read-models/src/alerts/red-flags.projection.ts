@@ -16,7 +16,9 @@ import { typedProjection, type Recorded } from '../shared/typed-projection';
  * evidence, when the books first knew all of it.
  *
  * Thresholds (R-05, R-10, R-21, R-35) are those of the rule-set version in force on the
- * finding's business date, as the log knew the rule set when the finding was judged. Two
+ * finding's business date. A version adopted later re-judges the findings from its effective
+ * date: those it clears are withdrawn as of its adoption, those it makes are raised as of it,
+ * so `knownAt` replays what was found under the rules then known. Two
  * rules are about the passing of time (R-01 no onward movement, R-24 idle money) and are judged
  * at read time from rf_batches and rf_batch_moves (see alert-queries.ts), so an `asOf` answers
  * them for that day.
@@ -26,6 +28,8 @@ export const redFlagsProjection = typedProjection({
   handles: ['RuleSetAdopted', 'FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'ReturnReceived', 'AllocationFundsReturned', 'FundBatchVoided',
     'AllocationVoided', 'ProjectProposed', 'ProjectMilestoneRecorded', 'HouseholdRegistered', 'HouseholdStatusChanged', 'PaymentRequested',
     'PaymentApproved', 'PaymentExecuted', 'PaymentReversed', 'RosterPersonRecorded', 'RosterPersonLeft'],
+  // 2: findings a later rule-set version clears are withdrawn, not deleted.
+  version: 2,
   tables: ['rf_rule_sets', 'rf_batches', 'rf_batch_moves', 'rf_projects', 'rf_milestones', 'rf_households', 'rf_household_members', 'rf_household_status',
     'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rm_alerts'],
   async setup(q) {
@@ -67,29 +71,36 @@ export const redFlagsProjection = typedProjection({
       create index if not exists rf_roster_relatives_ref_idx on rf_roster_relatives (id_ref);
       create table if not exists rm_alerts (
         alert_id text primary key, rule_id text not null, variant text not null, subject_kind text not null, subject_id text not null, unit_code text not null,
-        amount_fen bigint, measure bigint, evidence jsonb not null, detail jsonb not null, raised_on date not null, recorded_at timestamptz not null);
+        amount_fen bigint, measure bigint, evidence jsonb not null, detail jsonb not null, raised_on date not null, recorded_at timestamptz not null,
+        withdrawn_at timestamptz, rejudged boolean not null default false);
       create index if not exists rm_alerts_unit_idx on rm_alerts (unit_code text_pattern_ops, raised_on);
       create index if not exists rm_alerts_raised_idx on rm_alerts (raised_on, alert_id);
       create index if not exists rm_alerts_subject_idx on rm_alerts (subject_kind, subject_id)`);
   },
   async apply(tx, events) {
-    const t = new Touched();
-    const rows = new Rows();
+    // Segments split at each rule-set adoption: what came before is judged by the old version, then the new one re-judges, then the rest follows it.
+    let t = new Touched();
+    let rows = new Rows();
+    const flush = async () => {
+      await rows.write(tx);
+      // Updates that need the row written before them (a decision or an execution of a payment requested earlier).
+      for (const u of rows.paymentUpdates) await tx.query(u.sql, u.params);
+      for (const u of rows.otherUpdates) await tx.query(u.sql, u.params);
+      if (!t.empty()) await detect(tx, t);
+      t = new Touched();
+      rows = new Rows();
+    };
     for (const e of events) {
-      // Rule sets first, in order: a finding later in this batch is judged by the version then known.
       if (e.type === 'RuleSetAdopted') {
+        await flush();
         await tx.query('insert into rf_rule_sets values ($1, $2::date, $3::jsonb, $4::timestamptz) on conflict do nothing',
           [e.data.version, e.data.effectiveFrom, JSON.stringify(e.data), e.recordedAt.toISOString()]);
+        await rejudge(tx, e.data.effectiveFrom, e.recordedAt.toISOString());
         continue;
       }
       collect(e, rows, t);
     }
-    await rows.write(tx);
-    // Updates that need the row written before them (a decision or an execution of a payment requested earlier).
-    for (const u of rows.paymentUpdates) await tx.query(u.sql, u.params);
-    for (const u of rows.otherUpdates) await tx.query(u.sql, u.params);
-    if (t.empty()) return;
-    await detect(tx, t);
+    await flush();
   },
 });
 
@@ -244,59 +255,91 @@ function collect(e: RedFlagEvent, r: Rows, t: Touched) {
  * `${inForce('p.executed_on')}` yields `rs.body` for the row.
  */
 const RULES_CTE = `rules as (
-  select 1 as version, $1::date as effective_from, $2::jsonb as body
+  select 1 as version, @d0 as effective_from, @body0 as body
   union all select version, effective_from, body from rf_rule_sets)`;
 const inForce = (date: string) =>
   `cross join lateral (select body from rules where effective_from <= ${date} order by effective_from desc, version desc limit 1) rs`;
 const param = (rule: string, name: string, cast: string) => `(rs.body->'rules'->'${rule}'->'params'->>'${name}')::${cast}`;
 
-/** Greatest of timestamps, ignoring nulls: when the books knew every piece of evidence. */
-const knownBy = (...cols: string[]) => `greatest(${cols.join(', ')})`;
+/** Greatest of timestamps, ignoring nulls: when the books knew every piece of evidence (and, on a re-judgement, the new rules). */
+const knownBy = (...cols: string[]) => `greatest(${cols.join(', ')}, @floor)`;
 
-async function detect(tx: SqlExecutor, t: Touched) {
-  const base = [DEFAULT_RULE_SET.effectiveFrom, JSON.stringify(DEFAULT_RULE_SET)];
-  const payments = [...t.payments], households = [...t.households], projects = [...t.projects], batches = [...t.batches], idRefs = [...t.idRefs], roster = [...t.roster];
-  // Every rule writes the same columns; an alert is raised once and keeps its first dating.
+/** The findings whose thresholds come from the rule set: a new version re-judges them from its effective date. */
+const THRESHOLD_RULES = ['R-05.shared_account', 'R-10.paid_without_full_publicity', 'R-21.industry_over_cap', 'R-21.education_off_standard', 'R-35.cash_to_individual'];
+
+/** Named parameters (@name) with their casts, numbered for the driver. */
+function named(sql: string, values: Record<string, [unknown, string]>): [string, unknown[]] {
+  const params: unknown[] = [];
+  const index = new Map<string, number>();
+  const text = sql.replace(/@([a-zA-Z0-9]+)/g, (_, name: string) => {
+    const v = values[name];
+    if (!v) throw new Error(`no value for @${name}`);
+    if (!index.has(name)) {
+      params.push(v[0]);
+      index.set(name, params.length);
+    }
+    return `$${index.get(name)}::${v[1]}`;
+  });
+  return [text, params];
+}
+
+/**
+ * Runs the rules over what `t` touched; or, on a re-judgement (`rejudge`), runs the threshold
+ * rules over every finding dated from the new version's effective date, dating what is newly
+ * found no earlier than the version's adoption.
+ */
+async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at: string }) {
+  const all = rejudge !== undefined;
+  const values: Record<string, [unknown, string]> = {
+    d0: [DEFAULT_RULE_SET.effectiveFrom, 'date'], body0: [JSON.stringify(DEFAULT_RULE_SET), 'jsonb'], all: [all, 'boolean'],
+    since: [rejudge?.since ?? '0001-01-01', 'date'], floor: [rejudge?.at ?? '1970-01-01T00:00:00Z', 'timestamptz'],
+    payments: [[...t.payments], 'text[]'], households: [[...t.households], 'text[]'], projects: [[...t.projects], 'text[]'], batches: [[...t.batches], 'text[]'],
+    idRefs: [[...t.idRefs], 'text[]'], roster: [[...t.roster], 'text[]'],
+  };
+  const run = (sql: string) => tx.query(...named(sql, values));
+  const has = (...sets: Array<Set<string>>) => all || sets.some((s) => s.size > 0);
+  // Every rule writes the same columns; an alert is raised once and keeps its first dating. A re-judged one stands again (withdrawn_at cleared).
   const insert = (select: string) => `with ${RULES_CTE}
     insert into rm_alerts (alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at)
     ${select}
-    on conflict (alert_id) do update set measure = excluded.measure, detail = excluded.detail, evidence = excluded.evidence`;
+    on conflict (alert_id) do update set measure = excluded.measure, detail = excluded.detail, evidence = excluded.evidence, withdrawn_at = null, rejudged = false`;
   const alertId = (rule: string, variant: string, kind: string, subject: string) => `'${rule}.${variant}.${kind}.' || ${subject}`;
 
-  if (payments.length || households.length) {
+  if (!all && has(t.payments, t.households)) {
     // R-05: a household payee not registered, or removed, on the payment date.
-    await tx.query(insert(`
+    await run(insert(`
       select ${alertId('R-05', 'payee_not_registered', 'payment', 'p.payment_id')}, 'R-05', 'payee_not_registered', 'payment', p.payment_id, p.unit_code, p.amount_fen, null,
         jsonb_build_array(p.request_event), jsonb_build_object('householdId', p.payee_id, 'registeredOn', h.registered_on), p.requested_on,
         ${knownBy('p.request_recorded_at', 'h.recorded_at')}
       from rf_payments p left join rf_households h on h.household_id = p.payee_id
       where p.payee_type = 'household' and (h.household_id is null or h.registered_on > p.requested_on)
-        and (p.payment_id = any($3::text[]) or p.payee_id = any($4::text[]))`), [...base, payments, households]);
-    await tx.query(insert(`
+        and (p.payment_id = any(@payments) or p.payee_id = any(@households))`));
+    await run(insert(`
       select ${alertId('R-05', 'payee_removed', 'payment', 'p.payment_id')}, 'R-05', 'payee_removed', 'payment', p.payment_id, p.unit_code, p.amount_fen, null,
         jsonb_build_array(p.request_event, s.event_id), jsonb_build_object('householdId', p.payee_id, 'removedOn', s.date), p.requested_on,
         ${knownBy('p.request_recorded_at', 's.recorded_at')}
       from rf_payments p join lateral (
         select * from rf_household_status s where s.household_id = p.payee_id and s.status = 'removed' and s.date <= p.requested_on order by s.date limit 1) s on true
-      where p.payee_type = 'household' and (p.payment_id = any($3::text[]) or p.payee_id = any($4::text[]))`), [...base, payments, households]);
+      where p.payee_type = 'household' and (p.payment_id = any(@payments) or p.payee_id = any(@households))`));
   }
-  if (idRefs.length) {
+  if (!all && t.idRefs.size) {
     // R-05: one identity number in two registered households (the later registration is the finding).
-    await tx.query(insert(`
+    await run(insert(`
       select ${alertId('R-05', 'identity_in_two_households', 'household', 'h2.household_id')}, 'R-05', 'identity_in_two_households', 'household', h2.household_id,
         h2.unit_code, null, null, jsonb_build_array(h1.event_id, h2.event_id), jsonb_build_object('otherHouseholdId', h1.household_id), h2.registered_on,
         ${knownBy('h1.recorded_at', 'h2.recorded_at')}
       from rf_household_members m2 join rf_household_members m1 on m1.id_ref = m2.id_ref and m1.household_id <> m2.household_id
         join rf_households h1 on h1.household_id = m1.household_id join rf_households h2 on h2.household_id = m2.household_id
-      where m2.id_ref = any($3::text[]) and (h1.registered_on, h1.household_id) < (h2.registered_on, h2.household_id)
-        and not exists (select 1 from rf_household_status s where s.household_id = h1.household_id and s.status = 'removed' and s.date <= h2.registered_on)`),
-      [...base, idRefs]);
+      where m2.id_ref = any(@idRefs) and (h1.registered_on, h1.household_id) < (h2.registered_on, h2.household_id)
+        and not exists (select 1 from rf_household_status s where s.household_id = h1.household_id and s.status = 'removed' and s.date <= h2.registered_on)`));
   }
-  if (payments.length) {
+  if (has(t.payments)) {
     // R-05: one bank account paid for several households; raised on the day the account reached the rule's number of households.
-    await tx.query(insert(`
+    await run(insert(`
+      select * from (
       select ${alertId('R-05', 'shared_account', 'account', 'a.account_ref')}, 'R-05', 'shared_account', 'account', a.account_ref, a.unit_code, a.total,
-        cardinality(a.firsts), a.evidence, jsonb_build_object('households', a.household_ids), a.firsts[${param('R-05', 'sharedAccountMinHouseholds', 'int')}], a.known
+        cardinality(a.firsts), a.evidence, jsonb_build_object('households', a.household_ids), a.firsts[${param('R-05', 'sharedAccountMinHouseholds', 'int')}] as raised_on,
+        greatest(a.known, @floor)
       from (
         select p.account_ref, min(p.unit_code) as unit_code, sum(p.amount_fen) as total, max(p.executed_on) as last_on, max(p.execution_recorded_at) as known,
           jsonb_agg(p.execution_event order by p.executed_on, p.payment_id) as evidence, jsonb_agg(distinct p.payee_id) as household_ids,
@@ -304,71 +347,78 @@ async function detect(tx: SqlExecutor, t: Touched) {
              where q.account_ref = p.account_ref and q.payee_type = 'household' and q.executed_on is not null group by q.payee_id) z) as firsts
         from rf_payments p
         where p.payee_type = 'household' and p.executed_on is not null
-          and p.account_ref in (select account_ref from rf_payments where payment_id = any($3::text[]))
+          and (@all or p.account_ref in (select account_ref from rf_payments where payment_id = any(@payments)))
         group by p.account_ref) a
       ${inForce('a.last_on')}
-      where cardinality(a.firsts) >= ${param('R-05', 'sharedAccountMinHouseholds', 'int')}`), [...base, payments]);
+      where cardinality(a.firsts) >= ${param('R-05', 'sharedAccountMinHouseholds', 'int')}) x where x.raised_on >= @since`));
+  }
+  if (!all && t.payments.size) {
     // R-05: one bank reference on two executed payments of a channel.
-    await tx.query(insert(`
+    await run(insert(`
       select ${alertId('R-05', 'duplicate_bank_reference', 'payment', 'p.payment_id')}, 'R-05', 'duplicate_bank_reference', 'payment', p.payment_id, p.unit_code,
         p.amount_fen, null, jsonb_build_array(o.execution_event, p.execution_event), jsonb_build_object('otherPaymentId', o.payment_id, 'channel', p.channel), p.executed_on,
         ${knownBy('p.execution_recorded_at', 'o.execution_recorded_at')}
       from rf_payments p join rf_payments o on o.channel = p.channel and o.bank_reference = p.bank_reference and o.payment_id <> p.payment_id
         and (o.executed_on, o.payment_id) < (p.executed_on, p.payment_id)
-      where p.bank_reference is not null and (p.payment_id = any($3::text[]) or o.payment_id = any($3::text[]))`), [...base, payments]);
+      where p.bank_reference is not null and (p.payment_id = any(@payments) or o.payment_id = any(@payments))`));
     // R-30: the approver approved their own request, or a payment to themself.
     for (const [variant, column] of [['approver_is_requester', 'p.requested_by'], ['approver_is_payee', 'p.payee_id']] as const) {
-      await tx.query(insert(`
+      await run(insert(`
         select ${alertId('R-30', variant, 'payment', 'p.payment_id')}, 'R-30', '${variant}', 'payment', p.payment_id, p.unit_code, p.amount_fen, null,
           jsonb_build_array(p.request_event, p.approval_event), jsonb_build_object('approvedBy', p.approved_by, 'requestedBy', p.requested_by, 'payeeId', p.payee_id),
           p.requested_on, ${knownBy('p.request_recorded_at', 'p.approval_recorded_at')}
         from rf_payments p
-        where p.payment_id = any($3::text[]) and p.approved_by is not null and p.approved_by = ${column}`), [...base, payments]);
+        where p.payment_id = any(@payments) and p.approved_by is not null and p.approved_by = ${column}`));
     }
+  }
+  if (has(t.payments)) {
     // R-35: cash over the limit to an individual, from the rule's date.
-    await tx.query(insert(`
+    await run(insert(`
       select ${alertId('R-35', 'cash_to_individual', 'payment', 'p.payment_id')}, 'R-35', 'cash_to_individual', 'payment', p.payment_id, p.unit_code, p.amount_fen,
         ${param('R-35', 'cashLimitFen', 'bigint')}, jsonb_build_array(p.execution_event), jsonb_build_object('channel', p.channel, 'payeeType', p.payee_type),
-        p.executed_on, p.execution_recorded_at
+        p.executed_on, greatest(p.execution_recorded_at, @floor)
       from rf_payments p ${inForce('p.executed_on')}
-      where p.payment_id = any($3::text[]) and p.channel = 'cash' and p.payee_type in ('household', 'person')
-        and p.executed_on >= ${param('R-35', 'cashRuleFrom', 'date')} and p.amount_fen > ${param('R-35', 'cashLimitFen', 'bigint')}`), [...base, payments]);
+      where (@all or p.payment_id = any(@payments)) and p.executed_on >= @since and p.channel = 'cash' and p.payee_type in ('household', 'person')
+        and p.executed_on >= ${param('R-35', 'cashRuleFrom', 'date')} and p.amount_fen > ${param('R-35', 'cashLimitFen', 'bigint')}`));
   }
-  if (payments.length || projects.length) {
+  if (!all && has(t.payments, t.projects)) {
     // R-14: a final installment requested with no passed acceptance on or before its date.
-    await tx.query(insert(`
+    await run(insert(`
       select ${alertId('R-14', 'final_paid_before_acceptance', 'payment', 'p.payment_id')}, 'R-14', 'final_paid_before_acceptance', 'payment', p.payment_id, p.unit_code,
-        p.amount_fen, null, jsonb_build_array(p.request_event), jsonb_build_object('projectId', p.project_id), p.requested_on, p.request_recorded_at
+        p.amount_fen, null, jsonb_build_array(p.request_event), jsonb_build_object('projectId', p.project_id), p.requested_on, greatest(p.request_recorded_at, @floor)
       from rf_payments p
-      where p.installment = 'final' and (p.payment_id = any($3::text[]) or p.project_id = any($4::text[]))
+      where p.installment = 'final' and (p.payment_id = any(@payments) or p.project_id = any(@projects))
         and not exists (select 1 from rf_milestones m where m.project_id = p.project_id and m.kind = 'accepted' and m.result = 'passed' and m.date <= p.requested_on
-          and m.recorded_at <= p.request_recorded_at)`), [...base, payments, projects]);
-    // R-10: no 公示 of the minimum length that ended before the payment was requested.
-    await tx.query(insert(`
+          and m.recorded_at <= p.request_recorded_at)`));
+  }
+  if (has(t.payments, t.projects)) {
+    // R-10: no 公示 of the minimum length that ended before the payment was requested (and was known by then).
+    await run(insert(`
       select ${alertId('R-10', 'paid_without_full_publicity', 'payment', 'p.payment_id')}, 'R-10', 'paid_without_full_publicity', 'payment', p.payment_id, p.unit_code,
         p.amount_fen, ${param('R-10', 'publicityMinDays', 'int')}, jsonb_build_array(p.request_event),
         jsonb_build_object('projectId', p.project_id, 'longestNoticeDays', (select max(m.public_until - m.date + 1) from rf_milestones m
-          where m.project_id = p.project_id and m.kind = 'publicized' and m.public_until < p.requested_on)), p.requested_on, p.request_recorded_at
+          where m.project_id = p.project_id and m.kind = 'publicized' and m.public_until < p.requested_on)), p.requested_on, greatest(p.request_recorded_at, @floor)
       from rf_payments p ${inForce('p.requested_on')}
-      where (p.payment_id = any($3::text[]) or p.project_id = any($4::text[]))
+      where (@all or p.payment_id = any(@payments) or p.project_id = any(@projects)) and p.requested_on >= @since
         and not exists (select 1 from rf_milestones m where m.project_id = p.project_id and m.kind = 'publicized' and m.public_until < p.requested_on
-          and m.recorded_at <= p.request_recorded_at and m.public_until - m.date + 1 >= ${param('R-10', 'publicityMinDays', 'int')})`), [...base, payments, projects]);
+          and m.recorded_at <= p.request_recorded_at and m.public_until - m.date + 1 >= ${param('R-10', 'publicityMinDays', 'int')})`));
   }
-  if (payments.length || households.length) {
+  if (has(t.payments, t.households)) {
     // R-21: industry support to one household beyond the cumulative cap (the payment that crossed it is the evidence).
-    await tx.query(insert(`
+    await run(insert(`
       select ${alertId('R-21', 'industry_over_cap', 'household', 'c.payee_id')}, 'R-21', 'industry_over_cap', 'household', c.payee_id, c.unit_code, c.running,
-        ${param('R-21', 'industryCapFen', 'bigint')}, jsonb_build_array(c.execution_event), jsonb_build_object('paymentId', c.payment_id), c.executed_on, c.execution_recorded_at
+        ${param('R-21', 'industryCapFen', 'bigint')}, jsonb_build_array(c.execution_event), jsonb_build_object('paymentId', c.payment_id), c.executed_on,
+        greatest(c.execution_recorded_at, @floor)
       from (
         select p.*, sum(p.amount_fen) over (partition by p.payee_id order by p.executed_on, p.payment_id) as running
         from rf_payments p join rf_projects j on j.project_id = p.project_id
         where j.type = 'INDUSTRY' and p.payee_type = 'household' and p.executed_on is not null
-          and p.payee_id in (select payee_id from rf_payments where payment_id = any($3::text[]) union select unnest($4::text[]))) c
+          and (@all or p.payee_id in (select payee_id from rf_payments where payment_id = any(@payments) union select unnest(@households)))) c
       ${inForce('c.executed_on')}
-      where c.running > ${param('R-21', 'industryCapFen', 'bigint')}
-        and c.running - c.amount_fen <= ${param('R-21', 'industryCapFen', 'bigint')}`), [...base, payments, households]);
+      where c.executed_on >= @since and c.running > ${param('R-21', 'industryCapFen', 'bigint')}
+        and c.running - c.amount_fen <= ${param('R-21', 'industryCapFen', 'bigint')}`));
     // R-21: an education subsidy that is not the standard for the household's pupils that year.
-    await tx.query(insert(`
+    await run(insert(`
       select ${alertId('R-21', 'education_off_standard', 'payment', 'x.payment_id')}, 'R-21', 'education_off_standard', 'payment', x.payment_id, x.unit_code, x.amount_fen,
         x.standard, jsonb_build_array(x.execution_event, x.household_event), jsonb_build_object('householdId', x.payee_id, 'primary', x.primary_n, 'secondary', x.secondary_n),
         x.executed_on, ${knownBy('x.execution_recorded_at', 'x.household_recorded_at')}
@@ -381,15 +431,15 @@ async function detect(tx: SqlExecutor, t: Touched) {
             select count(*) filter (where extract(year from p.executed_on)::int - m.birth_year between 6 and 12) as primary_n,
                    count(*) filter (where extract(year from p.executed_on)::int - m.birth_year between 13 and 18) as secondary_n
             from rf_household_members m where m.household_id = p.payee_id) n
-        where j.type = 'EDUCATION' and p.payee_type = 'household' and p.executed_on is not null
-          and (p.payment_id = any($3::text[]) or p.payee_id = any($4::text[]))) x
-      where x.amount_fen <> x.standard`), [...base, payments, households]);
+        where j.type = 'EDUCATION' and p.payee_type = 'household' and p.executed_on is not null and p.executed_on >= @since
+          and (@all or p.payment_id = any(@payments) or p.payee_id = any(@households))) x
+      where x.amount_fen <> x.standard`));
   }
-  if (payments.length || idRefs.length || roster.length) {
+  if (!all && has(t.payments, t.idRefs, t.roster)) {
     // R-07 / R-31: a payee household with a cadre, a helper or a relative of a roster person in it, or an account of a work-team member.
     // Each branch is restricted to what this batch touched, so it walks indexes from the new rows only.
-    const touched = '(p.payment_id = any($3::text[]) or r.person_id = any($5::text[]) or m.id_ref = any($4::text[]))';
-    const links = `
+    const touched = '(p.payment_id = any(@payments) or r.person_id = any(@roster) or m.id_ref = any(@idRefs))';
+    await run(`
       with ${RULES_CTE}, links as (
         select p.payment_id, r.person_id, r.role, 'self' as link, r.event_id as roster_event, r.recorded_at as roster_recorded_at, r.from_date, r.left_on
         from rf_payments p join rf_household_members m on m.household_id = p.payee_id join rf_roster r on r.id_ref = m.id_ref
@@ -402,7 +452,7 @@ async function detect(tx: SqlExecutor, t: Touched) {
         union all
         select p.payment_id, r.person_id, r.role, 'account', r.event_id, r.recorded_at, r.from_date, r.left_on
         from rf_payments p join rf_roster r on r.account_ref = p.account_ref
-        where p.payment_id = any($3::text[]) or r.person_id = any($5::text[])),
+        where p.payment_id = any(@payments) or r.person_id = any(@roster)),
       judged as (
         select l.*, case when l.role in ('work_team_member', 'first_secretary') and l.link <> 'relative' then 'R-31' else 'R-07' end as rule_id
         from links l)
@@ -415,26 +465,35 @@ async function detect(tx: SqlExecutor, t: Touched) {
         ${knownBy('p.execution_recorded_at', 'l.roster_recorded_at')}
       from judged l join rf_payments p on p.payment_id = l.payment_id
       where p.executed_on is not null and l.from_date <= p.executed_on and (l.left_on is null or l.left_on >= p.executed_on)
-        -- A cadre or helper is a finding as a member of the paid household; a work-team member always is (R-31).
-        and (l.link <> 'self' or l.role in ('village_cadre', 'helper', 'work_team_member', 'first_secretary'))
       order by l.rule_id, p.payment_id, l.link
-      on conflict (alert_id) do nothing`;
-    await tx.query(links, [...base, payments, idRefs, roster]);
+      on conflict (alert_id) do nothing`);
   }
-  if (batches.length) {
+  if (!all && t.batches.size) {
     // R-20: a document's lines that do not add up to its total. R-01: a child that received less than its parent allocated.
-    await tx.query(insert(`
+    await run(insert(`
       select ${alertId('R-20', 'declared_total_differs_from_lines', 'batch', 'b.batch_id')}, 'R-20', 'declared_total_differs_from_lines', 'batch', b.batch_id, b.unit_code,
         b.amount_fen, b.line_items_fen, jsonb_build_array(b.event_id), jsonb_build_object('declared', b.amount_fen::text, 'lines', b.line_items_fen::text),
-        b.effective_date, b.recorded_at
-      from rf_batches b where b.batch_id = any($3::text[]) and b.line_items_fen is not null and b.line_items_fen <> b.amount_fen`), [...base, batches]);
-    await tx.query(insert(`
+        b.effective_date, greatest(b.recorded_at, @floor)
+      from rf_batches b where b.batch_id = any(@batches) and b.line_items_fen is not null and b.line_items_fen <> b.amount_fen`));
+    await run(insert(`
       select ${alertId('R-01', 'received_less_than_allocated', 'batch', 'b.batch_id')}, 'R-01', 'received_less_than_allocated', 'batch', b.batch_id, b.unit_code,
         m.amount_fen, b.amount_fen, jsonb_build_array(m.event_id, b.event_id), jsonb_build_object('allocated', m.amount_fen::text, 'received', b.amount_fen::text,
         'parentBatchId', m.batch_id), b.effective_date, ${knownBy('b.recorded_at', 'm.recorded_at')}
       from rf_batches b join rf_batch_moves m on m.target_batch_id = b.batch_id
-      where b.batch_id = any($3::text[]) and b.amount_fen < m.amount_fen`), [...base, batches]);
+      where b.batch_id = any(@batches) and b.amount_fen < m.amount_fen`));
   }
+}
+
+/**
+ * A new rule-set version re-judges the threshold findings dated from its effective date: those
+ * that no longer hold are withdrawn as of its adoption (a `knownAt` before it still shows them),
+ * and those it newly makes are raised as of its adoption.
+ */
+async function rejudge(tx: SqlExecutor, since: string, at: string) {
+  const rules = THRESHOLD_RULES;
+  await tx.query(`update rm_alerts set rejudged = true where withdrawn_at is null and raised_on >= $1::date and rule_id || '.' || variant = any($2::text[])`, [since, rules]);
+  await detect(tx, new Touched(), { since, at });
+  await tx.query(`update rm_alerts set withdrawn_at = $1::timestamptz, rejudged = false where rejudged`, [at]);
 }
 
 /** The rule-set versions the detectors know, for reads: the defaults and every adopted version recorded by `knownAt`. */
