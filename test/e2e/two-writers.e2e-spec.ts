@@ -450,4 +450,18 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
       await db.end();
     }
   });
+
+  test('two confirmations of one case closure, one at each instance: exactly one CaseClosed', async () => {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const caseId = `RACE-CASE-${trial}`;
+      await setup('inspector', '/cases', { caseId, title: '检查', source: 'inspection', subjectUnitCode: '990101000000', alertIds: [], crossInspection: false,
+        dueDate: '2018-06-30', effectiveDate: '2018-03-01' });
+      await setup('inspector', `/cases/${caseId}/findings`, { findingId: 'F', findingType: 'NEGLIGENCE', description: '台账不全', effectiveDate: '2018-03-02' });
+      await setup('inspector', `/cases/${caseId}/closure`, { effectiveDate: '2018-03-03' }, 200);
+      const confirm = (comment: string) => (i: Instance) => i.post('inspector2', `/cases/${caseId}/closure/confirmation`, { confirmed: true, comment, effectiveDate: '2018-03-04' });
+      const replies = await race(trial, confirm('同意销号'), confirm('同意'));
+      exactlyOneWins(replies, 200, { status: 422, code: 'case_closed' });
+      expect((await events(`case-${caseId}`)).filter((e) => e.type === 'CaseClosed')).toHaveLength(1);
+    }
+  });
 });
