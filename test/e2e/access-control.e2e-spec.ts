@@ -12,6 +12,8 @@ import { client } from '../support/http';
  */
 type RouteCase = {
   allowed: AnyRole[];
+  /** The scope an allowed caller needs, when it is wider than the county (a rule set binds the whole country). */
+  inScope?: string;
   /** Whether the route acts on something that lies in a region (then out-of-scope callers get 403). */
   scoped: boolean;
   /**
@@ -66,6 +68,14 @@ const TABLE: Record<string, RouteCase> = {
   'POST /households/:householdId/status': { allowed: ['finance'], scoped: true, path: '/households/RH-0/status', body: {
     status: 'exited', date: '2017-12-01', reason: '达标' } },
   'GET /households/:householdId': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, hidden: 'household_not_found', path: '/households/RH-0' },
+  'GET /payments': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/payments?unitCode=990101001001&queue=mine' },
+  'GET /projects': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/projects?unitCode=990101001001' },
+  'GET /fund-batches': { allowed: ['finance', 'approver', 'inspector', 'auditor'], scoped: true, path: '/fund-batches?unitCode=990101001001&unspentOnly=true' },
+  'GET /households': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/households?unitCode=990101001001' },
+  // Lookups read only within the caller's region: out of it they find nothing rather than refuse.
+  'POST /lookups/identity': { allowed: ['finance', 'inspector', 'auditor'], scoped: false, path: '/lookups/identity', body: { idNumber: testIdNumber('1965-05-05', 501) } },
+  'POST /lookups/account': { allowed: ['finance', 'inspector', 'auditor'], scoped: false, path: '/lookups/account', body: { account: '62220000' } },
+  'GET /actors/:principalId/activity': { allowed: ['inspector', 'auditor'], scoped: false, path: '/actors/cty-fin/activity' },
   'POST /cases': { allowed: ['inspector'], scoped: true, path: '/cases', body: {
     caseId: 'RC-1', title: '专项检查', source: 'inspection', subjectUnitCode: '990101001001', alertIds: [], crossInspection: false, dueDate: '2018-06-30', effectiveDate: '2018-03-01' } },
   'POST /cases/:caseId/findings': { allowed: ['inspector'], scoped: true, path: '/cases/RC-0/findings', body: {
@@ -77,14 +87,16 @@ const TABLE: Record<string, RouteCase> = {
     confirmed: true, comment: '同意销号', effectiveDate: '2018-04-02' } },
   'GET /cases/:caseId': { allowed: ['inspector', 'auditor'], scoped: true, hidden: 'case_not_found', path: '/cases/RC-0' },
   'GET /cases': { allowed: ['inspector', 'auditor'], scoped: false, path: '/cases?overdue=true' },
-  'GET /payments': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/payments?unitCode=990101001001&queue=mine' },
-  'GET /projects': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/projects?unitCode=990101001001' },
-  'GET /fund-batches': { allowed: ['finance', 'approver', 'inspector', 'auditor'], scoped: true, path: '/fund-batches?unitCode=990101001001&unspentOnly=true' },
-  'GET /households': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/households?unitCode=990101001001' },
-  // Lookups read only within the caller's region: out of it they find nothing rather than refuse.
-  'POST /lookups/identity': { allowed: ['finance', 'inspector', 'auditor'], scoped: false, path: '/lookups/identity', body: { idNumber: testIdNumber('1965-05-05', 501) } },
-  'POST /lookups/account': { allowed: ['finance', 'inspector', 'auditor'], scoped: false, path: '/lookups/account', body: { account: '62220000' } },
-  'GET /actors/:principalId/activity': { allowed: ['inspector', 'auditor'], scoped: false, path: '/actors/cty-fin/activity' },
+  // The inspector's desk: alerts read within the reader's region; the rule set binds everyone, so only a national inspector changes it.
+  'GET /alerts': { allowed: ['finance', 'inspector', 'auditor'], scoped: false, path: '/alerts?severity=red' },
+  'GET /alerts/:alertId': { allowed: ['finance', 'inspector', 'auditor'], scoped: false, path: '/alerts/R-35.cash_to_individual.payment.RPAY-0' },
+  'GET /rule-sets/red-flags': { allowed: ['finance', 'inspector', 'auditor'], scoped: false, path: '/rule-sets/red-flags' },
+  'POST /rule-sets/red-flags/versions': { allowed: ['inspector'], inScope: '000000000000', scoped: true, path: '/rule-sets/red-flags/versions',
+    body: { version: 2, effectiveFrom: '2018-01-01', rules: { 'R-35': { params: { cashLimitFen: 60000 } } } } },
+  'POST /roster': { allowed: ['finance', 'inspector'], scoped: true, path: '/roster', body: { personId: 'RR-1', name: '村主任', role: 'village_cadre',
+    unitCode: '990101001001', idNumber: testIdNumber('1975-05-05', 601), from: '2015-01-01', relatives: [] } },
+  'POST /roster/:personId/leaving': { allowed: ['finance', 'inspector'], scoped: true, path: '/roster/RR-0/leaving', body: { date: '2018-06-30', reason: '换届' } },
+  'GET /roster/:personId': { allowed: ['finance', 'inspector', 'auditor'], scoped: true, hidden: 'roster_person_not_found', path: '/roster/RR-0' },
 };
 
 function routesOf(app: INestApplication): string[] {
@@ -126,6 +138,7 @@ describe('who may do and see what: every route × every role', () => {
       await api.as('inspector').post(`/cases/${id}/findings`, { ...TABLE['POST /cases/:caseId/findings'].body, findingId: 'RF-0' }).expect(201);
     }
     await api.as('inspector').post('/cases/RC-CONFIRM/closure', { effectiveDate: '2018-04-01' }).expect(200);
+    await fin.post('/roster', { ...TABLE['POST /roster'].body, personId: 'RR-0', idNumber: testIdNumber('1975-05-05', 600) }).expect(201);
     await t.app.get(ProjectionRunner).waitUntilCaughtUp();
   });
   afterAll(async () => t?.close());
@@ -146,7 +159,7 @@ describe('who may do and see what: every route × every role', () => {
     else expect({ status: pub.status, code: pub.body.error?.code }).toEqual({ status: 401, code: 'unauthenticated' });
 
     for (const role of ROLES) {
-      const res = await send(as(role, IN_SCOPE[role]), method, c);
+      const res = await send(as(role, c.inScope ?? IN_SCOPE[role]), method, c);
       if (c.allowed.includes(role)) {
         expect({ role, status: res.status, body: res.body }).toEqual({ role, status: expect.any(Number), body: expect.anything() });
         expect([401, 403, 500]).not.toContain(res.status);

@@ -101,6 +101,19 @@ describe('hostile input on every write route (PostgreSQL server)', () => {
     } },
     { name: 'POST /households/{id}/status', who: 'countyFinance', method: 'post', path: async () => '/households/HI-H/status',
       body: () => ({ status: 'exited', date: '2019-12-01', reason: '脱贫' }) },
+    { name: 'POST /rule-sets/red-flags/versions', who: 'nationalInspector', method: 'post', path: async () => '/rule-sets/red-flags/versions',
+      body: () => ({ version: 2, effectiveFrom: '2018-01-01', rules: { 'R-35': { params: { cashLimitFen: 60000 } } } }) },
+    { name: 'POST /roster', who: 'countyFinance', method: 'post', path: async () => '/roster', body: () => {
+      const n = ++seq;
+      return { personId: `HI-RP${n}`, name: '村主任', role: 'village_cadre', unitCode: '990101001001', idNumber: testIdNumber('1975-05-05', 100 + (n % 800)),
+        from: '2015-01-01', relatives: [{ name: '亲属', idNumber: testIdNumber('1976-06-06', 100 + (n % 800)), relation: 'sibling' }] };
+    } },
+    { name: 'POST /roster/{id}/leaving', who: 'countyFinance', method: 'post', path: async () => {
+      const id = next('HI-RL');
+      await fin().post('/roster', { personId: id, name: '队员', role: 'work_team_member', unitCode: '990101001001', idNumber: testIdNumber('1977-07-07', ++seq % 900 + 1),
+        from: '2016-01-01', relatives: [] }).expect(201);
+      return `/roster/${id}/leaving`;
+    }, body: () => ({ date: '2018-06-30', reason: '换届' }) },
     // Lookups write nothing: a hostile body is still a 4xx, never a 5xx, and the log stays as it was.
     { name: 'POST /lookups/identity', who: 'countyFinance', method: 'post', path: async () => '/lookups/identity', body: () => ({ idNumber: testIdNumber('1970-01-01', 900) }) },
     { name: 'POST /lookups/account', who: 'countyFinance', method: 'post', path: async () => '/lookups/account', body: () => ({ account: '6222000011110000' }) },

@@ -90,6 +90,18 @@ describe('OpenAPI response schemas, checked against real answers', () => {
     }
     await call('inspector', 'post', '/lookups/identity', '/lookups/identity', { idNumber: testIdNumber('1970-01-01', 900) });
     await call('inspector', 'post', '/lookups/account', '/lookups/account', { account: '6222000011115555' });
+    // The inspector's desk: the roster, a rule-set version, and the alerts (the reversed payment OA-PAY went to a household with one_card: a cash one raises R-35).
+    await call('countyFinance', 'post', '/roster', '/roster', { personId: 'OA-CAD', name: '村主任', role: 'village_cadre', unitCode: '990101001001',
+      idNumber: testIdNumber('1975-05-05', 901), account: '6217990000000001', from: '2015-01-01', relatives: [{ name: '户主', idNumber: testIdNumber('1970-01-01', 900), relation: 'sibling' }] });
+    await call('countyFinance', 'post', '/roster/{personId}/leaving', '/roster/OA-CAD/leaving', { date: '2017-06-30', reason: '换届' });
+    await call('auditor', 'get', '/roster/{personId}', '/roster/OA-CAD');
+    await call({ id: 'nat-insp', role: 'inspector', scope: '000000000000' }, 'post', '/rule-sets/red-flags/versions', '/rule-sets/red-flags/versions',
+      { version: 2, effectiveFrom: '2017-01-01', documentNo: '纪发〔2017〕1号', rules: { 'R-07': { severity: 'red' } } });
+    await call('auditor', 'get', '/rule-sets/red-flags', '/rule-sets/red-flags?asOf=2016-12-31');
+    await t.app.get(ProjectionRunner).waitUntilCaughtUp();
+    const alerts = await call('inspector', 'get', '/alerts', '/alerts?limit=5');
+    expect(alerts.alerts.length).toBeGreaterThan(0);
+    await call('inspector', 'get', '/alerts/{alertId}', `/alerts/${alerts.alerts[0].alertId}`);
   });
   afterAll(async () => t?.close());
 

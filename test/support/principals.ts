@@ -13,6 +13,7 @@ export const PEOPLE = {
   inspector: { id: 'insp', role: 'inspector', scope: '990000000000' },
   /** A second inspector: the checker of a case closure the first proposes. */
   inspector2: { id: 'insp-2', role: 'inspector', scope: '990000000000' },
+  nationalInspector: { id: 'nat-insp', role: 'inspector', scope: '000000000000' },
   auditor: { id: 'aud', role: 'auditor', scope: '990000000000' },
   village: { id: 'vil', role: 'village', scope: '990101001001' },
   otherCountyFinance: { id: 'other-fin', role: 'finance', scope: '990102000000' },
