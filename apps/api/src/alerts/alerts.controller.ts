@@ -19,7 +19,7 @@ const limitOf = (text: string | undefined) => {
   if (!Number.isInteger(limit) || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
   return limit;
 };
-const ALERT_QUERY = ['asOf', 'knownAt', 'unitCode', 'ruleId', 'variant', 'severity', 'subjectKind', 'subjectId', 'limit', 'after'];
+const ALERT_QUERY = ['asOf', 'knownAt', 'unitCode', 'ruleId', 'variant', 'severity', 'subjectKind', 'subjectId', 'status', 'limit', 'after'];
 
 /** The inspector's desk: red-flag alerts, the rule set they are judged by, and the roster behind R-07 and R-31. */
 @ApiTags('red flags')
@@ -46,6 +46,7 @@ export class AlertsController {
   @ApiQuery({ name: 'severity', required: false, enum: ['red', 'yellow', 'blue'] })
   @ApiQuery({ name: 'variant', required: false }) @ApiQuery({ name: 'subjectKind', required: false, enum: ['payment', 'batch', 'household', 'account', 'project'] })
   @ApiQuery({ name: 'subjectId', required: false }) @ApiQuery({ name: 'unitCode', required: false })
+  @ApiQuery({ name: 'status', required: false, enum: ['open', 'in_case', 'closed'], description: '未处置 / 核查中 / 已销号' })
   @ApiQuery({ name: 'limit', required: false }) @ApiQuery({ name: 'after', required: false })
   async list(@CurrentPrincipal() p: Principal, @Query() query: Record<string, string | undefined>) {
     for (const k of Object.keys(query)) if (!ALERT_QUERY.includes(k)) throw invalid('unknown_parameter', `${k} is not a parameter of /alerts (${ALERT_QUERY.join(', ')})`, k);
@@ -57,7 +58,7 @@ export class AlertsController {
     }
     return listAlerts(this.db, basis, {
       scope: p.scope, unitCode: query.unitCode, ruleId: query.ruleId, variant: query.variant, severity: query.severity, subjectKind: query.subjectKind,
-      subjectId: query.subjectId, limit: limitOf(query.limit), after: query.after, today: this.today(),
+      subjectId: query.subjectId, status: query.status, limit: limitOf(query.limit), after: query.after, today: this.today(),
     });
   }
 

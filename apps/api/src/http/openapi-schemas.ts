@@ -76,6 +76,8 @@ const alertBody = {
   subject: obj({ kind: str('对象类型 payment / batch / household / account'), id: str() }, { strict: true }), unitCode: str('所在区域'),
   amount: { ...yuan('涉及金额'), nullable: true } as SchemaObject, figures: anyObject, detail: anyObject, evidence: arr(str(), '证据事件编号 the event ids it rests on'),
   raisedOn: date('首次预警的业务日期 the business date the finding became true'), raisedAt: instant('首次预警的记录时间 when the books first held all its evidence'),
+  status: { type: 'string', enum: ['open', 'in_case', 'closed'], description: '未处置 / 已立案核查 / 已销号 (under the basis)' } as SchemaObject,
+  caseId: nstr('处置它的案件'), closedOn: ndate('案件销号日期'),
 };
 const alert = obj(alertBody, { strict: true });
 const ruleSetVersion = obj({ version: int('版本号'), effectiveFrom: date('生效日期'), documentNo: nstr('依据文号'), note: nstr(), rules: anyObject,

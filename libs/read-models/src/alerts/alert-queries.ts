@@ -17,6 +17,8 @@ export type AlertFilter = {
   severity?: string;
   subjectKind?: string;
   subjectId?: string;
+  /** open: no case has taken it up; in_case: under verification; closed: its case is closed (销号). */
+  status?: string;
   limit: number;
   after?: string;
   /** The business date "now" stands for when the basis has no asOf (the ledger's today). */
@@ -66,9 +68,15 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
         and ${scopeCondition('b')}),
     every_alert as (
       select a.*, v.version, coalesce((v.body->'rules'->a.rule_id->>'enabled')::boolean, false) as enabled,
-        coalesce(v.body->'rules'->a.rule_id->'variantSeverity'->>a.variant, v.body->'rules'->a.rule_id->>'severity') as severity
+        coalesce(v.body->'rules'->a.rule_id->'variantSeverity'->>a.variant, v.body->'rules'->a.rule_id->>'severity') as severity,
+        c.case_id, c.closed_on, case when c.closed_on is not null then 'closed' when c.case_id is not null then 'in_case' else 'open' end as status
       from (select * from stored union all select * from idle union all select * from onward) a
-        cross join lateral (select version, body from rules where effective_from <= a.raised_on order by effective_from desc, version desc limit 1) v)`;
+        cross join lateral (select version, body from rules where effective_from <= a.raised_on order by effective_from desc, version desc limit 1) v
+        -- The case that took the alert up under the basis (the latest opened), and whether it had been closed (销号).
+        left join lateral (
+          select ca.case_id, (select cc.closed_on from rf_cases_closed cc where cc.case_id = ca.case_id and cc.closed_on <= ${asOf}::date and ${known('cc.recorded_at')}) as closed_on
+          from rf_case_alerts ca where ca.alert_id = a.alert_id and ca.opened_on <= ${asOf}::date and ${known('ca.recorded_at')}
+          order by ca.opened_on desc, ca.case_id desc limit 1) c on true)`;
 }
 
 const scopeOf = (params: unknown[], scope: string) => (alias: string) => {
@@ -81,6 +89,7 @@ const scopeOf = (params: unknown[], scope: string) => (alias: string) => {
 type AlertRow = {
   alert_id: string; rule_id: string; variant: string; subject_kind: string; subject_id: string; unit_code: string; amount_fen: unknown; measure: unknown;
   evidence: unknown; detail: unknown; raised_on: unknown; recorded_at: unknown; version: number; severity: string; total?: unknown;
+  status: string; case_id: string | null; closed_on: unknown;
 };
 
 const fen = (v: unknown) => (v === null || v === undefined ? null : formatFen(BigInt(v as string)));
@@ -112,6 +121,7 @@ function render(r: AlertRow) {
     subject: { kind: r.subject_kind, id: r.subject_id }, unitCode: r.unit_code, amount: fen(r.amount_fen),
     figures: figuresOf(r), detail, evidence: json(r.evidence) as string[],
     raisedOn: dateText(r.raised_on), raisedAt: new Date(r.recorded_at as string).toISOString(),
+    status: r.status, caseId: r.case_id, closedOn: r.closed_on ? dateText(r.closed_on) : null,
   };
 }
 export type AlertView = ReturnType<typeof render>;
@@ -124,7 +134,8 @@ function decodeCursor(c: string): [string, string] {
   return [text.slice(0, 10), text.slice(11)];
 }
 
-export function validateAlertFilter(f: Partial<Record<'ruleId' | 'severity' | 'subjectKind' | 'variant', string | undefined>>) {
+export function validateAlertFilter(f: Partial<Record<'ruleId' | 'severity' | 'subjectKind' | 'variant' | 'status', string | undefined>>) {
+  if (f.status !== undefined && !['open', 'in_case', 'closed'].includes(f.status)) throw invalid('invalid_status', 'status must be one of open, in_case, closed', 'status');
   if (f.ruleId !== undefined && !(f.ruleId in RED_FLAG_RULES)) {
     throw invalid('unknown_rule', `ruleId must be one of ${Object.keys(RED_FLAG_RULES).join(', ')}`, 'ruleId');
   }
@@ -156,6 +167,7 @@ export async function listAlerts(q: SqlExecutor, basis: Basis, f: AlertFilter) {
   if (f.severity) add((x) => `severity = ${x}`, f.severity);
   if (f.subjectKind) add((x) => `subject_kind = ${x}`, f.subjectKind);
   if (f.subjectId) add((x) => `subject_id = ${x}`, f.subjectId);
+  if (f.status) add((x) => `status = ${x}`, f.status);
   const filtered = `with ${cte}, chosen as (select * from every_alert where ${where.join(' and ')})`;
   const totalParams = [...params];
   if (f.after) {

@@ -196,6 +196,24 @@ describe('red-flag detectors', () => {
     expect(now).toContain('R-30.approver_is_requester.payment.PAY-SELF');
   });
 
+  test('an alert taken up by a case is in_case from the day it opened, and closed (销号) from the day the case closed, on both axes', async () => {
+    const id = 'R-30.approver_is_requester.payment.PAY-SELF';
+    const opened = recorded('case-K1', { type: 'CaseOpened', data: { caseId: 'K1', title: '核查', source: 'alert', subjectUnitCode: VILLAGE, alertIds: [id],
+      crossInspection: false, dueDate: '2019-06-30', openedBy: 'insp', effectiveDate: '2019-01-10' } });
+    const closed = recorded('case-K1', { type: 'CaseClosed', data: { caseId: 'K1', proposedBy: 'insp', confirmedBy: 'insp-2', comment: '整改到位',
+      effectiveDate: '2019-03-01' } });
+    await apply([opened, closed]);
+    const statusOf = async (basis: { asOf?: string; knownAt?: Date }) => (await alertsByIds(db, [id], basis, '2026-12-01'))[0];
+    expect(await statusOf({ asOf: '2019-01-09' })).toMatchObject({ status: 'open', caseId: null });
+    expect(await statusOf({ asOf: '2019-02-01' })).toMatchObject({ status: 'in_case', caseId: 'K1', closedOn: null });
+    expect(await statusOf({})).toMatchObject({ status: 'closed', caseId: 'K1', closedOn: '2019-03-01' });
+    expect(await statusOf({ knownAt: new Date(closed.recordedAt.getTime() - 1) })).toMatchObject({ status: 'in_case' });
+    const open = await listAlerts(db, {}, { scope: '000000000000', limit: 500, today: '2026-12-01', status: 'open' });
+    expect(open.alerts.map((a) => a.alertId)).not.toContain(id);
+    const done = await listAlerts(db, {}, { scope: '000000000000', limit: 500, today: '2026-12-01', status: 'closed' });
+    expect(done.alerts.map((a) => a.alertId)).toEqual([id]);
+  });
+
   test('paging walks every alert once, newest first', async () => {
     const all = await ids();
     const seen: string[] = [];

@@ -27,11 +27,11 @@ export const redFlagsProjection = typedProjection({
   name: 'red_flags',
   handles: ['RuleSetAdopted', 'FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'ReturnReceived', 'AllocationFundsReturned', 'FundBatchVoided',
     'AllocationVoided', 'ProjectProposed', 'ProjectMilestoneRecorded', 'HouseholdRegistered', 'HouseholdStatusChanged', 'PaymentRequested',
-    'PaymentApproved', 'PaymentExecuted', 'PaymentReversed', 'RosterPersonRecorded', 'RosterPersonLeft'],
-  // 2: findings a later rule-set version clears are withdrawn, not deleted.
-  version: 2,
+    'PaymentApproved', 'PaymentExecuted', 'PaymentReversed', 'RosterPersonRecorded', 'RosterPersonLeft', 'CaseOpened', 'CaseClosed'],
+  // 2: findings a later rule-set version clears are withdrawn, not deleted. 3: the cases that took up each alert.
+  version: 3,
   tables: ['rf_rule_sets', 'rf_batches', 'rf_batch_moves', 'rf_projects', 'rf_milestones', 'rf_households', 'rf_household_members', 'rf_household_status',
-    'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rm_alerts'],
+    'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rf_case_alerts', 'rf_cases_closed', 'rm_alerts'],
   async setup(q) {
     await runDdl(q, `
       create table if not exists rf_rule_sets (version int primary key, effective_from date not null, body jsonb not null, recorded_at timestamptz not null);
@@ -69,6 +69,9 @@ export const redFlagsProjection = typedProjection({
       create index if not exists rf_roster_account_idx on rf_roster (account_ref) where account_ref is not null;
       create table if not exists rf_roster_relatives (person_id text not null, id_ref text not null, primary key (person_id, id_ref));
       create index if not exists rf_roster_relatives_ref_idx on rf_roster_relatives (id_ref);
+      create table if not exists rf_case_alerts (alert_id text not null, case_id text not null, opened_on date not null, recorded_at timestamptz not null,
+        primary key (alert_id, case_id));
+      create table if not exists rf_cases_closed (case_id text primary key, closed_on date not null, recorded_at timestamptz not null);
       create table if not exists rm_alerts (
         alert_id text primary key, rule_id text not null, variant text not null, subject_kind text not null, subject_id text not null, unit_code text not null,
         amount_fen bigint, measure bigint, evidence jsonb not null, detail jsonb not null, raised_on date not null, recorded_at timestamptz not null,
@@ -131,6 +134,8 @@ class Rows {
   payments: unknown[][] = [];
   roster: unknown[][] = [];
   relatives: unknown[][] = [];
+  caseAlerts: unknown[][] = [];
+  casesClosed: unknown[][] = [];
   paymentUpdates: Update[] = [];
   otherUpdates: Update[] = [];
 
@@ -152,6 +157,8 @@ class Rows {
     await insertMany(tx, 'rf_roster', ['person_id', 'role', 'unit_code', 'id_ref', 'account_ref', 'from_date', 'event_id', 'recorded_at'],
       ['', '', '', '', '', 'date', 'uuid', 'timestamptz'], this.roster, 'on conflict do nothing');
     await insertMany(tx, 'rf_roster_relatives', ['person_id', 'id_ref'], [], this.relatives, 'on conflict do nothing');
+    await insertMany(tx, 'rf_case_alerts', ['alert_id', 'case_id', 'opened_on', 'recorded_at'], ['', '', 'date', 'timestamptz'], this.caseAlerts, 'on conflict do nothing');
+    await insertMany(tx, 'rf_cases_closed', ['case_id', 'closed_on', 'recorded_at'], ['', 'date', 'timestamptz'], this.casesClosed, 'on conflict do nothing');
   }
 }
 
@@ -243,6 +250,13 @@ function collect(e: RedFlagEvent, r: Rows, t: Touched) {
       t.roster.add(x.personId);
       return;
     }
+    case 'CaseOpened':
+      // An alert taken up by a case is under verification; once the case is closed it is 销号.
+      for (const a of e.data.alertIds) r.caseAlerts.push([a, e.data.caseId, e.data.effectiveDate, at]);
+      return;
+    case 'CaseClosed':
+      r.casesClosed.push([e.data.caseId, e.data.effectiveDate, at]);
+      return;
     case 'RosterPersonLeft':
       r.otherUpdates.push({ sql: 'update rf_roster set left_on = $2::date where person_id = $1', params: [e.data.personId, e.data.date] });
       t.roster.add(e.data.personId);
