@@ -187,11 +187,8 @@ function collect(e: RedFlagEvent, r: Rows, t: Touched) {
       return;
     case 'ReturnReceived':
     case 'AllocationFundsReturned':
-      r.moves.push([e.id, e.data.batchId, 'in', e.data.amountFen, null, e.data.effectiveDate, at]);
-      t.batches.add(e.data.batchId);
-      return;
+    // A voided child's money is back in the parent, as if never allocated.
     case 'AllocationVoided':
-      // The child batch was voided and its money is back in the parent, as if never allocated.
       r.moves.push([e.id, e.data.batchId, 'in', e.data.amountFen, null, e.data.effectiveDate, at]);
       t.batches.add(e.data.batchId);
       return;
