@@ -14,3 +14,4 @@ export * from './ledger-core.module';
 export * from './ledger-context';
 export * from './synthetic/generator';
 export * from './synthetic/load';
+export * from './synthetic/anomalies';

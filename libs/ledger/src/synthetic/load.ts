@@ -1,10 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { fenFromFormatted, formatFen, parseYuan, type Principal } from '@yuantrace/domain';
-import { BulkLoadEventStore, EventStore, type Db } from '@yuantrace/event-store';
+import { BulkLoadEventStore, deterministicUuid, EventStore, type Db, type NewEvent } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { unitFigures } from '@yuantrace/read-models';
 import { READ_DB } from '../infrastructure/tokens';
 import { LedgerService, type Caller } from '../commands/ledger.service';
+import { OversightService } from '../commands/oversight.service';
 import { PersonalDataVault } from '../personal-data/personal-data-vault';
 import type { Command, Manifest } from './generator';
 
@@ -16,11 +17,24 @@ const APPROVER: Caller = { principal: { id: 'loader-approver', role: 'approver',
  * of every decider applies (no shortcut around them). Commands are idempotent: re-running a
  * prefix after an interruption changes nothing.
  */
-export async function runCommand(ledger: LedgerService, c: Command): Promise<void> {
+export async function runCommand(ledger: LedgerService, c: Command, more?: { oversight: OversightService; legacy: LegacyImport }): Promise<void> {
   const a = c as Record<string, any>;
   switch (c.op) {
     case 'unit': return void (await ledger.registerAdminUnit(FINANCE, { code: a.code, name: a.name, level: a.level, parentCode: a.parentCode }));
-    case 'batch': return void (await ledger.issueBatch(FINANCE, { ...a, amount: parseYuan(a.amount) } as never));
+    case 'batch': {
+      const { op: _, lineItems, amount, ...b } = a;
+      return void (await ledger.issueBatch(FINANCE, { ...b, amount: parseYuan(amount),
+        ...(lineItems ? { lineItems: (lineItems as Array<{ label: string; amount: string }>).map((l) => ({ label: l.label, amount: parseYuan(l.amount) })) } : {}) } as never));
+    }
+    case 'roster': {
+      if (!more) throw new Error('a roster command needs the oversight service');
+      return void (await more.oversight.recordRosterPerson(FINANCE, { personId: a.personId, name: a.name, role: a.role, unitCode: a.unitCode, idNumber: a.idNumber,
+        ...(a.account ? { account: a.account } : {}), from: a.from, relatives: a.relatives }));
+    }
+    case 'legacy': {
+      if (!more) throw new Error('a legacy record needs the event store');
+      return more.legacy.append(a);
+    }
     case 'allocate': return void (await ledger.allocate(FINANCE, a.batchId, { allocationId: a.allocationId, target: a.target, amount: parseYuan(a.amount),
       effectiveDate: a.effectiveDate, documentNo: a.documentNo }));
     case 'project': {
@@ -43,6 +57,48 @@ export async function runCommand(ledger: LedgerService, c: Command): Promise<voi
   }
 }
 
+/**
+ * Records migrated from the old system before the ledger's command rules (op `legacy`): written
+ * straight to the event store, as the ledger would refuse them as commands. A payment stream
+ * (requested, approved, executed) moves no money in its batch (no hold, no posting), so the books
+ * and the manifest's totals are as without it; a household stream registers members whose
+ * identity numbers may already be another household's. Appending an existing stream again is
+ * skipped, so a resumed load stays idempotent.
+ */
+export class LegacyImport {
+  static readonly METADATA = { actor: { principalId: 'legacy-import', role: 'finance' }, source: 'legacy-import' } as const;
+
+  constructor(private readonly store: EventStore, private readonly vault: PersonalDataVault) {}
+
+  async append(a: Record<string, any>): Promise<void> {
+    const stream = a.kind === 'payment' ? `payment-${a.paymentId}` : a.kind === 'household' ? `household-${a.householdId}` : undefined;
+    if (!stream) throw new Error(`unknown legacy record ${a.kind}`);
+    if ((await this.store.readStream(stream, { maxCount: 1 })).length > 0) return;
+    const metadata = { ...LegacyImport.METADATA, commandId: `legacy:${stream}`, correlationId: 'legacy-import' };
+    const event = (type: string, data: Record<string, unknown>, i: number): NewEvent => ({ id: deterministicUuid('legacy', stream, String(i), type), type, data, metadata });
+    if (a.kind === 'household') {
+      const members = [];
+      for (const m of a.members as Array<{ name: string; idNumber: string; birthYear: number; relation: string }>) {
+        const { ref, masked } = await this.vault.protect('id_number', m.idNumber);
+        members.push({ name: m.name, idRef: ref, idMasked: masked, birthYear: m.birthYear, relation: m.relation });
+      }
+      await this.store.appendToStream(stream, [event('HouseholdRegistered', { householdId: a.householdId, unitCode: a.unitCode, members, category: a.category,
+        causes: a.causes, registeredOn: a.registeredOn }, 0)], { expectedRevision: 'no_stream' });
+      return;
+    }
+    const account = await this.vault.protect('account', a.payee.account);
+    const amountFen = parseYuan(a.amount).toString();
+    const request = { paymentId: a.paymentId, projectId: a.projectId, allocationId: a.allocationId, batchId: a.batchId,
+      payee: { type: a.payee.type, id: a.payee.id, name: a.payee.name, accountRef: account.ref, accountMasked: account.masked },
+      amountFen, purpose: a.purpose, installment: a.installment, effectiveDate: a.effectiveDate, unitCode: a.unitCode, requestedBy: a.requestedBy };
+    await this.store.appendToStream(stream, [
+      event('PaymentRequested', request, 0),
+      event('PaymentApproved', { paymentId: a.paymentId, approvedBy: a.approvedBy, comment: '历史数据迁移', effectiveDate: a.effectiveDate }, 1),
+      event('PaymentExecuted', { paymentId: a.paymentId, channel: a.channel, bankReference: a.bankReference, effectiveDate: a.effectiveDate, amountFen }, 2),
+    ], { expectedRevision: 'no_stream' });
+  }
+}
+
 /** Loads commands, resuming after the last recorded one; progress is stored every `every` commands. */
 /**
  * Commands may be given as their JSON lines, parsed one at a time as they run: a county's
@@ -52,6 +108,7 @@ export async function loadCommands(app: INestApplicationContext, loadId: string,
   every = 200) {
   const db = app.get<Db>(READ_DB);
   const ledger = app.get(LedgerService);
+  const more = { oversight: app.get(OversightService), legacy: new LegacyImport(app.get(EventStore), app.get(PersonalDataVault)) };
   // On a write-behind store the buffer is flushed before progress is recorded, so a resume
   // always starts from what is really in the database.
   const store = app.get(EventStore);
@@ -69,7 +126,7 @@ export async function loadCommands(app: INestApplicationContext, loadId: string,
   const start = r.rows[0]?.done ?? 0;
   for (let i = start; i < commands.length; i++) {
     const command = commands[i];
-    await runCommand(ledger, typeof command === 'string' ? (JSON.parse(command) as Command) : command);
+    await runCommand(ledger, typeof command === 'string' ? (JSON.parse(command) as Command) : command, more);
     if ((i + 1) % every === 0 || i + 1 === commands.length) {
       await flush();
       await db.query(`insert into load_progress (load_id, done) values ($1, $2) on conflict (load_id) do update set done = $2, updated_at = now()`, [loadId, i + 1]);

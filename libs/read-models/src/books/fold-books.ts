@@ -17,7 +17,10 @@ import { canonicalKey, fenFromJson, type Fen } from '@yuantrace/domain';
  * A balance is what came into the account minus what left it.
  */
 
-export type BookEvent = { readonly id: string; readonly streamId: string; readonly type: string; readonly data: Record<string, unknown> };
+export type BookEvent = { readonly id: string; readonly streamId: string; readonly type: string; readonly data: Record<string, unknown>;
+  readonly metadata?: Record<string, unknown> };
+/** Payments migrated from the old system (appended with this metadata source) never held money in a batch of this ledger. */
+const LEGACY_SOURCE = 'legacy-import';
 export type BookLeg = { from: string; to: string; amount: Fen; rootBatchId: string };
 
 export const DEFECT_CODES = [
@@ -38,7 +41,8 @@ type Commitment = { projectId: string; allocationId: string; batchId: string; am
 type HoldStatus = 'held' | 'posted' | 'released' | 'reversed';
 type Hold = { batchId: string; allocationId: string; paymentId: string; amount: Fen; requestKey: string; installment: string; projectId: string; payee: string; status: HoldStatus };
 type PaymentStatus = 'requested' | 'approved' | 'rejected' | 'executed' | 'failed' | 'reversed';
-type Payment = { paymentId: string; requestKey: string | null; batchId: string | null; status: PaymentStatus | null; approvals: number; rejections: number; settlements: number };
+type Payment = { paymentId: string; requestKey: string | null; batchId: string | null; status: PaymentStatus | null; approvals: number; rejections: number; settlements: number;
+  legacy?: boolean };
 type Claims = { claimed: Fen; peakClaimed: Fen; advances: Fen; peakEvent: string; /** per advance percent in force, the most ever advanced under it */ advancePeaks: Map<number, Fen> };
 
 /** Which hold status each payment status goes with: the hold and the payment are written in one append. */
@@ -161,6 +165,7 @@ export class BooksFold {
         if (e.type === 'PaymentRequested') {
           p.requestKey = requestKey(x);
           p.batchId = x.batchId;
+          p.legacy = e.metadata?.source === LEGACY_SOURCE;
           p.status = 'requested';
         } else if (e.type === 'PaymentApproved') {
           p.approvals++;
@@ -302,6 +307,7 @@ export class BooksFold {
       }
       if (p.requestKey === null || p.status === null) continue;
       const hold = p.batchId ? this.holds.get(`${p.batchId}|${p.paymentId}`) : undefined;
+      if (!hold && p.legacy) continue;
       if (!hold || hold.requestKey !== p.requestKey) {
         add('payment_without_hold', subject, hold
           ? `payment ${p.paymentId} was requested, but batch ${p.batchId} holds money for a different request`
