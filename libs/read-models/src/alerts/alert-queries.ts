@@ -168,22 +168,32 @@ export async function listAlerts(q: SqlExecutor, basis: Basis, f: AlertFilter) {
   if (f.subjectKind) add((x) => `subject_kind = ${x}`, f.subjectKind);
   if (f.subjectId) add((x) => `subject_id = ${x}`, f.subjectId);
   if (f.status) add((x) => `status = ${x}`, f.status);
-  const filtered = `with ${cte}, chosen as (select * from every_alert where ${where.join(' and ')})`;
-  const totalParams = [...params];
+  // One pass: the totals are window counts over every match, taken before the page's cursor and limit.
+  const chosen = `with ${cte}, chosen as (
+      select *, count(*) over () as total, count(*) filter (where severity = 'red') over () as reds,
+        count(*) filter (where severity = 'yellow') over () as yellows, count(*) filter (where severity = 'blue') over () as blues
+      from every_alert where ${where.join(' and ')})`;
+  const pageWhere: string[] = [];
   if (f.after) {
     const [day, id] = decodeCursor(f.after);
     params.push(day, id);
-    where.push(`(raised_on, alert_id) < ($${params.length - 1}::date, $${params.length})`);
+    pageWhere.push(`(raised_on, alert_id) < ($${params.length - 1}::date, $${params.length})`);
   }
   params.push(f.limit + 1);
-  const page = await q.query<AlertRow>(`with ${cte} select * from every_alert where ${where.join(' and ')} order by raised_on desc, alert_id desc limit $${params.length}`, params);
-  const total = await q.query<{ n: string }>(`${filtered} select count(*)::text as n from chosen`, totalParams);
+  const page = await q.query<AlertRow & { total: string; reds: string; yellows: string; blues: string }>(
+    `${chosen} select * from chosen where ${pageWhere.length ? pageWhere.join(' and ') : 'true'} order by raised_on desc, alert_id desc limit $${params.length}`, params);
   const rows = page.rows.slice(0, f.limit);
-  const bySeverity = await q.query<{ severity: string; n: string }>(`${filtered} select severity, count(*)::text as n from chosen group by severity`, totalParams);
+  // A page past the last match carries no counts: count again only then.
+  let counts = page.rows[0];
+  if (!counts && f.after) {
+    const again = await q.query<{ total: string; reds: string; yellows: string; blues: string }>(`${chosen} select total, reds, yellows, blues from chosen limit 1`,
+      params.slice(0, params.length - (f.after ? 3 : 1)));
+    counts = again.rows[0] as typeof counts;
+  }
   return {
     basis: describeBasis(basis),
-    total: Number(total.rows[0]?.n ?? 0),
-    bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, Number(bySeverity.rows.find((x) => x.severity === s)?.n ?? 0)])),
+    total: Number(counts?.total ?? 0),
+    bySeverity: { red: Number(counts?.reds ?? 0), yellow: Number(counts?.yellows ?? 0), blue: Number(counts?.blues ?? 0) },
     alerts: rows.map(render),
     next: page.rows.length > f.limit ? encodeCursor(rows[rows.length - 1]) : null,
   };
