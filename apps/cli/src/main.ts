@@ -26,8 +26,9 @@ const USAGE = `usage: npm run cli -- <command>
                              on a lawful request: blank the identity numbers of a household's members in the
                              personal-data vault; events, amounts and chains stay as they are
   generate --preset tiny|demo|county [--seed N] [--out FILE]
-                             write a synthetic county as commands (FILE, default data/<preset>-<seed>.jsonl) and
-                             its expected totals (FILE.manifest.json); the same seed gives the same bytes
+                             write a synthetic county as commands (FILE, default data/<preset>-<seed>.jsonl), its
+                             expected totals (FILE.manifest.json) and the red-flag anomalies injected into it, one JSON
+                             line each (FILE without .jsonl + .anomalies.jsonl); the same seed gives the same bytes
   load FILE                  feed a generated file through the ledger's own services (resumable), then check the
                              books against its manifest to the fen
   bench [--store postgres|embedded|both] [--preset tiny|demo|county] [--seed N] [--flows N]
@@ -155,12 +156,18 @@ function generateCommand(args: string[]) {
   if (!/^[0-9]{1,9}$/.test(seedText)) throw new UsageError('--seed must be a whole number');
   const file = option(args, 'out') ?? `data/${preset}-${seedText}.jsonl`;
   const started = Date.now();
-  const { commands, manifest } = generate(preset, Number(seedText));
+  const { commands, manifest, anomalies } = generate(preset, Number(seedText));
   mkdirSync(dirname(resolve(file)), { recursive: true });
   writeFileSync(file, commands.map((c) => JSON.stringify(c)).join('\n') + '\n');
   writeFileSync(`${file}.manifest.json`, JSON.stringify(manifest, null, 2) + '\n');
-  process.stdout.write(`wrote ${commands.length} commands for ${manifest.households} households to ${file} (${Date.now() - started} ms)\n`);
+  // The ground truth for the red-flag detectors: one injected anomaly a line.
+  const anomaliesFile = anomaliesFileOf(file);
+  writeFileSync(anomaliesFile, anomalies.map((a) => JSON.stringify(a)).join('\n') + '\n');
+  process.stdout.write(`wrote ${commands.length} commands for ${manifest.households} households to ${file}, and ${anomalies.length} injected anomalies to ${anomaliesFile} (${Date.now() - started} ms)\n`);
 }
+
+/** data/demo-1.jsonl → data/demo-1.anomalies.jsonl */
+const anomaliesFileOf = (file: string) => `${file.replace(/\.jsonl$/, '')}.anomalies.jsonl`;
 
 async function loadCommand(args: string[]) {
   const file = args[0];

@@ -31,12 +31,15 @@ export async function loadDemoData(app: INestApplication): Promise<boolean> {
   for (const u of units) await ledger.registerAdminUnit(fin, u);
   const base = { title: '关于下达2016年财政专项扶贫资金的通知', recipientUnitCode: '990000000000', fiscalYear: 2016, effectiveDate: '2016-03-01',
     purpose: '小型公益设施建设', countsTowardHouseholdShare: true };
-  await ledger.issueBatch(fin, { ...base, batchId: 'DEMO-CEN-2016', documentNo: '财农〔2016〕18号', source: 'CENTRAL_SPECIAL_POVERTY', issuerLevel: 'CENTRAL', amount: parseYuan('5000000.00') });
-  await ledger.issueBatch(fin, { ...base, batchId: 'DEMO-PRV-2016', documentNo: '演财农〔2016〕9号', source: 'PROVINCIAL_POVERTY', issuerLevel: 'PROVINCIAL', amount: parseYuan('1000000.00') });
+  // Amounts that move on: the showcase raises no red flag of its own (no batch more than half idle 90 days
+  // after receipt, R-24), so the alerts on the desk are the generated county's injected ones.
+  await ledger.issueBatch(fin, { ...base, batchId: 'DEMO-CEN-2016', documentNo: '财农〔2016〕18号', source: 'CENTRAL_SPECIAL_POVERTY', issuerLevel: 'CENTRAL', amount: parseYuan('500000.00'),
+    lineItems: [{ label: '村级道路', amount: parseYuan('300000.00') }, { label: '农村饮水', amount: parseYuan('55000.00') }, { label: '待分配', amount: parseYuan('145000.00') }] });
+  await ledger.issueBatch(fin, { ...base, batchId: 'DEMO-PRV-2016', documentNo: '演财农〔2016〕9号', source: 'PROVINCIAL_POVERTY', issuerLevel: 'PROVINCIAL', amount: parseYuan('100000.00') });
   await ledger.allocate(fin, 'DEMO-CEN-2016', { allocationId: 'DEMO-AL-CEN-CTY', target: { type: 'batch', batchId: 'DEMO-CEN-2016-CTY', recipientUnitCode: '990101000000' },
-    amount: parseYuan('2000000.00'), effectiveDate: '2016-03-15', documentNo: '演财农〔2016〕12号' });
+    amount: parseYuan('500000.00'), effectiveDate: '2016-03-15', documentNo: '演财农〔2016〕12号' });
   await ledger.allocate(fin, 'DEMO-PRV-2016', { allocationId: 'DEMO-AL-PRV-CTY', target: { type: 'batch', batchId: 'DEMO-PRV-2016-CTY', recipientUnitCode: '990101000000' },
-    amount: parseYuan('500000.00'), effectiveDate: '2016-03-15', documentNo: '演财农〔2016〕13号' });
+    amount: parseYuan('100000.00'), effectiveDate: '2016-03-15', documentNo: '演财农〔2016〕13号' });
   const project = { implementer: '双龙村村民委员会', plannedStart: '2016-05-01', plannedEnd: '2016-10-31' };
   await ledger.proposeProject(fin, { ...project, projectId: 'DEMO-ROAD', name: '双龙村1公里机耕道硬化', type: 'ROAD', unitCode: '990101001001', budgetFen: '38000000' });
   await ledger.proposeProject(fin, { ...project, projectId: 'DEMO-WELL', name: '指南村古井改造', type: 'WATER', unitCode: '990101001002', budgetFen: '5500000' });
@@ -45,6 +48,7 @@ export async function loadDemoData(app: INestApplication): Promise<boolean> {
   await ms('DEMO-ROAD', 'DEMO-ROAD-approved', 'approved', '2016-04-05', { documentNo: '演县扶贫办〔2016〕3号' });
   await ms('DEMO-ROAD', 'DEMO-ROAD-publicized', 'publicized', '2016-04-06', { publicUntil: '2016-04-13' });
   await ms('DEMO-WELL', 'DEMO-WELL-approved', 'approved', '2016-04-05', { documentNo: '演县扶贫办〔2016〕4号' });
+  await ms('DEMO-WELL', 'DEMO-WELL-publicized', 'publicized', '2016-04-06', { publicUntil: '2016-04-13' });
   const commit = (batchId: string, allocationId: string, projectId: string, amount: string) =>
     ledger.allocate(fin, batchId, { allocationId, target: { type: 'project', projectId }, amount: parseYuan(amount), effectiveDate: '2016-04-01', documentNo: '演县财发〔2016〕7号' });
   await commit('DEMO-CEN-2016-CTY', 'DEMO-AL-ROAD-C', 'DEMO-ROAD', '300000.00');
@@ -68,7 +72,7 @@ export async function loadDemoData(app: INestApplication): Promise<boolean> {
     members: [{ name: '张小燕', idNumber: withCheckDigit('99010120060908002'), relation: 'child' }], category: 'general', causes: ['ILLNESS', 'EDUCATION'], registeredOn: '2015-10-20' });
   await ledger.registerHousehold(fin, { householdId: 'DEMO-HH-2', unitCode: '990101001001', head: { name: '李秀英', idNumber: withCheckDigit('99010119450101003') },
     members: [], category: 'wubao', causes: ['LACK_OF_LABOUR'], registeredOn: '2015-10-20' });
-  await ledger.issueBatch(fin, { ...base, batchId: 'DEMO-EDU-2016', documentNo: '演县教发〔2016〕5号', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
+  await ledger.issueBatch(fin, { ...base, effectiveDate: '2016-08-15', batchId: 'DEMO-EDU-2016', documentNo: '演县教发〔2016〕5号', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY',
     recipientUnitCode: '990101000000', title: '2016年建档立卡贫困家庭学生资助资金', purpose: '教育扶贫', amount: parseYuan('20000.00') });
   await ledger.proposeProject(fin, { projectId: 'DEMO-EDU', name: '2016年秋季学期建档立卡学生资助', type: 'EDUCATION', unitCode: '990101000000',
     implementer: '演示县教育局', budgetFen: '2000000', plannedStart: '2016-09-01', plannedEnd: '2016-12-31' });

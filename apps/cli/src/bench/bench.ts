@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { generate, type Preset, checkManifest, loadCommands } from '@yuantrace/ledger';
+import { generate, type Preset, checkManifest, loadCommands, scoreDetectors, type Anomaly, type AlertLike, type DetectorScore } from '@yuantrace/ledger';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +30,30 @@ export type BenchReport = {
   queries: Record<string, Stats>;
   /** Peak resident memory of each process: the api, the projector (server only), and this loader. */
   memory: { apiMb: number | null; projectorMb: number | null; loaderMb: number };
+  /**
+   * The red-flag detectors against the anomalies the generator injected: per rule and variant,
+   * recall and precision; how fast the red_flags projection catches up from zero; GET /alerts latency.
+   */
+  detectors?: { anomalies: number; alerts: number; scores: DetectorScore[]; catchUp: { applied: number; seconds: number; logEventsPerSecond: number };
+    alertList: Stats } | { unavailable: string };
 };
+
+/** Goals the detector figures are printed beside. */
+const DETECTOR_GOALS = { recall: 1, precision: 0.95, catchUpEventsPerSecond: 20_000, alertListP99Ms: 50 };
+
+/** Every alert the api lists, page by page (500 a page), as an inspector of the whole country sees them. */
+async function readAllAlerts(url: string, authorization: string): Promise<AlertLike[]> {
+  const alerts: AlertLike[] = [];
+  let after: string | null = null;
+  do {
+    const r = await fetch(`${url}/alerts?limit=500${after ? `&after=${encodeURIComponent(after)}` : ''}`, { headers: { authorization } });
+    if (r.status !== 200) throw new Error(`GET /alerts: ${r.status} ${await r.text()}`);
+    const page = (await r.json()) as { alerts: AlertLike[]; next: string | null };
+    alerts.push(...page.alerts);
+    after = page.next;
+  } while (after);
+  return alerts;
+}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 function stats(latencies: number[], seconds: number): Stats {
@@ -93,7 +116,7 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
   const children: ChildProcess[] = [];
   try {
     // 1. Bulk load through the deciders, beside a raw batched insert of as many rows.
-    const { commands, manifest } = generate(options.preset, options.seed);
+    const { commands, manifest, anomalies } = generate(options.preset, options.seed);
     const bulk = await BulkLoadEventStore.over(inner);
     app = await createLedgerContext(config, { storage: { db, store: bulk } });
     log(`loading ${commands.length} commands (${options.preset}, seed ${options.seed}) on ${options.store}…`);
@@ -118,6 +141,19 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     await runner.rebuildAll();
     const rebuildRate = Math.round(events / ((performance.now() - t2) / 1000));
     log(`rebuilt every projection at ${rebuildRate} events/s`);
+    // 2b. The red-flag detectors' catch-up from zero: their projection alone, rebuilt over the whole log.
+    let redFlagsCatchUp: { applied: number; seconds: number; logEventsPerSecond: number } | undefined;
+    let detectorsUnavailable: string | undefined;
+    try {
+      const t3 = performance.now();
+      const applied = await runner.rebuild('red_flags');
+      const seconds = (performance.now() - t3) / 1000;
+      redFlagsCatchUp = { applied, seconds: +seconds.toFixed(2), logEventsPerSecond: Math.round(events / seconds) };
+      log(`red_flags caught up from zero: ${events} events in ${seconds.toFixed(1)} s (${redFlagsCatchUp.logEventsPerSecond} events/s; ${applied} applied)`);
+    } catch (e) {
+      detectorsUnavailable = `the red_flags projection could not be rebuilt: ${e instanceof Error ? e.message : String(e)}`;
+      log(detectorsUnavailable);
+    }
 
     // 3. The raw single-insert baseline, and what the queries will ask for, while this process still holds the database.
     await db.exec('create table if not exists bench_raw_single (id bigserial primary key, stream text, data jsonb)');
@@ -152,6 +188,9 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     const tokens = new TokenService(config);
     const fin = `Bearer ${tokens.issue({ id: 'bench-fin', role: 'finance', scope: '990000000000' })}`;
     const appr = `Bearer ${tokens.issue({ id: 'bench-appr', role: 'approver', scope: '990000000000' })}`;
+    // 4b. The detectors against the injected anomalies, before the command phase adds payments of its own.
+    const inspector = `Bearer ${tokens.issue({ id: 'bench-inspector', role: 'inspector', scope: '000000000000' })}`;
+    const detectors = await measureDetectors(url, inspector, anomalies, redFlagsCatchUp, detectorsUnavailable, log);
     const call = async (auth: string, path: string, body: unknown) => {
       const r = await fetch(url + path, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
@@ -192,6 +231,7 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
       commands: commandsReport,
       queries,
       memory,
+      detectors,
     };
     mkdirSync(join(options.out, '..'), { recursive: true });
     writeFileSync(options.out, JSON.stringify(report, null, 2) + '\n');
@@ -219,8 +259,43 @@ export function printReport(r: BenchReport): string {
     ...r.commands.map((c) => `commands c=${String(c.concurrency).padEnd(3)} ${c.http.perSecond}/s p50 ${c.http.p50ms} ms p99 ${c.http.p99ms} ms | raw insert ${c.rawSingleInsert.perSecond}/s p50 ${c.rawSingleInsert.p50ms} ms p99 ${c.rawSingleInsert.p99ms} ms | ratio ${c.ratio}`),
     ...Object.entries(r.queries).map(([k, q]) => `query ${k.padEnd(26)} p50 ${q.p50ms} ms p99 ${q.p99ms} ms`),
     `peak memory: api ${r.memory.apiMb} MB${r.memory.projectorMb !== null ? `, projector ${r.memory.projectorMb} MB` : ' (projections in the api: embedded)'}, loader ${r.memory.loaderMb} MB`,
+    ...(r.detectors ? printDetectors(r.detectors) : []),
   ];
   return lines.join('\n');
+}
+
+function printDetectors(d: NonNullable<BenchReport['detectors']>): string[] {
+  if ('unavailable' in d) return [`red-flag detectors: not measured: ${d.unavailable}`];
+  const pct = (x: number | null) => (x === null ? '   -' : `${(x * 100).toFixed(0).padStart(3)}%`);
+  const g = DETECTOR_GOALS;
+  const injected = d.scores.filter((x) => x.injected > 0);
+  const found = injected.reduce((n, x) => n + Math.round((x.recall ?? 0) * x.injected), 0);
+  const matched = d.scores.reduce((n, x) => n + x.matched, 0);
+  return [
+    `red-flag detectors: ${d.anomalies} anomalies injected, ${d.alerts} alerts raised (goals: recall ${g.recall * 100}%, precision ≥ ${g.precision * 100}%)`,
+    '  rule  variant                             injected detected matched recall precision',
+    ...d.scores.map((x) => `  ${x.ruleId.padEnd(5)} ${x.variant.padEnd(35)} ${String(x.injected).padStart(8)} ${String(x.detected).padStart(8)} ${String(x.matched).padStart(7)}   ${pct(x.recall)}    ${pct(x.precision)}`),
+    `  all                                       ${String(d.anomalies).padStart(8)} ${String(d.alerts).padStart(8)} ${String(matched).padStart(7)}   ${pct(d.anomalies ? found / d.anomalies : null)}    ${pct(d.alerts ? matched / d.alerts : null)}`,
+    `red_flags catch-up from zero ${d.catchUp.logEventsPerSecond} events/s (goal ≥ ${g.catchUpEventsPerSecond}); GET /alerts p50 ${d.alertList.p50ms} ms p99 ${d.alertList.p99ms} ms (goal p99 ≤ ${g.alertListP99Ms} ms)`,
+  ];
+}
+
+/** Reads every alert, scores it against the anomalies, and times the first page of the alert list. */
+async function measureDetectors(url: string, authorization: string, anomalies: Anomaly[], catchUp: { applied: number; seconds: number; logEventsPerSecond: number } | undefined,
+  unavailable: string | undefined, log: (line: string) => void): Promise<NonNullable<BenchReport['detectors']>> {
+  if (!catchUp) return { unavailable: unavailable ?? 'no red_flags projection' };
+  const probe = await fetch(`${url}/alerts?limit=1`, { headers: { authorization } });
+  if (probe.status === 404) return { unavailable: 'the api has no GET /alerts route yet' };
+  const alerts = await readAllAlerts(url, authorization);
+  const scores = scoreDetectors(anomalies, alerts);
+  const run = await drive(200, 4, async () => {
+    const r = await fetch(`${url}/alerts?limit=100`, { headers: { authorization } });
+    if (r.status !== 200) throw new Error(`GET /alerts: ${r.status}`);
+    await r.arrayBuffer();
+  });
+  const alertList = stats(run.latencies, run.seconds);
+  log(`detectors: ${alerts.length} alerts for ${anomalies.length} anomalies; GET /alerts p50 ${alertList.p50ms} ms p99 ${alertList.p99ms} ms`);
+  return { anomalies: anomalies.length, alerts: alerts.length, scores, catchUp, alertList };
 }
 
 /**
@@ -280,6 +355,8 @@ async function measureQueries(url: string, authorization: string,
   await measure('admin-unit summary', 100, () => '/admin-units/990101000000/summary');
   await measure('admin-unit summary asOf', 100, (i) => `/admin-units/990101000000/summary?asOf=${ASOF_DATES[i % ASOF_DATES.length]}`);
   await measure('admin-unit summary knownAt', runs.knownAt, () => `/admin-units/990101000000/summary?knownAt=${new Date().toISOString()}`);
+  // The inspector's desk: the first page of the alert list (an older api without it says so instead of failing).
+  if ((await fetch(`${url}/alerts?limit=1`, { headers: { authorization } })).status !== 404) await measure('alert list (GET /alerts?limit=100)', 200, () => '/alerts?limit=100');
   // Instants inside the recorded history: the hours before from the rollups, the rest of the instant's hour from postings.
   if (sample.recordedInstants?.length) {
     await measure('admin-unit summary knownAt, instants within the history', runs.knownAt,
