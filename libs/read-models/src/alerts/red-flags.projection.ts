@@ -29,7 +29,8 @@ export const redFlagsProjection = typedProjection({
     'AllocationVoided', 'ProjectProposed', 'ProjectMilestoneRecorded', 'HouseholdRegistered', 'HouseholdStatusChanged', 'PaymentRequested',
     'PaymentApproved', 'PaymentExecuted', 'PaymentReversed', 'RosterPersonRecorded', 'RosterPersonLeft', 'CaseOpened', 'CaseClosed'],
   // 2: findings a later rule-set version clears are withdrawn, not deleted. 3: the cases that took up each alert.
-  version: 3,
+  // 4: an alert re-raised after a withdrawal is a new row, so each row is one interval of recorded time.
+  version: 4,
   tables: ['rf_rule_sets', 'rf_batches', 'rf_batch_moves', 'rf_projects', 'rf_milestones', 'rf_households', 'rf_household_members', 'rf_household_status',
     'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rf_case_alerts', 'rf_cases_closed', 'rm_alerts'],
   async setup(q) {
@@ -73,11 +74,14 @@ export const redFlagsProjection = typedProjection({
         primary key (alert_id, case_id));
       create table if not exists rf_cases_closed (case_id text primary key, closed_on date not null, recorded_at timestamptz not null);
       create table if not exists rm_alerts (
-        alert_id text primary key, rule_id text not null, variant text not null, subject_kind text not null, subject_id text not null, unit_code text not null,
+        alert_id text not null, rule_id text not null, variant text not null, subject_kind text not null, subject_id text not null, unit_code text not null,
         amount_fen bigint, measure bigint, evidence jsonb not null, detail jsonb not null, raised_on date not null, recorded_at timestamptz not null,
         withdrawn_at timestamptz, rejudged boolean not null default false);
       create index if not exists rm_alerts_unit_idx on rm_alerts (unit_code text_pattern_ops, raised_on);
       create index if not exists rm_alerts_raised_idx on rm_alerts (raised_on, alert_id);
+      -- One row per alert and interval of recorded time [recorded_at, withdrawn_at): at most one current row per alert.
+      create unique index if not exists rm_alerts_current_idx on rm_alerts (alert_id) where withdrawn_at is null;
+      create unique index if not exists rm_alerts_interval_idx on rm_alerts (alert_id, recorded_at);
       create index if not exists rm_alerts_subject_idx on rm_alerts (subject_kind, subject_id)`);
   },
   async apply(tx, events) {
@@ -309,11 +313,12 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
   };
   const run = (sql: string) => tx.query(...named(sql, values));
   const has = (...sets: Array<Set<string>>) => all || sets.some((s) => s.size > 0);
-  // Every rule writes the same columns; an alert is raised once and keeps its first dating. A re-judged one stands again (withdrawn_at cleared).
+  // Every rule writes the same columns; an alert is raised once and keeps its first dating while it stands. One withdrawn and found again
+  // by a later version is a new row from that version's adoption.
   const insert = (select: string) => `with ${RULES_CTE}
     insert into rm_alerts (alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at)
     ${select}
-    on conflict (alert_id) do update set measure = excluded.measure, detail = excluded.detail, evidence = excluded.evidence, withdrawn_at = null, rejudged = false`;
+    on conflict (alert_id) where withdrawn_at is null do update set measure = excluded.measure, detail = excluded.detail, evidence = excluded.evidence, rejudged = false`;
   const alertId = (rule: string, variant: string, kind: string, subject: string) => `'${rule}.${variant}.${kind}.' || ${subject}`;
 
   if (!all && has(t.payments, t.households)) {
@@ -477,7 +482,7 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
       from judged l join rf_payments p on p.payment_id = l.payment_id
       where p.executed_on is not null and l.from_date <= p.executed_on and (l.left_on is null or l.left_on >= p.executed_on)
       order by l.rule_id, p.payment_id, l.link
-      on conflict (alert_id) do nothing`);
+      on conflict (alert_id) where withdrawn_at is null do nothing`);
   }
   if (!all && t.batches.size) {
     // R-20: a document's lines that do not add up to its total. R-01: a child that received less than its parent allocated.
