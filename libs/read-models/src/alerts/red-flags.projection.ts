@@ -90,8 +90,8 @@ export const redFlagsProjection = typedProjection({
     let rows = new Rows();
     const flush = async () => {
       await rows.write(tx);
-      // Updates that need the row written before them (a decision or an execution of a payment requested earlier).
-      for (const u of rows.paymentUpdates) await tx.query(u.sql, u.params);
+      // Updates that need the row written before them (a decision or an execution of a payment requested in an earlier batch).
+      await rows.updatePayments(tx);
       for (const u of rows.otherUpdates) await tx.query(u.sql, u.params);
       if (!t.empty()) await detect(tx, t);
       t = new Touched();
@@ -127,6 +127,9 @@ class Touched {
   }
 }
 
+/** Column positions of a payment row, for completing it in memory. */
+const PAY = { approvedBy: 12, approvalEvent: 13, approvalAt: 14, channel: 15, bankReference: 16, executedOn: 17, executionEvent: 18, executionAt: 19, reversed: 20 };
+
 class Rows {
   batches: unknown[][] = [];
   moves: unknown[][] = [];
@@ -135,13 +138,32 @@ class Rows {
   households: unknown[][] = [];
   members: unknown[][] = [];
   statuses: unknown[][] = [];
-  payments: unknown[][] = [];
   roster: unknown[][] = [];
   relatives: unknown[][] = [];
   caseAlerts: unknown[][] = [];
   casesClosed: unknown[][] = [];
-  paymentUpdates: Update[] = [];
+  /** Payments requested in this batch, completed in memory by their decisions and executions in the same batch. */
+  payments = new Map<string, unknown[]>();
+  approvals: unknown[][] = [];
+  executions: unknown[][] = [];
+  reversals: string[] = [];
   otherUpdates: Update[] = [];
+
+  /** One statement per kind of step for the payments requested earlier: a county's catch-up has hundreds per batch. */
+  async updatePayments(tx: SqlExecutor) {
+    const col = (rows: unknown[][], i: number) => rows.map((r) => r[i]);
+    if (this.approvals.length) {
+      await tx.query(`update rf_payments p set approved_by = v.by, approval_event = v.ev, approval_recorded_at = v.at
+        from unnest($1::text[], $2::text[], $3::uuid[], $4::timestamptz[]) v(id, by, ev, at) where p.payment_id = v.id`,
+      [col(this.approvals, 0), col(this.approvals, 1), col(this.approvals, 2), col(this.approvals, 3)]);
+    }
+    if (this.executions.length) {
+      await tx.query(`update rf_payments p set channel = v.channel, bank_reference = v.ref, executed_on = v.day, execution_event = v.ev, execution_recorded_at = v.at
+        from unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::uuid[], $6::timestamptz[]) v(id, channel, ref, day, ev, at) where p.payment_id = v.id`,
+      [0, 1, 2, 3, 4, 5].map((i) => col(this.executions, i)));
+    }
+    if (this.reversals.length) await tx.query('update rf_payments set reversed = true where payment_id = any($1::text[])', [this.reversals]);
+  }
 
   async write(tx: SqlExecutor) {
     await insertMany(tx, 'rf_batches', ['batch_id', 'parent_batch_id', 'unit_code', 'amount_fen', 'line_items_fen', 'effective_date', 'recorded_at', 'event_id'],
@@ -157,7 +179,9 @@ class Rows {
     await insertMany(tx, 'rf_household_status', ['event_id', 'household_id', 'status', 'date', 'recorded_at'], ['uuid', '', '', 'date', 'timestamptz'],
       this.statuses, 'on conflict do nothing');
     await insertMany(tx, 'rf_payments', ['payment_id', 'project_id', 'unit_code', 'payee_type', 'payee_id', 'account_ref', 'amount_fen', 'installment', 'requested_by',
-      'requested_on', 'request_event', 'request_recorded_at'], ['', '', '', '', '', '', 'bigint', '', '', 'date', 'uuid', 'timestamptz'], this.payments, 'on conflict do nothing');
+      'requested_on', 'request_event', 'request_recorded_at', 'approved_by', 'approval_event', 'approval_recorded_at', 'channel', 'bank_reference', 'executed_on',
+      'execution_event', 'execution_recorded_at', 'reversed'], ['', '', '', '', '', '', 'bigint', '', '', 'date', 'uuid', 'timestamptz', '', 'uuid', 'timestamptz', '', '',
+      'date', 'uuid', 'timestamptz', 'boolean'], [...this.payments.values()], 'on conflict do nothing');
     await insertMany(tx, 'rf_roster', ['person_id', 'role', 'unit_code', 'id_ref', 'account_ref', 'from_date', 'event_id', 'recorded_at'],
       ['', '', '', '', '', 'date', 'uuid', 'timestamptz'], this.roster, 'on conflict do nothing');
     await insertMany(tx, 'rf_roster_relatives', ['person_id', 'id_ref'], [], this.relatives, 'on conflict do nothing');
@@ -225,25 +249,32 @@ function collect(e: RedFlagEvent, r: Rows, t: Touched) {
       return;
     case 'PaymentRequested': {
       const x = e.data;
-      r.payments.push([x.paymentId, x.projectId, x.unitCode, x.payee.type, x.payee.id, x.payee.accountRef, x.amountFen, x.installment, x.requestedBy,
-        x.effectiveDate, e.id, at]);
+      r.payments.set(x.paymentId, [x.paymentId, x.projectId, x.unitCode, x.payee.type, x.payee.id, x.payee.accountRef, x.amountFen, x.installment, x.requestedBy,
+        x.effectiveDate, e.id, at, null, null, null, null, null, null, null, null, false]);
       t.payments.add(x.paymentId);
       return;
     }
-    case 'PaymentApproved':
-      r.paymentUpdates.push({ sql: 'update rf_payments set approved_by = $2, approval_event = $3::uuid, approval_recorded_at = $4::timestamptz where payment_id = $1',
-        params: [e.data.paymentId, e.data.approvedBy, e.id, at] });
+    case 'PaymentApproved': {
+      const row = r.payments.get(e.data.paymentId);
+      if (row) [row[PAY.approvedBy], row[PAY.approvalEvent], row[PAY.approvalAt]] = [e.data.approvedBy, e.id, at];
+      else r.approvals.push([e.data.paymentId, e.data.approvedBy, e.id, at]);
       t.payments.add(e.data.paymentId);
       return;
-    case 'PaymentExecuted':
-      r.paymentUpdates.push({ sql: `update rf_payments set channel = $2, bank_reference = $3, executed_on = $4::date, execution_event = $5::uuid,
-        execution_recorded_at = $6::timestamptz where payment_id = $1`, params: [e.data.paymentId, e.data.channel, e.data.bankReference, e.data.effectiveDate, e.id, at] });
-      t.payments.add(e.data.paymentId);
+    }
+    case 'PaymentExecuted': {
+      const x = e.data, row = r.payments.get(x.paymentId);
+      if (row) [row[PAY.channel], row[PAY.bankReference], row[PAY.executedOn], row[PAY.executionEvent], row[PAY.executionAt]] = [x.channel, x.bankReference, x.effectiveDate, e.id, at];
+      else r.executions.push([x.paymentId, x.channel, x.bankReference, x.effectiveDate, e.id, at]);
+      t.payments.add(x.paymentId);
       return;
-    case 'PaymentReversed':
+    }
+    case 'PaymentReversed': {
       // A recovered payment stays a finding (it was paid); the flag on it says it was recovered.
-      r.paymentUpdates.push({ sql: 'update rf_payments set reversed = true where payment_id = $1', params: [e.data.paymentId] });
+      const row = r.payments.get(e.data.paymentId);
+      if (row) row[PAY.reversed] = true;
+      else r.reversals.push(e.data.paymentId);
       return;
+    }
     case 'RosterPersonRecorded': {
       const x = e.data;
       r.roster.push([x.personId, x.role, x.unitCode, x.idRef, x.accountRef, x.from, e.id, at]);
