@@ -48,7 +48,8 @@ test('the bulk path (write-behind store, flushed in batches) gives the same book
   const { loadConfig } = await import('@yuantrace/ledger');
   const { BulkLoadEventStore, PostgresEventStore } = await import('@yuantrace/event-store');
   const schema = uniqueSchema('bulk');
-  const db = await openTestPg(schema);
+  // The runner holds a connection per projection for its lock, beside those the load uses.
+  const db = await openTestPg(schema, 10 + readModelProjections().length);
   const store = await BulkLoadEventStore.over(await PostgresEventStore.create(db));
   const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1/test', DATABASE_SCHEMA: schema, JWT_SECRET: 'test-secret-of-enough-length', LOG_LEVEL: 'silent' });
   const app = await createApp(config, { storage: { db, store } });

@@ -349,7 +349,8 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
   const insert = (select: string) => `with ${RULES_CTE}
     insert into rm_alerts (alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at)
     ${select}
-    on conflict (alert_id) where withdrawn_at is null do update set measure = excluded.measure, detail = excluded.detail, evidence = excluded.evidence, rejudged = false`;
+    on conflict (alert_id) where withdrawn_at is null do update set amount_fen = excluded.amount_fen, measure = excluded.measure, detail = excluded.detail,
+      evidence = excluded.evidence, rejudged = false`;
   const alertId = (rule: string, variant: string, kind: string, subject: string) => `'${rule}.${variant}.${kind}.' || ${subject}`;
 
   if (!all && has(t.payments, t.households)) {
@@ -381,22 +382,26 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
         and not exists (select 1 from rf_household_status s where s.household_id = h1.household_id and s.status = 'removed' and s.date <= h2.registered_on)`));
   }
   if (has(t.payments)) {
-    // R-05: one bank account paid for several households; raised on the day the account reached the rule's number of households.
+    // R-05: one bank account paid for several households; raised on the day the account reached the rule's number of households,
+    // and known when the books first held that many (the k-th household's first payment by recording time), whatever the batching.
+    // The threshold is the version's in force the day the account was first shared.
     await run(insert(`
       select * from (
       select ${alertId('R-05', 'shared_account', 'account', 'a.account_ref')}, 'R-05', 'shared_account', 'account', a.account_ref, a.unit_code, a.total,
         cardinality(a.firsts), a.evidence, jsonb_build_object('households', a.household_ids), a.firsts[${param('R-05', 'sharedAccountMinHouseholds', 'int')}] as raised_on,
-        greatest(a.known, @floor)
+        greatest(a.known[${param('R-05', 'sharedAccountMinHouseholds', 'int')}], @floor)
       from (
-        select p.account_ref, min(p.unit_code) as unit_code, sum(p.amount_fen) as total, max(p.executed_on) as last_on, max(p.execution_recorded_at) as known,
+        select p.account_ref, min(p.unit_code) as unit_code, sum(p.amount_fen) as total,
           jsonb_agg(p.execution_event order by p.executed_on, p.payment_id) as evidence, jsonb_agg(distinct p.payee_id) as household_ids,
           (select array_agg(z.first_paid order by z.first_paid) from (select min(q.executed_on) as first_paid from rf_payments q
-             where q.account_ref = p.account_ref and q.payee_type = 'household' and q.executed_on is not null group by q.payee_id) z) as firsts
+             where q.account_ref = p.account_ref and q.payee_type = 'household' and q.executed_on is not null group by q.payee_id) z) as firsts,
+          (select array_agg(z.first_known order by z.first_known) from (select min(q.execution_recorded_at) as first_known from rf_payments q
+             where q.account_ref = p.account_ref and q.payee_type = 'household' and q.executed_on is not null group by q.payee_id) z) as known
         from rf_payments p
         where p.payee_type = 'household' and p.executed_on is not null
           and (@all or p.account_ref in (select account_ref from rf_payments where payment_id = any(@payments)))
         group by p.account_ref) a
-      ${inForce('a.last_on')}
+      ${inForce('a.firsts[2]')}
       where cardinality(a.firsts) >= ${param('R-05', 'sharedAccountMinHouseholds', 'int')}) x where x.raised_on >= @since`));
   }
   if (!all && t.payments.size) {
