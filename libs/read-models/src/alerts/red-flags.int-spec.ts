@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { applyRuleChanges, DEFAULT_RULE_SET, type BatchHeader, type LedgerEvent, type PaymentRequestPayload } from '@yuantrace/domain';
 import { PgliteDb, type RecordedEvent } from '@yuantrace/event-store';
@@ -230,5 +231,26 @@ describe('red-flag detectors', () => {
     }
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.sort()).toEqual(all);
+  });
+
+  test('however the log is cut into batches, the alerts end the same (a property): live and rebuilt rows agree', async () => {
+    const log = [...books, ...roster];
+    const rowsOf = async (d: PgliteDb) =>
+      (await d.query(`select alert_id, amount_fen::text, measure::text, evidence, detail, raised_on::text, recorded_at, withdrawn_at from rm_alerts order by alert_id, recorded_at`)).rows;
+    const fresh = async (d: PgliteDb) => d.query(`truncate ${redFlagsProjection.tables.join(', ')}`);
+    const one = await PgliteDb.open(undefined);
+    try {
+      await one.transaction((tx) => redFlagsProjection.setup(tx));
+      await one.transaction((tx) => redFlagsProjection.apply(tx, log));
+      const whole = await rowsOf(one);
+      await fc.assert(fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: log.length - 1 }), { maxLength: 12 }), async (cuts) => {
+        await fresh(one);
+        const bounds = [0, ...[...cuts].sort((a, b) => a - b), log.length];
+        for (let i = 0; i + 1 < bounds.length; i++) await one.transaction((tx) => redFlagsProjection.apply(tx, log.slice(bounds[i], bounds[i + 1])));
+        expect(await rowsOf(one)).toEqual(whole);
+      }), { numRuns: 25 });
+    } finally {
+      await one.close();
+    }
   });
 });

@@ -344,13 +344,14 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
   };
   const run = (sql: string) => tx.query(...named(sql, values));
   const has = (...sets: Array<Set<string>>) => all || sets.some((s) => s.size > 0);
-  // Every rule writes the same columns; an alert is raised once and keeps its first dating while it stands. One withdrawn and found again
-  // by a later version is a new row from that version's adoption.
+  // Every rule writes the same columns. A finding found again takes what the books now say (an earlier-dated payment recorded later can
+  // move the day an account became shared), and keeps the earliest time it was known: the row ends the same however the log was batched.
+  // One withdrawn and found again by a later version is a new row from that version's adoption.
   const insert = (select: string) => `with ${RULES_CTE}
     insert into rm_alerts (alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at)
     ${select}
     on conflict (alert_id) where withdrawn_at is null do update set amount_fen = excluded.amount_fen, measure = excluded.measure, detail = excluded.detail,
-      evidence = excluded.evidence, rejudged = false`;
+      evidence = excluded.evidence, raised_on = excluded.raised_on, recorded_at = least(rm_alerts.recorded_at, excluded.recorded_at), rejudged = false`;
   const alertId = (rule: string, variant: string, kind: string, subject: string) => `'${rule}.${variant}.${kind}.' || ${subject}`;
 
   if (!all && has(t.payments, t.households)) {
