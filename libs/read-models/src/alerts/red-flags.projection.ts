@@ -29,8 +29,8 @@ export const redFlagsProjection = typedProjection({
     'AllocationVoided', 'ProjectProposed', 'ProjectMilestoneRecorded', 'HouseholdRegistered', 'HouseholdStatusChanged', 'PaymentRequested',
     'PaymentApproved', 'PaymentExecuted', 'PaymentReversed', 'RosterPersonRecorded', 'RosterPersonLeft', 'CaseOpened', 'CaseClosed'],
   // 2: findings a later rule-set version clears are withdrawn, not deleted. 3: the cases that took up each alert.
-  // 4: an alert re-raised after a withdrawal is a new row, so each row is one interval of recorded time.
-  version: 4,
+  // 4: an alert re-raised after a withdrawal is a new row, so each row is one interval of recorded time. 5: payments indexed by project.
+  version: 5,
   tables: ['rf_rule_sets', 'rf_batches', 'rf_batch_moves', 'rf_projects', 'rf_milestones', 'rf_households', 'rf_household_members', 'rf_household_status',
     'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rf_case_alerts', 'rf_cases_closed', 'rm_alerts'],
   async setup(q) {
@@ -61,6 +61,7 @@ export const redFlagsProjection = typedProjection({
         request_recorded_at timestamptz not null, approved_by text, approval_event uuid, approval_recorded_at timestamptz,
         channel text, bank_reference text, executed_on date, execution_event uuid, execution_recorded_at timestamptz, reversed boolean not null default false);
       create index if not exists rf_payments_payee_idx on rf_payments (payee_id);
+      create index if not exists rf_payments_project_idx on rf_payments (project_id);
       create index if not exists rf_payments_account_idx on rf_payments (account_ref);
       create index if not exists rf_payments_bankref_idx on rf_payments (channel, bank_reference) where bank_reference is not null;
       create table if not exists rf_roster (
@@ -115,7 +116,10 @@ type Update = { sql: string; params: unknown[] };
 
 /** The ids this batch of events touched, by kind: the detection queries look no further. */
 class Touched {
-  payments = new Set<string>();
+  /** Payments by the step this batch recorded: each rule looks at the step its finding rests on. */
+  requested = new Set<string>();
+  approved = new Set<string>();
+  executed = new Set<string>();
   households = new Set<string>();
   projects = new Set<string>();
   batches = new Set<string>();
@@ -123,7 +127,7 @@ class Touched {
   accounts = new Set<string>();
   roster = new Set<string>();
   empty() {
-    return !this.payments.size && !this.households.size && !this.projects.size && !this.batches.size && !this.idRefs.size && !this.roster.size;
+    return !this.requested.size && !this.approved.size && !this.executed.size && !this.households.size && !this.projects.size && !this.batches.size && !this.idRefs.size && !this.roster.size;
   }
 }
 
@@ -251,21 +255,21 @@ function collect(e: RedFlagEvent, r: Rows, t: Touched) {
       const x = e.data;
       r.payments.set(x.paymentId, [x.paymentId, x.projectId, x.unitCode, x.payee.type, x.payee.id, x.payee.accountRef, x.amountFen, x.installment, x.requestedBy,
         x.effectiveDate, e.id, at, null, null, null, null, null, null, null, null, false]);
-      t.payments.add(x.paymentId);
+      t.requested.add(x.paymentId);
       return;
     }
     case 'PaymentApproved': {
       const row = r.payments.get(e.data.paymentId);
       if (row) [row[PAY.approvedBy], row[PAY.approvalEvent], row[PAY.approvalAt]] = [e.data.approvedBy, e.id, at];
       else r.approvals.push([e.data.paymentId, e.data.approvedBy, e.id, at]);
-      t.payments.add(e.data.paymentId);
+      t.approved.add(e.data.paymentId);
       return;
     }
     case 'PaymentExecuted': {
       const x = e.data, row = r.payments.get(x.paymentId);
       if (row) [row[PAY.channel], row[PAY.bankReference], row[PAY.executedOn], row[PAY.executionEvent], row[PAY.executionAt]] = [x.channel, x.bankReference, x.effectiveDate, e.id, at];
       else r.executions.push([x.paymentId, x.channel, x.bankReference, x.effectiveDate, e.id, at]);
-      t.payments.add(x.paymentId);
+      t.executed.add(x.paymentId);
       return;
     }
     case 'PaymentReversed': {
@@ -337,12 +341,14 @@ function named(sql: string, values: Record<string, [unknown, string]>): [string,
 async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at: string }) {
   const all = rejudge !== undefined;
   const values: Record<string, [unknown, string]> = {
-    d0: [DEFAULT_RULE_SET.effectiveFrom, 'date'], body0: [JSON.stringify(DEFAULT_RULE_SET), 'jsonb'], all: [all, 'boolean'],
+    d0: [DEFAULT_RULE_SET.effectiveFrom, 'date'], body0: [JSON.stringify(DEFAULT_RULE_SET), 'jsonb'], 
     since: [rejudge?.since ?? '0001-01-01', 'date'], floor: [rejudge?.at ?? '1970-01-01T00:00:00Z', 'timestamptz'],
-    payments: [[...t.payments], 'text[]'], households: [[...t.households], 'text[]'], projects: [[...t.projects], 'text[]'], batches: [[...t.batches], 'text[]'],
+    requested: [[...t.requested], 'text[]'], approved: [[...t.approved], 'text[]'], executed: [[...t.executed], 'text[]'], households: [[...t.households], 'text[]'], projects: [[...t.projects], 'text[]'], batches: [[...t.batches], 'text[]'],
     idRefs: [[...t.idRefs], 'text[]'], roster: [[...t.roster], 'text[]'],
   };
   const run = (sql: string) => tx.query(...named(sql, values));
+  // What the batch touched, or everything on a re-judgement: written out, never as `@all or …`, which no index can serve.
+  const touching = (condition: string) => (all ? 'true' : condition);
   const has = (...sets: Array<Set<string>>) => all || sets.some((s) => s.size > 0);
   // Every rule writes the same columns. A finding found again takes what the books now say (an earlier-dated payment recorded later can
   // move the day an account became shared), and keeps the earliest time it was known: the row ends the same however the log was batched.
@@ -354,7 +360,7 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
       evidence = excluded.evidence, raised_on = excluded.raised_on, recorded_at = least(rm_alerts.recorded_at, excluded.recorded_at), rejudged = false`;
   const alertId = (rule: string, variant: string, kind: string, subject: string) => `'${rule}.${variant}.${kind}.' || ${subject}`;
 
-  if (!all && has(t.payments, t.households)) {
+  if (!all && has(t.requested, t.households)) {
     // R-05: a household payee not registered, or removed, on the payment date.
     await run(insert(`
       select ${alertId('R-05', 'payee_not_registered', 'payment', 'p.payment_id')}, 'R-05', 'payee_not_registered', 'payment', p.payment_id, p.unit_code, p.amount_fen, null,
@@ -362,27 +368,29 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
         ${knownBy('p.request_recorded_at', 'h.recorded_at')}
       from rf_payments p left join rf_households h on h.household_id = p.payee_id
       where p.payee_type = 'household' and (h.household_id is null or h.registered_on > p.requested_on)
-        and (p.payment_id = any(@payments) or p.payee_id = any(@households))`));
+        and (p.payment_id = any(@requested) or p.payee_id = any(@households))`));
     await run(insert(`
       select ${alertId('R-05', 'payee_removed', 'payment', 'p.payment_id')}, 'R-05', 'payee_removed', 'payment', p.payment_id, p.unit_code, p.amount_fen, null,
         jsonb_build_array(p.request_event, s.event_id), jsonb_build_object('householdId', p.payee_id, 'removedOn', s.date), p.requested_on,
         ${knownBy('p.request_recorded_at', 's.recorded_at')}
       from rf_payments p join lateral (
         select * from rf_household_status s where s.household_id = p.payee_id and s.status = 'removed' and s.date <= p.requested_on order by s.date limit 1) s on true
-      where p.payee_type = 'household' and (p.payment_id = any(@payments) or p.payee_id = any(@households))`));
+      where p.payee_type = 'household' and (p.payment_id = any(@requested) or p.payee_id = any(@households))`));
   }
   if (!all && t.idRefs.size) {
     // R-05: one identity number in two registered households (the later registration is the finding).
     await run(insert(`
-      select ${alertId('R-05', 'identity_in_two_households', 'household', 'h2.household_id')}, 'R-05', 'identity_in_two_households', 'household', h2.household_id,
+      select distinct on (h2.household_id) ${alertId('R-05', 'identity_in_two_households', 'household', 'h2.household_id')}, 'R-05', 'identity_in_two_households', 'household', h2.household_id,
         h2.unit_code, null, null, jsonb_build_array(h1.event_id, h2.event_id), jsonb_build_object('otherHouseholdId', h1.household_id), h2.registered_on,
         ${knownBy('h1.recorded_at', 'h2.recorded_at')}
       from rf_household_members m2 join rf_household_members m1 on m1.id_ref = m2.id_ref and m1.household_id <> m2.household_id
         join rf_households h1 on h1.household_id = m1.household_id join rf_households h2 on h2.household_id = m2.household_id
       where m2.id_ref = any(@idRefs) and (h1.registered_on, h1.household_id) < (h2.registered_on, h2.household_id)
-        and not exists (select 1 from rf_household_status s where s.household_id = h1.household_id and s.status = 'removed' and s.date <= h2.registered_on)`));
+        and not exists (select 1 from rf_household_status s where s.household_id = h1.household_id and s.status = 'removed' and s.date <= h2.registered_on)
+      -- A household sharing members with several others is one finding, naming the earliest of them.
+      order by h2.household_id, h1.registered_on, h1.household_id`));
   }
-  if (has(t.payments)) {
+  if (has(t.executed)) {
     // R-05: one bank account paid for several households; raised on the day the account reached the rule's number of households,
     // and known when the books first held that many (the k-th household's first payment by recording time), whatever the batching.
     // The threshold is the version's in force the day the account was first shared.
@@ -399,21 +407,27 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
           (select array_agg(z.first_known order by z.first_known) from (select min(q.execution_recorded_at) as first_known from rf_payments q
              where q.account_ref = p.account_ref and q.payee_type = 'household' and q.executed_on is not null group by q.payee_id) z) as known
         from rf_payments p
-        where p.payee_type = 'household' and p.executed_on is not null
-          and (@all or p.account_ref in (select account_ref from rf_payments where payment_id = any(@payments)))
+        where p.payee_type = 'household' and p.executed_on is not null and p.account_ref in (
+          -- Only accounts that paid two households or more are looked at closely; most accounts are one household's.
+          select c.account_ref from rf_payments c where c.payee_type = 'household' and c.executed_on is not null
+            and ${touching(`c.account_ref in (select account_ref from rf_payments where payment_id = any(@executed) and payee_type = 'household')`)}
+          group by c.account_ref having count(distinct c.payee_id) >= 2)
         group by p.account_ref) a
       ${inForce('a.firsts[2]')}
       where cardinality(a.firsts) >= ${param('R-05', 'sharedAccountMinHouseholds', 'int')}) x where x.raised_on >= @since`));
   }
-  if (!all && t.payments.size) {
-    // R-05: one bank reference on two executed payments of a channel.
-    await run(insert(`
+  if (!all && t.executed.size) {
+    // R-05: one bank reference on two executed payments of a channel; the later is the finding, whichever of the two this batch executed.
+    const pair = (driver: 'p' | 'o') => `
       select ${alertId('R-05', 'duplicate_bank_reference', 'payment', 'p.payment_id')}, 'R-05', 'duplicate_bank_reference', 'payment', p.payment_id, p.unit_code,
-        p.amount_fen, null, jsonb_build_array(o.execution_event, p.execution_event), jsonb_build_object('otherPaymentId', o.payment_id, 'channel', p.channel), p.executed_on,
+        p.amount_fen, null::bigint, jsonb_build_array(o.execution_event, p.execution_event), jsonb_build_object('otherPaymentId', o.payment_id, 'channel', p.channel), p.executed_on,
         ${knownBy('p.execution_recorded_at', 'o.execution_recorded_at')}
-      from rf_payments p join rf_payments o on o.channel = p.channel and o.bank_reference = p.bank_reference and o.payment_id <> p.payment_id
+      from rf_payments ${driver} join rf_payments ${driver === 'p' ? 'o' : 'p'} on o.channel = p.channel and o.bank_reference = p.bank_reference
         and (o.executed_on, o.payment_id) < (p.executed_on, p.payment_id)
-      where p.bank_reference is not null and (p.payment_id = any(@payments) or o.payment_id = any(@payments))`));
+      where ${driver}.payment_id = any(@executed) and ${driver}.bank_reference is not null`;
+    await run(insert(`select distinct on (1) * from (${pair('p')} union all ${pair('o')}) x order by 1`));
+  }
+  if (!all && t.approved.size) {
     // R-30: the approver approved their own request, or a payment to themself.
     for (const [variant, column] of [['approver_is_requester', 'p.requested_by'], ['approver_is_payee', 'p.payee_id']] as const) {
       await run(insert(`
@@ -421,30 +435,30 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
           jsonb_build_array(p.request_event, p.approval_event), jsonb_build_object('approvedBy', p.approved_by, 'requestedBy', p.requested_by, 'payeeId', p.payee_id),
           p.requested_on, ${knownBy('p.request_recorded_at', 'p.approval_recorded_at')}
         from rf_payments p
-        where p.payment_id = any(@payments) and p.approved_by is not null and p.approved_by = ${column}`));
+        where p.payment_id = any(@approved) and p.approved_by is not null and p.approved_by = ${column}`));
     }
   }
-  if (has(t.payments)) {
+  if (has(t.executed)) {
     // R-35: cash over the limit to an individual, from the rule's date.
     await run(insert(`
       select ${alertId('R-35', 'cash_to_individual', 'payment', 'p.payment_id')}, 'R-35', 'cash_to_individual', 'payment', p.payment_id, p.unit_code, p.amount_fen,
         ${param('R-35', 'cashLimitFen', 'bigint')}, jsonb_build_array(p.execution_event), jsonb_build_object('channel', p.channel, 'payeeType', p.payee_type),
         p.executed_on, greatest(p.execution_recorded_at, @floor)
       from rf_payments p ${inForce('p.executed_on')}
-      where (@all or p.payment_id = any(@payments)) and p.executed_on >= @since and p.channel = 'cash' and p.payee_type in ('household', 'person')
+      where ${touching('p.payment_id = any(@executed)')} and p.executed_on >= @since and p.channel = 'cash' and p.payee_type in ('household', 'person')
         and p.executed_on >= ${param('R-35', 'cashRuleFrom', 'date')} and p.amount_fen > ${param('R-35', 'cashLimitFen', 'bigint')}`));
   }
-  if (!all && has(t.payments, t.projects)) {
+  if (!all && has(t.requested, t.projects)) {
     // R-14: a final installment requested with no passed acceptance on or before its date.
     await run(insert(`
       select ${alertId('R-14', 'final_paid_before_acceptance', 'payment', 'p.payment_id')}, 'R-14', 'final_paid_before_acceptance', 'payment', p.payment_id, p.unit_code,
         p.amount_fen, null, jsonb_build_array(p.request_event), jsonb_build_object('projectId', p.project_id), p.requested_on, greatest(p.request_recorded_at, @floor)
       from rf_payments p
-      where p.installment = 'final' and (p.payment_id = any(@payments) or p.project_id = any(@projects))
+      where p.installment = 'final' and (p.payment_id = any(@requested) or p.project_id = any(@projects))
         and not exists (select 1 from rf_milestones m where m.project_id = p.project_id and m.kind = 'accepted' and m.result = 'passed' and m.date <= p.requested_on
           and m.recorded_at <= p.request_recorded_at)`));
   }
-  if (has(t.payments, t.projects)) {
+  if (has(t.requested, t.projects)) {
     // R-10: no 公示 of the minimum length that ended before the payment was requested (and was known by then).
     await run(insert(`
       select ${alertId('R-10', 'paid_without_full_publicity', 'payment', 'p.payment_id')}, 'R-10', 'paid_without_full_publicity', 'payment', p.payment_id, p.unit_code,
@@ -452,11 +466,11 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
         jsonb_build_object('projectId', p.project_id, 'longestNoticeDays', (select max(m.public_until - m.date + 1) from rf_milestones m
           where m.project_id = p.project_id and m.kind = 'publicized' and m.public_until < p.requested_on)), p.requested_on, greatest(p.request_recorded_at, @floor)
       from rf_payments p ${inForce('p.requested_on')}
-      where (@all or p.payment_id = any(@payments) or p.project_id = any(@projects)) and p.requested_on >= @since
+      where ${touching('(p.payment_id = any(@requested) or p.project_id = any(@projects))')} and p.requested_on >= @since
         and not exists (select 1 from rf_milestones m where m.project_id = p.project_id and m.kind = 'publicized' and m.public_until < p.requested_on
           and m.recorded_at <= p.request_recorded_at and m.public_until - m.date + 1 >= ${param('R-10', 'publicityMinDays', 'int')})`));
   }
-  if (has(t.payments, t.households)) {
+  if (has(t.executed)) {
     // R-21: industry support to one household beyond the cumulative cap (the payment that crossed it is the evidence).
     await run(insert(`
       select ${alertId('R-21', 'industry_over_cap', 'household', 'c.payee_id')}, 'R-21', 'industry_over_cap', 'household', c.payee_id, c.unit_code, c.running,
@@ -466,10 +480,13 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
         select p.*, sum(p.amount_fen) over (partition by p.payee_id order by p.executed_on, p.payment_id) as running
         from rf_payments p join rf_projects j on j.project_id = p.project_id
         where j.type = 'INDUSTRY' and p.payee_type = 'household' and p.executed_on is not null
-          and (@all or p.payee_id in (select payee_id from rf_payments where payment_id = any(@payments) union select unnest(@households)))) c
+          and ${touching(`p.payee_id in (select q.payee_id from rf_payments q join rf_projects qj on qj.project_id = q.project_id
+            where q.payment_id = any(@executed) and qj.type = 'INDUSTRY' and q.payee_type = 'household')`)}) c
       ${inForce('c.executed_on')}
       where c.executed_on >= @since and c.running > ${param('R-21', 'industryCapFen', 'bigint')}
         and c.running - c.amount_fen <= ${param('R-21', 'industryCapFen', 'bigint')}`));
+  }
+  if (has(t.executed, t.households)) {
     // R-21: an education subsidy that is not the standard for the household's pupils that year.
     await run(insert(`
       select ${alertId('R-21', 'education_off_standard', 'payment', 'x.payment_id')}, 'R-21', 'education_off_standard', 'payment', x.payment_id, x.unit_code, x.amount_fen,
@@ -485,41 +502,50 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
                    count(*) filter (where extract(year from p.executed_on)::int - m.birth_year between 13 and 18) as secondary_n
             from rf_household_members m where m.household_id = p.payee_id) n
         where j.type = 'EDUCATION' and p.payee_type = 'household' and p.executed_on is not null and p.executed_on >= @since
-          and (@all or p.payment_id = any(@payments) or p.payee_id = any(@households))) x
+          and ${touching('(p.payment_id = any(@executed) or p.payee_id = any(@households))')}) x
       where x.amount_fen <> x.standard`));
   }
-  if (!all && has(t.payments, t.idRefs, t.roster)) {
+  if (!all && has(t.executed, t.idRefs, t.roster)) {
     // R-07 / R-31: a payee household with a cadre, a helper or a relative of a roster person in it, or an account of a work-team member.
-    // Each branch is restricted to what this batch touched, so it walks indexes from the new rows only.
-    const touched = '(p.payment_id = any(@payments) or r.person_id = any(@roster) or m.id_ref = any(@idRefs))';
+    // One branch per link and per kind of thing the batch touched, each driven from the touched rows through an index: an `or` across
+    // tables would make the planner join every payment with the roster.
+    // Each branch carries the payment's columns it needs, so nothing joins the payments again afterwards.
+    const cols = (link: string) => `p.payment_id, p.unit_code, p.amount_fen, p.payee_id, p.execution_event, p.executed_on, p.execution_recorded_at,
+      r.person_id, r.role, '${link}' as link, r.event_id as roster_event, r.recorded_at as roster_recorded_at, r.from_date, r.left_on`;
+    const self = `rf_payments p join rf_household_members m on m.household_id = p.payee_id join rf_roster r on r.id_ref = m.id_ref`;
+    const relative = `rf_payments p join rf_household_members m on m.household_id = p.payee_id join rf_roster_relatives k on k.id_ref = m.id_ref
+          join rf_roster r on r.person_id = k.person_id`;
+    const account = `rf_payments p join rf_roster r on r.account_ref = p.account_ref`;
+    const branches = [
+      ...(t.executed.size ? [`select ${cols('self')} from ${self} where p.payment_id = any(@executed) and p.payee_type = 'household'`,
+        `select ${cols('relative')} from ${relative} where p.payment_id = any(@executed) and p.payee_type = 'household'`,
+        `select ${cols('account')} from ${account} where p.payment_id = any(@executed)`] : []),
+      ...(t.roster.size ? [`select ${cols('self')} from ${self} where r.person_id = any(@roster) and p.payee_type = 'household'`,
+        `select ${cols('relative')} from ${relative} where k.person_id = any(@roster) and p.payee_type = 'household'`,
+        `select ${cols('account')} from ${account} where r.person_id = any(@roster)`] : []),
+      ...(t.idRefs.size ? [`select ${cols('self')} from ${self} where m.id_ref = any(@idRefs) and p.payee_type = 'household'`,
+        `select ${cols('relative')} from ${relative} where m.id_ref = any(@idRefs) and p.payee_type = 'household'`] : []),
+    ];
     await run(`
       with ${RULES_CTE}, links as (
-        select p.payment_id, r.person_id, r.role, 'self' as link, r.event_id as roster_event, r.recorded_at as roster_recorded_at, r.from_date, r.left_on
-        from rf_payments p join rf_household_members m on m.household_id = p.payee_id join rf_roster r on r.id_ref = m.id_ref
-        where p.payee_type = 'household' and ${touched}
-        union all
-        select p.payment_id, r.person_id, r.role, 'relative', r.event_id, r.recorded_at, r.from_date, r.left_on
-        from rf_payments p join rf_household_members m on m.household_id = p.payee_id join rf_roster_relatives k on k.id_ref = m.id_ref
-          join rf_roster r on r.person_id = k.person_id
-        where p.payee_type = 'household' and ${touched}
-        union all
-        select p.payment_id, r.person_id, r.role, 'account', r.event_id, r.recorded_at, r.from_date, r.left_on
-        from rf_payments p join rf_roster r on r.account_ref = p.account_ref
-        where p.payment_id = any(@payments) or r.person_id = any(@roster)),
+        ${branches.join('\n        union all\n        ')}),
       judged as (
         select l.*, case when l.role in ('work_team_member', 'first_secretary') and l.link <> 'relative' then 'R-31' else 'R-07' end as rule_id
         from links l)
       insert into rm_alerts (alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at)
-      select distinct on (l.rule_id, p.payment_id)
-        l.rule_id || case when l.rule_id = 'R-31' then '.payee_is_work_team' else '.payee_related_to_cadre' end || '.payment.' || p.payment_id,
+      select distinct on (l.rule_id, l.payment_id)
+        l.rule_id || case when l.rule_id = 'R-31' then '.payee_is_work_team' else '.payee_related_to_cadre' end || '.payment.' || l.payment_id,
         l.rule_id, case when l.rule_id = 'R-31' then 'payee_is_work_team' else 'payee_related_to_cadre' end,
-        'payment', p.payment_id, p.unit_code, p.amount_fen, null, jsonb_build_array(p.execution_event, l.roster_event),
-        jsonb_build_object('personId', l.person_id, 'role', l.role, 'link', l.link, 'payeeId', p.payee_id), p.executed_on,
-        ${knownBy('p.execution_recorded_at', 'l.roster_recorded_at')}
-      from judged l join rf_payments p on p.payment_id = l.payment_id
-      where p.executed_on is not null and l.from_date <= p.executed_on and (l.left_on is null or l.left_on >= p.executed_on)
-      order by l.rule_id, p.payment_id, l.link
-      on conflict (alert_id) where withdrawn_at is null do nothing`);
+        'payment', l.payment_id, l.unit_code, l.amount_fen, null, jsonb_build_array(l.execution_event, l.roster_event),
+        jsonb_build_object('personId', l.person_id, 'role', l.role, 'link', l.link, 'payeeId', l.payee_id), l.executed_on,
+        ${knownBy('l.execution_recorded_at', 'l.roster_recorded_at')}
+      from judged l
+      where l.executed_on is not null and l.from_date <= l.executed_on and (l.left_on is null or l.left_on >= l.executed_on)
+      order by l.rule_id, l.payment_id, l.link, l.person_id
+      -- Of several links the alert names the first (by kind, then person), whichever batch brought it: live and rebuilt rows agree.
+      on conflict (alert_id) where withdrawn_at is null do update set detail = excluded.detail, evidence = excluded.evidence,
+        recorded_at = least(rm_alerts.recorded_at, excluded.recorded_at)
+        where (excluded.detail->>'link', excluded.detail->>'personId') < (rm_alerts.detail->>'link', rm_alerts.detail->>'personId')`);
   }
   if (!all && t.batches.size) {
     // R-20: a document's lines that do not add up to its total. R-01: a child that received less than its parent allocated.
