@@ -472,16 +472,20 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
   }
   if (has(t.executed)) {
     // R-21: industry support to one household beyond the cumulative cap (the payment that crossed it is the evidence).
+    // The households this batch paid from industry projects first, then their industry payments by index.
+    const payees = all
+      ? `select distinct q.payee_id from rf_payments q join rf_projects qj on qj.project_id = q.project_id where qj.type = 'INDUSTRY' and q.payee_type = 'household'`
+      : `select distinct q.payee_id from rf_payments q join rf_projects qj on qj.project_id = q.project_id
+         where q.payment_id = any(@executed) and qj.type = 'INDUSTRY' and q.payee_type = 'household'`;
     await run(insert(`
+      with payees as (${payees})
       select ${alertId('R-21', 'industry_over_cap', 'household', 'c.payee_id')}, 'R-21', 'industry_over_cap', 'household', c.payee_id, c.unit_code, c.running,
         ${param('R-21', 'industryCapFen', 'bigint')}, jsonb_build_array(c.execution_event), jsonb_build_object('paymentId', c.payment_id), c.executed_on,
         greatest(c.execution_recorded_at, @floor)
       from (
         select p.*, sum(p.amount_fen) over (partition by p.payee_id order by p.executed_on, p.payment_id) as running
-        from rf_payments p join rf_projects j on j.project_id = p.project_id
-        where j.type = 'INDUSTRY' and p.payee_type = 'household' and p.executed_on is not null
-          and ${touching(`p.payee_id in (select q.payee_id from rf_payments q join rf_projects qj on qj.project_id = q.project_id
-            where q.payment_id = any(@executed) and qj.type = 'INDUSTRY' and q.payee_type = 'household')`)}) c
+        from payees y join rf_payments p on p.payee_id = y.payee_id join rf_projects j on j.project_id = p.project_id
+        where j.type = 'INDUSTRY' and p.payee_type = 'household' and p.executed_on is not null) c
       ${inForce('c.executed_on')}
       where c.executed_on >= @since and c.running > ${param('R-21', 'industryCapFen', 'bigint')}
         and c.running - c.amount_fen <= ${param('R-21', 'industryCapFen', 'bigint')}`));
