@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { generate, type Manifest, type Preset, checkManifest, loadCommands } from '@yuantrace/ledger';
 import { SingleBar, Presets } from 'cli-progress';
 import { ProjectionRunner } from '@yuantrace/projections';
-import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
-import { ROLES, type Role } from '@yuantrace/domain';
+import { listAlerts, readModelProjections, verifyReadModels, type AlertView } from '@yuantrace/read-models';
+import { NATIONAL_SCOPE, ROLES, shanghaiToday, type Role } from '@yuantrace/domain';
+import { scoreDetectors, type Anomaly } from '@yuantrace/ledger';
 import { DEMO_PRINCIPALS } from '@yuantrace/ledger';
 import { TokenService } from '@yuantrace/ledger';
 import { ConfigError, loadConfig } from '@yuantrace/ledger';
@@ -31,6 +32,9 @@ const USAGE = `usage: npm run cli -- <command>
                              line each (FILE without .jsonl + .anomalies.jsonl); the same seed gives the same bytes
   load FILE                  feed a generated file through the ledger's own services (resumable), then check the
                              books against its manifest to the fen
+  score-detectors FILE       compare the alerts the red-flag detectors raised on the loaded county with the
+                             anomalies the generator injected (FILE: its .anomalies.jsonl): recall and precision
+                             per rule and variant
   bench [--store postgres|embedded|both] [--preset tiny|demo|county] [--seed N] [--flows N]
                              load a generated county, then measure bulk load, catch-up, rebuild, commands over
                              HTTP at concurrency 1/16/64 and queries, each beside a raw baseline; writes JSON
@@ -125,6 +129,33 @@ async function verify() {
     for (const l of report.lagging) process.stdout.write(`LAGGING ${l}: not caught up with the log; run the projector first\n`);
     process.stdout.write(report.ok ? 'OK: read models equal a rebuild, and the books agree with an independent fold of the log\n' : 'FAILED\n');
     if (!report.ok) process.exitCode = 1;
+  } finally {
+    await storage.db.close();
+  }
+}
+
+/** Every alert of the loaded county (read as a national inspector would, paged), scored against the injected anomalies. */
+async function scoreDetectorsCommand(args: string[]) {
+  const file = args[0];
+  if (!file) throw new UsageError('score-detectors needs the .anomalies.jsonl file the generator wrote');
+  const anomalies = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Anomaly);
+  const storage = await openStorage(loadConfig());
+  try {
+    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections());
+    await runner.setup();
+    await runner.catchUpTogether(['red_flags']);
+    const alerts: AlertView[] = [];
+    for (let after: string | undefined, first = true; first || after; first = false) {
+      const page = await listAlerts(storage.db, {}, { scope: NATIONAL_SCOPE, limit: 500, after, today: shanghaiToday(new Date()) });
+      alerts.push(...page.alerts);
+      after = page.next ?? undefined;
+    }
+    const scores = scoreDetectors(anomalies, alerts);
+    const pct = (v: number | null) => (v === null ? '   -' : `${Math.round(v * 100)}%`.padStart(4));
+    process.stdout.write(`${anomalies.length} anomalies injected, ${alerts.length} alerts raised\n  rule  variant                             injected detected matched recall precision\n`);
+    for (const x of scores) {
+      process.stdout.write(`  ${x.ruleId.padEnd(5)} ${x.variant.padEnd(35)} ${String(x.injected).padStart(8)} ${String(x.detected).padStart(8)} ${String(x.matched).padStart(7)}   ${pct(x.recall)}    ${pct(x.precision)}\n`);
+    }
   } finally {
     await storage.db.close();
   }
@@ -259,6 +290,8 @@ async function main(argv: string[]) {
       return generateCommand(rest);
     case 'load':
       return loadCommand(rest);
+    case 'score-detectors':
+      return scoreDetectorsCommand(rest);
     case 'bench':
       return benchCommand(rest);
     case 'backup':
