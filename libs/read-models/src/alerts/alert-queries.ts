@@ -68,15 +68,28 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
         and ${scopeCondition('b')}),
     every_alert as (
       select a.*, v.version, coalesce((v.body->'rules'->a.rule_id->>'enabled')::boolean, false) as enabled,
-        coalesce(v.body->'rules'->a.rule_id->'variantSeverity'->>a.variant, v.body->'rules'->a.rule_id->>'severity') as severity,
-        c.case_id, c.closed_on, case when c.closed_on is not null then 'closed' when c.case_id is not null then 'in_case' else 'open' end as status
+        coalesce(v.body->'rules'->a.rule_id->'variantSeverity'->>a.variant, v.body->'rules'->a.rule_id->>'severity') as severity
       from (select * from stored union all select * from idle union all select * from onward) a
-        cross join lateral (select version, body from rules where effective_from <= a.raised_on order by effective_from desc, version desc limit 1) v
-        -- The case that took the alert up under the basis (the latest opened), and whether it had been closed (销号).
-        left join lateral (
+        cross join lateral (select version, body from rules where effective_from <= a.raised_on order by effective_from desc, version desc limit 1) v)`;
+}
+
+/**
+ * The case that took an alert up under the basis (the latest opened) and whether it had been
+ * closed (销号): joined to the page only, unless the list is filtered by it, so a county's
+ * thousands of alerts are not each looked up to count them.
+ */
+function caseOf(basis: Basis, params: unknown[], today: string, alias: string): { columns: string; join: string } {
+  const p = (v: unknown) => (params.push(v), `$${params.length}`);
+  const asOf = p(basis.asOf ?? today);
+  const knownAt = basis.knownAt ? p(basis.knownAt.toISOString()) : null;
+  const known = (col: string) => (knownAt ? `${col} <= ${knownAt}::timestamptz` : 'true');
+  return {
+    columns: `c.case_id, c.closed_on, case when c.closed_on is not null then 'closed' when c.case_id is not null then 'in_case' else 'open' end as status`,
+    join: `left join lateral (
           select ca.case_id, (select cc.closed_on from rf_cases_closed cc where cc.case_id = ca.case_id and cc.closed_on <= ${asOf}::date and ${known('cc.recorded_at')}) as closed_on
-          from rf_case_alerts ca where ca.alert_id = a.alert_id and ca.opened_on <= ${asOf}::date and ${known('ca.recorded_at')}
-          order by ca.opened_on desc, ca.case_id desc limit 1) c on true)`;
+          from rf_case_alerts ca where ca.alert_id = ${alias}.alert_id and ca.opened_on <= ${asOf}::date and ${known('ca.recorded_at')}
+          order by ca.opened_on desc, ca.case_id desc limit 1) c on true`,
+  };
 }
 
 const scopeOf = (params: unknown[], scope: string) => (alias: string) => {
@@ -167,12 +180,16 @@ export async function listAlerts(q: SqlExecutor, basis: Basis, f: AlertFilter) {
   if (f.severity) add((x) => `severity = ${x}`, f.severity);
   if (f.subjectKind) add((x) => `subject_kind = ${x}`, f.subjectKind);
   if (f.subjectId) add((x) => `subject_id = ${x}`, f.subjectId);
+  // Filtered by its case's status, every alert needs its case; otherwise only the page does.
+  const inner = f.status ? caseOf(basis, params, f.today, 'e') : null;
+  const source = inner ? `(select e.*, ${inner.columns} from every_alert e ${inner.join}) e` : 'every_alert e';
   if (f.status) add((x) => `status = ${x}`, f.status);
   // One pass: the totals are window counts over every match, taken before the page's cursor and limit.
   const chosen = `with ${cte}, chosen as (
       select *, count(*) over () as total, count(*) filter (where severity = 'red') over () as reds,
         count(*) filter (where severity = 'yellow') over () as yellows, count(*) filter (where severity = 'blue') over () as blues
-      from every_alert where ${where.join(' and ')})`;
+      from ${source} where ${where.join(' and ')})`;
+  const countParams = params.length;
   const pageWhere: string[] = [];
   if (f.after) {
     const [day, id] = decodeCursor(f.after);
@@ -180,14 +197,18 @@ export async function listAlerts(q: SqlExecutor, basis: Basis, f: AlertFilter) {
     pageWhere.push(`(raised_on, alert_id) < ($${params.length - 1}::date, $${params.length})`);
   }
   params.push(f.limit + 1);
-  const page = await q.query<AlertRow & { total: string; reds: string; yellows: string; blues: string }>(
-    `${chosen} select * from chosen where ${pageWhere.length ? pageWhere.join(' and ') : 'true'} order by raised_on desc, alert_id desc limit $${params.length}`, params);
+  const limit = `$${params.length}`;
+  const outer = f.status ? null : caseOf(basis, params, f.today, 'pg');
+  const page = await q.query<AlertRow & { total: string; reds: string; yellows: string; blues: string }>(outer
+    ? `${chosen} select pg.*, ${outer.columns} from (select * from chosen where ${pageWhere.join(' and ') || 'true'} order by raised_on desc, alert_id desc limit ${limit}) pg
+        ${outer.join} order by pg.raised_on desc, pg.alert_id desc`
+    : `${chosen} select * from chosen where ${pageWhere.join(' and ') || 'true'} order by raised_on desc, alert_id desc limit ${limit}`, params);
   const rows = page.rows.slice(0, f.limit);
   // A page past the last match carries no counts: count again only then.
   let counts = page.rows[0];
   if (!counts && f.after) {
     const again = await q.query<{ total: string; reds: string; yellows: string; blues: string }>(`${chosen} select total, reds, yellows, blues from chosen limit 1`,
-      params.slice(0, params.length - (f.after ? 3 : 1)));
+      params.slice(0, countParams));
     counts = again.rows[0] as typeof counts;
   }
   return {
@@ -204,7 +225,8 @@ export async function alertsByIds(q: SqlExecutor, ids: string[], basis: Basis = 
   if (ids.length === 0) return [];
   const params: unknown[] = [];
   const cte = alertsSql(basis, params, () => 'true', today);
+  const c = caseOf(basis, params, today, 'e');
   params.push(ids);
-  const r = await q.query<AlertRow>(`with ${cte} select * from every_alert where alert_id = any($${params.length}::text[])`, params);
+  const r = await q.query<AlertRow>(`with ${cte} select e.*, ${c.columns} from every_alert e ${c.join} where e.alert_id = any($${params.length}::text[])`, params);
   return r.rows.map((x) => ({ ...render(x), enabled: (x as unknown as { enabled: boolean }).enabled }));
 }
