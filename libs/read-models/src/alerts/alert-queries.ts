@@ -39,6 +39,9 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
     rules as (
       select 1 as version, ${p(DEFAULT_RULE_SET.effectiveFrom)}::date as effective_from, ${p(JSON.stringify(DEFAULT_RULE_SET))}::jsonb as body
       union all select version, effective_from, body from rf_rule_sets where ${known('recorded_at')}),
+    -- Each version's days in force, [effective_from, effective_to): alerts join their span instead of searching the versions one by one.
+    in_force as (select distinct on (effective_from) version, effective_from, body from rules order by effective_from, version desc),
+    spans as (select version, effective_from, body, lead(effective_from) over (order by effective_from) as effective_to from in_force),
     stored as (
       select alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at
       from rm_alerts a where a.raised_on <= ${asOf}::date and ${known('a.recorded_at')} and ${scopeCondition('a')}
@@ -70,7 +73,7 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
       select a.*, v.version, coalesce((v.body->'rules'->a.rule_id->>'enabled')::boolean, false) as enabled,
         coalesce(v.body->'rules'->a.rule_id->'variantSeverity'->>a.variant, v.body->'rules'->a.rule_id->>'severity') as severity
       from (select * from stored union all select * from idle union all select * from onward) a
-        cross join lateral (select version, body from rules where effective_from <= a.raised_on order by effective_from desc, version desc limit 1) v)`;
+        join spans v on a.raised_on >= v.effective_from and (v.effective_to is null or a.raised_on < v.effective_to))`;
 }
 
 /**
