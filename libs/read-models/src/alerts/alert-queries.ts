@@ -42,8 +42,9 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
     -- Each version's days in force, [effective_from, effective_to): alerts join their span instead of searching the versions one by one.
     in_force as (select distinct on (effective_from) version, effective_from, body from rules order by effective_from, version desc),
     spans as (select version, effective_from, body, lead(effective_from) over (order by effective_from) as effective_to from in_force),
+    -- Narrow rows to filter, count and order; the page fetches the rest (see WIDE) for its rows only.
     stored as (
-      select alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at
+      select alert_id, rule_id, variant, subject_kind, subject_id, raised_on, recorded_at, 's'::text as src
       from rm_alerts a where a.raised_on <= ${asOf}::date and ${known('a.recorded_at')} and ${scopeCondition('a')}
         -- A finding a later rule-set version cleared stands for every knownAt before that version.
         and ${knownAt ? `(a.withdrawn_at is null or a.withdrawn_at > ${knownAt}::timestamptz)` : 'a.withdrawn_at is null'}),
@@ -69,10 +70,12 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
       where b.parent_batch_id is not null and x.due <= ${asOf}::date and ${known('b.recorded_at')} and (b.voided_on is null or b.voided_on > x.due)
         and not exists (select 1 from rf_batch_moves m where m.batch_id = b.batch_id and m.direction = 'out' and m.effective_date <= x.due and ${known('m.recorded_at')})
         and ${scopeCondition('b')}),
+    computed as (select * from idle union all select * from onward),
     every_alert as (
       select a.*, v.version, coalesce((v.body->'rules'->a.rule_id->>'enabled')::boolean, false) as enabled,
         coalesce(v.body->'rules'->a.rule_id->'variantSeverity'->>a.variant, v.body->'rules'->a.rule_id->>'severity') as severity
-      from (select * from stored union all select * from idle union all select * from onward) a
+      from (select * from stored
+        union all select alert_id, rule_id, variant, subject_kind, subject_id, raised_on, recorded_at, 'c'::text from computed) a
         join spans v on a.raised_on >= v.effective_from and (v.effective_to is null or a.raised_on < v.effective_to))`;
 }
 
@@ -94,6 +97,14 @@ function caseOf(basis: Basis, params: unknown[], today: string, alias: string): 
           order by ca.opened_on desc, ca.case_id desc limit 1) c on true`,
   };
 }
+
+/** The wide columns of the alerts in `alias` (a page): from their stored row, or from the time-judged rules computed for the basis. */
+const wide = (alias: string) => ({
+  columns: `coalesce(w_.unit_code, c_.unit_code) as unit_code, coalesce(w_.amount_fen, c_.amount_fen) as amount_fen, coalesce(w_.measure, c_.measure) as measure,
+    coalesce(w_.evidence, c_.evidence) as evidence, coalesce(w_.detail, c_.detail) as detail`,
+  join: `left join rm_alerts w_ on ${alias}.src = 's' and w_.alert_id = ${alias}.alert_id and w_.recorded_at = ${alias}.recorded_at
+    left join computed c_ on ${alias}.src = 'c' and c_.alert_id = ${alias}.alert_id`,
+});
 
 const scopeOf = (params: unknown[], scope: string) => (alias: string) => {
   const prefix = scope.slice(0, significantLength(scope));
@@ -202,10 +213,11 @@ export async function listAlerts(q: SqlExecutor, basis: Basis, f: AlertFilter) {
   params.push(f.limit + 1);
   const limit = `$${params.length}`;
   const outer = f.status ? null : caseOf(basis, params, f.today, 'pg');
-  const page = await q.query<AlertRow & { total: string; reds: string; yellows: string; blues: string }>(outer
-    ? `${chosen} select pg.*, ${outer.columns} from (select * from chosen where ${pageWhere.join(' and ') || 'true'} order by raised_on desc, alert_id desc limit ${limit}) pg
-        ${outer.join} order by pg.raised_on desc, pg.alert_id desc`
-    : `${chosen} select * from chosen where ${pageWhere.join(' and ') || 'true'} order by raised_on desc, alert_id desc limit ${limit}`, params);
+  const w = wide('pg');
+  const page = await q.query<AlertRow & { total: string; reds: string; yellows: string; blues: string }>(
+    `${chosen} select pg.*, ${w.columns}${outer ? `, ${outer.columns}` : ''}
+      from (select * from chosen where ${pageWhere.join(' and ') || 'true'} order by raised_on desc, alert_id desc limit ${limit}) pg
+      ${w.join} ${outer ? outer.join : ''} order by pg.raised_on desc, pg.alert_id desc`, params);
   const rows = page.rows.slice(0, f.limit);
   // A page past the last match carries no counts: count again only then.
   let counts = page.rows[0];
@@ -230,6 +242,8 @@ export async function alertsByIds(q: SqlExecutor, ids: string[], basis: Basis = 
   const cte = alertsSql(basis, params, () => 'true', today);
   const c = caseOf(basis, params, today, 'e');
   params.push(ids);
-  const r = await q.query<AlertRow>(`with ${cte} select e.*, ${c.columns} from every_alert e ${c.join} where e.alert_id = any($${params.length}::text[])`, params);
+  const w = wide('e');
+  const r = await q.query<AlertRow>(`with ${cte} select e.*, ${w.columns}, ${c.columns} from every_alert e ${w.join} ${c.join} where e.alert_id = any($${params.length}::text[])`,
+    params);
   return r.rows.map((x) => ({ ...render(x), enabled: (x as unknown as { enabled: boolean }).enabled }));
 }
