@@ -10,15 +10,9 @@ import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { Responds } from '../http/openapi-schemas';
 import { Caller, IdParam, type RequestCaller } from '../http/validators';
+import { parseLimit } from '../views/list-params';
 import { RosterLeavingDto, RosterPersonDto, RuleSetVersionDto } from './alerts.dto';
 
-const MAX_LIMIT = 500;
-const limitOf = (text: string | undefined) => {
-  // Plain decimal digits only, as everywhere else.
-  const limit = text === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isInteger(limit) || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
-  return limit;
-};
 const ALERT_QUERY = ['asOf', 'knownAt', 'unitCode', 'ruleId', 'variant', 'severity', 'subjectKind', 'subjectId', 'status', 'limit', 'after'];
 
 /** The inspector's desk: red-flag alerts, the rule set they are judged by, and the roster behind R-07 and R-31. */
@@ -58,7 +52,7 @@ export class AlertsController {
     }
     return listAlerts(this.db, basis, {
       scope: p.scope, unitCode: query.unitCode, ruleId: query.ruleId, variant: query.variant, severity: query.severity, subjectKind: query.subjectKind,
-      subjectId: query.subjectId, status: query.status, limit: limitOf(query.limit), after: query.after, today: this.today(),
+      subjectId: query.subjectId, status: query.status, limit: parseLimit(query.limit), after: query.after, today: this.today(),
     });
   }
 

@@ -1,3 +1,4 @@
+import { parseLimit } from '../views/list-params';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { assertInScope, CASE_STATUSES, invalid, parseYuan, withinScope, type Principal } from '@yuantrace/domain';
@@ -12,7 +13,6 @@ import { CursorCodec } from '../views/cursor';
 import { missing } from '../views/read-access';
 import { ClosureConfirmationDto, ClosureProposalDto, FindingDto, OpenCaseDto, RectificationDto } from './dto/case.dto';
 
-const MAX_LIMIT = 500;
 
 /** The kind decides which fields a rectification has: the others are refused, not ignored. */
 function rectificationOf(r: RectificationDto): RectificationInput {
@@ -134,8 +134,7 @@ export class CasesController {
   @Responds(200, 'caseList', '一页案件与下一页游标 a page of cases and the next cursor')
   async list(@CurrentPrincipal() p: Principal, @Query() query: CaseQuery) {
     const basis = parseBasis(query);
-    const limit = query.limit === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(query.limit) ? Number(query.limit) : NaN;
-    if (!Number.isInteger(limit) || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
+    const limit = parseLimit(query.limit);
     if (query.status !== undefined && !(CASE_STATUSES as readonly string[]).includes(query.status)) {
       throw invalid('invalid_status', `status must be one of ${CASE_STATUSES.join(', ')}`, 'status');
     }

@@ -14,7 +14,7 @@ import { exportFormat, respond } from './export';
 import { Responds } from '../http/openapi-schemas';
 import { eventSheets } from './view-sheets';
 import { readIndexedEvents, renderEvent } from './indexed-events';
-import { ListQuery, MAX_LIMIT } from './list-params';
+import { ListQuery, parseLimit } from './list-params';
 
 /** The raw audit log: who did what, when, in the order it was recorded. */
 @ApiTags('audit log')
@@ -130,9 +130,3 @@ const render = renderEvent;
 /** The filters that read the log through the event index. */
 const FILTERS = ['type', 'streamKind', 'actor', 'from', 'to', 'asOfFrom', 'asOfTo'];
 
-/** Plain decimal digits only: Number() would also take " 10", "0x10" and "1e2". */
-function parseLimit(limitText: string | undefined): number {
-  const limit = limitText === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(limitText) ? Number(limitText) : NaN;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
-  return limit;
-}

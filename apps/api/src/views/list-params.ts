@@ -2,6 +2,13 @@ import { assertDate, assertId, assertInScope, assertUnitCode, invalid, parseYuan
 import { parseBasis, type ListPage } from '@yuantrace/read-models';
 
 export const MAX_LIMIT = 500;
+
+/** A page size: plain decimal digits only (Number() would also take " 10", "0x10" and "1e2"), 1 to MAX_LIMIT, 100 when absent. */
+export function parseLimit(text: string | undefined): number {
+  const limit = text === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(limit) || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
+  return limit;
+}
 const MAX_OFFSET = 1_000_000;
 
 /**
@@ -78,11 +85,8 @@ export class ListQuery {
     return v === undefined ? undefined : v === 'true';
   }
 
-  /** Plain decimal digits only, as /events has it: Number() would also take " 10", "0x10" and "1e2". */
   page(sorts: readonly string[], defaultSort: string): ListPage {
-    const limitText = this.text('limit');
-    const limit = limitText === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(limitText) ? Number(limitText) : NaN;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
+    const limit = parseLimit(this.text('limit'));
     const offsetText = this.text('offset');
     const offset = offsetText === undefined ? 0 : /^(0|[1-9][0-9]{0,6})$/.test(offsetText) ? Number(offsetText) : NaN;
     if (!Number.isInteger(offset) || offset > MAX_OFFSET) throw invalid('invalid_offset', `offset must be a whole number from 0 to ${MAX_OFFSET}`, 'offset');
