@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { invalid, notFound, parseStreamName, Rejection, significantLength, STREAM_CATEGORIES, withinScope, type Principal } from '@yuantrace/domain';
-import { findEvents, isKnownEventType, unitOfEvent, type EventFilter } from '@yuantrace/read-models';
+import { invalid, notFound, parseStreamName, Rejection, STREAM_CATEGORIES, withinScope, type Principal } from '@yuantrace/domain';
+import { findEvents, isKnownEventType, unitOfEvent, type EventFilter, unitPrefix } from '@yuantrace/read-models';
 import { EventStore, formatPosition, parsePosition, type Db, type RecordedEvent } from '@yuantrace/event-store';
 import { Access } from '../auth/access.decorator';
 import { assertInScope } from '@yuantrace/domain';
@@ -67,7 +67,7 @@ export class EventsController {
       if (!(STREAM_CATEGORIES as readonly string[]).includes(k)) throw invalid('unknown_stream_kind', `streamKind must be one of ${STREAM_CATEGORIES.join(', ')}`, 'streamKind');
       return k;
     });
-    const filter: EventFilter = { unitPrefix: p.scope.slice(0, significantLength(p.scope)), types, streamKinds, actor: q.id('actor'), from: q.instant('from'),
+    const filter: EventFilter = { unitPrefix: unitPrefix(p.scope), types, streamKinds, actor: q.id('actor'), from: q.instant('from'),
       to: q.instant('to'), asOfFrom: q.date('asOfFrom'), asOfTo: q.date('asOfTo') };
     // A cursor belongs to the listing it was issued for: the same filters, in the same order.
     const listing = `events:${JSON.stringify([filter.types, filter.streamKinds, filter.actor, filter.from, filter.to, filter.asOfFrom, filter.asOfTo])}`;

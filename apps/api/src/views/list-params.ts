@@ -1,5 +1,5 @@
-import { assertDate, assertId, assertInScope, assertUnitCode, invalid, parseYuan, Rejection, significantLength, type Principal } from '@yuantrace/domain';
-import { parseBasis, type ListPage } from '@yuantrace/read-models';
+import { assertDate, assertId, assertInScope, assertUnitCode, invalid, parseYuan, Rejection, type Principal } from '@yuantrace/domain';
+import { parseBasis, type ListPage, unitPrefix } from '@yuantrace/read-models';
 
 export const MAX_LIMIT = 500;
 
@@ -104,7 +104,7 @@ export class ListQuery {
 export function regionOf(reader: Principal, unitCode: string | undefined): string {
   const code = unitCode === undefined ? reader.scope : assertUnitCode(unitCode, 'unitCode');
   if (unitCode !== undefined) assertInScope(reader, code, `unit ${code}`);
-  return code.slice(0, significantLength(code));
+  return unitPrefix(code);
 }
 
 /** The page's place in the whole list, and where the next page starts (null after the last). */

@@ -2,15 +2,14 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res }
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 import {
-  assertId, CHANNELS, invalid, FUND_SOURCES, HOUSEHOLD_CATEGORIES, PAYEE_TYPES, PROJECT_TYPES, shanghaiToday, significantLength, validateIdNumber, type Principal,
+  assertId, CHANNELS, invalid, FUND_SOURCES, HOUSEHOLD_CATEGORIES, PAYEE_TYPES, PROJECT_TYPES, shanghaiToday, validateIdNumber, type Principal,
 } from '@yuantrace/domain';
 import { EventStore, formatPosition, parsePosition, type Db } from '@yuantrace/event-store';
 import type { AppConfig } from '@yuantrace/ledger';
 import { APP_CONFIG, Clock, PersonalDataVault, READ_DB } from '@yuantrace/ledger';
 import {
   BATCH_SORTS, BATCH_STATUSES, describeBasis, findEvents, HOUSEHOLD_LIST_STATUSES, HOUSEHOLD_SORTS, householdsByIdentityRef, listBatches, listHouseholds,
-  listPayments, listProjects, parseBasis, PAYMENT_SORTS, PAYMENT_STATUSES, paymentsByAccountRef, PROJECT_SORTS, PROJECT_STAGES, type Basis,
-} from '@yuantrace/read-models';
+  listPayments, listProjects, parseBasis, PAYMENT_SORTS, PAYMENT_STATUSES, paymentsByAccountRef, PROJECT_SORTS, PROJECT_STAGES, type Basis, unitPrefix } from '@yuantrace/read-models';
 import type { Request, Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -160,7 +159,7 @@ export class ListsController {
     const { idNumber } = validateIdNumber(body.idNumber, 'idNumber');
     // refOf derives the keyed hash without storing anything: a lookup leaves no trace of the number in the vault.
     const ref = this.vault.refOf('id_number', idNumber);
-    const found = await householdsByIdentityRef(this.db, ref, p.scope.slice(0, significantLength(p.scope)));
+    const found = await householdsByIdentityRef(this.db, ref, unitPrefix(p.scope));
     const shown = await this.vault.revealFor(p, found.length ? [ref] : [], new Map([[ref, idNumber]]));
     return {
       households: found.map(({ member: { idMasked, ...member }, ...h }) => ({ ...h, member: { ...member, idNumber: shown.get(ref) ?? idMasked } })),
@@ -174,7 +173,7 @@ export class ListsController {
   @ApiOperation({ summary: '按银行账号查找（账号只在请求体中）：辖区内付往此账号的支付、收款人及农户；只按密钥哈希比对，不新存账号' })
   async lookupAccount(@CurrentPrincipal() p: Principal, @Body() body: AccountLookupDto) {
     const ref = this.vault.refOf('account', body.account);
-    const payments = await paymentsByAccountRef(this.db, ref, p.scope.slice(0, significantLength(p.scope)));
+    const payments = await paymentsByAccountRef(this.db, ref, unitPrefix(p.scope));
     const shown = await this.vault.revealFor(p, payments.length ? [ref] : [], new Map([[ref, body.account]]));
     const payees = new Map<string, { type: string; id: string; name: string }>();
     for (const x of payments) payees.set(`${x.payee.type}:${x.payee.id}`, x.payee);
@@ -204,7 +203,7 @@ export class ListsController {
     const listing = `activity:${actor}:${JSON.stringify(describeBasis(basis))}`;
     const after = q.text('after');
     const from = after === undefined ? undefined : parsePosition(this.cursors.decode(after, listing));
-    const found = await findEvents(this.db, { unitPrefix: p.scope.slice(0, significantLength(p.scope)), actor, basis }, from, limit, true);
+    const found = await findEvents(this.db, { unitPrefix: unitPrefix(p.scope), actor, basis }, from, limit, true);
     const events = (await readIndexedEvents(this.store, found.events)).map(renderEvent);
     const last = found.events[found.events.length - 1];
     const body = { basis: describeBasis(basis), principalId: actor, total: found.total ?? 0, events,

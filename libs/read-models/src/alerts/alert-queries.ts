@@ -1,4 +1,5 @@
-import { DEFAULT_RULE_SET, formatFen, invalid, RED_FLAG_RULES, SEVERITIES, SEVERITY_LABELS, significantLength, type RedFlagRuleId, type Severity } from '@yuantrace/domain';
+import { unitPrefix } from '../queries/regions/region-queries';
+import { DEFAULT_RULE_SET, formatFen, invalid, RED_FLAG_RULES, SEVERITIES, SEVERITY_LABELS, type RedFlagRuleId, type Severity } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { dateText, describeBasis, type Basis } from '../shared/basis';
 
@@ -107,7 +108,7 @@ const wide = (alias: string) => ({
 });
 
 const scopeOf = (params: unknown[], scope: string) => (alias: string) => {
-  const prefix = scope.slice(0, significantLength(scope));
+  const prefix = unitPrefix(scope);
   if (prefix === '') return 'true';
   params.push(`${prefix}%`);
   return `${alias}.unit_code like $${params.length}`;

@@ -1,4 +1,5 @@
-import { caseDecider, fenFromJson, formatFen, isOverdue, recoveredByFinding, significantLength, type BusinessDate, type CaseEvent, type CaseState, type OpenCase } from '@yuantrace/domain';
+import { unitPrefix } from '../regions/region-queries';
+import { caseDecider, fenFromJson, formatFen, isOverdue, recoveredByFinding, type BusinessDate, type CaseEvent, type CaseState, type OpenCase } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { basisSql, dateText, type Basis } from '../../shared/basis';
 
@@ -66,7 +67,7 @@ export async function caseList(q: SqlExecutor, f: CaseListFilter, basis: Basis, 
   const where: string[] = [basisSql(basis, params, 'c')];
   for (const unit of [f.scope, f.unitCode]) {
     if (unit === undefined) continue;
-    params.push(`${unit.slice(0, significantLength(unit))}%`);
+    params.push(`${unitPrefix(unit)}%`);
     where.push(`c.subject_unit_code like $${params.length}`);
   }
   const stepBasis = basisSql(basis, params, 's');
