@@ -31,8 +31,8 @@ import type { SqlExecutor } from '@yuantrace/event-store';
 import { alertsByIds, caseResource } from '@yuantrace/read-models';
 import { Clock } from '../infrastructure/clock';
 import { READ_DB } from '../infrastructure/tokens';
-import { CommandHandler, type CommandOrigin } from './command-handler';
-import type { Caller } from './ledger.service';
+import { CommandHandler } from './command-handler';
+import { commandOrigin, type Caller } from './ledger.service';
 
 /**
  * The red-flag alerts a case is opened from, as the detectors raised them (their read model,
@@ -56,7 +56,6 @@ export class ReadModelAlertDirectory extends AlertDirectory {
   }
 }
 
-const origin = (c: Caller): CommandOrigin => ({ actor: { principalId: c.principal.id, role: c.principal.role }, correlationId: c.correlationId });
 const actorOf = (c: Caller): CaseActor => ({ id: c.principal.id, home: homeOf(c.principal) });
 
 export type OpenCaseInput = {
@@ -117,7 +116,7 @@ export class CaseService {
     const alerts = Object.fromEntries(found.map((a) => [a.alertId, a]));
     const opening = { ...c, openedBy: caller.principal.id };
     const r = await this.commands.handle(caseDecider, Streams.case(c.caseId), { type: 'OpenCase', opening, actor: actorOf(caller), alerts },
-      `case:${c.caseId}:open`, origin(caller));
+      `case:${c.caseId}:open`, commandOrigin(caller));
     return r.state as OpenCase;
   }
 
@@ -127,7 +126,7 @@ export class CaseService {
     const finding = { caseId, findingId: f.findingId, findingType: f.findingType, description: f.description, amountFen: f.amount === null ? null : fenToJson(f.amount),
       responsiblePersons: f.responsiblePersons, recordedBy: caller.principal.id, effectiveDate: f.effectiveDate };
     const r = await this.commands.handle(caseDecider, Streams.case(caseId), { type: 'RecordFinding', finding, actor: actorOf(caller) },
-      `case:${caseId}:finding:${f.findingId}`, origin(caller));
+      `case:${caseId}:finding:${f.findingId}`, commandOrigin(caller));
     return r.state as OpenCase;
   }
 
@@ -151,7 +150,7 @@ export class CaseService {
         batches: Object.fromEntries(batchIds.map((id) => [id, s[`batch:${id}`] as FundBatchState])),
       };
       return { case: caseDecider.decide({ type: 'RecordRectification', rectification, actor: actorOf(caller), ledger }, s.case as CaseState) };
-    }, `case:${caseId}:rectification:${x.rectificationId}`, origin(caller));
+    }, `case:${caseId}:rectification:${x.rectificationId}`, commandOrigin(caller));
     return r.states.case as OpenCase;
   }
 
@@ -160,7 +159,7 @@ export class CaseService {
     this.notFuture(p.effectiveDate, 'effectiveDate');
     const proposal = { caseId, proposedBy: caller.principal.id, comment: p.comment, shortfalls: p.shortfalls, effectiveDate: p.effectiveDate };
     const r = await this.commands.handle(caseDecider, Streams.case(caseId), { type: 'ProposeClosure', proposal, actor: actorOf(caller) },
-      `case:${caseId}:closure:propose`, origin(caller));
+      `case:${caseId}:closure:propose`, commandOrigin(caller));
     return r.state as OpenCase;
   }
 
@@ -169,7 +168,7 @@ export class CaseService {
     await this.caseInScope(caller, caseId);
     this.notFuture(a.effectiveDate, 'effectiveDate');
     const r = await this.commands.handle(caseDecider, Streams.case(caseId), { type: 'ConfirmClosure', ...a, actor: actorOf(caller) },
-      `case:${caseId}:closure:${a.confirmed ? 'confirm' : 'refuse'}`, origin(caller));
+      `case:${caseId}:closure:${a.confirmed ? 'confirm' : 'refuse'}`, commandOrigin(caller));
     return r.state as OpenCase;
   }
 }

@@ -65,7 +65,8 @@ import { CommandHandler, type CommandOrigin } from './command-handler';
 
 export type Caller = { principal: Principal; correlationId: string };
 
-const origin = (c: Caller): CommandOrigin => ({ actor: { principalId: c.principal.id, role: c.principal.role }, correlationId: c.correlationId });
+/** What every command's events carry of the caller: the actor and the correlation id. */
+export const commandOrigin = (c: Caller): CommandOrigin => ({ actor: { principalId: c.principal.id, role: c.principal.role }, correlationId: c.correlationId });
 
 /**
  * The write side of the fund ledger behind the HTTP controllers. Each method checks access and
@@ -94,7 +95,7 @@ export class LedgerService {
   async registerAdminUnit(caller: Caller, u: { code: string; name: string; level: UnitLevel; parentCode: string | null }) {
     assertInScope(caller.principal, u.code, 'this unit');
     const parent = u.parentCode ? await this.unit(u.parentCode) : undefined;
-    const r = await this.commands.handle(adminUnitDecider, Streams.adminUnit(u.code), { ...u, parent }, `adminunit:${u.code}:${u.name}`, origin(caller));
+    const r = await this.commands.handle(adminUnitDecider, Streams.adminUnit(u.code), { ...u, parent }, `adminunit:${u.code}:${u.name}`, commandOrigin(caller));
     return r.state;
   }
 
@@ -127,7 +128,7 @@ export class LedgerService {
       // Recorded as the document states them, even when they do not add up: the mismatch is a finding (R-20), not a typo to refuse.
       ...(b.lineItems?.length ? { lineItems: b.lineItems.map((l) => ({ label: l.label, amountFen: fenToJson(l.amount) })) } : {}),
     };
-    await this.commands.handle(fundBatchDecider, Streams.fundBatch(b.batchId), { type: 'IssueBatch', header }, `fundbatch:${b.batchId}:issue`, origin(caller));
+    await this.commands.handle(fundBatchDecider, Streams.fundBatch(b.batchId), { type: 'IssueBatch', header }, `fundbatch:${b.batchId}:issue`, commandOrigin(caller));
     return this.batch(b.batchId);
   }
 
@@ -145,12 +146,12 @@ export class LedgerService {
       // Parent and child in one append: a refused child never leaves money allocated to nobody.
       await this.commands.decide<{ parent: FundBatchState; child: FundBatchState }>(
         { parent: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider }, child: { stream: Streams.fundBatch(t.batchId), decider: fundBatchDecider } },
-        (s) => decideAllocationToBatch({ ...a, target: t }, s), commandId, origin(caller));
+        (s) => decideAllocationToBatch({ ...a, target: t }, s), commandId, commandOrigin(caller));
     } else {
       await this.project(t.projectId, 'target.projectId');
       await this.commands.decide<{ batch: FundBatchState; project: ProjectState }>(
         { batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider }, project: { stream: Streams.project(t.projectId), decider: projectDecider } },
-        (s) => decideAllocationToProject({ ...a, target: t }, s), commandId, origin(caller));
+        (s) => decideAllocationToProject({ ...a, target: t }, s), commandId, commandOrigin(caller));
     }
     const line = (await this.batch(batchId)).lines.get(a.allocationId)!;
     return { batchId, allocationId: a.allocationId, target: line.target, amount: formatFen(line.amount), effectiveDate: a.effectiveDate, documentNo: a.documentNo };
@@ -166,10 +167,10 @@ export class LedgerService {
       // The child's return and the parent's receipt in one append.
       await this.commands.decide<{ batch: FundBatchState; parent: FundBatchState }>(
         { batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider }, parent: { stream: Streams.fundBatch(parentId), decider: fundBatchDecider } },
-        (s) => decideReturn(r, s), commandId, origin(caller));
+        (s) => decideReturn(r, s), commandId, commandOrigin(caller));
     } else {
       await this.commands.decide<{ batch: FundBatchState }>({ batch: { stream: Streams.fundBatch(batchId), decider: fundBatchDecider } },
-        (s) => decideReturn(r, s), commandId, origin(caller));
+        (s) => decideReturn(r, s), commandId, commandOrigin(caller));
     }
     return { batchId, returnId: r.returnId, amount: formatFen(r.amount), toBatchId: r.allocationId ? batchId : batch.header.parentBatchId,
       fromAllocationId: r.allocationId ?? null, reason: r.reason, effectiveDate: r.effectiveDate };
@@ -187,7 +188,7 @@ export class LedgerService {
     if (c.remainder === 'return' && batch.header.parentBatchId) boundary.parent = { stream: Streams.fundBatch(batch.header.parentBatchId), decider: fundBatchDecider };
     if (c.remainder === 'carryOver' && c.carryOver) boundary.successor = { stream: Streams.fundBatch(c.carryOver.batchId), decider: fundBatchDecider };
     // Streams left out of the boundary are absent from the states the decision sees.
-    await this.commands.decide(boundary as Boundary<S>, (s) => decideClosure(c, s), `fundbatch:${batchId}:close`, origin(caller));
+    await this.commands.decide(boundary as Boundary<S>, (s) => decideClosure(c, s), `fundbatch:${batchId}:close`, commandOrigin(caller));
     return this.batch(batchId);
   }
 
@@ -203,7 +204,7 @@ export class LedgerService {
     if (batch.header.parentBatchId) boundary.parent = { stream: Streams.fundBatch(batch.header.parentBatchId), decider: fundBatchDecider };
     // The replacement is read, not written: its existence is part of the decision.
     if (v.replacedBy && v.replacedBy !== batchId) boundary.replacement = { stream: Streams.fundBatch(v.replacedBy), decider: fundBatchDecider };
-    await this.commands.decide(boundary as Boundary<S>, (s) => decideVoid(v, s), `fundbatch:${batchId}:void`, origin(caller));
+    await this.commands.decide(boundary as Boundary<S>, (s) => decideVoid(v, s), `fundbatch:${batchId}:void`, commandOrigin(caller));
     return this.batch(batchId);
   }
 
@@ -216,7 +217,7 @@ export class LedgerService {
   async proposeProject(caller: Caller, d: ProjectDefinition) {
     assertInScope(caller.principal, d.unitCode, 'the project unit');
     await this.requireUnit(d.unitCode, 'unitCode', ['village', 'county', 'township']);
-    await this.commands.handle(projectDecider, Streams.project(d.projectId), { type: 'ProposeProject', definition: d }, `project:${d.projectId}:propose`, origin(caller));
+    await this.commands.handle(projectDecider, Streams.project(d.projectId), { type: 'ProposeProject', definition: d }, `project:${d.projectId}:propose`, commandOrigin(caller));
     return this.project(d.projectId);
   }
 
@@ -260,7 +261,7 @@ export class LedgerService {
         ...(p.replacesPaymentId !== undefined && p.replacesPaymentId !== p.paymentId
           ? { replaced: { stream: Streams.payment(p.replacesPaymentId), decider: paymentDecider } } : {}),
       // (the optional household makes its fold's state `HouseholdState | undefined` to the compiler)
-    } as Boundary<PaymentBoundary>, (s) => decideRequestPayment({ request, rules }, s), `payment:${p.paymentId}:request`, origin(caller));
+    } as Boundary<PaymentBoundary>, (s) => decideRequestPayment({ request, rules }, s), `payment:${p.paymentId}:request`, commandOrigin(caller));
     return this.payment(p.paymentId);
   }
 
@@ -268,7 +269,7 @@ export class LedgerService {
     const project = await this.project(projectId);
     assertInScope(caller.principal, project.definition.unitCode, `project ${projectId}`);
     this.notFuture(m.date, 'date');
-    await this.commands.handle(projectDecider, Streams.project(projectId), { type: 'RecordMilestone', milestone: m }, `project:${projectId}:milestone:${m.milestoneId}`, origin(caller));
+    await this.commands.handle(projectDecider, Streams.project(projectId), { type: 'RecordMilestone', milestone: m }, `project:${projectId}:milestone:${m.milestoneId}`, commandOrigin(caller));
     return this.project(projectId);
   }
 
@@ -313,7 +314,7 @@ export class LedgerService {
       };
       claimed = await this.vault.claimIdentities(h.householdId, refs, mayName);
       await this.commands.handle(householdDecider, Streams.household(h.householdId), { type: 'RegisterHousehold', registration },
-        `household:${h.householdId}:register`, origin(caller));
+        `household:${h.householdId}:register`, commandOrigin(caller));
     } catch (e) {
       await this.vault.releaseIdentities(h.householdId, claimed);
       throw e;
@@ -326,7 +327,7 @@ export class LedgerService {
     assertInScope(caller.principal, h.registration.unitCode, `household ${householdId}`);
     this.notFuture(c.date, 'date');
     const r = await this.commands.handle(householdDecider, Streams.household(householdId), { type: 'ChangeStatus', change: { householdId, ...c } },
-      `household:${householdId}:status`, origin(caller));
+      `household:${householdId}:status`, commandOrigin(caller));
     // 剔除 frees the identity numbers for a lawful registration elsewhere; the money trail keeps its refs.
     if (r.events.some((e) => e.type === 'HouseholdStatusChanged' && e.data.status === 'removed')) await this.vault.releaseIdentities(householdId);
     return this.household(householdId);
@@ -359,8 +360,8 @@ export class LedgerService {
     const { payment, batch, project } = this.paymentBoundary(p);
     const decide = (s: Pick<PaymentBoundary, 'payment'> & Partial<PaymentBoundary>) => decidePaymentDecision({ ...d, approver: caller.principal.id }, s);
     const commandId = `payment:${paymentId}:${d.approved ? 'approve' : 'reject'}`;
-    if (d.approved) await this.commands.decide<Pick<PaymentBoundary, 'payment'>>({ payment }, decide, commandId, origin(caller));
-    else await this.commands.decide<Omit<PaymentBoundary, 'household'>>({ payment, batch, project }, decide, commandId, origin(caller));
+    if (d.approved) await this.commands.decide<Pick<PaymentBoundary, 'payment'>>({ payment }, decide, commandId, commandOrigin(caller));
+    else await this.commands.decide<Omit<PaymentBoundary, 'household'>>({ payment, batch, project }, decide, commandId, commandOrigin(caller));
     return this.payment(paymentId);
   }
 
@@ -371,21 +372,21 @@ export class LedgerService {
     // The bank reference's own stream makes it unique per channel across every process.
     const bankReference = { stream: Streams.bankReference(x.channel, x.bankReference), decider: bankReferenceFold };
     await this.commands.decide<Pick<PaymentBoundary, 'payment' | 'batch'> & { bankReference: BankReferenceState }>({ payment, batch, bankReference },
-      (s) => decideExecution(x, s), `payment:${paymentId}:execute`, origin(caller));
+      (s) => decideExecution(x, s), `payment:${paymentId}:execute`, commandOrigin(caller));
     return this.payment(paymentId);
   }
 
   async failPayment(caller: Caller, paymentId: string, f: { reason: string; effectiveDate: string }) {
     const p = await this.paymentInScope(caller, paymentId);
     this.notFuture(f.effectiveDate, 'effectiveDate');
-    await this.commands.decide<Omit<PaymentBoundary, 'household'>>(this.paymentBoundary(p), (s) => decideFailure(f, s), `payment:${paymentId}:fail`, origin(caller));
+    await this.commands.decide<Omit<PaymentBoundary, 'household'>>(this.paymentBoundary(p), (s) => decideFailure(f, s), `payment:${paymentId}:fail`, commandOrigin(caller));
     return this.payment(paymentId);
   }
 
   async reversePayment(caller: Caller, paymentId: string, v: { reason: string; effectiveDate: string; documentNo: string }) {
     const p = await this.paymentInScope(caller, paymentId);
     this.notFuture(v.effectiveDate, 'effectiveDate');
-    await this.commands.decide<Omit<PaymentBoundary, 'household'>>(this.paymentBoundary(p), (s) => decideReversal(v, s), `payment:${paymentId}:reverse`, origin(caller));
+    await this.commands.decide<Omit<PaymentBoundary, 'household'>>(this.paymentBoundary(p), (s) => decideReversal(v, s), `payment:${paymentId}:reverse`, commandOrigin(caller));
     return this.payment(paymentId);
   }
 }

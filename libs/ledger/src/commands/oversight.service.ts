@@ -5,10 +5,9 @@ import {
 } from '@yuantrace/domain';
 import { Clock } from '../infrastructure/clock';
 import { PersonalDataVault } from '../personal-data/personal-data-vault';
-import { CommandHandler, type CommandOrigin } from './command-handler';
-import type { Caller } from './ledger.service';
+import { CommandHandler } from './command-handler';
+import { commandOrigin, type Caller } from './ledger.service';
 
-const origin = (c: Caller): CommandOrigin => ({ actor: { principalId: c.principal.id, role: c.principal.role }, correlationId: c.correlationId });
 
 /**
  * The inspector's side of the write model: the red-flag rule set's versions and the roster of
@@ -36,7 +35,7 @@ export class OversightService {
     if (caller.principal.scope !== NATIONAL_SCOPE) {
       throw new Rejection('out_of_scope', `the red-flag rule set applies everywhere; ${caller.principal.id} acts in one region only`, 'forbidden');
     }
-    await this.commands.handle(ruleSetDecider, Streams.redFlagRules(), { type: 'AdoptRuleSet', ...c }, `ruleset:redflags:${c.version}`, origin(caller));
+    await this.commands.handle(ruleSetDecider, Streams.redFlagRules(), { type: 'AdoptRuleSet', ...c }, `ruleset:redflags:${c.version}`, commandOrigin(caller));
     const adopted = (await this.ruleSetVersions()).find((v) => v.version === c.version);
     if (!adopted) throw notFound('rule_set_version_not_found', `rule set version ${c.version} was not adopted`, 'version');
     return adopted;
@@ -66,7 +65,7 @@ export class OversightService {
     }
     const person = { personId: p.personId, name: p.name, role: p.role, unitCode: p.unitCode, idRef: id.ref, idMasked: id.masked,
       accountRef: account?.ref ?? null, accountMasked: account?.masked ?? null, from: p.from, relatives };
-    await this.commands.handle(rosterDecider, Streams.roster(p.personId), { type: 'RecordPerson', person }, `roster:${p.personId}:record`, origin(caller));
+    await this.commands.handle(rosterDecider, Streams.roster(p.personId), { type: 'RecordPerson', person }, `roster:${p.personId}:record`, commandOrigin(caller));
     return this.rosterPerson(p.personId);
   }
 
@@ -74,7 +73,7 @@ export class OversightService {
     const s = await this.rosterPerson(personId);
     assertInScope(caller.principal, s.person.unitCode, `roster person ${personId}`);
     this.notFuture(l.date, 'date');
-    await this.commands.handle(rosterDecider, Streams.roster(personId), { type: 'RecordLeaving', left: { personId, ...l } }, `roster:${personId}:left`, origin(caller));
+    await this.commands.handle(rosterDecider, Streams.roster(personId), { type: 'RecordLeaving', left: { personId, ...l } }, `roster:${personId}:left`, commandOrigin(caller));
     return this.rosterPerson(personId);
   }
 }
