@@ -3,7 +3,7 @@ import { generate, type Manifest, type Preset, checkManifest, loadCommands } fro
 import { SingleBar, Presets } from 'cli-progress';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { listAlerts, readModelProjections, verifyReadModels, type AlertView } from '@yuantrace/read-models';
-import { NATIONAL_SCOPE, ROLES, shanghaiToday, type Role } from '@yuantrace/domain';
+import { ROLES, shanghaiToday, type Role } from '@yuantrace/domain';
 import { scoreDetectors, type Anomaly } from '@yuantrace/ledger';
 import { DEMO_PRINCIPALS } from '@yuantrace/ledger';
 import { TokenService } from '@yuantrace/ledger';
@@ -146,7 +146,7 @@ async function scoreDetectorsCommand(args: string[]) {
     await runner.catchUpTogether(['red_flags']);
     const alerts: AlertView[] = [];
     for (let after: string | undefined, first = true; first || after; first = false) {
-      const page = await listAlerts(storage.db, {}, { scope: NATIONAL_SCOPE, limit: 500, after, today: shanghaiToday(new Date()) });
+      const page = await listAlerts(storage.db, {}, { unitPrefix: '', limit: 500, after, today: shanghaiToday(new Date()) });
       alerts.push(...page.alerts);
       after = page.next ?? undefined;
     }

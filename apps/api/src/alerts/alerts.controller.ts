@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
-  assertInScope, invalid, notFound, RED_FLAG_RULES, ROSTER_ROLE_LABELS, ruleSetInForce, SEVERITY_LABELS, shanghaiToday, withinScope, type Principal,
+  invalid, notFound, RED_FLAG_RULES, ROSTER_ROLE_LABELS, ruleSetInForce, SEVERITY_LABELS, shanghaiToday, withinScope, type Principal,
 } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
 import { Clock, OversightService, PersonalDataVault, READ_DB } from '@yuantrace/ledger';
@@ -10,7 +10,7 @@ import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { Responds } from '../http/openapi-schemas';
 import { Caller, IdParam, type RequestCaller } from '../http/validators';
-import { parseLimit } from '../views/list-params';
+import { ListQuery, parseLimit, regionOf } from '../views/list-params';
 import { RosterLeavingDto, RosterPersonDto, RuleSetVersionDto } from './alerts.dto';
 
 const ALERT_QUERY = ['asOf', 'knownAt', 'unitCode', 'ruleId', 'variant', 'severity', 'subjectKind', 'subjectId', 'status', 'limit', 'after'];
@@ -42,17 +42,14 @@ export class AlertsController {
   @ApiQuery({ name: 'subjectId', required: false }) @ApiQuery({ name: 'unitCode', required: false })
   @ApiQuery({ name: 'status', required: false, enum: ['open', 'in_case', 'closed'], description: '未处置 / 核查中 / 已销号' })
   @ApiQuery({ name: 'limit', required: false }) @ApiQuery({ name: 'after', required: false })
-  async list(@CurrentPrincipal() p: Principal, @Query() query: Record<string, string | undefined>) {
-    for (const k of Object.keys(query)) if (!ALERT_QUERY.includes(k)) throw invalid('unknown_parameter', `${k} is not a parameter of /alerts (${ALERT_QUERY.join(', ')})`, k);
-    for (const [k, v] of Object.entries(query)) if (typeof v !== 'string') throw invalid('invalid_parameter', `${k} may be given once`, k);
-    const basis = parseBasis(query);
-    if (query.unitCode !== undefined) {
-      if (!/^([0-9]{12}|[0-9]{15})$/.test(query.unitCode)) throw invalid('invalid_unit_code', 'unitCode must be a 12-digit 行政区划代码', 'unitCode');
-      assertInScope(p, query.unitCode, `unit ${query.unitCode}`);
-    }
+  async list(@CurrentPrincipal() p: Principal, @Query() query: Record<string, unknown>) {
+    // Read as every list is: an unknown parameter or one given twice is a 400; the region must lie in the reader's.
+    const q = new ListQuery(query, ALERT_QUERY);
+    const basis = parseBasis({ asOf: q.text('asOf'), knownAt: q.text('knownAt') });
     return listAlerts(this.db, basis, {
-      scope: p.scope, unitCode: query.unitCode, ruleId: query.ruleId, variant: query.variant, severity: query.severity, subjectKind: query.subjectKind,
-      subjectId: query.subjectId, status: query.status, limit: parseLimit(query.limit), after: query.after, today: this.today(),
+      unitPrefix: regionOf(p, q.text('unitCode')), ruleId: q.text('ruleId'), variant: q.text('variant'), severity: q.text('severity'),
+      subjectKind: q.text('subjectKind'), subjectId: q.text('subjectId'), status: q.text('status'), limit: parseLimit(q.text('limit')), after: q.text('after'),
+      today: this.today(),
     });
   }
 

@@ -1,4 +1,3 @@
-import { unitPrefix } from '../queries/regions/region-queries';
 import { DEFAULT_RULE_SET, formatFen, invalid, RED_FLAG_RULES, SEVERITIES, SEVERITY_LABELS, type RedFlagRuleId, type Severity } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { dateText, describeBasis, type Basis } from '../shared/basis';
@@ -11,8 +10,8 @@ import { dateText, describeBasis, type Basis } from '../shared/basis';
  * disabled, and the severity shown is that version's.
  */
 export type AlertFilter = {
-  scope: string;
-  unitCode?: string;
+  /** The region read, as the significant prefix of its unit code ('' for the whole country). */
+  unitPrefix: string;
   ruleId?: string;
   variant?: string;
   severity?: string;
@@ -107,8 +106,7 @@ const wide = (alias: string) => ({
     left join computed c_ on ${alias}.src = 'c' and c_.alert_id = ${alias}.alert_id`,
 });
 
-const scopeOf = (params: unknown[], scope: string) => (alias: string) => {
-  const prefix = unitPrefix(scope);
+const scopeOf = (params: unknown[], prefix: string) => (alias: string) => {
   if (prefix === '') return 'true';
   params.push(`${prefix}%`);
   return `${alias}.unit_code like $${params.length}`;
@@ -183,7 +181,7 @@ export function validateAlertFilter(f: Partial<Record<'ruleId' | 'severity' | 's
 export async function listAlerts(q: SqlExecutor, basis: Basis, f: AlertFilter) {
   validateAlertFilter(f);
   const params: unknown[] = [];
-  const scope = scopeOf(params, f.unitCode ?? f.scope);
+  const scope = scopeOf(params, f.unitPrefix);
   const cte = alertsSql(basis, params, scope, f.today);
   const where = ['enabled'];
   const add = (cond: (ph: string) => string, v: unknown) => {

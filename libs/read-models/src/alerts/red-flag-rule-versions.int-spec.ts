@@ -72,7 +72,7 @@ describe('R-35 under rule-set versions recorded in any order (property)', () => 
           const r = ruleSetInForce(knownVersions, dateOf(p.day)).rules['R-35'];
           return r.enabled && p.cash && p.individual && dateOf(p.day) >= String(r.params.cashRuleFrom) && p.yuan * 100 > Number(r.params.cashLimitFen);
         }).map((p) => `R-35.cash_to_individual.payment.${p.id}`).sort();
-        const read = (await listAlerts(db, { knownAt: new Date(knownAt) }, { scope: '000000000000', ruleId: 'R-35', limit: 500, today: '2026-12-01' }))
+        const read = (await listAlerts(db, { knownAt: new Date(knownAt) }, { unitPrefix: '', ruleId: 'R-35', limit: 500, today: '2026-12-01' }))
           .alerts.map((a) => a.alertId).sort();
         expect({ k, read }).toEqual({ k, read: model });
       }

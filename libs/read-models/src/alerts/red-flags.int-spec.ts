@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { applyRuleChanges, DEFAULT_RULE_SET, type BatchHeader, type LedgerEvent, type PaymentRequestPayload } from '@yuantrace/domain';
 import { PgliteDb, type RecordedEvent } from '@yuantrace/event-store';
+import { unitPrefix } from '../queries/regions/region-queries';
 import { alertsByIds, listAlerts } from './alert-queries';
 import { redFlagsProjection } from './red-flags.projection';
 
@@ -52,7 +53,7 @@ const payment = (p: PaymentSpec): RecordedEvent[] => {
 let db: PgliteDb;
 const apply = async (events: RecordedEvent[]) => db.transaction((tx) => redFlagsProjection.apply(tx, events));
 const ids = async (basis: { asOf?: string; knownAt?: Date } = {}, scope = '000000000000') =>
-  (await listAlerts(db, basis, { scope, limit: 500, today: '2026-12-01' })).alerts.map((a) => a.alertId).sort();
+  (await listAlerts(db, basis, { unitPrefix: unitPrefix(scope), limit: 500, today: '2026-12-01' })).alerts.map((a) => a.alertId).sort();
 
 // Recorded in two batches: the roster arrives after the payments it implicates, and the detectors still find them.
 const books: RecordedEvent[] = [
@@ -174,7 +175,7 @@ describe('red-flag detectors', () => {
     const [self] = await alertsByIds(db, ['R-30.approver_is_requester.payment.PAY-SELF']);
     expect(self).toMatchObject({ ruleVersion: 2, severity: 'blue' });
     expect(await ids({ knownAt: new Date(adoption.recordedAt.getTime() - 1) })).toEqual(expected);
-    const page = await listAlerts(db, {}, { scope: '000000000000', limit: 500, today: '2026-12-01', severity: 'blue' });
+    const page = await listAlerts(db, {}, { unitPrefix: '', limit: 500, today: '2026-12-01', severity: 'blue' });
     expect(page.alerts.map((a) => a.alertId)).toEqual(['R-30.approver_is_requester.payment.PAY-SELF']);
   });
 
@@ -210,9 +211,9 @@ describe('red-flag detectors', () => {
     expect(await statusOf({ asOf: '2019-02-01' })).toMatchObject({ status: 'in_case', caseId: 'K1', closedOn: null });
     expect(await statusOf({})).toMatchObject({ status: 'closed', caseId: 'K1', closedOn: '2019-03-01' });
     expect(await statusOf({ knownAt: new Date(closed.recordedAt.getTime() - 1) })).toMatchObject({ status: 'in_case' });
-    const open = await listAlerts(db, {}, { scope: '000000000000', limit: 500, today: '2026-12-01', status: 'open' });
+    const open = await listAlerts(db, {}, { unitPrefix: '', limit: 500, today: '2026-12-01', status: 'open' });
     expect(open.alerts.map((a) => a.alertId)).not.toContain(id);
-    const done = await listAlerts(db, {}, { scope: '000000000000', limit: 500, today: '2026-12-01', status: 'closed' });
+    const done = await listAlerts(db, {}, { unitPrefix: '', limit: 500, today: '2026-12-01', status: 'closed' });
     expect(done.alerts.map((a) => a.alertId)).toEqual([id]);
   });
 
@@ -221,7 +222,7 @@ describe('red-flag detectors', () => {
     const seen: string[] = [];
     let after: string | undefined;
     for (let i = 0; i < 20; i++) {
-      const page = await listAlerts(db, {}, { scope: '000000000000', limit: 4, today: '2026-12-01', after });
+      const page = await listAlerts(db, {}, { unitPrefix: '', limit: 4, today: '2026-12-01', after });
       expect(page.total).toBe(all.length);
       seen.push(...page.alerts.map((a) => a.alertId));
       const days = page.alerts.map((a) => a.raisedOn);
