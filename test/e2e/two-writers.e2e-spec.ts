@@ -464,4 +464,16 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
       expect((await events(`case-${caseId}`)).filter((e) => e.type === 'CaseClosed')).toHaveLength(1);
     }
   });
+
+  test('two inspectors adopt the next rule-set version at once with different thresholds: one version stands, numbered in sequence', async () => {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const version = trial + 2;
+      const adopt = (limit: number) => (i: Instance) => i.post('nationalInspector', '/rule-sets/red-flags/versions',
+        { version, effectiveFrom: '2018-01-01', rules: { 'R-35': { params: { cashLimitFen: limit } } } });
+      const replies = await race(trial, adopt(60000 + trial), adopt(70000 + trial));
+      exactlyOneWins(replies, 201, { status: 409, code: 'id_reused_with_different_payload' });
+      const adopted = (await events('ruleset-redflags')).filter((e) => e.type === 'RuleSetAdopted').map((e) => (e.data as { version: number }).version);
+      expect(adopted).toEqual(Array.from({ length: trial + 1 }, (_, k) => k + 2));
+    }
+  });
 });
