@@ -58,6 +58,11 @@ describe.each<Backend>(['postgres', 'embedded'])('red flags on %s', (backend) =>
     // An auditor may see personal data: the number in full.
     const masked = await api.as('auditor').get('/roster/CAD-1').expect(200);
     expect(masked.body.idNumber).toBe(testIdNumber('1975-05-05', 901));
+    // Replayed: not yet serving before 2015; serving then; unknown to the books before it was recorded.
+    expect((await api.as('auditor').get('/roster/CAD-1?asOf=2014-12-31').expect(404)).body.error.code).toBe('not_found_as_of');
+    expect((await api.as('auditor').get('/roster/CAD-1?asOf=2016-01-01').expect(200)).body).toMatchObject({ status: 'serving', leftOn: null,
+      basis: { asOf: '2016-01-01' } });
+    await api.as('auditor').get('/roster/CAD-1?knownAt=2020-01-01T00:00:00Z').expect(404);
     await pay('RF-CASH', 'RF-H1', '800.00', '2018-03-01', 'cash');
     await pay('RF-CARD', 'RF-H1', '800.00', '2018-03-02', 'one_card');
     await pay('RF-KIN', 'RF-H2', '1000.00', '2018-03-03', 'one_card');

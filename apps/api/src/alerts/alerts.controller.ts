@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
-  invalid, notFound, RED_FLAG_RULES, ROSTER_ROLE_LABELS, ruleSetInForce, SEVERITY_LABELS, shanghaiToday, withinScope, type Principal,
+  invalid, notFound, RED_FLAG_RULES, ROSTER_ROLE_LABELS, rosterDecider, ruleSetInForce, SEVERITY_LABELS, shanghaiToday, Streams, withinScope, type Principal,
+  type RosterEvent,
 } from '@yuantrace/domain';
-import type { Db } from '@yuantrace/event-store';
+import { EventStore, type Db } from '@yuantrace/event-store';
 import { Clock, OversightService, PersonalDataVault, READ_DB } from '@yuantrace/ledger';
 import { alertsByIds, describeBasis, listAlerts, parseBasis, ruleSetVersionsKnown } from '@yuantrace/read-models';
 import { Access } from '../auth/access.decorator';
@@ -11,6 +12,7 @@ import { CurrentPrincipal } from '../auth/principal.decorator';
 import { Responds } from '../http/openapi-schemas';
 import { Caller, IdParam, type RequestCaller } from '../http/validators';
 import { ListQuery, parseLimit, regionOf } from '../views/list-params';
+import { missing } from '../views/read-access';
 import { RosterLeavingDto, RosterPersonDto, RuleSetVersionDto } from './alerts.dto';
 
 const ALERT_QUERY = ['asOf', 'knownAt', 'unitCode', 'ruleId', 'variant', 'severity', 'subjectKind', 'subjectId', 'status', 'limit', 'after'];
@@ -25,6 +27,7 @@ export class AlertsController {
     private readonly oversight: OversightService,
     private readonly vault: PersonalDataVault,
     private readonly clock: Clock,
+    private readonly store: EventStore,
   ) {}
 
   private today() {
@@ -112,12 +115,22 @@ export class AlertsController {
 
   @Get('roster/:personId')
   @Access('inspector', 'auditor', 'finance')
-  @Responds(200, 'rosterPerson', '人员记录 the person')
-  @ApiOperation({ summary: '人员记录（身份证号、账号按角色打码）' })
-  async person(@CurrentPrincipal() p: Principal, @Param('personId', IdParam) personId: string) {
-    const s = await this.oversight.rosterPerson(personId).catch(() => undefined);
-    if (!s || !withinScope(p.scope, s.person.unitCode)) throw notFound('roster_person_not_found', `roster person ${personId} does not exist`, 'personId');
-    return this.rosterView(p, s);
+  @Responds(200, 'rosterPersonView', '人员记录及其时间口径 the person, with the basis it was read under')
+  @ApiOperation({ summary: '人员记录（身份证号、账号按角色打码）：截至 asOf 是否在任，按 knownAt 所知' })
+  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false })
+  async person(@CurrentPrincipal() p: Principal, @Param('personId', IdParam) personId: string, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
+    const basis = parseBasis({ asOf, knownAt });
+    // Scope first: out of the region answers as a person never recorded.
+    const now = await this.oversight.rosterPerson(personId).catch(() => undefined);
+    if (!now || !withinScope(p.scope, now.person.unitCode)) throw notFound('roster_person_not_found', `roster person ${personId} does not exist`, 'personId');
+    // The person's own stream, as recorded by knownAt, then judged on the asOf day: not yet serving, serving, or left.
+    let s = rosterDecider.initialState();
+    for (const e of await this.store.readStream(Streams.roster(personId))) {
+      if (!basis.knownAt || e.recordedAt <= basis.knownAt) s = rosterDecider.evolve(s, e as unknown as RosterEvent);
+    }
+    if (s.status === 'none' || (basis.asOf && s.person.from > basis.asOf)) throw missing('roster person', personId, true, basis);
+    const left = s.left && (!basis.asOf || s.left.date <= basis.asOf) ? s.left : undefined;
+    return { basis: describeBasis(basis), ...(await this.rosterView(p, { ...s, status: left ? 'left' : 'serving', left })) };
   }
 
   private async rosterView(reader: Principal, s: Awaited<ReturnType<OversightService['rosterPerson']>>) {

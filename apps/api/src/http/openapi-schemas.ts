@@ -80,6 +80,9 @@ const alertBody = {
   caseId: nstr('处置它的案件'), closedOn: ndate('案件销号日期'),
 };
 const alert = obj(alertBody, { strict: true });
+const rosterBody = { personId: str(), name: str(), role: str(), roleLabel: str('身份'), unitCode: str(), status: { type: 'string', enum: ['serving', 'left'] }, from: date('任职起始'),
+    leftOn: ndate('离任日期'), idNumber: str('身份证号（按角色打码）'), account: nstr('账号（按角色打码）'),
+    relatives: arr(obj({ name: str(), relation: str(), idNumber: str('身份证号（按角色打码）') }, { strict: true })) };
 const ruleSetVersion = obj({ version: int('版本号'), effectiveFrom: date('生效日期'), documentNo: nstr('依据文号'), note: nstr(), rules: anyObject,
   recordedAt: { ...instant('采用时间（内置默认为空）'), nullable: true } as SchemaObject }, { optional: ['recordedAt'] });
 
@@ -157,9 +160,8 @@ export const SCHEMAS = {
   ruleSet: obj({ basis, inForce: int('截至 asOf 有效的版本号'), catalogue: arr(obj({ ruleId: str(), name: str(), variants: anyObject, params: anyObject }, { strict: true })),
     severities: anyObject, versions: arr(ruleSetVersion) }, { strict: true }),
   ruleSetVersion,
-  rosterPerson: obj({ personId: str(), name: str(), role: str(), roleLabel: str('身份'), unitCode: str(), status: { type: 'string', enum: ['serving', 'left'] }, from: date('任职起始'),
-    leftOn: ndate('离任日期'), idNumber: str('身份证号（按角色打码）'), account: nstr('账号（按角色打码）'),
-    relatives: arr(obj({ name: str(), relation: str(), idNumber: str('身份证号（按角色打码）') }, { strict: true })) }, { strict: true }),
+  rosterPersonView: obj({ basis, ...rosterBody }, { strict: true }),
+  rosterPerson: obj(rosterBody, { strict: true }),
   health: obj({ status: { type: 'string', enum: ['ok', 'degraded'] }, store: str(), lastPosition: nstr(), projections: arr(anyObject), reasons: arr(str()) },
     { strict: true, optional: ['lastPosition', 'projections', 'reasons'] }),
 } satisfies Record<string, SchemaObject>;
