@@ -8,8 +8,8 @@ module.exports = {
   testRegex: '.*\\.(spec|int-spec|e2e-spec)\\.ts$',
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   moduleNameMapper: {
-    '^@yuantrace/(domain|event-store|projections|read-models|ledger)$': '<rootDir>/libs/$1/src',
-    '^@yuantrace/(domain|event-store|projections|read-models|ledger)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@yuantrace/(domain|event-store|projections|read-models|seal|ledger)$': '<rootDir>/libs/$1/src',
+    '^@yuantrace/(domain|event-store|projections|read-models|seal|ledger)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Which PostgreSQL the suites use, settled once (a private one started when none answers): test/support/global-setup.ts.

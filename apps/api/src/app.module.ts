@@ -11,6 +11,7 @@ import { LedgerModule } from './ledger/ledger.module';
 import { ViewsModule } from './views/views.module';
 import { CasesModule } from './cases/cases.module';
 import { AlertsModule } from './alerts/alerts.module';
+import { SealModule } from './seal/seal.module';
 import type { Storage } from '@yuantrace/ledger';
 
 const headerId = (req: IncomingMessage, name: string) => {
@@ -44,6 +45,7 @@ export class AppModule {
         ViewsModule,
         CasesModule,
         AlertsModule,
+        SealModule,
       ],
       controllers: [HealthController],
     };

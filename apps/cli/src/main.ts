@@ -10,9 +10,11 @@ import { TokenService } from '@yuantrace/ledger';
 import { ConfigError, loadConfig } from '@yuantrace/ledger';
 import { openStorage } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
-import { createLedgerContext } from '@yuantrace/ledger';
+import { createLedgerContext, SEAL_OPTIONS } from '@yuantrace/ledger';
+import { exportAudit, parsePublicKey, SealKey, sealPending, sealStatus, verifyLiveSeal, type PublicKeyInfo, type SealOptions, type SignedCheckpoint } from '@yuantrace/seal';
+import type { Db } from '@yuantrace/event-store';
 import { BulkLoadEventStore, EventStore, formatPosition, PgliteDb, PostgresEventStore, START } from '@yuantrace/event-store';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
 
@@ -41,8 +43,19 @@ const USAGE = `usage: npm run cli -- <command>
   bench --queries-only       query latencies against the database already loaded (DATABASE_URL/SCHEMA or DATA_DIR)
   bench --soak MINUTES       steady commands and reads while the projector is killed and PostgreSQL restarts
                              (a server of its own); errors by kind, p99 over time, memory, and a verify
-  verify                     rebuild every read model into a scratch schema, compare it row by row with
-                             the live one, and check that every fund batch balances to the fen
+  verify [--key FILE] [--expect FILE] [--seal-only]
+                             rebuild every read model into a scratch schema, compare it row by row with
+                             the live one, and check that every fund batch balances to the fen; then check
+                             the live log against its signed checkpoints (--key: the public key to trust, else
+                             the configured sealing key's; --expect: a checkpoint obtained earlier, which the
+                             log must still hold); names the first event altered, deleted, inserted or moved
+  seal-keygen [--alg ed25519|sm2] --out FILE
+                             make a checkpoint-signing key (FILE, for SEAL_KEY_FILE) and its public half
+                             (FILE.pub.json, for auditors); SM2 with SM3 is the national (国密) suite
+  export-audit --to DIR [--stream STREAM | --unit CODE]
+                             write what an outside auditor needs to check the log with nothing but a public
+                             key: events, signed checkpoints, seal records or inclusion proofs, and the
+                             standalone verifier (node DIR/yuantrace-verify.js DIR --key KEY)
   backup --to FILE           the embedded store (DATA_DIR) as one consistent gzipped tarball; refused while
                              another process holds the store (stop the api first). On a server: pg_dump (README)
   restore --from FILE        recreate the embedded store from a backup in DATA_DIR, which must be empty`;
@@ -115,10 +128,49 @@ async function projections() {
   }
 }
 
-async function verify() {
-  const storage = await openStorage(loadConfig());
+async function verify(args: string[]) {
+  const config = loadConfig();
+  const storage = await openStorage(config);
   try {
-    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections());
+    if (!args.includes('--seal-only')) await verifyBooks(storage);
+    await verifySeal(storage.store, storage.db, config, option(args, 'key'), option(args, 'expect'));
+  } finally {
+    await storage.db.close();
+  }
+}
+
+/** The key a check trusts: the one named on the command line, else the configured sealing key's public half. */
+function trustedKey(config: ReturnType<typeof loadConfig>, keyFile: string | undefined): PublicKeyInfo | undefined {
+  if (keyFile) return parsePublicKey(readFileSync(keyFile, 'utf8'));
+  return configuredSealKey(config)?.pub;
+}
+
+/** The sealing key configuration names, without making one (sealSetup makes the embedded demo's on first start). */
+function configuredSealKey(config: ReturnType<typeof loadConfig>): SealKey | undefined {
+  if (config.sealKey) return SealKey.parse(config.sealKey.text);
+  return config.sealKeyFile && existsSync(config.sealKeyFile) ? SealKey.parse(readFileSync(config.sealKeyFile, 'utf8')) : undefined;
+}
+
+async function verifySeal(store: EventStore, db: Db, config: ReturnType<typeof loadConfig>, keyFile?: string, expectFile?: string) {
+  const status = await sealStatus(db);
+  if (!status.lastCheckpoint && !expectFile) {
+    process.stdout.write(status.sealed > 0 ? `SEAL: ${status.sealed} events chained, no checkpoint signed yet\n` : 'SEAL: the log has not been sealed (no checkpoints)\n');
+    return;
+  }
+  const pub = trustedKey(config, keyFile);
+  if (!pub) throw new UsageError('the log has signed checkpoints: pass --key FILE (the public key you trust) or configure SEAL_KEY_FILE');
+  const held = expectFile ? (JSON.parse(readFileSync(expectFile, 'utf8')) as { checkpoint?: SignedCheckpoint } & SignedCheckpoint) : undefined;
+  const report = await verifyLiveSeal(store, db, pub, held?.checkpoint ?? held, (n) => process.stderr.write(`\rchecked ${n} events against the seal`));
+  process.stderr.write('\n');
+  for (const p of report.problems) process.stdout.write(`TAMPERED ${p.kind}: ${p.message}\n`);
+  if (report.ok) {
+    process.stdout.write(`SEAL OK: ${report.eventsChecked} events match ${report.checkpoints} checkpoints signed by ${pub.alg} key ${pub.keyId}` +
+      (report.unsealed ? `; ${report.unsealed} newer events await the next checkpoint` : '') + '\n');
+  } else process.exitCode = 1;
+}
+
+async function verifyBooks(storage: { store: EventStore; db: Db }) {
+  const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections());
     await runner.setup();
     const report = await verifyReadModels(storage.store, storage.db, readModelProjections(), (n) => process.stderr.write(`\rreplayed ${n} events`));
     process.stderr.write('\n');
@@ -129,6 +181,36 @@ async function verify() {
     for (const l of report.lagging) process.stdout.write(`LAGGING ${l}: not caught up with the log; run the projector first\n`);
     process.stdout.write(report.ok ? 'OK: read models equal a rebuild, and the books agree with an independent fold of the log\n' : 'FAILED\n');
     if (!report.ok) process.exitCode = 1;
+}
+
+function sealKeygen(args: string[]) {
+  const alg = option(args, 'alg') ?? 'ed25519';
+  const out = option(args, 'out');
+  if (alg !== 'ed25519' && alg !== 'sm2') throw new UsageError('--alg is ed25519 or sm2');
+  if (!out) throw new UsageError('seal-keygen needs --out FILE');
+  const text = SealKey.generate(alg === 'sm2' ? 'sm2-sm3' : 'ed25519');
+  writeFileSync(out, text, { mode: 0o600, flag: 'wx' });
+  const pub = SealKey.parse(text).publicDocument();
+  writeFileSync(`${out}.pub.json`, JSON.stringify(pub, null, 2) + '\n', { flag: 'wx' });
+  process.stdout.write(`wrote the private key to ${out} (SEAL_KEY_FILE=${out}; keep it off the database server) and the public key ${pub.keyId} to ${out}.pub.json\n`);
+}
+
+async function exportAuditCommand(args: string[]) {
+  const dir = option(args, 'to');
+  const stream = option(args, 'stream');
+  const unit = option(args, 'unit');
+  if (!dir) throw new UsageError('export-audit needs --to DIR');
+  if (stream && unit) throw new UsageError('export-audit takes --stream or --unit, not both');
+  const config = loadConfig();
+  const storage = await openStorage(config);
+  try {
+    const status = await sealStatus(storage.db);
+    const pub = configuredSealKey(config)?.publicDocument() ?? status.publicKey;
+    if (!status.lastCheckpoint || !pub) throw new UsageError('the log has no signed checkpoint yet: run the api or projector with a sealing key first');
+    const result = await exportAudit(storage.store, storage.db, dir, { stream, unit }, pub, (n) => process.stderr.write(`\rexported ${n} events`));
+    process.stderr.write('\n');
+    process.stdout.write(`exported the ${result.scope}: ${result.events} events, ${result.checkpoints} checkpoints${result.proofs ? `, ${result.proofs} inclusion proofs` : ''} to ${dir}\n` +
+      `check it with: node ${dir}/yuantrace-verify.js ${dir} --key PUBLIC_KEY_FILE\n`);
   } finally {
     await storage.db.close();
   }
@@ -230,6 +312,9 @@ async function loadCommand(args: string[]) {
     const projecting = Date.now();
     const runner = app.get(ProjectionRunner);
     await runner.catchUpTogether();
+    // A load ends sealed: the events still waiting for a checkpoint get one now.
+    const seal = app.get<SealOptions | null>(SEAL_OPTIONS);
+    if (seal) await sealPending(storage.db, seal, true);
     await runner.start();
     const projectSeconds = (Date.now() - projecting) / 1000;
     process.stdout.write(`projections caught up in ${projectSeconds.toFixed(1)} s: ${Math.round(events / projectSeconds)} events/s\n`);
@@ -283,7 +368,11 @@ async function main(argv: string[]) {
     case 'demo-tokens':
       return demoTokens();
     case 'verify':
-      return verify();
+      return verify(rest);
+    case 'seal-keygen':
+      return sealKeygen(rest);
+    case 'export-audit':
+      return exportAuditCommand(rest);
     case 'erase-personal-data':
       return erasePersonalData(rest);
     case 'generate':

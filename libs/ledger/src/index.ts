@@ -3,6 +3,7 @@ export * from './infrastructure/clock';
 export * from './infrastructure/tokens';
 export * from './infrastructure/storage';
 export * from './infrastructure/infrastructure.module';
+export * from './infrastructure/seal-setup';
 export * from './auth/token.service';
 export * from './auth/demo-principals';
 export * from './personal-data/personal-data-vault';

@@ -98,7 +98,7 @@ export class ProjectionRunner {
   /** Rebuilds, before following, every projection whose tables an older version of its code built. */
   private async rebuildChanged(): Promise<void> {
     for (const p of this.projections) {
-      if (p.transactional === false) continue;
+      if (p.transactional === false || p.rebuildable === false) continue;
       const want = p.version ?? 1;
       const have = await storedVersion(this.db, p.name);
       if (have === undefined) await recordVersion(this.db, p.name, want);
@@ -213,7 +213,7 @@ export class ProjectionRunner {
 
   /** Drops every read model's tables and rebuilds them all in one pass over the log. */
   async rebuildAll(onProgress?: (applied: number, total: number) => void): Promise<number> {
-    const tabled = this.projections.filter((p) => p.transactional !== false);
+    const tabled = this.projections.filter((p) => p.transactional !== false && p.rebuildable !== false);
     return this.withWorkersStopped(tabled, async () => {
       await migrateProjections(this.db);
       return this.withLocks(tabled, async () => {
@@ -269,6 +269,7 @@ export class ProjectionRunner {
    */
   async rebuild(name: string, onProgress?: (applied: number, total: number) => void): Promise<number> {
     const projection = this.projectionNamed(name);
+    if (projection.rebuildable === false) throw new Error(`projection ${name} is never rebuilt: its tables hold what was signed and given out`);
     return this.withWorkersStopped([projection], async () => {
       await migrateProjections(this.db);
       return this.withLocks([projection], async () =>

@@ -22,4 +22,10 @@ export interface Projection {
    * at-least-once, so its effects must be idempotent.
    */
   readonly transactional?: boolean;
+  /**
+   * false for tables that must never be dropped and rebuilt from the log (the seal: its
+   * checkpoints are signed statements already given out). rebuildAll leaves it as it is,
+   * rebuild(name) refuses it, and a version change does not rebuild it.
+   */
+  readonly rebuildable?: boolean;
 }

@@ -34,6 +34,16 @@ const basis = obj({ asOf: ndate('业务日期口径 asOf'), knownAt: { ...instan
   { strict: true, description: '本答复所用的时间口径 the basis this answer was read under' });
 const payee = obj({ type: str('收款人类型 payee type'), id: str(), name: str(), account: str('账号（按角色打码）account, masked unless the reader may see it') });
 const eventRow = obj({ position: str(), streamId: str(), revision: str(), eventId: str(), type: str(), recordedAt: instant(), data: anyObject, metadata: anyObject });
+/** A signed checkpoint of the sealed log (yuantrace-verify.js states the formats). */
+const checkpoint = obj({
+  body: obj({ log: str('日志名'), no: int('检查点序号，从1起'), alg: { type: 'string', enum: ['ed25519', 'sm2-sm3'], description: '签名算法' } as SchemaObject,
+    hash: { type: 'string', enum: ['sha256', 'sm3'], description: '哈希算法' } as SchemaObject, keyId: str('签名公钥标识 the first 16 bytes of H(public key), hex'),
+    fromCount: int('上一检查点覆盖的事件数'), count: int('至此检查点覆盖的事件总数'), fromPosition: str('上一检查点的位置'), position: str('最后一个事件的全局位置'),
+    chainHead: str('哈希链头 h_count (hex)'), merkleRoot: str('本段事件的 Merkle 根 (RFC 6962, hex)'), previous: str('上一检查点的哈希 (hex)'), sealedAt: instant('签署时间') },
+  { strict: true }),
+  signature: str('对 canonical(body) 的签名 (hex)'),
+}, { strict: true, description: '签名检查点 a signed checkpoint' });
+const publicKeyDoc = obj({ alg: { type: 'string', enum: ['ed25519', 'sm2-sm3'] } as SchemaObject, keyId: str(), publicKey: str('Ed25519 为 PEM；SM2 为 04‖x‖y 十六进制') }, { strict: true });
 /** A page of a list: the basis, the total, the page's place, and its items. */
 const listOf = (item: SchemaObject): SchemaObject => obj({ basis, total: int('符合条件的总数 how many match in all'), limit: int(), offset: int(),
   nextOffset: { type: 'integer', nullable: true, description: '下一页的 offset；最后一页为空 the offset of the next page, null on the last' }, items: arr(item) }, { strict: true });
@@ -128,7 +138,9 @@ export const SCHEMAS = {
     subUnits: arr(obj({ code: str(), name: str(), level: str(), ...figures(...REGION_FIGURES), householdsReached: int(), bySourceAndYear: arr(anyObject) })) }, { strict: true }),
   householdView: obj({ basis, householdId: str(), unitCode: str(), category: str(), causes: arr(str()), registeredOn: date(), status: str(), members: arr(anyObject),
     history: arr(anyObject), received: yuan('累计收到'), receipts: arr(anyObject, '每笔到户资金及其来源链'), totals: anyObject }, { strict: true }),
-  disclosure: obj({ basis, code: str(), name: str(), level: str(), totals: anyObject, projects: arr(anyObject), households: arr(anyObject) }, { strict: true }),
+  disclosure: obj({ basis, code: str(), name: str(), level: str(), totals: anyObject, projects: arr(anyObject), households: arr(anyObject),
+    sealedLog: nobj({ ...checkpoint, description: '公示时日志的最新签名检查点：打印的公示据此固定当日的日志 the latest signed checkpoint, which fixes the log as of the notice' }) },
+  { strict: true }),
   events: obj({ events: arr(eventRow),
     next: nstr('下一页游标') }, { strict: true }),
   // Lists: a page of items with the total and where the next page starts, under the basis stated.
@@ -162,6 +174,15 @@ export const SCHEMAS = {
   ruleSetVersion,
   rosterPersonView: obj({ basis, ...rosterBody }, { strict: true }),
   rosterPerson: obj(rosterBody, { strict: true }),
+  checkpoint,
+  checkpointLatest: obj({ checkpoint, sealed: int('已链入哈希链的事件数'), pending: int('已链入但尚未签入检查点的事件数'), position: str('已封存到的全局位置'),
+    publicKey: publicKeyDoc }, { strict: true }),
+  checkpointList: obj({ checkpoints: arr(checkpoint), next: { type: 'integer', nullable: true, description: '下一页的 after' } as SchemaObject }, { strict: true }),
+  publicKey: publicKeyDoc,
+  eventProof: obj({ event: obj({ data: anyObject, id: str(), metadata: anyObject, position: str(), recordedAt: str(), revision: str(), stream: str(), type: str() },
+    { strict: true, description: '被封存的事件字段 the sealed fields, as canonical() takes them' }), leafHash: str('H(0x00 ‖ canonical(event))'),
+  proof: obj({ eventId: str(), checkpoint: int('检查点序号'), index: int('在该检查点段内的序号（从0起）'), treeSize: int('该段事件数'), path: arr(str(), 'RFC 6962 审计路径') }, { strict: true }),
+  checkpoint, publicKey: publicKeyDoc }, { strict: true }),
   health: obj({ status: { type: 'string', enum: ['ok', 'degraded'] }, store: str(), lastPosition: nstr(), projections: arr(anyObject), reasons: arr(str()) },
     { strict: true, optional: ['lastPosition', 'projections', 'reasons'] }),
 } satisfies Record<string, SchemaObject>;

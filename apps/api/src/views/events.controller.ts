@@ -1,14 +1,15 @@
-import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { invalid, notFound, parseStreamName, Rejection, STREAM_CATEGORIES, withinScope, type Principal } from '@yuantrace/domain';
+import { conflict, invalid, notFound, parseStreamName, Rejection, STREAM_CATEGORIES, withinScope, type Principal } from '@yuantrace/domain';
 import { findEvents, isKnownEventType, unitOfEvent, type EventFilter, unitPrefix } from '@yuantrace/read-models';
 import { EventStore, formatPosition, parsePosition, type Db, type RecordedEvent } from '@yuantrace/event-store';
 import { Access } from '../auth/access.decorator';
 import { assertInScope } from '@yuantrace/domain';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import type { AppConfig } from '@yuantrace/ledger';
-import { APP_CONFIG, READ_DB } from '@yuantrace/ledger';
+import { APP_CONFIG, READ_DB, SEAL_OPTIONS } from '@yuantrace/ledger';
+import { proofOf, sealStatus, type SealOptions } from '@yuantrace/seal';
 import { CursorCodec } from './cursor';
 import { exportFormat, respond } from './export';
 import { Responds } from '../http/openapi-schemas';
@@ -27,8 +28,31 @@ export class EventsController {
     private readonly store: EventStore,
     @Inject(READ_DB) private readonly db: Db,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(SEAL_OPTIONS) private readonly seal: SealOptions | null,
   ) {
     this.cursors = new CursorCodec(config.jwtSecret);
+  }
+
+  @Get(':eventId/proof')
+  @Access('inspector', 'auditor')
+  @Responds(200, 'eventProof', '事件、其包含证明与签名检查点 the event, its inclusion proof and the signed checkpoint')
+  @ApiOperation({ summary: '事件的包含证明：从事件到签名检查点的 Merkle 路径；可用 yuantrace-verify.js --proof 离线核验' })
+  async proof(@CurrentPrincipal() p: Principal, @Param('eventId') eventId: string) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(eventId)) throw invalid('invalid_event_id', 'an event id is a lowercase UUID', 'eventId');
+    // Out of the reader's region answers as a missing event does: the answer says nothing of events elsewhere.
+    const gone = () => notFound('event_not_found', `no event ${eventId} in your region`, 'eventId');
+    const r = await this.db.query<{ stream_id: string; revision: unknown }>('select stream_id, revision from rm_event_index where event_id = $1', [eventId]);
+    const row = r.rows[0];
+    if (!row) throw gone();
+    const unit = (await this.unitsOf([row.stream_id])).get(row.stream_id);
+    if (unit ? !withinScope(p.scope, unit) : p.scope !== '000000000000') throw gone();
+    const [event] = await this.store.readStream(row.stream_id, { fromRevision: BigInt(row.revision as string), maxCount: 1 });
+    if (!event || event.id !== eventId) throw gone();
+    const found = await proofOf(this.db, event);
+    if (found === 'not_sealed') throw notFound('not_sealed_yet', `event ${eventId} is not in a signed checkpoint yet; one is signed within SEAL_EVERY_SECONDS of it`, 'eventId');
+    if (found === 'not_in_seal') throw conflict('not_in_seal', `event ${eventId} lies in the part of the log a checkpoint sealed, but is not among the events it sealed: it was put there afterwards`, 'eventId');
+    const publicKey = this.seal?.key.publicDocument() ?? (await sealStatus(this.db)).publicKey!;
+    return { ...found, publicKey };
   }
 
   @Get()

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_AMOUNT_BOUNDS, DEFAULT_PAYMENT_RULES, parseAmountBounds, parsePaymentRules, type AmountBounds, type PaymentRuleSet } from '@yuantrace/domain';
 
@@ -32,6 +33,18 @@ export type AppConfig = {
   stateCacheSize: number;
   /** /health answers degraded (503) when a projection lags more events than this. */
   healthMaxLag: number;
+  /**
+   * The checkpoint-signing key's text, from SEAL_KEY_FILE or SEAL_KEY (never from the database).
+   * Absent on a server: the log is not sealed. Absent in embedded mode: a key file is made beside
+   * the data folder (sealKeyFile), so the demo seals with nothing configured.
+   */
+  sealKey?: { text: string; source: string };
+  /** Where the embedded demo keeps the key it made (DATA_DIR's sibling, not inside it: backups of the data do not carry the key). */
+  sealKeyFile?: string;
+  /** A checkpoint is signed after this many events (SEAL_EVERY_EVENTS)… */
+  sealEveryEvents: number;
+  /** …or once the oldest unsealed event has waited this many seconds (SEAL_EVERY_SECONDS). */
+  sealEverySeconds: number;
 };
 
 export class ConfigError extends Error {
@@ -79,6 +92,17 @@ function paymentRules(json: string | undefined): PaymentRuleSet[] {
   }
 }
 
+function sealKey(env: Record<string, string | undefined>): AppConfig['sealKey'] {
+  if (env.SEAL_KEY && env.SEAL_KEY_FILE) throw new ConfigError('SEAL_KEY', 'set SEAL_KEY or SEAL_KEY_FILE, not both');
+  if (env.SEAL_KEY) return { text: env.SEAL_KEY, source: 'SEAL_KEY' };
+  if (!env.SEAL_KEY_FILE) return undefined;
+  try {
+    return { text: readFileSync(env.SEAL_KEY_FILE, 'utf8'), source: env.SEAL_KEY_FILE };
+  } catch (e) {
+    throw new ConfigError('SEAL_KEY_FILE', `cannot read ${env.SEAL_KEY_FILE}: ${(e as Error).message}`);
+  }
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl) {
@@ -111,12 +135,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const jwtSecret = env.JWT_SECRET || (embedded ? DEV_SECRET : '');
   if (!jwtSecret) throw new ConfigError('JWT_SECRET', 'must be set when running against a database server');
   if (jwtSecret.length < 16) throw new ConfigError('JWT_SECRET', 'must be at least 16 characters');
+  const dataDir = resolve(env.DATA_DIR || './data');
   return {
     databaseUrl,
     databaseSchema,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
     kurrentdbUrl,
-    dataDir: resolve(env.DATA_DIR || './data'),
+    dataDir,
     inMemory: env.DATA_DIR === ':memory:',
     port: integer(env, 'PORT', 3000, 0, 65535),
     logLevel,
@@ -129,6 +154,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     amountBounds: amountBounds(env.BATCH_AMOUNT_BOUNDS),
     stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 50_000, 100, 10_000_000),
     healthMaxLag: integer(env, 'HEALTH_MAX_LAG', 10_000, 1, 1_000_000_000),
+    sealKey: sealKey(env),
+    ...(embedded && env.DATA_DIR !== ':memory:' ? { sealKeyFile: `${dataDir}-seal-key.pem` } : {}),
+    sealEveryEvents: integer(env, 'SEAL_EVERY_EVENTS', 1000, 1, 1_000_000),
+    sealEverySeconds: integer(env, 'SEAL_EVERY_SECONDS', 60, 1, 86_400),
   };
 }
 

@@ -2,16 +2,19 @@ import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type On
 import { EventStore, StateCache, type Db } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections } from '@yuantrace/read-models';
+import { SealTicker, sealerProjection, type SealOptions } from '@yuantrace/seal';
 import type { AppConfig } from '../config/app-config';
 import { CommandHandler } from '../commands/command-handler';
 import { Clock, SystemClock } from './clock';
 import type { Storage } from './storage';
 import { APP_CONFIG, OWNS_STORAGE, READ_DB } from './tokens';
+import { SEAL_OPTIONS, sealSetup } from './seal-setup';
 
 /** Starts the projections with the app (embedded mode, or RUN_PROJECTIONS=on) and closes storage last. */
 @Injectable()
 class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('storage');
+  private ticker: SealTicker | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -19,18 +22,24 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly store: EventStore,
     private readonly runner: ProjectionRunner,
     @Inject(OWNS_STORAGE) private readonly ownsStorage: boolean,
+    @Inject(SEAL_OPTIONS) private readonly seal: SealOptions | null,
   ) {}
 
   async onApplicationBootstrap() {
     if (this.config.runProjections) {
       await this.runner.start();
       this.logger.log(`projections running in this process: ${this.runner.projections.map((p) => p.name).join(', ') || 'none'}`);
+      if (this.seal) {
+        this.ticker = new SealTicker(this.db, this.seal, (e) => this.logger.error(`sealing a checkpoint failed: ${(e as Error).message}`));
+        this.ticker.start();
+      }
     } else {
       await this.runner.setup();
     }
   }
 
   async onApplicationShutdown() {
+    await this.ticker?.stop();
     await this.runner.stop();
     // A short-lived app (the demo loader) hands its storage on instead of closing it.
     if (!this.ownsStorage) return;
@@ -45,7 +54,9 @@ export class InfrastructureModule {
   static register(config: AppConfig, storage: Storage, clock: Clock = new SystemClock(), ownsStorage = true): DynamicModule {
     const cache = new StateCache(config.stateCacheSize);
     const commands = new CommandHandler(storage.store, cache, clock);
-    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections(), {
+    const seal = sealSetup(config);
+    new Logger('seal').log(seal.note);
+    const runner = new ProjectionRunner(storage.store, storage.db, [...readModelProjections(), ...(seal.options ? [sealerProjection(seal.options)] : [])], {
       logger: new Logger('projections'),
     });
     return {
@@ -59,9 +70,10 @@ export class InfrastructureModule {
         { provide: Clock, useValue: clock },
         { provide: CommandHandler, useValue: commands },
         { provide: OWNS_STORAGE, useValue: ownsStorage },
+        { provide: SEAL_OPTIONS, useValue: seal.options },
         StorageLifecycle,
       ],
-      exports: [APP_CONFIG, READ_DB, EventStore, ProjectionRunner, StateCache, Clock, CommandHandler],
+      exports: [APP_CONFIG, READ_DB, EventStore, ProjectionRunner, StateCache, Clock, CommandHandler, SEAL_OPTIONS],
     };
   }
 }

@@ -24,6 +24,7 @@ export const eventIndexProjection: Projection = {
       create index if not exists rm_event_index_type_idx on rm_event_index (type, commit_position, prepare_position);
       create index if not exists rm_event_index_kind_idx on rm_event_index (stream_kind, commit_position, prepare_position);
       create index if not exists rm_event_index_recorded_idx on rm_event_index (recorded_at);
+      create index if not exists rm_event_index_event_idx on rm_event_index (event_id);
       create table if not exists rm_event_stream_units (stream_id text primary key, unit_code text not null)`);
   },
   async apply(tx, events) {

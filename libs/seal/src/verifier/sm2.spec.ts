@@ -1,7 +1,7 @@
 import { createECDH } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
-import * as sm2 from './sm2';
-import type { Sm2Curve, Sm2Signature } from './sm2';
+import * as sm2 from './yuantrace-verify';
+import type { Sm2Curve, Sm2Signature } from './yuantrace-verify';
 
 const hex = (b: Buffer): string => b.toString('hex');
 const ascii = (s: string): Buffer => Buffer.from(s, 'ascii');

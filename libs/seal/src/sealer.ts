@@ -1,0 +1,268 @@
+import { comparePositions, formatPosition, parsePosition, type Db, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
+import type { Projection } from '@yuantrace/projections';
+import type { SealKey } from './seal-key';
+import * as v from './verifier/yuantrace-verify';
+import type { CheckpointBody, SignedCheckpoint } from './verifier/yuantrace-verify';
+
+/**
+ * The sealer: a projection that walks the log in its global order, chains every event
+ * (h_i = H(h_{i-1} ‖ canonical(event_i))) and every N events, or when the oldest unsealed event
+ * has waited T seconds, writes a signed checkpoint. It runs beside the other projections, so
+ * appends stay fast and concurrent writers are not serialised by it.
+ *
+ * Its tables are never dropped or rebuilt: a checkpoint is a signed statement already given out
+ * (served publicly, printed on 公示 notices). Re-sealing an altered log would sign the alteration,
+ * so the sealer refuses to seal a position twice and refuses to continue a seal begun by another key.
+ */
+export const SEAL_PROJECTION = 'seal';
+
+export type SealOptions = {
+  key: SealKey;
+  /** Events per checkpoint at most (SEAL_EVERY_EVENTS). */
+  everyEvents: number;
+  /** Seconds the oldest unsealed event may wait before a checkpoint is due (SEAL_EVERY_SECONDS). */
+  everySeconds: number;
+  /** Names the log in every checkpoint, so that checkpoints of two logs are not confused. */
+  logName: string;
+  now?: () => Date;
+};
+
+export type SealState = {
+  count: number;
+  position: string;
+  chainHead: string;
+  pendingIds: Buffer;
+  pendingLeaves: Buffer;
+  pendingFromCount: number;
+  pendingFromPosition: string;
+  pendingSince: Date | null;
+  lastNo: number;
+  lastLink: string;
+  keyId: string | null;
+};
+
+const SETUP = `
+  create table if not exists seal_state (
+    id int primary key check (id = 1),
+    count bigint not null default 0,
+    position text not null default '0.0',
+    chain_head text not null,
+    pending_ids bytea not null default '\\x',
+    pending_leaves bytea not null default '\\x',
+    pending_from_count bigint not null default 0,
+    pending_from_position text not null default '0.0',
+    pending_since timestamptz,
+    last_no int not null default 0,
+    last_link text not null,
+    key_id text,
+    alg text,
+    public_key text
+  );
+  create table if not exists seal_checkpoints (
+    no int primary key,
+    body jsonb not null,
+    signature text not null,
+    ids bytea not null,
+    leaves bytea not null,
+    count bigint not null,
+    to_commit bigint not null,
+    to_prepare bigint not null,
+    sealed_at timestamptz not null
+  );
+  create unique index if not exists seal_checkpoints_position_idx on seal_checkpoints (to_commit, to_prepare);
+`;
+
+export async function setupSealTables(q: SqlExecutor): Promise<void> {
+  for (const statement of SETUP.split(';').map((s) => s.trim()).filter(Boolean)) await q.query(statement);
+  await q.query(`insert into seal_state (id, chain_head, last_link) values (1, $1, $1) on conflict (id) do nothing`, ['0'.repeat(64)]);
+}
+
+/** The fields of a recorded event that are sealed, in the canonical form of the verifier. */
+export function canonicalOf(e: RecordedEvent): string {
+  return v.canonicalEvent({
+    data: e.data,
+    id: e.id,
+    metadata: e.metadata,
+    position: formatPosition(e.position),
+    recordedAt: e.recordedAt.toISOString(),
+    revision: e.revision.toString(),
+    stream: e.streamId,
+    type: e.type,
+  });
+}
+
+export const uuidBytes = (id: string): Buffer => {
+  const hex = id.replace(/-/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new Error(`event id ${id} is not a UUID; the seal records ids as 16 bytes`);
+  return Buffer.from(hex, 'hex');
+};
+
+export const uuidText = (b: Buffer): string => {
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
+
+const bytes = (x: unknown): Buffer => (Buffer.isBuffer(x) ? x : Buffer.from(x as Uint8Array));
+
+async function lockState(tx: SqlExecutor): Promise<SealState> {
+  const r = await tx.query<Record<string, unknown>>('select * from seal_state where id = 1 for update');
+  const s = r.rows[0];
+  if (!s) throw new Error('seal_state is missing: the sealer was not set up');
+  return {
+    count: Number(s.count),
+    position: String(s.position),
+    chainHead: String(s.chain_head),
+    pendingIds: bytes(s.pending_ids),
+    pendingLeaves: bytes(s.pending_leaves),
+    pendingFromCount: Number(s.pending_from_count),
+    pendingFromPosition: String(s.pending_from_position),
+    pendingSince: s.pending_since ? new Date(s.pending_since as string) : null,
+    lastNo: Number(s.last_no),
+    lastLink: String(s.last_link),
+    keyId: (s.key_id as string | null) ?? null,
+  };
+}
+
+async function saveState(tx: SqlExecutor, s: SealState, key: SealKey): Promise<void> {
+  await tx.query(
+    `update seal_state set count = $1, position = $2, chain_head = $3, pending_ids = $4, pending_leaves = $5, pending_from_count = $6,
+       pending_from_position = $7, pending_since = $8, last_no = $9, last_link = $10, key_id = $11, alg = $12, public_key = $13 where id = 1`,
+    [s.count, s.position, s.chainHead, s.pendingIds, s.pendingLeaves, s.pendingFromCount, s.pendingFromPosition, s.pendingSince, s.lastNo,
+      s.lastLink, key.keyId, key.alg, JSON.stringify(key.publicDocument())],
+  );
+}
+
+function assertSameKey(s: SealState, key: SealKey): void {
+  if (s.keyId !== null && s.keyId !== key.keyId) {
+    throw new Error(`the seal of this log was begun with key ${s.keyId}; this process has key ${key.keyId}. Sealing with another key would break the chain of signatures: configure the original key`);
+  }
+}
+
+/** Signs the pending events as the next checkpoint and clears them from the state. */
+async function writeCheckpoint(tx: SqlExecutor, s: SealState, options: SealOptions): Promise<SignedCheckpoint> {
+  const { key } = options;
+  const hash = key.pub.hash;
+  const leaves: Buffer[] = [];
+  for (let i = 0; i < s.pendingLeaves.length; i += 32) leaves.push(s.pendingLeaves.subarray(i, i + 32));
+  const body: CheckpointBody = {
+    log: options.logName,
+    no: s.lastNo + 1,
+    alg: key.alg,
+    hash,
+    keyId: key.keyId,
+    fromCount: s.pendingFromCount,
+    count: s.count,
+    fromPosition: s.pendingFromPosition,
+    position: s.position,
+    chainHead: s.chainHead,
+    merkleRoot: v.merkleRoot(hash, leaves).toString('hex'),
+    previous: s.lastLink,
+    sealedAt: (options.now?.() ?? new Date()).toISOString(),
+  };
+  const checkpoint: SignedCheckpoint = { body, signature: key.sign(v.checkpointBytes(body)) };
+  const to = parsePosition(s.position)!;
+  await tx.query(
+    `insert into seal_checkpoints (no, body, signature, ids, leaves, count, to_commit, to_prepare, sealed_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [body.no, JSON.stringify(body), checkpoint.signature, s.pendingIds, s.pendingLeaves, s.count, to.commit.toString(), to.prepare.toString(), body.sealedAt],
+  );
+  s.lastNo = body.no;
+  s.lastLink = v.checkpointLink(hash, checkpoint);
+  s.pendingIds = Buffer.alloc(0);
+  s.pendingLeaves = Buffer.alloc(0);
+  s.pendingFromCount = s.count;
+  s.pendingFromPosition = s.position;
+  s.pendingSince = null;
+  return checkpoint;
+}
+
+export function sealerProjection(options: SealOptions): Projection {
+  const hash = options.key.pub.hash;
+  return {
+    name: SEAL_PROJECTION,
+    version: 1,
+    tables: [],
+    rebuildable: false,
+    setup: setupSealTables,
+    async apply(tx, events) {
+      const s = await lockState(tx);
+      assertSameKey(s, options.key);
+      const first = events[0]?.position;
+      if (first && comparePositions(first, parsePosition(s.position)!) <= 0) {
+        throw new Error(`the seal already covers position ${s.position}; refusing to seal ${formatPosition(first)} again (was the seal's checkpoint reset?)`);
+      }
+      let chain: Buffer = Buffer.from(s.chainHead, 'hex');
+      const ids: Buffer[] = [s.pendingIds];
+      const leaves: Buffer[] = [s.pendingLeaves];
+      let pending = s.pendingLeaves.length / 32;
+      const since = s.pendingSince ?? (options.now?.() ?? new Date());
+      for (const e of events) {
+        const canonical = canonicalOf(e);
+        ids.push(uuidBytes(e.id));
+        leaves.push(v.leafHash(hash, canonical));
+        chain = v.chainNext(hash, chain, canonical);
+        s.count++;
+        s.position = formatPosition(e.position);
+        pending++;
+        if (pending === options.everyEvents) {
+          s.chainHead = chain.toString('hex');
+          s.pendingIds = Buffer.concat(ids);
+          s.pendingLeaves = Buffer.concat(leaves);
+          await writeCheckpoint(tx, s, options);
+          ids.length = 0;
+          leaves.length = 0;
+          pending = 0;
+        }
+      }
+      s.chainHead = chain.toString('hex');
+      s.pendingIds = Buffer.concat(ids);
+      s.pendingLeaves = Buffer.concat(leaves);
+      s.pendingSince = pending > 0 ? (s.pendingSince ?? since) : null;
+      await saveState(tx, s, options.key);
+    },
+  };
+}
+
+/**
+ * Writes a checkpoint for the events sealed but not yet in one, when the oldest has waited the
+ * configured time (or always, with force: a bulk load's end). Safe from any process: the state row
+ * is locked, so this and the sealer's own batches take turns.
+ */
+export async function sealPending(db: Db, options: SealOptions, force = false): Promise<SignedCheckpoint | undefined> {
+  return db.transaction(async (tx) => {
+    const s = await lockState(tx);
+    if (s.pendingLeaves.length === 0) return undefined;
+    assertSameKey(s, options.key);
+    const now = options.now?.() ?? new Date();
+    if (!force && (!s.pendingSince || now.getTime() - s.pendingSince.getTime() < options.everySeconds * 1000)) return undefined;
+    const checkpoint = await writeCheckpoint(tx, s, options);
+    await saveState(tx, s, options.key);
+    return checkpoint;
+  });
+}
+
+/** Keeps time-based checkpoints coming in a process that runs the sealer. */
+export class SealTicker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: SealOptions,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  start(): void {
+    const every = Math.max(200, Math.min(5000, (this.options.everySeconds * 1000) / 4));
+    this.timer = setInterval(() => {
+      this.running = sealPending(this.db, this.options).catch(this.onError);
+    }, every);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}
+
