@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { AnyRole, Principal, Role } from '@yuantrace/domain';
 import { ProjectionRunner } from '@yuantrace/projections';
+import { READ_DB, SEAL_OPTIONS } from '@yuantrace/ledger';
+import { sealPending, type SealOptions } from '@yuantrace/seal';
 import { startTestApp } from '../support/app';
 import { approveAndStart, registerCounty, registerHousehold, reportProgress, testIdNumber } from '../support/county';
 import { client } from '../support/http';
@@ -60,6 +62,11 @@ const TABLE: Record<string, RouteCase> = {
   'GET /admin-units/:code/summary': { allowed: ['finance', 'approver', 'inspector', 'auditor', 'village'], scoped: true, path: '/admin-units/990101001001/summary' },
   'GET /disclosure/units/:code': { allowed: ['public', ...ROLES], scoped: false, path: '/disclosure/units/990101001001' },
   'GET /events': { allowed: ['inspector', 'auditor'], scoped: true, path: '/events?stream=project-RP-0' },
+  // The path names an event of project RP-0; its id is filled in once the project is recorded.
+  'GET /events/:eventId/proof': { allowed: ['inspector', 'auditor'], scoped: true, hidden: 'event_not_found', path: '/events/EVENT-ID/proof' },
+  'GET /checkpoints/latest': { allowed: ['public', ...ROLES], scoped: false, path: '/checkpoints/latest' },
+  'GET /checkpoints/public-key': { allowed: ['public', ...ROLES], scoped: false, path: '/checkpoints/public-key' },
+  'GET /checkpoints': { allowed: ['public', ...ROLES], scoped: false, path: '/checkpoints' },
   'POST /projects/:projectId/milestones': { allowed: ['finance'], scoped: true, path: '/projects/RP-0/milestones', body: {
     milestoneId: 'RM-1', kind: 'progress', date: '2016-06-01', percentComplete: 10 } },
   'POST /households': { allowed: ['finance'], scoped: true, path: '/households', body: {
@@ -140,6 +147,10 @@ describe('who may do and see what: every route × every role', () => {
     await api.as('inspector').post('/cases/RC-CONFIRM/closure', { effectiveDate: '2018-04-01' }).expect(200);
     await fin.post('/roster', { ...TABLE['POST /roster'].body, personId: 'RR-0', idNumber: testIdNumber('1975-05-05', 600) }).expect(201);
     await t.app.get(ProjectionRunner).waitUntilCaughtUp();
+    // A signed checkpoint covering everything so far, and the id of the project's first event for its proof.
+    await sealPending(t.app.get(READ_DB), t.app.get<SealOptions>(SEAL_OPTIONS), true);
+    const projectEvent = (await api.as('auditor').get('/events?stream=project-RP-0').expect(200)).body.events[0].eventId;
+    TABLE['GET /events/:eventId/proof'].path = `/events/${projectEvent}/proof`;
   });
   afterAll(async () => t?.close());
 

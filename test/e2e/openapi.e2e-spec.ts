@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import Ajv from 'ajv';
 import request from 'supertest';
 import { ProjectionRunner } from '@yuantrace/projections';
+import { READ_DB, SEAL_OPTIONS } from '@yuantrace/ledger';
+import { sealPending, type SealOptions } from '@yuantrace/seal';
 import { startTestApp } from '../support/app';
 import { registerCounty, testIdNumber } from '../support/county';
 import { client } from '../support/http';
@@ -81,6 +83,13 @@ describe('OpenAPI response schemas, checked against real answers', () => {
       ['/households/{householdId}', '/households/OA-HH'], ['/events', '/events?limit=5'], ['/events', '/events?stream=payment-OA-PAY']]) {
       await call('auditor', 'get', template, path);
     }
+    // Sign a checkpoint now rather than wait SEAL_EVERY_SECONDS: the sealed-log routes and the notice then have one to show.
+    await sealPending(t.app.get(READ_DB), t.app.get<SealOptions>(SEAL_OPTIONS), true);
+    await call('public', 'get', '/checkpoints/latest', '/checkpoints/latest');
+    await call('public', 'get', '/checkpoints/public-key', '/checkpoints/public-key');
+    await call('public', 'get', '/checkpoints', '/checkpoints?limit=2');
+    const sealedEvent = (await call('auditor', 'get', '/events', '/events?stream=payment-OA-PAY')).events[0].eventId;
+    await call('auditor', 'get', '/events/{eventId}/proof', `/events/${sealedEvent}/proof`);
     await call('public', 'get', '/disclosure/units/{code}', '/disclosure/units/990101001001');
     await call('public', 'get', '/health', '/health');
     // Lists with every field filled (a payee account, an unspent batch, a household head), lookups and an official's activity.
