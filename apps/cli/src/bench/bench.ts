@@ -10,6 +10,7 @@ import { ProjectionRunner } from '@yuantrace/projections';
 import { createLedgerContext } from '@yuantrace/ledger';
 import { TokenService } from '@yuantrace/ledger';
 import { loadConfig, type AppConfig } from '@yuantrace/ledger';
+import { SealKey, sealerProjection, sealPending, sealStatus, SEAL_PROJECTION } from '@yuantrace/seal';
 import { fundWorksProject } from './works-fixture';
 
 const ROOT = join(__dirname, '../../../..');
@@ -36,7 +37,16 @@ export type BenchReport = {
    */
   detectors?: { anomalies: number; alerts: number; scores: DetectorScore[]; catchUp: { applied: number; seconds: number; logEventsPerSecond: number };
     alertList: Stats } | { unavailable: string };
+  /**
+   * The sealer: its catch-up over the whole log from nothing, beside a plain read of the log in the
+   * same run; and commands at concurrency 16 with sealing on (as deployed) and with SEAL=off.
+   */
+  seal?: { catchUp: { events: number; eventsPerSecond: number; readOnlyEventsPerSecond: number; ratio: number; checkpoints: number };
+    commandsC16: { sealing: Stats; notSealing: Stats; ratio: number } };
 };
+
+/** Goals the sealer's figures are printed beside. */
+const SEAL_GOALS = { catchUpEventsPerSecond: 50_000 };
 
 /** Goals the detector figures are printed beside. */
 const DETECTOR_GOALS = { recall: 1, precision: 0.95, catchUpEventsPerSecond: 20_000, alertListP99Ms: 50 };
@@ -104,9 +114,11 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
   const timer = setInterval(sampleRss, 200);
   const schema = `bench_${Date.now().toString(36)}`;
   const dir = options.store === 'embedded' ? mkdtempSync(join(tmpdir(), 'yuantrace-bench-')) : undefined;
+  // Sealed as deployed: a key from configuration, the default cadence.
+  const sealKeyText = SealKey.generate('ed25519');
   const env = options.store === 'postgres'
-    ? { DATABASE_URL: options.databaseUrl, DATABASE_SCHEMA: schema, JWT_SECRET: 'bench-secret-of-enough-length', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' }
-    : { DATA_DIR: dir!, LOG_LEVEL: 'warn' };
+    ? { DATABASE_URL: options.databaseUrl, DATABASE_SCHEMA: schema, JWT_SECRET: 'bench-secret-of-enough-length', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', SEAL_KEY: sealKeyText }
+    : { DATA_DIR: dir!, LOG_LEVEL: 'warn', SEAL_KEY: sealKeyText };
   const config: AppConfig = { ...loadConfig(env), runProjections: false, demoData: false, logLevel: 'warn' };
   // Each phase opens its own connection: an app closes the storage it was given.
   const openDb = async (): Promise<Db> => (options.store === 'postgres' ? PgDb.connect(options.databaseUrl, { schema, poolSize: 20 }) : PgliteDb.open(dir!));
@@ -154,6 +166,9 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
       detectorsUnavailable = `the red_flags projection could not be rebuilt: ${e instanceof Error ? e.message : String(e)}`;
       log(detectorsUnavailable);
     }
+
+    // 2c. The sealer from nothing over the whole log, beside a plain read of the log.
+    const sealCatchUp = await measureSealCatchUp(inner, db, SealKey.parse(sealKeyText), events, log);
 
     // 3. The raw single-insert baseline, and what the queries will ask for, while this process still holds the database.
     await db.exec('create table if not exists bench_raw_single (id bigserial primary key, stream text, data jsonb)');
@@ -220,6 +235,32 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     // 5. Query latency on the loaded county.
     const queries = await measureQueries(url, fin, { households, payments, batch }, { batchFlow: 20, knownAt: 10, warm: false }, log);
     const memory = { apiMb: peakMb(api.pid), projectorMb: projector ? peakMb(projector.pid) : null, loaderMb: Math.round(peakRss / 1024 / 1024) };
+    // 6. The cost of sealing to commands: concurrency 16 again with SEAL=off in every process, against the run above.
+    for (const c of children.splice(0)) {
+      c.kill('SIGTERM');
+      await new Promise((r) => c.once('exit', r));
+    }
+    const unsealedApi = node('api', { RUN_PROJECTIONS: 'off', SEAL: 'off' });
+    const unsealedProjector = options.store === 'postgres' ? node('projector', { SEAL: 'off' }) : undefined;
+    children.push(unsealedApi, ...(unsealedProjector ? [unsealedProjector] : []));
+    for (let i = 0; ; i++) {
+      if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
+      if (i > 600) throw new Error('the api did not start again');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (let k = 0; k < 16; k++) await setup(9000 + k, Math.ceil(options.flows / 16) + 1);
+    const unsealedRun = await drive(options.flows, 16, async (i) => {
+      const lane = 9000 + (i % 16);
+      const id = `BENCH-NOSEAL-${i}`;
+      await call(fin, '/payments', { paymentId: id, projectId: `BENCH-P${lane}`, allocationId: `BENCH-A${lane}`, amount: '1000.00', purpose: 'bench',
+        installment: 'progress', effectiveDate: '2016-02-01', payee: { type: 'contractor', id: `C${i}`, name: '某公司', account: '6222000011112222' } });
+      await call(appr, `/payments/${id}/approval`, { approved: true, effectiveDate: '2016-02-01' });
+      await call(fin, `/payments/${id}/execution`, { channel: 'bank_transfer', bankReference: `B-${id}`, effectiveDate: '2016-02-02' });
+    });
+    const sealing = commandsReport.find((c) => c.concurrency === 16)!.http;
+    const notSealing = stats(unsealedRun.latencies.map((l) => l / 3), unsealedRun.seconds / 3);
+    log(`commands at concurrency 16 with SEAL=off: ${notSealing.perSecond}/s p99 ${notSealing.p99ms} ms (sealing: ${sealing.perSecond}/s p99 ${sealing.p99ms} ms)`);
+
     for (const c of children) c.kill('SIGTERM');
 
     const report: BenchReport = {
@@ -232,6 +273,7 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
       queries,
       memory,
       detectors,
+      seal: { catchUp: sealCatchUp, commandsC16: { sealing, notSealing, ratio: +(sealing.perSecond / notSealing.perSecond).toFixed(3) } },
     };
     mkdirSync(join(options.out, '..'), { recursive: true });
     writeFileSync(options.out, JSON.stringify(report, null, 2) + '\n');
@@ -260,8 +302,42 @@ export function printReport(r: BenchReport): string {
     ...Object.entries(r.queries).map(([k, q]) => `query ${k.padEnd(26)} p50 ${q.p50ms} ms p99 ${q.p99ms} ms`),
     `peak memory: api ${r.memory.apiMb} MB${r.memory.projectorMb !== null ? `, projector ${r.memory.projectorMb} MB` : ' (projections in the api: embedded)'}, loader ${r.memory.loaderMb} MB`,
     ...(r.detectors ? printDetectors(r.detectors) : []),
+    ...(r.seal ? printSeal(r.seal) : []),
   ];
   return lines.join('\n');
+}
+
+function printSeal(x: NonNullable<BenchReport['seal']>): string[] {
+  return [
+    `sealer catch-up from nothing ${x.catchUp.eventsPerSecond} events/s over ${x.catchUp.events} events, ${x.catchUp.checkpoints} checkpoints (goal ≥ ${SEAL_GOALS.catchUpEventsPerSecond}); ` +
+      `a plain read of the log ${x.catchUp.readOnlyEventsPerSecond} events/s (ratio ${x.catchUp.ratio})`,
+    `commands at concurrency 16: sealing ${x.commandsC16.sealing.perSecond}/s p99 ${x.commandsC16.sealing.p99ms} ms; SEAL=off ${x.commandsC16.notSealing.perSecond}/s ` +
+      `p99 ${x.commandsC16.notSealing.p99ms} ms (ratio ${x.commandsC16.ratio})`,
+  ];
+}
+
+/**
+ * The sealer alone over the whole log from nothing (its tables dropped: a bench may), and a plain
+ * read of the same log in the same run: what hashing, chaining and signing add to reading.
+ */
+async function measureSealCatchUp(store: PostgresEventStore, db: Db, key: SealKey, events: number, log: (line: string) => void) {
+  const t0 = performance.now();
+  for (let after, n = 0; ; n++) {
+    const batch = await store.readAll({ after, maxCount: 5000 });
+    if (batch.length === 0) break;
+    after = batch[batch.length - 1].position;
+  }
+  const readOnly = Math.round(events / ((performance.now() - t0) / 1000));
+  await db.exec(`drop table if exists seal_state; drop table if exists seal_checkpoints; delete from projection_checkpoints where name = '${SEAL_PROJECTION}'`);
+  const options = { key, everyEvents: 1000, everySeconds: 60, logName: 'bench' };
+  const runner = new ProjectionRunner(store, db, [sealerProjection(options)]);
+  const t1 = performance.now();
+  await runner.catchUpTogether();
+  await sealPending(db, options, true);
+  const rate = Math.round(events / ((performance.now() - t1) / 1000));
+  const checkpoints = (await sealStatus(db)).lastCheckpoint?.body.no ?? 0;
+  log(`sealer caught up from nothing at ${rate} events/s (${checkpoints} checkpoints); a plain read of the log ${readOnly} events/s`);
+  return { events, eventsPerSecond: rate, readOnlyEventsPerSecond: readOnly, ratio: +(rate / readOnly).toFixed(3), checkpoints };
 }
 
 function printDetectors(d: NonNullable<BenchReport['detectors']>): string[] {

@@ -39,6 +39,8 @@ export type AppConfig = {
    * the data folder (sealKeyFile), so the demo seals with nothing configured.
    */
   sealKey?: { text: string; source: string };
+  /** SEAL=off: no sealing in this process, whatever key is configured (the benchmark's baseline; a read-only api). */
+  sealing: boolean;
   /** Where the embedded demo keeps the key it made (DATA_DIR's sibling, not inside it: backups of the data do not carry the key). */
   sealKeyFile?: string;
   /** A checkpoint is signed after this many events (SEAL_EVERY_EVENTS)… */
@@ -155,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 50_000, 100, 10_000_000),
     healthMaxLag: integer(env, 'HEALTH_MAX_LAG', 10_000, 1, 1_000_000_000),
     sealKey: sealKey(env),
+    sealing: flag(env, 'SEAL', true),
     ...(embedded && env.DATA_DIR !== ':memory:' ? { sealKeyFile: `${dataDir}-seal-key.pem` } : {}),
     sealEveryEvents: integer(env, 'SEAL_EVERY_EVENTS', 1000, 1, 1_000_000),
     sealEverySeconds: integer(env, 'SEAL_EVERY_SECONDS', 60, 1, 86_400),
