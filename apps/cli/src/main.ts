@@ -10,8 +10,8 @@ import { TokenService } from '@yuantrace/ledger';
 import { ConfigError, loadConfig } from '@yuantrace/ledger';
 import { openStorage } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
-import { createLedgerContext, SEAL_OPTIONS } from '@yuantrace/ledger';
-import { exportAudit, parsePublicKey, SealKey, sealPending, sealStatus, verifyLiveSeal, type PublicKeyInfo, type SealOptions, type SignedCheckpoint } from '@yuantrace/seal';
+import { createLedgerContext, SEAL_OPTIONS, sealSetup } from '@yuantrace/ledger';
+import { exportAudit, parsePublicKey, SealKey, sealerProjection, sealPending, sealStatus, verifyLiveSeal, type PublicKeyInfo, type SealOptions, type SignedCheckpoint } from '@yuantrace/seal';
 import type { Db } from '@yuantrace/event-store';
 import { BulkLoadEventStore, EventStore, formatPosition, PgliteDb, PostgresEventStore, START } from '@yuantrace/event-store';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,6 +49,8 @@ const USAGE = `usage: npm run cli -- <command>
                              the live log against its signed checkpoints (--key: the public key to trust, else
                              the configured sealing key's; --expect: a checkpoint obtained earlier, which the
                              log must still hold); names the first event altered, deleted, inserted or moved
+  seal                       bring the seal up to the head of the log now and sign a checkpoint for what waits
+                             (after a bulk load, before an export); needs the sealing key
   seal-keygen [--alg ed25519|sm2] --out FILE
                              make a checkpoint-signing key (FILE, for SEAL_KEY_FILE) and its public half
                              (FILE.pub.json, for auditors); SM2 with SM3 is the national (国密) suite
@@ -181,6 +183,26 @@ async function verifyBooks(storage: { store: EventStore; db: Db }) {
     for (const l of report.lagging) process.stdout.write(`LAGGING ${l}: not caught up with the log; run the projector first\n`);
     process.stdout.write(report.ok ? 'OK: read models equal a rebuild, and the books agree with an independent fold of the log\n' : 'FAILED\n');
     if (!report.ok) process.exitCode = 1;
+}
+
+async function sealCommand() {
+  const config = loadConfig();
+  const setup = sealSetup(config);
+  if (!setup.options) throw new UsageError(setup.note);
+  const storage = await openStorage(config);
+  try {
+    const runner = new ProjectionRunner(storage.store, storage.db, [sealerProjection(setup.options)]);
+    const started = Date.now();
+    const applied = await runner.catchUpTogether(undefined, (done, total) => process.stderr.write(`\rsealed ${done}/${total} events`));
+    const signed = await sealPending(storage.db, setup.options, true);
+    const seconds = (Date.now() - started) / 1000;
+    const status = await sealStatus(storage.db);
+    process.stderr.write('\n');
+    process.stdout.write(`sealed ${applied} events in ${seconds.toFixed(1)} s (${Math.round(applied / Math.max(seconds, 0.001))} events/s)${signed ? `; signed checkpoint ${signed.body.no}` : ''}; ` +
+      `the seal covers ${status.sealed} events in ${status.lastCheckpoint?.body.no ?? 0} checkpoints, chain head ${status.lastCheckpoint?.body.chainHead ?? '-'}\n`);
+  } finally {
+    await storage.db.close();
+  }
 }
 
 function sealKeygen(args: string[]) {
@@ -369,6 +391,8 @@ async function main(argv: string[]) {
       return demoTokens();
     case 'verify':
       return verify(rest);
+    case 'seal':
+      return sealCommand();
     case 'seal-keygen':
       return sealKeygen(rest);
     case 'export-audit':

@@ -16,6 +16,9 @@ import type { CheckpointBody, SignedCheckpoint } from './verifier/yuantrace-veri
  */
 export const SEAL_PROJECTION = 'seal';
 
+/** RFC 6962's leaf prefix: leafHash(canonical) = H(0x00 ‖ canonical). */
+const LEAF_PREFIX = Buffer.from([0]);
+
 export type SealOptions = {
   key: SealKey;
   /** Events per checkpoint at most (SEAL_EVERY_EVENTS). */
@@ -196,10 +199,11 @@ export function sealerProjection(options: SealOptions): Projection {
       let pending = s.pendingLeaves.length / 32;
       const since = s.pendingSince ?? (options.now?.() ?? new Date());
       for (const e of events) {
-        const canonical = canonicalOf(e);
+        // Its UTF-8 bytes once, for both hashes.
+        const canonical = Buffer.from(canonicalOf(e), 'utf8');
         ids.push(uuidBytes(e.id));
-        leaves.push(v.leafHash(hash, canonical));
-        chain = v.chainNext(hash, chain, canonical);
+        leaves.push(v.hashOf(hash, LEAF_PREFIX, canonical));
+        chain = v.hashOf(hash, chain, canonical);
         s.count++;
         s.position = formatPosition(e.position);
         pending++;

@@ -38,16 +38,51 @@ const readline = require('node:readline');
 // Canonical form (RFC 8785): the bytes every hash and signature below is taken over.
 
 function canonicalJson(value) {
-  if (value === null || typeof value === 'boolean') return JSON.stringify(value);
+  // Fast path: JSON.stringify does the writing (numbers and strings exactly as JCS wants them) and
+  // its replacer hands it every object with its keys in JCS order. The sealer canonicalises every
+  // event of the log, so this is its hot path. An object with integer-like keys cannot hold them
+  // in JCS order (the engine lists them first, numerically): such a value is written by hand.
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') throw new Error(`cannot put a ${typeof value} in canonical JSON`);
+  try {
+    return JSON.stringify(value, sortedKeys);
+  } catch (e) {
+    if (e !== INDEX_KEYS) throw e;
+    return canonicalByHand(value);
+  }
+}
+
+const INDEX_KEYS = new Error('integer-like keys');
+const isIndexKey = (k) => /^(0|[1-9][0-9]{0,9})$/.test(k) && Number(k) < 4294967295;
+
+function sortedKeys(_key, value) {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('a number that JSON cannot hold');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  // Integer-like keys come first in an object's own order: only then can one be first.
+  if (keys.length > 0 && keys[0].charCodeAt(0) <= 57 && isIndexKey(keys[0])) throw INDEX_KEYS;
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1] < keys[i];
+  if (sorted) return value;
+  const copy = {};
+  for (const k of keys.sort()) {
+    // A member named __proto__ (JSON.parse makes it an own member) must stay a member, not become the copy's prototype.
+    if (k === '__proto__') Object.defineProperty(copy, k, { value: value[k], enumerable: true, writable: true, configurable: true });
+    else copy[k] = value[k];
+  }
+  return copy;
+}
+
+/** The same, written out by hand: keys sorted by UTF-16 code units, whatever they are. */
+function canonicalByHand(value) {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error('a number that JSON cannot hold');
     return JSON.stringify(value);
   }
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalByHand(v))).join(',')}]`;
   if (typeof value === 'object') {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalByHand(value[k])}`).join(',')}}`;
   }
   throw new Error(`cannot put a ${typeof value} in canonical JSON`);
 }
@@ -80,8 +115,9 @@ function hashOf(alg, ...parts) {
   return h.digest();
 }
 
-const leafHash = (alg, canonical) => hashOf(alg, LEAF, Buffer.from(canonical, 'utf8'));
-const chainNext = (alg, previous, canonical) => hashOf(alg, previous, Buffer.from(canonical, 'utf8'));
+// A string is hashed as its UTF-8 bytes (what Hash.update does with a string).
+const leafHash = (alg, canonical) => hashOf(alg, LEAF, canonical);
+const chainNext = (alg, previous, canonical) => hashOf(alg, previous, canonical);
 
 /** The largest power of two below n (n ≥ 2): where RFC 6962 splits a tree. */
 function split(n) {
