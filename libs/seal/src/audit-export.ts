@@ -2,7 +2,8 @@ import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, writeFileSyn
 import { join } from 'node:path';
 import { comparePositions, type EventStore, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
 import { unitPrefix } from '@yuantrace/read-models';
-import { proofsFor, storedCheckpoints, walkedFields } from './seal-queries';
+import { proofsFor, storedCheckpoints } from './seal-queries';
+import { walkedFields } from './sealer';
 import type { PublicKeyDocument } from './verifier/yuantrace-verify';
 import * as v from './verifier/yuantrace-verify';
 

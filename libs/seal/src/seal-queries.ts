@@ -1,5 +1,5 @@
-import { formatPosition, type EventStore, type GlobalPosition, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
-import { canonicalOf, uuidText } from './sealer';
+import { comparePositions, formatPosition, parsePosition, type EventStore, type GlobalPosition, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
+import { canonicalOf, uuidText, walkedFields } from './sealer';
 import * as v from './verifier/yuantrace-verify';
 import type { InclusionProof, PublicKeyDocument, PublicKeyInfo, SealedRange, SealReport, SignedCheckpoint, WalkedEvent } from './verifier/yuantrace-verify';
 
@@ -72,20 +72,6 @@ export type EventProof = {
   checkpoint: SignedCheckpoint;
 };
 
-/** The fields events.jsonl and a proof carry for an event: exactly what canonical() is taken over. */
-export function walkedFields(e: RecordedEvent) {
-  return {
-    data: e.data,
-    id: e.id,
-    metadata: e.metadata,
-    position: formatPosition(e.position),
-    recordedAt: e.recordedAt.toISOString(),
-    revision: e.revision.toString(),
-    stream: e.streamId,
-    type: e.type,
-  };
-}
-
 /**
  * An event's inclusion proof up to the checkpoint that sealed it: the path is built from the
  * sealed leaf hashes (which the signed Merkle root fixes), the event from the live log, so an event
@@ -130,14 +116,8 @@ export async function proofsFor(q: SqlExecutor, events: readonly RecordedEvent[]
   return proofs;
 }
 
-const positionWithin = (p: GlobalPosition, cp: StoredCheckpoint) => {
-  const text = formatPosition(p);
-  const cmp = (a: string, b: string) => {
-    const [x, y] = [a.split('.').map(BigInt), b.split('.').map(BigInt)];
-    return x[0] === y[0] ? (x[1] === y[1] ? 0 : x[1] < y[1] ? -1 : 1) : x[0] < y[0] ? -1 : 1;
-  };
-  return cmp(text, cp.body.fromPosition) > 0 && cmp(text, cp.body.position) <= 0;
-};
+const positionWithin = (p: GlobalPosition, cp: StoredCheckpoint) =>
+  comparePositions(p, parsePosition(cp.body.fromPosition)!) > 0 && comparePositions(p, parsePosition(cp.body.position)!) <= 0;
 
 /** The live log in global order, as the verifier walks it. */
 export async function* walkLog(store: EventStore, batchSize = 5000, onProgress?: (n: number) => void): AsyncGenerator<WalkedEvent> {

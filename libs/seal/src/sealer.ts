@@ -80,9 +80,9 @@ export async function setupSealTables(q: SqlExecutor): Promise<void> {
   await q.query(`insert into seal_state (id, chain_head, last_link) values (1, $1, $1) on conflict (id) do nothing`, ['0'.repeat(64)]);
 }
 
-/** The fields of a recorded event that are sealed, in the canonical form of the verifier. */
-export function canonicalOf(e: RecordedEvent): string {
-  return v.canonicalEvent({
+/** The fields of a recorded event that are sealed: what events.jsonl and a proof carry, and what canonical() is taken over. */
+export function walkedFields(e: RecordedEvent) {
+  return {
     data: e.data,
     id: e.id,
     metadata: e.metadata,
@@ -91,8 +91,11 @@ export function canonicalOf(e: RecordedEvent): string {
     revision: e.revision.toString(),
     stream: e.streamId,
     type: e.type,
-  });
+  };
 }
+
+/** A recorded event in the canonical form of the verifier. */
+export const canonicalOf = (e: RecordedEvent): string => v.canonicalEvent(walkedFields(e));
 
 export const uuidBytes = (id: string): Buffer => {
   const hex = id.replace(/-/g, '');
