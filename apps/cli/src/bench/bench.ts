@@ -384,12 +384,12 @@ async function measureDetectors(url: string, authorization: string, anomalies: A
  * benchmark) and started from dist/, so speed and memory are those of the deployed process.
  */
 let built = false;
-/** The node flags of `npm run serve` (package.json), read from there so the two cannot drift. */
-const SERVE_FLAGS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.serve as string).split(' ').filter((a) => a.startsWith('--'));
+/** The node flags of `npm run serve` / `serve:projector` (package.json), read from there so the two cannot drift. */
+const serveFlags = (script: string) => (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts[script] as string).split(' ').filter((a) => a.startsWith('--'));
 export function deployed(app: 'api' | 'projector', env: NodeJS.ProcessEnv): ChildProcess {
   if (!built) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   built = true;
-  return spawn(process.execPath, [...SERVE_FLAGS, '-r', 'tsconfig-paths/register', `dist/apps/${app}/src/main.js`],
+  return spawn(process.execPath, [...serveFlags(app === 'api' ? 'serve' : 'serve:projector'), '-r', 'tsconfig-paths/register', `dist/apps/${app}/src/main.js`],
     { cwd: ROOT, env: { ...env, TS_NODE_BASEURL: './dist' }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 

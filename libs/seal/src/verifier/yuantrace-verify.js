@@ -109,6 +109,11 @@ const ZERO_HASH = Buffer.alloc(32);
 const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
 
+/** H of one buffer: one call where Node has crypto.hash (20.12 and later), else a Hash object. */
+const digestOf = typeof crypto.hash === 'function'
+  ? (alg, data) => crypto.hash(alg, data, 'buffer')
+  : (alg, data) => crypto.createHash(alg).update(data).digest();
+
 function hashOf(alg, ...parts) {
   const h = crypto.createHash(alg);
   for (const p of parts) h.update(p);
@@ -768,6 +773,7 @@ module.exports = {
   SUITES,
   ZERO_HASH,
   hashOf,
+  digestOf,
   leafHash,
   chainNext,
   merkleRoot,
