@@ -10,6 +10,8 @@ import type { Storage } from './storage';
 import { APP_CONFIG, OWNS_STORAGE, READ_DB } from './tokens';
 import { SEAL_OPTIONS, sealSetup } from './seal-setup';
 
+const SEAL_NOTE = Symbol('SEAL_NOTE');
+
 /** Starts the projections with the app (embedded mode, or RUN_PROJECTIONS=on) and closes storage last. */
 @Injectable()
 class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -23,9 +25,12 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly runner: ProjectionRunner,
     @Inject(OWNS_STORAGE) private readonly ownsStorage: boolean,
     @Inject(SEAL_OPTIONS) private readonly seal: SealOptions | null,
+    @Inject(SEAL_NOTE) private readonly sealNote: string,
   ) {}
 
   async onApplicationBootstrap() {
+    // Said once the app's logger (and its level) is in place.
+    new Logger('seal').log(this.sealNote);
     if (this.config.runProjections) {
       await this.runner.start();
       this.logger.log(`projections running in this process: ${this.runner.projections.map((p) => p.name).join(', ') || 'none'}`);
@@ -55,7 +60,6 @@ export class InfrastructureModule {
     const cache = new StateCache(config.stateCacheSize);
     const commands = new CommandHandler(storage.store, cache, clock);
     const seal = sealSetup(config);
-    new Logger('seal').log(seal.note);
     const runner = new ProjectionRunner(storage.store, storage.db, [...readModelProjections(), ...(seal.options ? [sealerProjection(seal.options)] : [])], {
       logger: new Logger('projections'),
     });
@@ -71,6 +75,7 @@ export class InfrastructureModule {
         { provide: CommandHandler, useValue: commands },
         { provide: OWNS_STORAGE, useValue: ownsStorage },
         { provide: SEAL_OPTIONS, useValue: seal.options },
+        { provide: SEAL_NOTE, useValue: seal.note },
         StorageLifecycle,
       ],
       exports: [APP_CONFIG, READ_DB, EventStore, ProjectionRunner, StateCache, Clock, CommandHandler, SEAL_OPTIONS],
