@@ -16,7 +16,7 @@ export type SealStatus = { sealing: boolean; sealed: number; pending: number; po
 export async function sealStatus(q: SqlExecutor): Promise<SealStatus> {
   if (!(await exists(q, 'seal_state'))) return { sealing: false, sealed: 0, pending: 0, position: '0.0' };
   const s = (await q.query<{ count: unknown; position: string; pending: unknown; key_id: string | null; public_key: string | null }>(
-    'select count, position, length(pending_leaves) / 32 as pending, key_id, public_key from seal_state where id = 1')).rows[0];
+    'select count, position, count - pending_from_count as pending, key_id, public_key from seal_state where id = 1')).rows[0];
   const last = (await q.query<{ body: unknown; signature: string }>('select body, signature from seal_checkpoints order by no desc limit 1')).rows[0];
   return {
     sealing: Boolean(s?.key_id),

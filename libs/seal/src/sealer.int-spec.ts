@@ -124,6 +124,27 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
     }
   });
 
+  test('sealed a few events at a time (checkpoints cut inside batches, events waiting across them) or in one pass: the same checkpoints', async () => {
+    const log = await sealedLog(backend);
+    try {
+      const bodies = async () => (await log.db.query<{ body: Record<string, unknown> }>('select body from seal_checkpoints order by no')).rows
+        // Without the signing time, and the link to the previous checkpoint, which hashes that time too.
+        .map((r) => { const { sealedAt: _t, previous: _p, ...b } = (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as Record<string, unknown>; return b; });
+      const onePass = await bodies();
+      await log.db.query('drop table seal_state');
+      await log.db.query('drop table seal_checkpoints');
+      await log.db.query('drop table seal_pending');
+      await log.db.query('delete from projection_checkpoints where name = $1', [SEAL_PROJECTION]);
+      await new ProjectionRunner(log.store, log.db, [sealerProjection(log.options)], { batchSize: 3 }).catchUpTogether();
+      expect((await sealStatus(log.db)).pending).toBe(8);
+      await sealPending(log.db, log.options, true);
+      expect(await bodies()).toEqual(onePass);
+      expect(onePass.map((b) => b.count)).toEqual([10, 20, 30, 40, 48]);
+    } finally {
+      await log.close();
+    }
+  });
+
   test('one amount altered by raw SQL is named: the event, its number, the checkpoint that sealed it', async () => {
     const log = await sealedLog(backend);
     try {
@@ -184,6 +205,7 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
       // What an operator would do to cover it up: throw the seal away and seal again with a key of their own.
       await log.db.query('drop table seal_state');
       await log.db.query('drop table seal_checkpoints');
+      await log.db.query('drop table seal_pending');
       await log.db.query('delete from projection_checkpoints where name = $1', [SEAL_PROJECTION]);
       const forger = SealKey.parse(SealKey.generate('ed25519'));
       await seal(log.store, log.db, { ...log.options, key: forger });

@@ -32,8 +32,6 @@ export type SealState = {
   count: number;
   position: string;
   chainHead: string;
-  pendingIds: Buffer;
-  pendingLeaves: Buffer;
   pendingFromCount: number;
   pendingFromPosition: string;
   pendingSince: Date | null;
@@ -48,8 +46,6 @@ const SETUP = `
     count bigint not null default 0,
     position text not null default '0.0',
     chain_head text not null,
-    pending_ids bytea not null default '\\x',
-    pending_leaves bytea not null default '\\x',
     pending_from_count bigint not null default 0,
     pending_from_position text not null default '0.0',
     pending_since timestamptz,
@@ -71,6 +67,11 @@ const SETUP = `
     sealed_at timestamptz not null
   );
   create unique index if not exists seal_checkpoints_position_idx on seal_checkpoints (to_commit, to_prepare);
+  create table if not exists seal_pending (
+    seq bigint primary key,
+    event_id bytea not null,
+    leaf bytea not null
+  );
 `;
 
 export async function setupSealTables(q: SqlExecutor): Promise<void> {
@@ -110,8 +111,6 @@ async function lockState(tx: SqlExecutor): Promise<SealState> {
     count: Number(s.count),
     position: String(s.position),
     chainHead: String(s.chain_head),
-    pendingIds: bytes(s.pending_ids),
-    pendingLeaves: bytes(s.pending_leaves),
     pendingFromCount: Number(s.pending_from_count),
     pendingFromPosition: String(s.pending_from_position),
     pendingSince: s.pending_since ? new Date(s.pending_since as string) : null,
@@ -123,9 +122,9 @@ async function lockState(tx: SqlExecutor): Promise<SealState> {
 
 async function saveState(tx: SqlExecutor, s: SealState, key: SealKey): Promise<void> {
   await tx.query(
-    `update seal_state set count = $1, position = $2, chain_head = $3, pending_ids = $4, pending_leaves = $5, pending_from_count = $6,
-       pending_from_position = $7, pending_since = $8, last_no = $9, last_link = $10, key_id = $11, alg = $12, public_key = $13 where id = 1`,
-    [s.count, s.position, s.chainHead, s.pendingIds, s.pendingLeaves, s.pendingFromCount, s.pendingFromPosition, s.pendingSince, s.lastNo,
+    `update seal_state set count = $1, position = $2, chain_head = $3, pending_from_count = $4,
+       pending_from_position = $5, pending_since = $6, last_no = $7, last_link = $8, key_id = $9, alg = $10, public_key = $11 where id = 1`,
+    [s.count, s.position, s.chainHead, s.pendingFromCount, s.pendingFromPosition, s.pendingSince, s.lastNo,
       s.lastLink, key.keyId, key.alg, JSON.stringify(key.publicDocument())],
   );
 }
@@ -136,12 +135,33 @@ function assertSameKey(s: SealState, key: SealKey): void {
   }
 }
 
-/** Signs the pending events as the next checkpoint and clears them from the state. */
-async function writeCheckpoint(tx: SqlExecutor, s: SealState, options: SealOptions): Promise<SignedCheckpoint> {
+/**
+ * Events chained but not yet in a checkpoint wait as rows of seal_pending: a batch appends its
+ * own (rewriting one growing blob per batch cost the live path dearly), a checkpoint takes them all.
+ */
+async function takePending(tx: SqlExecutor, waiting: number): Promise<{ ids: Buffer; leaves: Buffer }> {
+  if (waiting === 0) return { ids: Buffer.alloc(0), leaves: Buffer.alloc(0) };
+  const r = await tx.query<{ event_id: unknown; leaf: unknown }>('select event_id, leaf from seal_pending order by seq');
+  if (r.rows.length !== waiting) throw new Error(`the seal expected ${waiting} events waiting for a checkpoint and found ${r.rows.length}: its tables were changed`);
+  await tx.query('delete from seal_pending');
+  return { ids: Buffer.concat(r.rows.map((x) => bytes(x.event_id))), leaves: Buffer.concat(r.rows.map((x) => bytes(x.leaf))) };
+}
+
+async function putPending(tx: SqlExecutor, firstSeq: number, ids: readonly Buffer[], leaves: readonly Buffer[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.query(
+    `insert into seal_pending (seq, event_id, leaf)
+     select s, decode(i, 'hex'), decode(l, 'hex') from unnest($1::bigint[], $2::text[], $3::text[]) as u(s, i, l)`,
+    [ids.map((_, k) => firstSeq + k), ids.map((b) => b.toString('hex')), leaves.map((b) => b.toString('hex'))],
+  );
+}
+
+/** Signs the events s.pendingFromCount+1 … s.count (their ids and leaves given) as the next checkpoint. */
+async function writeCheckpoint(tx: SqlExecutor, s: SealState, ids: Buffer, leafBytes: Buffer, options: SealOptions): Promise<SignedCheckpoint> {
   const { key } = options;
   const hash = key.pub.hash;
   const leaves: Buffer[] = [];
-  for (let i = 0; i < s.pendingLeaves.length; i += 32) leaves.push(s.pendingLeaves.subarray(i, i + 32));
+  for (let i = 0; i < leafBytes.length; i += 32) leaves.push(leafBytes.subarray(i, i + 32));
   const body: CheckpointBody = {
     log: options.logName,
     no: s.lastNo + 1,
@@ -161,12 +181,10 @@ async function writeCheckpoint(tx: SqlExecutor, s: SealState, options: SealOptio
   const to = parsePosition(s.position)!;
   await tx.query(
     `insert into seal_checkpoints (no, body, signature, ids, leaves, count, to_commit, to_prepare, sealed_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [body.no, JSON.stringify(body), checkpoint.signature, s.pendingIds, s.pendingLeaves, s.count, to.commit.toString(), to.prepare.toString(), body.sealedAt],
+    [body.no, JSON.stringify(body), checkpoint.signature, ids, leafBytes, s.count, to.commit.toString(), to.prepare.toString(), body.sealedAt],
   );
   s.lastNo = body.no;
   s.lastLink = v.checkpointLink(hash, checkpoint);
-  s.pendingIds = Buffer.alloc(0);
-  s.pendingLeaves = Buffer.alloc(0);
   s.pendingFromCount = s.count;
   s.pendingFromPosition = s.position;
   s.pendingSince = null;
@@ -189,9 +207,10 @@ export function sealerProjection(options: SealOptions): Projection {
         throw new Error(`the seal already covers position ${s.position}; refusing to seal ${formatPosition(first)} again (was the seal's checkpoint reset?)`);
       }
       let chain: Buffer = Buffer.from(s.chainHead, 'hex');
-      const ids: Buffer[] = [s.pendingIds];
-      const leaves: Buffer[] = [s.pendingLeaves];
-      let pending = s.pendingLeaves.length / 32;
+      // This batch's events not yet in a checkpoint; `waiting` counts those of earlier batches too.
+      const ids: Buffer[] = [];
+      const leaves: Buffer[] = [];
+      let waiting = s.count - s.pendingFromCount;
       const since = s.pendingSince ?? (options.now?.() ?? new Date());
       // The batch's ids in one buffer; each event's canonical bytes written once into a buffer laid
       // out as [h_{i-1}][0x00][canonical], whose tail is the leaf's input and, shifted left by one,
@@ -215,21 +234,19 @@ export function sealerProjection(options: SealOptions): Projection {
         chain = v.digestOf(hash, work.subarray(0, 32 + length));
         s.count++;
         s.position = formatPosition(e.position);
-        pending++;
-        if (pending === options.everyEvents) {
+        waiting++;
+        if (waiting === options.everyEvents) {
           s.chainHead = chain.toString('hex');
-          s.pendingIds = Buffer.concat(ids);
-          s.pendingLeaves = Buffer.concat(leaves);
-          await writeCheckpoint(tx, s, options);
+          const earlier = await takePending(tx, waiting - ids.length);
+          await writeCheckpoint(tx, s, Buffer.concat([earlier.ids, ...ids]), Buffer.concat([earlier.leaves, ...leaves]), options);
           ids.length = 0;
           leaves.length = 0;
-          pending = 0;
+          waiting = 0;
         }
       }
       s.chainHead = chain.toString('hex');
-      s.pendingIds = Buffer.concat(ids);
-      s.pendingLeaves = Buffer.concat(leaves);
-      s.pendingSince = pending > 0 ? (s.pendingSince ?? since) : null;
+      await putPending(tx, s.count - ids.length + 1, ids, leaves);
+      s.pendingSince = waiting > 0 ? (s.pendingSince ?? since) : null;
       await saveState(tx, s, options.key);
     },
   };
@@ -243,11 +260,13 @@ export function sealerProjection(options: SealOptions): Projection {
 export async function sealPending(db: Db, options: SealOptions, force = false): Promise<SignedCheckpoint | undefined> {
   return db.transaction(async (tx) => {
     const s = await lockState(tx);
-    if (s.pendingLeaves.length === 0) return undefined;
+    const waiting = s.count - s.pendingFromCount;
+    if (waiting === 0) return undefined;
     assertSameKey(s, options.key);
     const now = options.now?.() ?? new Date();
     if (!force && (!s.pendingSince || now.getTime() - s.pendingSince.getTime() < options.everySeconds * 1000)) return undefined;
-    const checkpoint = await writeCheckpoint(tx, s, options);
+    const pending = await takePending(tx, waiting);
+    const checkpoint = await writeCheckpoint(tx, s, pending.ids, pending.leaves, options);
     await saveState(tx, s, options.key);
     return checkpoint;
   });

@@ -328,7 +328,7 @@ async function measureSealCatchUp(store: PostgresEventStore, db: Db, key: SealKe
     after = batch[batch.length - 1].position;
   }
   const readOnly = Math.round(events / ((performance.now() - t0) / 1000));
-  await db.exec(`drop table if exists seal_state; drop table if exists seal_checkpoints; delete from projection_checkpoints where name = '${SEAL_PROJECTION}'`);
+  await db.exec(`drop table if exists seal_state; drop table if exists seal_checkpoints; drop table if exists seal_pending; delete from projection_checkpoints where name = '${SEAL_PROJECTION}'`);
   const options = { key, everyEvents: 1000, everySeconds: 60, logName: 'bench' };
   const runner = new ProjectionRunner(store, db, [sealerProjection(options)]);
   const t1 = performance.now();
