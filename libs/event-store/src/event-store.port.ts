@@ -90,6 +90,12 @@ export interface Subscription {
 export type SubscribeOptions = ReadAllOptions & {
   /** Wait between polls when caught up (adapters may be woken sooner by a notification). */
   idleMs?: number;
+  /**
+   * Once woken by an append, wait this long before reading (adapters that poll): appends that
+   * arrive close together are then handled as one batch, so a subscriber that pays per batch (a
+   * projection's transaction, the embedded store's one connection) does not pay per command.
+   */
+  gatherMs?: number;
 };
 
 export type StoreKind = 'embedded' | 'postgres' | 'kurrentdb';

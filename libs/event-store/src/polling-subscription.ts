@@ -42,7 +42,10 @@ export class PollingSubscription implements Subscription {
         const timer = setTimeout(resolve, this.options.idleMs ?? 250);
         this.wakeUp = () => {
           clearTimeout(timer);
-          resolve();
+          // Woken by an append: let the appends that follow it close behind join the same batch.
+          const gather = this.options.gatherMs ?? 0;
+          if (gather > 0 && this.running) setTimeout(resolve, gather);
+          else resolve();
         };
       });
     }

@@ -26,8 +26,11 @@ export class SealKey {
 
   /** What GET /checkpoints/public-key serves and an auditor passes to the verifier. */
   publicDocument(): PublicKeyDocument {
-    return v.publicKeyDocument(this.pub);
+    this.document ??= v.publicKeyDocument(this.pub);
+    return this.document;
   }
+
+  private document: PublicKeyDocument | undefined;
 
   sign(bytes: Buffer): string {
     return this.signer(bytes);
