@@ -139,6 +139,11 @@ describe.each<Backend>(['embedded', 'postgres'])('the sealed log over HTTP on %s
       expect(exported.code).toBe(0);
       expect(JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8'))).toMatchObject({ scope: 'whole log', keyId: key.keyId });
       expect((await verifier([bundle, '--key', keyFile, '--expect', heldFile])).code).toBe(0);
+      // A region's bundle: the streams placed in the county, each event with its inclusion proof.
+      const region = join(dir, 'bundle-county');
+      expect((await cli(['export-audit', '--to', region, '--unit', '990101000000'], env)).out).toMatch(/exported the unit 990101000000: \d+ events, \d+ checkpoints, \d+ inclusion proofs/);
+      expect(JSON.parse(readFileSync(join(region, 'manifest.json'), 'utf8'))).toMatchObject({ scope: 'unit 990101000000', wholeStreams: true });
+      expect((await verifier([region, '--key', keyFile])).out).toMatch(/^OK: \d+ events checked/);
       const sql = await rawClient(t.schema);
       try {
         await sql.query(`update events set data = jsonb_set(data, '{amount}', '"9999999.00"') where stream_id = 'fundbatch-SL-B' and stream_revision = 0`);
