@@ -33,7 +33,7 @@ export class BulkLoadEventStore extends EventStore {
   readonly kind: StoreKind;
   private readonly revisions: Map<string, bigint>;
   private pending: Pending[] = [];
-  private readonly pendingByStream = new Map<string, Pending[]>();
+  private pendingByStream = new Map<string, Pending[]>();
 
   private constructor(private readonly inner: PostgresEventStore, revisions: Map<string, bigint>) {
     super();
@@ -90,8 +90,10 @@ export class BulkLoadEventStore extends EventStore {
     // last revision, so the answer needs no round trip when there is nothing newer.
     const last = this.revisions.get(stream);
     if (last === undefined || from > last) return [];
-    const buffered = (this.pendingByStream.get(stream) ?? []).filter((p) => p.revision >= from);
-    const firstBuffered = this.pendingByStream.get(stream)?.[0]?.revision;
+    // Events being written (a flush in flight) count as buffered until their transaction is done.
+    const all = [...(this.inFlightByStream.get(stream) ?? []), ...(this.pendingByStream.get(stream) ?? [])];
+    const buffered = all.filter((p) => p.revision >= from);
+    const firstBuffered = all[0]?.revision;
     const stored = firstBuffered !== undefined && from >= firstBuffered ? [] : await this.inner.readStream(stream, { fromRevision: from });
     const fromBuffer = buffered.map((p): RecordedEvent => ({
       id: p.event.id, streamId: stream, revision: p.revision, type: p.event.type, data: p.event.data, metadata: p.event.metadata,
@@ -100,15 +102,37 @@ export class BulkLoadEventStore extends EventStore {
     return [...stored.filter((e) => firstBuffered === undefined || e.revision < firstBuffered), ...fromBuffer];
   }
 
-  /** Writes everything buffered, in append order, in one transaction. */
+  /** Writes everything buffered, in append order, in one transaction, and waits for it (and any write in flight). */
   async flush(): Promise<number> {
+    const n = await this.flushInBackground();
+    await this.inFlight;
+    return n;
+  }
+
+  /**
+   * Starts writing what is buffered and returns once the write before it has finished: the loader
+   * decides the next commands while the database takes this batch (it would otherwise sit idle
+   * waiting for the database most of the time). A failed write is thrown here or by the next
+   * flush, before anything after it is written.
+   */
+  async flushInBackground(): Promise<number> {
+    await this.inFlight;
     const rows = this.pending;
     if (rows.length === 0) return 0;
-    await this.inner.appendBatch(rows);
     this.pending = [];
-    this.pendingByStream.clear();
+    this.inFlightByStream = this.pendingByStream;
+    this.pendingByStream = new Map();
+    const write = this.inner.appendBatch(rows).then(() => {
+      this.inFlightByStream = new Map();
+    });
+    // Awaited by the next flush; a rejection is not left unhandled meanwhile.
+    write.catch(() => undefined);
+    this.inFlight = write;
     return rows.length;
   }
+
+  private inFlight: Promise<void> = Promise.resolve();
+  private inFlightByStream = new Map<string, Pending[]>();
 
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
     return this.inner.readAll(options);

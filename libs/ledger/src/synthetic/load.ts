@@ -109,27 +109,39 @@ export async function loadCommands(app: INestApplicationContext, loadId: string,
   const db = app.get<Db>(READ_DB);
   const ledger = app.get(LedgerService);
   const more = { oversight: app.get(OversightService), legacy: new LegacyImport(app.get(EventStore), app.get(PersonalDataVault)) };
-  // On a write-behind store the buffer is flushed before progress is recorded, so a resume
-  // always starts from what is really in the database.
+  // On a write-behind store progress is recorded only once the write holding those commands'
+  // events has finished, so a resume always starts from what is really in the database.
   const store = app.get(EventStore);
   const bulk = store instanceof BulkLoadEventStore;
   const vault = app.get(PersonalDataVault);
   if (bulk) await vault.startWriteBehind();
-  const flush = async () => {
-    if (!bulk) return;
-    // Values before the events that refer to them.
-    await vault.flushWriteBehind();
-    await store.flush();
-  };
   await db.query('create table if not exists load_progress (load_id text primary key, done int not null, updated_at timestamptz not null default now())');
   const r = await db.query<{ done: number }>('select done from load_progress where load_id = $1', [loadId]);
   const start = r.rows[0]?.done ?? 0;
+  // Values before the events that refer to them. The events are written while the next commands
+  // are decided; progress is recorded only for what a finished write holds.
+  let written = start;
+  let writing = start;
+  const record = async (done: number) => {
+    if (done === written) return;
+    await db.query(`insert into load_progress (load_id, done) values ($1, $2) on conflict (load_id) do update set done = $2, updated_at = now()`, [loadId, done]);
+    written = done;
+  };
+  const flush = async (done: number, last: boolean) => {
+    if (bulk) {
+      await vault.flushWriteBehind();
+      await store.flushInBackground(); // returns once the write before it is done
+      await record(writing);
+      writing = done;
+      if (last) await store.flush();
+    }
+    if (last || !bulk) await record(done);
+  };
   for (let i = start; i < commands.length; i++) {
     const command = commands[i];
     await runCommand(ledger, typeof command === 'string' ? (JSON.parse(command) as Command) : command, more);
     if ((i + 1) % every === 0 || i + 1 === commands.length) {
-      await flush();
-      await db.query(`insert into load_progress (load_id, done) values ($1, $2) on conflict (load_id) do update set done = $2, updated_at = now()`, [loadId, i + 1]);
+      await flush(i + 1, i + 1 === commands.length);
       onProgress?.(i + 1);
     }
   }
