@@ -158,6 +158,16 @@ describe.each<Backend>(['embedded', 'postgres'])('the sealed log over HTTP on %s
       const outside = await verifier([second, '--key', keyFile]);
       expect(outside.code).toBe(1);
       expect(outside.out).toContain('BAD altered: event');
+      // Emptying the seal's tables leaves a log with no checkpoint: with a key to trust, that is a finding too.
+      const cut = await rawClient(t.schema);
+      try {
+        await cut.query('delete from seal_checkpoints');
+      } finally {
+        await cut.end();
+      }
+      const emptied = await cli(['verify', '--seal-only', '--key', keyFile], env);
+      expect(emptied.code).toBe(1);
+      expect(emptied.out).toMatch(/TAMPERED no_checkpoints: the log has \d+ events and no signed checkpoint/);
     });
   }
 });

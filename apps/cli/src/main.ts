@@ -155,11 +155,19 @@ function configuredSealKey(config: ReturnType<typeof loadConfig>): SealKey | und
 
 async function verifySeal(store: EventStore, db: Db, config: ReturnType<typeof loadConfig>, keyFile?: string, expectFile?: string) {
   const status = await sealStatus(db);
+  const pub = trustedKey(config, keyFile);
   if (!status.lastCheckpoint && !expectFile) {
+    // With a key to trust, a log of events and no checkpoint is itself a finding: the seal's tables
+    // emptied leave nothing else to see (unless the log is younger than SEAL_EVERY_SECONDS).
+    const events = await store.countAfter(START);
+    if (pub && events > 0n) {
+      process.stdout.write(`TAMPERED no_checkpoints: the log has ${events} events and no signed checkpoint: the seal's tables were emptied, or this log was never sealed (or its first events are younger than SEAL_EVERY_SECONDS)\n`);
+      process.exitCode = 1;
+      return;
+    }
     process.stdout.write(status.sealed > 0 ? `SEAL: ${status.sealed} events chained, no checkpoint signed yet\n` : 'SEAL: the log has not been sealed (no checkpoints)\n');
     return;
   }
-  const pub = trustedKey(config, keyFile);
   if (!pub) throw new UsageError('the log has signed checkpoints: pass --key FILE (the public key you trust) or configure SEAL_KEY_FILE');
   const held = expectFile ? (JSON.parse(readFileSync(expectFile, 'utf8')) as { checkpoint?: SignedCheckpoint } & SignedCheckpoint) : undefined;
   const report = await verifyLiveSeal(store, db, pub, held?.checkpoint ?? held, (n) => process.stderr.write(`\rchecked ${n} events against the seal`));

@@ -135,9 +135,15 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
       await log.db.query('drop table seal_checkpoints');
       await log.db.query('drop table seal_pending');
       await log.db.query('delete from projection_checkpoints where name = $1', [SEAL_PROJECTION]);
-      await new ProjectionRunner(log.store, log.db, [sealerProjection(log.options)], { batchSize: 3 }).catchUpTogether();
+      // A process that signed the first seal would refuse to sign again after its tables went back: a fresh one does it.
+      await expect(new ProjectionRunner(log.store, log.db, [sealerProjection(log.options)], { batchSize: 3 }).catchUpTogether()).rejects.toThrow(/rolled back/);
+      const fresh = { ...log.options };
+      await log.db.query('delete from projection_checkpoints where name = $1', [SEAL_PROJECTION]);
+      await log.db.query('delete from seal_pending');
+      await log.db.query(`update seal_state set count = 0, position = '0.0', chain_head = $1, pending_from_count = 0, pending_from_position = '0.0', last_no = 0, last_link = $1`, ['0'.repeat(64)]);
+      await new ProjectionRunner(log.store, log.db, [sealerProjection(fresh)], { batchSize: 3 }).catchUpTogether();
       expect((await sealStatus(log.db)).pending).toBe(8);
-      await sealPending(log.db, log.options, true);
+      await sealPending(log.db, fresh, true);
       expect(await bodies()).toEqual(onePass);
       expect(onePass.map((b) => b.count)).toEqual([10, 20, 30, 40, 48]);
     } finally {
@@ -248,6 +254,39 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
       // One bit of one leaf hash flipped (whatever the byte was).
       await log.db.query(`update seal_checkpoints set leaves = set_byte(leaves, 4, get_byte(leaves, 4) # 1) where no = 3`);
       expect(await expectDetected(log, 'seal_records_altered')).toMatchObject({ checkpoint: 3 });
+    } finally {
+      await log.close();
+    }
+  });
+
+  test('a sealed event altered and given a new id is no "unsealed" event in a stream bundle: it lies in the sealed range without a proof', async () => {
+    const log = await sealedLog(backend);
+    try {
+      const [event] = await log.store.readStream('payment-P1', { fromRevision: 1n, maxCount: 1 });
+      await log.db.query(`update events set data = jsonb_set(data, '{amount}', '"999999.00"'), event_id = $1 where event_id = $2`, [randomUUID(), event.id]);
+      const outside = await standalone(log, ED25519, [], { stream: 'payment-P1' });
+      expect(outside.code).toBe(1);
+      expect(outside.out).toContain('BAD inserted:');
+    } finally {
+      await log.close();
+    }
+  });
+
+  test('an event hidden from the global order (a transaction id from the future) but read by its stream is named by the revisions it skips', async () => {
+    const log = await sealedLog(backend);
+    try {
+      // Forged revision 4 of payment-P2: a stream read (the command side) sees it, a reader of the global order never does.
+      await log.db.query(
+        `insert into events (transaction_id, stream_id, stream_revision, event_id, event_type, data, metadata)
+         values ('4611686018427387904'::xid8, 'payment-P2', 4, $1, 'PaymentApproved', '{"amount": "50000.00"}', '{}')`, [randomUUID()]);
+      await log.store.appendToStream('payment-P2', [newEvent('PaymentExecuted', { amount: '102.00' })]);
+      await seal(log.store, log.db, { ...log.options });
+      const live = await verifyLiveSeal(log.store, log.db, ED25519.pub);
+      expect(live.problems[0]).toMatchObject({ kind: 'deleted' });
+      expect(live.problems[0].message).toContain('stream payment-P2 goes from revision 3 to 5');
+      const outside = await standalone(log, ED25519);
+      expect(outside.code).toBe(1);
+      expect(outside.out).toContain('BAD deleted: stream payment-P2 goes from revision 3 to 5');
     } finally {
       await log.close();
     }

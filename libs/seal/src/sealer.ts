@@ -96,6 +96,9 @@ export function walkedFields(e: RecordedEvent) {
 /** A recorded event in the canonical form of the verifier. */
 export const canonicalOf = (e: RecordedEvent): string => v.canonicalEvent(walkedFields(e));
 
+/** Lowercase, as both stores give them: an id is sealed as its 16 bytes and read back in this form. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export const uuidText = (b: Buffer): string => {
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
@@ -127,6 +130,23 @@ async function saveState(tx: SqlExecutor, s: SealState, key: SealKey): Promise<v
     [s.count, s.position, s.chainHead, s.pendingFromCount, s.pendingFromPosition, s.pendingSince, s.lastNo,
       s.lastLink, key.keyId, key.alg, JSON.stringify(key.publicDocument())],
   );
+}
+
+/**
+ * The newest checkpoint each key has signed in this process. The seal's tables can be written by
+ * anyone with SQL access: rolled back to an earlier checkpoint, they would have the sealer sign an
+ * altered log again under the genuine key. While the process lives (its sealing options, shared by
+ * the projection and the ticker) it refuses to sign below what it has signed; across a restart only
+ * a checkpoint held outside (--expect) shows it (README).
+ */
+const signedUpTo = new WeakMap<SealOptions, { no: number; link: string }>();
+
+function assertNotRolledBack(s: SealState, options: SealOptions): void {
+  const high = signedUpTo.get(options);
+  if (!high) return;
+  if (s.lastNo < high.no || (s.lastNo === high.no && s.lastLink !== high.link)) {
+    throw new Error(`the seal in the database stands at checkpoint ${s.lastNo}, but this process has signed checkpoint ${high.no}: the seal's tables were rolled back or replaced; refusing to sign again`);
+  }
 }
 
 function assertSameKey(s: SealState, key: SealKey): void {
@@ -185,6 +205,7 @@ async function writeCheckpoint(tx: SqlExecutor, s: SealState, ids: Buffer, leafB
   );
   s.lastNo = body.no;
   s.lastLink = v.checkpointLink(hash, checkpoint);
+  signedUpTo.set(options, { no: s.lastNo, link: s.lastLink });
   s.pendingFromCount = s.count;
   s.pendingFromPosition = s.position;
   s.pendingSince = null;
@@ -202,6 +223,7 @@ export function sealerProjection(options: SealOptions): Projection {
     async apply(tx, events) {
       const s = await lockState(tx);
       assertSameKey(s, options.key);
+      assertNotRolledBack(s, options);
       const first = events[0]?.position;
       if (first && comparePositions(first, parsePosition(s.position)!) <= 0) {
         throw new Error(`the seal already covers position ${s.position}; refusing to seal ${formatPosition(first)} again (was the seal's checkpoint reset?)`);
@@ -219,7 +241,7 @@ export function sealerProjection(options: SealOptions): Projection {
       for (let i = 0; i < events.length; i++) {
         const e = events[i];
         const id = batchIds.subarray(16 * i, 16 * i + 16);
-        if (e.id.length !== 36 || id.write(e.id.slice(0, 8) + e.id.slice(9, 13) + e.id.slice(14, 18) + e.id.slice(19, 23) + e.id.slice(24), 'hex') !== 16) {
+        if (!UUID.test(e.id) || id.write(e.id.slice(0, 8) + e.id.slice(9, 13) + e.id.slice(14, 18) + e.id.slice(19, 23) + e.id.slice(24), 'hex') !== 16) {
           throw new Error(`event id ${e.id} is not a UUID; the seal records ids as 16 bytes`);
         }
         const text = canonicalOf(e);
@@ -235,7 +257,7 @@ export function sealerProjection(options: SealOptions): Projection {
         s.count++;
         s.position = formatPosition(e.position);
         waiting++;
-        if (waiting === options.everyEvents) {
+        if (waiting >= options.everyEvents) {
           s.chainHead = chain.toString('hex');
           const earlier = await takePending(tx, waiting - ids.length);
           await writeCheckpoint(tx, s, Buffer.concat([earlier.ids, ...ids]), Buffer.concat([earlier.leaves, ...leaves]), options);
@@ -263,6 +285,7 @@ export async function sealPending(db: Db, options: SealOptions, force = false): 
     const waiting = s.count - s.pendingFromCount;
     if (waiting === 0) return undefined;
     assertSameKey(s, options.key);
+    assertNotRolledBack(s, options);
     const now = options.now?.() ?? new Date();
     if (!force && (!s.pendingSince || now.getTime() - s.pendingSince.getTime() < options.everySeconds * 1000)) return undefined;
     const pending = await takePending(tx, waiting);

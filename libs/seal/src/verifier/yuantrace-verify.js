@@ -284,6 +284,13 @@ function checkHeld(pub, checkpoints, held) {
   return [];
 }
 
+/** Global positions "<commit>.<prepare>" compared as pairs of whole numbers. */
+function comparePositionText(a, b) {
+  const [x, y] = [String(a).split('.').map(BigInt), String(b).split('.').map(BigInt)];
+  if (x[0] !== y[0]) return x[0] < y[0] ? -1 : 1;
+  return x[1] === y[1] ? 0 : x[1] < y[1] ? -1 : 1;
+}
+
 const describeEvent = (e) => `${e.id} (${e.stream} revision ${e.revision}, position ${e.position})`;
 
 /**
@@ -312,12 +319,19 @@ async function verifyFullLog(pub, checkpoints, sealed, events, held) {
   let chain = ZERO_HASH;
   let i = 0;
   let next = 0; // index into ends: the checkpoint whose count comes next
+  // Every stream's revisions run 0, 1, 2… in the log: a gap is an event missing from the global
+  // order (deleted, or hidden from it while a stream read still finds it).
+  const lastRevision = new Map();
+  let gap;
   const iterator = events[Symbol.asyncIterator]();
   let first;
   for (;;) {
     const r = await iterator.next();
     if (r.done) break;
     const e = r.value;
+    const want = lastRevision.has(e.stream) ? lastRevision.get(e.stream) + 1n : 0n;
+    if (!gap && BigInt(e.revision) !== want) gap = { e, want };
+    lastRevision.set(e.stream, BigInt(e.revision));
     if (i < ids.length) {
       const leaf = leafHash(hash, e.canonical);
       if (e.id !== ids[i] || !leaf.equals(leaves[i])) {
@@ -361,6 +375,9 @@ async function verifyFullLog(pub, checkpoints, sealed, events, held) {
     }
     return report(problems, at, checkpoints, 0);
   }
+  if (gap) {
+    problems.push({ kind: 'deleted', eventId: gap.e.id, message: `stream ${gap.e.stream} goes from revision ${gap.want - 1n} to ${gap.e.revision} in the log's global order: revision ${gap.want} is missing (deleted, or hidden from the global order)` });
+  }
   if (i < ids.length) {
     const cp = covering(i);
     problems.push({ kind: 'truncated', sequence: i + 1, eventId: ids[i], checkpoint: cp.body.no, message: `the log ends after ${i} events, but checkpoint ${ends[ends.length - 1].body.no} sealed ${ids.length}: events from number ${i + 1} (${ids[i]}) on are missing` });
@@ -388,6 +405,15 @@ async function verifyProvenEvents(pub, checkpoints, proofs, events, held, wholeS
     }
     const proof = proofs.get(e.id);
     if (!proof) {
+      // Without a proof an event may only lie after the last checkpoint: one inside the signed
+      // range that no checkpoint lists was put there afterwards (or its proof was withheld).
+      const last = checkpoints[checkpoints.length - 1];
+      if (last && comparePositionText(e.position, last.body.position) <= 0) {
+        if (!problems.some((p) => p.eventId)) {
+          problems.push({ kind: 'inserted', eventId: e.id, message: `event ${describeEvent(e)} lies in the part of the log the checkpoints sealed (up to ${last.body.position}) but has no inclusion proof: it was put there after sealing, or altered (an altered id), or its proof was left out` });
+        }
+        continue;
+      }
       unsealed++;
       continue;
     }

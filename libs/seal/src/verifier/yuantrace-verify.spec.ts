@@ -324,7 +324,7 @@ type Tamper =
   // otherwise each keeps its own position, so the walk meets them out of position order.
   | { op: 'swap'; k: number; slotPositions: boolean };
 
-type Expected = { kind: string; k: number; eventId: string } | { ok: true; unsealed: number };
+type Expected = { kind: string; k: number; eventId: string } | { ok: true; unsealed: number } | { gapAt: string };
 
 /**
  * Applies one change to the live list and says what the verifier must report, given that the
@@ -342,7 +342,12 @@ function applyTamper(events: readonly CanonicalFields[], t: Tamper, s: number): 
       live.splice(k, 1);
       // Deleting the very last event, when it is sealed, leaves nothing after it: a tail cut.
       if (k < s) return { live, expected: { kind: k === n - 1 ? 'truncated' : 'deleted', k, eventId: events[k].id } };
-      return { live, expected: { ok: true, unsealed: n - 1 - s } };
+      {
+        // Past the sealed part an event deleted before a later one of its stream still shows: the
+        // stream's revisions jump at that later event.
+        const next = events.slice(k + 1).find((e) => e.stream === events[k].stream);
+        return { live, expected: next ? { gapAt: next.id } : { ok: true, unsealed: n - 1 - s } };
+      }
     case 'insert': {
       const added: CanonicalFields = { ...makeEvents(1)[0], stream: 'payment-Z', position: `${k}.${k}5`, data: { amount: '1.00' } };
       live.splice(k, 0, added);
@@ -408,6 +413,11 @@ describe('verifyFullLog', () => {
           expect(report).toMatchObject({ ok: true, problems: [], eventsChecked: s, unsealed: expected.unsealed });
           return;
         }
+        if ('gapAt' in expected) {
+          expect(report.ok).toBe(false);
+          expect(report.problems).toEqual([expect.objectContaining({ kind: 'deleted', eventId: expected.gapAt })]);
+          return;
+        }
         expect(report.ok).toBe(false);
         expect(report.problems).toHaveLength(1);
         expect(report.problems[0]).toMatchObject({
@@ -445,7 +455,8 @@ describe('verifyFullLog', () => {
   test('events past the last checkpoint may be appended to freely: they are unsealed', async () => {
     const events = makeEvents(14);
     const { checkpoints, sealed } = seal(events.slice(0, 12), 4, ed);
-    const report = await v.verifyFullLog(ed.pub, checkpoints, sealed, stream([...events, ...makeEvents(3)].map(walked)));
+    const appended = makeEvents(3).map((e, k) => ({ ...e, stream: `payment-new-${k}`, revision: '0', position: `${100 + k}.${100 + k}` }));
+    const report = await v.verifyFullLog(ed.pub, checkpoints, sealed, stream([...events, ...appended].map(walked)));
     expect(report).toMatchObject({ ok: true, eventsChecked: 12, unsealed: 5 });
   });
 
