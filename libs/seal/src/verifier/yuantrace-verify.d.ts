@@ -83,7 +83,7 @@ export function verifyProvenEvents(
   wholeStreams: boolean,
 ): Promise<SealReport>;
 export function verifyProofDocument(pub: PublicKeyInfo, doc: { event: CanonicalFields; proof: InclusionProof; checkpoint: SignedCheckpoint }): SealReport;
-export function verifyBundle(dir: string, pub: PublicKeyInfo, held?: SignedCheckpoint): Promise<SealReport>;
+export function verifyBundle(dir: string, pub: PublicKeyInfo, held?: SignedCheckpoint): Promise<SealReport & { scope: string }>;
 export function main(argv: string[]): Promise<number>;
 
 // SM2 (GB/T 32918.2) with SM3.

@@ -482,12 +482,13 @@ async function verifyBundle(dir, pub, held) {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
   const checkpoints = readJsonLines(path.join(dir, 'checkpoints.jsonl'));
   const events = bundleEvents(path.join(dir, 'events.jsonl'));
+  // The scope is said with the verdict: a part of the log proves only that part.
   if (manifest.scope === 'whole log') {
     const sealed = new Map(readJsonLines(path.join(dir, 'seals.jsonl')).map((s) => [s.checkpoint, { ids: s.ids, leaves: s.leaves.map((h) => Buffer.from(h, 'hex')) }]));
-    return verifyFullLog(pub, checkpoints, sealed, events, held);
+    return { ...(await verifyFullLog(pub, checkpoints, sealed, events, held)), scope: 'the whole log' };
   }
   const proofs = new Map(readJsonLines(path.join(dir, 'proofs.jsonl')).map((p) => [p.eventId, p]));
-  return verifyProvenEvents(pub, checkpoints, proofs, events, held, Boolean(manifest.wholeStreams));
+  return { ...(await verifyProvenEvents(pub, checkpoints, proofs, events, held, Boolean(manifest.wholeStreams))), scope: `part of the log (${manifest.scope})` };
 }
 
 async function main(argv) {
@@ -528,6 +529,7 @@ async function main(argv) {
   if (result.ok) {
     const h = result.head;
     process.stdout.write(`OK: ${result.eventsChecked} events checked against ${result.checkpoints} checkpoints signed by ${pub.alg} key ${pub.keyId}` +
+      (result.scope ? `, ${result.scope}` : '') +
       (h ? `; the last seals ${h.count} events up to position ${h.position} (chain head ${h.chainHead}, ${h.sealedAt})` : '') +
       (result.unsealed ? `; ${result.unsealed} later events are not sealed yet` : '') + '\n');
     return 0;
