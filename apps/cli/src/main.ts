@@ -10,11 +10,11 @@ import { TokenService } from '@yuantrace/ledger';
 import { ConfigError, loadConfig } from '@yuantrace/ledger';
 import { openStorage } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
-import { createLedgerContext, SEAL_OPTIONS, sealSetup } from '@yuantrace/ledger';
+import { configuredSealKey, createLedgerContext, SEAL_OPTIONS, sealSetup } from '@yuantrace/ledger';
 import { exportAudit, parsePublicKey, SealKey, sealerProjection, sealPending, sealStatus, verifyLiveSeal, type PublicKeyInfo, type SealOptions, type SignedCheckpoint } from '@yuantrace/seal';
 import type { Db } from '@yuantrace/event-store';
 import { BulkLoadEventStore, EventStore, formatPosition, PgliteDb, PostgresEventStore, START } from '@yuantrace/event-store';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
 
@@ -145,12 +145,6 @@ async function verify(args: string[]) {
 function trustedKey(config: ReturnType<typeof loadConfig>, keyFile: string | undefined): PublicKeyInfo | undefined {
   if (keyFile) return parsePublicKey(readFileSync(keyFile, 'utf8'));
   return configuredSealKey(config)?.pub;
-}
-
-/** The sealing key configuration names, without making one (sealSetup makes the embedded demo's on first start). */
-function configuredSealKey(config: ReturnType<typeof loadConfig>): SealKey | undefined {
-  if (config.sealKey) return SealKey.parse(config.sealKey.text);
-  return config.sealKeyFile && existsSync(config.sealKeyFile) ? SealKey.parse(readFileSync(config.sealKeyFile, 'utf8')) : undefined;
 }
 
 async function verifySeal(store: EventStore, db: Db, config: ReturnType<typeof loadConfig>, keyFile?: string, expectFile?: string) {

@@ -145,3 +145,17 @@ export abstract class EventStore {
 
   abstract close(): Promise<void>;
 }
+
+/**
+ * The whole log in global order, a batch at a time (a sealer, an export, a check that walks every
+ * event without holding them all).
+ */
+export async function* readAllInBatches(store: EventStore, batchSize = 5000): AsyncGenerator<RecordedEvent[]> {
+  let after: GlobalPosition | undefined;
+  for (;;) {
+    const batch = await store.readAll({ after, maxCount: batchSize });
+    if (batch.length === 0) return;
+    yield batch;
+    after = batch[batch.length - 1].position;
+  }
+}

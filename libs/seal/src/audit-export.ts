@@ -1,6 +1,6 @@
 import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { comparePositions, type EventStore, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
+import { comparePositions, readAllInBatches, type EventStore, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
 import { unitPrefix } from '@yuantrace/read-models';
 import { proofsFor, storedCheckpoints } from './seal-queries';
 import { walkedFields } from './sealer';
@@ -78,12 +78,9 @@ export async function exportAudit(store: EventStore, q: SqlExecutor, dir: string
   let events = 0;
   let proofs = 0;
   if (seals) {
-    for (let after: RecordedEvent['position'] | undefined; ;) {
-      const batch = await store.readAll({ after, maxCount: 5000 });
-      if (batch.length === 0) break;
+    for await (const batch of readAllInBatches(store)) {
       for (const e of batch) eventsFile.write(v.canonicalJson(walkedFields(e)));
       events += batch.length;
-      after = batch[batch.length - 1].position;
       onProgress?.(events);
     }
   } else {

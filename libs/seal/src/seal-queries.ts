@@ -1,9 +1,8 @@
-import { comparePositions, formatPosition, parsePosition, type EventStore, type GlobalPosition, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
-import { canonicalOf, uuidText, walkedFields } from './sealer';
+import { comparePositions, formatPosition, parsePosition, readAllInBatches, type EventStore, type GlobalPosition, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
+import { bytes, canonicalOf, uuidText, walkedFields } from './sealer';
 import * as v from './verifier/yuantrace-verify';
 import type { InclusionProof, PublicKeyDocument, PublicKeyInfo, SealedRange, SealReport, SignedCheckpoint, WalkedEvent } from './verifier/yuantrace-verify';
 
-const bytes = (x: unknown): Buffer => (Buffer.isBuffer(x) ? x : Buffer.from(x as Uint8Array));
 
 const exists = async (q: SqlExecutor, table: string) =>
   (await q.query<{ t: string | null }>('select to_regclass($1)::text as t', [table])).rows[0]?.t != null;
@@ -121,15 +120,11 @@ const positionWithin = (p: GlobalPosition, cp: StoredCheckpoint) =>
 
 /** The live log in global order, as the verifier walks it. */
 export async function* walkLog(store: EventStore, batchSize = 5000, onProgress?: (n: number) => void): AsyncGenerator<WalkedEvent> {
-  let after: GlobalPosition | undefined;
   let n = 0;
-  for (;;) {
-    const batch = await store.readAll({ after, maxCount: batchSize });
-    if (batch.length === 0) return;
+  for await (const batch of readAllInBatches(store, batchSize)) {
     for (const e of batch) {
       yield { canonical: canonicalOf(e), id: e.id, stream: e.streamId, revision: e.revision.toString(), position: formatPosition(e.position) };
     }
-    after = batch[batch.length - 1].position;
     n += batch.length;
     onProgress?.(n);
   }

@@ -16,6 +16,9 @@ import type { CheckpointBody, SignedCheckpoint } from './verifier/yuantrace-veri
  */
 export const SEAL_PROJECTION = 'seal';
 
+/** The seal's own tables: never dropped by a rebuild (only a benchmark starts a seal over). */
+export const SEAL_TABLES = ['seal_state', 'seal_checkpoints', 'seal_pending'] as const;
+
 
 export type SealOptions = {
   key: SealKey;
@@ -104,7 +107,8 @@ export const uuidText = (b: Buffer): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
 
-const bytes = (x: unknown): Buffer => (Buffer.isBuffer(x) ? x : Buffer.from(x as Uint8Array));
+/** A bytea as the drivers give it (pg: Buffer, PGlite: Uint8Array). */
+export const bytes = (x: unknown): Buffer => (Buffer.isBuffer(x) ? x : Buffer.from(x as Uint8Array));
 
 async function lockState(tx: SqlExecutor): Promise<SealState> {
   const r = await tx.query<Record<string, unknown>>('select * from seal_state where id = 1 for update');

@@ -44,8 +44,7 @@ export class EventsController {
     const r = await this.db.query<{ stream_id: string; revision: unknown }>('select stream_id, revision from rm_event_index where event_id = $1', [eventId]);
     const row = r.rows[0];
     if (!row) throw gone();
-    const unit = (await this.unitsOf([row.stream_id])).get(row.stream_id);
-    if (unit ? !withinScope(p.scope, unit) : p.scope !== '000000000000') throw gone();
+    if (!readable(p, (await this.unitsOf([row.stream_id])).get(row.stream_id))) throw gone();
     const [event] = await this.store.readStream(row.stream_id, { fromRevision: BigInt(row.revision as string), maxCount: 1 });
     if (!event || event.id !== eventId) throw gone();
     const found = await proofOf(this.db, event);
@@ -131,8 +130,7 @@ export class EventsController {
       const units = await this.unitsOf(batch.map((e) => e.streamId));
       for (const e of batch) {
         position = e.position;
-        const unit = units.get(e.streamId);
-        if (unit ? withinScope(p.scope, unit) : p.scope === '000000000000') page.push(e);
+        if (readable(p, units.get(e.streamId))) page.push(e);
         if (page.length === limit) break;
       }
       if (batch.length < limit) break;
@@ -150,6 +148,9 @@ export class EventsController {
 }
 
 const render = renderEvent;
+
+/** A stream the region tree places is read within its unit's scope; one it does not place yet, by national readers only. */
+const readable = (p: Principal, unit: string | undefined) => (unit ? withinScope(p.scope, unit) : p.scope === '000000000000');
 
 /** The filters that read the log through the event index. */
 const FILTERS = ['type', 'streamKind', 'actor', 'from', 'to', 'asOfFrom', 'asOfTo'];

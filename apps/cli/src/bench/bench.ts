@@ -5,12 +5,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
-import { BulkLoadEventStore, PgDb, PgliteDb, PostgresEventStore, START, type Db } from '@yuantrace/event-store';
+import { BulkLoadEventStore, PgDb, PgliteDb, PostgresEventStore, readAllInBatches, START, type Db } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { createLedgerContext } from '@yuantrace/ledger';
 import { TokenService } from '@yuantrace/ledger';
 import { loadConfig, type AppConfig } from '@yuantrace/ledger';
-import { SealKey, sealerProjection, sealPending, sealStatus, SEAL_PROJECTION } from '@yuantrace/seal';
+import { SealKey, sealerProjection, sealPending, sealStatus, SEAL_PROJECTION, SEAL_TABLES } from '@yuantrace/seal';
 import { fundWorksProject } from './works-fixture';
 
 const ROOT = join(__dirname, '../../../..');
@@ -329,13 +329,9 @@ function printSeal(x: NonNullable<BenchReport['seal']>): string[] {
  */
 async function measureSealCatchUp(store: PostgresEventStore, db: Db, key: SealKey, events: number, log: (line: string) => void) {
   const t0 = performance.now();
-  for (let after, n = 0; ; n++) {
-    const batch = await store.readAll({ after, maxCount: 5000 });
-    if (batch.length === 0) break;
-    after = batch[batch.length - 1].position;
-  }
+  for await (const batch of readAllInBatches(store)) void batch;
   const readOnly = Math.round(events / ((performance.now() - t0) / 1000));
-  await db.exec(`drop table if exists seal_state; drop table if exists seal_checkpoints; drop table if exists seal_pending; delete from projection_checkpoints where name = '${SEAL_PROJECTION}'`);
+  await db.exec(`${SEAL_TABLES.map((t) => `drop table if exists ${t};`).join(' ')} delete from projection_checkpoints where name = '${SEAL_PROJECTION}'`);
   const options = { key, everyEvents: 1000, everySeconds: 60, logName: 'bench' };
   const runner = new ProjectionRunner(store, db, [sealerProjection(options)]);
   const t1 = performance.now();
