@@ -13,7 +13,7 @@ import { dropSchema, openTestPg, openTestPglite, uniqueSchema } from '../../../t
 import { exportAudit } from './audit-export';
 import { SealKey } from './seal-key';
 import { sealStatus, verifyLiveSeal, proofOf } from './seal-queries';
-import { sealerProjection, sealPending, SEAL_PROJECTION, type SealOptions } from './sealer';
+import { sealerProjection, sealPending, SealTicker, SEAL_PROJECTION, type SealOptions } from './sealer';
 import type { SealProblemKind, SignedCheckpoint } from './verifier/yuantrace-verify';
 import * as v from './verifier/yuantrace-verify';
 
@@ -321,6 +321,43 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
       await expect(new ProjectionRunner(log.store, log.db, [sealerProjection(log.options)]).rebuild(SEAL_PROJECTION)).rejects.toThrow(/never rebuilt/);
     } finally {
       await log.close();
+    }
+  });
+});
+
+describe('two sealing processes on one PostgreSQL database', () => {
+  test('one seals while the other stands by, their tickers take turns on the state row: every event sealed once, checkpoints in sequence', async () => {
+    const schema = uniqueSchema('seal2');
+    schemas.push(schema);
+    // Two pools and two runners: to the database, two processes (advisory locks and row locks are per connection).
+    const [dbA, dbB] = [await openTestPg(schema, 4), await openTestPg(schema, 4)];
+    const [storeA, storeB] = [await PostgresEventStore.create(dbA), await PostgresEventStore.create(dbB)];
+    const options = (): SealOptions => ({ key: ED25519, everyEvents: 7, everySeconds: 1, logName: 'two' });
+    const [optA, optB] = [options(), options()];
+    const runners = [new ProjectionRunner(storeA, dbA, [sealerProjection(optA)], { idleMs: 10, lockRetryMs: 50 }),
+      new ProjectionRunner(storeB, dbB, [sealerProjection(optB)], { idleMs: 10, lockRetryMs: 50 })];
+    const tickers = [new SealTicker(dbA, optA, (e) => { throw e; }), new SealTicker(dbB, optB, (e) => { throw e; })];
+    try {
+      // Started one after the other: CREATE TABLE IF NOT EXISTS is not safe against itself in PostgreSQL.
+      for (const r of runners) await r.start();
+      tickers.forEach((t) => t.start());
+      // Both processes write too, concurrently.
+      await Promise.all(Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? storeA : storeB).appendToStream(`payment-T${i % 10}`, [newEvent('PaymentRequested', { amount: `${i}.00` })])));
+      for (let i = 0; i < 200 && (await sealStatus(dbA)).sealed < 40; i++) await new Promise((r) => setTimeout(r, 50));
+      // Both force the last checkpoint at once: one signs it, the other finds nothing waiting.
+      const forced = await Promise.all([sealPending(dbA, optA, true), sealPending(dbB, optB, true)]);
+      expect(forced.filter(Boolean).length).toBeLessThanOrEqual(1);
+      const status = await sealStatus(dbA);
+      expect(status).toMatchObject({ sealed: 40, pending: 0 });
+      const report = await verifyLiveSeal(storeA, dbA, ED25519.pub);
+      expect(report).toMatchObject({ ok: true, eventsChecked: 40, unsealed: 0 });
+      expect(report.checkpoints).toBe(status.lastCheckpoint!.body.no);
+    } finally {
+      await Promise.all(tickers.map((t) => t.stop()));
+      await Promise.all(runners.map((r) => r.stop()));
+      await dbA.close();
+      await dbB.close();
     }
   });
 });
