@@ -115,11 +115,18 @@ describe.each<Backend>(['embedded', 'postgres'])('the sealed log over HTTP on %s
     expect((await api.as('auditor').get('/events/not-a-uuid/proof').expect(400)).body.error).toMatchObject({ code: 'invalid_event_id', field: 'eventId' });
   });
 
-  test('the 公示 notice carries the newest signed checkpoint', async () => {
+  test('the 公示 notice carries the newest signed checkpoint, and under knownAt the newest signed by then', async () => {
     const latest = await waitForCheckpoint(2);
     const notice = (await api.as('public').get('/disclosure/units/990101001001').expect(200)).body;
     expect(notice.sealedLog.body.no).toBeGreaterThanOrEqual(latest.checkpoint.body.no);
     expect(notice.sealedLog.body.keyId).toBe(key.keyId);
+    const first = (await api.as('public').get('/checkpoints?limit=1').expect(200)).body.checkpoints[0];
+    const then = first.body.sealedAt;
+    expect((await api.as('public').get(`/disclosure/units/990101001001?knownAt=${then}`).expect(200)).body.sealedLog).toEqual(first);
+    expect((await api.as('public').get(`/checkpoints/latest?knownAt=${then}`).expect(200)).body.checkpoint).toEqual(first);
+    expect((await api.as('public').get('/disclosure/units/990101001001?knownAt=2016-01-01T00:00:00Z').expect(200)).body.sealedLog).toBeNull();
+    expect((await api.as('public').get('/checkpoints/latest?knownAt=2016-01-01T00:00:00Z').expect(404)).body.error).toMatchObject({ code: 'no_checkpoint', field: 'knownAt' });
+    expect((await api.as('public').get('/checkpoints/latest?knownAt=yesterday').expect(400)).body.error).toMatchObject({ field: 'knownAt' });
   });
 
   if (backend === 'postgres') {

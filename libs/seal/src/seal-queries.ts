@@ -11,18 +11,26 @@ export type SealStatus = { sealing: boolean; sealed: number; pending: number; po
   /** The public half of the key the seal was made with, as the sealer recorded it (public information; an auditor takes theirs from elsewhere). */
   publicKey?: PublicKeyDocument };
 
+/** The newest checkpoint signed by an instant (a knownAt read: what a notice printed then carried), or now. */
+export async function latestCheckpoint(q: SqlExecutor, knownAt?: Date): Promise<SignedCheckpoint | undefined> {
+  if (!(await exists(q, 'seal_checkpoints'))) return undefined;
+  const r = await q.query<{ body: unknown; signature: string }>(
+    'select body, signature from seal_checkpoints where sealed_at <= coalesce($1::timestamptz, sealed_at) order by no desc limit 1', [knownAt ?? null]);
+  return r.rows[0] ? toCheckpoint(r.rows[0]) : undefined;
+}
+
 /** The newest signed checkpoint and how far the seal has got (no tables yet: nothing sealed). */
 export async function sealStatus(q: SqlExecutor): Promise<SealStatus> {
   if (!(await exists(q, 'seal_state'))) return { sealing: false, sealed: 0, pending: 0, position: '0.0' };
   const s = (await q.query<{ count: unknown; position: string; pending: unknown; key_id: string | null; public_key: string | null }>(
     'select count, position, count - pending_from_count as pending, key_id, public_key from seal_state where id = 1')).rows[0];
-  const last = (await q.query<{ body: unknown; signature: string }>('select body, signature from seal_checkpoints order by no desc limit 1')).rows[0];
+  const last = await latestCheckpoint(q);
   return {
     sealing: Boolean(s?.key_id),
     sealed: Number(s?.count ?? 0),
     pending: Number(s?.pending ?? 0),
     position: s?.position ?? '0.0',
-    ...(last ? { lastCheckpoint: toCheckpoint(last) } : {}),
+    ...(last ? { lastCheckpoint: last } : {}),
     ...(s?.public_key ? { publicKey: JSON.parse(s.public_key) as PublicKeyDocument } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { invalid, notFound } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
 import { READ_DB, SEAL_OPTIONS } from '@yuantrace/ledger';
-import { sealStatus, storedCheckpoints, type SealOptions } from '@yuantrace/seal';
+import { latestCheckpoint, sealStatus, storedCheckpoints, type SealOptions } from '@yuantrace/seal';
 import { Public } from '../auth/access.decorator';
 import { Responds } from '../http/openapi-schemas';
 import { ListQuery, parseLimit } from '../views/list-params';
@@ -23,14 +23,18 @@ export class SealController {
   @Get('latest')
   @Public()
   @Responds(200, 'checkpointLatest', '最新签名检查点、封存进度与签名公钥 the newest signed checkpoint, how far sealing has got, and the public key')
-  @ApiOperation({ summary: '最新签名检查点（公开）：打印或保存它，日后可用它核验日志未被截断或改写' })
-  async latest() {
+  @ApiOperation({ summary: '最新签名检查点（公开）：打印或保存它，日后可用它核验日志未被截断或改写；knownAt：截至该时点已签署的最新检查点' })
+  @ApiQuery({ name: 'knownAt', required: false, description: 'ISO-8601 时点' })
+  async latest(@Query() query: Record<string, unknown>) {
+    const knownAt = new ListQuery(query, ['knownAt']).instant('knownAt');
     const status = await sealStatus(this.db);
-    if (!status.lastCheckpoint) {
+    const checkpoint = knownAt ? await latestCheckpoint(this.db, knownAt) : status.lastCheckpoint;
+    if (!checkpoint) {
+      if (knownAt) throw notFound('no_checkpoint', `no checkpoint had been signed by ${knownAt.toISOString()}`, 'knownAt');
       throw notFound('no_checkpoint', this.seal ? 'no checkpoint has been signed yet: one is signed after the first events have waited SEAL_EVERY_SECONDS' : 'this deployment does not seal its log (no SEAL_KEY_FILE)', 'checkpoint');
     }
     const publicKey = this.seal?.key.publicDocument() ?? status.publicKey!;
-    return { checkpoint: status.lastCheckpoint, sealed: status.sealed, pending: status.pending, position: status.position, publicKey };
+    return { checkpoint, sealed: status.sealed, pending: status.pending, position: status.position, publicKey };
   }
 
   @Get('public-key')

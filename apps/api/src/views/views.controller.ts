@@ -1,4 +1,4 @@
-import { sealStatus } from '@yuantrace/seal';
+import { latestCheckpoint } from '@yuantrace/seal';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { withinScope, type Principal } from '@yuantrace/domain';
@@ -169,8 +169,9 @@ export class ViewsController {
     if (!d) throw missing('admin unit', code, false, basis);
     // A public route: personal data is revealed only to a reader whose role and region both allow it.
     await this.revealAccounts(p && withinScope(p.scope, code) ? p : undefined, d.projects.flatMap((x) => x.payments));
-    // The notice carries the log's newest signed checkpoint: a printed 公示 fixes the log as of that day.
-    const sealedLog = (await sealStatus(this.db)).lastCheckpoint ?? null;
+    // The notice carries the log's newest signed checkpoint (under knownAt, the newest signed by then):
+    // a printed 公示 fixes the log as of that day.
+    const sealedLog = (await latestCheckpoint(this.db, basis.knownAt)) ?? null;
     return respond(res, format, `disclosure-${code}${suffix(basis)}`, { basis: describeBasis(basis), ...d, sealedLog }, () => disclosureSheets(d));
   }
 }
