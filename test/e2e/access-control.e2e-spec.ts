@@ -197,9 +197,12 @@ describe('who may do and see what: every route × every role', () => {
 
   test('a token that expires after it was first accepted is refused from then on', async () => {
     const { TokenService } = await import('@yuantrace/ledger');
-    const short = t.app.get(TokenService).issue(as('inspector', '990101000000'), 1);
+    // Long enough to be accepted once on a loaded machine (a JWT's expiry is in whole seconds, so a
+    // one-second token may already be dead by its first use); then wait past the expiry it carries.
+    const short = t.app.get(TokenService).issue(as('inspector', '990101000000'), 5);
     await api.as('public').get('/projects/RP-0').set('authorization', `Bearer ${short}`).expect(200);
-    await new Promise((r) => setTimeout(r, 2100));
+    const exp = (JSON.parse(Buffer.from(short.split('.')[1], 'base64url').toString()) as { exp: number }).exp;
+    await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 200));
     const r = await api.as('public').get('/projects/RP-0').set('authorization', `Bearer ${short}`);
     expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 401, code: 'token_expired' });
   });
