@@ -12,6 +12,7 @@ import { ViewsModule } from './views/views.module';
 import { CasesModule } from './cases/cases.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { SealModule } from './seal/seal.module';
+import { WebController } from './web/web.controller';
 import type { Storage } from '@yuantrace/ledger';
 
 const headerId = (req: IncomingMessage, name: string) => {
@@ -47,7 +48,7 @@ export class AppModule {
         AlertsModule,
         SealModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, WebController],
     };
   }
 }

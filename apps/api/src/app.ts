@@ -11,6 +11,7 @@ import { ErrorResponseFilter } from './http/error-response';
 import { validationPipe } from './http/validation';
 import { InputSafetyPipe } from './http/body-safety';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { serveWebConsole } from './web/web-assets';
 
 /** The largest request body taken: far above any command of ours (a household of 20 members is a few KB). */
 export const MAX_BODY = '256kb';
@@ -29,6 +30,7 @@ export async function createApp(config: AppConfig, options: { storage?: Storage;
   // Hostile input is refused before the validation pipe recurses over it.
   app.useGlobalPipes(new InputSafetyPipe(), validationPipe());
   app.useBodyParser('json', { limit: MAX_BODY });
+  serveWebConsole(app);
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

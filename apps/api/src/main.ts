@@ -1,26 +1,13 @@
-import { generate, loadCommands } from '@yuantrace/ledger';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from '@yuantrace/ledger';
-import { loadDemoData, printDemoTokens } from './demo/demo-data';
+import { loadDemoCounty, loadDemoData, printDemoTokens } from './demo/demo-data';
 import { openStorage } from '@yuantrace/ledger';
-import { BulkLoadEventStore, PostgresEventStore } from '@yuantrace/event-store';
 
 async function main() {
   const config = loadConfig();
   const storage = await openStorage(config);
-  if (config.demoData && !(await storage.store.lastPosition()) && storage.store instanceof PostgresEventStore) {
-    // First start of an empty store: the tiny generated county, loaded through the deciders on
-    // the bulk path by a short-lived app that hands the storage on.
-    const logger = new Logger('demo');
-    const started = Date.now();
-    const bulk = await BulkLoadEventStore.over(storage.store);
-    const loader = await createApp({ ...config, runProjections: false }, { storage: { db: storage.db, store: bulk }, ownsStorage: false });
-    const { commands } = generate('tiny', 1);
-    await loadCommands(loader, 'demo-tiny-1', commands, undefined, 5000);
-    await loader.close();
-    logger.log(`loaded the tiny demo county (${commands.length} commands) in ${((Date.now() - started) / 1000).toFixed(1)} s; DEMO_DATA=off skips this`);
-  }
+  if (config.demoData) await loadDemoCounty(config, storage);
   const app = await createApp(config, { storage });
   await app.listen(config.port);
   if (config.demoData) {

@@ -5,8 +5,29 @@ import { EventStore } from '@yuantrace/event-store';
 import { TokenService } from '@yuantrace/ledger';
 import { DEMO_PRINCIPALS } from '@yuantrace/ledger';
 import { LedgerService, type Caller } from '@yuantrace/ledger';
+import { generate, loadCommands, type AppConfig, type Storage } from '@yuantrace/ledger';
+import { BulkLoadEventStore, PostgresEventStore } from '@yuantrace/event-store';
+import { createApp } from '../app';
 
 const who = (role: string): Caller => ({ principal: DEMO_PRINCIPALS.find((p) => p.role === role) as Principal, correlationId: 'demo-data' });
+
+/**
+ * First start of an empty embedded store: the tiny generated county, loaded through the deciders
+ * on the bulk path by a short-lived app that hands the storage on. Used by main.ts and by the web
+ * console's browser tests, so both see the same county.
+ */
+export async function loadDemoCounty(config: AppConfig, storage: Storage): Promise<boolean> {
+  if ((await storage.store.lastPosition()) || !(storage.store instanceof PostgresEventStore)) return false;
+  const logger = new Logger('demo');
+  const started = Date.now();
+  const bulk = await BulkLoadEventStore.over(storage.store);
+  const loader = await createApp({ ...config, runProjections: false }, { storage: { db: storage.db, store: bulk }, ownsStorage: false });
+  const { commands } = generate('tiny', 1);
+  await loadCommands(loader, 'demo-tiny-1', commands, undefined, 5000);
+  await loader.close();
+  logger.log(`loaded the tiny demo county (${commands.length} commands) in ${((Date.now() - started) / 1000).toFixed(1)} s; DEMO_DATA=off skips this`);
+  return true;
+}
 
 /**
  * A small demo county, written through the same commands a finance bureau uses (no shortcut

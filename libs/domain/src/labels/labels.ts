@@ -51,3 +51,17 @@ export const RECTIFICATION_KIND_NAMES: Record<string, string> = { funds_recovere
 export const ACCOUNTABILITY_MEASURE_NAMES: Record<string, string> = {
   ADMONISHMENT: '诫勉谈话', CIRCULATED_CRITICISM: '通报批评', WARNING: '警告', SERIOUS_WARNING: '严重警告', DISMISSAL: '撤职', TRANSFERRED_TO_JUDICIARY: '移送司法机关',
 };
+/** Households (建档立卡): status, category (识别属性), cause of poverty (致贫原因), member relation. */
+export const HOUSEHOLD_STATUS_NAMES: Record<string, string> = { registered: '在册', exited: '已脱贫', relapsed: '返贫', removed: '已剔除' };
+export const HOUSEHOLD_CATEGORY_NAMES: Record<string, string> = {
+  general: '一般贫困户', dibao_poor: '低保贫困户', dibao_only: '低保户', wubao: '特困供养（五保）户', social_relief: '社会救助户',
+};
+export const POVERTY_CAUSE_NAMES: Record<string, string> = {
+  ILLNESS: '因病', DISABILITY: '因残', EDUCATION: '因学', DISASTER: '因灾', LACK_OF_LABOUR: '缺劳力', LACK_OF_SKILLS: '缺技术', LACK_OF_CAPITAL: '缺资金',
+  FOOD_SHORTAGE: '缺粮', UNSAFE_HOUSING: '住房不安全', REMOTENESS: '交通条件落后', MARKET_RISK: '市场风险', OTHER: '其他',
+};
+export const RELATION_NAMES: Record<string, string> = {
+  head: '户主', spouse: '配偶', child: '子女', parent: '父母', grandchild: '孙辈', grandparent: '祖父母', sibling: '兄弟姐妹', child_in_law: '儿媳/女婿', other: '其他',
+};
+export const UNIT_LEVEL_NAMES: Record<string, string> = { national: '全国', province: '省', city: '市', county: '县', township: '乡镇', village: '村' };
+export const SEVERITY_NAMES: Record<string, string> = { red: '红', yellow: '黄', blue: '蓝' };

@@ -1,0 +1,85 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { explain } from './error-text';
+import { session } from './session';
+
+/** An answer of the api that is not 2xx, with the Chinese sentence the page shows for it. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly serverMessage: string,
+    readonly field?: string,
+  ) {
+    super(explain({ status, code, field, message: serverMessage }));
+  }
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+function url(path: string, query: Query = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return `${path}${s ? `?${s}` : ''}`;
+}
+
+async function send<T>(method: 'GET' | 'POST' | 'PUT', path: string, query: Query, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = session.token();
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(url(path, query), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'network', 'the api cannot be reached');
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON: reported below */
+  }
+  if (!res.ok) {
+    const e = (json as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+    throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? text.slice(0, 200), e?.field);
+  }
+  return json as T;
+}
+
+export const api = {
+  get: <T>(path: string, query: Query = {}) => send<T>('GET', path, query),
+  post: <T>(path: string, body: unknown, query: Query = {}) => send<T>('POST', path, query, body),
+  put: <T>(path: string, body: unknown) => send<T>('PUT', path, {}, body),
+};
+
+/** The basis every view answers under, as the api states it back. */
+export type Basis = { asOf: string | null; knownAt: string | null; axis?: string };
+
+export type Loaded<T> = { data: T | null; error: ApiError | null; loading: boolean; reload: () => void };
+
+/**
+ * Reads `path` with `query` and re-reads whenever either changes (a new basis re-renders the page).
+ * `path` null reads nothing (a page waiting for input).
+ */
+export function useApi<T>(path: string | null, query: Query = {}): Loaded<T> {
+  const key = path === null ? null : url(path, query);
+  const [state, setState] = useState<{ key: string | null; data: T | null; error: ApiError | null; loading: boolean }>({ key: null, data: null, error: null, loading: path !== null });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (path === null) return;
+    let live = true;
+    setState((s) => ({ ...s, loading: true, error: null }));
+    api.get<T>(path, query).then(
+      (data) => live && setState({ key, data, error: null, loading: false }),
+      (error: unknown) => live && setState({ key, data: null, error: error instanceof ApiError ? error : new ApiError(0, 'client', String(error)), loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data: state.key === key ? state.data : null, error: state.key === key ? state.error : null, loading: state.loading || state.key !== key, reload };
+}

@@ -1,0 +1,74 @@
+import type { Page } from 'playwright-core';
+import { startConsole } from '../support/web-console';
+
+/**
+ * The web console in a real Chromium against the real api on the embedded store, with the demo
+ * county: sign-in, the county desk, and what each role may see.
+ */
+describe('web console: sign-in and the county desk', () => {
+  let c: Awaited<ReturnType<typeof startConsole>>;
+  beforeAll(async () => {
+    c = await startConsole();
+  }, 180_000);
+  afterAll(async () => c?.close());
+
+  const text = (page: Page, sel: string) => page.locator(sel).first().innerText();
+
+  test('the sign-in page offers the demo principals, and signing in as finance opens the desk of its region', async () => {
+    const page = await c.newPage();
+    await page.goto(`${c.url}/`);
+    await page.waitForSelector('button[data-role="village"]');
+    expect(await page.locator('button[data-role]').count()).toBe(5);
+    await c.shot(page, '01-sign-in');
+    await page.click('button[data-role="finance"]');
+    await page.waitForSelector('[data-figure="received"]');
+    expect(await text(page, 'h1')).toContain('演示省');
+    await page.close();
+  });
+
+  test('the county desk shows the glossary figures, by source and year, unspent batches and the newest red flags; moving asOf back changes the figures', async () => {
+    const page = await c.newPage();
+    await c.signIn(page, 'finance');
+    await page.goto(`${c.url}/#/desk?unit=990101000000`);
+    await page.waitForSelector('[data-figure="received"] .value');
+    const api = (await (await fetch(`${c.url}/admin-units/990101000000/summary`, { headers: { authorization: `Bearer ${await page.evaluate(() => sessionStorage.getItem('yuantrace.token'))}` } })).json()) as Record<string, string>;
+    const shown = (await text(page, '[data-figure="paid"] .value')).replace(/,/g, '');
+    expect(shown).toBe(api.paid);
+    expect(await text(page, '[data-testid="basis-shown"]')).toContain('业务日期截至今日');
+    await page.waitForSelector('section[aria-label^="尚有结余的资金批次"] tbody tr');
+    await page.waitForSelector('section[aria-label^="最新预警"] tbody tr');
+    await page.waitForSelector('[data-testid="progress-chart"][data-rendered="true"]');
+    await c.shot(page, '02-desk');
+
+    // Back to mid-2016: the summary the page shows is the api's as of that date, and says so.
+    await page.fill('input[name="asOf"]', '2016-06-30');
+    await page.click('form.basis button[type="submit"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="basis-shown"]')?.textContent?.includes('2016-06-30'));
+    await page.waitForSelector('[data-figure="paid"] .value');
+    const token = await page.evaluate(() => sessionStorage.getItem('yuantrace.token'));
+    const then = (await (await fetch(`${c.url}/admin-units/990101000000/summary?asOf=2016-06-30`, { headers: { authorization: `Bearer ${token}` } })).json()) as Record<string, string>;
+    await page.waitForFunction((paid) => document.querySelector('[data-figure="paid"] .value')?.textContent?.replace(/,/g, '') === paid, then.paid);
+    expect(then.paid).not.toBe(api.paid);
+    await c.shot(page, '02-desk-asof-2016-06-30');
+    await page.close();
+  });
+
+  test('a village cadre sees only the village: its desk, no batches, no alerts; another unit is refused in Chinese', async () => {
+    const page = await c.newPage({ width: 390, height: 844 });
+    await c.signIn(page, 'village');
+    await page.waitForSelector('[data-figure="received"]');
+    expect(await text(page, 'h1')).toContain('双龙村');
+    expect(await page.locator('header nav a', { hasText: '预警' }).count()).toBe(0);
+    expect(await page.locator('section[aria-label^="尚有结余的资金批次"]').count()).toBe(0);
+    await c.shot(page, '03-desk-village-phone');
+    await page.goto(`${c.url}/#/desk?unit=990101001002`);
+    const error = await page.waitForSelector('.error[role="alert"]');
+    expect(await error.innerText()).toMatch(/[\u4e00-\u9fff]/);
+    await page.close();
+  });
+
+  test('nothing is fetched from anywhere but the api itself, and no page threw', () => {
+    const foreign = c.requests.filter((u) => !u.startsWith(c.url) && !u.startsWith('data:'));
+    expect(foreign).toEqual([]);
+  });
+});

@@ -1,0 +1,81 @@
+import type { INestApplication } from '@nestjs/common';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadConfig, openStorage } from '@yuantrace/ledger';
+import { createApp } from '../../apps/api/src/app';
+import { loadDemoCounty, loadDemoData } from '../../apps/api/src/demo/demo-data';
+import { WEB_ROOT } from '../../apps/api/src/web/web-assets';
+
+/** Where the browser tests leave a screenshot of every page they open (kept by CI as artifacts). */
+export const SHOTS = join(__dirname, '..', 'artifacts', 'web');
+
+/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it when missing), or CHROMIUM_PATH. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export type Role = 'finance' | 'approver' | 'inspector' | 'auditor' | 'village';
+
+/**
+ * The whole system as `npm start` runs it — the real api on the embedded store (in memory), the demo
+ * county and its showcase loaded as on a first start, the console served on the same origin — and a
+ * real Chromium driven by playwright-core. Every request the pages make is recorded, so a test can
+ * check that nothing is fetched from anywhere but the api's own origin.
+ */
+export async function startConsole(): Promise<{
+  url: string;
+  app: INestApplication;
+  browser: Browser;
+  requests: string[];
+  newPage: (viewport?: { width: number; height: number }) => Promise<Page>;
+  signIn: (page: Page, role: Role) => Promise<void>;
+  shot: (page: Page, name: string) => Promise<void>;
+  close: () => Promise<void>;
+}> {
+  if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`the console is not built in ${WEB_ROOT}: run npm run build:web (npm test does)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (bash .ci/run installs it), or set CHROMIUM_PATH`);
+  const config = loadConfig({ DATA_DIR: ':memory:', LOG_LEVEL: 'silent', DEMO_DATA: 'on', SEAL: 'off' });
+  const storage = await openStorage(config);
+  await loadDemoCounty(config, storage);
+  const app = await createApp(config, { storage });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  await loadDemoData(app);
+  // The projections catch up with the showcase before any page reads it.
+  for (let i = 0; i < 600; i++) {
+    const h = (await (await fetch(`${url}/health`)).json()) as { projections?: { lag: string }[] };
+    if (h.projections?.every((p) => p.lag === '0')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const requests: string[] = [];
+  mkdirSync(SHOTS, { recursive: true });
+  const newPage = async (viewport = { width: 1280, height: 900 }) => {
+    const page = await browser.newPage({ viewport });
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('pageerror', (e) => requests.push(`pageerror: ${e.message}`));
+    return page;
+  };
+  return {
+    url,
+    app,
+    browser,
+    requests,
+    newPage,
+    signIn: async (page, role) => {
+      await page.goto(`${url}/#/signin`);
+      await page.click(`button[data-role="${role}"]`);
+      await page.waitForSelector('[data-testid="who"] button');
+    },
+    shot: async (page, name) => {
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    },
+    close: async () => {
+      await browser.close();
+      await app.close();
+    },
+  };
+}
