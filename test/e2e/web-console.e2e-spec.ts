@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { startConsole } from '../support/web-console';
+import { startConsole, waitForText } from '../support/web-console';
 
 /**
  * The web console in a real Chromium against the real api on the embedded store, with the demo
@@ -31,7 +31,7 @@ describe('web console: sign-in and the county desk', () => {
     await c.signIn(page, 'finance');
     await page.goto(`${c.url}/#/desk?unit=990101000000`);
     await page.waitForSelector('[data-figure="received"] .value');
-    const api = (await (await fetch(`${c.url}/admin-units/990101000000/summary`, { headers: { authorization: `Bearer ${await page.evaluate(() => sessionStorage.getItem('yuantrace.token'))}` } })).json()) as Record<string, string>;
+    const api = await c.apiAs<Record<string, string>>(page, '/admin-units/990101000000/summary');
     const shown = (await text(page, '[data-figure="paid"] .value')).replace(/,/g, '');
     expect(shown).toBe(api.paid);
     expect(await text(page, '[data-testid="basis-shown"]')).toContain('业务日期截至今日');
@@ -43,11 +43,9 @@ describe('web console: sign-in and the county desk', () => {
     // Back to mid-2016: the summary the page shows is the api's as of that date, and says so.
     await page.fill('input[name="asOf"]', '2016-06-30');
     await page.click('form.basis button[type="submit"]');
-    await page.waitForFunction(() => document.querySelector('[data-testid="basis-shown"]')?.textContent?.includes('2016-06-30'));
-    await page.waitForSelector('[data-figure="paid"] .value');
-    const token = await page.evaluate(() => sessionStorage.getItem('yuantrace.token'));
-    const then = (await (await fetch(`${c.url}/admin-units/990101000000/summary?asOf=2016-06-30`, { headers: { authorization: `Bearer ${token}` } })).json()) as Record<string, string>;
-    await page.waitForFunction((paid) => document.querySelector('[data-figure="paid"] .value')?.textContent?.replace(/,/g, '') === paid, then.paid);
+    await waitForText(page, '[data-testid="basis-shown"]', '2016-06-30');
+    const then = await c.apiAs<Record<string, string>>(page, '/admin-units/990101000000/summary?asOf=2016-06-30');
+    await waitForText(page, '[data-figure="paid"] .value', then.paid.replace(/\B(?=(\d{3})+(?!\d))/g, ','));
     expect(then.paid).not.toBe(api.paid);
     await c.shot(page, '02-desk-asof-2016-06-30');
     await page.close();

@@ -13,6 +13,18 @@ export const SHOTS = join(__dirname, '..', 'artifacts', 'web');
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it when missing), or CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/**
+ * Waits until the first element matching `selector` has text containing `text` (the pages render
+ * after their api calls answer). Runs in the page, so it is written without DOM types.
+ */
+export async function waitForText(page: Page, selector: string, text: string, timeout = 15_000): Promise<void> {
+  await page.waitForFunction(
+    ([sel, t]) => ((globalThis as unknown as { document: { querySelector: (s: string) => { textContent: string | null } | null } }).document.querySelector(sel)?.textContent ?? '').includes(t),
+    [selector, text] as const,
+    { timeout },
+  );
+}
+
 export type Role = 'finance' | 'approver' | 'inspector' | 'auditor' | 'village';
 
 /**
@@ -29,6 +41,10 @@ export async function startConsole(): Promise<{
   newPage: (viewport?: { width: number; height: number }) => Promise<Page>;
   signIn: (page: Page, role: Role) => Promise<void>;
   shot: (page: Page, name: string) => Promise<void>;
+  /** The token the page signed in with. */
+  token: (page: Page) => Promise<string | null>;
+  /** What the api itself answers `path` for the page's principal: the figures a page must show. */
+  apiAs: <T = Record<string, unknown>>(page: Page, path: string) => Promise<T>;
   close: () => Promise<void>;
 }> {
   if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`the console is not built in ${WEB_ROOT}: run npm run build:web (npm test does)`);
@@ -69,6 +85,12 @@ export async function startConsole(): Promise<{
       await page.goto(`${url}/#/signin`);
       await page.click(`button[data-role="${role}"]`);
       await page.waitForSelector('[data-testid="who"] button');
+    },
+    token: (page) => page.evaluate<string | null>("sessionStorage.getItem('yuantrace.token')"),
+    apiAs: async <T,>(page: Page, path: string) => {
+      const token = await page.evaluate<string | null>("sessionStorage.getItem('yuantrace.token')");
+      const res = await fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      return (await res.json()) as T;
     },
     shot: async (page, name) => {
       await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
