@@ -7,9 +7,11 @@ const { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } = r
 const { join } = require('node:path');
 
 const root = join(__dirname, '..', '..');
-const out = join(root, 'dist', 'web');
+// WEB_DIST builds elsewhere (the api serves from the same variable): two checkouts' builds or a test
+// run and a build never share a folder.
+const out = process.env.WEB_DIST ? require('node:path').resolve(process.env.WEB_DIST) : join(root, 'dist', 'web');
 rmSync(out, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, 'tsconfig.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, 'tsconfig.json'), '--outDir', join(out, 'app')], { stdio: 'inherit' });
 cpSync(join(__dirname, 'public'), out, { recursive: true });
 
 const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
 /** The repository's root: the folder holding package.json, found upward (source and dist/ alike). */
@@ -9,7 +9,8 @@ function projectRoot(): string {
   return dir;
 }
 
-export const WEB_ROOT = join(projectRoot(), 'dist', 'web');
+/** The built console: dist/web, or WEB_DIST when set (the folder `npm run build:web` wrote to). */
+export const WEB_ROOT = process.env.WEB_DIST ? resolve(process.env.WEB_DIST) : join(projectRoot(), 'dist', 'web');
 
 /**
  * The browser libraries the console loads, served from our own node_modules: county government
