@@ -32,9 +32,9 @@ export function serveWebConsole(app: NestExpressApplication): void {
   const root = projectRoot();
   const http = app.getHttpAdapter().getInstance();
   const modules = join(root, 'node_modules');
-  http.get('/web/vendor/:file', (req: { params: { file: string } }, res: { sendFile: (p: string, o: object) => void; status: (n: number) => { end: () => void } }) => {
-    const rel = VENDOR[req.params.file];
-    if (!rel) return res.status(404).end();
+  http.use('/web/vendor', (req: { method: string; path: string }, res: { sendFile: (p: string, o: object) => void }, next: () => void) => {
+    const rel = req.method === 'GET' || req.method === 'HEAD' ? VENDOR[req.path.replace(/^\//, '')] : undefined;
+    if (!rel) return next();
     res.sendFile(join(modules, rel), { maxAge: '1h', headers: { 'content-type': 'text/javascript; charset=utf-8' } });
   });
   app.useStaticAssets(WEB_ROOT, { prefix: '/web/', index: false, maxAge: 0 });

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, NotFoundException, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIG, DEMO_PRINCIPALS, TokenService, type AppConfig } from '@yuantrace/ledger';
 import type { Response } from 'express';
 import { Public } from '../auth/access.decorator';
@@ -30,7 +30,7 @@ export class WebController {
    */
   @Get('demo/principals')
   @Public()
-  @ApiOkResponse({ description: '演示模式下的演示用户及其令牌（仅内嵌演示库）' })
+  @ApiExcludeEndpoint()
   principals() {
     if (this.config.databaseUrl || !this.config.demoData) throw new NotFoundException();
     return { principals: DEMO_PRINCIPALS.map((p) => ({ ...p, token: this.tokens.issue(p) })) };
