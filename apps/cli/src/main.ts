@@ -40,6 +40,7 @@ const USAGE = `usage: npm run cli -- <command>
   bench [--store postgres|embedded|both] [--preset tiny|demo|county] [--seed N] [--flows N]
                              load a generated county, then measure bulk load, catch-up, rebuild, commands over
                              HTTP at concurrency 1/16/64 and queries, each beside a raw baseline; writes JSON
+  bench --web               the web console in Chromium: the desk's first page and a county batch's Sankey, beside their api calls
   bench --queries-only       query latencies against the database already loaded (DATABASE_URL/SCHEMA or DATA_DIR)
   bench --soak MINUTES       steady commands and reads while the projector is killed and PostgreSQL restarts
                              (a server of its own); errors by kind, p99 over time, memory, and a verify
@@ -360,6 +361,11 @@ async function benchCommand(args: string[]) {
     if (!ok) process.exitCode = 1;
     return;
   }
+  if (args.includes('--web')) {
+    const { benchWebConsole, printWebBench } = await import('./bench/web-bench');
+    process.stdout.write(printWebBench(await benchWebConsole((l) => process.stderr.write(`${l}\n`))) + '\n');
+    return;
+  }
   if (args.includes('--queries-only')) {
     const result = await benchQueriesOnly((l) => process.stderr.write(`${l}\n`));
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -375,6 +381,8 @@ async function benchCommand(args: string[]) {
       log: (l) => process.stderr.write(`${l}\n`) });
     process.stdout.write(printReport(report) + `\n(written to ${out})\n\n`);
   }
+  const { benchWebConsole, printWebBench } = await import('./bench/web-bench');
+  process.stdout.write(printWebBench(await benchWebConsole((l) => process.stderr.write(`${l}\n`))) + '\n');
 }
 
 
