@@ -89,6 +89,12 @@ function App() {
   );
 }
 
+// The skip link must not change the address: after `#` is the page, so it moves focus instead.
+document.querySelector('a.skip')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  document.getElementById('main')?.focus();
+});
+
 const root = document.getElementById('app')!;
 root.textContent = ''; // the "loading" line the page carries until the script runs
 render(<App />, root);
