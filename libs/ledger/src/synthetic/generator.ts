@@ -1,4 +1,4 @@
-import { formatFen, withCheckDigit } from '@yuantrace/domain';
+import { formatFen, PROJECT_TYPE_NAMES, SOURCE_NAMES, withCheckDigit } from '@yuantrace/domain';
 import { INJECTED_VARIANTS, type Anomaly } from './anomalies';
 import { Random } from './random';
 
@@ -448,7 +448,7 @@ export function generate(preset: Preset, seed: number, over: Partial<(typeof PRE
     const countyBatch: Record<string, string> = {};
     for (const x of roots) {
       emit({ op: 'batch', batchId: x.batchId, documentNo: `${x.level === 'CENTRAL' ? '财农' : x.level === 'PROVINCIAL' ? '演财农' : '演县财'}〔${year}〕${r.int(1, 99)}号`,
-        title: `${year}年${x.source}资金`, source: x.source, issuerLevel: x.level, recipientUnitCode: x.unit, fiscalYear: year, amount: yuan(x.amount),
+        title: `${year}年${SOURCE_NAMES[x.source as keyof typeof SOURCE_NAMES] ?? x.source}`, source: x.source, issuerLevel: x.level, recipientUnitCode: x.unit, fiscalYear: year, amount: yuan(x.amount),
         effectiveDate: x.date, purpose: '精准扶贫', countsTowardHouseholdShare: x.source !== 'PROVINCIAL_POVERTY',
         lineItems: x.lines.map(([label, amount]) => ({ label, amount: yuan(amount) })) });
       add(appropriated, x.source, x.amount);
@@ -467,7 +467,7 @@ export function generate(preset: Preset, seed: number, over: Partial<(typeof PRE
     for (const plan of plans) {
       const batchId = countyBatch[plan.source];
       const allocationId = `${plan.id}-AL`;
-      emit({ op: 'project', projectId: plan.id, name: `${plan.type} 项目 ${plan.id.slice(-6)}`, type: plan.type, unitCode: plan.village, implementer: '村民委员会',
+      emit({ op: 'project', projectId: plan.id, name: `${PROJECT_TYPE_NAMES[plan.type] ?? plan.type}项目 ${plan.id.slice(-6)}`, type: plan.type, unitCode: plan.village, implementer: '村民委员会',
         budget: yuan(plan.budget), plannedStart: `${year}-05-01`, plannedEnd: `${year}-10-31` });
       const ms = (kind: string, date: string, extra: object = {}) => emit({ op: 'milestone', projectId: plan.id, milestoneId: `${plan.id}-${kind}-${date}`, kind, date, ...extra });
       ms('approved', `${year}-04-10`, { documentNo: `演县扶贫办〔${year}〕${r.int(1, 300)}号` });
