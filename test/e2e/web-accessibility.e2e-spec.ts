@@ -61,6 +61,7 @@ describe('web console: accessibility basics on every page', () => {
     const page = await c.newPage();
     await c.signIn(page, 'finance');
     await page.goto(`${c.url}/#/desk?unit=990101000000`);
+    await page.reload(); // a fresh load: focus starts at the top of the document
     await page.waitForSelector('[data-figure="received"]');
     await page.keyboard.press('Tab');
     expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('跳到正文');
@@ -70,6 +71,10 @@ describe('web console: accessibility basics on every page', () => {
     await page.keyboard.press('Enter');
     expect(await page.evaluate<string>('document.activeElement.id')).toBe('main');
     expect(new URL(page.url()).hash).toBe('#/desk?unit=990101000000');
+    // Following a link moves focus to the new page's content.
+    await page.click('header nav a[href^="#/projects"]');
+    await page.waitForFunction('location.hash.startsWith("#/projects")');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('main');
     await page.close();
   });
 });

@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { useEffect } from 'preact/hooks';
 import { href, useRoute, type Route } from './lib/router';
 import { ROLE_NAMES, session, type Principal, type Role } from './lib/session';
 import { SignInPage } from './pages/sign-in';
@@ -78,10 +79,18 @@ function Page({ route, who }: { route: Route; who: Principal | null }) {
   }
 }
 
+let firstPage = true;
+
 function App() {
   const route = useRoute();
   const who = session.principal();
   const key = `${route.path}?${route.query}`;
+  // A new page moves focus to its content, as a page load would: a screen reader announces it and
+  // the next Tab starts from there, not from the link that was followed.
+  useEffect(() => {
+    if (firstPage) firstPage = false;
+    else document.getElementById('main')?.focus();
+  }, [key]);
   return (
     <Shell who={who} route={route}>
       <Page key={key} route={route} who={who} />
