@@ -13,7 +13,7 @@ import type { Principal } from '../lib/session';
 // Types only: the domain's rule module imports the project decider (and immutable), which the
 // browser does not load; the rules it states are mirrored below for display and the api decides.
 import type { ProjectType } from '../../../../libs/domain/src/project/project';
-import type { PaymentRuleSet } from '../../../../libs/domain/src/project/payment-rules';
+import { DEFAULT_PAYMENT_RULES, spendingKindOf, type PaymentRuleSet } from '../../../../libs/domain/src/project/spending-kind';
 
 type Milestone = {
   milestoneId: string; kind: string; date: string; percentComplete: number | null; result: 'passed' | 'failed' | null; publicUntil: string | null;
@@ -31,13 +31,12 @@ type ProjectView = Moves & {
 type ProjectRow = { projectId: string; name: string; type: string; unitCode: string; implementer: string; budget: string; plannedStart: string; plannedEnd: string; stage: string };
 
 /**
- * The rule set the api applies unless the county configured another (PAYMENT_RULES; DEFAULT_PAYMENT_RULES
- * in libs/domain/src/project/payment-rules.ts). The page only explains; the api's answer is the decision.
+ * The rule set the api applies unless the county configured another (PAYMENT_RULES): the domain's
+ * own defaults and programme kinds, so the page and the deciders cannot drift apart. The page only
+ * explains; the api's answer is the decision.
  */
-const RULES: PaymentRuleSet = { effectiveFrom: '2000-01-01', advanceMaxPercent: 30, publicityMinDays: 7 };
-/** Household-benefit programmes (spendingKindOf in the domain): they pay registered households, once, after 公示. */
-const BENEFIT_TYPES: readonly ProjectType[] = ['EDUCATION', 'HEALTH', 'RELIEF', 'SOCIAL_SECURITY', 'LABOUR', 'ECOLOGY', 'FINANCE'];
-const isBenefit = (type: string) => (BENEFIT_TYPES as readonly string[]).includes(type);
+const RULES: PaymentRuleSet = DEFAULT_PAYMENT_RULES[DEFAULT_PAYMENT_RULES.length - 1];
+const isBenefit = (type: string) => spendingKindOf(type as ProjectType) === 'benefit';
 /** Claims that count against the budget: not rejected, failed (退票) or reversed (追回). */
 const OPEN_CLAIM = ['requested', 'approved', 'executed'];
 const RESULT_NAMES: Record<string, string> = { passed: '合格', failed: '不合格' };

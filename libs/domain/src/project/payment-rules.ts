@@ -1,21 +1,10 @@
 import type { BusinessDate } from '../dates';
 import { formatFen, type Fen } from '../money';
 import { invalid, ruleBroken } from '../rejection';
-import { projectOn, type OpenProject, type ProjectType } from './project';
+import { projectOn, type OpenProject } from './project';
+import { DEFAULT_PAYMENT_RULES, spendingKindOf, type PaymentRuleSet, type SpendingKind } from './spending-kind';
 
-/**
- * Thresholds for payments against a project (DOMAIN.md R-14). They are dated: each set applies
- * from its effectiveFrom until the next one, so an audit can tell which rule applied on a date,
- * and a payment records the set it was checked under.
- */
-export type PaymentRuleSet = {
-  effectiveFrom: BusinessDate;
-  advanceMaxPercent: number;
-  /** The shortest 公示 after which a household-benefit programme may pay (R-10). */
-  publicityMinDays?: number;
-};
-
-export const DEFAULT_PAYMENT_RULES: PaymentRuleSet[] = [{ effectiveFrom: '2000-01-01', advanceMaxPercent: 30, publicityMinDays: 7 }];
+export { DEFAULT_PAYMENT_RULES, spendingKindOf, type PaymentRuleSet, type SpendingKind };
 
 export function parsePaymentRules(json: string): PaymentRuleSet[] {
   let rules: unknown;
@@ -42,19 +31,6 @@ export function ruleInForce(rules: readonly PaymentRuleSet[], date: BusinessDate
   if (applicable.length === 0) throw invalid('no_payment_rule', `no payment rule is in force on ${date}`, 'effectiveDate');
   return applicable[applicable.length - 1];
 }
-
-/** How a project spends (DOMAIN.md §1.6, §3.2): works are built and accepted; benefit programmes pay registered households. */
-export type SpendingKind = 'works' | 'benefit';
-
-/**
- * Programmes whose money goes to households as a benefit (education subsidies, medical aid,
- * relief and pairing gifts, social-security top-ups, public-welfare jobs, forest-ranger wages,
- * interest subsidies paid to the borrower): everything else is a work that is built, inspected
- * (验收) and paid in installments.
- */
-const BENEFIT_TYPES: ReadonlySet<ProjectType> = new Set<ProjectType>(['EDUCATION', 'HEALTH', 'RELIEF', 'SOCIAL_SECURITY', 'LABOUR', 'ECOLOGY', 'FINANCE']);
-
-export const spendingKindOf = (type: ProjectType): SpendingKind => (BENEFIT_TYPES.has(type) ? 'benefit' : 'works');
 
 /** What the project has already claimed (held or paid, not released), and how much of it as advances. */
 export type ProjectPaymentTotals = { claimed: Fen; advances: Fen };

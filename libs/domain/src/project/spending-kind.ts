@@ -1,0 +1,33 @@
+import type { BusinessDate } from '../dates';
+import type { ProjectType } from './project';
+
+// Imports types only: the web console loads this module in the browser to state a project's
+// payment gates with the same thresholds and the same programme kinds the deciders use.
+
+/**
+ * Thresholds for payments against a project (DOMAIN.md R-14). They are dated: each set applies
+ * from its effectiveFrom until the next one, so an audit can tell which rule applied on a date,
+ * and a payment records the set it was checked under.
+ */
+export type PaymentRuleSet = {
+  effectiveFrom: BusinessDate;
+  advanceMaxPercent: number;
+  /** The shortest 公示 after which a household-benefit programme may pay. */
+  publicityMinDays?: number;
+};
+
+export const DEFAULT_PAYMENT_RULES: PaymentRuleSet[] = [{ effectiveFrom: '2000-01-01', advanceMaxPercent: 30, publicityMinDays: 7 }];
+
+/** How a project spends (DOMAIN.md §1.6, §3.2): works are built and accepted; benefit programmes pay registered households. */
+export type SpendingKind = 'works' | 'benefit';
+
+/**
+ * Programmes whose money goes to households as a benefit (education subsidies, medical aid,
+ * relief and pairing gifts, social-security top-ups, public-welfare jobs, forest-ranger wages,
+ * interest subsidies paid to the borrower): everything else is a work that is built, inspected
+ * (验收) and paid in installments.
+ */
+const BENEFIT_TYPES: ReadonlySet<ProjectType> = new Set<ProjectType>(['EDUCATION', 'HEALTH', 'RELIEF', 'SOCIAL_SECURITY', 'LABOUR', 'ECOLOGY', 'FINANCE']);
+
+export const spendingKindOf = (type: ProjectType): SpendingKind => (BENEFIT_TYPES.has(type) ? 'benefit' : 'works');
+
