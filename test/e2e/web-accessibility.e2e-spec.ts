@@ -46,8 +46,9 @@ describe('web console: accessibility basics on every page', () => {
       const page = await c.newPage({ width: size.width, height: size.height });
       if (p.role) await c.signIn(page, p.role);
       await page.goto(`${c.url}/${p.path}`);
-      await page.waitForSelector(p.ready, { timeout: 20_000 });
-      await page.waitForTimeout(300);
+      await page.waitForSelector(p.ready, { timeout: 30_000 });
+      // Judged once the page has settled: every api answer in and every chart drawn.
+      await page.waitForLoadState('networkidle');
       const violations = await axe(page);
       expect({ page: p.name, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({ page: p.name, violations: [] });
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');

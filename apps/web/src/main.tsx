@@ -1,17 +1,9 @@
-import { render } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { render, type VNode } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { href, useRoute, type Route } from './lib/router';
 import { ROLE_NAMES, session, type Principal, type Role } from './lib/session';
-import { SignInPage } from './pages/sign-in';
-import { DeskPage } from './pages/desk';
-import { FlowPage } from './pages/flow';
-import { PaymentPage } from './pages/payment';
-import { ProjectPage, ProjectListPage } from './pages/project';
-import { QueuePage } from './pages/queue';
-import { HouseholdPage, HouseholdListPage } from './pages/household';
-import { BoardPage } from './pages/board';
-import { AlertsPage, AlertPage, CasesPage, CasePage } from './pages/oversight';
 import type { ComponentChildren } from 'preact';
+import { loadECharts } from './components/chart';
 
 /** The console's menu by role: each role sees the pages its api routes open to it, nothing else. */
 type NavItem = { path: string; label: string; roles: Role[] | 'public' };
@@ -52,28 +44,65 @@ function Shell({ who, route, children }: { who: Principal | null; route: Route; 
   );
 }
 
+/**
+ * Each page is its own module, fetched when first opened: the first screen of the day loads the shell
+ * and one page, not all nine (the browser loads ES modules one import level at a time).
+ */
+const PAGES = {
+  signIn: () => import('./pages/sign-in'),
+  desk: () => import('./pages/desk'),
+  flow: () => import('./pages/flow'),
+  payment: () => import('./pages/payment'),
+  project: () => import('./pages/project'),
+  queue: () => import('./pages/queue'),
+  household: () => import('./pages/household'),
+  board: () => import('./pages/board'),
+  oversight: () => import('./pages/oversight'),
+};
+
+function Lazy<M>({ load, show }: { load: () => Promise<M>; show: (m: M) => VNode }) {
+  const [mod, setMod] = useState<{ m: M } | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let live = true;
+    load().then((m) => live && setMod({ m }), () => live && setFailed(true));
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (failed) return <p class="error" role="alert">页面加载失败，请检查网络后刷新。</p>;
+  return mod ? show(mod.m) : <p class="loading" role="status">正在加载页面…</p>;
+}
+
+/**
+ * The Sankey page starts fetching ECharts (a megabyte) at once, beside its data; elsewhere the chart
+ * is secondary and loads after the figures are drawn.
+ */
+const CHART_PAGES = new Set(['flow']);
+
 function Page({ route, who }: { route: Route; who: Principal | null }) {
   const [head, id] = route.parts;
-  if (head === 'board') return <BoardPage unitCode={id ?? VILLAGE_OF_DEMO} />;
-  if (!who || head === 'signin') return <SignInPage />;
+  if (who && CHART_PAGES.has(head)) void loadECharts().catch(() => undefined);
+  if (head === 'board') return <Lazy load={PAGES.board} show={(m) => <m.BoardPage unitCode={id ?? VILLAGE_OF_DEMO} />} />;
+  if (!who || head === 'signin') return <Lazy load={PAGES.signIn} show={(m) => <m.SignInPage />} />;
   switch (head) {
     case undefined:
     case 'desk':
-      return <DeskPage who={who} />;
+      return <Lazy load={PAGES.desk} show={(m) => <m.DeskPage who={who} />} />;
     case 'flow':
-      return <FlowPage batchId={id} />;
+      return <Lazy load={PAGES.flow} show={(m) => <m.FlowPage batchId={id} />} />;
     case 'payments':
-      return <PaymentPage paymentId={id} who={who} />;
+      return <Lazy load={PAGES.payment} show={(m) => <m.PaymentPage paymentId={id} who={who} />} />;
     case 'projects':
-      return id ? <ProjectPage projectId={id} who={who} /> : <ProjectListPage who={who} />;
+      return <Lazy load={PAGES.project} show={(m) => (id ? <m.ProjectPage projectId={id} who={who} /> : <m.ProjectListPage who={who} />)} />;
     case 'queue':
-      return <QueuePage who={who} />;
+      return <Lazy load={PAGES.queue} show={(m) => <m.QueuePage who={who} />} />;
     case 'households':
-      return id ? <HouseholdPage householdId={id} who={who} /> : <HouseholdListPage who={who} />;
+      return <Lazy load={PAGES.household} show={(m) => (id ? <m.HouseholdPage householdId={id} who={who} /> : <m.HouseholdListPage who={who} />)} />;
     case 'alerts':
-      return id ? <AlertPage alertId={id} who={who} /> : <AlertsPage who={who} />;
+      return <Lazy load={PAGES.oversight} show={(m) => (id ? <m.AlertPage alertId={id} who={who} /> : <m.AlertsPage who={who} />)} />;
     case 'cases':
-      return id ? <CasePage caseId={id} who={who} /> : <CasesPage who={who} />;
+      return <Lazy load={PAGES.oversight} show={(m) => (id ? <m.CasePage caseId={id} who={who} /> : <m.CasesPage who={who} />)} />;
     default:
       return <p class="error" role="alert">没有这个页面。<a href="#/desk">回到驾驶舱</a></p>;
   }

@@ -9,14 +9,17 @@ export const WEB_GOALS = { deskMs: 1000, sankeyMs: 2000 };
 
 type Timing = { runs: number; medianMs: number; maxMs: number };
 export type WebBenchReport = {
-  /** From navigation to the desk's figures and its unspent-batch table drawn, in a fresh browser context (no cache). */
+  /** From navigation start to the desk's figures and its unspent-batch table drawn, by the page's clock, in a fresh browser context (no cache). */
   desk: Timing;
+  /** The same, by this process's clock: the tab's start and the harness's polling included. */
+  deskWall: Timing;
   /** The same page's api calls alone, from this process: the baseline of the page. */
   deskApi: Timing;
   sankeyBatch: string;
   sankeyNodes: number;
   /** From navigation to the Sankey of the county's largest batch drawn (ECharts loaded from our server, cold). */
   sankey: Timing;
+  sankeyWall: Timing;
   sankeyApi: Timing;
 } | { unavailable: string };
 
@@ -63,16 +66,22 @@ export async function benchWebConsole(log: (line: string) => void, runs = 7): Pr
       return 1 + (x.children ?? []).reduce<number>((s, c) => s + countNodes(c), 0) + (x.payees?.length ?? 0);
     };
 
+    // Two clocks: this process's, from the start of navigation to the selector found (what the
+    // harness waits, including starting the tab); and the page's own (performance.now(), counted by
+    // the browser from navigation start), stamped by a MutationObserver the moment the selector matches.
     const visit = async (path: string, ready: string) => {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      await context.addInitScript(`sessionStorage.setItem('yuantrace.token', ${JSON.stringify(token)})`);
+      await context.addInitScript(`sessionStorage.setItem('yuantrace.token', ${JSON.stringify(token)});
+        new MutationObserver((_, o) => { if (document.querySelector(${JSON.stringify(ready)})) { window.__ready = performance.now(); o.disconnect(); } })
+          .observe(document, { childList: true, subtree: true, attributes: true });`);
       const page = await context.newPage();
       const t0 = performance.now();
       await page.goto(`${url}/${path}`);
       await page.waitForSelector(ready, { timeout: 30_000 });
-      const ms = performance.now() - t0;
+      const wall = performance.now() - t0;
+      const inPage = await page.evaluate<number>('window.__ready');
       await context.close();
-      return ms;
+      return { wall, inPage };
     };
     const direct = async (paths: string[]) => {
       const t0 = performance.now();
@@ -84,9 +93,9 @@ export async function benchWebConsole(log: (line: string) => void, runs = 7): Pr
     // One visit of each first, not counted: the api's own caches and the database's are warm for every counted run alike.
     await visit(`#/desk?unit=${county}`, 'section[aria-label^="尚有结余的资金批次"] tbody tr');
     await visit(`#/flow/${encodeURIComponent(batchId)}`, '[data-testid="flow-sankey"][data-rendered="true"]');
-    const desk: number[] = [];
+    const desk: { wall: number; inPage: number }[] = [];
     const deskApi: number[] = [];
-    const sankey: number[] = [];
+    const sankey: { wall: number; inPage: number }[] = [];
     const sankeyApi: number[] = [];
     for (let i = 0; i < runs; i++) {
       desk.push(await visit(`#/desk?unit=${county}`, 'section[aria-label^="尚有结余的资金批次"] tbody tr'));
@@ -94,7 +103,11 @@ export async function benchWebConsole(log: (line: string) => void, runs = 7): Pr
       sankey.push(await visit(`#/flow/${encodeURIComponent(batchId)}`, '[data-testid="flow-sankey"][data-rendered="true"]'));
       sankeyApi.push(await direct(flowPaths));
     }
-    return { desk: timing(desk), deskApi: timing(deskApi), sankeyBatch: batchId, sankeyNodes: countNodes(flow.flow), sankey: timing(sankey), sankeyApi: timing(sankeyApi) };
+    return {
+      desk: timing(desk.map((x) => x.inPage)), deskWall: timing(desk.map((x) => x.wall)), deskApi: timing(deskApi),
+      sankeyBatch: batchId, sankeyNodes: countNodes(flow.flow),
+      sankey: timing(sankey.map((x) => x.inPage)), sankeyWall: timing(sankey.map((x) => x.wall)), sankeyApi: timing(sankeyApi),
+    };
   } finally {
     await browser.close();
     api.kill('SIGTERM');
@@ -107,9 +120,9 @@ export function printWebBench(r: WebBenchReport): string {
   if ('unavailable' in r) return `web console: not measured: ${r.unavailable}`;
   const ratio = (a: Timing, b: Timing) => (a.medianMs / Math.max(1, b.medianMs)).toFixed(1);
   return [
-    `web console, desk first page (tiny county, cold browser) median ${r.desk.medianMs} ms max ${r.desk.maxMs} ms over ${r.desk.runs} (goal ≤ ${WEB_GOALS.deskMs}); ` +
-      `its api calls alone ${r.deskApi.medianMs} ms (ratio ${ratio(r.desk, r.deskApi)})`,
-    `web console, Sankey of ${r.sankeyBatch} (${r.sankeyNodes} nodes) median ${r.sankey.medianMs} ms max ${r.sankey.maxMs} ms (goal ≤ ${WEB_GOALS.sankeyMs}); ` +
-      `its api calls alone ${r.sankeyApi.medianMs} ms (ratio ${ratio(r.sankey, r.sankeyApi)})`,
+    `web console, desk first page (tiny county, cold browser) median ${r.desk.medianMs} ms max ${r.desk.maxMs} ms over ${r.desk.runs} from navigation start ` +
+      `(goal ≤ ${WEB_GOALS.deskMs}); with the tab's start ${r.deskWall.medianMs} ms; its api calls alone ${r.deskApi.medianMs} ms (ratio ${ratio(r.desk, r.deskApi)})`,
+    `web console, Sankey of ${r.sankeyBatch} (${r.sankeyNodes} nodes) median ${r.sankey.medianMs} ms max ${r.sankey.maxMs} ms from navigation start (goal ≤ ${WEB_GOALS.sankeyMs}); ` +
+      `with the tab's start ${r.sankeyWall.medianMs} ms; its api calls alone ${r.sankeyApi.medianMs} ms (ratio ${ratio(r.sankey, r.sankeyApi)})`,
   ].join('\n');
 }
