@@ -75,7 +75,13 @@ function Decision({ x, projectName, onDecided }: { x: QueueItem; projectName?: s
  * 待审核: payment requests waiting for this approver's decision, none of them their own (a requester
  * never decides their own request, R-30). A decided request leaves the queue.
  */
-export function QueuePage(_: { who: Principal }) {
+export function QueuePage({ who }: { who: Principal }) {
+  // Only approvers decide payments (POST /payments/{id}/approval): anyone else has no queue.
+  if (who.role !== 'approver') return <><h1>待审核</h1><p class="error" role="alert">您的角色无权审核报账：待审核队列仅供审核人员使用。</p></>;
+  return <ApproverQueue />;
+}
+
+function ApproverQueue() {
   const basis = basisQuery();
   const offset = Number(new URLSearchParams(location.hash.split('?')[1] ?? '').get('offset') ?? '0') || 0;
   const query = { ...basis, queue: 'mine', limit: 50, offset };
