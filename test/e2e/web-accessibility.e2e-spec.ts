@@ -13,11 +13,11 @@ const PAGES: Array<{ name: string; role: Role | null; path: string; ready: strin
   { name: 'flow', role: 'finance', path: '#/flow/DEMO-CEN-2016', ready: '[data-testid="flow-sankey"]' },
   { name: 'payment', role: 'finance', path: '#/payments/DEMO-PAY-2', ready: '.timeline li' },
   { name: 'project', role: 'finance', path: '#/projects/DEMO-ROAD', ready: '.timeline li' },
-  { name: 'projects', role: 'finance', path: '#/projects', ready: 'main table' },
+  { name: 'projects', role: 'finance', path: '#/projects', ready: 'main table tbody tr' },
   { name: 'queue', role: 'approver', path: '#/queue', ready: 'main h1' },
-  { name: 'household', role: 'finance', path: '#/households/DEMO-HH-1', ready: 'main table' },
-  { name: 'households', role: 'village', path: '#/households', ready: 'main table' },
-  { name: 'alerts', role: 'inspector', path: '#/alerts', ready: 'main table' },
+  { name: 'household', role: 'finance', path: '#/households/DEMO-HH-1', ready: 'main table tbody tr' },
+  { name: 'households', role: 'village', path: '#/households', ready: 'main table tbody tr' },
+  { name: 'alerts', role: 'inspector', path: '#/alerts', ready: '[data-testid="alert-link"]' },
   { name: 'cases', role: 'inspector', path: '#/cases', ready: 'main h1' },
 ];
 

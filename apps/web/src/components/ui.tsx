@@ -1,4 +1,6 @@
 import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { setQuery } from '../lib/router';
 import type { ApiError } from '../lib/api';
 import { FIGURES, yuan, type FigureName } from '../lib/format';
 
@@ -61,5 +63,59 @@ export function Section({ title, children }: { title: string; children: Componen
       <h2>{title}</h2>
       {children}
     </section>
+  );
+}
+
+/** A labelled list (dt/dd) of what an answer carries; empty values are left out. */
+export function Facts({ items, testId }: { items: [string, ComponentChildren][]; testId?: string }) {
+  return (
+    <dl class="card" data-testid={testId} style="display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:8px 0">
+      {items.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => (
+        <>
+          <dt class="muted">{k}</dt>
+          <dd style="margin:0;word-break:break-all" data-fact={k}>{v}</dd>
+        </>
+      ))}
+    </dl>
+  );
+}
+
+/**
+ * A form's submission: busy while sending, then the confirmation or the refusal (already a Chinese
+ * sentence) shown under it. `problem` is what the page found wrong before sending: shown, nothing sent.
+ */
+export function useSubmit() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const run = async (problem: Error | null, send: () => Promise<string>) => {
+    setDone(null);
+    if (problem) return setError(problem);
+    setError(null);
+    setBusy(true);
+    try {
+      setDone(await send());
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const Outcome = () => (
+    <>
+      <ErrorBox error={error} />
+      {done && <p class="ok" role="status">{done}</p>}
+    </>
+  );
+  return { busy, run, Outcome };
+}
+
+/** Previous / next for a list the api pages by offset. */
+export function OffsetPager({ page }: { page: { offset: number; limit: number; nextOffset: number | null } }) {
+  return (
+    <p class="row no-print">
+      {page.offset > 0 && <button type="button" onClick={() => setQuery({ offset: String(Math.max(0, page.offset - page.limit)) })}>上一页</button>}
+      {page.nextOffset !== null && <button type="button" onClick={() => setQuery({ offset: String(page.nextOffset) })}>下一页</button>}
+    </p>
   );
 }

@@ -1,9 +1,8 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { ComponentChildren } from 'preact';
 import { useApi, type Basis } from '../lib/api';
 import { BasisBar, basisQuery } from '../components/basis-bar';
 import { Chart } from '../components/chart';
-import { ErrorBox, Figures, Loading, Money, Section } from '../components/ui';
+import { ErrorBox, Facts, Figures, Loading, Money, Section } from '../components/ui';
 import {
   BATCH_FIGURES, BATCH_STATUS_NAMES, DISPOSAL_NAMES, FIGURES, ISSUER_LEVEL_NAMES, PAYEE_TYPE_NAMES, SOURCE_NAMES, fenFromFormatted, formatFen, nameOf, yuan,
 } from '../lib/format';
@@ -198,18 +197,6 @@ function sankeyOption(rows: FlowRow[], narrow: boolean) {
   };
 }
 
-function Facts({ items }: { items: [string, ComponentChildren][] }) {
-  return (
-    <dl class="card" style="display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:8px 0">
-      {items.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => (
-        <>
-          <dt class="muted">{k}</dt>
-          <dd style="margin:0;word-break:break-all">{v}</dd>
-        </>
-      ))}
-    </dl>
-  );
-}
 
 const STATUS_CLASS: Record<string, string> = { open: 'sev-blue', closed: 'muted', voided: 'sev-red' };
 

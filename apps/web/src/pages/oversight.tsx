@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, useApi, type Basis } from '../lib/api';
+import { api, useApi, type Basis } from '../lib/api';
 import { BasisBar, basisQuery } from '../components/basis-bar';
-import { ErrorBox, Loading, Money, Section, Table } from '../components/ui';
+import { ErrorBox, Facts, Loading, Money, Section, Table, useSubmit } from '../components/ui';
 import {
   ACCOUNTABILITY_MEASURE_NAMES, CASE_SOURCE_NAMES, CASE_STATUS_NAMES, CHANNEL_NAMES, FINDING_TYPE_NAMES, formatFen, instant, nameOf, PAYEE_TYPE_NAMES,
   RECTIFICATION_KIND_NAMES, SEVERITY_NAMES, yuan,
@@ -111,50 +111,12 @@ function AlertStatus({ a, who }: { a: Pick<Alert, 'status' | 'caseId' | 'closedO
   );
 }
 
-/** A labelled list (dt/dd) of whatever an answer carries; empty values are left out. */
-function Facts({ items, testId }: { items: [string, ComponentChildren][]; testId?: string }) {
-  return (
-    <dl class="card" data-testid={testId} style="display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:8px 0">
-      {items.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => (
-        <>
-          <dt class="muted">{k}</dt>
-          <dd style="margin:0;word-break:break-all" data-fact={k}>{v}</dd>
-        </>
-      ))}
-    </dl>
-  );
-}
 
 function Field({ label, children, wide }: { label: string; children: ComponentChildren; wide?: boolean }) {
   return <label class={wide ? 'wide' : undefined}>{label}{children}</label>;
 }
 const val = (e: Event) => (e.currentTarget as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value;
 
-/** Runs a write and keeps its outcome: the Chinese sentence of a refusal, or what was done. */
-function useWrite() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | Error | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const run = async (work: () => Promise<string>) => {
-    setBusy(true);
-    setError(null);
-    setDone(null);
-    try {
-      setDone(await work());
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const Outcome = () => (
-    <>
-      <ErrorBox error={error} />
-      {done && <p class="ok" role="status">{done}</p>}
-    </>
-  );
-  return { busy, run, Outcome };
-}
 
 /** The nearest unit holding every code given: the village, township, county, city or province they share. */
 export function commonUnit(codes: string[]): string {
@@ -263,13 +225,13 @@ function OpenCaseForm({ picked, onClear }: { picked: Alert[]; onClear: () => voi
   const today = todayInBeijing();
   const [f, setF] = useState({ caseId: `CASE-${today.replace(/-/g, '')}-${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`, title: '', unit: '',
     dueDate: addDays(today, 90), effectiveDate: today, crossInspection: false });
-  const w = useWrite();
+  const w = useSubmit();
   const suggestedUnit = commonUnit(picked.map((a) => a.unitCode));
   const suggestedTitle = picked.length ? `${picked[0].ruleName}${picked.length > 1 ? `等 ${picked.length} 条预警` : '预警'}核查` : '';
   const set = (k: 'caseId' | 'title' | 'unit' | 'dueDate' | 'effectiveDate') => (e: Event) => setF({ ...f, [k]: val(e) });
   const submit = (e: Event) => {
     e.preventDefault();
-    void w.run(async () => {
+    void w.run(null, async () => {
       if (picked.length === 0) throw new Error('请先在上面的清单中勾选至少一条预警');
       const body = {
         caseId: f.caseId.trim(), title: (f.title || suggestedTitle).trim(), source: 'alert', subjectUnitCode: (f.unit || suggestedUnit).trim(),
@@ -556,11 +518,11 @@ function FindingForm({ c, onDone }: { c: CaseView; onDone: () => void }) {
   const fresh = () => ({ findingId: `F-${c.findings.length + 1}`, findingType: 'DIVERSION', description: '', amount: '', responsiblePersons: '', effectiveDate: today });
   const [f, setF] = useState(fresh);
   useEffect(() => setF(fresh()), [c.findings.length]);
-  const w = useWrite();
+  const w = useSubmit();
   const set = (k: keyof ReturnType<typeof fresh>) => (e: Event) => setF({ ...f, [k]: val(e) });
   const submit = (e: Event) => {
     e.preventDefault();
-    void w.run(async () => {
+    void w.run(null, async () => {
       const people = f.responsiblePersons.split(/[,，、;；\n]/).map((s) => s.trim()).filter(Boolean);
       await api.post(`/cases/${encodeURIComponent(c.caseId)}/findings`, {
         findingId: f.findingId.trim(), findingType: f.findingType, description: f.description.trim(), effectiveDate: f.effectiveDate,
@@ -594,11 +556,11 @@ function RectificationForm({ c, onDone }: { c: CaseView; onDone: () => void }) {
     amount: '', paymentIds: '', personName: '', measure: 'ADMONISHMENT', effectiveDate: today });
   const [f, setF] = useState(fresh);
   useEffect(() => setF(fresh()), [c.rectifications.length, c.findings.length]);
-  const w = useWrite();
+  const w = useSubmit();
   const set = (k: keyof ReturnType<typeof fresh>) => (e: Event) => setF({ ...f, [k]: val(e) });
   const submit = (e: Event) => {
     e.preventDefault();
-    void w.run(async () => {
+    void w.run(null, async () => {
       // The api refuses a field that is not of the kind: each kind sends its own.
       const own = f.kind === 'funds_recovered'
         ? { amount: f.amount.trim().replace(/,/g, ''), paymentIds: f.paymentIds.split(/[,，、\s]+/).filter(Boolean) }
@@ -653,12 +615,12 @@ function ClosureForm({ c, onDone }: { c: CaseView; onDone: () => void }) {
   const [notes, setNotes] = useState<Record<string, string>>({});
   const [date, setDate] = useState(today);
   const [confirmed, setConfirmed] = useState(true);
-  const w = useWrite();
+  const w = useSubmit();
   const path = `/cases/${encodeURIComponent(c.caseId)}/closure`;
   if (c.status === 'closure_proposed') {
     const submit = (e: Event) => {
       e.preventDefault();
-      void w.run(async () => {
+      void w.run(null, async () => {
         await api.post(`${path}/confirmation`, { confirmed, comment: comment.trim(), effectiveDate: date });
         onDone();
         return confirmed ? '已同意销号' : '已退回销号申请';
@@ -681,7 +643,7 @@ function ClosureForm({ c, onDone }: { c: CaseView; onDone: () => void }) {
   }
   const submit = (e: Event) => {
     e.preventDefault();
-    void w.run(async () => {
+    void w.run(null, async () => {
       const shortfalls = short.filter((x) => notes[x.findingId]?.trim()).map((x) => ({ findingId: x.findingId, note: notes[x.findingId].trim() }));
       await api.post(path, { comment: comment.trim(), shortfalls, effectiveDate: date });
       onDone();

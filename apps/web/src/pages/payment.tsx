@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useApi, type Basis } from '../lib/api';
 import { BasisBar, basisQuery } from '../components/basis-bar';
-import { ErrorBox, Loading, Money, Section } from '../components/ui';
+import { ErrorBox, Facts, Loading, Money, Section } from '../components/ui';
 import {
   CHANNEL_NAMES, INSTALLMENT_NAMES, ISSUER_LEVEL_NAMES, PAYEE_TYPE_NAMES, PAYMENT_STATUS_NAMES, SOURCE_NAMES, instant, nameOf,
 } from '../lib/format';
@@ -47,18 +47,6 @@ const STEP_TEXT: Record<string, string> = {
 /** What a payment is still waiting for, as of the basis. */
 const PENDING: Record<string, string> = { requested: '等待审核', approved: '已审核，尚未支付' };
 
-function Facts({ items }: { items: [string, ComponentChildren][] }) {
-  return (
-    <dl class="card" style="display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:8px 0">
-      {items.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => (
-        <>
-          <dt class="muted">{k}</dt>
-          <dd style="margin:0;word-break:break-all">{v}</dd>
-        </>
-      ))}
-    </dl>
-  );
-}
 
 function Timeline({ steps, status }: { steps: Step[]; status: string }) {
   return (

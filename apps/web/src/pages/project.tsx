@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, useApi, type Basis } from '../lib/api';
 import { fieldName } from '../lib/error-text';
 import { BasisBar, basisQuery } from '../components/basis-bar';
-import { ErrorBox, Figures, Loading, Money, Section, Table } from '../components/ui';
+import { ErrorBox, Figures, Loading, Money, OffsetPager, Section, Table, useSubmit } from '../components/ui';
 import {
   CHANNEL_NAMES, fenFromFormatted, formatFen, instant, INSTALLMENT_NAMES, MILESTONE_NAMES, nameOf, parseYuan, PAYEE_TYPE_NAMES, PAYMENT_STATUS_NAMES,
   PROJECT_FIGURES, PROJECT_TYPE_NAMES, SOURCE_NAMES, yuan,
@@ -186,32 +186,6 @@ export async function untilSeen<T>(path: string, query: Record<string, string | 
 
 type Refresh = (seen: (v: ProjectView) => boolean) => Promise<void>;
 
-/** A form's submission: busy while sending, the confirmation or the error shown under it. */
-function useSubmit() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const run = async (problem: Error | null, send: () => Promise<string>) => {
-    setDone(null);
-    if (problem) return setError(problem);
-    setError(null);
-    setBusy(true);
-    try {
-      setDone(await send());
-    } catch (e) {
-      setError(e instanceof Error ? e : new ApiError(0, 'client', String(e)));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const Outcome = () => (
-    <>
-      <ErrorBox error={error} />
-      {done && <p class="ok" role="status">{done}</p>}
-    </>
-  );
-  return { busy, run, Outcome };
-}
 
 /**
  * The first problem among the fields, checked in the page before anything is sent: as the api
@@ -613,10 +587,7 @@ export function ProjectListPage(_: { who: Principal }) {
             { label: '计划完工', cell: (r) => r.plannedEnd },
             { label: '阶段', cell: (r) => nameOf(MILESTONE_NAMES, r.stage) },
           ]} />
-          <p class="row no-print">
-            {d.offset > 0 && <button type="button" onClick={() => setQuery({ offset: String(Math.max(0, d.offset - d.limit)) })}>上一页</button>}
-            {d.nextOffset !== null && <button type="button" onClick={() => setQuery({ offset: String(d.nextOffset) })}>下一页</button>}
-          </p>
+          <OffsetPager page={d} />
         </>
       )}
     </>

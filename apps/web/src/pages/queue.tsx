@@ -2,9 +2,9 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, useApi, type Basis } from '../lib/api';
 import { fieldName } from '../lib/error-text';
 import { BasisBar, basisQuery } from '../components/basis-bar';
-import { ErrorBox, Loading, Money } from '../components/ui';
+import { ErrorBox, Loading, Money, OffsetPager } from '../components/ui';
 import { instant, INSTALLMENT_NAMES, nameOf, PAYEE_TYPE_NAMES, yuan } from '../lib/format';
-import { href, setQuery } from '../lib/router';
+import { href } from '../lib/router';
 import type { Principal } from '../lib/session';
 import { untilSeen } from './project';
 
@@ -114,10 +114,7 @@ function ApproverQueue() {
           {items.map((x) => (
             <Decision key={x.paymentId} x={x} projectName={names.get(x.projectId)} onDecided={(t) => void onDecided(x.paymentId, t)} />
           ))}
-          <p class="row no-print">
-            {d.offset > 0 && <button type="button" onClick={() => setQuery({ offset: String(Math.max(0, d.offset - d.limit)) })}>上一页</button>}
-            {d.nextOffset !== null && <button type="button" onClick={() => setQuery({ offset: String(d.nextOffset) })}>下一页</button>}
-          </p>
+          <OffsetPager page={d} />
         </>
       )}
     </>
