@@ -35,6 +35,7 @@ const OUT_OF_SCOPE = '990102000000';
 
 const TABLE: Record<string, RouteCase> = {
   'GET /health': { allowed: ['public', ...ROLES], scoped: false, path: '/health' },
+  'GET /rule-sets/payments': { allowed: [...ROLES], scoped: false, path: '/rule-sets/payments' },
   // The web console's page (built by npm test before the suites run).
   'GET /': { allowed: ['public', ...ROLES], scoped: false, path: '/' },
   // The demo principals' tokens exist only in the embedded demo (DEMO_DATA on, no DATABASE_URL): here, for no one.

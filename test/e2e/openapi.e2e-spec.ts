@@ -107,6 +107,7 @@ describe('OpenAPI response schemas, checked against real answers', () => {
     await call({ id: 'nat-insp', role: 'inspector', scope: '000000000000' }, 'post', '/rule-sets/red-flags/versions', '/rule-sets/red-flags/versions',
       { version: 2, effectiveFrom: '2017-01-01', documentNo: '纪发〔2017〕1号', rules: { 'R-07': { severity: 'red' } } });
     await call('auditor', 'get', '/rule-sets/red-flags', '/rule-sets/red-flags?asOf=2016-12-31');
+    await call('village', 'get', '/rule-sets/payments', '/rule-sets/payments?asOf=2016-12-31');
     await t.app.get(ProjectionRunner).waitUntilCaughtUp();
     const alerts = await call('inspector', 'get', '/alerts', '/alerts?limit=5');
     expect(alerts.alerts.length).toBeGreaterThan(0);

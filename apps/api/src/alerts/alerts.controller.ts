@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
-  invalid, notFound, RED_FLAG_RULES, ROSTER_ROLE_LABELS, rosterDecider, ruleSetInForce, SEVERITY_LABELS, shanghaiToday, Streams, withinScope, type Principal,
+  BENEFIT_PROJECT_TYPES, invalid, notFound, RED_FLAG_RULES, ruleInForce, ROSTER_ROLE_LABELS, rosterDecider, ruleSetInForce, SEVERITY_LABELS, shanghaiToday, Streams, withinScope, type Principal,
   type RosterEvent,
 } from '@yuantrace/domain';
 import { EventStore, type Db } from '@yuantrace/event-store';
-import { Clock, OversightService, PersonalDataVault, READ_DB } from '@yuantrace/ledger';
+import { APP_CONFIG, Clock, OversightService, PersonalDataVault, READ_DB, type AppConfig } from '@yuantrace/ledger';
 import { alertsByIds, describeBasis, listAlerts, parseBasis, ruleSetVersionsKnown } from '@yuantrace/read-models';
 import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -28,6 +28,7 @@ export class AlertsController {
     private readonly vault: PersonalDataVault,
     private readonly clock: Clock,
     private readonly store: EventStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   private today() {
@@ -84,6 +85,26 @@ export class AlertsController {
         params: Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, { kind: v.kind, meaning: v.meaning }])) })),
       severities: SEVERITY_LABELS,
       versions,
+    };
+  }
+
+  /**
+   * The payment thresholds the deciders apply (PAYMENT_RULES: advance share, 公示 days), every dated
+   * set and the one in force on `asOf`, and which programmes pay households as a benefit: what the
+   * console states as a project's gates. Configuration, not recorded in the log, so `knownAt` does
+   * not apply; each payment records the set it was checked under.
+   */
+  @Get('rule-sets/payments')
+  @Access('finance', 'approver', 'inspector', 'auditor', 'village')
+  @Responds(200, 'paymentRules', '支付规则：各版本及 asOf 当日有效的一版 the payment thresholds, every dated set and the one in force')
+  @ApiOperation({ summary: '支付规则（配置 PAYMENT_RULES）：预付比例上限、惠民项目公示天数，各版本及截至 asOf 有效的一版；惠民项目类型' })
+  paymentRules(@Query('asOf') asOf?: string) {
+    const basis = parseBasis({ asOf });
+    return {
+      basis: describeBasis(basis),
+      inForce: ruleInForce(this.config.paymentRules, basis.asOf ?? this.today()),
+      versions: this.config.paymentRules,
+      benefitTypes: BENEFIT_PROJECT_TYPES,
     };
   }
 

@@ -30,6 +30,8 @@ const arr = (items: SchemaObject, description?: string): SchemaObject => ({ type
 const nobj = (s: SchemaObject): SchemaObject => ({ ...s, nullable: true });
 const anyObject: SchemaObject = { type: 'object', additionalProperties: true };
 
+const paymentRule = obj({ effectiveFrom: date('生效日期'), advanceMaxPercent: int('预付款累计不超过预算的百分比'), publicityMinDays: int('惠民项目公示最少天数') },
+  { strict: true, description: '支付规则（PAYMENT_RULES）' });
 const basis = obj({ asOf: ndate('业务日期口径 asOf'), knownAt: { ...instant('记录时点口径 knownAt'), nullable: true }, axis: { type: 'string', enum: ['current', 'asOf', 'knownAt', 'asOf+knownAt'] } },
   { strict: true, description: '本答复所用的时间口径 the basis this answer was read under' });
 const payee = obj({ type: str('收款人类型 payee type'), id: str(), name: str(), account: str('账号（按角色打码）account, masked unless the reader may see it') });
@@ -172,6 +174,8 @@ export const SCHEMAS = {
   ruleSet: obj({ basis, inForce: int('截至 asOf 有效的版本号'), catalogue: arr(obj({ ruleId: str(), name: str(), variants: anyObject, params: anyObject }, { strict: true })),
     severities: anyObject, versions: arr(ruleSetVersion) }, { strict: true }),
   ruleSetVersion,
+  paymentRules: obj({ basis, inForce: paymentRule, versions: arr(paymentRule, '配置的各版本，按生效日期'), benefitTypes: arr(str(), '惠民项目类型：向农户发放，一次性，须公示期满') },
+    { strict: true }),
   rosterPersonView: obj({ basis, ...rosterBody }, { strict: true }),
   rosterPerson: obj(rosterBody, { strict: true }),
   checkpoint,

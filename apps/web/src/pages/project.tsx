@@ -1,5 +1,5 @@
-import type { ComponentChildren, JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { createContext, type ComponentChildren, type JSX } from 'preact';
+import { useContext, useState } from 'preact/hooks';
 import { api, ApiError, useApi, type Basis } from '../lib/api';
 import { fieldName } from '../lib/error-text';
 import { BasisBar, basisQuery } from '../components/basis-bar';
@@ -13,7 +13,7 @@ import type { Principal } from '../lib/session';
 // Types only: the domain's rule module imports the project decider (and immutable), which the
 // browser does not load; the rules it states are mirrored below for display and the api decides.
 import type { ProjectType } from '../../../../libs/domain/src/project/project';
-import { DEFAULT_PAYMENT_RULES, spendingKindOf, type PaymentRuleSet } from '../../../../libs/domain/src/project/spending-kind';
+import { DEFAULT_PAYMENT_RULES, paymentRuleOn, spendingKindOf, type PaymentRuleSet } from '../../../../libs/domain/src/project/spending-kind';
 
 type Milestone = {
   milestoneId: string; kind: string; date: string; percentComplete: number | null; result: 'passed' | 'failed' | null; publicUntil: string | null;
@@ -31,11 +31,11 @@ type ProjectView = Moves & {
 type ProjectRow = { projectId: string; name: string; type: string; unitCode: string; implementer: string; budget: string; plannedStart: string; plannedEnd: string; stage: string };
 
 /**
- * The rule set the api applies unless the county configured another (PAYMENT_RULES): the domain's
- * own defaults and programme kinds, so the page and the deciders cannot drift apart. The page only
- * explains; the api's answer is the decision.
+ * The dated payment thresholds the deciders apply (GET /rule-sets/payments: the county's PAYMENT_RULES),
+ * the domain's defaults until they arrive. The page only explains; the api's answer is the decision.
  */
-const RULES: PaymentRuleSet = DEFAULT_PAYMENT_RULES[DEFAULT_PAYMENT_RULES.length - 1];
+const PaymentRules = createContext<readonly PaymentRuleSet[]>(DEFAULT_PAYMENT_RULES);
+const rulesOn = (rules: readonly PaymentRuleSet[], on: string): PaymentRuleSet => paymentRuleOn(rules, on) ?? DEFAULT_PAYMENT_RULES[0];
 const isBenefit = (type: string) => spendingKindOf(type as ProjectType) === 'benefit';
 /** Claims that count against the budget: not rejected, failed (退票) or reversed (追回). */
 const OPEN_CLAIM = ['requested', 'approved', 'executed'];
@@ -57,7 +57,7 @@ type InstallmentGates = { installment: string; gates: Gate[]; maxFen: bigint };
  * (libs/domain/src/project/payment-rules.ts) and of the batch's hold (an allocation pays at most
  * its balance), in the same order. A household payee's registration is checked by the api alone.
  */
-function gatesOf(p: ProjectView, on: string, rules: PaymentRuleSet = RULES): { benefit: boolean; on: string; common: Gate[]; byInstallment: InstallmentGates[] } {
+function gatesOf(p: ProjectView, on: string, rules: PaymentRuleSet): { benefit: boolean; on: string; common: Gate[]; byInstallment: InstallmentGates[] } {
   const ms = p.milestones.filter((m) => m.date <= on);
   const last = (kind: string) => ms.filter((m) => m.kind === kind).pop();
   const approved = last('approved');
@@ -117,12 +117,13 @@ function gatesOf(p: ProjectView, on: string, rules: PaymentRuleSet = RULES): { b
 }
 
 function Gates({ p, on }: { p: ProjectView; on: string }) {
-  const g = gatesOf(p, on);
+  const rules = rulesOn(useContext(PaymentRules), on);
+  const g = gatesOf(p, on, rules);
   const mark = (met: boolean) => <span class={met ? 'badge' : 'badge sev-red'} style={met ? 'color: var(--ok)' : undefined}>{met ? '✔ 已满足' : '✘ 未满足'}</span>;
   return (
     <>
       <p class="muted">按 {on} 的项目状况判断（{g.benefit ? '惠民项目：向农户发放' : '工程项目：按预付、进度、尾款支付'}）；
-        预付比例与公示天数按系统默认规则（预付不超过预算 {RULES.advanceMaxPercent}%，公示不少于 {RULES.publicityMinDays} 天），提交时以系统校验为准。</p>
+        预付比例与公示天数按 {rules.effectiveFrom} 起施行的支付规则（预付不超过预算 {rules.advanceMaxPercent}%，公示不少于 {rules.publicityMinDays ?? 7} 天），提交时以系统校验为准。</p>
       <ul class="gates" data-testid="gates-common" style="padding-left:1.1em">
         {g.common.map((x) => <li data-met={String(x.met)}>{mark(x.met)} <strong>{x.label}</strong>：{x.detail}</li>)}
       </ul>
@@ -211,6 +212,7 @@ const suggestPaymentId = (projectId: string) => `${projectId.slice(0, 40)}-PAY-$
 
 /** 报账: a payment request on one of the project's funding lines. */
 function PaymentForm({ p, gateDate, onDone }: { p: ProjectView; gateDate: string; onDone: Refresh }) {
+  const ruleSets = useContext(PaymentRules);
   const benefit = isBenefit(p.type);
   const started = p.milestones.some((m) => m.kind === 'started');
   const firstInstallment = benefit ? 'single' : !started ? 'advance' : p.acceptance === 'passed' ? 'final' : 'progress';
@@ -227,7 +229,7 @@ function PaymentForm({ p, gateDate, onDone }: { p: ProjectView; gateDate: string
   // The same checks the api makes, explained before sending; the gates hint only, the api decides.
   const hint = (() => {
     const on = isDate(f.effectiveDate) ? f.effectiveDate : gateDate;
-    const all = gatesOf(p, on);
+    const all = gatesOf(p, on, rulesOn(ruleSets, on));
     const g = all.byInstallment.find((i) => i.installment === (f.installment === 'single' && !benefit ? 'final' : f.installment));
     if (!g) return null;
     const unmet = [...all.common, ...g.gates].filter((x) => !x.met).map((x) => x.label);
@@ -417,6 +419,7 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
   const basis = basisQuery();
   const path = `/projects/${encodeURIComponent(projectId)}`;
   const view = useApi<ProjectView>(path, basis);
+  const rules = useApi<{ versions: PaymentRuleSet[] }>('/rule-sets/payments');
   const p = view.data;
   const refresh: Refresh = async (seen) => {
     await untilSeen(path, basis, seen);
@@ -427,7 +430,7 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
   const approved = p ? p.payments.filter((x) => x.status === 'approved') : [];
   const unpaidBudget = p ? formatFen(fen(p.budget) - fen(p.held) - fen(p.paid)) : null;
   return (
-    <>
+    <PaymentRules.Provider value={rules.data?.versions ?? DEFAULT_PAYMENT_RULES}>
       <h1>项目 · {p ? p.name : projectId}</h1>
       {p && <p class="sub">{p.projectId} · {nameOf(PROJECT_TYPE_NAMES, p.type)}类{isBenefit(p.type) ? '（惠民项目）' : '（工程项目）'} · 金额单位：元</p>}
       <BasisBar basis={p?.basis} />
@@ -533,7 +536,7 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
           )}
         </>
       )}
-    </>
+    </PaymentRules.Provider>
   );
 }
 

@@ -2,9 +2,9 @@ import type { BusinessDate } from '../dates';
 import { formatFen, type Fen } from '../money';
 import { invalid, ruleBroken } from '../rejection';
 import { projectOn, type OpenProject } from './project';
-import { DEFAULT_PAYMENT_RULES, spendingKindOf, type PaymentRuleSet, type SpendingKind } from './spending-kind';
+import { BENEFIT_PROJECT_TYPES, DEFAULT_PAYMENT_RULES, paymentRuleOn, spendingKindOf, type PaymentRuleSet, type SpendingKind } from './spending-kind';
 
-export { DEFAULT_PAYMENT_RULES, spendingKindOf, type PaymentRuleSet, type SpendingKind };
+export { BENEFIT_PROJECT_TYPES, DEFAULT_PAYMENT_RULES, paymentRuleOn, spendingKindOf, type PaymentRuleSet, type SpendingKind };
 
 export function parsePaymentRules(json: string): PaymentRuleSet[] {
   let rules: unknown;
@@ -27,9 +27,9 @@ export function parsePaymentRules(json: string): PaymentRuleSet[] {
 }
 
 export function ruleInForce(rules: readonly PaymentRuleSet[], date: BusinessDate): PaymentRuleSet {
-  const applicable = rules.filter((r) => r.effectiveFrom <= date);
-  if (applicable.length === 0) throw invalid('no_payment_rule', `no payment rule is in force on ${date}`, 'effectiveDate');
-  return applicable[applicable.length - 1];
+  const rule = paymentRuleOn(rules, date);
+  if (!rule) throw invalid('no_payment_rule', `no payment rule is in force on ${date}`, 'effectiveDate');
+  return rule;
 }
 
 /** What the project has already claimed (held or paid, not released), and how much of it as advances. */

@@ -27,7 +27,14 @@ export type SpendingKind = 'works' | 'benefit';
  * interest subsidies paid to the borrower): everything else is a work that is built, inspected
  * (验收) and paid in installments.
  */
-const BENEFIT_TYPES: ReadonlySet<ProjectType> = new Set<ProjectType>(['EDUCATION', 'HEALTH', 'RELIEF', 'SOCIAL_SECURITY', 'LABOUR', 'ECOLOGY', 'FINANCE']);
+export const BENEFIT_PROJECT_TYPES: readonly ProjectType[] = ['EDUCATION', 'HEALTH', 'RELIEF', 'SOCIAL_SECURITY', 'LABOUR', 'ECOLOGY', 'FINANCE'];
+const BENEFIT_TYPES: ReadonlySet<ProjectType> = new Set<ProjectType>(BENEFIT_PROJECT_TYPES);
 
 export const spendingKindOf = (type: ProjectType): SpendingKind => (BENEFIT_TYPES.has(type) ? 'benefit' : 'works');
 
+
+/** The set in force on a date among dated sets sorted by effectiveFrom, or null before the first. */
+export function paymentRuleOn(rules: readonly PaymentRuleSet[], date: BusinessDate): PaymentRuleSet | null {
+  const applicable = rules.filter((r) => r.effectiveFrom <= date);
+  return applicable.length ? applicable[applicable.length - 1] : null;
+}
