@@ -1,3 +1,4 @@
+// Reads the api's source files (its one dependency: the file system), hence an int-spec.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { HOUSEHOLD_STATUSES, MILESTONE_KINDS } from '@yuantrace/domain';
