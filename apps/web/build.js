@@ -3,15 +3,23 @@
 // specifiers as written, and the domain's are extensionless). No bundler: the browser loads ES
 // modules, and preact and echarts through the page's import map from /web/vendor.
 const { execFileSync } = require('node:child_process');
-const { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..', '..');
 // WEB_DIST builds elsewhere (the api serves from the same variable): two checkouts' builds or a test
 // run and a build never share a folder.
-const out = process.env.WEB_DIST ? require('node:path').resolve(process.env.WEB_DIST) : join(root, 'dist', 'web');
+const target = process.env.WEB_DIST ? require('node:path').resolve(process.env.WEB_DIST) : join(root, 'dist', 'web');
+// Built beside the target and swapped in at the end: an api serving the target meanwhile (a running
+// `npm start`, the browser tests while another test runs `npm run build`) never finds it half-built.
+const out = `${target}.building-${process.pid}`;
 rmSync(out, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, 'tsconfig.json'), '--outDir', join(out, 'app')], { stdio: 'inherit' });
+try {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, 'tsconfig.json'), '--outDir', join(out, 'app')], { stdio: 'inherit' });
+} catch (e) {
+  rmSync(out, { recursive: true, force: true });
+  throw e;
+}
 cpSync(join(__dirname, 'public'), out, { recursive: true });
 
 const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
@@ -44,3 +52,8 @@ const preload = [
 ].map((href) => `  <link rel="modulepreload" href="${href}">`).join('\n');
 const index = join(out, 'index.html');
 writeFileSync(index, readFileSync(index, 'utf8').replace('  <!-- modulepreload -->', preload));
+
+const old = `${target}.old-${process.pid}`;
+if (existsSync(target)) renameSync(target, old);
+renameSync(out, target);
+rmSync(old, { recursive: true, force: true });
