@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ERROR_TEXT, explain } from '../../apps/web/src/lib/error-text';
 import { startConsole, waitForText } from '../support/web-console';
@@ -100,8 +104,19 @@ describe('web console: alerts and cases', () => {
     await page.click('[data-testid="alert-evidence"] li button');
     const token = await c.token(page);
     const proof = await fetch(`${c.url}/events/${a.evidence[0]}/proof`, { headers: { authorization: `Bearer ${token}` } });
-    if (proof.ok) await waitForText(page, '[data-testid="alert-evidence"] li', '已封存');
-    else {
+    // The console runs sealed (as the embedded demo does) with a checkpoint over everything loaded.
+    expect(proof.status).toBe(200);
+    if (proof.ok) {
+      await waitForText(page, '[data-testid="alert-evidence"] li', '已封存');
+      // The proof file the page offers verifies offline with the standalone verifier and the public key.
+      const href = await page.locator('[data-testid="proof"] a[download^="proof-"]').getAttribute('href');
+      const dir = mkdtempSync(join(tmpdir(), 'console-proof-'));
+      writeFileSync(join(dir, 'proof.json'), decodeURIComponent(href!.slice(href!.indexOf(',') + 1)));
+      writeFileSync(join(dir, 'key.json'), await (await fetch(`${c.url}/checkpoints/public-key`)).text());
+      const verifier = join(__dirname, '../../libs/seal/src/verifier/yuantrace-verify.js');
+      const out = execFileSync(process.execPath, [verifier, '--proof', join(dir, 'proof.json'), '--key', join(dir, 'key.json')], { encoding: 'utf8' });
+      expect(out).toMatch(/^OK/m);
+    } else {
       const e = ((await proof.json()) as ApiErrorBody).error;
       await waitForText(page, '[data-testid="alert-evidence"] li .error', explain({ status: proof.status, code: e.code, field: e.field }));
     }

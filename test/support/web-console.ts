@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { loadConfig, openStorage } from '@yuantrace/ledger';
+import { loadConfig, openStorage, READ_DB, SEAL_OPTIONS } from '@yuantrace/ledger';
+import { SealKey, sealPending, type SealOptions } from '@yuantrace/seal';
 import { createApp } from '../../apps/api/src/app';
 import { loadDemoCounty, loadDemoData } from '../../apps/api/src/demo/demo-data';
 import { WEB_ROOT } from '../../apps/api/src/web/web-assets';
@@ -49,7 +50,9 @@ export async function startConsole(): Promise<{
 }> {
   if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`the console is not built in ${WEB_ROOT}: run npm run build:web (npm test does)`);
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (bash .ci/run installs it), or set CHROMIUM_PATH`);
-  const config = loadConfig({ DATA_DIR: ':memory:', LOG_LEVEL: 'silent', DEMO_DATA: 'on', SEAL: 'off' });
+  // Sealed as `npm start` seals the embedded demo (there with a key file beside the data): the board
+  // shows a signed checkpoint and an alert's evidence has its inclusion proof.
+  const config = loadConfig({ DATA_DIR: ':memory:', LOG_LEVEL: 'silent', DEMO_DATA: 'on', SEAL_KEY: SealKey.generate('ed25519') });
   const storage = await openStorage(config);
   await loadDemoCounty(config, storage);
   const app = await createApp(config, { storage });
@@ -57,12 +60,15 @@ export async function startConsole(): Promise<{
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   await loadDemoData(app);
-  // The projections catch up with the showcase before any page reads it.
+  // The projections (the sealer among them) catch up with the showcase before any page reads it.
   for (let i = 0; i < 600; i++) {
     const h = (await (await fetch(`${url}/health`)).json()) as { projections?: { lag: string }[] };
     if (h.projections?.every((p) => p.lag === '0')) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  // A checkpoint over everything loaded, rather than waiting SEAL_EVERY_SECONDS: every event the
+  // pages show has its inclusion proof.
+  await sealPending(app.get(READ_DB), app.get<SealOptions>(SEAL_OPTIONS), true);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -364,17 +364,24 @@ function DetailValue({ k, v }: { k: string; v: unknown }) {
   return <>{s}</>;
 }
 
-/** Checks one evidence event against the sealed log (GET /events/{id}/proof) on request. */
+/**
+ * One evidence event's inclusion proof in the sealed log (GET /events/{id}/proof), on request. The page
+ * shows where it was sealed and offers the proof as a file: the check itself is the auditor's, offline,
+ * with the standalone verifier and the public key (`node yuantrace-verify.js --proof … --key …`).
+ */
 function EvidenceProof({ eventId }: { eventId: string }) {
   const [asked, setAsked] = useState(false);
   const proof = useApi<{ leafHash: string; proof: { checkpoint: number; index: number; treeSize: number } }>(asked ? `/events/${encodeURIComponent(eventId)}/proof` : null);
-  if (!asked) return <button type="button" onClick={() => setAsked(true)}>核验封存证明</button>;
+  if (!asked) return <button type="button" onClick={() => setAsked(true)}>查看封存证明</button>;
   if (proof.loading) return <Loading what="封存证明" />;
   if (proof.error) return <ErrorBox error={proof.error} />;
   const p = proof.data;
   return (
     <p class="ok" data-testid="proof">
       已封存：第 {p?.proof.checkpoint} 号检查点，{p?.proof.treeSize} 条事件中的第 {(p?.proof.index ?? 0) + 1} 条；叶哈希 <code style="word-break:break-all">{p?.leafHash}</code>
+      <br />
+      <a href={`data:application/json;charset=utf-8,${encodeURIComponent(JSON.stringify(p))}`} download={`proof-${eventId}.json`}>下载证明文件</a>
+      ，可用公钥（<a href="/checkpoints/public-key" download="public-key.json">下载</a>）以 yuantrace-verify.js 离线核验
     </p>
   );
 }
