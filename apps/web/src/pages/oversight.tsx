@@ -688,6 +688,17 @@ export function CasePage({ caseId, who }: { caseId: string; who: Principal }) {
     return () => clearTimeout(t);
   }, [waiting, tries]);
   const c = view.data;
+  // After a step recorded here, the case's read side follows a moment later: read until the timeline
+  // has the new step (or a few seconds have passed), then show it.
+  const refresh = async () => {
+    const before = c?.timeline.length ?? 0;
+    for (let i = 0; i < 20; i++) {
+      const now = await api.get<CaseView>(`/cases/${encodeURIComponent(caseId)}`, basis).catch(() => null);
+      if (now && now.timeline.length > before) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    view.reload();
+  };
   const writable = who.role === 'inspector' && !basis.asOf && !basis.knownAt && c && c.status !== 'closed';
   return (
     <>
@@ -769,9 +780,9 @@ export function CasePage({ caseId, who }: { caseId: string; who: Principal }) {
           </Section>
           {writable && (
             <div class="no-print">
-              <Section title="核实：记录查实的问题"><FindingForm c={c} onDone={view.reload} /></Section>
-              {c.findings.length > 0 && c.status !== 'closure_proposed' && <Section title="记录整改"><RectificationForm c={c} onDone={view.reload} /></Section>}
-              {c.findings.length > 0 && <Section title={c.status === 'closure_proposed' ? '销号审核（须由申请人以外的检查人员办理）' : '申请销号'}><ClosureForm c={c} onDone={view.reload} /></Section>}
+              <Section title="核实：记录查实的问题"><FindingForm c={c} onDone={() => void refresh()} /></Section>
+              {c.findings.length > 0 && c.status !== 'closure_proposed' && <Section title="记录整改"><RectificationForm c={c} onDone={() => void refresh()} /></Section>}
+              {c.findings.length > 0 && <Section title={c.status === 'closure_proposed' ? '销号审核（须由申请人以外的检查人员办理）' : '申请销号'}><ClosureForm c={c} onDone={() => void refresh()} /></Section>}
             </div>
           )}
           {who.role === 'inspector' && c.status !== 'closed' && (basis.asOf || basis.knownAt) && (
