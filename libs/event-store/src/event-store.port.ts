@@ -85,6 +85,8 @@ export interface Subscription {
   /** Resolves when the subscription has stopped; rejects if the handler failed. */
   readonly done: Promise<void>;
   stop(): Promise<void>;
+  /** Cuts a paced wait short (paceMs): someone is waiting for this subscriber to catch up. */
+  hurry?(): void;
 }
 
 export type SubscribeOptions = ReadAllOptions & {
@@ -96,6 +98,13 @@ export type SubscribeOptions = ReadAllOptions & {
    * projection's transaction, the embedded store's one connection) does not pay per command.
    */
   gatherMs?: number;
+  /**
+   * After a batch that did not fill maxCount, wait this long before reading again, whatever is
+   * appended meanwhile (adapters that poll): a subscriber whose work is not read by anyone at once
+   * (the sealer) then costs writers one transaction per pace rather than one per few commands.
+   * hurry() cuts the wait short.
+   */
+  paceMs?: number;
 };
 
 export type StoreKind = 'embedded' | 'postgres' | 'kurrentdb';

@@ -9,6 +9,7 @@ export class PollingSubscription implements Subscription {
   readonly done: Promise<void>;
   private running = true;
   private wakeUp: (() => void) | undefined;
+  private hurryUp: (() => void) | undefined;
   private position: GlobalPosition | undefined;
 
   constructor(
@@ -36,6 +37,18 @@ export class PollingSubscription implements Subscription {
       if (events.length > 0) {
         await this.handler(events);
         this.position = events[events.length - 1].position;
+        const pace = this.options.paceMs ?? 0;
+        // Paced: appends do not wake it here, only hurry() or stop() do.
+        if (pace > 0 && events.length < batch && this.running) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, pace);
+            this.hurryUp = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.hurryUp = undefined;
+        }
         continue;
       }
       await new Promise<void>((resolve) => {
@@ -51,8 +64,14 @@ export class PollingSubscription implements Subscription {
     }
   }
 
+  hurry(): void {
+    this.hurryUp?.();
+    this.wake();
+  }
+
   async stop(): Promise<void> {
     this.running = false;
+    this.hurryUp?.();
     this.wake();
     await this.done.catch(() => undefined);
   }

@@ -144,6 +144,7 @@ export class ProjectionRunner {
     const deadline = Date.now() + timeoutMs;
     for (const p of this.projections) {
       while (comparePositions(await readCheckpoint(this.db, p.name), target) < 0) {
+        this.workers.get(p.name)?.hurry();
         if (Date.now() > deadline) throw new Error(`projection ${p.name} did not catch up in ${timeoutMs} ms`);
         await sleep(5);
       }
@@ -375,6 +376,10 @@ class Worker {
     return !this.stopped && this.runnerRunning();
   }
 
+  hurry() {
+    this.subscription?.hurry?.();
+  }
+
   private async run(): Promise<void> {
     const name = this.projection.name;
     while (this.active()) {
@@ -414,7 +419,8 @@ class Worker {
         await applyBatch(this.db, this.projection, batch, position, to);
         position = to;
       },
-      { after: position, maxCount: this.options.batchSize ?? 1000, idleMs: this.options.idleMs ?? 200, gatherMs: this.options.gatherMs ?? GATHER_MS },
+      { after: position, maxCount: this.options.batchSize ?? 1000, idleMs: this.options.idleMs ?? 200, gatherMs: this.options.gatherMs ?? GATHER_MS,
+        paceMs: this.projection.followPaceMs },
     );
     if (!this.active()) await this.subscription.stop();
     const subscription = this.subscription;

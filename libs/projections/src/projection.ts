@@ -28,4 +28,11 @@ export interface Projection {
    * rebuild(name) refuses it, and a version change does not rebuild it.
    */
   readonly rebuildable?: boolean;
+  /**
+   * While following the log, read no oftener than this after a partial batch (ms): for a
+   * projection nobody reads at once (the sealer, whose checkpoints come every N events or T
+   * seconds anyway), so that on the embedded store's one connection it does not cost every few
+   * commands a transaction. waitUntilCaughtUp hurries it.
+   */
+  readonly followPaceMs?: number;
 }

@@ -223,6 +223,10 @@ export function sealerProjection(options: SealOptions): Projection {
     version: 1,
     tables: [],
     rebuildable: false,
+    // Nobody reads the seal at once: checkpoints come every N events or T seconds. Reading the log
+    // at most once a second (a quarter of T when T is shorter) keeps it off the commands' path on
+    // the embedded store, where it shares the api's one connection.
+    followPaceMs: Math.min(1000, options.everySeconds * 250),
     setup: setupSealTables,
     async apply(tx, events) {
       const s = await lockState(tx);
