@@ -27,6 +27,9 @@ export type AlertFilter = {
 
 const SUBJECT_KINDS = ['payment', 'batch', 'household', 'account', 'project'] as const;
 
+/** Every rule and variant the detectors raise, as [ruleId, variant]. */
+const RULE_VARIANTS: [string, string][] = Object.entries(RED_FLAG_RULES).flatMap(([id, r]) => Object.keys(r.variants).map((v): [string, string] => [id, v]));
+
 /** The version-selection and the time-judged rules, shared by the list and the lookups. */
 function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: string) => string, today: string): string {
   const p = (v: unknown) => (params.push(v), `$${params.length}`);
@@ -72,12 +75,20 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
         and not exists (select 1 from rf_batch_moves m where m.batch_id = b.batch_id and m.direction = 'out' and m.effective_date <= x.due and ${known('m.recorded_at')})
         and ${scopeCondition('b')}),
     computed as (select * from idle union all select * from onward),
+    -- What each version says of each rule and variant, read out of its body once: a county's
+    -- thousands of alerts then join a few dozen rows instead of each walking the version's JSON
+    -- (materialized: inlined, the planner would walk it again for every alert).
+    terms as materialized (
+      select v.version, v.effective_from, v.effective_to, k.rule_id, k.variant,
+        coalesce((v.body->'rules'->k.rule_id->>'enabled')::boolean, false) as enabled,
+        coalesce(v.body->'rules'->k.rule_id->'variantSeverity'->>k.variant, v.body->'rules'->k.rule_id->>'severity') as severity
+      from spans v cross join unnest(${p(RULE_VARIANTS.map((x) => x[0]))}::text[], ${p(RULE_VARIANTS.map((x) => x[1]))}::text[]) as k(rule_id, variant)),
     every_alert as (
-      select a.*, v.version, coalesce((v.body->'rules'->a.rule_id->>'enabled')::boolean, false) as enabled,
-        coalesce(v.body->'rules'->a.rule_id->'variantSeverity'->>a.variant, v.body->'rules'->a.rule_id->>'severity') as severity
+      select a.*, v.version, v.enabled, v.severity
       from (select * from stored
         union all select alert_id, rule_id, variant, subject_kind, subject_id, raised_on, recorded_at, 'c'::text from computed) a
-        join spans v on a.raised_on >= v.effective_from and (v.effective_to is null or a.raised_on < v.effective_to))`;
+        join terms v on v.rule_id = a.rule_id and v.variant = a.variant
+          and a.raised_on >= v.effective_from and (v.effective_to is null or a.raised_on < v.effective_to))`;
 }
 
 /**
