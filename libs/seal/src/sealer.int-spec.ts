@@ -385,6 +385,32 @@ describe('two sealing processes on one PostgreSQL database', () => {
   });
 });
 
+describe('time-based checkpoints', () => {
+  test('count from when the oldest waiting event was recorded, not from when the sealer (which reads at its pace) chained it', async () => {
+    const db = await openTestPglite();
+    try {
+      const store = await PostgresEventStore.create(db);
+      const options: SealOptions = { key: ED25519, everyEvents: 1000, everySeconds: 3600, logName: 'time' };
+      const sealNow = () => new ProjectionRunner(store, db, [sealerProjection(options)]).catchUpTogether();
+      await store.appendToStream('payment-OLD', [newEvent('PaymentRequested', { amount: '1.00' }), newEvent('PaymentApproved', { amount: '1.00' })]);
+      // Recorded two hours before the sealer first reads them (changed before sealing, so the seal holds them as they stand).
+      await db.query(`update events set recorded_at = recorded_at - interval '2 hours'`);
+      await sealNow();
+      expect(await sealStatus(db)).toMatchObject({ sealed: 2, pending: 2 });
+      // Chained just now, but they have waited two hours: a checkpoint is due at once.
+      expect((await sealPending(db, options))?.body).toMatchObject({ no: 1, count: 2 });
+      // An event recorded now waits its hour.
+      await store.appendToStream('payment-NEW', [newEvent('PaymentRequested', { amount: '2.00' })]);
+      await sealNow();
+      expect(await sealStatus(db)).toMatchObject({ sealed: 3, pending: 1 });
+      expect(await sealPending(db, options)).toBeUndefined();
+      expect((await verifyLiveSeal(store, db, ED25519.pub)).ok).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe('SM2 with SM3 (国密) sealing', () => {
   test('checkpoints signed with SM2 over SM3 chains verify, and an altered amount is named', async () => {
     const log = await sealedLog('embedded', SM2);

@@ -241,7 +241,6 @@ export function sealerProjection(options: SealOptions): Projection {
       const ids: Buffer[] = [];
       const leaves: Buffer[] = [];
       let waiting = s.count - s.pendingFromCount;
-      const since = s.pendingSince ?? (options.now?.() ?? new Date());
       // The batch's ids in one buffer; each event's canonical bytes written once into a buffer laid
       // out as [h_{i-1}][0x00][canonical], whose tail is the leaf's input and, shifted left by one,
       // the whole is the chain's: a few allocations per event, this being the sealer's hot path.
@@ -276,7 +275,11 @@ export function sealerProjection(options: SealOptions): Projection {
       }
       s.chainHead = chain.toString('hex');
       await putPending(tx, s.count - ids.length + 1, ids, leaves);
-      s.pendingSince = waiting > 0 ? (s.pendingSince ?? since) : null;
+      // The oldest event waiting for a checkpoint has waited since it was recorded, not since this
+      // sealer (which reads at its pace) chained it: a checkpoint comes within SEAL_EVERY_SECONDS of it.
+      if (waiting === 0) s.pendingSince = null;
+      else if (waiting === ids.length) s.pendingSince = events[events.length - ids.length].recordedAt;
+      else s.pendingSince ??= options.now?.() ?? new Date();
       await saveState(tx, s, options.key);
     },
   };
