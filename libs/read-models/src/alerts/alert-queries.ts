@@ -36,8 +36,8 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
   const knownAt = basis.knownAt ? p(basis.knownAt.toISOString()) : null;
   const asOf = p(basis.asOf ?? today);
   const known = (col: string) => (knownAt ? `${col} <= ${knownAt}::timestamptz` : 'true');
-  // The version in force on a batch's day: the span its date falls in.
-  const spanOf = (date: string) => `(select body from spans where effective_from <= ${date} and (effective_to is null or ${date} < effective_to))`;
+  // The version in force on a day: the span its date falls in (a batch joins its span once).
+  const inSpan = (date: string, span: string) => `${span}.effective_from <= ${date} and (${span}.effective_to is null or ${date} < ${span}.effective_to)`;
   const param = (body: string, rule: string, name: string, cast: string) => `(${body}->'rules'->'${rule}'->'params'->>'${name}')::${cast}`;
   return `
     rules as (
@@ -58,8 +58,9 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
         jsonb_build_object('received', b.amount_fen::text, 'unspent', u.left_fen::text, 'receivedOn', b.effective_date, 'days', x.days, 'percent', x.percent) as detail,
         x.due as raised_on, greatest(b.recorded_at, u.known) as recorded_at
       from rf_batches b
+        join spans r on ${inSpan('b.effective_date', 'r')}
         cross join lateral (select ${param('r.body', 'R-24', 'idleAfterDays', 'int')} as days, ${param('r.body', 'R-24', 'idleMinPercent', 'int')} as percent,
-          b.effective_date + ${param('r.body', 'R-24', 'idleAfterDays', 'int')} as due from (select ${spanOf('b.effective_date')} as body) r) x
+          b.effective_date + ${param('r.body', 'R-24', 'idleAfterDays', 'int')} as due) x
         cross join lateral (
           select b.amount_fen + coalesce(sum(case when m.direction = 'in' then m.amount_fen else -m.amount_fen end), 0) as left_fen, max(m.recorded_at) as known
           from rf_batch_moves m where m.batch_id = b.batch_id and m.effective_date <= x.due and ${known('m.recorded_at')}) u
@@ -69,8 +70,9 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
       select 'R-01.no_onward_movement.batch.' || b.batch_id, 'R-01', 'no_onward_movement', 'batch', b.batch_id, b.unit_code, b.amount_fen, null::bigint,
         jsonb_build_array(b.event_id), jsonb_build_object('parentBatchId', b.parent_batch_id, 'receivedOn', b.effective_date, 'days', x.days), x.due, b.recorded_at
       from rf_batches b
+        join spans r on ${inSpan('b.effective_date', 'r')}
         cross join lateral (select ${param('r.body', 'R-01', 'onwardWithinDays', 'int')} as days,
-          b.effective_date + ${param('r.body', 'R-01', 'onwardWithinDays', 'int')} as due from (select ${spanOf('b.effective_date')} as body) r) x
+          b.effective_date + ${param('r.body', 'R-01', 'onwardWithinDays', 'int')} as due) x
       where b.parent_batch_id is not null and x.due <= ${asOf}::date and ${known('b.recorded_at')} and (b.voided_on is null or b.voided_on > x.due)
         and not exists (select 1 from rf_batch_moves m where m.batch_id = b.batch_id and m.direction = 'out' and m.effective_date <= x.due and ${known('m.recorded_at')})
         and ${scopeCondition('b')}),
