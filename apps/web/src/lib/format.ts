@@ -26,6 +26,15 @@ export function sumYuan(amounts: string[]): string {
   return formatFen(amounts.reduce((s, a) => s + fenFromFormatted(a), 0n));
 }
 
+/**
+ * An amount (fen, or the api's yuan string) as a number of yuan for a chart's geometry only: bar
+ * heights, Sankey widths, pie slices. The labels, tooltips and tables beside a chart show the
+ * exact strings; this is the one place money becomes a float, and only to be drawn.
+ */
+export function drawnYuan(amount: bigint | string): number {
+  return Number(typeof amount === 'bigint' ? amount : fenFromFormatted(amount)) / 100;
+}
+
 /** One amount as a share of another, to one decimal place, computed in integers. */
 export function percentOf(part: string, whole: string): string {
   const w = fenFromFormatted(whole);

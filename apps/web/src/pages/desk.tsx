@@ -4,7 +4,7 @@ import { BasisBar, basisQuery } from '../components/basis-bar';
 import { Chart } from '../components/chart';
 import { ErrorBox, Figures, Loading, Money, Section, Table } from '../components/ui';
 import {
-  fenFromFormatted, nameOf, percentOf, REGION_FIGURES, SEVERITY_NAMES, SOURCE_NAMES, BATCH_STATUS_NAMES, UNIT_LEVEL_NAMES, yuan,
+  drawnYuan, nameOf, percentOf, REGION_FIGURES, SEVERITY_NAMES, SOURCE_NAMES, BATCH_STATUS_NAMES, UNIT_LEVEL_NAMES, yuan,
 } from '../lib/format';
 import { href, setQuery } from '../lib/router';
 import type { Principal } from '../lib/session';
@@ -58,8 +58,8 @@ function ProgressChart({ unit, firstYear, lastYear, asOf, knownAt }: { unit: str
     yAxis: [{ type: 'value', name: '万元' }, { type: 'value', name: '%', max: 100 }],
     series: [
       // Chart heights only: the exact figures are in the table beside it.
-      { name: '收到下达（万元）', type: 'bar', data: points.map((p) => Number(fenFromFormatted(p.received) / 100n) / 10000) },
-      { name: '已支付（万元）', type: 'bar', data: points.map((p) => Number(fenFromFormatted(p.paid) / 100n) / 10000) },
+      { name: '收到下达（万元）', type: 'bar', data: points.map((p) => drawnYuan(p.received) / 10000) },
+      { name: '已支付（万元）', type: 'bar', data: points.map((p) => drawnYuan(p.paid) / 10000) },
       { name: '拨付进度（%）', type: 'line', yAxisIndex: 1, data: points.map((p) => Number(percentOf(p.paid, p.received).replace('%', '').replace('—', '0'))) },
     ],
   }, [points]);

@@ -4,7 +4,7 @@ import { BasisBar, basisQuery } from '../components/basis-bar';
 import { Chart } from '../components/chart';
 import { ErrorBox, Facts, Figures, Loading, Money, Section } from '../components/ui';
 import {
-  BATCH_FIGURES, BATCH_STATUS_NAMES, DISPOSAL_NAMES, FIGURES, ISSUER_LEVEL_NAMES, PAYEE_TYPE_NAMES, SOURCE_NAMES, fenFromFormatted, formatFen, nameOf, yuan,
+  BATCH_FIGURES, BATCH_STATUS_NAMES, DISPOSAL_NAMES, FIGURES, ISSUER_LEVEL_NAMES, PAYEE_TYPE_NAMES, SOURCE_NAMES, drawnYuan, fenFromFormatted, formatFen, nameOf, yuan,
 } from '../lib/format';
 import { href } from '../lib/router';
 
@@ -134,8 +134,6 @@ export function flowLinks(rows: FlowRow[]): FlowLink[] {
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-/** Fen as yuan for a chart's geometry only: labels and tooltips use the exact strings. */
-const drawn = (fen: bigint) => Number(fen) / 100;
 
 function sankeyOption(rows: FlowRow[], narrow: boolean) {
   // Links that move nothing (a batch that sent everything back, a payee whose payment was reversed) cannot be drawn.
@@ -192,7 +190,7 @@ function sankeyOption(rows: FlowRow[], narrow: boolean) {
       label: { position: 'right', fontSize: narrow ? 10 : 12, color: '#1f2328', formatter: (p: { data: { label: string } }) => p.data.label },
       lineStyle: { color: 'target', opacity: 0.35, curveness: 0.5 },
       data,
-      links: links.map((l) => ({ source: l.source, target: l.target, value: drawn(l.fen), fen: l.fen.toString(), amount: formatFen(l.fen) })),
+      links: links.map((l) => ({ source: l.source, target: l.target, value: drawnYuan(l.fen), fen: l.fen.toString(), amount: formatFen(l.fen) })),
     }],
   };
 }

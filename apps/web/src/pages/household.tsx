@@ -4,7 +4,7 @@ import { BasisBar, basisQuery, describeBasis } from '../components/basis-bar';
 import { Chart } from '../components/chart';
 import { ErrorBox, Loading, Money, Section, Table } from '../components/ui';
 import {
-  fenFromFormatted, HOUSEHOLD_CATEGORY_NAMES, HOUSEHOLD_STATUS_NAMES, ISSUER_LEVEL_NAMES, nameOf, POVERTY_CAUSE_NAMES, PROJECT_TYPE_NAMES,
+  drawnYuan, HOUSEHOLD_CATEGORY_NAMES, HOUSEHOLD_STATUS_NAMES, ISSUER_LEVEL_NAMES, nameOf, POVERTY_CAUSE_NAMES, PROJECT_TYPE_NAMES,
   RELATION_NAMES, SOURCE_NAMES, yuan,
 } from '../lib/format';
 import { currentRoute, href, setQuery } from '../lib/router';
@@ -85,7 +85,7 @@ function SourcePie({ v }: { v: HouseholdView }) {
     tooltip: { trigger: 'item' },
     series: [{
       type: 'pie', radius: ['35%', '65%'],
-      data: v.totals.bySource.map((r) => ({ name: nameOf(SOURCE_NAMES, r.source), value: Number(fenFromFormatted(r.amount)) / 100 })),
+      data: v.totals.bySource.map((r) => ({ name: nameOf(SOURCE_NAMES, r.source), value: drawnYuan(r.amount) })),
     }],
   }), [v]);
   return <Chart option={option} height={260} testId="source-pie"
