@@ -277,6 +277,7 @@ export function sealerProjection(options: SealOptions): Projection {
       await putPending(tx, s.count - ids.length + 1, ids, leaves);
       // The oldest event waiting for a checkpoint has waited since it was recorded, not since this
       // sealer (which reads at its pace) chained it: a checkpoint comes within SEAL_EVERY_SECONDS of it.
+      // (Recorded by the database's clock, compared with this process's: a skew between them moves it by as much.)
       if (waiting === 0) s.pendingSince = null;
       else if (waiting === ids.length) s.pendingSince = events[events.length - ids.length].recordedAt;
       else s.pendingSince ??= options.now?.() ?? new Date();
