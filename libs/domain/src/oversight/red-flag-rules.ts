@@ -119,6 +119,9 @@ export const RED_FLAG_RULES = {
 
 export type RedFlagRuleId = keyof typeof RED_FLAG_RULES;
 export const RED_FLAG_RULE_IDS = Object.keys(RED_FLAG_RULES) as RedFlagRuleId[];
+/** Every rule and variant the detectors may raise, in catalogue order: what alerts are judged, listed and filtered by. */
+export const RED_FLAG_VARIANTS: readonly { ruleId: RedFlagRuleId; variant: string }[] = RED_FLAG_RULE_IDS.flatMap((ruleId) =>
+  Object.keys(RED_FLAG_RULES[ruleId].variants).map((variant) => ({ ruleId, variant })));
 
 /** One rule as a version of the rule set sets it. */
 export type RuleSetting = { enabled: boolean; severity: Severity; variantSeverity: Record<string, Severity>; params: Record<string, string | number> };

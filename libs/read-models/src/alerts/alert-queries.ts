@@ -1,4 +1,4 @@
-import { DEFAULT_RULE_SET, formatFen, invalid, RED_FLAG_RULES, SEVERITIES, SEVERITY_LABELS, type RedFlagRuleId, type Severity } from '@yuantrace/domain';
+import { DEFAULT_RULE_SET, formatFen, invalid, RED_FLAG_RULES, RED_FLAG_VARIANTS, SEVERITIES, SEVERITY_LABELS, type RedFlagRuleId, type Severity } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { dateText, describeBasis, type Basis } from '../shared/basis';
 
@@ -26,9 +26,6 @@ export type AlertFilter = {
 };
 
 const SUBJECT_KINDS = ['payment', 'batch', 'household', 'account', 'project'] as const;
-
-/** Every rule and variant the detectors raise, as [ruleId, variant]. */
-const RULE_VARIANTS: [string, string][] = Object.entries(RED_FLAG_RULES).flatMap(([id, r]) => Object.keys(r.variants).map((v): [string, string] => [id, v]));
 
 /** The version-selection and the time-judged rules, shared by the list and the lookups. */
 function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: string) => string, today: string): string {
@@ -84,7 +81,7 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
       select v.version, v.effective_from, v.effective_to, k.rule_id, k.variant,
         coalesce((v.body->'rules'->k.rule_id->>'enabled')::boolean, false) as enabled,
         coalesce(v.body->'rules'->k.rule_id->'variantSeverity'->>k.variant, v.body->'rules'->k.rule_id->>'severity') as severity
-      from spans v cross join unnest(${p(RULE_VARIANTS.map((x) => x[0]))}::text[], ${p(RULE_VARIANTS.map((x) => x[1]))}::text[]) as k(rule_id, variant)),
+      from spans v cross join unnest(${p(RED_FLAG_VARIANTS.map((x) => x.ruleId))}::text[], ${p(RED_FLAG_VARIANTS.map((x) => x.variant))}::text[]) as k(rule_id, variant)),
     every_alert as (
       select a.*, v.version, v.enabled, v.severity
       from (select * from stored
@@ -180,7 +177,7 @@ export function validateAlertFilter(f: Partial<Record<'ruleId' | 'severity' | 's
     throw invalid('unknown_rule', `ruleId must be one of ${Object.keys(RED_FLAG_RULES).join(', ')}`, 'ruleId');
   }
   if (f.variant !== undefined) {
-    const known = Object.values(RED_FLAG_RULES).flatMap((r) => Object.keys(r.variants));
+    const known = RED_FLAG_VARIANTS.map((x) => x.variant);
     if (!known.includes(f.variant)) throw invalid('unknown_variant', `variant must be one of ${known.join(', ')}`, 'variant');
   }
   if (f.severity !== undefined && !(SEVERITIES as readonly string[]).includes(f.severity)) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { applyRuleChanges, DEFAULT_RULE_SET, RED_FLAG_RULES, type BatchHeader, type LedgerEvent, type PaymentRequestPayload } from '@yuantrace/domain';
+import { applyRuleChanges, DEFAULT_RULE_SET, RED_FLAG_VARIANTS, type BatchHeader, type LedgerEvent, type PaymentRequestPayload } from '@yuantrace/domain';
 import { PgliteDb, type RecordedEvent } from '@yuantrace/event-store';
 import { unitPrefix } from '../queries/regions/region-queries';
 import { alertsByIds, listAlerts } from './alert-queries';
@@ -137,7 +137,7 @@ describe('red-flag detectors', () => {
   test('every rule and variant the detectors store is in the domain catalogue, which the list joins the rule-set versions through', async () => {
     // A variant a detector wrote but the catalogue lacks would have no severity and drop out of every list.
     const stored = (await db.query<{ pair: string }>(`select distinct rule_id || '.' || variant as pair from rm_alerts`)).rows.map((r) => r.pair);
-    const catalogue = Object.entries(RED_FLAG_RULES).flatMap(([id, r]) => Object.keys(r.variants).map((v) => `${id}.${v}`));
+    const catalogue = RED_FLAG_VARIANTS.map((x) => `${x.ruleId}.${x.variant}`);
     expect(stored.length).toBeGreaterThan(10);
     expect(stored.filter((p) => !catalogue.includes(p))).toEqual([]);
   });
