@@ -13,7 +13,7 @@ import type { Principal } from '../lib/session';
 // Types only: the domain's rule module imports the project decider (and immutable), which the
 // browser does not load; the rules it states are mirrored below for display and the api decides.
 import type { ProjectType } from '../../../../libs/domain/src/project/project';
-import { DEFAULT_PAYMENT_RULES, paymentRuleOn, spendingKindOf, type PaymentRuleSet } from '../../../../libs/domain/src/project/spending-kind';
+import { DEFAULT_PAYMENT_RULES, paymentRuleOn, publicityMinDaysOf, spendingKindOf, type PaymentRuleSet } from '../../../../libs/domain/src/project/spending-kind';
 
 type Milestone = {
   milestoneId: string; kind: string; date: string; percentComplete: number | null; result: 'passed' | 'failed' | null; publicUntil: string | null;
@@ -83,7 +83,7 @@ function gatesOf(p: ProjectView, on: string, rules: PaymentRuleSet): { benefit: 
     return { installment, gates, maxFen: all.every((g) => g.met) ? room(extra) : 0n };
   };
   if (isBenefit(p.type)) {
-    const minDays = rules.publicityMinDays ?? 7;
+    const minDays = publicityMinDaysOf(rules);
     const notices = ms.filter((m) => m.kind === 'publicized' && m.publicUntil !== null);
     const ended = notices.filter((n) => n.publicUntil! < on);
     const fullLength = ended.filter((n) => daysBetween(n.date, n.publicUntil!) + 1 >= minDays);
@@ -123,7 +123,7 @@ function Gates({ p, on }: { p: ProjectView; on: string }) {
   return (
     <>
       <p class="muted">按 {on} 的项目状况判断（{g.benefit ? '惠民项目：向农户发放' : '工程项目：按预付、进度、尾款支付'}）；
-        预付比例与公示天数按 {rules.effectiveFrom} 起施行的支付规则（预付不超过预算 {rules.advanceMaxPercent}%，公示不少于 {rules.publicityMinDays ?? 7} 天），提交时以系统校验为准。</p>
+        预付比例与公示天数按 {rules.effectiveFrom} 起施行的支付规则（预付不超过预算 {rules.advanceMaxPercent}%，公示不少于 {publicityMinDaysOf(rules)} 天），提交时以系统校验为准。</p>
       <ul class="gates" data-testid="gates-common" style="padding-left:1.1em">
         {g.common.map((x) => <li data-met={String(x.met)}>{mark(x.met)} <strong>{x.label}</strong>：{x.detail}</li>)}
       </ul>
@@ -186,7 +186,6 @@ export async function untilSeen<T>(path: string, query: Record<string, string | 
 }
 
 type Refresh = (seen: (v: ProjectView) => boolean) => Promise<void>;
-
 
 /**
  * The first problem among the fields, checked in the page before anything is sent: as the api

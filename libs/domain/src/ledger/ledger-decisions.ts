@@ -14,7 +14,7 @@ import { fenFromJson, fenToJson, type Fen } from '../money';
 import {
   decideBankReference, decideReplacement, paymentDecider, type BankReferenceState, type BankReferenceUsed, type Channel, type PaymentEvent, type PaymentState,
 } from '../payment/payment';
-import { checkPaymentAgainstProject, type PaymentRuleSet } from '../project/payment-rules';
+import { checkPaymentAgainstProject, publicityMinDaysOf, type PaymentRuleSet } from '../project/payment-rules';
 import { projectDecider, type ProjectEvent, type ProjectState } from '../project/project';
 import { withinScope } from '../access/region';
 import { conflict, invalid, ruleBroken } from '../rejection';
@@ -234,7 +234,7 @@ export function decideRequestPayment(c: RequestPaymentCommand, s: PaymentBoundar
   if (!line) throw ruleBroken('allocation_not_for_project', `allocation ${r.allocationId} was not made to project ${r.projectId}`, 'allocationId');
   const request: PaymentRequestPayload = {
     ...r, batchId: line.batchId, unitCode: project.definition.unitCode,
-    rules: { effectiveFrom: c.rules.effectiveFrom, advanceMaxPercent: c.rules.advanceMaxPercent, publicityMinDays: c.rules.publicityMinDays ?? 7 },
+    rules: { effectiveFrom: c.rules.effectiveFrom, advanceMaxPercent: c.rules.advanceMaxPercent, publicityMinDays: publicityMinDaysOf(c.rules) },
   };
   if (s.payment.status !== 'none') {
     // A repeated request must be the same request; anything else is refused before anything is written.

@@ -2,9 +2,9 @@ import type { BusinessDate } from '../dates';
 import { formatFen, type Fen } from '../money';
 import { invalid, ruleBroken } from '../rejection';
 import { projectOn, type OpenProject } from './project';
-import { BENEFIT_PROJECT_TYPES, DEFAULT_PAYMENT_RULES, paymentRuleOn, spendingKindOf, type PaymentRuleSet, type SpendingKind } from './spending-kind';
+import { BENEFIT_PROJECT_TYPES, DEFAULT_PAYMENT_RULES, paymentRuleOn, publicityMinDaysOf, spendingKindOf, type PaymentRuleSet, type SpendingKind } from './spending-kind';
 
-export { BENEFIT_PROJECT_TYPES, DEFAULT_PAYMENT_RULES, paymentRuleOn, spendingKindOf, type PaymentRuleSet, type SpendingKind };
+export { BENEFIT_PROJECT_TYPES, DEFAULT_PAYMENT_RULES, paymentRuleOn, publicityMinDaysOf, spendingKindOf, type PaymentRuleSet, type SpendingKind };
 
 export function parsePaymentRules(json: string): PaymentRuleSet[] {
   let rules: unknown;
@@ -23,7 +23,7 @@ export function parsePaymentRules(json: string): PaymentRuleSet[] {
       throw new Error(`PAYMENT_RULES entry ${JSON.stringify(r)}: publicityMinDays must be a whole number of days, 1–90`);
     }
   }
-  return [...rules].map((r) => ({ publicityMinDays: 7, ...r })).sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : 1));
+  return [...rules].map((r) => ({ ...r, publicityMinDays: publicityMinDaysOf(r) })).sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : 1));
 }
 
 export function ruleInForce(rules: readonly PaymentRuleSet[], date: BusinessDate): PaymentRuleSet {
@@ -72,7 +72,7 @@ export function checkPaymentAgainstProject(
     if (payment.installment !== 'single') {
       throw ruleBroken('installment_not_for_programme', `a household-benefit programme pays single installments, not ${payment.installment}`, 'installment');
     }
-    const minDays = rules.publicityMinDays ?? 7;
+    const minDays = publicityMinDaysOf(rules);
     const ran = on.notices.filter((n) => n.publicUntil !== null && n.publicUntil < payment.effectiveDate);
     if (ran.length === 0) {
       throw ruleBroken('publicity_not_completed', `programme ${id} has no 公示 that ended before ${payment.effectiveDate}; benefits are paid only after it`, 'effectiveDate');

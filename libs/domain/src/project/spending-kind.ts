@@ -16,7 +16,13 @@ export type PaymentRuleSet = {
   publicityMinDays?: number;
 };
 
-export const DEFAULT_PAYMENT_RULES: PaymentRuleSet[] = [{ effectiveFrom: '2000-01-01', advanceMaxPercent: 30, publicityMinDays: 7 }];
+/** The 公示 period a rule set that names none asks for. */
+const PUBLICITY_MIN_DAYS = 7;
+
+/** The shortest 公示 a rule set asks for, its own or the default. */
+export const publicityMinDaysOf = (r: PaymentRuleSet): number => r.publicityMinDays ?? PUBLICITY_MIN_DAYS;
+
+export const DEFAULT_PAYMENT_RULES: PaymentRuleSet[] = [{ effectiveFrom: '2000-01-01', advanceMaxPercent: 30, publicityMinDays: PUBLICITY_MIN_DAYS }];
 
 /** How a project spends (DOMAIN.md §1.6, §3.2): works are built and accepted; benefit programmes pay registered households. */
 export type SpendingKind = 'works' | 'benefit';
@@ -31,7 +37,6 @@ export const BENEFIT_PROJECT_TYPES: readonly ProjectType[] = ['EDUCATION', 'HEAL
 const BENEFIT_TYPES: ReadonlySet<ProjectType> = new Set<ProjectType>(BENEFIT_PROJECT_TYPES);
 
 export const spendingKindOf = (type: ProjectType): SpendingKind => (BENEFIT_TYPES.has(type) ? 'benefit' : 'works');
-
 
 /** The set in force on a date among dated sets sorted by effectiveFrom, or null before the first. */
 export function paymentRuleOn(rules: readonly PaymentRuleSet[], date: BusinessDate): PaymentRuleSet | null {
