@@ -54,6 +54,22 @@ export const api = {
   put: <T>(path: string, body: unknown) => send<T>('PUT', path, {}, body),
 };
 
+/**
+ * The views are projections of the log, a moment behind the command that changed it: read the view
+ * again until the change shows (or a few seconds pass: under a past asOf it may never show), so the
+ * page reloaded after a command shows what the command did.
+ */
+export async function untilSeen<T>(path: string, query: Query, seen: (v: T) => boolean, tries = 40): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    try {
+      if (seen(await api.get<T>(path, query))) return;
+    } catch {
+      /* read again */
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 /** The basis every view answers under, as the api states it back. */
 export type Basis = { asOf: string | null; knownAt: string | null; axis?: string };
 

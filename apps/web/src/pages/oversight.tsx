@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, useApi, type Basis } from '../lib/api';
+import { api, untilSeen, useApi, type Basis } from '../lib/api';
 import { BasisBar, basisQuery } from '../components/basis-bar';
 import { ErrorBox, Facts, Loading, Money, Section, Table, useSubmit } from '../components/ui';
 import {
@@ -692,11 +692,7 @@ export function CasePage({ caseId, who }: { caseId: string; who: Principal }) {
   // has the new step (or a few seconds have passed), then show it.
   const refresh = async () => {
     const before = c?.timeline.length ?? 0;
-    for (let i = 0; i < 20; i++) {
-      const now = await api.get<CaseView>(`/cases/${encodeURIComponent(caseId)}`, basis).catch(() => null);
-      if (now && now.timeline.length > before) break;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await untilSeen<CaseView>(`/cases/${encodeURIComponent(caseId)}`, basis, (now) => now.timeline.length > before);
     view.reload();
   };
   const writable = who.role === 'inspector' && !basis.asOf && !basis.knownAt && c && c.status !== 'closed';

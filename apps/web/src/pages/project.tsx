@@ -1,6 +1,6 @@
 import { createContext, type ComponentChildren, type JSX } from 'preact';
 import { useContext, useState } from 'preact/hooks';
-import { api, ApiError, useApi, type Basis } from '../lib/api';
+import { api, ApiError, untilSeen, useApi, type Basis } from '../lib/api';
 import { fieldName } from '../lib/error-text';
 import { BasisBar, basisQuery } from '../components/basis-bar';
 import { ErrorBox, Figures, Loading, Money, OffsetPager, Section, Table, useSubmit } from '../components/ui';
@@ -167,22 +167,6 @@ function Select({ label, name, value, set, options, wide }: { label: string; nam
       </select>
     </label>
   );
-}
-
-/**
- * The views are projections of the log, a moment behind the command that changed it: read the view
- * again until the change shows (or a few seconds pass: under a past asOf it may never show), so the
- * page reloaded after a command shows what the command did.
- */
-export async function untilSeen<T>(path: string, query: Record<string, string | number | undefined>, seen: (v: T) => boolean, tries = 40): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    try {
-      if (seen(await api.get<T>(path, query))) return;
-    } catch {
-      /* read again */
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 type Refresh = (seen: (v: ProjectView) => boolean) => Promise<void>;

@@ -1,12 +1,11 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, useApi, type Basis } from '../lib/api';
+import { api, ApiError, untilSeen, useApi, type Basis } from '../lib/api';
 import { fieldName } from '../lib/error-text';
 import { BasisBar, basisQuery } from '../components/basis-bar';
 import { ErrorBox, Loading, Money, OffsetPager } from '../components/ui';
 import { instant, INSTALLMENT_NAMES, nameOf, PAYEE_TYPE_NAMES, yuan } from '../lib/format';
 import { href } from '../lib/router';
 import type { Principal } from '../lib/session';
-import { untilSeen } from './project';
 
 type QueueItem = {
   paymentId: string; projectId: string; unitCode: string; status: string; amount: string; installment: string; purpose: string; effectiveDate: string;
