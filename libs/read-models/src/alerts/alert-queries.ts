@@ -1,6 +1,7 @@
 import { DEFAULT_RULE_SET, formatFen, invalid, RED_FLAG_RULES, RED_FLAG_VARIANTS, SEVERITIES, SEVERITY_LABELS, type RedFlagRuleId, type Severity } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { dateText, describeBasis, type Basis } from '../shared/basis';
+import { dueAlertsSql, inTerms, ruleTermsSql } from './alert-judgement-sql';
 
 /**
  * The inspector's alert list: findings the detectors stored (rm_alerts) and the two rules about
@@ -27,67 +28,45 @@ export type AlertFilter = {
 
 const SUBJECT_KINDS = ['payment', 'batch', 'household', 'account', 'project'] as const;
 
-/** The version-selection and the time-judged rules, shared by the list and the lookups. */
+/**
+ * Every alert of the region as `every_alert` (narrow columns, with the version it is read under,
+ * whether its rule is enabled then and its severity then), and the time-judged ones in full as
+ * `computed`. Shared by the list and the lookups.
+ *
+ * Without `knownAt` the books are read as they stand, under every version known now: the
+ * red-flag projection keeps each current alert judged under those (rm_alerts' version, enabled,
+ * severity) and the time-judged ones ready (rm_due_alerts), so the usual list reads rows. With
+ * `knownAt` the versions and the time-judged rules are worked out here from what was known then.
+ * Both are the same SQL (alert-judgement-sql.ts), and a test holds the two readings equal.
+ */
 function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: string) => string, today: string): string {
   const p = (v: unknown) => (params.push(v), `$${params.length}`);
-  const knownAt = basis.knownAt ? p(basis.knownAt.toISOString()) : null;
   const asOf = p(basis.asOf ?? today);
-  const known = (col: string) => (knownAt ? `${col} <= ${knownAt}::timestamptz` : 'true');
-  // The version in force on a day: the span its date falls in (a batch joins its span once).
-  const inSpan = (date: string, span: string) => `${span}.effective_from <= ${date} and (${span}.effective_to is null or ${date} < ${span}.effective_to)`;
-  const param = (body: string, rule: string, name: string, cast: string) => `(${body}->'rules'->'${rule}'->'params'->>'${name}')::${cast}`;
-  return `
-    rules as (
-      select 1 as version, ${p(DEFAULT_RULE_SET.effectiveFrom)}::date as effective_from, ${p(JSON.stringify(DEFAULT_RULE_SET))}::jsonb as body
-      union all select version, effective_from, body from rf_rule_sets where ${known('recorded_at')}),
-    -- Each version's days in force, [effective_from, effective_to): alerts join their span instead of searching the versions one by one.
-    in_force as (select distinct on (effective_from) version, effective_from, body from rules order by effective_from, version desc),
-    spans as (select version, effective_from, body, lead(effective_from) over (order by effective_from) as effective_to from in_force),
+  const narrow = 'alert_id, rule_id, variant, subject_kind, subject_id, raised_on, recorded_at';
+  if (!basis.knownAt) {
+    return `
+    computed as (select alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at from rm_due_alerts),
+    every_alert as (
+      select ${narrow}, 's'::text as src, version, enabled, severity
+      from rm_alerts a where a.withdrawn_at is null and a.raised_on <= ${asOf}::date and ${scopeCondition('a')}
+      union all
+      select ${narrow}, 'c'::text, version, enabled, severity from rm_due_alerts a where a.raised_on <= ${asOf}::date and ${scopeCondition('a')})`;
+  }
+  const knownAt = p(basis.knownAt.toISOString());
+  const known = (col: string) => `${col} <= ${knownAt}::timestamptz`;
+  return `${ruleTermsSql({ defaultFrom: p(DEFAULT_RULE_SET.effectiveFrom), defaultBody: p(JSON.stringify(DEFAULT_RULE_SET)), known: known('recorded_at'),
+    ruleIds: p(RED_FLAG_VARIANTS.map((x) => x.ruleId)), variants: p(RED_FLAG_VARIANTS.map((x) => x.variant)) })},
     -- Narrow rows to filter, count and order; the page fetches the rest (see WIDE) for its rows only.
     stored as (
-      select alert_id, rule_id, variant, subject_kind, subject_id, raised_on, recorded_at, 's'::text as src
+      select ${narrow}, 's'::text as src
       from rm_alerts a where a.raised_on <= ${asOf}::date and ${known('a.recorded_at')} and ${scopeCondition('a')}
         -- A finding a later rule-set version cleared stands for every knownAt before that version.
-        and ${knownAt ? `(a.withdrawn_at is null or a.withdrawn_at > ${knownAt}::timestamptz)` : 'a.withdrawn_at is null'}),
-    idle as (
-      select 'R-24.idle_after_receipt.batch.' || b.batch_id as alert_id, 'R-24' as rule_id, 'idle_after_receipt' as variant, 'batch' as subject_kind,
-        b.batch_id as subject_id, b.unit_code, u.left_fen as amount_fen, b.amount_fen as measure, jsonb_build_array(b.event_id) as evidence,
-        jsonb_build_object('received', b.amount_fen::text, 'unspent', u.left_fen::text, 'receivedOn', b.effective_date, 'days', x.days, 'percent', x.percent) as detail,
-        x.due as raised_on, greatest(b.recorded_at, u.known) as recorded_at
-      from rf_batches b
-        join spans r on ${inSpan('b.effective_date', 'r')}
-        cross join lateral (select ${param('r.body', 'R-24', 'idleAfterDays', 'int')} as days, ${param('r.body', 'R-24', 'idleMinPercent', 'int')} as percent,
-          b.effective_date + ${param('r.body', 'R-24', 'idleAfterDays', 'int')} as due) x
-        cross join lateral (
-          select b.amount_fen + coalesce(sum(case when m.direction = 'in' then m.amount_fen else -m.amount_fen end), 0) as left_fen, max(m.recorded_at) as known
-          from rf_batch_moves m where m.batch_id = b.batch_id and m.effective_date <= x.due and ${known('m.recorded_at')}) u
-      where x.due <= ${asOf}::date and ${known('b.recorded_at')} and (b.voided_on is null or b.voided_on > x.due) and b.amount_fen > 0
-        and u.left_fen * 100 > b.amount_fen * x.percent and ${scopeCondition('b')}),
-    onward as (
-      select 'R-01.no_onward_movement.batch.' || b.batch_id, 'R-01', 'no_onward_movement', 'batch', b.batch_id, b.unit_code, b.amount_fen, null::bigint,
-        jsonb_build_array(b.event_id), jsonb_build_object('parentBatchId', b.parent_batch_id, 'receivedOn', b.effective_date, 'days', x.days), x.due, b.recorded_at
-      from rf_batches b
-        join spans r on ${inSpan('b.effective_date', 'r')}
-        cross join lateral (select ${param('r.body', 'R-01', 'onwardWithinDays', 'int')} as days,
-          b.effective_date + ${param('r.body', 'R-01', 'onwardWithinDays', 'int')} as due) x
-      where b.parent_batch_id is not null and x.due <= ${asOf}::date and ${known('b.recorded_at')} and (b.voided_on is null or b.voided_on > x.due)
-        and not exists (select 1 from rf_batch_moves m where m.batch_id = b.batch_id and m.direction = 'out' and m.effective_date <= x.due and ${known('m.recorded_at')})
-        and ${scopeCondition('b')}),
-    computed as (select * from idle union all select * from onward),
-    -- What each version says of each rule and variant, read out of its body once: a county's
-    -- thousands of alerts then join a few dozen rows instead of each walking the version's JSON
-    -- (materialized: inlined, the planner would walk it again for every alert).
-    terms as materialized (
-      select v.version, v.effective_from, v.effective_to, k.rule_id, k.variant,
-        coalesce((v.body->'rules'->k.rule_id->>'enabled')::boolean, false) as enabled,
-        coalesce(v.body->'rules'->k.rule_id->'variantSeverity'->>k.variant, v.body->'rules'->k.rule_id->>'severity') as severity
-      from spans v cross join unnest(${p(RED_FLAG_VARIANTS.map((x) => x.ruleId))}::text[], ${p(RED_FLAG_VARIANTS.map((x) => x.variant))}::text[]) as k(rule_id, variant)),
+        and (a.withdrawn_at is null or a.withdrawn_at > ${knownAt}::timestamptz)),
+    ${dueAlertsSql({ known, due: (day) => `${day} <= ${asOf}::date`, where: scopeCondition })},
     every_alert as (
       select a.*, v.version, v.enabled, v.severity
-      from (select * from stored
-        union all select alert_id, rule_id, variant, subject_kind, subject_id, raised_on, recorded_at, 'c'::text from computed) a
-        join terms v on v.rule_id = a.rule_id and v.variant = a.variant
-          and a.raised_on >= v.effective_from and (v.effective_to is null or a.raised_on < v.effective_to))`;
+      from (select * from stored union all select ${narrow}, 'c'::text from computed) a
+        join terms v on ${inTerms('a', 'v')})`;
 }
 
 /**

@@ -55,6 +55,30 @@ const apply = async (events: RecordedEvent[]) => db.transaction((tx) => redFlags
 const ids = async (basis: { asOf?: string; knownAt?: Date } = {}, scope = '000000000000') =>
   (await listAlerts(db, basis, { unitPrefix: unitPrefix(scope), limit: 500, today: '2026-12-01' })).alerts.map((a) => a.alertId).sort();
 
+/**
+ * The usual list (no knownAt) reads the alerts the projection judged under the versions known
+ * now; a knownAt works them out from the log's facts. Read at an instant after everything, the
+ * two must be the same list, alert for alert, field for field, for every asOf and filter.
+ */
+const AFTER_EVERYTHING = new Date('2999-01-01T00:00:00Z');
+async function expectReadyEqualsWorkedOut(d: PgliteDb = db) {
+  const filters = [{}, { severity: 'red' }, { ruleId: 'R-24' }, { ruleId: 'R-01' }, { status: 'open' }, { subjectKind: 'batch' }];
+  for (const asOf of [undefined, '2016-03-31', '2016-05-30', '2017-01-01']) {
+    for (const scope of ['000000000000', TOWNSHIP]) {
+      for (const f of filters) {
+        const read = async (knownAt?: Date) => {
+          const { alerts, total, bySeverity, next } = await listAlerts(d, { asOf, knownAt }, { unitPrefix: unitPrefix(scope), limit: 500, today: '2026-12-01', ...f });
+          return { asOf, scope, f, alerts, total, bySeverity, next };
+        };
+        expect(await read()).toEqual(await read(AFTER_EVERYTHING));
+      }
+    }
+  }
+  const every = (await listAlerts(d, {}, { unitPrefix: '', limit: 500, today: '2026-12-01' })).alerts.map((a) => a.alertId);
+  const byId = async (knownAt?: Date) => (await alertsByIds(d, every, { knownAt })).sort((x, y) => x.alertId.localeCompare(y.alertId));
+  expect(await byId()).toEqual(await byId(AFTER_EVERYTHING));
+}
+
 // Recorded in two batches: the roster arrives after the payments it implicates, and the detectors still find them.
 const books: RecordedEvent[] = [
   // R-20: the document's lines add up to less than its total. R allocates everything it holds within days.
@@ -132,6 +156,11 @@ describe('red-flag detectors', () => {
 
   test('every planted finding is raised once, and nothing else', async () => {
     expect(await ids()).toEqual(expected);
+    expect(await ids({ knownAt: AFTER_EVERYTHING })).toEqual(expected);
+  });
+
+  test('the alerts kept judged for the usual list are those worked out from the log at an instant after it', async () => {
+    await expectReadyEqualsWorkedOut();
   });
 
   test('every rule and variant the detectors store is in the domain catalogue, which the list joins the rule-set versions through', async () => {
@@ -185,6 +214,7 @@ describe('red-flag detectors', () => {
     expect(await ids({ knownAt: new Date(adoption.recordedAt.getTime() - 1) })).toEqual(expected);
     const page = await listAlerts(db, {}, { unitPrefix: '', limit: 500, today: '2026-12-01', severity: 'blue' });
     expect(page.alerts.map((a) => a.alertId)).toEqual(['R-30.approver_is_requester.payment.PAY-SELF']);
+    await expectReadyEqualsWorkedOut();
   });
 
   test('a later version re-judges from its effective date: what it clears is withdrawn, what it finds is raised, both as of its adoption', async () => {
@@ -205,6 +235,25 @@ describe('red-flag detectors', () => {
     expect(then).not.toContain('R-35.cash_to_individual.payment.PAY-CASH-SMALL');
     // Findings dated before the version's effective date are not touched: the 2016-06 payments stay as they were.
     expect(now).toContain('R-30.approver_is_requester.payment.PAY-SELF');
+    await expectReadyEqualsWorkedOut();
+  });
+
+  test('a voided batch and later moves change the time-judged rules the list keeps ready', async () => {
+    // T passes half its money on late (after R-01's 30 days, before R-24's 90), then a new child batch V is voided before it falls due.
+    const late = recorded('fundbatch-T', allocation('T', 'A-V', { type: 'batch', batchId: 'V', recipientUnitCode: VILLAGE }, '200000', '2016-04-15'));
+    const child = recorded('fundbatch-V', { type: 'FundBatchIssued', data: header('V', { parentBatchId: 'T', allocationId: 'A-V', rootBatchId: 'R',
+      recipientUnitCode: VILLAGE, amountFen: '200000', effectiveDate: '2016-04-15' }) });
+    await apply([late, child]);
+    expect(await ids()).toContain('R-01.no_onward_movement.batch.V');
+    await expectReadyEqualsWorkedOut();
+    await apply([
+      recorded('fundbatch-V', { type: 'FundBatchVoided', data: { batchId: 'V', amountFen: '200000', reason: '录入错误', effectiveDate: '2016-04-20', replacedBy: null,
+        toBatchId: 'T', allocationId: 'A-V' } }),
+      recorded('fundbatch-T', { type: 'AllocationVoided', data: { batchId: 'T', allocationId: 'A-V', childBatchId: 'V', amountFen: '200000', reason: '录入错误',
+        effectiveDate: '2016-04-20' } }),
+    ]);
+    expect(await ids()).not.toContain('R-01.no_onward_movement.batch.V');
+    await expectReadyEqualsWorkedOut();
   });
 
   test('an alert taken up by a case is in_case from the day it opened, and closed (销号) from the day the case closed, on both axes', async () => {
@@ -223,6 +272,7 @@ describe('red-flag detectors', () => {
     expect(open.alerts.map((a) => a.alertId)).not.toContain(id);
     const done = await listAlerts(db, {}, { unitPrefix: '', limit: 500, today: '2026-12-01', status: 'closed' });
     expect(done.alerts.map((a) => a.alertId)).toEqual([id]);
+    await expectReadyEqualsWorkedOut();
   });
 
   test('paging walks every alert once, newest first', async () => {
@@ -249,8 +299,10 @@ describe('red-flag detectors', () => {
 
   test('however the log is cut into batches, the alerts end the same (a property): live and rebuilt rows agree', async () => {
     const log = [...books, ...roster];
-    const rowsOf = async (d: PgliteDb) =>
-      (await d.query(`select alert_id, amount_fen::text, measure::text, evidence, detail, raised_on::text, recorded_at, withdrawn_at from rm_alerts order by alert_id, recorded_at`)).rows;
+    const rowsOf = async (d: PgliteDb) => [
+      ...(await d.query(`select alert_id, amount_fen::text, measure::text, evidence, detail, raised_on::text, recorded_at, withdrawn_at, version, enabled, severity
+        from rm_alerts order by alert_id, recorded_at`)).rows,
+      ...(await d.query('select * from rm_due_alerts order by alert_id')).rows];
     const fresh = async (d: PgliteDb) => d.query(`truncate ${redFlagsProjection.tables.join(', ')}`);
     const one = await PgliteDb.open(undefined);
     try {

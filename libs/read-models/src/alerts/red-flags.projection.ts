@@ -1,7 +1,8 @@
-import { DEFAULT_RULE_SET, type RuleSetVersion } from '@yuantrace/domain';
+import { DEFAULT_RULE_SET, RED_FLAG_VARIANTS, type RuleSetVersion } from '@yuantrace/domain';
 import { insertMany, type SqlExecutor } from '@yuantrace/event-store';
 import { runDdl } from '../shared/ddl';
 import { typedProjection, type Recorded } from '../shared/typed-projection';
+import { dueAlertsSql, inTerms, ruleTermsSql } from './alert-judgement-sql';
 
 /**
  * The red-flag detectors (DOMAIN.md §3.2), as one projection over the log. It keeps its own
@@ -30,9 +31,10 @@ export const redFlagsProjection = typedProjection({
     'PaymentApproved', 'PaymentExecuted', 'PaymentReversed', 'RosterPersonRecorded', 'RosterPersonLeft', 'CaseOpened', 'CaseClosed'],
   // 2: findings a later rule-set version clears are withdrawn, not deleted. 3: the cases that took up each alert.
   // 4: an alert re-raised after a withdrawal is a new row, so each row is one interval of recorded time. 5: payments indexed by project.
-  version: 5,
+  // 6: current alerts judged under the versions known now, and the time-judged rules kept ready (rm_due_alerts), for the usual list.
+  version: 6,
   tables: ['rf_rule_sets', 'rf_batches', 'rf_batch_moves', 'rf_projects', 'rf_milestones', 'rf_households', 'rf_household_members', 'rf_household_status',
-    'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rf_case_alerts', 'rf_cases_closed', 'rm_alerts'],
+    'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rf_case_alerts', 'rf_cases_closed', 'rm_alerts', 'rm_due_alerts'],
   async setup(q) {
     await runDdl(q, `
       create table if not exists rf_rule_sets (version int primary key, effective_from date not null, body jsonb not null, recorded_at timestamptz not null);
@@ -77,13 +79,25 @@ export const redFlagsProjection = typedProjection({
       create table if not exists rm_alerts (
         alert_id text not null, rule_id text not null, variant text not null, subject_kind text not null, subject_id text not null, unit_code text not null,
         amount_fen bigint, measure bigint, evidence jsonb not null, detail jsonb not null, raised_on date not null, recorded_at timestamptz not null,
-        withdrawn_at timestamptz, rejudged boolean not null default false);
+        withdrawn_at timestamptz, rejudged boolean not null default false,
+        -- A current row judged under the rule-set versions known now: the version in force on raised_on, and what it says of the rule.
+        -- Null until judged (by judge() after each batch), and again when a new version is adopted or the row is raised on another day.
+        version int, enabled boolean, severity text);
       create index if not exists rm_alerts_unit_idx on rm_alerts (unit_code text_pattern_ops, raised_on);
       create index if not exists rm_alerts_raised_idx on rm_alerts (raised_on, alert_id);
       -- One row per alert and interval of recorded time [recorded_at, withdrawn_at): at most one current row per alert.
       create unique index if not exists rm_alerts_current_idx on rm_alerts (alert_id) where withdrawn_at is null;
       create unique index if not exists rm_alerts_interval_idx on rm_alerts (alert_id, recorded_at);
-      create index if not exists rm_alerts_subject_idx on rm_alerts (subject_kind, subject_id)`);
+      create index if not exists rm_alerts_subject_idx on rm_alerts (subject_kind, subject_id);
+      create index if not exists rm_alerts_unjudged_idx on rm_alerts (alert_id) where version is null and withdrawn_at is null;
+      -- R-01 no onward movement and R-24 idle money as the books stand now, under the versions known now: one row per batch that falls
+      -- due (on raised_on, and the list shows those due by its asOf). Worked out again for every batch a batch of events touches.
+      create table if not exists rm_due_alerts (
+        alert_id text primary key, rule_id text not null, variant text not null, subject_kind text not null, subject_id text not null, unit_code text not null,
+        amount_fen bigint, measure bigint, evidence jsonb not null, detail jsonb not null, raised_on date not null, recorded_at timestamptz not null,
+        version int not null, enabled boolean not null, severity text not null);
+      create index if not exists rm_due_alerts_batch_idx on rm_due_alerts (subject_id);
+      create index if not exists rm_due_alerts_unit_idx on rm_due_alerts (unit_code text_pattern_ops, raised_on)`);
   },
   async apply(tx, events) {
     // Segments split at each rule-set adoption: what came before is judged by the old version, then the new one re-judges, then the rest follows it.
@@ -94,7 +108,11 @@ export const redFlagsProjection = typedProjection({
       // Updates that need the row written before them (a decision or an execution of a payment requested in an earlier batch).
       await rows.updatePayments(tx);
       for (const u of rows.otherUpdates) await tx.query(u.sql, u.params);
-      if (!t.empty()) await detect(tx, t);
+      if (!t.empty()) {
+        await detect(tx, t);
+        if (t.batches.size) await refreshDue(tx, [...t.batches]);
+        await judge(tx);
+      }
       t = new Touched();
       rows = new Rows();
     };
@@ -104,6 +122,10 @@ export const redFlagsProjection = typedProjection({
         await tx.query('insert into rf_rule_sets values ($1, $2::date, $3::jsonb, $4::timestamptz) on conflict do nothing',
           [e.data.version, e.data.effectiveFrom, JSON.stringify(e.data), e.recordedAt.toISOString()]);
         await rejudge(tx, e.data.effectiveFrom, e.recordedAt.toISOString());
+        // Every current alert, and every batch's time-judged rules, read again under the versions known now.
+        await tx.query('update rm_alerts set version = null where withdrawn_at is null and version is not null');
+        await refreshDue(tx, 'all');
+        await judge(tx);
         continue;
       }
       collect(e, rows, t);
@@ -226,6 +248,7 @@ function collect(e: RedFlagEvent, r: Rows, t: Touched) {
       return;
     case 'FundBatchVoided':
       r.otherUpdates.push({ sql: 'update rf_batches set voided_on = $2::date where batch_id = $1', params: [e.data.batchId, e.data.effectiveDate] });
+      t.batches.add(e.data.batchId);
       return;
     case 'ProjectProposed':
       r.projects.push([e.data.projectId, e.data.type, e.data.unitCode]);
@@ -357,7 +380,9 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
     insert into rm_alerts (alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at)
     ${select}
     on conflict (alert_id) where withdrawn_at is null do update set amount_fen = excluded.amount_fen, measure = excluded.measure, detail = excluded.detail,
-      evidence = excluded.evidence, raised_on = excluded.raised_on, recorded_at = least(rm_alerts.recorded_at, excluded.recorded_at), rejudged = false`;
+      evidence = excluded.evidence, raised_on = excluded.raised_on, recorded_at = least(rm_alerts.recorded_at, excluded.recorded_at), rejudged = false,
+      -- Raised on another day, it may fall under another version: judged again.
+      version = case when rm_alerts.raised_on = excluded.raised_on then rm_alerts.version end`;
   const alertId = (rule: string, variant: string, kind: string, subject: string) => `'${rule}.${variant}.${kind}.' || ${subject}`;
 
   if (!all && has(t.requested, t.households)) {
@@ -577,6 +602,31 @@ async function rejudge(tx: SqlExecutor, since: string, at: string) {
   await tx.query(`update rm_alerts set rejudged = true where withdrawn_at is null and raised_on >= $1::date and rule_id || '.' || variant = any($2::text[])`, [since, rules]);
   await detect(tx, new Touched(), { since, at });
   await tx.query(`update rm_alerts set withdrawn_at = $1::timestamptz, rejudged = false where rejudged`, [at]);
+}
+
+/** The versions known now, for judge() and refreshDue(): named parameters as detect() writes them. */
+const TERMS_NOW = ruleTermsSql({ defaultFrom: '@d0', defaultBody: '@body0', known: 'true', ruleIds: '@ruleIds', variants: '@variants' });
+const termsParams = (): Record<string, [unknown, string]> => ({
+  d0: [DEFAULT_RULE_SET.effectiveFrom, 'date'], body0: [JSON.stringify(DEFAULT_RULE_SET), 'jsonb'],
+  ruleIds: [RED_FLAG_VARIANTS.map((x) => x.ruleId), 'text[]'], variants: [RED_FLAG_VARIANTS.map((x) => x.variant), 'text[]'],
+});
+
+/** Judges the current alerts not yet judged under the versions known now (version, enabled, severity in their row). */
+async function judge(tx: SqlExecutor) {
+  await tx.query(...named(`with ${TERMS_NOW}
+    update rm_alerts a set version = v.version, enabled = v.enabled, severity = v.severity
+    from terms v where a.version is null and a.withdrawn_at is null and ${inTerms('a', 'v')}`, termsParams()));
+}
+
+/** Works out the time-judged rules again for these batches (or all), as the books stand now under the versions known now. */
+async function refreshDue(tx: SqlExecutor, batches: string[] | 'all') {
+  const values = { ...termsParams(), batches: [batches === 'all' ? [] : batches, 'text[]'] as [unknown, string] };
+  const mine = (alias: string) => (batches === 'all' ? 'true' : `${alias}.batch_id = any(@batches)`);
+  await tx.query(...named(`delete from rm_due_alerts where ${batches === 'all' ? 'true' : 'subject_id = any(@batches)'}`, values));
+  await tx.query(...named(`with ${TERMS_NOW}, ${dueAlertsSql({ known: () => 'true', due: () => 'true', where: mine })}
+    insert into rm_due_alerts (alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at,
+      version, enabled, severity)
+    select c.*, v.version, v.enabled, v.severity from computed c join terms v on ${inTerms('c', 'v')}`, values));
 }
 
 /** The rule-set versions the detectors know, for reads: the defaults and every adopted version recorded by `knownAt`. */
