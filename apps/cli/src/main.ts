@@ -115,9 +115,16 @@ async function rebuild(target: string | undefined) {
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(`rebuilt ${name}: ${applied} events in ${seconds.toFixed(1)} s (${Math.round(applied / Math.max(seconds, 0.001))} events/s)\n`);
+    if (target === 'all') process.stdout.write(passTimings(runner));
   } finally {
     await storage.db.close();
   }
+}
+
+/** Where a one-pass catch-up or rebuild spent its time, slowest projection first. */
+function passTimings(runner: ProjectionRunner): string {
+  const spent = [...runner.lastPassMs.entries()].sort((a, b) => b[1] - a[1]);
+  return `time per projection: ${spent.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')}\n`;
 }
 
 async function projections() {
@@ -343,6 +350,7 @@ async function loadCommand(args: string[]) {
     await runner.start();
     const projectSeconds = (Date.now() - projecting) / 1000;
     process.stdout.write(`projections caught up in ${projectSeconds.toFixed(1)} s: ${Math.round(events / projectSeconds)} events/s\n`);
+    process.stdout.write(passTimings(runner));
     const problems = await checkManifest(app, manifest);
     for (const p of problems) process.stdout.write(`MISMATCH ${p}\n`);
     process.stdout.write(problems.length === 0 ? 'OK: the books match the manifest to the fen\n' : 'FAILED\n');

@@ -169,6 +169,9 @@ describe('projection runner on a PostgreSQL server', () => {
       const runner = new ProjectionRunner(counting, db4, [tallyProjection(0, 'tally_a'), tallyProjection(0, 'tally_b')], { batchSize: 40 });
       expect(await runner.catchUpTogether()).toBe(250);
       expect(reads).toBe(Math.ceil(250 / 40) + 1);
+      // The pass names the time each projection spent: both applied events in it.
+      expect([...runner.lastPassMs.keys()].sort()).toEqual(['tally_a', 'tally_b']);
+      expect([...runner.lastPassMs.values()].every((ms) => ms > 0)).toBe(true);
       const a = await read('tally_a');
       expect(a).toHaveLength(15);
       expect(a.filter((r) => r.events === '20')).toHaveLength(10);

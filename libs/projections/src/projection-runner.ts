@@ -177,7 +177,15 @@ export class ProjectionRunner {
     return applied;
   }
 
+  /**
+   * Milliseconds each projection spent applying its events in the last one-pass catch-up or
+   * rebuild (its transaction's commit, shared by all, is not in them): `rebuild` and `load` print
+   * them, so a slow pass names the projection that made it slow.
+   */
+  readonly lastPassMs = new Map<string, number>();
+
   private async applyTogether(chosen: readonly Projection[], onProgress?: (applied: number, total: number) => void): Promise<number> {
+    this.lastPassMs.clear();
     if (chosen.length === 0) return 0;
     const positions = new Map<string, GlobalPosition>();
     for (const p of chosen) positions.set(p.name, await readCheckpoint(this.db, p.name));
@@ -199,13 +207,20 @@ export class ProjectionRunner {
       reading = readAfter(to);
       const due = chosen.map((p) => ({ p, from: positions.get(p.name)!, events: batch.filter((e) => comparePositions(e.position, positions.get(p.name)!) > 0) }))
         .filter((x) => x.events.length > 0);
+      const spent = (name: string, since: number) => this.lastPassMs.set(name, (this.lastPassMs.get(name) ?? 0) + performance.now() - since);
       await this.db.transaction(async (tx) => {
         for (const x of due.filter((d) => d.p.transactional !== false)) {
+          const since = performance.now();
           await x.p.apply(tx, x.events);
           await advanceCheckpoint(tx, x.p.name, x.from, to, x.events.length);
+          spent(x.p.name, since);
         }
       });
-      for (const x of due.filter((d) => d.p.transactional === false)) await applyBatch(this.db, x.p, x.events, x.from, to);
+      for (const x of due.filter((d) => d.p.transactional === false)) {
+        const since = performance.now();
+        await applyBatch(this.db, x.p, x.events, x.from, to);
+        spent(x.p.name, since);
+      }
       for (const x of due) positions.set(x.p.name, to);
       position = to;
       read += batch.length;
