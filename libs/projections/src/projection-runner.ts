@@ -4,7 +4,6 @@ import {
   formatPosition,
   loadMigrations,
   migrate,
-  START,
   type Db,
   type EventStore,
   type GlobalPosition,
@@ -110,7 +109,7 @@ export class ProjectionRunner {
         const now = await storedVersion(this.db, p.name);
         if (now === want) return;
         this.log.warn(`projection ${p.name}: its tables were built by version ${now}, this is version ${want}; rebuilding from the log`);
-        await rebuildInto(this.store, this.db, p, undefined, this.options.batchSize ?? REBUILD_BATCH);
+        await this.rebuildFromScratch(p);
       });
     }
   }
@@ -229,6 +228,16 @@ export class ProjectionRunner {
     return read;
   }
 
+  /**
+   * Resets a projection and replays the whole log into it, batch by batch, each with its
+   * checkpoint, reading the next batch while this one is applied (as a catch-up does).
+   */
+  private async rebuildFromScratch(projection: Projection, onProgress?: (applied: number, total: number) => void): Promise<number> {
+    await this.db.transaction((tx) => resetProjection(tx, projection));
+    await projection.setup(this.db);
+    return this.applyTogether([projection], onProgress);
+  }
+
   /** Drops every read model's tables and rebuilds them all in one pass over the log. */
   async rebuildAll(onProgress?: (applied: number, total: number) => void): Promise<number> {
     const tabled = this.projections.filter((p) => p.transactional !== false && p.rebuildable !== false);
@@ -291,7 +300,7 @@ export class ProjectionRunner {
     return this.withWorkersStopped([projection], async () => {
       await migrateProjections(this.db);
       return this.withLocks([projection], async () =>
-        this.analyzedAfter([projection], await rebuildInto(this.store, this.db, projection, onProgress, this.options.batchSize ?? REBUILD_BATCH)));
+        this.analyzedAfter([projection], await this.rebuildFromScratch(projection, onProgress)));
     });
   }
 }
@@ -318,32 +327,6 @@ async function resetProjection(tx: SqlExecutor, projection: Projection): Promise
   for (const table of projection.tables) await tx.query(`drop table if exists ${table} cascade`);
   await tx.query('delete from projection_checkpoints where name = $1', [projection.name]);
   await recordVersion(tx, projection.name, projection.version ?? 1);
-}
-
-/** Resets a projection and replays the whole log into it, batch by batch, each with its checkpoint. */
-export async function rebuildInto(
-  store: EventStore,
-  db: Db,
-  projection: Projection,
-  onProgress?: (applied: number, total: number) => void,
-  batchSize = REBUILD_BATCH,
-): Promise<number> {
-  await db.transaction((tx) => resetProjection(tx, projection));
-  await projection.setup(db);
-  const total = Number(await store.countAfter(START));
-  let position: GlobalPosition = START;
-  let applied = 0;
-  onProgress?.(0, total);
-  for (;;) {
-    const batch = await store.readAll({ after: position, maxCount: batchSize });
-    if (batch.length === 0) break;
-    const from = position;
-    position = batch[batch.length - 1].position;
-    await applyBatch(db, projection, batch, from, position);
-    applied += batch.length;
-    onProgress?.(applied, Math.max(total, applied));
-  }
-  return applied;
 }
 
 async function applyBatch(db: Db, projection: Projection, batch: readonly RecordedEvent[], from: GlobalPosition, to: GlobalPosition) {

@@ -172,7 +172,7 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
 
     // 3. The raw single-insert baseline, and what the queries will ask for, while this process still holds the database.
     await db.exec('create table if not exists bench_raw_single (id bigserial primary key, stream text, data jsonb)');
-    const pool = options.store === 'postgres' ? new Pool({ connectionString: options.databaseUrl, max: 64, options: `-c search_path=${schema}` }) : undefined;
+    const pool = options.store === 'postgres' ? new Pool({ connectionString: options.databaseUrl, max: 64, options: `-c search_path=${schema} -c jit=off` }) : undefined;
     const raws = new Map<number, Stats>();
     for (const concurrency of [1, 16, 64]) {
       const rawRun = await drive(options.flows * 3, concurrency, async (i) => {

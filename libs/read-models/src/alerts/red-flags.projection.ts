@@ -334,6 +334,13 @@ const inForce = (date: string) =>
   `cross join lateral (select body from rules where effective_from <= ${date} order by effective_from desc, version desc limit 1) rs`;
 const param = (rule: string, name: string, cast: string) => `(rs.body->'rules'->'${rule}'->'params'->>'${name}')::${cast}`;
 
+/**
+ * Ends a subquery that must be answered row by row through its index. An OFFSET keeps PostgreSQL
+ * from pulling the subquery up into a join (or a NOT EXISTS into an anti join), which at county
+ * scale it plans as a scan of the whole table for each batch of a few hundred payments.
+ */
+const BY_INDEX = 'offset 0';
+
 /** Greatest of timestamps, ignoring nulls: when the books knew every piece of evidence (and, on a re-judgement, the new rules). */
 const knownBy = (...cols: string[]) => `greatest(${cols.join(', ')}, @floor)`;
 
@@ -419,27 +426,29 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
     // R-05: one bank account paid for several households; raised on the day the account reached the rule's number of households,
     // and known when the books first held that many (the k-th household's first payment by recording time), whatever the batching.
     // The threshold is the version's in force the day the account was first shared.
+    // Each account is read through its index (correlated subqueries, not a join the planner would answer by scanning every payment).
+    const household = (alias: string) => `${alias}.account_ref = s.account_ref and ${alias}.payee_type = 'household' and ${alias}.executed_on is not null`;
+    const shared = all
+      ? `select c.account_ref from rf_payments c where c.payee_type = 'household' and c.executed_on is not null group by c.account_ref having count(distinct c.payee_id) >= 2`
+      // Only accounts that paid two households or more are looked at closely; most accounts are one household's.
+      : `select s.account_ref from (select distinct account_ref from rf_payments where payment_id = any(@executed) and payee_type = 'household') s
+         where (select count(distinct c.payee_id) from rf_payments c where ${household('c')}) >= 2`;
     await run(insert(`
       select * from (
-      select ${alertId('R-05', 'shared_account', 'account', 'a.account_ref')}, 'R-05', 'shared_account', 'account', a.account_ref, a.unit_code, a.total,
-        cardinality(a.firsts), a.evidence, jsonb_build_object('households', a.household_ids), a.firsts[${param('R-05', 'sharedAccountMinHouseholds', 'int')}] as raised_on,
-        greatest(a.known[${param('R-05', 'sharedAccountMinHouseholds', 'int')}], @floor)
-      from (
-        select p.account_ref, min(p.unit_code) as unit_code, sum(p.amount_fen) as total,
-          jsonb_agg(p.execution_event order by p.executed_on, p.payment_id) as evidence, jsonb_agg(distinct p.payee_id) as household_ids,
-          (select array_agg(z.first_paid order by z.first_paid) from (select min(q.executed_on) as first_paid from rf_payments q
-             where q.account_ref = p.account_ref and q.payee_type = 'household' and q.executed_on is not null group by q.payee_id) z) as firsts,
-          (select array_agg(z.first_known order by z.first_known) from (select min(q.execution_recorded_at) as first_known from rf_payments q
-             where q.account_ref = p.account_ref and q.payee_type = 'household' and q.executed_on is not null group by q.payee_id) z) as known
-        from rf_payments p
-        where p.payee_type = 'household' and p.executed_on is not null and p.account_ref in (
-          -- Only accounts that paid two households or more are looked at closely; most accounts are one household's.
-          select c.account_ref from rf_payments c where c.payee_type = 'household' and c.executed_on is not null
-            and ${touching(`c.account_ref in (select account_ref from rf_payments where payment_id = any(@executed) and payee_type = 'household')`)}
-          group by c.account_ref having count(distinct c.payee_id) >= 2)
-        group by p.account_ref) a
-      ${inForce('a.firsts[2]')}
-      where cardinality(a.firsts) >= ${param('R-05', 'sharedAccountMinHouseholds', 'int')}) x where x.raised_on >= @since`));
+      select ${alertId('R-05', 'shared_account', 'account', 's.account_ref')}, 'R-05', 'shared_account', 'account', s.account_ref, a.unit_code, a.total,
+        cardinality(f.firsts), a.evidence, jsonb_build_object('households', a.household_ids), f.firsts[${param('R-05', 'sharedAccountMinHouseholds', 'int')}] as raised_on,
+        greatest(f.known[${param('R-05', 'sharedAccountMinHouseholds', 'int')}], @floor)
+      from (${shared}) s
+        cross join lateral (
+          select min(p.unit_code) as unit_code, sum(p.amount_fen) as total,
+            jsonb_agg(p.execution_event order by p.executed_on, p.payment_id) as evidence, jsonb_agg(distinct p.payee_id) as household_ids
+          from rf_payments p where ${household('p')}) a
+        -- Each household's first payment into the account, by business date and by recording time.
+        cross join lateral (
+          select array_agg(z.first_paid order by z.first_paid) as firsts, array_agg(z.first_known order by z.first_known) as known
+          from (select min(q.executed_on) as first_paid, min(q.execution_recorded_at) as first_known from rf_payments q where ${household('q')} group by q.payee_id) z) f
+      ${inForce('f.firsts[2]')}
+      where cardinality(f.firsts) >= ${param('R-05', 'sharedAccountMinHouseholds', 'int')}) x where x.raised_on >= @since`));
   }
   if (!all && t.executed.size) {
     // R-05: one bank reference on two executed payments of a channel; the later is the finding, whichever of the two this batch executed.
@@ -481,7 +490,7 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
       from rf_payments p
       where p.installment = 'final' and (p.payment_id = any(@requested) or p.project_id = any(@projects))
         and not exists (select 1 from rf_milestones m where m.project_id = p.project_id and m.kind = 'accepted' and m.result = 'passed' and m.date <= p.requested_on
-          and m.recorded_at <= p.request_recorded_at)`));
+          and m.recorded_at <= p.request_recorded_at ${BY_INDEX})`));
   }
   if (has(t.requested, t.projects)) {
     // R-10: no 公示 of the minimum length that ended before the payment was requested (and was known by then).
@@ -493,7 +502,7 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
       from rf_payments p ${inForce('p.requested_on')}
       where ${touching('(p.payment_id = any(@requested) or p.project_id = any(@projects))')} and p.requested_on >= @since
         and not exists (select 1 from rf_milestones m where m.project_id = p.project_id and m.kind = 'publicized' and m.public_until < p.requested_on
-          and m.recorded_at <= p.request_recorded_at and m.public_until - m.date + 1 >= ${param('R-10', 'publicityMinDays', 'int')})`));
+          and m.recorded_at <= p.request_recorded_at and m.public_until - m.date + 1 >= ${param('R-10', 'publicityMinDays', 'int')} ${BY_INDEX})`));
   }
   if (has(t.executed)) {
     // R-21: industry support to one household beyond the cumulative cap (the payment that crossed it is the evidence).
@@ -524,13 +533,15 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
       from (
         select p.*, h.event_id as household_event, h.recorded_at as household_recorded_at, n.primary_n, n.secondary_n,
           n.primary_n * ${param('R-21', 'primaryStudentFen', 'bigint')} + n.secondary_n * ${param('R-21', 'secondaryStudentFen', 'bigint')} as standard
-        from rf_payments p join rf_projects j on j.project_id = p.project_id join rf_households h on h.household_id = p.payee_id
+        from rf_payments p join rf_households h on h.household_id = p.payee_id
           ${inForce('p.executed_on')}
           cross join lateral (
             select count(*) filter (where extract(year from p.executed_on)::int - m.birth_year between 6 and 12) as primary_n,
                    count(*) filter (where extract(year from p.executed_on)::int - m.birth_year between 13 and 18) as secondary_n
             from rf_household_members m where m.household_id = p.payee_id) n
-        where j.type = 'EDUCATION' and p.payee_type = 'household' and p.executed_on is not null and p.executed_on >= @since
+        -- The project's type looked up per payment: joined, the planner would read every payment of the programme to find this batch's.
+        where (select j.type from rf_projects j where j.project_id = p.project_id) = 'EDUCATION' and p.payee_type = 'household' and p.executed_on is not null
+          and p.executed_on >= @since
           and ${touching('(p.payment_id = any(@executed) or p.payee_id = any(@households))')}) x
       where x.amount_fen <> x.standard`));
   }
@@ -545,10 +556,19 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
     const relative = `rf_payments p join rf_household_members m on m.household_id = p.payee_id join rf_roster_relatives k on k.id_ref = m.id_ref
           join rf_roster r on r.person_id = k.person_id`;
     const account = `rf_payments p join rf_roster r on r.account_ref = p.account_ref`;
+    // From this batch's payments, each step a lookup by index: joined, the planner would hash every household's members and the whole
+    // roster for a few hundred payments.
+    const step = (table: string, alias: string, on: string) => `cross join lateral (select * from ${table} ${alias} where ${on} ${BY_INDEX}) ${alias}`;
+    const members = step('rf_household_members', 'm', 'm.household_id = p.payee_id');
+    const fromPayments = {
+      self: `rf_payments p ${members} ${step('rf_roster', 'r', 'r.id_ref = m.id_ref')}`,
+      relative: `rf_payments p ${members} ${step('rf_roster_relatives', 'k', 'k.id_ref = m.id_ref')} ${step('rf_roster', 'r', 'r.person_id = k.person_id')}`,
+      account: `rf_payments p ${step('rf_roster', 'r', 'r.account_ref = p.account_ref')}`,
+    };
     const branches = [
-      ...(t.executed.size ? [`select ${cols('self')} from ${self} where p.payment_id = any(@executed) and p.payee_type = 'household'`,
-        `select ${cols('relative')} from ${relative} where p.payment_id = any(@executed) and p.payee_type = 'household'`,
-        `select ${cols('account')} from ${account} where p.payment_id = any(@executed)`] : []),
+      ...(t.executed.size ? [`select ${cols('self')} from ${fromPayments.self} where p.payment_id = any(@executed) and p.payee_type = 'household'`,
+        `select ${cols('relative')} from ${fromPayments.relative} where p.payment_id = any(@executed) and p.payee_type = 'household'`,
+        `select ${cols('account')} from ${fromPayments.account} where p.payment_id = any(@executed)`] : []),
       ...(t.roster.size ? [`select ${cols('self')} from ${self} where r.person_id = any(@roster) and p.payee_type = 'household'`,
         `select ${cols('relative')} from ${relative} where k.person_id = any(@roster) and p.payee_type = 'household'`,
         `select ${cols('account')} from ${account} where r.person_id = any(@roster)`] : []),
@@ -637,3 +657,4 @@ export async function ruleSetVersionsKnown(q: SqlExecutor, knownAt?: Date): Prom
   return [{ ...DEFAULT_RULE_SET, recordedAt: null },
     ...r.rows.map((x) => ({ ...(typeof x.body === 'string' ? JSON.parse(x.body) : x.body), recordedAt: new Date(x.recorded_at as string).toISOString() }))];
 }
+
