@@ -28,6 +28,27 @@ export type AlertFilter = {
 
 const SUBJECT_KINDS = ['payment', 'batch', 'household', 'account', 'project'] as const;
 
+/** The columns an alert is filtered, counted and ordered by; the page fetches the rest (see `wide`) for its rows only. */
+const NARROW = 'alert_id, rule_id, variant, subject_kind, subject_id, raised_on, recorded_at';
+
+/** The time-judged alerts kept ready, in full, for the page's wide columns. */
+const READY_COMPUTED = `computed as (select alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on,
+  recorded_at from rm_due_alerts)`;
+
+/**
+ * The alerts kept ready (no knownAt): the current rows of rm_alerts (src 's') and the time-judged
+ * ones (src 'c'), due by asOf, in scope and matching `conditions` (columns of the one table each
+ * branch reads, so the planner can use its indexes for them).
+ */
+function readySql(cols: string, asOf: string, scope: (alias: string) => string, conditions: string[], firstOf?: { order: string; limit: string }): string {
+  const where = [`a.raised_on <= ${asOf}::date`, scope('a'), ...conditions].join(' and ');
+  // The first rows of each table by its index, then of the two: PostgreSQL would not merge two index scans through a union here,
+  // and sorted every match instead.
+  const first = firstOf ? ` ${firstOf.order} limit ${firstOf.limit}` : '';
+  return `(select ${cols}, 's'::text as src from rm_alerts a where a.withdrawn_at is null and ${where}${first})
+    union all (select ${cols}, 'c'::text as src from rm_due_alerts a where ${where}${first})`;
+}
+
 /**
  * Every alert of the region as `every_alert` (narrow columns, with the version it is read under,
  * whether its rule is enabled then and its severity then), and the time-judged ones in full as
@@ -42,30 +63,21 @@ const SUBJECT_KINDS = ['payment', 'batch', 'household', 'account', 'project'] as
 function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: string) => string, today: string): string {
   const p = (v: unknown) => (params.push(v), `$${params.length}`);
   const asOf = p(basis.asOf ?? today);
-  const narrow = 'alert_id, rule_id, variant, subject_kind, subject_id, raised_on, recorded_at';
-  if (!basis.knownAt) {
-    return `
-    computed as (select alert_id, rule_id, variant, subject_kind, subject_id, unit_code, amount_fen, measure, evidence, detail, raised_on, recorded_at from rm_due_alerts),
-    every_alert as (
-      select ${narrow}, 's'::text as src, version, enabled, severity
-      from rm_alerts a where a.withdrawn_at is null and a.raised_on <= ${asOf}::date and ${scopeCondition('a')}
-      union all
-      select ${narrow}, 'c'::text, version, enabled, severity from rm_due_alerts a where a.raised_on <= ${asOf}::date and ${scopeCondition('a')})`;
-  }
+  if (!basis.knownAt) return `${READY_COMPUTED}, every_alert as (${readySql(`${NARROW}, version, enabled, severity`, asOf, scopeCondition, [])})`;
   const knownAt = p(basis.knownAt.toISOString());
   const known = (col: string) => `${col} <= ${knownAt}::timestamptz`;
   return `${ruleTermsSql({ defaultFrom: p(DEFAULT_RULE_SET.effectiveFrom), defaultBody: p(JSON.stringify(DEFAULT_RULE_SET)), known: known('recorded_at'),
     ruleIds: p(RED_FLAG_VARIANTS.map((x) => x.ruleId)), variants: p(RED_FLAG_VARIANTS.map((x) => x.variant)) })},
     -- Narrow rows to filter, count and order; the page fetches the rest (see WIDE) for its rows only.
     stored as (
-      select ${narrow}, 's'::text as src
+      select ${NARROW}, 's'::text as src
       from rm_alerts a where a.raised_on <= ${asOf}::date and ${known('a.recorded_at')} and ${scopeCondition('a')}
         -- A finding a later rule-set version cleared stands for every knownAt before that version.
         and (a.withdrawn_at is null or a.withdrawn_at > ${knownAt}::timestamptz)),
     ${dueAlertsSql({ known, due: (day) => `${day} <= ${asOf}::date`, where: scopeCondition })},
     every_alert as (
       select a.*, v.version, v.enabled, v.severity
-      from (select * from stored union all select ${narrow}, 'c'::text from computed) a
+      from (select * from stored union all select ${NARROW}, 'c'::text from computed) a
         join terms v on ${inTerms('a', 'v')})`;
 }
 
@@ -172,7 +184,6 @@ export async function listAlerts(q: SqlExecutor, basis: Basis, f: AlertFilter) {
   validateAlertFilter(f);
   const params: unknown[] = [];
   const scope = scopeOf(params, f.unitPrefix);
-  const cte = alertsSql(basis, params, scope, f.today);
   const where = ['enabled'];
   const add = (cond: (ph: string) => string, v: unknown) => {
     params.push(v);
@@ -187,12 +198,6 @@ export async function listAlerts(q: SqlExecutor, basis: Basis, f: AlertFilter) {
   const inner = f.status ? caseOf(basis, params, f.today, 'e') : null;
   const source = inner ? `(select e.*, ${inner.columns} from every_alert e ${inner.join}) e` : 'every_alert e';
   if (f.status) add((x) => `status = ${x}`, f.status);
-  // The matches are gathered once: counted by severity (before the page's cursor and limit), and the
-  // page taken from them. (Window counts on every row cost a county's list a third of its time.)
-  // The counts' one row leads, so a page past the last match still carries them.
-  const chosen = `with ${cte}, chosen as materialized (select * from ${source} where ${where.join(' and ')}),
-    counts as materialized (select count(*) as total, count(*) filter (where severity = 'red') as reds,
-      count(*) filter (where severity = 'yellow') as yellows, count(*) filter (where severity = 'blue') as blues from chosen)`;
   const pageWhere: string[] = [];
   if (f.after) {
     const [day, id] = decodeCursor(f.after);
@@ -201,11 +206,30 @@ export async function listAlerts(q: SqlExecutor, basis: Basis, f: AlertFilter) {
   }
   params.push(f.limit + 1);
   const limit = `$${params.length}`;
+  const bySeverity = `count(*) as total, count(*) filter (where severity = 'red') as reds, count(*) filter (where severity = 'yellow') as yellows,
+    count(*) filter (where severity = 'blue') as blues`;
+  const order = 'order by raised_on desc, alert_id desc';
+  let head: string, paged: string;
+  if (!basis.knownAt && !f.status) {
+    // Read from the rows kept ready, counts and page each read the tables themselves: the count only
+    // the severity of each match, the page the (raised_on, alert_id) indexes newest first, stopping at
+    // its limit, with no copy of every match in between and no sort of them.
+    const asOf = (params.push(basis.asOf ?? f.today), `$${params.length}`);
+    head = `with ${READY_COMPUTED}, counts as (select ${bySeverity} from (${readySql('a.severity', asOf, scope, where)}) x)`;
+    paged = `(select * from (${readySql(`${NARROW}, version, enabled, severity`, asOf, scope, [...where, ...pageWhere], { order, limit })}) x ${order} limit ${limit})`;
+  } else {
+    // Worked out for a knownAt, the matches are gathered once, then counted by severity (before the
+    // page's cursor and limit) and paged from.
+    head = `with ${alertsSql(basis, params, scope, f.today)}, chosen as materialized (select * from ${source} where ${where.join(' and ')}),
+      counts as materialized (select ${bySeverity} from chosen)`;
+    paged = `(select * from chosen where ${pageWhere.join(' and ') || 'true'} ${order} limit ${limit})`;
+  }
   const outer = f.status ? null : caseOf(basis, params, f.today, 'pg');
   const w = wide('pg');
+  // The counts' one row leads, so a page past the last match still carries them.
   const page = await q.query<AlertRow & { total: string; reds: string; yellows: string; blues: string }>(
-    `${chosen} select pg.*, counts.*, ${w.columns}${outer ? `, ${outer.columns}` : ''}
-      from counts left join (select * from chosen where ${pageWhere.join(' and ') || 'true'} order by raised_on desc, alert_id desc limit ${limit}) pg on true
+    `${head} select pg.*, counts.*, ${w.columns}${outer ? `, ${outer.columns}` : ''}
+      from counts left join ${paged} pg on true
       ${w.join} ${outer ? outer.join : ''} order by pg.raised_on desc, pg.alert_id desc`, params);
   const counts = page.rows[0];
   const matched = page.rows.filter((r) => r.alert_id !== null);

@@ -90,6 +90,9 @@ export const redFlagsProjection = typedProjection({
       create unique index if not exists rm_alerts_interval_idx on rm_alerts (alert_id, recorded_at);
       create index if not exists rm_alerts_subject_idx on rm_alerts (subject_kind, subject_id);
       create index if not exists rm_alerts_unjudged_idx on rm_alerts (alert_id) where version is null and withdrawn_at is null;
+      -- The usual list's page: current alerts newest first, read from the index alone.
+      create index if not exists rm_alerts_list_idx on rm_alerts (raised_on, alert_id)
+        include (rule_id, variant, subject_kind, subject_id, unit_code, recorded_at, version, enabled, severity) where withdrawn_at is null;
       -- R-01 no onward movement and R-24 idle money as the books stand now, under the versions known now: one row per batch that falls
       -- due (on raised_on, and the list shows those due by its asOf). Worked out again for every batch a batch of events touches.
       create table if not exists rm_due_alerts (
@@ -97,7 +100,8 @@ export const redFlagsProjection = typedProjection({
         amount_fen bigint, measure bigint, evidence jsonb not null, detail jsonb not null, raised_on date not null, recorded_at timestamptz not null,
         version int not null, enabled boolean not null, severity text not null);
       create index if not exists rm_due_alerts_batch_idx on rm_due_alerts (subject_id);
-      create index if not exists rm_due_alerts_unit_idx on rm_due_alerts (unit_code text_pattern_ops, raised_on)`);
+      create index if not exists rm_due_alerts_unit_idx on rm_due_alerts (unit_code text_pattern_ops, raised_on);
+      create index if not exists rm_due_alerts_raised_idx on rm_due_alerts (raised_on, alert_id)`);
   },
   async apply(tx, events) {
     // Segments split at each rule-set adoption: what came before is judged by the old version, then the new one re-judges, then the rest follows it.
