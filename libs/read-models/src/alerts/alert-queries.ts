@@ -41,7 +41,8 @@ const READY_COMPUTED = `computed as (select alert_id, rule_id, variant, subject_
  * branch reads, so the planner can use its indexes for them).
  */
 function readySql(cols: string, asOf: string, scope: (alias: string) => string, conditions: string[], firstOf?: { order: string; limit: string }): string {
-  const where = [`a.raised_on <= ${asOf}::date`, scope('a'), ...conditions].join(' and ');
+  // A row no version covers (raised before the first took effect) is not judged: as the worked-out reading, it is left out.
+  const where = [`a.raised_on <= ${asOf}::date`, 'a.version is not null', scope('a'), ...conditions].join(' and ');
   // The first rows of each table by its index, then of the two: PostgreSQL would not merge two index scans through a union here,
   // and sorted every match instead.
   const first = firstOf ? ` ${firstOf.order} limit ${firstOf.limit}` : '';

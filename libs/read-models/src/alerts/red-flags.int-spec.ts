@@ -62,13 +62,16 @@ const ids = async (basis: { asOf?: string; knownAt?: Date } = {}, scope = '00000
  */
 const AFTER_EVERYTHING = new Date('2999-01-01T00:00:00Z');
 async function expectReadyEqualsWorkedOut(d: PgliteDb = db) {
-  const filters = [{}, { severity: 'red' }, { ruleId: 'R-24' }, { ruleId: 'R-01' }, { status: 'open' }, { subjectKind: 'batch' }];
+  const filters = [{}, { severity: 'red' }, { ruleId: 'R-24' }, { ruleId: 'R-01' }, { status: 'open' }, { subjectKind: 'batch' }, { variant: 'shared_account' },
+    { subjectId: 'PAY-CASH' }, { limit: 3 }];
   for (const asOf of [undefined, '2016-03-31', '2016-05-30', '2017-01-01']) {
     for (const scope of ['000000000000', TOWNSHIP]) {
       for (const f of filters) {
         const read = async (knownAt?: Date) => {
           const { alerts, total, bySeverity, next } = await listAlerts(d, { asOf, knownAt }, { unitPrefix: unitPrefix(scope), limit: 500, today: '2026-12-01', ...f });
-          return { asOf, scope, f, alerts, total, bySeverity, next };
+          // The second page too, through the cursor the first gave.
+          const more = next ? (await listAlerts(d, { asOf, knownAt }, { unitPrefix: unitPrefix(scope), limit: 500, today: '2026-12-01', ...f, after: next })).alerts : [];
+          return { asOf, scope, f, alerts, total, bySeverity, next, more };
         };
         expect(await read()).toEqual(await read(AFTER_EVERYTHING));
       }
@@ -297,8 +300,35 @@ describe('red-flag detectors', () => {
     expect(past.bySeverity.red + past.bySeverity.yellow + past.bySeverity.blue).toBe(all.length);
   });
 
+  test('an alert whose day moves into another version\'s days is judged again under that version', async () => {
+    const d = await PgliteDb.open(undefined);
+    try {
+      await d.transaction((tx) => redFlagsProjection.setup(tx));
+      const step = (events: RecordedEvent[]) => d.transaction((tx) => redFlagsProjection.apply(tx, events));
+      // From 2016-08-01 shared accounts are blue.
+      const v2 = applyRuleChanges(DEFAULT_RULE_SET, { type: 'AdoptRuleSet', version: 2, effectiveFrom: '2016-08-01', documentNo: null, note: null,
+        rules: { 'R-05': { severity: 'blue' } } });
+      await step([recorded('ruleset-redflags', { type: 'RuleSetAdopted', data: v2 })]);
+      await step([...payment({ id: 'S-1', project: 'EDU', payee: 'H1', account: 'acct-s', amount: '1000', date: '2016-09-01' }),
+        ...payment({ id: 'S-2', project: 'EDU', payee: 'H2', account: 'acct-s', amount: '1000', date: '2016-09-10' })]);
+      const id = 'R-05.shared_account.account.acct-s';
+      const severityOf = async () => (await listAlerts(d, {}, { unitPrefix: '', limit: 50, today: '2026-12-01', ruleId: 'R-05' })).alerts.find((x) => x.alertId === id);
+      expect(await severityOf()).toMatchObject({ raisedOn: '2016-09-10', ruleVersion: 2, severity: 'blue' });
+      // Two earlier payments recorded later: the account was shared from 2016-06-01, under version 1.
+      await step([...payment({ id: 'S-3', project: 'EDU', payee: 'H3', account: 'acct-s', amount: '1000', date: '2016-05-01' }),
+        ...payment({ id: 'S-4', project: 'EDU', payee: 'H4', account: 'acct-s', amount: '1000', date: '2016-06-01' })]);
+      expect(await severityOf()).toMatchObject({ raisedOn: '2016-06-01', ruleVersion: 1, severity: DEFAULT_RULE_SET.rules['R-05'].severity });
+      await expectReadyEqualsWorkedOut(d);
+    } finally {
+      await d.close();
+    }
+  });
+
   test('however the log is cut into batches, the alerts end the same (a property): live and rebuilt rows agree', async () => {
-    const log = [...books, ...roster];
+    // A rule-set version in the same log, so some cuts apply it together with other events: it re-judges and re-reads every alert.
+    const v2 = applyRuleChanges(DEFAULT_RULE_SET, { type: 'AdoptRuleSet', version: 2, effectiveFrom: '2016-07-01', documentNo: null, note: null,
+      rules: { 'R-21': { severity: 'blue' }, 'R-35': { params: { cashLimitFen: 30000 } } } });
+    const log = [...books, recorded('ruleset-redflags', { type: 'RuleSetAdopted', data: v2 }), ...roster];
     const rowsOf = async (d: PgliteDb) => [
       ...(await d.query(`select alert_id, amount_fen::text, measure::text, evidence, detail, raised_on::text, recorded_at, withdrawn_at, version, enabled, severity
         from rm_alerts order by alert_id, recorded_at`)).rows,
@@ -309,6 +339,7 @@ describe('red-flag detectors', () => {
       await one.transaction((tx) => redFlagsProjection.setup(tx));
       await one.transaction((tx) => redFlagsProjection.apply(tx, log));
       const whole = await rowsOf(one);
+      await expectReadyEqualsWorkedOut(one);
       await fc.assert(fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: log.length - 1 }), { maxLength: 12 }), async (cuts) => {
         await fresh(one);
         const bounds = [0, ...[...cuts].sort((a, b) => a - b), log.length];

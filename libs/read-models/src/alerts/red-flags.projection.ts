@@ -127,7 +127,7 @@ export const redFlagsProjection = typedProjection({
           [e.data.version, e.data.effectiveFrom, JSON.stringify(e.data), e.recordedAt.toISOString()]);
         await rejudge(tx, e.data.effectiveFrom, e.recordedAt.toISOString());
         // Every current alert, and every batch's time-judged rules, read again under the versions known now.
-        await tx.query('update rm_alerts set version = null where withdrawn_at is null and version is not null');
+        await tx.query('update rm_alerts set version = null, enabled = null where withdrawn_at is null and version is not null');
         await refreshDue(tx, 'all');
         await judge(tx);
         continue;
@@ -393,7 +393,8 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
     on conflict (alert_id) where withdrawn_at is null do update set amount_fen = excluded.amount_fen, measure = excluded.measure, detail = excluded.detail,
       evidence = excluded.evidence, raised_on = excluded.raised_on, recorded_at = least(rm_alerts.recorded_at, excluded.recorded_at), rejudged = false,
       -- Raised on another day, it may fall under another version: judged again.
-      version = case when rm_alerts.raised_on = excluded.raised_on then rm_alerts.version end`;
+      version = case when rm_alerts.raised_on = excluded.raised_on then rm_alerts.version end,
+      enabled = case when rm_alerts.raised_on = excluded.raised_on then rm_alerts.enabled end`;
   const alertId = (rule: string, variant: string, kind: string, subject: string) => `'${rule}.${variant}.${kind}.' || ${subject}`;
 
   if (!all && has(t.requested, t.households)) {
