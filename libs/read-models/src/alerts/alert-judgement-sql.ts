@@ -1,3 +1,5 @@
+import { DEFAULT_RULE_SET, RED_FLAG_VARIANTS } from '@yuantrace/domain';
+
 /**
  * SQL the red-flag projection and the alert list share, so that what the projection keeps ready
  * for the usual list (every alert judged under the versions known now) and what the list computes
@@ -28,6 +30,14 @@ export function ruleTermsSql(o: { defaultFrom: string; defaultBody: string; know
         coalesce(v.body->'rules'->k.rule_id->'variantSeverity'->>k.variant, v.body->'rules'->k.rule_id->>'severity') as severity
       from spans v cross join unnest(${o.ruleIds}::text[], ${o.variants}::text[]) as k(rule_id, variant))`;
 }
+
+/** The values ruleTermsSql's placeholders stand for, worked out once: the default version and the catalogue of rules and variants. */
+export const RULE_TERMS_VALUES = {
+  defaultFrom: DEFAULT_RULE_SET.effectiveFrom,
+  defaultBody: JSON.stringify(DEFAULT_RULE_SET),
+  ruleIds: RED_FLAG_VARIANTS.map((x) => x.ruleId),
+  variants: RED_FLAG_VARIANTS.map((x) => x.variant),
+};
 
 /** The join of an alert (`a`: rule_id, variant, raised_on) to the terms (`v`) of the version in force on the day it was raised. */
 export const inTerms = (a: string, v: string) =>

@@ -1,7 +1,7 @@
-import { DEFAULT_RULE_SET, formatFen, invalid, RED_FLAG_RULES, RED_FLAG_VARIANTS, SEVERITIES, SEVERITY_LABELS, type RedFlagRuleId, type Severity } from '@yuantrace/domain';
+import { formatFen, invalid, RED_FLAG_RULES, RED_FLAG_VARIANTS, SEVERITIES, SEVERITY_LABELS, type RedFlagRuleId, type Severity } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { dateText, describeBasis, type Basis } from '../shared/basis';
-import { dueAlertsSql, inTerms, ruleTermsSql } from './alert-judgement-sql';
+import { dueAlertsSql, inTerms, RULE_TERMS_VALUES, ruleTermsSql } from './alert-judgement-sql';
 
 /**
  * The inspector's alert list: findings the detectors stored (rm_alerts) and the two rules about
@@ -28,7 +28,7 @@ export type AlertFilter = {
 
 const SUBJECT_KINDS = ['payment', 'batch', 'household', 'account', 'project'] as const;
 
-/** The columns an alert is filtered, counted and ordered by; the page fetches the rest (see `wide`) for its rows only. */
+/** The columns an alert is filtered, counted and ordered by; the page fetches the rest (see wide) for its rows only. */
 const NARROW = 'alert_id, rule_id, variant, subject_kind, subject_id, raised_on, recorded_at';
 
 /** The time-judged alerts kept ready, in full, for the page's wide columns. */
@@ -67,9 +67,9 @@ function alertsSql(basis: Basis, params: unknown[], scopeCondition: (alias: stri
   if (!basis.knownAt) return `${READY_COMPUTED}, every_alert as (${readySql(`${NARROW}, version, enabled, severity`, asOf, scopeCondition, [])})`;
   const knownAt = p(basis.knownAt.toISOString());
   const known = (col: string) => `${col} <= ${knownAt}::timestamptz`;
-  return `${ruleTermsSql({ defaultFrom: p(DEFAULT_RULE_SET.effectiveFrom), defaultBody: p(JSON.stringify(DEFAULT_RULE_SET)), known: known('recorded_at'),
-    ruleIds: p(RED_FLAG_VARIANTS.map((x) => x.ruleId)), variants: p(RED_FLAG_VARIANTS.map((x) => x.variant)) })},
-    -- Narrow rows to filter, count and order; the page fetches the rest (see WIDE) for its rows only.
+  const t = RULE_TERMS_VALUES;
+  return `${ruleTermsSql({ defaultFrom: p(t.defaultFrom), defaultBody: p(t.defaultBody), known: known('recorded_at'), ruleIds: p(t.ruleIds), variants: p(t.variants) })},
+    -- Narrow rows to filter, count and order; the page fetches the rest (see wide) for its rows only.
     stored as (
       select ${NARROW}, 's'::text as src
       from rm_alerts a where a.raised_on <= ${asOf}::date and ${known('a.recorded_at')} and ${scopeCondition('a')}

@@ -1,8 +1,8 @@
-import { DEFAULT_RULE_SET, RED_FLAG_VARIANTS, type RuleSetVersion } from '@yuantrace/domain';
+import { DEFAULT_RULE_SET, type RuleSetVersion } from '@yuantrace/domain';
 import { insertMany, type SqlExecutor } from '@yuantrace/event-store';
 import { runDdl } from '../shared/ddl';
 import { typedProjection, type Recorded } from '../shared/typed-projection';
-import { dueAlertsSql, inTerms, ruleTermsSql } from './alert-judgement-sql';
+import { dueAlertsSql, inTerms, RULE_TERMS_VALUES, ruleTermsSql } from './alert-judgement-sql';
 
 /**
  * The red-flag detectors (DOMAIN.md §3.2), as one projection over the log. It keeps its own
@@ -375,7 +375,7 @@ function named(sql: string, values: Record<string, [unknown, string]>): [string,
 async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at: string }) {
   const all = rejudge !== undefined;
   const values: Record<string, [unknown, string]> = {
-    d0: [DEFAULT_RULE_SET.effectiveFrom, 'date'], body0: [JSON.stringify(DEFAULT_RULE_SET), 'jsonb'], 
+    ...TERMS_PARAMS,
     since: [rejudge?.since ?? '0001-01-01', 'date'], floor: [rejudge?.at ?? '1970-01-01T00:00:00Z', 'timestamptz'],
     requested: [[...t.requested], 'text[]'], approved: [[...t.approved], 'text[]'], executed: [[...t.executed], 'text[]'], households: [[...t.households], 'text[]'], projects: [[...t.projects], 'text[]'], batches: [[...t.batches], 'text[]'],
     idRefs: [[...t.idRefs], 'text[]'], roster: [[...t.roster], 'text[]'],
@@ -631,21 +631,21 @@ async function rejudge(tx: SqlExecutor, since: string, at: string) {
 
 /** The versions known now, for judge() and refreshDue(): named parameters as detect() writes them. */
 const TERMS_NOW = ruleTermsSql({ defaultFrom: '@d0', defaultBody: '@body0', known: 'true', ruleIds: '@ruleIds', variants: '@variants' });
-const termsParams = (): Record<string, [unknown, string]> => ({
-  d0: [DEFAULT_RULE_SET.effectiveFrom, 'date'], body0: [JSON.stringify(DEFAULT_RULE_SET), 'jsonb'],
-  ruleIds: [RED_FLAG_VARIANTS.map((x) => x.ruleId), 'text[]'], variants: [RED_FLAG_VARIANTS.map((x) => x.variant), 'text[]'],
-});
+const TERMS_PARAMS: Record<string, [unknown, string]> = {
+  d0: [RULE_TERMS_VALUES.defaultFrom, 'date'], body0: [RULE_TERMS_VALUES.defaultBody, 'jsonb'],
+  ruleIds: [RULE_TERMS_VALUES.ruleIds, 'text[]'], variants: [RULE_TERMS_VALUES.variants, 'text[]'],
+};
 
 /** Judges the current alerts not yet judged under the versions known now (version, enabled, severity in their row). */
 async function judge(tx: SqlExecutor) {
   await tx.query(...named(`with ${TERMS_NOW}
     update rm_alerts a set version = v.version, enabled = v.enabled, severity = v.severity
-    from terms v where a.version is null and a.withdrawn_at is null and ${inTerms('a', 'v')}`, termsParams()));
+    from terms v where a.version is null and a.withdrawn_at is null and ${inTerms('a', 'v')}`, TERMS_PARAMS));
 }
 
 /** Works out the time-judged rules again for these batches (or all), as the books stand now under the versions known now. */
 async function refreshDue(tx: SqlExecutor, batches: string[] | 'all') {
-  const values = { ...termsParams(), batches: [batches === 'all' ? [] : batches, 'text[]'] as [unknown, string] };
+  const values = { ...TERMS_PARAMS, batches: [batches === 'all' ? [] : batches, 'text[]'] as [unknown, string] };
   const mine = (alias: string) => (batches === 'all' ? 'true' : `${alias}.batch_id = any(@batches)`);
   await tx.query(...named(`delete from rm_due_alerts where ${batches === 'all' ? 'true' : 'subject_id = any(@batches)'}`, values));
   await tx.query(...named(`with ${TERMS_NOW}, ${dueAlertsSql({ known: () => 'true', due: () => 'true', where: mine })}
