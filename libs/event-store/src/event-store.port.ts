@@ -79,6 +79,24 @@ export type ReadAllOptions = {
   categories?: readonly string[];
 };
 
+export type ReadWindowOptions = {
+  /** Exclusive: the window starts strictly after this position. */
+  after?: GlobalPosition;
+  /** How many positions (events of any type) the window spans at most. */
+  span: number;
+  /** Only events of these types are returned; the window still spans every type. */
+  types?: readonly string[];
+};
+
+export type ReadWindow = {
+  /** The window's events of the types asked for, in global order. */
+  events: RecordedEvent[];
+  /** The window's last position (undefined: nothing after `after` yet). */
+  to: GlobalPosition | undefined;
+  /** How many positions the window spans (fewer than `span` at the end of the log). */
+  spanned: number;
+};
+
 export type SubscriptionHandler = (events: RecordedEvent[]) => Promise<void>;
 
 export interface Subscription {
@@ -133,6 +151,20 @@ export abstract class EventStore {
 
   /** Events in global order after a position, never skipping one that commits later below it. */
   abstract readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /**
+   * The next `span` positions of the global order after `after` (a window) and, of the events in
+   * it, those of `types` (all when absent). The window's end is returned even when no event in it
+   * is of those types, so a reader that wants a few types (a projection catching up) moves its
+   * checkpoint over everything it passed, without the store sending or this process decoding the
+   * events it would drop. This default reads the window and drops them here; adapters that can
+   * filter where the events are stored do so there.
+   */
+  async readWindow(options: ReadWindowOptions): Promise<ReadWindow> {
+    const all = await this.readAll({ after: options.after, maxCount: options.span });
+    const types = options.types ? new Set(options.types) : undefined;
+    return { events: types ? all.filter((e) => types.has(e.type)) : all, to: all.at(-1)?.position, spanned: all.length };
+  }
 
   /** Catch-up subscription: delivers batches in global order from a position, then live. */
   abstract subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription;

@@ -192,25 +192,30 @@ export class ProjectionRunner {
     const total = Number(await this.store.countAfter(position));
     let read = 0;
     onProgress?.(0, total);
+    // Only the types some chosen projection handles are read; the window still spans every event,
+    // so each checkpoint passes the ones none of them handles.
+    const types = chosen.every((p) => p.handles) ? [...new Set(chosen.flatMap((p) => p.handles!))] : undefined;
     const readAfter = (after: GlobalPosition) => {
-      const next = this.store.readAll({ after, maxCount: this.options.batchSize ?? REBUILD_BATCH });
+      const next = this.store.readWindow({ after, span: this.options.batchSize ?? REBUILD_BATCH, types });
       next.catch(() => undefined); // awaited below; a failure is reported there
       return next;
     };
-    // The next batch is read while this one is applied: the database and this process overlap.
+    // The next window is read while this one is applied: the database and this process overlap.
     let reading = readAfter(position);
     for (;;) {
-      const batch = await reading;
-      if (batch.length === 0) break;
-      const to = batch[batch.length - 1].position;
+      const window = await reading;
+      if (!window.to) break;
+      const to = window.to;
       reading = readAfter(to);
-      const due = chosen.map((p) => ({ p, from: positions.get(p.name)!, events: batch.filter((e) => comparePositions(e.position, positions.get(p.name)!) > 0) }))
-        .filter((x) => x.events.length > 0);
+      const batch = window.events;
+      // Every projection behind the window's end moves to it, with or without events of its own in it.
+      const due = chosen.filter((p) => comparePositions(positions.get(p.name)!, to) < 0)
+        .map((p) => ({ p, from: positions.get(p.name)!, events: batch.filter((e) => comparePositions(e.position, positions.get(p.name)!) > 0) }));
       const spent = (name: string, since: number) => this.lastPassMs.set(name, (this.lastPassMs.get(name) ?? 0) + performance.now() - since);
       await this.db.transaction(async (tx) => {
         for (const x of due.filter((d) => d.p.transactional !== false)) {
           const since = performance.now();
-          await x.p.apply(tx, x.events);
+          if (x.events.length > 0) await x.p.apply(tx, x.events);
           await advanceCheckpoint(tx, x.p.name, x.from, to, x.events.length);
           spent(x.p.name, since);
         }
@@ -222,7 +227,7 @@ export class ProjectionRunner {
       }
       for (const x of due) positions.set(x.p.name, to);
       position = to;
-      read += batch.length;
+      read += window.spanned;
       onProgress?.(read, Math.max(total, read));
     }
     return read;
@@ -331,12 +336,12 @@ async function resetProjection(tx: SqlExecutor, projection: Projection): Promise
 
 async function applyBatch(db: Db, projection: Projection, batch: readonly RecordedEvent[], from: GlobalPosition, to: GlobalPosition) {
   if (projection.transactional === false) {
-    await projection.apply(db, batch);
+    if (batch.length > 0) await projection.apply(db, batch);
     await db.transaction((tx) => advanceCheckpoint(tx, projection.name, from, to, batch.length));
     return;
   }
   await db.transaction(async (tx: SqlExecutor) => {
-    await projection.apply(tx, batch);
+    if (batch.length > 0) await projection.apply(tx, batch);
     await advanceCheckpoint(tx, projection.name, from, to, batch.length);
   });
 }

@@ -13,6 +13,12 @@ export interface Projection {
   readonly version?: number;
   /** The tables it owns: dropped on rebuild, compared by verify. */
   readonly tables: readonly string[];
+  /**
+   * The event types apply() looks at (every type when absent). A one-pass catch-up or rebuild then
+   * asks the store for these only (EventStore.readWindow), and still moves the checkpoint over the
+   * rest: the detectors handle fewer than half of a county's events.
+   */
+  readonly handles?: readonly string[];
   /** Idempotent DDL creating its tables and indexes. */
   setup(q: SqlExecutor): Promise<void>;
   apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;

@@ -1,7 +1,7 @@
 import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { InvalidEventError, WrongExpectedRevisionError } from '../errors';
-import { comparePositions, type EventStore, type NewEvent, type RecordedEvent, type StreamAppend } from '../event-store.port';
+import { comparePositions, type EventStore, type GlobalPosition, type NewEvent, type RecordedEvent, type StreamAppend } from '../event-store.port';
 
 /**
  * The one contract every event-store adapter passes. Each adapter's int-spec calls this with a
@@ -143,6 +143,45 @@ export function describeEventStoreContract(name: string, makeTarget: () => Promi
       expect((await t.store.readAll({ after: before, categories: ['payment'] })).map((e) => e.id)).toEqual([e2.id]);
       expect(await t.store.lastPosition()).toEqual(all[2].position);
       expect(await t.store.countAfter(all[0].position)).toBe(2n);
+    });
+
+    test('a window spans every position but returns only the types asked for, and ends where the log ends', async () => {
+      const before = await t.store.lastPosition();
+      const written: NewEvent[] = [];
+      for (let i = 0; i < 11; i++) {
+        // The last event is of a type not asked for: the window must still end on it.
+        const e = newEvent(i % 3 === 0 && i < 10 ? 'WindowKept' : 'WindowPassed', { i });
+        written.push(e);
+        await t.store.appendToStream(uniqueStream(i % 2 ? 'payment' : 'project'), [e]);
+      }
+      const head = await t.store.headPosition();
+      await waitFor(async () => comparePositions((await t.store.lastPosition())!, head!) >= 0);
+      const all = await t.store.readAll({ after: before, maxCount: 100 });
+      expect(all.map((e) => e.id)).toEqual(written.map((e) => e.id));
+
+      const kept: RecordedEvent[] = [];
+      const ends: GlobalPosition[] = [];
+      let spanned = 0;
+      let after = before;
+      for (;;) {
+        const w = await t.store.readWindow({ after, span: 4, types: ['WindowKept'] });
+        if (!w.to) {
+          expect(w).toEqual({ events: [], to: undefined, spanned: 0 });
+          break;
+        }
+        expect(w.events.every((e) => e.type === 'WindowKept' && comparePositions(e.position, w.to!) <= 0)).toBe(true);
+        kept.push(...w.events);
+        ends.push(w.to);
+        spanned += w.spanned;
+        after = w.to;
+      }
+      expect(kept.map((e) => e.id)).toEqual(written.filter((e) => e.type === 'WindowKept').map((e) => e.id));
+      expect(kept).toEqual(all.filter((e) => e.type === 'WindowKept'));
+      expect(ends).toEqual([all[3].position, all[7].position, all[10].position]);
+      expect(spanned).toBe(11);
+      // Without types a window is the page readAll gives.
+      const plain = await t.store.readWindow({ after: before, span: 5 });
+      expect(plain).toEqual({ events: all.slice(0, 5), to: all[4].position, spanned: 5 });
     });
 
     test('global order is numeric across hundreds of commits (no text ordering of positions), page by page', async () => {

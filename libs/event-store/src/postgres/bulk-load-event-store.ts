@@ -8,6 +8,8 @@ import {
   type StreamAppend,
   type NewEvent,
   type ReadAllOptions,
+  type ReadWindow,
+  type ReadWindowOptions,
   type RecordedEvent,
   type StoreKind,
   type SubscribeOptions,
@@ -136,6 +138,9 @@ export class BulkLoadEventStore extends EventStore {
 
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
     return this.inner.readAll(options);
+  }
+  override readWindow(options: ReadWindowOptions): Promise<ReadWindow> {
+    return this.inner.readWindow(options);
   }
   subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription {
     return this.inner.subscribeToAll(handler, options);

@@ -16,6 +16,8 @@ import {
   type NewEvent,
   type StreamAppend,
   type ReadAllOptions,
+  type ReadWindow,
+  type ReadWindowOptions,
   type RecordedEvent,
   type StoreKind,
   type SubscribeOptions,
@@ -312,6 +314,36 @@ export class PostgresEventStore extends EventStore {
       params,
     );
     return r.rows.map(toRecorded);
+  }
+
+  /**
+   * The window's bounds from the global-order index alone (no row's data read), then only its
+   * events of the types asked for. Every row up to a bound read below the snapshot's xmin is
+   * committed, so the second statement sees the same window the first measured.
+   */
+  override async readWindow(options: ReadWindowOptions): Promise<ReadWindow> {
+    if (!options.types) return super.readWindow(options);
+    const after = options.after ?? START;
+    const bound = await this.db.query<{ n: unknown; commit_text: string | null; global_position: unknown }>(
+      `with w as materialized (
+         select transaction_id, global_position from events
+         where (transaction_id, global_position) > ($1::text::xid8, $2::bigint) and ${VISIBLE}
+         order by transaction_id, global_position limit $3)
+       select (select count(*) from w) as n, l.transaction_id::text as commit_text, l.global_position
+       from (select 1) one left join (select * from w order by transaction_id desc, global_position desc limit 1) l on true`,
+      [after.commit.toString(), after.prepare.toString(), options.span],
+    );
+    const b = bound.rows[0];
+    if (!b || b.commit_text === null) return { events: [], to: undefined, spanned: 0 };
+    const to = { commit: BigInt(b.commit_text), prepare: BigInt(b.global_position as string) };
+    const r = await this.db.query<Row>(
+      `select ${COLUMNS} from events
+       where (transaction_id, global_position) > ($1::text::xid8, $2::bigint) and (transaction_id, global_position) <= ($3::text::xid8, $4::bigint)
+         and event_type = any($5::text[])
+       order by events.transaction_id, events.global_position`,
+      [after.commit.toString(), after.prepare.toString(), to.commit.toString(), to.prepare.toString(), [...options.types]],
+    );
+    return { events: r.rows.map(toRecorded), to, spanned: Number(b.n) };
   }
 
   subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions = {}): Subscription {
