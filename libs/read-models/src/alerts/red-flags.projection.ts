@@ -93,6 +93,12 @@ export const redFlagsProjection = typedProjection({
       -- The usual list's page: current alerts newest first, read from the index alone.
       create index if not exists rm_alerts_list_idx on rm_alerts (raised_on, alert_id)
         include (rule_id, variant, subject_kind, subject_id, unit_code, recorded_at, version, enabled, severity) where withdrawn_at is null;
+      -- The usual list's counts: only the alerts it shows, with the columns it filters and counts by, narrow enough that a
+      -- county's thousands are read from a few dozen pages (the table itself, evidence and detail in each row, is ten times that).
+      create index if not exists rm_alerts_count_idx on rm_alerts (raised_on) include (severity, unit_code, rule_id, variant, subject_kind)
+        where withdrawn_at is null and version is not null and enabled;
+      -- Rows are updated as they are judged: vacuumed often, the pages stay all-visible and those counts never visit the table.
+      alter table rm_alerts set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02);
       -- R-01 no onward movement and R-24 idle money as the books stand now, under the versions known now: one row per batch that falls
       -- due (on raised_on, and the list shows those due by its asOf). Worked out again for every batch a batch of events touches.
       create table if not exists rm_due_alerts (
