@@ -41,7 +41,8 @@ const USAGE = `usage: npm run cli -- <command>
                              load a generated county, then measure bulk load, catch-up, rebuild, commands over
                              HTTP at concurrency 1/16/64 and queries, each beside a raw baseline; writes JSON
   bench --web               the web console in Chromium: the desk's first page and a county batch's Sankey, beside their api calls
-  bench --queries-only       query latencies against the database already loaded (DATABASE_URL/SCHEMA or DATA_DIR)
+  bench --queries-only       query latencies against the database already loaded (DATABASE_URL/SCHEMA or DATA_DIR);
+                             with --detectors it first rebuilds red_flags from nothing beside a plain read of the log
   bench --soak MINUTES       steady commands and reads while the projector is killed and PostgreSQL restarts
                              (a server of its own); errors by kind, p99 over time, memory, and a verify
   verify [--key FILE] [--expect FILE] [--seal-only]
@@ -375,7 +376,7 @@ async function benchCommand(args: string[]) {
     return;
   }
   if (args.includes('--queries-only')) {
-    const result = await benchQueriesOnly((l) => process.stderr.write(`${l}\n`));
+    const result = await benchQueriesOnly((l) => process.stderr.write(`${l}\n`), { detectors: args.includes('--detectors') });
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return;
   }

@@ -447,7 +447,28 @@ async function measureQueries(url: string, authorization: string,
 /** Business dates spread over the period, so the asOf figures are not one cached answer. */
 const ASOF_DATES = ['2014-12-31', '2015-06-30', '2016-03-31', '2016-12-31', '2017-06-30', '2018-09-30', '2019-12-31', '2020-06-30'];
 
-export async function benchQueriesOnly(log: (line: string) => void): Promise<{ queries: Record<string, Stats>; apiMb: number | null }> {
+/**
+ * The detectors from nothing over the loaded log (red_flags rebuilt, as `npm run cli -- rebuild
+ * red_flags` does), beside a plain read of the same log in the same run: the figure issue goals
+ * speak of at county scale, and what detecting costs over reading.
+ */
+async function measureDetectorsRebuild(db: Db, events: number, log: (line: string) => void) {
+  const store = await PostgresEventStore.create(db);
+  const t0 = performance.now();
+  for await (const batch of readAllInBatches(store)) void batch;
+  const plainRead = Math.round(events / ((performance.now() - t0) / 1000));
+  const runner = new ProjectionRunner(store, db, (await import('@yuantrace/read-models')).readModelProjections());
+  const t1 = performance.now();
+  await runner.rebuild('red_flags');
+  const seconds = (performance.now() - t1) / 1000;
+  const eventsPerSecond = Math.round(events / seconds);
+  log(`red_flags rebuilt from nothing: ${events} events in ${seconds.toFixed(1)} s, ${eventsPerSecond} events/s (goal ≥ ${DETECTOR_GOALS.catchUpEventsPerSecond}); ` +
+    `a plain read of the log ${plainRead} events/s`);
+  return { events, seconds: +seconds.toFixed(1), eventsPerSecond, plainReadEventsPerSecond: plainRead, ratio: +(eventsPerSecond / plainRead).toFixed(3) };
+}
+
+export async function benchQueriesOnly(log: (line: string) => void, options: { detectors?: boolean } = {}): Promise<{ queries: Record<string, Stats>; apiMb: number | null;
+  detectorsRebuild?: Awaited<ReturnType<typeof measureDetectorsRebuild>> }> {
   const config = loadConfig();
   const db: Db = config.databaseUrl ? await PgDb.connect(config.databaseUrl, { schema: config.databaseSchema }) : await PgliteDb.open(config.dataDir);
   const households = (await db.query<{ id: string }>(`select household_id as id from rm_households order by md5(household_id) limit 500`)).rows.map((r) => r.id);
@@ -458,8 +479,10 @@ export async function benchQueriesOnly(log: (line: string) => void): Promise<{ q
   const range = (await db.query<{ lo: unknown; hi: unknown }>('select min(recorded_at) as lo, max(recorded_at) as hi from postings')).rows[0];
   const [lo, hi] = [new Date(range.lo as string).getTime(), new Date(range.hi as string).getTime()];
   const recordedInstants = range.lo ? [0.1, 0.3, 0.5, 0.7, 0.9].map((f) => new Date(lo + Math.round((hi - lo) * f)).toISOString()) : [];
-  await db.close();
   log(`${events} events, ${households.length} sample households, ${payments.length} sample payments`);
+  // Before the api starts, so that it reads the tables the rebuild left (and the two do not share the cores).
+  const detectorsRebuild = options.detectors ? await measureDetectorsRebuild(db, Number(events), log) : undefined;
+  await db.close();
   const port = 31000 + Math.floor(Math.random() * 20000);
   const api = deployed('api', { ...process.env, PORT: String(port), DEMO_DATA: 'off', LOG_LEVEL: 'warn', RUN_PROJECTIONS: 'off', NODE_OPTIONS: '' });
   try {
@@ -471,7 +494,7 @@ export async function benchQueriesOnly(log: (line: string) => void): Promise<{ q
     }
     const auth = `Bearer ${new TokenService(config).issue({ id: 'bench-auditor', role: 'auditor', scope: '990000000000' })}`;
     const queries = await measureQueries(url, auth, { households, payments, batch, recordedInstants }, { batchFlow: 3, knownAt: 10, warm: true }, log);
-    return { queries, apiMb: peakMb(api.pid) };
+    return { queries, apiMb: peakMb(api.pid), ...(detectorsRebuild ? { detectorsRebuild } : {}) };
   } finally {
     api.kill('SIGTERM');
   }
