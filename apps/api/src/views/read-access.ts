@@ -24,6 +24,10 @@ const UNIT_OF = {
  */
 export async function placeInScope(db: SqlExecutor, reader: Principal | undefined, what: keyof typeof UNIT_OF, id: string): Promise<void> {
   const r = await db.query<{ unit: string }>(UNIT_OF[what], [id]);
-  const unit = r.rows[0]?.unit;
+  placeUnitInScope(reader, what, id, r.rows[0]?.unit);
+}
+
+/** placeInScope for a record whose unit a view has read already (undefined: no such record). */
+export function placeUnitInScope(reader: Principal | undefined, what: keyof typeof UNIT_OF, id: string, unit: string | undefined): void {
   if (unit === undefined || (reader && !withinScope(reader.scope, unit))) throw missing(what, id, false, {});
 }

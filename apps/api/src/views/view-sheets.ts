@@ -2,7 +2,7 @@ import {
   BATCH_FIGURES, BATCH_STATUS_NAMES, CHANNEL_NAMES, DISPOSAL_NAMES, figureHeader, INSTALLMENT_NAMES, ISSUER_LEVEL_NAMES, MILESTONE_NAMES, nameOf, PAYEE_TYPE_NAMES,
   PAYMENT_STATUS_NAMES, PROJECT_FIGURES, PROJECT_TYPE_NAMES, REGION_FIGURES, SOURCE_NAMES, type FigureName,
 } from '@yuantrace/domain';
-import type { batchFlow, batchView, disclosure, householdView, paymentTrace, paymentView, projectView, unitSummary } from '@yuantrace/read-models';
+import type { HouseholdView, PaymentTrace, batchFlow, batchView, disclosure, paymentView, projectView, unitSummary } from '@yuantrace/read-models';
 import type { Sheet } from './export';
 
 /**
@@ -83,7 +83,7 @@ export function paymentSheets(v: View<typeof paymentView>): Sheet[] {
   ];
 }
 
-export function traceSheets(v: View<typeof paymentTrace>): Sheet[] {
+export function traceSheets(v: PaymentTrace): Sheet[] {
   return [{ name: '资金上溯', headers: ['环节', '批次', '文号', '下达层级', '接收单位', '资金来源', '年度', '金额(元)', '日期'],
     rows: [
       ['支付', v.payment.paymentId, '', '', '', '', '', v.payment.amount, v.payment.effectiveDate],
@@ -102,7 +102,7 @@ export function summarySheets(s: View<typeof unitSummary>): Sheet[] {
   return [{ name: '区域汇总', headers: ['单位代码', '单位名称', '资金来源', '年度', ...REGION_FIGURES.map(money), '覆盖农户(户)'], rows }];
 }
 
-export function householdSheets(v: View<typeof householdView>, members: Array<{ name: string; relation: string; idNumber: string }>): Sheet[] {
+export function householdSheets(v: HouseholdView, members: Array<{ name: string; relation: string; idNumber: string }>): Sheet[] {
   const head = members.find((m) => m.relation === 'head');
   return [
     { name: '到户资金明细', headers: ['户编号', '户主', '身份证号', '支付编号', '类别', '金额(元)', '日期', '项目', '项目类型', '资金来源', '年度', '源头批次', '源头文号'],

@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { withinScope, type Principal } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
 import {
-  batchFlow, batchView, describeBasis, disclosure, householdView, parseBasis, paymentTrace, paymentView,
+  batchFlow, batchView, describeBasis, disclosure, householdReading, parseBasis, paymentTraceReading, paymentView,
   projectView, unitSummary,
 } from '@yuantrace/read-models';
 import type { Request, Response } from 'express';
@@ -17,7 +17,7 @@ import { PersonalDataVault } from '@yuantrace/ledger';
 import { exportFormat, respond } from './export';
 import { Responds } from '../http/openapi-schemas';
 import { batchSheets, disclosureSheets, flowSheets, householdSheets, paymentSheets, projectSheets, summarySheets, traceSheets } from './view-sheets';
-import { missing, placeInScope } from './read-access';
+import { missing, placeInScope, placeUnitInScope } from './read-access';
 
 type BasisQuery = { asOf?: string; knownAt?: string; format?: string };
 const basisDocs = () => (target: object, key: string, d: PropertyDescriptor) => {
@@ -111,10 +111,10 @@ export class ViewsController {
   async trace(@CurrentPrincipal() p: Principal, @Param('paymentId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const basis = parseBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
-    await placeInScope(this.db, p, 'payment', id);
-    const v = await paymentView(this.db, id, basis);
-    if (!v) throw missing('payment', id, true, basis);
-    const trace = (await paymentTrace(this.db, id, basis))!;
+    // The payment's region and its trace in one read; the scope still decides first what is answered.
+    const { unit, trace } = await paymentTraceReading(this.db, id, basis);
+    placeUnitInScope(p, 'payment', id, unit);
+    if (!trace) throw missing('payment', id, true, basis);
     await this.revealAccounts(p, [trace.payment]);
     return respond(res, format, `trace-${id}${suffix(basis)}`, { basis: describeBasis(basis), ...trace }, () => traceSheets(trace));
   }
@@ -143,11 +143,9 @@ export class ViewsController {
     @Res({ passthrough: true }) res: Response) {
     const basis = parseBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
-    // The view is read while the scope is checked (on a server, side by side); the scope still decides first what is answered.
-    const reading = householdView(this.db, id, basis);
-    reading.catch(() => undefined);
-    await placeInScope(this.db, p, 'household', id);
-    const v = await reading;
+    // The household's region and its view in one read; the scope still decides first what is answered.
+    const { unit, view: v } = await householdReading(this.db, id, basis);
+    placeUnitInScope(p, 'household', id, unit);
     if (!v) throw missing('household', id, true, basis);
     const ids = await this.vault.revealFor(p, v.members.map((m) => String(m.idRef)));
     const members = v.members.map(({ idRef, idMasked, ...m }) => ({ ...(m as { name: string; relation: string; birthYear: number }),

@@ -169,22 +169,28 @@ async function payeesOfLines(q: SqlExecutor, batchId: string, basis: Basis) {
   return out;
 }
 
-/** The upstream chain of a batch to its root appropriation, each hop with its 文号. */
-export async function batchChain(q: SqlExecutor, batchId: string) {
-  return (await batchChains(q, [batchId])).get(batchId) ?? [];
-}
-
-/** The chains of several batches in one recursive query (a household's receipts come from many batches). */
-export async function batchChains(q: SqlExecutor, batchIds: readonly string[]): Promise<Map<string, Array<Record<string, unknown>>>> {
-  const r = await q.query<BatchRow & { start_id: string }>(
-    `with recursive chain(start_id, depth, batch_id) as (
-       select id, 0, id from unnest($1::text[]) as id
+/**
+ * The chains of the batches `ids` (an SQL expression of a text array, or a set of `batch_id`
+ * rows) to their roots, a row per hop: `start_id`, `depth` and the hop's batch. Text, so that a
+ * view may run it inside its own statement.
+ */
+export const batchChainsSql = (ids: string) => `with recursive chain(start_id, depth, batch_id) as (
+       select id, 0, id from (${ids}) as start(id)
        union all
        select c.start_id, c.depth + 1, b.parent_batch_id from chain c join rm_batches b on b.batch_id = c.batch_id
        where b.parent_batch_id is not null and c.depth < 20)
-     select c.start_id, b.* from chain c join rm_batches b on b.batch_id = c.batch_id order by c.start_id, c.depth`, [[...new Set(batchIds)]]);
+     select c.start_id, c.depth, b.batch_id, b.parent_batch_id, b.document_no, b.issuer_level, b.recipient_unit_code, b.source, b.fiscal_year,
+       b.amount_fen::text as amount_fen, b.effective_date, b.allocation_id
+     from chain c join rm_batches b on b.batch_id = c.batch_id`;
+
+type ChainRow = Pick<BatchRow, 'batch_id' | 'parent_batch_id' | 'document_no' | 'issuer_level' | 'recipient_unit_code' | 'source' | 'fiscal_year' | 'amount_fen'
+  | 'effective_date' | 'allocation_id'> & { start_id: string; depth: number };
+
+/** The rows of batchChainsSql, in any order, as each start batch's chain from itself up to its root. */
+export function chainsOf(rows: readonly ChainRow[]): Map<string, Array<Record<string, unknown>>> {
   const out = new Map<string, Array<Record<string, unknown>>>();
-  for (const b of r.rows) {
+  const sorted = [...rows].sort((a, b) => (a.start_id < b.start_id ? -1 : a.start_id > b.start_id ? 1 : Number(a.depth) - Number(b.depth)));
+  for (const b of sorted) {
     const hops = out.get(b.start_id) ?? [];
     out.set(b.start_id, hops);
     hops.push({ hop: b.parent_batch_id ? 'allocation' : 'appropriation', batchId: b.batch_id, documentNo: b.document_no, issuerLevel: b.issuer_level,
