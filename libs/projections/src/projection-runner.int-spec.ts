@@ -223,6 +223,53 @@ describe('projection runner on a PostgreSQL server', () => {
     }
   });
 
+  test('filled from nothing, a projection\'s read indexes are dropped for the pass and built at its end; following the log keeps them', async () => {
+    const s7 = uniqueSchema('proj');
+    const db7 = await openTestPg(s7);
+    const store7 = await PostgresEventStore.create(db7);
+    try {
+      for (let s = 0; s < 5; s++) await store7.appendToStream(`project-x${s}`, Array.from({ length: 8 }, (_, i) => newEvent('Tick', { i })));
+      const head = (await store7.headPosition())!;
+      await waitFor(async () => {
+        const seen = await store7.lastPosition();
+        return seen !== undefined && comparePositions(seen, head) >= 0;
+      }, 60_000);
+      const indexes = async () => (await db7.query<{ n: string }>(`select indexname as n from pg_indexes where schemaname = current_schema() and tablename = 'tally_ix'
+        and indexname <> 'tally_ix_pkey' order by 1`)).rows.map((r) => r.n);
+      const seenDuring: string[][] = [];
+      const tally = tallyProjection(0, 'tally_ix');
+      const withIndex = { ...tally, readIndexes: ['create index if not exists tally_ix_events_idx on tally_ix (events)'],
+        async setup(q: Parameters<typeof tally.setup>[0]) {
+          await tally.setup(q);
+          await q.query('create index if not exists tally_ix_events_idx on tally_ix (events)');
+        },
+        async apply(tx: Parameters<typeof tally.apply>[0], events: Parameters<typeof tally.apply>[1]) {
+          seenDuring.push((await tx.query<{ n: string }>(`select indexname as n from pg_indexes where schemaname = current_schema() and tablename = 'tally_ix'
+            and indexname <> 'tally_ix_pkey'`)).rows.map((r) => r.n));
+          await tally.apply(tx, events);
+        } };
+      const runner = new ProjectionRunner(store7, db7, [withIndex], { batchSize: 10, deferIndexesAfter: 20 });
+      await runner.setup();
+      expect(await indexes()).toEqual(['tally_ix_events_idx']);
+      expect(await runner.rebuild('tally_ix')).toBe(40);
+      expect(seenDuring).toHaveLength(4);
+      expect(seenDuring.every((x) => x.length === 0)).toBe(true);
+      expect(await indexes()).toEqual(['tally_ix_events_idx']);
+      // Past the start, a catch-up leaves them in place.
+      await store7.appendToStream('project-x0', Array.from({ length: 30 }, (_, i) => newEvent('Tick', { i })));
+      const later = (await store7.headPosition())!;
+      await waitFor(async () => comparePositions((await store7.lastPosition())!, later) >= 0, 60_000);
+      seenDuring.length = 0;
+      expect(await runner.catchUpTogether()).toBe(30);
+      expect(seenDuring.length).toBeGreaterThan(0);
+      expect(seenDuring.every((x) => x.length === 1)).toBe(true);
+      expect((await db7.query<{ events: string }>(`select events::text from tally_ix where stream_id = 'project-x0'`)).rows[0].events).toBe('38');
+    } finally {
+      await db7.close();
+      await dropSchema(s7);
+    }
+  });
+
   test('a projection whose version went up is rebuilt from the log when a runner starts; the same version is left as it is', async () => {
     const s5 = uniqueSchema('proj');
     const db5 = await openTestPg(s5);

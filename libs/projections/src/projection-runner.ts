@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   comparePositions,
   formatPosition,
+  START,
   loadMigrations,
   migrate,
   type Db,
@@ -37,6 +38,8 @@ export type RunnerOptions = {
   lockRetryMs?: number;
   retryMs?: number;
   logger?: RunnerLogger;
+  /** Events in a pass from nothing beyond which readers' indexes are dropped first and built at the end (default 50,000). */
+  deferIndexesAfter?: number;
 };
 
 const silent: RunnerLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -194,6 +197,10 @@ export class ProjectionRunner {
     const total = Number(await this.store.countAfter(position));
     let read = 0;
     onProgress?.(0, total);
+    // Filled from nothing with a long log behind them: their readers' indexes are built once at the end
+    // (if the pass fails, the next setup() builds them again).
+    const deferring = total >= (this.options.deferIndexesAfter ?? DEFER_INDEXES_AFTER) ? chosen.filter((p) => p.readIndexes?.length && comparePositions(positions.get(p.name)!, START) === 0) : [];
+    for (const p of deferring) for (const ddl of p.readIndexes!) await this.db.exec(`drop index if exists ${indexNameOf(ddl)}`);
     // Only the types some chosen projection handles are read; the window still spans every event,
     // so each checkpoint passes the ones none of them handles.
     const types = chosen.every((p) => p.handles) ? [...new Set(chosen.flatMap((p) => p.handles!))] : undefined;
@@ -231,6 +238,11 @@ export class ProjectionRunner {
       position = to;
       read += window.spanned;
       onProgress?.(read, Math.max(total, read));
+    }
+    for (const p of deferring) {
+      const since = performance.now();
+      for (const ddl of p.readIndexes!) await this.db.exec(ddl);
+      this.lastPassMs.set(p.name, (this.lastPassMs.get(p.name) ?? 0) + performance.now() - since);
     }
     return read;
   }
@@ -328,6 +340,16 @@ const GATHER_MS = 20;
 
 /** Events applied in one pass beyond which the tables written are analyzed afterwards. */
 const ANALYZE_AFTER = 10_000;
+
+/** Events in a pass from nothing beyond which readers' indexes are dropped first and built at the end. */
+const DEFER_INDEXES_AFTER = 50_000;
+
+/** The index a `create index if not exists <name> on …` statement creates. */
+function indexNameOf(ddl: string): string {
+  const m = /^\s*create\s+(?:unique\s+)?index\s+if\s+not\s+exists\s+(\w+)\s+on\s/i.exec(ddl);
+  if (!m) throw new Error(`a read index must be declared as "create index if not exists <name> on …": ${ddl}`);
+  return m[1];
+}
 
 /** Drops a projection's tables and checkpoint, and records that this version's code builds them anew. */
 async function resetProjection(tx: SqlExecutor, projection: Projection): Promise<void> {

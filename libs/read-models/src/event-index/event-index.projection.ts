@@ -4,6 +4,15 @@ import type { Projection } from '@yuantrace/projections';
 import { unitOfEvent } from '../admin-units/admin-units.projection';
 import { runDdl } from '../shared/ddl';
 
+/** The audit log's filters read through these; apply() does not. */
+const EVENT_INDEX_READ_INDEXES = [
+  'create index if not exists rm_event_index_actor_idx on rm_event_index (actor, commit_position, prepare_position)',
+  'create index if not exists rm_event_index_type_idx on rm_event_index (type, commit_position, prepare_position)',
+  'create index if not exists rm_event_index_kind_idx on rm_event_index (stream_kind, commit_position, prepare_position)',
+  'create index if not exists rm_event_index_recorded_idx on rm_event_index (recorded_at)',
+  'create index if not exists rm_event_index_event_idx on rm_event_index (event_id)',
+];
+
 /**
  * One row per event of the log, every type: who recorded it, when, on which business date, in
  * which stream and region. The audit log's filters (type, stream kind, actor, time ranges) and an
@@ -20,13 +29,10 @@ export const eventIndexProjection: Projection = {
         commit_position bigint not null, prepare_position bigint not null, event_id uuid not null, stream_id text not null, revision bigint not null,
         stream_kind text not null, type text not null, actor text, unit_code text, effective_date date not null, recorded_at timestamptz not null,
         primary key (commit_position, prepare_position));
-      create index if not exists rm_event_index_actor_idx on rm_event_index (actor, commit_position, prepare_position);
-      create index if not exists rm_event_index_type_idx on rm_event_index (type, commit_position, prepare_position);
-      create index if not exists rm_event_index_kind_idx on rm_event_index (stream_kind, commit_position, prepare_position);
-      create index if not exists rm_event_index_recorded_idx on rm_event_index (recorded_at);
-      create index if not exists rm_event_index_event_idx on rm_event_index (event_id);
       create table if not exists rm_event_stream_units (stream_id text primary key, unit_code text not null)`);
+    for (const ddl of EVENT_INDEX_READ_INDEXES) await q.query(ddl);
   },
+  readIndexes: EVENT_INDEX_READ_INDEXES,
   async apply(tx, events) {
     // A stream lies where its first event that names a unit places it (as rm_stream_units does for /events).
     const streams = [...new Set(events.map((e) => e.streamId))];

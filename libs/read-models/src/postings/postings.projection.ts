@@ -39,15 +39,6 @@ create table if not exists postings (
   recorded_at timestamptz not null,
   primary key (event_id, leg)
 );
-create index if not exists postings_from_idx on postings (from_account);
-create index if not exists postings_to_idx on postings (to_account);
-create index if not exists postings_batch_idx on postings (batch_id);
-create index if not exists postings_project_idx on postings (project_id);
-create index if not exists postings_payment_idx on postings (payment_id);
-create index if not exists postings_payee_idx on postings (payee_type, payee_id);
-create index if not exists postings_from_unit_idx on postings (from_unit text_pattern_ops);
-create index if not exists postings_to_unit_idx on postings (to_unit text_pattern_ops);
-create index if not exists postings_recorded_idx on postings (recorded_at);
 create table if not exists posting_batches (
   batch_id text primary key, parent_batch_id text, root_batch_id text not null, source text not null, fiscal_year int not null,
   recipient_unit_code text not null
@@ -131,6 +122,19 @@ class Lookups {
   }
 }
 
+/** The views, traces, summaries and checks read postings through these; apply() reads only its lookup tables. */
+const POSTINGS_READ_INDEXES = [
+  'create index if not exists postings_from_idx on postings (from_account)',
+  'create index if not exists postings_to_idx on postings (to_account)',
+  'create index if not exists postings_batch_idx on postings (batch_id)',
+  'create index if not exists postings_project_idx on postings (project_id)',
+  'create index if not exists postings_payment_idx on postings (payment_id)',
+  'create index if not exists postings_payee_idx on postings (payee_type, payee_id)',
+  'create index if not exists postings_from_unit_idx on postings (from_unit text_pattern_ops)',
+  'create index if not exists postings_to_unit_idx on postings (to_unit text_pattern_ops)',
+  'create index if not exists postings_recorded_idx on postings (recorded_at)',
+];
+
 const POSTING_COLUMNS = ['event_id', 'leg', 'commit_position', 'prepare_position', 'event_type', 'from_account', 'to_account', 'from_unit', 'to_unit', 'amount_fen',
   'root_batch_id', 'source', 'fiscal_year', 'batch_id', 'allocation_id', 'project_id', 'payment_id', 'payee_type', 'payee_id', 'payee_name', 'effective_date', 'recorded_at'];
 const POSTING_CASTS = ['uuid', 'int', 'bigint', 'bigint', '', '', '', '', '', 'bigint', '', '', 'int', '', '', '', '', '', '', '', 'date', 'timestamptz'];
@@ -144,7 +148,9 @@ export const postingsProjection = typedProjection({
   tables: ['postings', 'posting_batches', 'posting_lines', 'posting_project_units', 'posting_payees', ...UNIT_ROLLUP_TABLES],
   async setup(q) {
     await runDdl(q, `${POSTINGS_DDL};${UNIT_ROLLUPS_DDL}`);
+    for (const ddl of POSTINGS_READ_INDEXES) await q.query(ddl);
   },
+  readIndexes: POSTINGS_READ_INDEXES,
   async apply(tx, events) {
     const lookups = await Lookups.for(tx, events);
     const rollups = new UnitRollups();
