@@ -28,6 +28,27 @@ const tally = async (db: PgDb) =>
     'select stream_id, events::text, max_revision::text, ids from test_tally order by stream_id',
   )).rows;
 
+/** Runs fn against a store in a schema of its own, dropped afterwards. */
+async function inOwnSchema(fn: (db: PgDb, store: PostgresEventStore) => Promise<void>): Promise<void> {
+  const schema = uniqueSchema('proj');
+  const db = await openTestPg(schema);
+  try {
+    await fn(db, await PostgresEventStore.create(db));
+  } finally {
+    await db.close();
+    await dropSchema(schema);
+  }
+}
+
+/** Waits until readers see everything committed so far: another test file's transaction in the same database can hold visibility back. */
+async function visibleToHead(store: PostgresEventStore): Promise<void> {
+  const head = (await store.headPosition())!;
+  await waitFor(async () => {
+    const seen = await store.lastPosition();
+    return seen !== undefined && comparePositions(seen, head) >= 0;
+  }, 60_000);
+}
+
 describe('projection runner on a PostgreSQL server', () => {
   const schema = uniqueSchema('proj');
   let db: PgDb;
@@ -187,18 +208,12 @@ describe('projection runner on a PostgreSQL server', () => {
   });
 
   test('a projection that declares the types it handles is handed only those, and its checkpoint still passes every event', async () => {
-    const s6 = uniqueSchema('proj');
-    const db6 = await openTestPg(s6);
-    const store6 = await PostgresEventStore.create(db6);
-    try {
+    await inOwnSchema(async (db6, store6) => {
       // Ticks and Tocks interleaved, Tocks last: a checkpoint left on the last Tick would never reach the head.
       for (let s = 0; s < 6; s++) await store6.appendToStream(`project-w${s}`, Array.from({ length: 9 }, (_, i) => newEvent(i % 3 === 0 ? 'Tick' : 'Tock', { i })));
       await store6.appendToStream('project-w0', [newEvent('Tock'), newEvent('Tock')]);
+      await visibleToHead(store6);
       const head = (await store6.headPosition())!;
-      await waitFor(async () => {
-        const seen = await store6.lastPosition();
-        return seen !== undefined && comparePositions(seen, head) >= 0;
-      }, 60_000);
       const handed: string[] = [];
       const ticks = tallyProjection(0, 'tally_ticks');
       const only = { ...ticks, handles: ['Tick'], apply: async (tx: Parameters<typeof ticks.apply>[0], events: Parameters<typeof ticks.apply>[1]) => {
@@ -217,23 +232,13 @@ describe('projection runner on a PostgreSQL server', () => {
       await runner.start();
       await runner.waitUntilCaughtUp(5_000);
       await runner.stop();
-    } finally {
-      await db6.close();
-      await dropSchema(s6);
-    }
+    });
   });
 
   test('filled from nothing, a projection\'s read indexes are dropped for the pass and built at its end; following the log keeps them', async () => {
-    const s7 = uniqueSchema('proj');
-    const db7 = await openTestPg(s7);
-    const store7 = await PostgresEventStore.create(db7);
-    try {
+    await inOwnSchema(async (db7, store7) => {
       for (let s = 0; s < 5; s++) await store7.appendToStream(`project-x${s}`, Array.from({ length: 8 }, (_, i) => newEvent('Tick', { i })));
-      const head = (await store7.headPosition())!;
-      await waitFor(async () => {
-        const seen = await store7.lastPosition();
-        return seen !== undefined && comparePositions(seen, head) >= 0;
-      }, 60_000);
+      await visibleToHead(store7);
       const indexes = async () => (await db7.query<{ n: string }>(`select indexname as n from pg_indexes where schemaname = current_schema() and tablename = 'tally_ix'
         and indexname <> 'tally_ix_pkey' order by 1`)).rows.map((r) => r.n);
       const seenDuring: string[][] = [];
@@ -257,17 +262,13 @@ describe('projection runner on a PostgreSQL server', () => {
       expect(await indexes()).toEqual(['tally_ix_events_idx']);
       // Past the start, a catch-up leaves them in place.
       await store7.appendToStream('project-x0', Array.from({ length: 30 }, (_, i) => newEvent('Tick', { i })));
-      const later = (await store7.headPosition())!;
-      await waitFor(async () => comparePositions((await store7.lastPosition())!, later) >= 0, 60_000);
+      await visibleToHead(store7);
       seenDuring.length = 0;
       expect(await runner.catchUpTogether()).toBe(30);
       expect(seenDuring.length).toBeGreaterThan(0);
       expect(seenDuring.every((x) => x.length === 1)).toBe(true);
       expect((await db7.query<{ events: string }>(`select events::text from tally_ix where stream_id = 'project-x0'`)).rows[0].events).toBe('38');
-    } finally {
-      await db7.close();
-      await dropSchema(s7);
-    }
+    });
   });
 
   test('a projection whose version went up is rebuilt from the log when a runner starts; the same version is left as it is', async () => {
