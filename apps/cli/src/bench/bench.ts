@@ -323,14 +323,19 @@ function printSeal(x: NonNullable<BenchReport['seal']>): string[] {
   ];
 }
 
+/** Events per second of a plain read of the whole log, batch by batch: the baseline a pass over the log is set beside. */
+async function plainReadRate(store: PostgresEventStore, events: number): Promise<number> {
+  const t0 = performance.now();
+  for await (const batch of readAllInBatches(store)) void batch;
+  return Math.round(events / ((performance.now() - t0) / 1000));
+}
+
 /**
  * The sealer alone over the whole log from nothing (its tables dropped: a bench may), and a plain
  * read of the same log in the same run: what hashing, chaining and signing add to reading.
  */
 async function measureSealCatchUp(store: PostgresEventStore, db: Db, key: SealKey, events: number, log: (line: string) => void) {
-  const t0 = performance.now();
-  for await (const batch of readAllInBatches(store)) void batch;
-  const readOnly = Math.round(events / ((performance.now() - t0) / 1000));
+  const readOnly = await plainReadRate(store, events);
   await db.exec(`${SEAL_TABLES.map((t) => `drop table if exists ${t};`).join(' ')} delete from projection_checkpoints where name = '${SEAL_PROJECTION}'`);
   const options = { key, everyEvents: 1000, everySeconds: 60, logName: 'bench' };
   const runner = new ProjectionRunner(store, db, [sealerProjection(options)]);
@@ -454,9 +459,7 @@ const ASOF_DATES = ['2014-12-31', '2015-06-30', '2016-03-31', '2016-12-31', '201
  */
 async function measureDetectorsRebuild(db: Db, events: number, log: (line: string) => void) {
   const store = await PostgresEventStore.create(db);
-  const t0 = performance.now();
-  for await (const batch of readAllInBatches(store)) void batch;
-  const plainRead = Math.round(events / ((performance.now() - t0) / 1000));
+  const plainRead = await plainReadRate(store, events);
   const runner = new ProjectionRunner(store, db, (await import('@yuantrace/read-models')).readModelProjections());
   const t1 = performance.now();
   await runner.rebuild('red_flags');

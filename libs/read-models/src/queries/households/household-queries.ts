@@ -38,13 +38,12 @@ export async function householdReading(q: SqlExecutor, id: string, basis: Basis)
           from rm_household_status where household_id = $1 and ${statusWhere}) s) as statuses,
        (select coalesce(jsonb_agg(r order by r.n), '[]') from receipts r) as receipts,
        (select coalesce(jsonb_agg(c), '[]') from chains c) as chains`, params);
-  const { profile, statuses, receipts: rows } = r.rows[0];
+  const { profile: h, statuses, receipts: rows, chains: chainRows } = r.rows[0];
   const unit = r.rows[0].unit ?? undefined;
-  const h = profile;
   if (!h) return { unit, view: undefined };
   const history = statuses.map((r) => ({ status: r.status, date: dateText(r.effective_date), reason: r.reason,
     documentNo: r.document_no, recordedAt: new Date(r.recorded_at as string).toISOString() }));
-  const chains = chainsOf(r.rows[0].chains);
+  const chains = chainsOf(chainRows);
   const receipts = [];
   const byYear = new Map<string, bigint>(), bySource = new Map<string, bigint>(), byType = new Map<string, bigint>();
   let total = 0n;
