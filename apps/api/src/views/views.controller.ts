@@ -143,11 +143,11 @@ export class ViewsController {
     @Res({ passthrough: true }) res: Response) {
     const basis = parseBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
-    // The household's region and its view in one read; the scope still decides first what is answered.
-    const { unit, view: v } = await householdReading(this.db, id, basis);
+    // The household's region, its view and (for a reader the vault lets see them) its members' identity
+    // numbers in one read; the scope still decides first what is answered.
+    const { unit, view: v, revealed: ids } = await householdReading(this.db, id, basis, this.vault.revealSqlFor(p));
     placeUnitInScope(p, 'household', id, unit);
     if (!v) throw missing('household', id, true, basis);
-    const ids = await this.vault.revealFor(p, v.members.map((m) => String(m.idRef)));
     const members = v.members.map(({ idRef, idMasked, ...m }) => ({ ...(m as { name: string; relation: string; birthYear: number }),
       idNumber: ids.get(String(idRef)) ?? String(idMasked) }));
     return respond(res, format, `household-${id}${suffix(basis)}`, { basis: describeBasis(basis), ...v, members }, () => householdSheets(v, members));

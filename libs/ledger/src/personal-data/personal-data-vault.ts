@@ -95,6 +95,17 @@ export class PersonalDataVault implements OnModuleInit {
     return values;
   }
 
+  /**
+   * The same decision for a reading that reveals within its own statement (one round trip, not
+   * two): for a reader who may see personal data, SQL giving a jsonb object of value by ref for
+   * the refs that `refsSql` (a query of one text column) selects, erased refs left out; for
+   * anyone else undefined, and the reading reveals nothing.
+   */
+  revealSqlFor(reader: Principal | undefined): ((refsSql: string) => string) | undefined {
+    if (!reader || !SEES_PERSONAL_DATA.has(reader.role)) return undefined;
+    return (refsSql) => `select coalesce(jsonb_object_agg(ref, value), '{}'::jsonb) from personal_data where ref in (${refsSql}) and value is not null`;
+  }
+
   /** Values by ref; an erased or unknown ref maps to undefined. */
   async reveal(refs: readonly string[]): Promise<Map<string, string>> {
     if (refs.length === 0) return new Map();

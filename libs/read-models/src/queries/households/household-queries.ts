@@ -14,7 +14,7 @@ export async function householdExists(q: SqlExecutor, id: string): Promise<boole
  * reveal or not), status history, every receipt with its origin and chain to the root 文号, and
  * totals by year, source and project type. Receipts are postings to the household's payee account.
  */
-export async function householdReading(q: SqlExecutor, id: string, basis: Basis) {
+export async function householdReading(q: SqlExecutor, id: string, basis: Basis, reveal?: (refsSql: string) => string) {
   const params: unknown[] = [id];
   const profileWhere = `${basisSql({ knownAt: basis.knownAt }, params)}${basis.asOf ? ` and registered_on <= $${params.push(basis.asOf)}::date` : ''}`;
   const statusWhere = basisSql(basis, params);
@@ -23,7 +23,7 @@ export async function householdReading(q: SqlExecutor, id: string, basis: Basis)
   // a small read by index, and a round trip costs more than any of them (on this 2-core machine a request's
   // six round trips took half the api's time in the socket writes alone).
   const r = await q.query<{ unit: string | null; profile: Record<string, any> | null; statuses: Array<Record<string, unknown>>; receipts: Array<Record<string, unknown>>;
-    chains: Parameters<typeof chainsOf>[0] }>(
+    chains: Parameters<typeof chainsOf>[0]; revealed: Record<string, string> | null }>(
     `with receipts as materialized (
        select p.payment_id, p.event_type, p.amount_fen::text as amount_fen, p.effective_date, p.recorded_at, p.source, p.fiscal_year, p.root_batch_id, p.batch_id,
               p.allocation_id, p.project_id, pr.name as project_name, pr.type as project_type, rb.document_no as root_document_no,
@@ -37,10 +37,13 @@ export async function householdReading(q: SqlExecutor, id: string, basis: Basis)
        (select coalesce(jsonb_agg(s order by s.effective_date, s.recorded_at), '[]') from (select status, reason, document_no, effective_date, recorded_at
           from rm_household_status where household_id = $1 and ${statusWhere}) s) as statuses,
        (select coalesce(jsonb_agg(r order by r.n), '[]') from receipts r) as receipts,
-       (select coalesce(jsonb_agg(c), '[]') from chains c) as chains`, params);
+       (select coalesce(jsonb_agg(c), '[]') from chains c) as chains,
+       ${reveal ? `(${reveal(`select m->>'idRef' from rm_households, jsonb_array_elements(members) m where household_id = $1`)})` : 'null'} as revealed`, params);
   const { profile: h, statuses, receipts: rows, chains: chainRows } = r.rows[0];
   const unit = r.rows[0].unit ?? undefined;
-  if (!h) return { unit, view: undefined };
+  // Members' values by ref, for a reader the vault lets see them (its SQL, given as `reveal`); empty otherwise.
+  const revealed = new Map(Object.entries(r.rows[0].revealed ?? {}));
+  if (!h) return { unit, view: undefined, revealed };
   const history = statuses.map((r) => ({ status: r.status, date: dateText(r.effective_date), reason: r.reason,
     documentNo: r.document_no, recordedAt: new Date(r.recorded_at as string).toISOString() }));
   const chains = chainsOf(chainRows);
@@ -63,7 +66,7 @@ export async function householdReading(q: SqlExecutor, id: string, basis: Basis)
     });
   }
   const asList = (m: Map<string, bigint>, key: string) => [...m.entries()].sort().map(([k, v]) => ({ [key]: k, amount: yuan(v) }));
-  return { unit, view: {
+  return { unit, revealed, view: {
     householdId: h.household_id, unitCode: h.unit_code, category: h.category, causes: h.causes, registeredOn: dateText(h.registered_on),
     status: history.length ? history[history.length - 1].status : 'registered',
     members: (h.members as Array<Record<string, unknown>>).map((m) => ({ ...m })),
