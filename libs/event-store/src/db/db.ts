@@ -4,8 +4,19 @@
  * string from pg, a bigint or number from PGlite): callers convert with BigInt()/Number().
  */
 export interface SqlExecutor {
-  query<R = Record<string, any>>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number }>;
+  query<R = Record<string, any>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: R[]; rowCount: number }>;
 }
+
+export type QueryOptions = {
+  /**
+   * Keep the statement prepared on the server connection that runs it and reuse it there: the
+   * next run with the same text skips parsing and planning. For the few fixed reads answered many
+   * times a second (a household view spent as long being planned as being run). Only for a
+   * statement of fixed text with parameters; PGlite, which has one connection and no such cache,
+   * ignores it.
+   */
+  prepare?: boolean;
+};
 
 export type DbKind = 'embedded' | 'postgres';
 

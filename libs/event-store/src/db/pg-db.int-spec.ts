@@ -21,4 +21,23 @@ describe('PgDb connections', () => {
     const inside = await db.transaction((tx) => tx.query<{ jit: string }>(`select current_setting('jit') as jit`));
     expect(inside.rows[0].jit).toBe('off');
   });
+
+  test('a prepared read is prepared once per connection, answers as an unprepared one, and survives its table being built again', async () => {
+    await db.exec('create table prep_t (k int primary key, v text); insert into prep_t select g, g::text from generate_series(1, 50) g');
+    const sql = 'select v from prep_t where k = $1';
+    // Past the server's fifth run, where it may switch to a generic plan; on several connections at once.
+    for (let i = 1; i <= 12; i++) {
+      const [a, b, c] = await Promise.all([db.query(sql, [i], { prepare: true }), db.query(sql, [i + 1], { prepare: true }), db.query(sql, [i])]);
+      expect([a.rows, b.rows, c.rows]).toEqual([[{ v: String(i) }], [{ v: String(i + 1) }], [{ v: String(i) }]]);
+    }
+    const held = await Promise.all([1, 2, 3].map(() => db.query<{ n: number }>(`select count(*)::int as n from pg_prepared_statements where statement = $1`, [sql])));
+    // Each connection that ran it holds it once (the pool may have run it on fewer than three).
+    expect(held.every((r) => r.rows[0].n <= 1)).toBe(true);
+    expect(held.some((r) => r.rows[0].n === 1)).toBe(true);
+    // A rebuild drops and creates the tables a prepared read names: the server plans it again.
+    await db.exec('drop table prep_t; create table prep_t (k int primary key, v text); insert into prep_t values (3, \'three\')');
+    expect((await db.transaction((tx) => tx.query(sql, [3], { prepare: true }))).rows).toEqual([{ v: 'three' }]);
+    expect((await db.query(sql, [3], { prepare: true })).rows).toEqual([{ v: 'three' }]);
+    expect((await db.query(sql, [4], { prepare: true })).rows).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
-import { Client, Pool, type PoolClient } from 'pg';
-import { assertIdentifier, type Db, type SqlExecutor } from './db';
+import { createHash } from 'node:crypto';
+import { Client, Pool, type PoolClient, type QueryConfig } from 'pg';
+import { assertIdentifier, type Db, type QueryOptions, type SqlExecutor } from './db';
 
 /** A PostgreSQL server through a `pg` pool, every connection pinned to one schema. */
 export class PgDb implements Db {
@@ -41,8 +42,8 @@ export class PgDb implements Db {
     return db;
   }
 
-  async query<R>(sql: string, params?: readonly unknown[]) {
-    const r = await this.pool.query(sql, params as unknown[]);
+  async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
+    const r = await this.pool.query(statement(sql, params, options));
     return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
   }
 
@@ -114,8 +115,23 @@ export class PgDb implements Db {
 }
 
 const wrap = (client: PoolClient): SqlExecutor => ({
-  async query<R>(sql: string, params?: readonly unknown[]) {
-    const r = await client.query(sql, params as unknown[]);
+  async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
+    const r = await client.query(statement(sql, params, options));
     return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
   },
 });
+
+/** Prepared statements are named by their text's hash: pg prepares a name once per connection, and one name must always mean one text. */
+const preparedNames = new Map<string, string>();
+
+function statement(sql: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined): QueryConfig {
+  if (!options?.prepare) return { text: sql, values: params as unknown[] };
+  let name = preparedNames.get(sql);
+  if (!name) {
+    name = `yt_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    // A bound on what a process keeps; the server's own cache is per connection and goes with it.
+    if (preparedNames.size > 1000) preparedNames.clear();
+    preparedNames.set(sql, name);
+  }
+  return { name, text: sql, values: params as unknown[] };
+}

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { assertIdentifier, type Db, type SqlExecutor } from './db';
+import { assertIdentifier, type Db, type QueryOptions, type SqlExecutor } from './db';
 import { lockDataDir } from './data-dir-lock';
 
 /**
@@ -87,7 +87,7 @@ export class PgliteDb implements Db {
     }
   }
 
-  async query<R>(sql: string, params?: readonly unknown[]) {
+  async query<R>(sql: string, params?: readonly unknown[], _options?: QueryOptions) {
     const r = await this.pg.query<R>(sql, params as unknown[]);
     return { rows: r.rows, rowCount: rowCountOf(r) };
   }
@@ -99,7 +99,7 @@ export class PgliteDb implements Db {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.pg.transaction(async (tx: Transaction) =>
       fn({
-        async query<R>(sql: string, params?: readonly unknown[]) {
+        async query<R>(sql: string, params?: readonly unknown[], _options?: QueryOptions) {
           const r = await tx.query<R>(sql, params as unknown[]);
           return { rows: r.rows, rowCount: rowCountOf(r) };
         },

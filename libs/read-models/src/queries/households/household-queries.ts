@@ -38,7 +38,9 @@ export async function householdReading(q: SqlExecutor, id: string, basis: Basis,
           from rm_household_status where household_id = $1 and ${statusWhere}) s) as statuses,
        (select coalesce(jsonb_agg(r order by r.n), '[]') from receipts r) as receipts,
        (select coalesce(jsonb_agg(c), '[]') from chains c) as chains,
-       ${reveal ? `(${reveal(`select m->>'idRef' from rm_households, jsonb_array_elements(members) m where household_id = $1`)})` : 'null'} as revealed`, params);
+       ${reveal ? `(${reveal(`select m->>'idRef' from rm_households, jsonb_array_elements(members) m where household_id = $1`)})` : 'null'} as revealed`, params,
+    // Asked many times a second, and planning it took about as long as running it.
+    { prepare: true });
   const { profile: h, statuses, receipts: rows, chains: chainRows } = r.rows[0];
   const unit = r.rows[0].unit ?? undefined;
   // Members' values by ref, for a reader the vault lets see them (its SQL, given as `reveal`); empty otherwise.

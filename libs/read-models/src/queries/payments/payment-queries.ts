@@ -65,7 +65,7 @@ export async function paymentTraceReading(q: SqlExecutor, paymentId: string, bas
        (select h.status from rm_payment_history h where h.payment_id = $1 and ${historyWhere} order by h.seq desc limit 1) as status,
        (select to_jsonb(a) from (select a.allocation_id, a.batch_id, a.project_id, a.document_no, a.amount_fen::text as amount_fen, a.effective_date
           from p join rm_allocations a on a.batch_id = p.batch_id and a.allocation_id = p.allocation_id) a) as allocation,
-       (select coalesce(jsonb_agg(c), '[]') from chain c) as chain`, params);
+       (select coalesce(jsonb_agg(c), '[]') from chain c) as chain`, params, { prepare: true });
   const { payment: p, status, allocation: a } = r.rows[0];
   const unit = r.rows[0].unit ?? undefined;
   if (!p) return { unit, trace: undefined };
