@@ -187,7 +187,8 @@ describe('projection runner on a PostgreSQL server', () => {
         reads++;
         return store4.readAll(o);
       };
-      const runner = new ProjectionRunner(counting, db4, [tallyProjection(0, 'tally_a'), tallyProjection(0, 'tally_b')], { batchSize: 40 });
+      // One lane: two lanes would each read the log for their own projections.
+      const runner = new ProjectionRunner(counting, db4, [tallyProjection(0, 'tally_a'), tallyProjection(0, 'tally_b')], { batchSize: 40, lanes: 1 });
       expect(await runner.catchUpTogether()).toBe(250);
       expect(reads).toBe(Math.ceil(250 / 40) + 1);
       // The pass names the time each projection spent: both applied events in it.
@@ -205,6 +206,48 @@ describe('projection runner on a PostgreSQL server', () => {
       await db4.close();
       await dropSchema(s4);
     }
+  });
+
+  test('a pass spreads its projections over lanes that apply at once, with what one lane gives; a lane that fails stops the pass with its own error', async () => {
+    await inOwnSchema(async (db8, store8) => {
+      for (let s = 0; s < 10; s++) await store8.appendToStream(`project-l${s}`, Array.from({ length: 12 }, (_, i) => newEvent('Tick', { i })));
+      await visibleToHead(store8);
+      const head = (await store8.headPosition())!;
+      const rows = (name: string) => db8.query(`select stream_id, events::text, max_revision::text, ids from ${name} order by stream_id`).then((r) => r.rows);
+      // When each apply ran: with two lanes, some apply of one projection runs while one of the other does.
+      const spans: Record<string, Array<[number, number]>> = { lane_a: [], lane_b: [] };
+      const timed = (name: string) => {
+        const p = tallyProjection(20, name);
+        return { ...p, apply: async (tx: Parameters<typeof p.apply>[0], events: Parameters<typeof p.apply>[1]) => {
+          const t0 = performance.now();
+          await p.apply(tx, events);
+          spans[name].push([t0, performance.now()]);
+        } };
+      };
+      const overlapped = () => spans.lane_a.some(([a0, a1]) => spans.lane_b.some(([b0, b1]) => a0 < b1 && b0 < a1));
+      const one = new ProjectionRunner(store8, db8, [timed('lane_a'), timed('lane_b')], { batchSize: 30, lanes: 1 });
+      await one.setup();
+      expect(await one.catchUpTogether()).toBe(120);
+      expect(overlapped()).toBe(false);
+      const oneLane = [await rows('lane_a'), await rows('lane_b')];
+      expect(oneLane[0]).toHaveLength(10);
+      spans.lane_a = [];
+      spans.lane_b = [];
+      const two = new ProjectionRunner(store8, db8, [timed('lane_a'), timed('lane_b')], { batchSize: 30, lanes: 2 });
+      expect(await two.rebuildAll()).toBe(120);
+      expect(overlapped()).toBe(true);
+      expect([await rows('lane_a'), await rows('lane_b')]).toEqual(oneLane);
+      expect(await readCheckpoint(db8, 'lane_a')).toEqual(head);
+      expect(await readCheckpoint(db8, 'lane_b')).toEqual(head);
+      expect([...two.lastPassMs.keys()].sort()).toEqual(['lane_a', 'lane_b']);
+      // One lane fails: the pass rejects with that lane's error, not the other lane's stop.
+      const failing = { ...tallyProjection(0, 'lane_b'), apply: async () => {
+        throw new Error('lane_b cannot apply');
+      } };
+      const broken = new ProjectionRunner(store8, db8, [timed('lane_a'), failing], { batchSize: 30, lanes: 2 });
+      await expect(broken.rebuildAll()).rejects.toThrow('lane_b cannot apply');
+      expect(comparePositions(await readCheckpoint(db8, 'lane_b'), head)).toBeLessThan(0);
+    });
   });
 
   test('a projection that declares the types it handles is handed only those, and its checkpoint still passes every event', async () => {

@@ -26,6 +26,12 @@ export interface Projection {
    * one sorted build instead of millions of scattered inserts.
    */
   readonly readIndexes?: readonly string[];
+  /**
+   * What a one-pass catch-up or rebuild costs this projection beside the others, in any unit
+   * (1 when absent; ours give a county's seconds, 2026-12-02). A pass on a server spreads the
+   * projections over lanes of about equal cost, each on its own connection.
+   */
+  readonly passCost?: number;
   /** Idempotent DDL creating its tables and indexes. */
   setup(q: SqlExecutor): Promise<void>;
   apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
