@@ -123,6 +123,9 @@ describe.each<Backend>(['postgres', 'embedded', 'kurrentdb'])('views, traces and
     expect(tr.allocation).toMatchObject({ allocationId: 'RS-A', documentNo: '县财发〔2016〕30号', amount: '500000.00' });
     expect(tr.chain).toEqual([expect.objectContaining({ hop: 'appropriation', batchId: 'RS-B', documentNo: '县财〔2016〕21号', source: 'COUNTY_BUDGET' })]);
     expect(tr.root.documentNo).toBe('县财〔2016〕21号');
+    // The payee's account: masked for the village, whole for an inspector, the vault's ref for neither.
+    expect(tr.payment.payee).toEqual({ type: 'household', id: 'HH-RS-PAY-A', name: '户主RS-PAY-A', account: '***************3445' });
+    expect((await read('inspector', '/payments/RS-PAY-A/trace')).payment.payee).toEqual({ type: 'household', id: 'HH-RS-PAY-A', name: '户主RS-PAY-A', account: ACCOUNT });
   });
 
   test('flow: the downstream tree to every payee, to the fen, with what is unspent', async () => {

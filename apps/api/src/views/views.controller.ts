@@ -36,8 +36,10 @@ export class ViewsController {
   ) {}
 
   /** Reveals payee accounts for readers who may see them; everyone else keeps the masked form. */
-  private async revealAccounts<T extends { payee: { accountRef?: string; account: string } }>(principal: Principal | undefined, items: T[]) {
-    const accounts = await this.vault.revealFor(principal, items.map((i) => i.payee.accountRef!).filter(Boolean));
+  private async revealAccounts<T extends { payee: { accountRef?: string; account: string } }>(principal: Principal | undefined, items: T[],
+    revealed?: ReadonlyMap<string, string>) {
+    // Values the reading revealed already (revealSqlFor) need no second look-up.
+    const accounts = revealed ?? await this.vault.revealFor(principal, items.map((i) => i.payee.accountRef!).filter(Boolean));
     for (const i of items) {
       i.payee.account = (i.payee.accountRef && accounts.get(i.payee.accountRef)) || i.payee.account;
       delete i.payee.accountRef;
@@ -111,11 +113,12 @@ export class ViewsController {
   async trace(@CurrentPrincipal() p: Principal, @Param('paymentId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const basis = parseBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
-    // The payment's region and its trace in one read; the scope still decides first what is answered.
-    const { unit, trace } = await paymentTraceReading(this.db, id, basis);
+    // The payment's region, its trace and (for a reader the vault lets see it) the payee's account in one
+    // read; the scope still decides first what is answered.
+    const { unit, trace, revealed } = await paymentTraceReading(this.db, id, basis, this.vault.revealSqlFor(p));
     placeUnitInScope(p, 'payment', id, unit);
     if (!trace) throw missing('payment', id, true, basis);
-    await this.revealAccounts(p, [trace.payment]);
+    await this.revealAccounts(p, [trace.payment], revealed);
     return respond(res, format, `trace-${id}${suffix(basis)}`, { basis: describeBasis(basis), ...trace }, () => traceSheets(trace));
   }
 

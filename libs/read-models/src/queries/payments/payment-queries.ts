@@ -47,14 +47,14 @@ export async function paymentView(q: SqlExecutor, paymentId: string, basis: Basi
  * the payment, the allocation it was paid from, and the chain of batches up to the root 文号, read
  * in one statement (each part is a read by index; a round trip costs more than any of them).
  */
-export async function paymentTraceReading(q: SqlExecutor, paymentId: string, basis: Basis) {
+export async function paymentTraceReading(q: SqlExecutor, paymentId: string, basis: Basis, reveal?: (refsSql: string) => string) {
   const params: unknown[] = [paymentId];
   const paymentWhere = basisSql(basis, params);
   const historyWhere = basisSql(basis, params, 'h');
   const r = await q.query<{ unit: string | null;
     payment: (Pick<PaymentRow, 'payment_id' | 'project_id' | 'allocation_id' | 'batch_id' | 'payee_type' | 'payee_id' | 'payee_name' | 'account_ref' | 'account_masked'
       | 'amount_fen' | 'effective_date'>) | null; status: string | null; allocation: Record<string, unknown> | null;
-    chain: Parameters<typeof chainsOf>[0] }>(
+    chain: Parameters<typeof chainsOf>[0]; revealed: Record<string, string> | null }>(
     `with p as materialized (
        select payment_id, project_id, allocation_id, batch_id, payee_type, payee_id, payee_name, account_ref, account_masked, amount_fen::text as amount_fen,
          effective_date
@@ -65,12 +65,15 @@ export async function paymentTraceReading(q: SqlExecutor, paymentId: string, bas
        (select h.status from rm_payment_history h where h.payment_id = $1 and ${historyWhere} order by h.seq desc limit 1) as status,
        (select to_jsonb(a) from (select a.allocation_id, a.batch_id, a.project_id, a.document_no, a.amount_fen::text as amount_fen, a.effective_date
           from p join rm_allocations a on a.batch_id = p.batch_id and a.allocation_id = p.allocation_id) a) as allocation,
-       (select coalesce(jsonb_agg(c), '[]') from chain c) as chain`, params, { prepare: true });
+       (select coalesce(jsonb_agg(c), '[]') from chain c) as chain,
+       ${reveal ? `(${reveal('select account_ref from p')})` : 'null'} as revealed`, params, { prepare: true });
   const { payment: p, status, allocation: a } = r.rows[0];
   const unit = r.rows[0].unit ?? undefined;
-  if (!p) return { unit, trace: undefined };
+  // The payee's account by ref, for a reader the vault lets see it (its SQL, given as `reveal`); empty otherwise.
+  const revealed = new Map(Object.entries(r.rows[0].revealed ?? {}));
+  if (!p) return { unit, trace: undefined, revealed };
   const chain = chainsOf(r.rows[0].chain).get(String(p.batch_id)) ?? [];
-  return { unit, trace: {
+  return { unit, revealed, trace: {
     payment: { paymentId: p.payment_id, status: status ?? 'requested', amount: yuan(p.amount_fen),
       payee: { type: p.payee_type, id: p.payee_id, name: p.payee_name, accountRef: p.account_ref, account: p.account_masked },
       projectId: p.project_id, effectiveDate: dateText(p.effective_date) },
