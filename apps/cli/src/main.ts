@@ -92,9 +92,10 @@ function demoTokens() {
 
 async function rebuild(target: string | undefined) {
   if (!target) throw new UsageError('rebuild needs a projection name or "all"');
-  const storage = await openStorage(loadConfig());
+  const config = loadConfig();
+  const storage = await openStorage(config);
   try {
-    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections());
+    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections(), { lanes: config.projectionLanes });
     const progress = (name: string) => {
       const bar = new SingleBar({ format: `${name.padEnd(24)} [{bar}] {percentage}% {value}/{total} events | {eta_formatted} left` }, Presets.shades_classic);
       let started = false;
@@ -129,9 +130,10 @@ function passTimings(runner: ProjectionRunner): string {
 }
 
 async function projections() {
-  const storage = await openStorage(loadConfig());
+  const config = loadConfig();
+  const storage = await openStorage(config);
   try {
-    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections());
+    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections(), { lanes: config.projectionLanes });
     await runner.setup();
     for (const s of await runner.status()) process.stdout.write(`${s.name}\tcheckpoint ${s.checkpoint}\tlag ${s.lag}\n`);
   } finally {
@@ -254,9 +256,10 @@ async function scoreDetectorsCommand(args: string[]) {
   const file = args[0];
   if (!file) throw new UsageError('score-detectors needs the .anomalies.jsonl file the generator wrote');
   const anomalies = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Anomaly);
-  const storage = await openStorage(loadConfig());
+  const config = loadConfig();
+  const storage = await openStorage(config);
   try {
-    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections());
+    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections(), { lanes: config.projectionLanes });
     await runner.setup();
     await runner.catchUpTogether(['red_flags']);
     const alerts: AlertView[] = [];

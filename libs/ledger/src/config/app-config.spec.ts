@@ -6,6 +6,8 @@ import { loadConfig } from './app-config';
 describe('configuration is read and validated in one place', () => {
   test('nothing set: embedded PGlite under ./data, projections and demo data in process', () => {
     const c = loadConfig({});
+    expect(c.projectionLanes).toBe(2);
+    expect(loadConfig({ PROJECTION_LANES: '4' }).projectionLanes).toBe(4);
     expect(c.databaseUrl).toBeUndefined();
     expect(c.dataDir).toMatch(/data$/);
     expect(c.runProjections).toBe(true);
@@ -35,6 +37,7 @@ describe('configuration is read and validated in one place', () => {
     [{ SEAL: 'maybe' }, /^SEAL: must be on or off/],
     [{ SEAL_EVERY_EVENTS: '0' }, /^SEAL_EVERY_EVENTS: must be a whole number from 1/],
     [{ SEAL_EVERY_SECONDS: '1.5' }, /^SEAL_EVERY_SECONDS/],
+    [{ PROJECTION_LANES: '0' }, /^PROJECTION_LANES: must be a whole number from 1/],
   ])('a bad value names its variable: %j', (env, message) => {
     expect(() => loadConfig(env as Record<string, string>)).toThrow(message);
   });

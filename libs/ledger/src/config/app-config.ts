@@ -33,6 +33,8 @@ export type AppConfig = {
   stateCacheSize: number;
   /** /health answers degraded (503) when a projection lags more events than this. */
   healthMaxLag: number;
+  /** Connections a one-pass catch-up or rebuild spreads the projections over on a server (PROJECTION_LANES; about one per core PostgreSQL may use). */
+  projectionLanes: number;
   /**
    * The checkpoint-signing key's text, from SEAL_KEY_FILE or SEAL_KEY (never from the database).
    * Absent on a server: the log is not sealed. Absent in embedded mode: a key file is made beside
@@ -156,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     amountBounds: amountBounds(env.BATCH_AMOUNT_BOUNDS),
     stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 50_000, 100, 10_000_000),
     healthMaxLag: integer(env, 'HEALTH_MAX_LAG', 10_000, 1, 1_000_000_000),
+    projectionLanes: integer(env, 'PROJECTION_LANES', 2, 1, 16),
     sealKey: sealKey(env),
     sealing: flag(env, 'SEAL', true),
     ...(embedded && env.DATA_DIR !== ':memory:' ? { sealKeyFile: `${dataDir}-seal-key.pem` } : {}),

@@ -62,6 +62,7 @@ export class InfrastructureModule {
     const seal = sealSetup(config);
     const runner = new ProjectionRunner(storage.store, storage.db, [...readModelProjections(), ...(seal.options ? [sealerProjection(seal.options)] : [])], {
       logger: new Logger('projections'),
+      lanes: config.projectionLanes,
     });
     return {
       module: InfrastructureModule,
