@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 
 /**
@@ -6,8 +7,13 @@ import { createHash } from 'node:crypto';
  */
 const NAMESPACE = 'yuantrace:event';
 
+/** SHA-1 of one string: one call where Node has crypto.hash (20.12 and later); every command hashes one per event. */
+const sha1 = typeof (crypto as { hash?: unknown }).hash === 'function'
+  ? (text: string) => (crypto as unknown as { hash: (alg: string, data: string, out: 'buffer') => Buffer }).hash('sha1', text, 'buffer')
+  : (text: string) => createHash('sha1').update(text).digest();
+
 export function deterministicUuid(...parts: string[]): string {
-  const hash = createHash('sha1').update(NAMESPACE).update('\u0000').update(parts.join('\u0000')).digest();
+  const hash = sha1(`${NAMESPACE}\u0000${parts.join('\u0000')}`);
   const b = Buffer.from(hash.subarray(0, 16));
   b[6] = (b[6] & 0x0f) | 0x50;
   b[8] = (b[8] & 0x3f) | 0x80;

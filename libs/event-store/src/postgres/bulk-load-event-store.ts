@@ -56,6 +56,11 @@ export class BulkLoadEventStore extends EventStore {
     const current = this.revisions.get(stream) ?? null;
     const expected = options.expectedRevision ?? 'any';
     if (!matchesExpected(expected, current)) throw new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream');
+    return { nextExpectedRevision: this.buffer(stream, events, current), position: { commit: 0n, prepare: 0n } };
+  }
+
+  /** Buffers events already checked, after the stream's current revision; returns the new one. */
+  private buffer(stream: string, events: readonly NewEvent[], current: bigint | null): bigint {
     let revision = current ?? -1n;
     const list = this.pendingByStream.get(stream) ?? [];
     const now = new Date();
@@ -67,8 +72,7 @@ export class BulkLoadEventStore extends EventStore {
     }
     this.pendingByStream.set(stream, list);
     this.revisions.set(stream, revision);
-    // Positions are assigned at flush; callers of a bulk load do not use them.
-    return { nextExpectedRevision: revision, position: { commit: 0n, prepare: 0n } };
+    return revision;
   }
 
   /** Checks every stream first, then buffers: all of it or none, as on the server. */
@@ -78,11 +82,13 @@ export class BulkLoadEventStore extends EventStore {
       const current = this.revisions.get(a.stream) ?? null;
       if (!matchesExpected(a.expectedRevision, current)) throw new WrongExpectedRevisionError(a.stream, a.expectedRevision, current ?? 'no_stream');
     }
+    // Checked and validated above: buffered without checking each event again (the loader's hot path).
     const streams = [];
     for (const a of appends) {
-      if (a.events.length > 0) await this.appendToStream(a.stream, a.events, { expectedRevision: a.expectedRevision });
+      if (a.events.length > 0) this.buffer(a.stream, a.events, this.revisions.get(a.stream) ?? null);
       streams.push({ stream: a.stream, nextExpectedRevision: this.revisions.get(a.stream) });
     }
+    // Positions are assigned at flush; callers of a bulk load do not use them.
     return { streams, position: { commit: 0n, prepare: 0n } };
   }
 
