@@ -220,7 +220,12 @@ export class ProjectionRunner {
     if (chosen.length === 0) return 0;
     const lanes = splitIntoLanes(chosen, this.db.kind === 'postgres' ? (this.options.lanes ?? 2) : 1);
     const progress = lanes.map(() => ({ read: 0, total: 0 }));
-    const report = () => onProgress?.(Math.min(...progress.map((x) => x.read)), Math.max(...progress.map((x) => x.total)));
+    // Each lane spans the log from its own projections' checkpoints: the pass has done the share of all the lanes' spans done so far.
+    const report = () => {
+      const total = Math.max(...progress.map((x) => x.total));
+      const spans = progress.reduce((n, x) => n + x.total, 0);
+      onProgress?.(spans === 0 ? 0 : Math.round((total * progress.reduce((n, x) => n + Math.min(x.read, x.total), 0)) / spans), total);
+    };
     const stop: { failed: boolean; first?: unknown } = { failed: false };
     const results = await Promise.allSettled(lanes.map((lane, i) => this.applyLane(lane, stop, onProgress && ((read, total) => {
       progress[i] = { read, total };
