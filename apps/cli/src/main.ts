@@ -95,7 +95,7 @@ async function rebuild(target: string | undefined) {
   const config = loadConfig();
   const storage = await openStorage(config);
   try {
-    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections(), { lanes: config.projectionLanes });
+    const runner = readModelRunner(storage, config);
     const progress = (name: string) => {
       const bar = new SingleBar({ format: `${name.padEnd(24)} [{bar}] {percentage}% {value}/{total} events | {eta_formatted} left` }, Presets.shades_classic);
       let started = false;
@@ -133,7 +133,7 @@ async function projections() {
   const config = loadConfig();
   const storage = await openStorage(config);
   try {
-    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections(), { lanes: config.projectionLanes });
+    const runner = readModelRunner(storage, config);
     await runner.setup();
     for (const s of await runner.status()) process.stdout.write(`${s.name}\tcheckpoint ${s.checkpoint}\tlag ${s.lag}\n`);
   } finally {
@@ -183,6 +183,10 @@ async function verifySeal(store: EventStore, db: Db, config: ReturnType<typeof l
       (report.unsealed ? `; ${report.unsealed} newer events await the next checkpoint` : '') + '\n');
   } else process.exitCode = 1;
 }
+
+/** The read models' runner, its one-pass catch-ups and rebuilds in the configured lanes (PROJECTION_LANES). */
+const readModelRunner = (storage: { store: EventStore; db: Db }, config: { projectionLanes: number }) =>
+  new ProjectionRunner(storage.store, storage.db, readModelProjections(), { lanes: config.projectionLanes });
 
 async function verifyBooks(storage: { store: EventStore; db: Db }) {
   const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections());
@@ -259,7 +263,7 @@ async function scoreDetectorsCommand(args: string[]) {
   const config = loadConfig();
   const storage = await openStorage(config);
   try {
-    const runner = new ProjectionRunner(storage.store, storage.db, readModelProjections(), { lanes: config.projectionLanes });
+    const runner = readModelRunner(storage, config);
     await runner.setup();
     await runner.catchUpTogether(['red_flags']);
     const alerts: AlertView[] = [];

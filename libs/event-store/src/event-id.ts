@@ -1,5 +1,4 @@
 import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
 
 /**
  * Deterministic event ids (a name-based UUID, version 5 layout over SHA-1) from the parts that
@@ -10,7 +9,7 @@ const NAMESPACE = 'yuantrace:event';
 /** SHA-1 of one string: one call where Node has crypto.hash (20.12 and later); every command hashes one per event. */
 const sha1 = typeof (crypto as { hash?: unknown }).hash === 'function'
   ? (text: string) => (crypto as unknown as { hash: (alg: string, data: string, out: 'buffer') => Buffer }).hash('sha1', text, 'buffer')
-  : (text: string) => createHash('sha1').update(text).digest();
+  : (text: string) => crypto.createHash('sha1').update(text).digest();
 
 export function deterministicUuid(...parts: string[]): string {
   const hash = sha1(`${NAMESPACE}\u0000${parts.join('\u0000')}`);

@@ -28,7 +28,7 @@ export interface Projection {
   readonly readIndexes?: readonly string[];
   /**
    * What a one-pass catch-up or rebuild costs this projection beside the others, in any unit
-   * (1 when absent; ours give a county's seconds, 2026-12-02). A pass on a server spreads the
+   * (1 when absent; ours give their seconds in a one-pass catch-up of the demo county, 2026-12-02). A pass on a server spreads the
    * projections over lanes of about equal cost, each on its own connection.
    */
   readonly passCost?: number;

@@ -220,7 +220,6 @@ export function sealerProjection(options: SealOptions): Projection {
   const hash = options.key.pub.hash;
   return {
     name: SEAL_PROJECTION,
-    // Seconds of a one-pass catch-up of the demo county (2026-12-02): balances the lanes of a pass.
     passCost: 20,
     version: 1,
     tables: [],

@@ -121,17 +121,8 @@ const wrap = (client: PoolClient): SqlExecutor => ({
   },
 });
 
-/** Prepared statements are named by their text's hash: pg prepares a name once per connection, and one name must always mean one text. */
-const preparedNames = new Map<string, string>();
-
+/** A prepared statement is named by its text's hash: pg prepares a name once per connection, and one name must always mean one text. */
 function statement(sql: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined): QueryConfig {
   if (!options?.prepare) return { text: sql, values: params as unknown[] };
-  let name = preparedNames.get(sql);
-  if (!name) {
-    name = `yt_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
-    // A bound on what a process keeps; the server's own cache is per connection and goes with it.
-    if (preparedNames.size > 1000) preparedNames.clear();
-    preparedNames.set(sql, name);
-  }
-  return { name, text: sql, values: params as unknown[] };
+  return { name: `yt_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`, text: sql, values: params as unknown[] };
 }

@@ -6,7 +6,6 @@ import { typedProjection } from '../shared/typed-projection';
 /** The region tree, and which unit each stream belongs to (the audit log filters by scope with it). */
 export const adminUnitsProjection = typedProjection({
   name: 'admin_units',
-  // Seconds of a one-pass catch-up of the demo county (2026-12-02): balances the lanes of a pass.
   passCost: 11,
   // The units themselves, and the first event of each kind of stream that names the unit it belongs to.
   handles: ['AdminUnitRegistered', 'AdminUnitRenamed', 'FundBatchIssued', 'ProjectProposed', 'HouseholdRegistered', 'PaymentRequested', 'RosterPersonRecorded', 'CaseOpened'],

@@ -26,7 +26,6 @@ import { dueAlertsSql, inTerms, RULE_TERMS_VALUES, ruleTermsSql } from './alert-
  */
 export const redFlagsProjection = typedProjection({
   name: 'red_flags',
-  // Seconds of a one-pass catch-up of the demo county (2026-12-02): balances the lanes of a pass.
   passCost: 48,
   handles: ['RuleSetAdopted', 'FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'ReturnReceived', 'AllocationFundsReturned', 'FundBatchVoided',
     'AllocationVoided', 'ProjectProposed', 'ProjectMilestoneRecorded', 'HouseholdRegistered', 'HouseholdStatusChanged', 'PaymentRequested',

@@ -14,7 +14,6 @@ import { typedProjection } from '../shared/typed-projection';
  */
 export const batchUnspentProjection = typedProjection({
   name: 'batch_unspent',
-  // Seconds of a one-pass catch-up of the demo county (2026-12-02): balances the lanes of a pass.
   passCost: 4,
   handles: ['FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'FundBatchVoided', 'AllocationVoided', 'FundsHeld', 'HoldReleased', 'PaymentReversalCredited'],
   tables: ['rm_batch_unspent_moves', 'rm_batch_unspent_days'],

@@ -11,7 +11,6 @@ import { typedProjection } from '../shared/typed-projection';
  */
 export const casesProjection = typedProjection({
   name: 'cases',
-  // Seconds of a one-pass catch-up of the demo county (2026-12-02): balances the lanes of a pass.
   passCost: 0.3,
   handles: ['CaseOpened', 'CaseFindingRecorded', 'CaseRectificationRecorded', 'CaseClosureProposed', 'CaseClosureRefused', 'CaseClosed'],
   tables: ['rm_cases', 'rm_case_steps'],

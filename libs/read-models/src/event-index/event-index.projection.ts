@@ -22,7 +22,6 @@ const EVENT_INDEX_READ_INDEXES = [
  */
 export const eventIndexProjection: Projection = {
   name: 'event_index',
-  // Seconds of a one-pass catch-up of the demo county (2026-12-02): balances the lanes of a pass.
   passCost: 39,
   tables: ['rm_event_index', 'rm_event_stream_units'],
   async setup(q) {

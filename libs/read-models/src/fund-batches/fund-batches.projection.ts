@@ -5,7 +5,6 @@ import { typedProjection } from '../shared/typed-projection';
 /** Batch headers (with their lineage) and allocation lines; money figures come from postings. */
 export const fundBatchesProjection = typedProjection({
   name: 'fund_batches',
-  // Seconds of a one-pass catch-up of the demo county (2026-12-02): balances the lanes of a pass.
   passCost: 6,
   handles: ['FundBatchIssued', 'FundsAllocated', 'AllocationFundsReturned', 'FundsReturned', 'ReturnReceived', 'FundsHeld', 'HoldPosted', 'HoldReleased',
     'PaymentReversalCredited', 'FundBatchClosed', 'FundBatchVoided', 'AllocationVoided'],

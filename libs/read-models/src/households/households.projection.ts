@@ -5,7 +5,6 @@ import { typedProjection } from '../shared/typed-projection';
 /** The registry as readers see it: members with vault refs and masked numbers only, and each status change dated on both axes. */
 export const householdsProjection = typedProjection({
   name: 'households',
-  // Seconds of a one-pass catch-up of the demo county (2026-12-02): balances the lanes of a pass.
   passCost: 1,
   handles: ['HouseholdRegistered', 'HouseholdStatusChanged'],
   tables: ['rm_households', 'rm_household_status'],

@@ -5,7 +5,6 @@ import { typedProjection } from '../shared/typed-projection';
 /** Each payment's request and its state history, each step dated on both axes. */
 export const paymentsProjection = typedProjection({
   name: 'payments',
-  // Seconds of a one-pass catch-up of the demo county (2026-12-02): balances the lanes of a pass.
   passCost: 19,
   handles: ['PaymentRequested', 'PaymentApproved', 'PaymentRejected', 'PaymentExecuted', 'PaymentFailed', 'PaymentReversed'],
   // 2: decisions dated by their own business date (or the request's), never by the server clock. 3: re-payment links.

@@ -141,7 +141,6 @@ const POSTING_CASTS = ['uuid', 'int', 'bigint', 'bigint', '', '', '', '', '', 'b
 
 export const postingsProjection = typedProjection({
   name: 'postings',
-  // Seconds of a one-pass catch-up of the demo county (2026-12-02): balances the lanes of a pass.
   passCost: 35,
   handles: HANDLED,
   // 2: unit rollups and the payee table. 3: the glossary's region figures in unit_flows; voids. 4: knownAt rollups by hour.

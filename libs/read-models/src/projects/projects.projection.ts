@@ -4,7 +4,6 @@ import { typedProjection } from '../shared/typed-projection';
 /** Project headers and their milestones (the timeline); funding, held and paid figures come from postings. */
 export const projectsProjection = typedProjection({
   name: 'projects',
-  // Seconds of a one-pass catch-up of the demo county (2026-12-02): balances the lanes of a pass.
   passCost: 2,
   handles: ['ProjectProposed', 'ProjectMilestoneRecorded'],
   // 2: milestones.

@@ -2,6 +2,7 @@ import type { SqlExecutor } from '@yuantrace/event-store';
 import { batchChainsSql, chainsOf } from '../batches/batch-queries';
 import { basisSql, dateText, type Basis } from '../../shared/basis';
 import { paidDeltaOf, yuan } from '../../shared/figure-sql';
+import { revealedColumn, revealedOf } from '../../shared/revealed';
 
 export async function householdExists(q: SqlExecutor, id: string): Promise<boolean> {
   return (await q.query('select 1 from rm_households where household_id = $1', [id])).rowCount > 0;
@@ -38,13 +39,12 @@ export async function householdReading(q: SqlExecutor, id: string, basis: Basis,
           from rm_household_status where household_id = $1 and ${statusWhere}) s) as statuses,
        (select coalesce(jsonb_agg(r order by r.n), '[]') from receipts r) as receipts,
        (select coalesce(jsonb_agg(c), '[]') from chains c) as chains,
-       ${reveal ? `(${reveal(`select m->>'idRef' from rm_households, jsonb_array_elements(members) m where household_id = $1`)})` : 'null'} as revealed`, params,
+       ${revealedColumn(reveal, `select m->>'idRef' from rm_households, jsonb_array_elements(members) m where household_id = $1`)}`, params,
     // Asked many times a second, and planning it took about as long as running it.
     { prepare: true });
   const { profile: h, statuses, receipts: rows, chains: chainRows } = r.rows[0];
   const unit = r.rows[0].unit ?? undefined;
-  // Members' values by ref, for a reader the vault lets see them (its SQL, given as `reveal`); empty otherwise.
-  const revealed = new Map(Object.entries(r.rows[0].revealed ?? {}));
+  const revealed = revealedOf(r.rows[0]);
   if (!h) return { unit, view: undefined, revealed };
   const history = statuses.map((r) => ({ status: r.status, date: dateText(r.effective_date), reason: r.reason,
     documentNo: r.document_no, recordedAt: new Date(r.recorded_at as string).toISOString() }));

@@ -1,6 +1,7 @@
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { basisSql, dateText, type Basis } from '../../shared/basis';
 import { yuan } from '../../shared/figure-sql';
+import { revealedColumn, revealedOf } from '../../shared/revealed';
 import { batchChainsSql, chainsOf } from '../batches/batch-queries';
 
 /** A payment: its request, links, history, and its trace up to the root 文号. */
@@ -66,11 +67,10 @@ export async function paymentTraceReading(q: SqlExecutor, paymentId: string, bas
        (select to_jsonb(a) from (select a.allocation_id, a.batch_id, a.project_id, a.document_no, a.amount_fen::text as amount_fen, a.effective_date
           from p join rm_allocations a on a.batch_id = p.batch_id and a.allocation_id = p.allocation_id) a) as allocation,
        (select coalesce(jsonb_agg(c), '[]') from chain c) as chain,
-       ${reveal ? `(${reveal('select account_ref from p')})` : 'null'} as revealed`, params, { prepare: true });
+       ${revealedColumn(reveal, 'select account_ref from p')}`, params, { prepare: true });
   const { payment: p, status, allocation: a } = r.rows[0];
   const unit = r.rows[0].unit ?? undefined;
-  // The payee's account by ref, for a reader the vault lets see it (its SQL, given as `reveal`); empty otherwise.
-  const revealed = new Map(Object.entries(r.rows[0].revealed ?? {}));
+  const revealed = revealedOf(r.rows[0]);
   if (!p) return { unit, trace: undefined, revealed };
   const chain = chainsOf(r.rows[0].chain).get(String(p.batch_id)) ?? [];
   return { unit, revealed, trace: {
