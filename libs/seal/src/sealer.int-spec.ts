@@ -14,6 +14,7 @@ import { exportAudit } from './audit-export';
 import { SealKey } from './seal-key';
 import { sealStatus, verifyLiveSeal, proofOf } from './seal-queries';
 import { sealerProjection, sealPending, SealTicker, SEAL_PROJECTION, type SealOptions } from './sealer';
+import { SealHasher } from './hasher/seal-hasher';
 import type { SealProblemKind, SignedCheckpoint } from './verifier/yuantrace-verify';
 import * as v from './verifier/yuantrace-verify';
 
@@ -167,6 +168,28 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
       expect(await bodies()).toEqual(onePass);
       expect(onePass.map((b) => b.count)).toEqual([10, 20, 30, 40, 48]);
     } finally {
+      await log.close();
+    }
+  });
+
+  test('hashed on the hashing thread (a catch-up\'s long runs, in slices) or in place: the same checkpoints, and the log verifies', async () => {
+    const log = await sealedLog(backend);
+    const hasher = new SealHasher({ threadFromEvents: 1, sliceEvents: 7 });
+    try {
+      const bodies = async () => (await log.db.query<{ body: Record<string, unknown> }>('select body from seal_checkpoints order by no')).rows
+        .map((r) => { const { sealedAt: _t, previous: _p, ...b } = (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as Record<string, unknown>; return b; });
+      const inPlace = await bodies();
+      for (const t of ['seal_state', 'seal_checkpoints', 'seal_pending']) await log.db.query(`drop table ${t}`);
+      await log.db.query('delete from projection_checkpoints where name = $1', [SEAL_PROJECTION]);
+      const onThread = { ...log.options, hasher };
+      // Windows of 11: checkpoints of 10 fall inside slices of 7 and across windows.
+      await new ProjectionRunner(log.store, log.db, [sealerProjection(onThread)], { batchSize: 11 }).catchUpTogether();
+      await sealPending(log.db, onThread, true);
+      expect(await bodies()).toEqual(inPlace);
+      expect(inPlace.map((b) => b.count)).toEqual([10, 20, 30, 40, 48]);
+      expect(await verifyLiveSeal(log.store, log.db, ED25519.pub)).toMatchObject({ ok: true, eventsChecked: 48, checkpoints: 5 });
+    } finally {
+      await hasher.close();
       await log.close();
     }
   });

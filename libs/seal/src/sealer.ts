@@ -2,7 +2,8 @@ import { comparePositions, formatPosition, parsePosition, type Db, type Recorded
 import type { Projection } from '@yuantrace/projections';
 import type { SealKey } from './seal-key';
 import * as v from './verifier/yuantrace-verify';
-import type { CheckpointBody, SignedCheckpoint } from './verifier/yuantrace-verify';
+import type { CheckpointBody, HashName, SignedCheckpoint } from './verifier/yuantrace-verify';
+import { SealHasher } from './hasher/seal-hasher';
 
 /**
  * The sealer: a projection that walks the log in its global order, chains every event
@@ -29,6 +30,8 @@ export type SealOptions = {
   /** Names the log in every checkpoint, so that checkpoints of two logs are not confused. */
   logName: string;
   now?: () => Date;
+  /** Where runs of events are hashed (by default, long ones on a thread of its own: see SealHasher). */
+  hasher?: SealHasher;
 };
 
 export type SealState = {
@@ -171,21 +174,35 @@ async function takePending(tx: SqlExecutor, waiting: number): Promise<{ ids: Buf
   return { ids: Buffer.concat(r.rows.map((x) => bytes(x.event_id))), leaves: Buffer.concat(r.rows.map((x) => bytes(x.leaf))) };
 }
 
-async function putPending(tx: SqlExecutor, firstSeq: number, ids: readonly Buffer[], leaves: readonly Buffer[]): Promise<void> {
-  if (ids.length === 0) return;
+async function putPending(tx: SqlExecutor, firstSeq: number, ids: Buffer, leaves: Buffer): Promise<void> {
+  const n = ids.length / 16;
+  if (n === 0) return;
+  const seqs: number[] = [];
+  const idHex: string[] = [];
+  const leafHex: string[] = [];
+  for (let k = 0; k < n; k++) {
+    seqs.push(firstSeq + k);
+    idHex.push(ids.toString('hex', 16 * k, 16 * k + 16));
+    leafHex.push(leaves.toString('hex', 32 * k, 32 * k + 32));
+  }
   await tx.query(
     `insert into seal_pending (seq, event_id, leaf)
      select s, decode(i, 'hex'), decode(l, 'hex') from unnest($1::bigint[], $2::text[], $3::text[]) as u(s, i, l)`,
-    [ids.map((_, k) => firstSeq + k), ids.map((b) => b.toString('hex')), leaves.map((b) => b.toString('hex'))],
+    [seqs, idHex, leafHex],
   );
 }
 
-/** Signs the events s.pendingFromCount+1 … s.count (their ids and leaves given) as the next checkpoint. */
-async function writeCheckpoint(tx: SqlExecutor, s: SealState, ids: Buffer, leafBytes: Buffer, options: SealOptions): Promise<SignedCheckpoint> {
-  const { key } = options;
-  const hash = key.pub.hash;
+/** The RFC 6962 root over leaves given as 32 bytes each. */
+function rootOf(hash: HashName, leafBytes: Buffer): Buffer {
   const leaves: Buffer[] = [];
   for (let i = 0; i < leafBytes.length; i += 32) leaves.push(leafBytes.subarray(i, i + 32));
+  return v.merkleRoot(hash, leaves);
+}
+
+/** Signs the events s.pendingFromCount+1 … s.count (their ids, leaves and Merkle root given) as the next checkpoint. */
+async function writeCheckpoint(tx: SqlExecutor, s: SealState, ids: Buffer, leafBytes: Buffer, root: Buffer, options: SealOptions): Promise<SignedCheckpoint> {
+  const { key } = options;
+  const hash = key.pub.hash;
   const body: CheckpointBody = {
     log: options.logName,
     no: s.lastNo + 1,
@@ -197,7 +214,7 @@ async function writeCheckpoint(tx: SqlExecutor, s: SealState, ids: Buffer, leafB
     fromPosition: s.pendingFromPosition,
     position: s.position,
     chainHead: s.chainHead,
-    merkleRoot: v.merkleRoot(hash, leaves).toString('hex'),
+    merkleRoot: root.toString('hex'),
     previous: s.lastLink,
     sealedAt: (options.now?.() ?? new Date()).toISOString(),
   };
@@ -218,6 +235,7 @@ async function writeCheckpoint(tx: SqlExecutor, s: SealState, ids: Buffer, leafB
 
 export function sealerProjection(options: SealOptions): Projection {
   const hash = options.key.pub.hash;
+  const hasher = options.hasher ?? new SealHasher();
   return {
     name: SEAL_PROJECTION,
     passCost: 20,
@@ -237,50 +255,50 @@ export function sealerProjection(options: SealOptions): Projection {
       if (first && comparePositions(first, parsePosition(s.position)!) <= 0) {
         throw new Error(`the seal already covers position ${s.position}; refusing to seal ${formatPosition(first)} again (was the seal's checkpoint reset?)`);
       }
-      let chain: Buffer = Buffer.from(s.chainHead, 'hex');
-      // This batch's events not yet in a checkpoint; `waiting` counts those of earlier batches too.
-      const ids: Buffer[] = [];
-      const leaves: Buffer[] = [];
-      let waiting = s.count - s.pendingFromCount;
-      // The batch's ids in one buffer; each event's canonical bytes written once into a buffer laid
-      // out as [h_{i-1}][0x00][canonical], whose tail is the leaf's input and, shifted left by one,
-      // the whole is the chain's: a few allocations per event, this being the sealer's hot path.
-      const batchIds = Buffer.allocUnsafe(16 * events.length);
-      for (let i = 0; i < events.length; i++) {
-        const e = events[i];
-        const id = batchIds.subarray(16 * i, 16 * i + 16);
-        if (!UUID.test(e.id) || id.write(e.id.slice(0, 8) + e.id.slice(9, 13) + e.id.slice(14, 18) + e.id.slice(19, 23) + e.id.slice(24), 'hex') !== 16) {
-          throw new Error(`event id ${e.id} is not a UUID; the seal records ids as 16 bytes`);
-        }
-        const text = canonicalOf(e);
-        const length = Buffer.byteLength(text, 'utf8');
-        const work = Buffer.allocUnsafe(33 + length);
-        chain.copy(work, 0);
-        work[32] = 0;
-        work.write(text, 33, 'utf8');
-        ids.push(id);
-        leaves.push(v.digestOf(hash, work.subarray(32)));
-        work.copyWithin(32, 33);
-        chain = v.digestOf(hash, work.subarray(0, 32 + length));
-        s.count++;
-        s.position = formatPosition(e.position);
-        waiting++;
-        if (waiting >= options.everyEvents) {
-          s.chainHead = chain.toString('hex');
-          const earlier = await takePending(tx, waiting - ids.length);
-          await writeCheckpoint(tx, s, Buffer.concat([earlier.ids, ...ids]), Buffer.concat([earlier.leaves, ...leaves]), options);
-          ids.length = 0;
-          leaves.length = 0;
-          waiting = 0;
+      const n = events.length;
+      // A checkpoint falls after the event that makes everyEvents wait (counting those of earlier
+      // batches), then after every everyEvents more.
+      const waitingBefore = s.count - s.pendingFromCount;
+      const cuts: number[] = [];
+      for (let cut = Math.max(1, options.everyEvents - waitingBefore); cut <= n; cut += options.everyEvents) cuts.push(cut);
+      const earlier = cuts.length > 0 ? await takePending(tx, waitingBefore) : undefined;
+      const ids = Buffer.allocUnsafe(16 * n);
+      for (let i = 0; i < n; i++) {
+        const id = events[i].id;
+        if (!UUID.test(id) || ids.write(id.slice(0, 8) + id.slice(9, 13) + id.slice(14, 18) + id.slice(19, 23) + id.slice(24), 16 * i, 'hex') !== 16) {
+          throw new Error(`event id ${id} is not a UUID; the seal records ids as 16 bytes`);
         }
       }
-      s.chainHead = chain.toString('hex');
-      await putPending(tx, s.count - ids.length + 1, ids, leaves);
+      const run = hasher.begin({ alg: hash, chain: Buffer.from(s.chainHead, 'hex'), n, cuts, earlierLeaves: earlier?.leaves });
+      try {
+        for (const e of events) run.add(canonicalOf(e));
+      } catch (e) {
+        run.abandon();
+        throw e;
+      }
+      const h = await run.end();
+      const countBefore = s.count;
+      let from = 0;
+      for (let k = 0; k < cuts.length; k++) {
+        const to = cuts[k];
+        s.count = countBefore + to;
+        s.position = formatPosition(events[to - 1].position);
+        s.chainHead = h.heads[k].toString('hex');
+        const own = { ids: ids.subarray(16 * from, 16 * to), leaves: h.leaves.subarray(32 * from, 32 * to) };
+        await writeCheckpoint(tx, s, k === 0 ? Buffer.concat([earlier!.ids, own.ids]) : own.ids,
+          k === 0 ? Buffer.concat([earlier!.leaves, own.leaves]) : own.leaves, h.roots[k], options);
+        from = to;
+      }
+      s.count = countBefore + n;
+      if (n > 0) s.position = formatPosition(events[n - 1].position);
+      s.chainHead = h.heads[cuts.length].toString('hex');
+      await putPending(tx, countBefore + from + 1, ids.subarray(16 * from), h.leaves.subarray(32 * from));
       // The oldest event waiting for a checkpoint has waited since it was recorded, not since this
       // sealer (which reads at its pace) chained it: a checkpoint comes within SEAL_EVERY_SECONDS of it.
       // (Recorded by the database's clock, compared with this process's: a skew between them moves it by as much.)
+      const waiting = s.count - s.pendingFromCount;
       if (waiting === 0) s.pendingSince = null;
-      else if (waiting === ids.length) s.pendingSince = events[events.length - ids.length].recordedAt;
+      else if (waiting === n - from) s.pendingSince = events[from].recordedAt;
       else s.pendingSince ??= options.now?.() ?? new Date();
       await saveState(tx, s, options.key);
     },
@@ -302,7 +320,7 @@ export async function sealPending(db: Db, options: SealOptions, force = false): 
     const now = options.now?.() ?? new Date();
     if (!force && (!s.pendingSince || now.getTime() - s.pendingSince.getTime() < options.everySeconds * 1000)) return undefined;
     const pending = await takePending(tx, waiting);
-    const checkpoint = await writeCheckpoint(tx, s, pending.ids, pending.leaves, options);
+    const checkpoint = await writeCheckpoint(tx, s, pending.ids, pending.leaves, rootOf(options.key.pub.hash, pending.leaves), options);
     await saveState(tx, s, options.key);
     return checkpoint;
   });

@@ -1,0 +1,70 @@
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { SealHasher } from './seal-hasher';
+import { sealHashes } from './seal-hashes';
+
+/**
+ * The hashing thread gives what hashing in place gives, however the run is sliced; a run that
+ * fails there is rejected with the reason and the thread serves the next one; an abandoned run
+ * leaves nothing waiting.
+ */
+const texts = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ amount: `${i}.00`, name: '张三'.repeat(i % 5), i }));
+const chain = createHash('sha256').update('start').digest();
+const cuts = [3, 400, 800];
+const earlierLeaves = Buffer.concat([createHash('sha256').update('a').digest(), createHash('sha256').update('b').digest()]);
+
+const hashers: SealHasher[] = [];
+const hasher = (options: ConstructorParameters<typeof SealHasher>[0]) => {
+  const h = new SealHasher(options);
+  hashers.push(h);
+  return h;
+};
+afterAll(async () => {
+  for (const h of hashers) await h.close();
+});
+
+const onHasher = async (h: SealHasher, n = texts.length, spec = { cuts, earlierLeaves }) => {
+  const run = h.begin({ alg: 'sha256', chain, n, ...spec });
+  for (const t of texts.slice(0, n)) run.add(t);
+  return run.end();
+};
+const hex = (x: { leaves: Buffer; heads: Buffer[]; roots: Buffer[] }) => ({
+  leaves: x.leaves.toString('hex'), heads: x.heads.map((b) => b.toString('hex')), roots: x.roots.map((b) => b.toString('hex')),
+});
+
+describe('the hashing thread', () => {
+  test('gives the leaves, heads and roots of hashing in place, in slices of any size', async () => {
+    const inPlace = hex(sealHashes({ alg: 'sha256', chain, texts, cuts, earlierLeaves }));
+    expect(hex(await onHasher(hasher({ threadFromEvents: Infinity })))).toEqual(inPlace);
+    for (const sliceEvents of [1, 7, 500, 5000]) {
+      expect(hex(await onHasher(hasher({ threadFromEvents: 1, sliceEvents })))).toEqual(inPlace);
+    }
+  });
+
+  test('runs given at once are answered each with its own hashes', async () => {
+    const h = hasher({ threadFromEvents: 1, sliceEvents: 50 });
+    const [a, b] = await Promise.all([onHasher(h, 1000), onHasher(h, 10, { cuts: [5], earlierLeaves: Buffer.alloc(0) })]);
+    expect(hex(a)).toEqual(hex(sealHashes({ alg: 'sha256', chain, texts, cuts, earlierLeaves })));
+    expect(hex(b)).toEqual(hex(sealHashes({ alg: 'sha256', chain, texts: texts.slice(0, 10), cuts: [5], earlierLeaves: Buffer.alloc(0) })));
+  });
+
+  test('a run that fails on the thread is rejected with the reason, and the thread hashes the next', async () => {
+    const h = hasher({ threadFromEvents: 1, sliceEvents: 10 });
+    const run = h.begin({ alg: 'sha256', chain, n: 5, cuts: [] });
+    for (const t of texts.slice(0, 6)) run.add(t);
+    await expect(run.end()).rejects.toThrow(/the seal's hashing thread: a run of 5 events was given 6/);
+    expect(hex(await onHasher(h))).toEqual(hex(sealHashes({ alg: 'sha256', chain, texts, cuts, earlierLeaves })));
+  });
+
+  test('an abandoned run is forgotten: nothing waits, and the thread, idle, stops by itself', async () => {
+    const h = hasher({ threadFromEvents: 1, idleMs: 50 });
+    const run = h.begin({ alg: 'sha256', chain, n: 10, cuts: [] });
+    run.add(texts[0]);
+    run.abandon();
+    await onHasher(h, 10, { cuts: [], earlierLeaves: Buffer.alloc(0) });
+    const worker = (h as unknown as { worker?: { threadId: number } }).worker;
+    expect(worker).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((h as unknown as { worker?: unknown }).worker).toBeUndefined();
+  });
+});

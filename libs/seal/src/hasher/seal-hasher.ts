@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { addToRun, beginRun, endRun, type RunSpec, type SealHashes } from './seal-hashes';
+
+/**
+ * Runs of at least this many events are hashed on the hashing thread. A catch-up's windows hold
+ * thousands; the live path's batches hold a few, and a hop to another thread would only add to
+ * their wait.
+ */
+export const HASH_THREAD_FROM_EVENTS = 256;
+
+/** Canonical texts handed to the hashing thread at a time, so that hashing one slice overlaps writing the next. */
+export const HASH_SLICE_EVENTS = 500;
+
+/** A run being hashed: given its canonical texts one by one, in order, then ended (or abandoned on a failure). */
+export interface HashingRun {
+  add(canonicalText: string): void;
+  end(): Promise<SealHashes>;
+  abandon(): void;
+}
+
+type Waiting = { resolve: (x: SealHashes) => void; reject: (e: Error) => void };
+
+/**
+ * Where a sealer's runs are hashed: in place, or on a worker thread of its own, started when a
+ * long run first comes and stopped once idle a while (a process that never catches up from far
+ * behind never starts it). On the thread, a slice is hashed while the sealer writes the next
+ * one's texts. A thread that fails rejects its runs; the next long run starts another.
+ */
+export class SealHasher {
+  private worker: Worker | undefined;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 0;
+  private idle: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: { threadFromEvents?: number; sliceEvents?: number; idleMs?: number } = {}) {}
+
+  begin(spec: RunSpec): HashingRun {
+    let slice: string[] = [];
+    const sliceEvents = this.options.sliceEvents ?? HASH_SLICE_EVENTS;
+    if (spec.n < (this.options.threadFromEvents ?? HASH_THREAD_FROM_EVENTS)) {
+      const run = beginRun(spec);
+      return {
+        add: (text) => void slice.push(text),
+        end: async () => {
+          addToRun(run, slice);
+          return endRun(run);
+        },
+        abandon: () => undefined,
+      };
+    }
+    clearTimeout(this.idle);
+    const worker = this.thread();
+    worker.ref();
+    const id = this.nextId++;
+    const result = new Promise<SealHashes>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    result.catch(() => undefined); // awaited by end(); a failure before it is reported there
+    worker.postMessage({ id, op: 'begin', input: spec });
+    const flush = () => {
+      if (slice.length > 0) worker.postMessage({ id, op: 'add', input: slice });
+      slice = [];
+    };
+    return {
+      add: (text) => {
+        if (slice.push(text) >= sliceEvents) flush();
+      },
+      end: () => {
+        flush();
+        worker.postMessage({ id, op: 'end' });
+        return result;
+      },
+      // The thread forgets the run, and nothing waits on it any more.
+      abandon: () => {
+        worker.postMessage({ id, op: 'drop' });
+        if (this.waiting.delete(id) && this.waiting.size === 0) this.rest(worker);
+      },
+    };
+  }
+
+  /** Stops the thread now (a test's end; a process that stops sealing). */
+  async close(): Promise<void> {
+    clearTimeout(this.idle);
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(join(__dirname, 'seal-hashes.js'));
+    worker.on('message', (m: { id: number; error?: string; out: { leaves: Uint8Array; heads: Uint8Array[]; roots: Uint8Array[] } }) => {
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      if (m.error !== undefined) w.reject(new Error(`the seal's hashing thread: ${m.error}`));
+      else w.resolve({ leaves: asBuffer(m.out.leaves), heads: m.out.heads.map(asBuffer), roots: m.out.roots.map(asBuffer) });
+      if (this.waiting.size === 0) this.rest(worker);
+    });
+    const fail = (e: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const w of this.waiting.values()) w.reject(e);
+      this.waiting.clear();
+    };
+    worker.on('error', (e) => fail(new Error(`the seal's hashing thread failed: ${e.message}`)));
+    worker.on('exit', (code) => fail(new Error(`the seal's hashing thread stopped (exit code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Nothing waits on the thread: it may not keep the process alive, and it stops if nothing more comes. */
+  private rest(worker: Worker): void {
+    worker.unref();
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      if (this.worker === worker && this.waiting.size === 0) void this.close();
+    }, this.options.idleMs ?? 10_000);
+    this.idle.unref();
+  }
+}
+
+const asBuffer = (x: Uint8Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);

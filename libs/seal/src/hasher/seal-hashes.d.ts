@@ -1,0 +1,10 @@
+import type { HashName } from '../verifier/yuantrace-verify';
+
+export type RunSpec = { alg: HashName; chain: Buffer; n: number; cuts: number[]; earlierLeaves?: Buffer };
+export type SealHashes = { leaves: Buffer; heads: Buffer[]; roots: Buffer[] };
+export type Run = { readonly n: number; readonly done: number };
+
+export function beginRun(spec: RunSpec): Run;
+export function addToRun(run: Run, canonicalTexts: string[]): void;
+export function endRun(run: Run): SealHashes;
+export function sealHashes(input: Omit<RunSpec, 'n'> & { texts: string[] }): SealHashes;

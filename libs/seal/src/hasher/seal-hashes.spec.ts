@@ -1,0 +1,84 @@
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import * as v from '../verifier/yuantrace-verify';
+import { addToRun, beginRun, endRun, sealHashes } from './seal-hashes';
+
+/**
+ * The sealer's hashing of a run, against the verifier's own definitions taken one event at a time:
+ * whatever the slices it is given in and wherever the checkpoints fall, the leaves, the chain after
+ * each checkpoint and each checkpoint's Merkle root are the ones an auditor recomputes.
+ */
+type Case = { alg: 'sha256' | 'sm3'; chain: Buffer; texts: string[]; earlier: Buffer[]; every: number; slices: number[] };
+
+const cutsOf = (n: number, waiting: number, every: number) => {
+  const cuts: number[] = [];
+  for (let cut = Math.max(1, every - waiting); cut <= n; cut += every) cuts.push(cut);
+  return cuts;
+};
+
+/** One event at a time, as the verifier checks a log. */
+function reference(c: Case) {
+  let chain = c.chain;
+  const leaves: Buffer[] = [];
+  const heads: Buffer[] = [];
+  const roots: Buffer[] = [];
+  let tree = [...c.earlier];
+  const cuts = cutsOf(c.texts.length, c.earlier.length, c.every);
+  c.texts.forEach((text, i) => {
+    const leaf = v.leafHash(c.alg, text);
+    leaves.push(leaf);
+    tree.push(leaf);
+    chain = v.chainNext(c.alg, chain, text);
+    if (cuts.includes(i + 1)) {
+      roots.push(v.merkleRoot(c.alg, tree));
+      heads.push(chain);
+      tree = [];
+    }
+  });
+  return { leaves: Buffer.concat(leaves), heads: [...heads, chain], roots, cuts };
+}
+
+const hash32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b));
+const cases: fc.Arbitrary<Case> = fc.record({
+  alg: fc.constantFrom('sha256' as const, 'sm3' as const),
+  chain: hash32,
+  // Canonical texts as the sealer writes them: any JSON, non-ASCII included.
+  texts: fc.array(fc.jsonValue().map((x) => v.canonicalJson(x)), { maxLength: 40 }),
+  earlier: fc.array(hash32, { maxLength: 6 }),
+  every: fc.integer({ min: 1, max: 9 }),
+  slices: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 8 }),
+});
+
+describe('the hashing of a run of events', () => {
+  test('property: in slices or at once, the leaves, the chain at each checkpoint and each root are the verifier\'s', () => {
+    fc.assert(
+      fc.property(cases, (c) => {
+        const want = reference(c);
+        const earlierLeaves = Buffer.concat(c.earlier);
+        const run = beginRun({ alg: c.alg, chain: c.chain, n: c.texts.length, cuts: want.cuts, earlierLeaves });
+        for (let at = 0, k = 0; at < c.texts.length; k++) {
+          const size = c.slices[k % c.slices.length];
+          addToRun(run, c.texts.slice(at, at + size));
+          at += size;
+        }
+        const got = endRun(run);
+        expect(got.leaves.equals(want.leaves)).toBe(true);
+        expect(got.heads.map((h) => h.toString('hex'))).toEqual(want.heads.map((h) => h.toString('hex')));
+        expect(got.roots.map((h) => h.toString('hex'))).toEqual(want.roots.map((h) => h.toString('hex')));
+        const once = sealHashes({ alg: c.alg, chain: c.chain, texts: c.texts, cuts: want.cuts, earlierLeaves });
+        expect(once.heads.map((h) => h.toString('hex'))).toEqual(want.heads.map((h) => h.toString('hex')));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('a run given more events than it was begun with, or ended short of one, or with a checkpoint past its end, is refused', () => {
+    const chain = Buffer.alloc(32);
+    const over = beginRun({ alg: 'sha256', chain, n: 1, cuts: [] });
+    expect(() => addToRun(over, ['{}', '{}'])).toThrow(/a run of 1 events was given 2/);
+    const short = beginRun({ alg: 'sha256', chain, n: 2, cuts: [] });
+    addToRun(short, ['{}']);
+    expect(() => endRun(short)).toThrow(/a run of 2 events ended after 1/);
+    expect(() => sealHashes({ alg: 'sha256', chain, texts: ['{}'], cuts: [2] })).toThrow(/checkpoint was asked for after event 2 of a run of 1/);
+  });
+});
