@@ -181,6 +181,7 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
       const inPlace = await bodies();
       for (const t of ['seal_state', 'seal_checkpoints', 'seal_pending']) await log.db.query(`drop table ${t}`);
       await log.db.query('delete from projection_checkpoints where name = $1', [SEAL_PROJECTION]);
+      await hasher.started();
       const onThread = { ...log.options, hasher };
       // Windows of 11: checkpoints of 10 fall inside slices of 7 and across windows.
       await new ProjectionRunner(log.store, log.db, [sealerProjection(onThread)], { batchSize: 11 }).catchUpTogether();

@@ -14,9 +14,11 @@ const cuts = [3, 400, 800];
 const earlierLeaves = Buffer.concat([createHash('sha256').update('a').digest(), createHash('sha256').update('b').digest()]);
 
 const hashers: SealHasher[] = [];
-const hasher = (options: ConstructorParameters<typeof SealHasher>[0]) => {
+/** A hasher whose thread is up, so that long runs go to it (until then they are hashed in place). */
+const hasher = async (options: ConstructorParameters<typeof SealHasher>[0]) => {
   const h = new SealHasher(options);
   hashers.push(h);
+  if (options?.threadFromEvents !== Infinity) await h.started();
   return h;
 };
 afterAll(async () => {
@@ -35,29 +37,42 @@ const hex = (x: { leaves: Buffer; heads: Buffer[]; roots: Buffer[] }) => ({
 describe('the hashing thread', () => {
   test('gives the leaves, heads and roots of hashing in place, in slices of any size', async () => {
     const inPlace = hex(sealHashes({ alg: 'sha256', chain, texts, cuts, earlierLeaves }));
-    expect(hex(await onHasher(hasher({ threadFromEvents: Infinity })))).toEqual(inPlace);
+    expect(hex(await onHasher(await hasher({ threadFromEvents: Infinity })))).toEqual(inPlace);
     for (const sliceEvents of [1, 7, 500, 5000]) {
-      expect(hex(await onHasher(hasher({ threadFromEvents: 1, sliceEvents })))).toEqual(inPlace);
+      expect(hex(await onHasher(await hasher({ threadFromEvents: 1, sliceEvents })))).toEqual(inPlace);
     }
   });
 
   test('runs given at once are answered each with its own hashes', async () => {
-    const h = hasher({ threadFromEvents: 1, sliceEvents: 50 });
+    const h = await hasher({ threadFromEvents: 1, sliceEvents: 50 });
     const [a, b] = await Promise.all([onHasher(h, 1000), onHasher(h, 10, { cuts: [5], earlierLeaves: Buffer.alloc(0) })]);
     expect(hex(a)).toEqual(hex(sealHashes({ alg: 'sha256', chain, texts, cuts, earlierLeaves })));
     expect(hex(b)).toEqual(hex(sealHashes({ alg: 'sha256', chain, texts: texts.slice(0, 10), cuts: [5], earlierLeaves: Buffer.alloc(0) })));
   });
 
   test('a run that fails on the thread is rejected with the reason, and the thread hashes the next', async () => {
-    const h = hasher({ threadFromEvents: 1, sliceEvents: 10 });
+    const h = await hasher({ threadFromEvents: 1, sliceEvents: 10 });
     const run = h.begin({ alg: 'sha256', chain, n: 5, cuts: [] });
     for (const t of texts.slice(0, 6)) run.add(t);
     await expect(run.end()).rejects.toThrow(/the seal's hashing thread: a run of 5 events was given 6/);
     expect(hex(await onHasher(h))).toEqual(hex(sealHashes({ alg: 'sha256', chain, texts, cuts, earlierLeaves })));
   });
 
+  test('while the thread starts, long runs are hashed in place: a short catch-up never waits for it', async () => {
+    const h = new SealHasher({ threadFromEvents: 1, sliceEvents: 10 });
+    hashers.push(h);
+    // Refused in place (a thrown error names no thread), though the run is long enough for the thread.
+    const run = h.begin({ alg: 'sha256', chain, n: 5, cuts: [] });
+    for (const t of texts.slice(0, 6)) run.add(t);
+    await expect(run.end()).rejects.toThrow(/^a run of 5 events was given 6/);
+    await h.started();
+    const next = h.begin({ alg: 'sha256', chain, n: 5, cuts: [] });
+    for (const t of texts.slice(0, 6)) next.add(t);
+    await expect(next.end()).rejects.toThrow(/^the seal's hashing thread: a run of 5 events was given 6/);
+  });
+
   test('an abandoned run is forgotten: nothing waits, and the thread, idle, stops by itself', async () => {
-    const h = hasher({ threadFromEvents: 1, idleMs: 50 });
+    const h = await hasher({ threadFromEvents: 1, idleMs: 50 });
     const run = h.begin({ alg: 'sha256', chain, n: 10, cuts: [] });
     run.add(texts[0]);
     run.abandon();

@@ -23,8 +23,8 @@ type Waiting = { resolve: (x: SealHashes) => void; reject: (e: Error) => void };
 
 /**
  * Where a sealer's runs are hashed: in place, or on a worker thread of its own, started when a
- * long run first comes and stopped once idle a while (a process that never catches up from far
- * behind never starts it). On the thread, a slice is hashed while the sealer writes the next
+ * long run first comes (that run and any before the thread is up are hashed in place) and stopped
+ * once idle a while (a process that never catches up from far behind never starts it). On the thread, a slice is hashed while the sealer writes the next
  * one's texts. A thread that fails rejects its runs; the next long run starts another.
  */
 export class SealHasher {
@@ -32,13 +32,24 @@ export class SealHasher {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 0;
   private idle: NodeJS.Timeout | undefined;
+  private readonly online = new WeakSet<Worker>();
 
   constructor(private readonly options: { threadFromEvents?: number; sliceEvents?: number; idleMs?: number } = {}) {}
+
+  /** Starts the thread now rather than at the first long run (a test that must see runs go to it). */
+  async started(): Promise<void> {
+    const worker = this.thread();
+    if (!this.online.has(worker)) await new Promise((resolve) => worker.once('online', resolve));
+  }
 
   begin(spec: RunSpec): HashingRun {
     let slice: string[] = [];
     const sliceEvents = this.options.sliceEvents ?? HASH_SLICE_EVENTS;
-    if (spec.n < (this.options.threadFromEvents ?? HASH_THREAD_FROM_EVENTS)) {
+    const long = spec.n >= (this.options.threadFromEvents ?? HASH_THREAD_FROM_EVENTS);
+    // A thread takes a tenth of a second to start: a long run is hashed in place until it is up,
+    // so a short catch-up (a few windows) never waits for it.
+    const worker = long ? this.thread() : undefined;
+    if (!worker || !this.online.has(worker)) {
       const run = beginRun(spec);
       return {
         add: (text) => void slice.push(text),
@@ -50,7 +61,6 @@ export class SealHasher {
       };
     }
     clearTimeout(this.idle);
-    const worker = this.thread();
     worker.ref();
     const id = this.nextId++;
     const result = new Promise<SealHashes>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
@@ -88,6 +98,8 @@ export class SealHasher {
   private thread(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(join(__dirname, 'seal-hashes.js'));
+    worker.once('online', () => this.online.add(worker));
+    this.rest(worker);
     worker.on('message', (m: { id: number; error?: string; out: { leaves: Uint8Array; heads: Uint8Array[]; roots: Uint8Array[] } }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;
