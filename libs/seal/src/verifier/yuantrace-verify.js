@@ -88,26 +88,29 @@ function inJcsOrder(value) {
   if (n > 0 && keys[0].charCodeAt(0) <= 57 && isIndexKey(keys[0])) throw INDEX_KEYS;
   let inOrder = true;
   for (let i = 1; i < n && inOrder; i++) inOrder = keys[i - 1] < keys[i];
-  let members;
+  // Sorted as strings by default: by UTF-16 code units, which is JCS's order.
+  const ordered = inOrder ? keys : keys.sort();
+  // Copied from the first member that must change (all of them when the keys are out of order).
+  let copy = inOrder ? undefined : {};
   for (let i = 0; i < n; i++) {
-    const x = value[keys[i]];
-    if (typeof x === 'object' && x !== null) {
-      const y = inJcsOrder(x);
-      if (y !== x) (members ??= keys.map((k) => value[k]))[i] = y;
-    } else if (typeof x === 'number' && !Number.isFinite(x)) throw notFinite();
+    const k = ordered[i];
+    const x = value[k];
+    let y = x;
+    if (typeof x === 'object' && x !== null) y = inJcsOrder(x);
+    else if (typeof x === 'number' && !Number.isFinite(x)) throw notFinite();
+    if (copy === undefined && y !== x) {
+      copy = {};
+      for (let j = 0; j < i; j++) put(copy, ordered[j], value[ordered[j]]);
+    }
+    if (copy !== undefined) put(copy, k, y);
   }
-  if (inOrder && !members) return value;
-  const order = keys.map((_, i) => i);
-  if (!inOrder) order.sort((a, b) => (keys[a] < keys[b] ? -1 : 1));
-  const copy = {};
-  for (const i of order) {
-    const k = keys[i];
-    const x = members ? members[i] : value[k];
-    // A member named __proto__ (JSON.parse makes it an own member) must stay a member, not become the copy's prototype.
-    if (k === '__proto__') Object.defineProperty(copy, k, { value: x, enumerable: true, writable: true, configurable: true });
-    else copy[k] = x;
-  }
-  return copy;
+  return copy ?? value;
+}
+
+function put(object, k, x) {
+  // A member named __proto__ (JSON.parse makes it an own member) must stay a member, not become the object's prototype.
+  if (k === '__proto__') Object.defineProperty(object, k, { value: x, enumerable: true, writable: true, configurable: true });
+  else object[k] = x;
 }
 
 /** The same, written out by hand: keys sorted by UTF-16 code units, whatever they are. */
