@@ -236,6 +236,7 @@ async function writeCheckpoint(tx: SqlExecutor, s: SealState, ids: Buffer, leafB
 export function sealerProjection(options: SealOptions): Projection {
   const hash = options.key.pub.hash;
   const hasher = options.hasher ?? new SealHasher();
+  if (!Number.isInteger(options.everyEvents) || options.everyEvents < 1) throw new Error(`a checkpoint every ${options.everyEvents} events: it must be a whole number of at least 1`);
   return {
     name: SEAL_PROJECTION,
     passCost: 20,

@@ -19,7 +19,7 @@ export interface HashingRun {
   abandon(): void;
 }
 
-type Waiting = { resolve: (x: SealHashes) => void; reject: (e: Error) => void };
+type Waiting = { worker: Worker; resolve: (x: SealHashes) => void; reject: (e: Error) => void };
 
 /**
  * Where a sealer's runs are hashed: in place, or on a worker thread of its own, started when a
@@ -39,7 +39,12 @@ export class SealHasher {
   /** Starts the thread now rather than at the first long run (a test that must see runs go to it). */
   async started(): Promise<void> {
     const worker = this.thread();
-    if (!this.online.has(worker)) await new Promise((resolve) => worker.once('online', resolve));
+    if (this.online.has(worker)) return;
+    await new Promise<void>((resolve, reject) => {
+      worker.once('online', () => resolve());
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the seal's hashing thread stopped (exit code ${code}) before it started`)));
+    });
   }
 
   begin(spec: RunSpec): HashingRun {
@@ -63,7 +68,7 @@ export class SealHasher {
     clearTimeout(this.idle);
     worker.ref();
     const id = this.nextId++;
-    const result = new Promise<SealHashes>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    const result = new Promise<SealHashes>((resolve, reject) => this.waiting.set(id, { worker, resolve, reject }));
     result.catch(() => undefined); // awaited by end(); a failure before it is reported there
     worker.postMessage({ id, op: 'begin', input: spec });
     const flush = () => {
@@ -98,8 +103,13 @@ export class SealHasher {
   private thread(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(join(__dirname, 'seal-hashes.js'));
-    worker.once('online', () => this.online.add(worker));
-    this.rest(worker);
+    this.worker = worker;
+    worker.unref();
+    // Its idle time counts from when it is up: a slow start is no idleness.
+    worker.once('online', () => {
+      this.online.add(worker);
+      if (this.waiting.size === 0) this.rest(worker);
+    });
     worker.on('message', (m: { id: number; error?: string; out: { leaves: Uint8Array; heads: Uint8Array[]; roots: Uint8Array[] } }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;
@@ -108,20 +118,24 @@ export class SealHasher {
       else w.resolve({ leaves: asBuffer(m.out.leaves), heads: m.out.heads.map(asBuffer), roots: m.out.roots.map(asBuffer) });
       if (this.waiting.size === 0) this.rest(worker);
     });
+    // Only this thread's runs fail with it: a thread started since has runs of its own.
     const fail = (e: Error) => {
       if (this.worker === worker) this.worker = undefined;
-      for (const w of this.waiting.values()) w.reject(e);
-      this.waiting.clear();
+      for (const [id, w] of this.waiting) {
+        if (w.worker !== worker) continue;
+        this.waiting.delete(id);
+        w.reject(e);
+      }
     };
     worker.on('error', (e) => fail(new Error(`the seal's hashing thread failed: ${e.message}`)));
     worker.on('exit', (code) => fail(new Error(`the seal's hashing thread stopped (exit code ${code})`)));
-    this.worker = worker;
     return worker;
   }
 
   /** Nothing waits on the thread: it may not keep the process alive, and it stops if nothing more comes. */
   private rest(worker: Worker): void {
     worker.unref();
+    if (worker !== this.worker) return; // a thread already replaced: the timer is the current one's
     clearTimeout(this.idle);
     this.idle = setTimeout(() => {
       if (this.worker === worker && this.waiting.size === 0) void this.close();
