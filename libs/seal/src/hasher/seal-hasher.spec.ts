@@ -71,6 +71,16 @@ describe('the hashing thread', () => {
     await expect(next.end()).rejects.toThrow(/^the seal's hashing thread: a run of 5 events was given 6/);
   });
 
+  test('a thread that gives no answer in time is stopped and its run rejected; the next long run starts another', async () => {
+    const h = await hasher({ threadFromEvents: 1, answerWithinMs: 1 });
+    await expect(onHasher(h)).rejects.toThrow(/gave no answer within 1 ms; it was stopped/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((h as unknown as { worker?: unknown }).worker).toBeUndefined();
+    const run = h.begin({ alg: 'sha256', chain, n: 10, cuts: [] }); // hashed in place while a new thread starts
+    for (const t of texts.slice(0, 10)) run.add(t);
+    expect(hex(await run.end())).toEqual(hex(sealHashes({ alg: 'sha256', chain, texts: texts.slice(0, 10), cuts: [] })));
+  });
+
   test('an abandoned run is forgotten: nothing waits, and the thread, idle, stops by itself', async () => {
     const h = await hasher({ threadFromEvents: 1, idleMs: 50 });
     const run = h.begin({ alg: 'sha256', chain, n: 10, cuts: [] });

@@ -12,6 +12,9 @@ export const HASH_THREAD_FROM_EVENTS = 256;
 /** Canonical texts handed to the hashing thread at a time, so that hashing one slice overlaps writing the next. */
 export const HASH_SLICE_EVENTS = 500;
 
+/** A window of 5,000 events is hashed in tens of milliseconds: a thread silent this long is stuck. */
+export const HASH_ANSWER_WITHIN_MS = 60_000;
+
 /** A run being hashed: given its canonical texts one by one, in order, then ended (or abandoned on a failure). */
 export interface HashingRun {
   add(canonicalText: string): void;
@@ -34,7 +37,7 @@ export class SealHasher {
   private idle: NodeJS.Timeout | undefined;
   private readonly online = new WeakSet<Worker>();
 
-  constructor(private readonly options: { threadFromEvents?: number; sliceEvents?: number; idleMs?: number } = {}) {}
+  constructor(private readonly options: { threadFromEvents?: number; sliceEvents?: number; idleMs?: number; answerWithinMs?: number } = {}) {}
 
   /** Starts the thread now rather than at the first long run (a test that must see runs go to it). */
   async started(): Promise<void> {
@@ -82,7 +85,7 @@ export class SealHasher {
       end: () => {
         flush();
         worker.postMessage({ id, op: 'end' });
-        return result;
+        return this.within(result, worker);
       },
       // The thread forgets the run, and nothing waits on it any more.
       abandon: () => {
@@ -130,6 +133,22 @@ export class SealHasher {
     worker.on('error', (e) => fail(new Error(`the seal's hashing thread failed: ${e.message}`)));
     worker.on('exit', (code) => fail(new Error(`the seal's hashing thread stopped (exit code ${code})`)));
     return worker;
+  }
+
+  /**
+   * A run's answer, or the thread stopped and the run rejected once it has taken far longer than any
+   * window can: the sealer waits inside its transaction, holding the seal's state row.
+   */
+  private within(result: Promise<SealHashes>, worker: Worker): Promise<SealHashes> {
+    const ms = this.options.answerWithinMs ?? HASH_ANSWER_WITHIN_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`the seal's hashing thread gave no answer within ${ms} ms; it was stopped`));
+        void worker.terminate();
+      }, ms);
+    });
+    return Promise.race([result, late]).finally(() => clearTimeout(timer));
   }
 
   /** Nothing waits on the thread: it may not keep the process alive, and it stops if nothing more comes. */
