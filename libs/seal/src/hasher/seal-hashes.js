@@ -19,7 +19,7 @@ const v = require('../verifier/yuantrace-verify.js');
  * each: those of events chained before the run and waiting for the first cut's checkpoint).
  */
 function beginRun({ alg, chain, n, cuts, earlierLeaves }) {
-  return { alg, head: Buffer.from(chain), n, cuts, earlierLeaves, leaves: Buffer.allocUnsafeSlow(32 * n), done: 0, c: 0, from: 0, heads: [], roots: [] };
+  return { alg, head: Buffer.from(chain), n, cuts, earlierLeaves, leaves: Buffer.allocUnsafeSlow(32 * n), work: Buffer.allocUnsafeSlow(8192), done: 0, c: 0, from: 0, heads: [], roots: [] };
 }
 
 /** Hashes the run's next events, given as their canonical texts in log order. */
@@ -27,17 +27,18 @@ function addToRun(run, texts) {
   const { alg, cuts, leaves } = run;
   if (run.done + texts.length > run.n) throw new Error(`a run of ${run.n} events was given ${run.done + texts.length}`);
   let head = run.head;
+  let work = run.work;
   for (const text of texts) {
     const i = run.done++;
-    // One buffer [h_{i-1}][0x00][canonical]: its tail is the leaf's input, and shifted left by one
-    // the whole is the chain's, so each text is encoded once.
-    const length = Buffer.byteLength(text, 'utf8');
-    const work = Buffer.allocUnsafe(33 + length);
+    // One buffer [h_{i-1}][0x00][canonical], kept from event to event: its tail is the leaf's
+    // input, and shifted left by one the whole is the chain's, so each text is encoded once. A
+    // UTF-16 code unit takes at most three bytes of UTF-8.
+    if (work.length < 33 + 3 * text.length) work = Buffer.allocUnsafeSlow(2 * (33 + 3 * text.length));
+    const length = work.write(text, 33, 'utf8');
     head.copy(work, 0);
     work[32] = 0x00;
-    work.write(text, 33, 'utf8');
-    v.digestOf(alg, work.subarray(32)).copy(leaves, 32 * i);
-    work.copyWithin(32, 33);
+    v.digestOf(alg, work.subarray(32, 33 + length)).copy(leaves, 32 * i);
+    work.copyWithin(32, 33, 33 + length);
     head = v.digestOf(alg, work.subarray(0, 32 + length));
     if (run.c < cuts.length && cuts[run.c] === i + 1) {
       const tree = [];
@@ -50,6 +51,7 @@ function addToRun(run, texts) {
     }
   }
   run.head = head;
+  run.work = work;
 }
 
 /**
