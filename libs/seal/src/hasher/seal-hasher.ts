@@ -10,7 +10,7 @@ import { addToRun, beginRun, endRun, type RunSpec, type SealHashes } from './sea
 export const HASH_THREAD_FROM_EVENTS = 256;
 
 /** Canonical texts handed to the hashing thread at a time, so that hashing one slice overlaps writing the next. */
-export const HASH_SLICE_EVENTS = 500;
+export const HASH_SLICE_EVENTS = 200;
 
 /** A window of 5,000 events is hashed in tens of milliseconds: a thread silent this long is stuck. */
 export const HASH_ANSWER_WITHIN_MS = 60_000;
