@@ -4,4 +4,4 @@ export * from './seal-queries';
 export * from './audit-export';
 export type { CheckpointBody, InclusionProof, PublicKeyDocument, PublicKeyInfo, SealProblem, SealReport, SignedCheckpoint } from './verifier/yuantrace-verify';
 export { parsePublicKey, canonicalJson } from './verifier/yuantrace-verify';
-export { SealHasher, HASH_THREAD_FROM_EVENTS } from './hasher/seal-hasher';
+export { SealHasher } from './hasher/seal-hasher';

@@ -57,7 +57,7 @@ export async function* storedCheckpoints(q: SqlExecutor, from = 1, pageSize = 20
 function unpack(ids: Buffer, leaves: Buffer): SealedRange {
   const out: SealedRange = { ids: [], leaves: [] };
   for (let i = 0; i * 16 < ids.length; i++) out.ids.push(uuidText(ids.subarray(i * 16, i * 16 + 16)));
-  for (let i = 0; i * 32 < leaves.length; i++) out.leaves.push(leaves.subarray(i * 32, i * 32 + 32));
+  out.leaves = v.leafList(leaves);
   return out;
 }
 

@@ -116,6 +116,18 @@ async function expectDetected(log: Log, kind: SealProblemKind, held?: SignedChec
   return live.problems[0];
 }
 
+/** The checkpoints' bodies without the signing time, and the link to the previous checkpoint, which hashes that time too. */
+const checkpointBodies = async (db: Db) => (await db.query<{ body: Record<string, unknown> }>('select body from seal_checkpoints order by no')).rows
+  .map((r) => { const { sealedAt: _t, previous: _p, ...b } = (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as Record<string, unknown>; return b; });
+
+/** The seal's tables dropped and its checkpoint forgotten, as an operator covering something up would. */
+async function throwSealAway(db: Db) {
+  await db.query('drop table seal_state');
+  await db.query('drop table seal_checkpoints');
+  await db.query('drop table seal_pending');
+  await db.query('delete from projection_checkpoints where name = $1', [SEAL_PROJECTION]);
+}
+
 /** The n-th event in the global order, as the events table holds it (the text alias must not be what the rows are ordered by). */
 const nth = async (db: Db, n: number) => {
   const row = (await db.query<{ global_position: unknown; tx: string; event_id: string }>(
@@ -148,14 +160,8 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
   test('sealed a few events at a time (checkpoints cut inside batches, events waiting across them) or in one pass: the same checkpoints', async () => {
     const log = await sealedLog(backend);
     try {
-      const bodies = async () => (await log.db.query<{ body: Record<string, unknown> }>('select body from seal_checkpoints order by no')).rows
-        // Without the signing time, and the link to the previous checkpoint, which hashes that time too.
-        .map((r) => { const { sealedAt: _t, previous: _p, ...b } = (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as Record<string, unknown>; return b; });
-      const onePass = await bodies();
-      await log.db.query('drop table seal_state');
-      await log.db.query('drop table seal_checkpoints');
-      await log.db.query('drop table seal_pending');
-      await log.db.query('delete from projection_checkpoints where name = $1', [SEAL_PROJECTION]);
+      const onePass = await checkpointBodies(log.db);
+      await throwSealAway(log.db);
       // A process that signed the first seal would refuse to sign again after its tables went back: a fresh one does it.
       await expect(new ProjectionRunner(log.store, log.db, [sealerProjection(log.options)], { batchSize: 3 }).catchUpTogether()).rejects.toThrow(/rolled back/);
       const fresh = { ...log.options };
@@ -165,7 +171,7 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
       await new ProjectionRunner(log.store, log.db, [sealerProjection(fresh)], { batchSize: 3 }).catchUpTogether();
       expect((await sealStatus(log.db)).pending).toBe(8);
       await sealPending(log.db, fresh, true);
-      expect(await bodies()).toEqual(onePass);
+      expect(await checkpointBodies(log.db)).toEqual(onePass);
       expect(onePass.map((b) => b.count)).toEqual([10, 20, 30, 40, 48]);
     } finally {
       await log.close();
@@ -176,17 +182,14 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
     const log = await sealedLog(backend);
     const hasher = new SealHasher({ threadFromEvents: 1, sliceEvents: 7 });
     try {
-      const bodies = async () => (await log.db.query<{ body: Record<string, unknown> }>('select body from seal_checkpoints order by no')).rows
-        .map((r) => { const { sealedAt: _t, previous: _p, ...b } = (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as Record<string, unknown>; return b; });
-      const inPlace = await bodies();
-      for (const t of ['seal_state', 'seal_checkpoints', 'seal_pending']) await log.db.query(`drop table ${t}`);
-      await log.db.query('delete from projection_checkpoints where name = $1', [SEAL_PROJECTION]);
+      const inPlace = await checkpointBodies(log.db);
+      await throwSealAway(log.db);
       await hasher.started();
       const onThread = { ...log.options, hasher };
       // Windows of 11: checkpoints of 10 fall inside slices of 7 and across windows.
       await new ProjectionRunner(log.store, log.db, [sealerProjection(onThread)], { batchSize: 11 }).catchUpTogether();
       await sealPending(log.db, onThread, true);
-      expect(await bodies()).toEqual(inPlace);
+      expect(await checkpointBodies(log.db)).toEqual(inPlace);
       expect(inPlace.map((b) => b.count)).toEqual([10, 20, 30, 40, 48]);
       expect(await verifyLiveSeal(log.store, log.db, ED25519.pub)).toMatchObject({ ok: true, eventsChecked: 48, checkpoints: 5 });
     } finally {
@@ -253,10 +256,7 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
       const target = await nth(log.db, 3);
       await log.db.query(`update events set data = jsonb_set(data, '{amount}', '"1.00"') where global_position = $1`, [target.global_position]);
       // What an operator would do to cover it up: throw the seal away and seal again with a key of their own.
-      await log.db.query('drop table seal_state');
-      await log.db.query('drop table seal_checkpoints');
-      await log.db.query('drop table seal_pending');
-      await log.db.query('delete from projection_checkpoints where name = $1', [SEAL_PROJECTION]);
+      await throwSealAway(log.db);
       const forger = SealKey.parse(SealKey.generate('ed25519'));
       await seal(log.store, log.db, { ...log.options, key: forger });
       // Internally consistent under the forger's key…

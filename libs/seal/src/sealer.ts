@@ -2,7 +2,7 @@ import { comparePositions, formatPosition, parsePosition, type Db, type Recorded
 import type { Projection } from '@yuantrace/projections';
 import type { SealKey } from './seal-key';
 import * as v from './verifier/yuantrace-verify';
-import type { CheckpointBody, HashName, SignedCheckpoint } from './verifier/yuantrace-verify';
+import type { CheckpointBody, SignedCheckpoint } from './verifier/yuantrace-verify';
 import { SealHasher } from './hasher/seal-hasher';
 
 /**
@@ -192,13 +192,6 @@ async function putPending(tx: SqlExecutor, firstSeq: number, ids: Buffer, leaves
   );
 }
 
-/** The RFC 6962 root over leaves given as 32 bytes each. */
-function rootOf(hash: HashName, leafBytes: Buffer): Buffer {
-  const leaves: Buffer[] = [];
-  for (let i = 0; i < leafBytes.length; i += 32) leaves.push(leafBytes.subarray(i, i + 32));
-  return v.merkleRoot(hash, leaves);
-}
-
 /** Signs the events s.pendingFromCount+1 … s.count (their ids, leaves and Merkle root given) as the next checkpoint. */
 async function writeCheckpoint(tx: SqlExecutor, s: SealState, ids: Buffer, leafBytes: Buffer, root: Buffer, options: SealOptions): Promise<SignedCheckpoint> {
   const { key } = options;
@@ -321,7 +314,7 @@ export async function sealPending(db: Db, options: SealOptions, force = false): 
     const now = options.now?.() ?? new Date();
     if (!force && (!s.pendingSince || now.getTime() - s.pendingSince.getTime() < options.everySeconds * 1000)) return undefined;
     const pending = await takePending(tx, waiting);
-    const checkpoint = await writeCheckpoint(tx, s, pending.ids, pending.leaves, rootOf(options.key.pub.hash, pending.leaves), options);
+    const checkpoint = await writeCheckpoint(tx, s, pending.ids, pending.leaves, v.merkleRoot(options.key.pub.hash, v.leafList(pending.leaves)), options);
     await saveState(tx, s, options.key);
     return checkpoint;
   });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { addToRun, beginRun, endRun, type RunSpec, type SealHashes } from './seal-hashes';
+import { addToRun, asBuffer, beginRun, endRun, type RunSpec, type SealHashes } from './seal-hashes';
 
 /**
  * Runs of at least this many events are hashed on the hashing thread. A catch-up's windows hold
@@ -27,8 +27,8 @@ type Waiting = { worker: Worker; resolve: (x: SealHashes) => void; reject: (e: E
 /**
  * Where a sealer's runs are hashed: in place, or on a worker thread of its own, started when a
  * long run first comes (that run and any before the thread is up are hashed in place) and stopped
- * once idle a while (a process that never catches up from far behind never starts it). On the thread, a slice is hashed while the sealer writes the next
- * one's texts. A thread that fails rejects its runs; the next long run starts another.
+ * once idle a while (a process that never catches up from far behind never starts it). On the
+ * thread, a slice is hashed while the sealer writes the next one's texts. A thread that fails rejects its runs; the next long run starts another.
  */
 export class SealHasher {
   private worker: Worker | undefined;
@@ -162,5 +162,3 @@ export class SealHasher {
     this.idle.unref();
   }
 }
-
-const asBuffer = (x: Uint8Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);

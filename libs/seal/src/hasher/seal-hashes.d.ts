@@ -8,3 +8,4 @@ export function beginRun(spec: RunSpec): Run;
 export function addToRun(run: Run, canonicalTexts: string[]): void;
 export function endRun(run: Run): SealHashes;
 export function sealHashes(input: Omit<RunSpec, 'n'> & { texts: string[] }): SealHashes;
+export function asBuffer(x: Uint8Array): Buffer;

@@ -41,10 +41,8 @@ function addToRun(run, texts) {
     work.copyWithin(32, 33, 33 + length);
     head = v.digestOf(alg, work.subarray(0, 32 + length));
     if (run.c < cuts.length && cuts[run.c] === i + 1) {
-      const tree = [];
-      if (run.c === 0 && run.earlierLeaves) for (let k = 0; k < run.earlierLeaves.length; k += 32) tree.push(run.earlierLeaves.subarray(k, k + 32));
-      for (let k = run.from; k <= i; k++) tree.push(leaves.subarray(32 * k, 32 * k + 32));
-      run.roots.push(Buffer.from(v.merkleRoot(alg, tree)));
+      const earlier = run.c === 0 && run.earlierLeaves ? v.leafList(run.earlierLeaves) : [];
+      run.roots.push(Buffer.from(v.merkleRoot(alg, [...earlier, ...v.leafList(leaves.subarray(32 * run.from, 32 * (i + 1)))])));
       run.heads.push(head);
       run.from = i + 1;
       run.c++;
@@ -72,6 +70,7 @@ function sealHashes({ alg, chain, texts, cuts, earlierLeaves }) {
   return endRun(run);
 }
 
+/** A Buffer over what crossed between threads (a Uint8Array), without copying. */
 const asBuffer = (x) => (x ? Buffer.from(x.buffer, x.byteOffset, x.byteLength) : x);
 
 // As a worker: runs are begun, given their texts slice by slice, and ended, in the order sent.
@@ -102,4 +101,4 @@ if (!isMainThread && parentPort) {
   });
 }
 
-module.exports = { beginRun, addToRun, endRun, sealHashes };
+module.exports = { beginRun, addToRun, endRun, sealHashes, asBuffer };

@@ -59,6 +59,7 @@ export function hashOf(alg: HashName, ...parts: Array<Buffer | string>): Buffer;
 export function digestOf(alg: HashName, data: Buffer): Buffer;
 export function leafHash(alg: HashName, canonical: string): Buffer;
 export function chainNext(alg: HashName, previous: Buffer, canonical: string): Buffer;
+export function leafList(bytes: Buffer): Buffer[];
 export function merkleRoot(alg: HashName, leaves: readonly Buffer[], from?: number, to?: number): Buffer;
 export function inclusionPath(alg: HashName, leaves: readonly Buffer[], m: number, from?: number, to?: number): Buffer[];
 export function rootFromPath(alg: HashName, index: number, size: number, leaf: Buffer, path: readonly Buffer[]): Buffer | undefined;

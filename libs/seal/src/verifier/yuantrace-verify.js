@@ -172,6 +172,13 @@ function split(n) {
   return k;
 }
 
+/** 32-byte hashes laid end to end (as the seal's records keep them), as a list of views on them. */
+function leafList(bytes) {
+  const leaves = [];
+  for (let i = 0; i < bytes.length; i += 32) leaves.push(bytes.subarray(i, i + 32));
+  return leaves;
+}
+
 /** RFC 6962 Merkle tree hash over leaf hashes (already H(0x00 ‖ d)). */
 function merkleRoot(alg, leaves, from = 0, to = leaves.length) {
   const n = to - from;
@@ -846,6 +853,7 @@ module.exports = {
   digestOf,
   leafHash,
   chainNext,
+  leafList,
   merkleRoot,
   inclusionPath,
   rootFromPath,
