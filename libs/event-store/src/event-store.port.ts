@@ -45,6 +45,12 @@ export type RecordedEvent = {
   readonly metadata: EventMetadata;
   readonly position: GlobalPosition;
   readonly recordedAt: Date;
+  /**
+   * data and metadata as the store's JSON texts, when the reader asked for them
+   * (ReadWindowOptions.jsonText) and the store holds its events as JSON text. Each parses to the
+   * same value as data (metadata), though not necessarily written the same way.
+   */
+  readonly jsonText?: { readonly data: string; readonly metadata: string };
 };
 
 export type AppendResult = {
@@ -86,6 +92,12 @@ export type ReadWindowOptions = {
   span: number;
   /** Only events of these types are returned; the window still spans every type. */
   types?: readonly string[];
+  /**
+   * Give each event's jsonText too, where the store can (PostgreSQL and PGlite; not KurrentDB):
+   * data and metadata are then parsed only when first read, so a reader that works from the
+   * texts (the sealer) never pays for parsing them.
+   */
+  jsonText?: boolean;
 };
 
 export type ReadWindow = {

@@ -278,6 +278,36 @@ describe('projection runner on a PostgreSQL server', () => {
     });
   });
 
+  test('a pass with a projection that reads JSON texts hands every projection in it the texts, parsing data only for those that read it', async () => {
+    await inOwnSchema(async (db7, store7) => {
+      for (let s = 0; s < 4; s++) await store7.appendToStream(`project-j${s}`, Array.from({ length: 5 }, (_, i) => newEvent('Tick', { i, 名称: '道路', s })));
+      await visibleToHead(store7);
+      const seen = new Map<string, Array<{ text: string | undefined; data: unknown }>>();
+      const watching = (name: string, readsJsonText: boolean, readsData: boolean) => {
+        const tally = tallyProjection(0, name);
+        return { ...tally, readsJsonText, apply: async (tx: Parameters<typeof tally.apply>[0], events: Parameters<typeof tally.apply>[1]) => {
+          seen.set(name, [...(seen.get(name) ?? []), ...events.map((e) => ({ text: e.jsonText?.data, data: readsData ? e.data : undefined }))]);
+          await tally.apply(tx, events);
+        } };
+      };
+      // One lane: the texts are read for the pass, and the tally still reads its events' data.
+      const together = new ProjectionRunner(store7, db7, [watching('tally_texts', true, false), watching('tally_data', false, true)], { batchSize: 6, lanes: 1 });
+      await together.setup();
+      expect(await together.catchUpTogether()).toBe(20);
+      expect(seen.get('tally_texts')!.map((x) => JSON.parse(x.text!))).toEqual(seen.get('tally_data')!.map((x) => x.data));
+      expect(seen.get('tally_data')!.map((x) => (x.data as { s: number }).s)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3]);
+      // A pass of projections that do not read texts is handed parsed events, as before.
+      seen.clear();
+      const plain = new ProjectionRunner(store7, db7, [watching('tally_plain', false, true)], { batchSize: 6, lanes: 1 });
+      await plain.setup();
+      expect(await plain.catchUpTogether()).toBe(20);
+      expect(seen.get('tally_plain')!.every((x) => x.text === undefined && typeof x.data === 'object')).toBe(true);
+      const rows = (t: string) => db7.query(`select stream_id, events::text from ${t} order by stream_id`).then((r) => r.rows);
+      expect(await rows('tally_data')).toEqual(await rows('tally_plain'));
+      expect(await rows('tally_texts')).toEqual(await rows('tally_plain'));
+    });
+  });
+
   test('filled from nothing, a projection\'s read indexes are dropped for the pass and built at its end; following the log keeps them', async () => {
     await inOwnSchema(async (db7, store7) => {
       for (let s = 0; s < 5; s++) await store7.appendToStream(`project-x${s}`, Array.from({ length: 8 }, (_, i) => newEvent('Tick', { i })));

@@ -253,8 +253,9 @@ export class ProjectionRunner {
     // Only the types some chosen projection handles are read; the window still spans every event,
     // so each checkpoint passes the ones none of them handles.
     const types = chosen.every((p) => p.handles) ? [...new Set(chosen.flatMap((p) => p.handles!))] : undefined;
+    const jsonText = chosen.some((p) => p.readsJsonText);
     const readAfter = (after: GlobalPosition) => {
-      const next = this.store.readWindow({ after, span: this.options.batchSize ?? REBUILD_BATCH, types });
+      const next = this.store.readWindow({ after, span: this.options.batchSize ?? REBUILD_BATCH, types, jsonText });
       next.catch(() => undefined); // awaited below; a failure is reported there
       return next;
     };

@@ -20,6 +20,12 @@ export interface Projection {
    */
   readonly handles?: readonly string[];
   /**
+   * apply() works from RecordedEvent.jsonText where an event has it (the sealer writes its
+   * canonical form from the texts): a one-pass catch-up or rebuild then asks the store for the
+   * texts, and the events' data and metadata are parsed only if some projection reads them.
+   */
+  readonly readsJsonText?: boolean;
+  /**
    * Indexes only readers use (apply() never reads through them), as `create index if not exists
    * <name> on …` statements that setup() runs too. A pass that fills the projection from nothing
    * (a rebuild, the catch-up after a bulk load) drops them first and builds each once at the end:

@@ -4,6 +4,7 @@ import type { SealKey } from './seal-key';
 import * as v from './verifier/yuantrace-verify';
 import type { CheckpointBody, SignedCheckpoint } from './verifier/yuantrace-verify';
 import { SealHasher } from './hasher/seal-hasher';
+import { canonicalFromText } from './canonical-text';
 
 /**
  * The sealer: a projection that walks the log in its global order, chains every event
@@ -99,8 +100,19 @@ export function walkedFields(e: RecordedEvent) {
   };
 }
 
-/** A recorded event in the canonical form of the verifier. */
-export const canonicalOf = (e: RecordedEvent): string => v.canonicalEvent(walkedFields(e));
+/**
+ * A recorded event in the canonical form of the verifier: canonicalEvent(walkedFields(e)). From
+ * the store's JSON texts of data and metadata where the event has them (a catch-up), written out
+ * member by member in the order canonicalEvent's keys sort in: the other members are strings, and
+ * position, recordedAt and revision hold no character JSON escapes.
+ */
+export const canonicalOf = (e: RecordedEvent): string => {
+  const t = e.jsonText;
+  if (!t) return v.canonicalEvent(walkedFields(e));
+  return `{"data":${canonicalFromText(t.data)},"id":${JSON.stringify(e.id)},"metadata":${canonicalFromText(t.metadata)},` +
+    `"position":"${formatPosition(e.position)}","recordedAt":"${e.recordedAt.toISOString()}","revision":"${e.revision}",` +
+    `"stream":${JSON.stringify(e.streamId)},"type":${JSON.stringify(e.type)}}`;
+};
 
 /** Lowercase, as both stores give them: an id is sealed as its 16 bytes and read back in this form. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -236,6 +248,9 @@ export function sealerProjection(options: SealOptions): Projection {
     version: 1,
     tables: [],
     rebuildable: false,
+    // A catch-up hands it data and metadata as the store's texts: canonical JSON is written from
+    // them (canonicalOf), with no parsing into objects and no copying of them into JCS order.
+    readsJsonText: true,
     // Nobody reads the seal at once: checkpoints come every N events or T seconds. Reading the log
     // at most once a second (a quarter of T when T is shorter) keeps it off the commands' path on
     // the embedded store, where it shares the api's one connection.

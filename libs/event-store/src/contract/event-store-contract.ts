@@ -184,6 +184,34 @@ export function describeEventStoreContract(name: string, makeTarget: () => Promi
       expect(plain).toEqual({ events: all.slice(0, 5), to: all[4].position, spanned: 5 });
     });
 
+    test('a window read with jsonText gives the same events, with texts that parse to their data and metadata', async () => {
+      const before = await t.store.lastPosition();
+      const data = { 名称: '道路硬化', amountFen: '1234567', nested: { z: [1, 2.5, { b: null, a: true }], a: 'x"y\\z' }, '10': 'ten', '2': 'two' };
+      for (let i = 0; i < 6; i++) await t.store.appendToStream(uniqueStream('project'), [newEvent(i % 2 ? 'TextKept' : 'TextPassed', { ...data, i })]);
+      const head = await t.store.headPosition();
+      await waitFor(async () => comparePositions((await t.store.lastPosition())!, head!) >= 0);
+      for (const types of [undefined, ['TextKept']]) {
+        const plain = await t.store.readWindow({ after: before, span: 6, types });
+        const texts = await t.store.readWindow({ after: before, span: 6, types, jsonText: true });
+        expect(texts.to).toEqual(plain.to);
+        expect(texts.spanned).toBe(plain.spanned);
+        expect(texts.events.length).toBe(types ? 3 : 6);
+        texts.events.forEach((e, i) => {
+          const p = plain.events[i];
+          expect([e.id, e.streamId, e.revision, e.type, e.position, e.recordedAt]).toEqual([p.id, p.streamId, p.revision, p.type, p.position, p.recordedAt]);
+          expect(e.data).toEqual(p.data);
+          expect(e.metadata).toEqual(p.metadata);
+          // PostgreSQL and PGlite hold JSON as text and give it; KurrentDB's client parses every event itself.
+          if (t.store.kind === 'kurrentdb') expect(e.jsonText).toBeUndefined();
+          else {
+            expect(JSON.parse(e.jsonText!.data)).toEqual(p.data);
+            expect(JSON.parse(e.jsonText!.metadata)).toEqual(p.metadata);
+          }
+        });
+        expect(plain.events.every((e) => e.jsonText === undefined)).toBe(true);
+      }
+    });
+
     test('global order is numeric across hundreds of commits (no text ordering of positions), page by page', async () => {
       const before = await t.store.lastPosition();
       const ids: string[] = [];

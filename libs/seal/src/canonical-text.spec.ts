@@ -1,0 +1,77 @@
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { canonicalFromText } from './canonical-text';
+import * as v from './verifier/yuantrace-verify';
+
+/** What canonicalFromText must give for every text: the verifier's canonical JSON of the parsed value. */
+const longWay = (text: string): string => v.canonicalJson(JSON.parse(text));
+
+// Keys chosen to reach every branch that orders or gives up: integer-like keys (an object lists them
+// first), __proto__, keys that begin one another, ' ' and '!' (below '"'), quotes and backslashes
+// (escaped), non-ASCII, a character beyond the BMP (a surrogate pair) and one lone surrogate.
+const trickyKey = fc.constantFrom('', '0', '2', '10', '01', '-1', '__proto__', 'constructor', 'a', 'ab', 'a!', 'a ', 'A', 'b', 'aa',
+  '名称', '金额', 'é', 'e\u0301', '\u{1F600}', '\uFF61', '\ud800', 'a"b', 'a\\b', 'tab\t', 'x\u0000');
+const key = fc.oneof(trickyKey, fc.string({ maxLength: 6 }), fc.string({ unit: 'binary', maxLength: 4 }));
+const number = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, -0, 1e21, 1e-7, 2 ** 53, -(2 ** 53) - 2, 123456789012345, 0.1));
+const text = fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 8 }), fc.constantFrom('', '"', '\\', '/', '\u2028', '\u007f', '\ud83d', '道路'));
+// Objects are generated as member lists, so that a text can hold a duplicate key.
+type Node = null | boolean | number | string | { items: Node[] } | { members: Array<[string, Node]> };
+const { node } = fc.letrec<{ node: Node; array: Node; object: Node }>((tie) => ({
+  node: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), number, text, tie('array'), tie('object')),
+  array: fc.array(tie('node'), { maxLength: 5 }).map((items) => ({ items })),
+  object: fc.array(fc.tuple(key, tie('node')), { maxLength: 6 }).map((members) => ({ members })),
+}));
+
+/**
+ * A JSON text of a generated value, written one of the ways a store may write it: compact, with
+ * PostgreSQL's spacing, with line breaks; members in PostgreSQL's jsonb order (shorter keys first)
+ * or as generated; strings as JSON.stringify writes them, or with every character beyond ASCII and
+ * every '/' escaped.
+ */
+function write(x: Node, style: { space: 0 | 1 | 2; jsonbOrder: boolean; escapeAll: boolean }): string {
+  const str = (s: string) => (style.escapeAll
+    ? JSON.stringify(s).replace(/[\u0080-\uffff/]/g, (c) => (c === '/' ? '\\/' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+    : JSON.stringify(s));
+  const [comma, colon, nl] = style.space === 0 ? [',', ':', ''] : style.space === 1 ? [', ', ': ', ''] : [',\n ', ' : ', '\n'];
+  if (x === null || typeof x === 'boolean') return String(x);
+  if (typeof x === 'number') return JSON.stringify(x);
+  if (typeof x === 'string') return str(x);
+  if ('items' in x) return `[${nl}${x.items.map((m) => write(m, style)).join(comma)}${nl}]`;
+  const members = [...x.members];
+  if (style.jsonbOrder) members.sort(([a], [b]) => Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return `{${nl}${members.map(([k, m]) => `${str(k)}${colon}${write(m, style)}`).join(comma)}${nl}}`;
+}
+const style = fc.record({ space: fc.constantFrom(0 as const, 1 as const, 2 as const), jsonbOrder: fc.boolean(), escapeAll: fc.boolean() });
+
+describe('canonical JSON from a JSON text', () => {
+  test('is the verifier\'s canonical JSON of the parsed text, however the text is written (property)', () => {
+    fc.assert(fc.property(node, style, (x, s) => {
+      const t = write(x, s);
+      expect(canonicalFromText(t)).toBe(longWay(t));
+    }), { numRuns: 3000 });
+  });
+
+  test('texts PostgreSQL writes for events: members reordered, spacing dropped, numbers as JavaScript writes them', () => {
+    const t = '{"b": 1, "aa": [1.50, -0, 1E2, 12345678901234567890, {"y": null, "x": "道路"}], "金额": "100", "10": true, "2": false, "__proto__": {"k": 1}}';
+    expect(canonicalFromText(t)).toBe('{"10":true,"2":false,"__proto__":{"k":1},"aa":[1.5,0,100,12345678901234567000,{"x":"道路","y":null}],"b":1,"金额":"100"}');
+    expect(canonicalFromText(t)).toBe(longWay(t));
+  });
+
+  test('what the scanner leaves to the long way still comes out as the verifier writes it', () => {
+    for (const t of [
+      '{"a": 1, "a": 2}', // a duplicate key: the last wins
+      '{"b": 1, "a": {"c": 1, "c": [2]}}',
+      '{"a\\u0021": 1, "a": 2}', // an escaped key
+      '{"a!": 1, "a": 2, "a ": 3}', // keys below '"'
+      '["\\u00e9", "\\/", "\\ud800", "\\ud83d\\ude00", "\u{1F600}"]', // escapes and surrogates
+      '["\ud800", {"\udc00": 1, "a": 2}]', // raw lone surrogates (no UTF-8 text holds one): JSON.stringify escapes them
+    ]) expect(canonicalFromText(t)).toBe(longWay(t));
+  });
+
+  test('a text that is not JSON, or holds what canonical JSON cannot, is refused as the long way refuses it', () => {
+    for (const t of ['', '{"a": 1', '[1,]', '01', '1.', '+1', 'tru', '{"a" 1}', '"\u0001"', '{} x', '[1e400]', '{"a": -1e999}']) {
+      expect(() => longWay(t)).toThrow();
+      expect(() => canonicalFromText(t)).toThrow();
+    }
+  });
+});
