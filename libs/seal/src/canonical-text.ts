@@ -17,24 +17,55 @@ import * as v from './verifier/yuantrace-verify';
  * (which then fails as JSON.parse fails).
  */
 export function canonicalFromText(text: string): string {
+  out.length = 0;
+  append(text);
+  return written();
+}
+
+/**
+ * An event's canonical form, canonicalEvent's, with data and metadata given as JSON texts: the
+ * members in the order canonicalEvent's keys sort in. The other members are strings, and position,
+ * recordedAt and revision hold no character JSON escapes.
+ */
+export function canonicalEventFromTexts(e: { data: string; id: string; metadata: string; position: string; recordedAt: string; revision: string; stream: string; type: string }): string {
+  out.length = 0;
+  out.push('{"data":');
+  append(e.data);
+  out.push(',"id":', JSON.stringify(e.id), ',"metadata":');
+  append(e.metadata);
+  out.push(',"position":"', e.position, '","recordedAt":"', e.recordedAt, '","revision":"', e.revision, '","stream":', JSON.stringify(e.stream), ',"type":', JSON.stringify(e.type), '}');
+  return written();
+}
+
+/** What was written, as one flat string (one join, not a tree of concatenations to flatten later). */
+function written(): string {
+  const text = out.join('');
+  out.length = 0;
+  return text;
+}
+
+/** Writes the canonical form of one JSON text, the long way if the scanner gives up on it. */
+function append(text: string): void {
+  const mark = out.length;
   src = text;
   pos = 0;
   try {
-    const out = value();
+    value();
     skipSpace();
     if (pos !== src.length) throw GIVE_UP;
-    return out;
   } catch {
-    return v.canonicalJson(JSON.parse(text));
+    out.length = mark;
+    out.push(v.canonicalJson(JSON.parse(text)));
   } finally {
     src = '';
   }
 }
 
 // The scanner's state: one text at a time, and synchronous, so module state is safe and saves a
-// closure or an object per call.
+// closure or an object per call. What it writes goes to out piece by piece, joined once at the end.
 let src = '';
 let pos = 0;
+const out: string[] = [];
 const GIVE_UP = new Error('not a text the scanner takes on');
 
 const SPACE = 32, TAB = 9, LF = 10, CR = 13, QUOTE = 34, BACKSLASH = 92, COMMA = 44, COLON = 58;
@@ -48,20 +79,23 @@ function skipSpace(): void {
   }
 }
 
-function value(): string {
+function value(): void {
   skipSpace();
   const c = src.charCodeAt(pos);
-  if (c === QUOTE) return string();
-  if (c === OPEN_OBJECT) return object();
-  if (c === OPEN_ARRAY) return array();
-  if (c === MINUS || (c >= ZERO && c <= NINE)) return number();
-  for (const word of WORDS) {
-    if (src.startsWith(word, pos)) {
-      pos += word.length;
-      return word;
+  if (c === QUOTE) out.push(string());
+  else if (c === OPEN_OBJECT) object();
+  else if (c === OPEN_ARRAY) array();
+  else if (c === MINUS || (c >= ZERO && c <= NINE)) out.push(number());
+  else {
+    for (const word of WORDS) {
+      if (src.startsWith(word, pos)) {
+        pos += word.length;
+        out.push(word);
+        return;
+      }
     }
+    throw GIVE_UP;
   }
-  throw GIVE_UP;
 }
 const WORDS = ['true', 'false', 'null'] as const;
 
@@ -106,33 +140,39 @@ function number(): string {
   return String(x);
 }
 
-function array(): string {
+function array(): void {
   pos++;
   skipSpace();
   if (src.charCodeAt(pos) === CLOSE_ARRAY) {
     pos++;
-    return '[]';
+    out.push('[]');
+    return;
   }
-  let out = '[';
+  out.push('[');
   for (;;) {
-    out += value();
+    value();
     skipSpace();
     const c = src.charCodeAt(pos++);
-    if (c === COMMA) out += ',';
-    else if (c === CLOSE_ARRAY) return out + ']';
-    else throw GIVE_UP;
+    if (c === COMMA) out.push(',');
+    else if (c === CLOSE_ARRAY) {
+      out.push(']');
+      return;
+    } else throw GIVE_UP;
   }
 }
 
-function object(): string {
+function object(): void {
   pos++;
   skipSpace();
   if (src.charCodeAt(pos) === CLOSE_OBJECT) {
     pos++;
-    return '{}';
+    out.push('{}');
+    return;
   }
+  out.push('{');
   const keys: string[] = [];
-  const members: string[] = [];
+  // Where each member's pieces begin in out (each after the ',' that separates it from the one before).
+  const starts: number[] = [];
   let inOrder = true;
   for (;;) {
     skipSpace();
@@ -144,41 +184,56 @@ function object(): string {
     if (lowest <= 0x21) throw GIVE_UP;
     skipSpace();
     if (src.charCodeAt(pos++) !== COLON) throw GIVE_UP;
-    const member = key + ':' + value();
-    if (keys.length > 0 && !(keys[keys.length - 1] < key)) inOrder = false;
+    if (keys.length > 0) {
+      if (!before(keys[keys.length - 1], key)) inOrder = false;
+      out.push(',');
+    }
     keys.push(key);
-    members.push(member);
+    starts.push(out.length);
+    out.push(key, ':');
+    value();
     skipSpace();
     const c = src.charCodeAt(pos++);
     if (c === CLOSE_OBJECT) break;
     if (c !== COMMA) throw GIVE_UP;
   }
-  if (inOrder) return '{' + members.join(',') + '}';
-  const order = sortedOrder(keys);
-  const sorted = new Array<string>(order.length);
-  for (let i = 0; i < order.length; i++) {
-    // Equal neighbours after sorting: a duplicate key, which JSON.parse resolves (the last wins).
-    if (i > 0 && keys[order[i - 1]] === keys[order[i]]) throw GIVE_UP;
-    sorted[i] = members[order[i]];
-  }
-  return '{' + sorted.join(',') + '}';
+  if (!inOrder) reorder(keys, starts);
+  out.push('}');
 }
 
-/** The indexes of keys in ascending order (UTF-16 code units); by insertion for the few members an object usually has. */
-function sortedOrder(keys: readonly string[]): number[] {
+/** a sorts before b (UTF-16 code units): mostly told by their first characters, without a string comparison. */
+function before(a: string, b: string): boolean {
+  const x = a.charCodeAt(1);
+  const y = b.charCodeAt(1);
+  return x !== y ? x < y : a < b;
+}
+
+/** Rewrites an object's members, whose pieces are the tail of out from starts[0], in their keys' order. */
+function reorder(keys: readonly string[], starts: readonly number[]): void {
   const n = keys.length;
+  const from = starts[0];
+  const pieces = out.slice(from);
   const order = new Array<number>(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  if (n > 16) return order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
   for (let i = 1; i < n; i++) {
     const x = order[i];
-    const k = keys[x];
     let j = i - 1;
-    while (j >= 0 && keys[order[j]] > k) {
+    while (j >= 0 && before(keys[x], keys[order[j]])) {
       order[j + 1] = order[j];
       j--;
     }
     order[j + 1] = x;
   }
-  return order;
+  out.length = from;
+  for (let i = 0; i < n; i++) {
+    const k = order[i];
+    // Equal neighbours after sorting: a duplicate key, which JSON.parse resolves (the last wins).
+    if (i > 0) {
+      if (keys[order[i - 1]] === keys[k]) throw GIVE_UP;
+      out.push(',');
+    }
+    // A member's pieces run to the ',' before the next member's start.
+    const end = k + 1 < n ? starts[k + 1] - 1 : from + pieces.length;
+    for (let p = starts[k]; p < end; p++) out.push(pieces[p - from]);
+  }
 }

@@ -4,7 +4,7 @@ import type { SealKey } from './seal-key';
 import * as v from './verifier/yuantrace-verify';
 import type { CheckpointBody, SignedCheckpoint } from './verifier/yuantrace-verify';
 import { SealHasher } from './hasher/seal-hasher';
-import { canonicalFromText } from './canonical-text';
+import { canonicalEventFromTexts } from './canonical-text';
 
 /**
  * The sealer: a projection that walks the log in its global order, chains every event
@@ -101,17 +101,14 @@ export function walkedFields(e: RecordedEvent) {
 }
 
 /**
- * A recorded event in the canonical form of the verifier: canonicalEvent(walkedFields(e)). From
- * the store's JSON texts of data and metadata where the event has them (a catch-up), written out
- * member by member in the order canonicalEvent's keys sort in: the other members are strings, and
- * position, recordedAt and revision hold no character JSON escapes.
+ * A recorded event in the canonical form of the verifier: canonicalEvent(walkedFields(e)), written
+ * from the store's JSON texts of data and metadata where the event has them (a catch-up).
  */
 export const canonicalOf = (e: RecordedEvent): string => {
   const t = e.jsonText;
   if (!t) return v.canonicalEvent(walkedFields(e));
-  return `{"data":${canonicalFromText(t.data)},"id":${JSON.stringify(e.id)},"metadata":${canonicalFromText(t.metadata)},` +
-    `"position":"${formatPosition(e.position)}","recordedAt":"${e.recordedAt.toISOString()}","revision":"${e.revision}",` +
-    `"stream":${JSON.stringify(e.streamId)},"type":${JSON.stringify(e.type)}}`;
+  return canonicalEventFromTexts({ data: t.data, id: e.id, metadata: t.metadata, position: formatPosition(e.position),
+    recordedAt: e.recordedAt.toISOString(), revision: e.revision.toString(), stream: e.streamId, type: e.type });
 };
 
 /** Lowercase, as both stores give them: an id is sealed as its 16 bytes and read back in this form. */
