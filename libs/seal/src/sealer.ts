@@ -203,6 +203,15 @@ async function putPending(tx: SqlExecutor, firstSeq: number, ids: Buffer, leaves
 
 /** Signs the events s.pendingFromCount+1 … s.count (their ids, leaves and Merkle root given) as the next checkpoint. */
 async function writeCheckpoint(tx: SqlExecutor, s: SealState, ids: Buffer, leafBytes: Buffer, root: Buffer, options: SealOptions): Promise<SignedCheckpoint> {
+  const row = signCheckpoint(s, ids, leafBytes, root, options);
+  await insertCheckpoints(tx, [row], options);
+  return row.checkpoint;
+}
+
+type CheckpointRow = { checkpoint: SignedCheckpoint; ids: Buffer; leaves: Buffer; count: number; link: string };
+
+/** The next checkpoint, signed, and the state moved past it (written by insertCheckpoints, in the same transaction). */
+function signCheckpoint(s: SealState, ids: Buffer, leaves: Buffer, root: Buffer, options: SealOptions): CheckpointRow {
   const { key } = options;
   const hash = key.pub.hash;
   const body: CheckpointBody = {
@@ -221,19 +230,34 @@ async function writeCheckpoint(tx: SqlExecutor, s: SealState, ids: Buffer, leafB
     sealedAt: (options.now?.() ?? new Date()).toISOString(),
   };
   const checkpoint: SignedCheckpoint = { body, signature: key.sign(v.checkpointBytes(body)) };
-  const to = parsePosition(s.position)!;
-  await tx.query(
-    `insert into seal_checkpoints (no, body, signature, ids, leaves, count, to_commit, to_prepare, sealed_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [body.no, JSON.stringify(body), checkpoint.signature, ids, leafBytes, s.count, to.commit.toString(), to.prepare.toString(), body.sealedAt],
-  );
   s.lastNo = body.no;
   s.lastLink = v.checkpointLink(hash, checkpoint);
-  signedUpTo.set(options, { no: s.lastNo, link: s.lastLink });
   s.pendingFromCount = s.count;
   s.pendingFromPosition = s.position;
   s.pendingSince = null;
-  return checkpoint;
+  return { checkpoint, ids, leaves, count: s.count, link: s.lastLink };
 }
+
+/**
+ * Checkpoints in one statement (a catch-up's window signs five at a time: one round trip instead
+ * of five); once written, this process will not sign below the last of them.
+ */
+async function insertCheckpoints(tx: SqlExecutor, rows: readonly CheckpointRow[], options: SealOptions): Promise<void> {
+  for (let from = 0; from < rows.length; from += CHECKPOINTS_PER_INSERT) {
+    const chunk = rows.slice(from, from + CHECKPOINTS_PER_INSERT);
+    const params: unknown[] = [];
+    const tuples = chunk.map(({ checkpoint: { body, signature }, ids, leaves, count }) => {
+      const to = parsePosition(body.position)!;
+      const k = params.push(body.no, JSON.stringify(body), signature, ids, leaves, count, to.commit.toString(), to.prepare.toString(), body.sealedAt) - 9;
+      return `(${Array.from({ length: 9 }, (_, i) => `$${k + i + 1}`).join(', ')})`;
+    });
+    await tx.query(`insert into seal_checkpoints (no, body, signature, ids, leaves, count, to_commit, to_prepare, sealed_at) values ${tuples.join(', ')}`, params);
+  }
+  const last = rows.at(-1);
+  if (last) signedUpTo.set(options, { no: last.checkpoint.body.no, link: last.link });
+}
+/** 9 parameters a checkpoint, well within PostgreSQL's 65,535 a statement. */
+const CHECKPOINTS_PER_INSERT = 1000;
 
 export function sealerProjection(options: SealOptions): Projection {
   const hash = options.key.pub.hash;
@@ -285,16 +309,18 @@ export function sealerProjection(options: SealOptions): Projection {
       const h = await run.end();
       const countBefore = s.count;
       let from = 0;
+      const signed: CheckpointRow[] = [];
       for (let k = 0; k < cuts.length; k++) {
         const to = cuts[k];
         s.count = countBefore + to;
         s.position = formatPosition(events[to - 1].position);
         s.chainHead = h.heads[k].toString('hex');
         const own = { ids: ids.subarray(16 * from, 16 * to), leaves: h.leaves.subarray(32 * from, 32 * to) };
-        await writeCheckpoint(tx, s, k === 0 ? Buffer.concat([earlier!.ids, own.ids]) : own.ids,
-          k === 0 ? Buffer.concat([earlier!.leaves, own.leaves]) : own.leaves, h.roots[k], options);
+        signed.push(signCheckpoint(s, k === 0 ? Buffer.concat([earlier!.ids, own.ids]) : own.ids,
+          k === 0 ? Buffer.concat([earlier!.leaves, own.leaves]) : own.leaves, h.roots[k], options));
         from = to;
       }
+      await insertCheckpoints(tx, signed, options);
       s.count = countBefore + n;
       if (n > 0) s.position = formatPosition(events[n - 1].position);
       s.chainHead = h.heads[cuts.length].toString('hex');
