@@ -68,6 +68,19 @@ describe('canonical JSON from a JSON text', () => {
     ]) expect(canonicalFromText(t)).toBe(longWay(t));
   });
 
+  test('nesting: as deep as the scanner takes on, the same; deeper than JSON.stringify can write, refused as the verifier refuses it', () => {
+    // Warmed up, the scanner's own recursion reaches deeper than JSON.stringify's limit (about 4,000).
+    for (let i = 0; i < 20_000; i++) canonicalFromText('{"b":[1,[2,{"d":1,"c":[3]}]],"a":{"y":[[]],"x":1}}');
+    const nest = (n: number, open: string, close: string) => open.repeat(n) + '1' + close.repeat(n);
+    for (const n of [999, 1000, 1001, 3000]) {
+      for (const t of [nest(n, '[', ']'), nest(n, '{"b":1,"a":', '}')]) expect(canonicalFromText(t)).toBe(longWay(t));
+    }
+    for (const t of [nest(6000, '[', ']'), nest(6000, '{"a":', '}')]) {
+      expect(() => longWay(t)).toThrow();
+      expect(() => canonicalFromText(t)).toThrow();
+    }
+  });
+
   test('a text that is not JSON, or holds what canonical JSON cannot, is refused as the long way refuses it', () => {
     for (const t of ['', '{"a": 1', '[1,]', '01', '1.', '+1', 'tru', '{"a" 1}', '"\u0001"', '{} x', '[1e400]', '{"a": -1e999}']) {
       expect(() => longWay(t)).toThrow();

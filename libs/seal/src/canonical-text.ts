@@ -49,6 +49,7 @@ function append(text: string): void {
   const mark = out.length;
   src = text;
   pos = 0;
+  depth = 0;
   try {
     value();
     skipSpace();
@@ -66,6 +67,13 @@ function append(text: string): void {
 let src = '';
 let pos = 0;
 const out: string[] = [];
+/**
+ * How deep the scanner is in arrays and objects. Past MAX_DEPTH it gives up: JSON.stringify has a
+ * nesting limit of its own (about 4,000 levels), and a text the verifier cannot write must fail
+ * here as it fails there, not be sealed in a form nobody could check.
+ */
+let depth = 0;
+const MAX_DEPTH = 1000;
 const GIVE_UP = new Error('not a text the scanner takes on');
 
 const SPACE = 32, TAB = 9, LF = 10, CR = 13, QUOTE = 34, BACKSLASH = 92, COMMA = 44, COLON = 58;
@@ -141,11 +149,13 @@ function number(): string {
 }
 
 function array(): void {
+  if (++depth > MAX_DEPTH) throw GIVE_UP;
   pos++;
   skipSpace();
   if (src.charCodeAt(pos) === CLOSE_ARRAY) {
     pos++;
     out.push('[]');
+    depth--;
     return;
   }
   out.push('[');
@@ -156,17 +166,20 @@ function array(): void {
     if (c === COMMA) out.push(',');
     else if (c === CLOSE_ARRAY) {
       out.push(']');
+      depth--;
       return;
     } else throw GIVE_UP;
   }
 }
 
 function object(): void {
+  if (++depth > MAX_DEPTH) throw GIVE_UP;
   pos++;
   skipSpace();
   if (src.charCodeAt(pos) === CLOSE_OBJECT) {
     pos++;
     out.push('{}');
+    depth--;
     return;
   }
   out.push('{');
@@ -199,6 +212,7 @@ function object(): void {
   }
   if (!inOrder) reorder(keys, starts);
   out.push('}');
+  depth--;
 }
 
 /** a sorts before b (UTF-16 code units): mostly told by their first characters, without a string comparison. */
