@@ -57,6 +57,13 @@ describe('canonical JSON from a JSON text', () => {
     expect(canonicalFromText(t)).toBe(longWay(t));
   });
 
+  test('an object of many members (sorted by the engine, not by insertion) comes out as the verifier writes it, a duplicate among them included', () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `k${(i * 7919) % 300}`);
+    const members = keys.map((k, i) => `"${k}": ${i}`);
+    for (const t of [`{${members.join(', ')}}`, `{${[...members, '"k17": "again"'].join(', ')}}`]) expect(canonicalFromText(t)).toBe(longWay(t));
+    expect(canonicalFromText(`{${members.join(', ')}}`).startsWith('{"k0":0,"k1":')).toBe(true);
+  });
+
   test('what the scanner leaves to the long way still comes out as the verifier writes it', () => {
     for (const t of [
       '{"a": 1, "a": 2}', // a duplicate key: the last wins

@@ -12,8 +12,9 @@ import * as v from './verifier/yuantrace-verify';
  * as JCS and JavaScript's `<` order strings), whitespace dropped, numbers written as JavaScript
  * writes them, strings with no escape and no surrogate copied as they are. Anything else it gives
  * up on, and the whole text is done the long way, by the verifier's own functions: a duplicate key
- * (JSON.parse keeps the last), a string or key with an escape or a surrogate (JSON.stringify writes
- * some of those differently from how they came), a number JavaScript cannot hold, a malformed text
+ * (JSON.parse keeps the last), a string or key with an escape, a control character or a surrogate
+ * (JSON.stringify writes some of those differently from how they came), a key holding a space or
+ * '!', more than MAX_DEPTH levels of nesting, a number JavaScript cannot hold, a malformed text
  * (which then fails as JSON.parse fails).
  */
 export function canonicalFromText(text: string): string {
@@ -148,16 +149,23 @@ function number(): string {
   return String(x);
 }
 
-function array(): void {
+/**
+ * Past an array's or object's opening bracket, one level deeper; an empty one is written (as
+ * `empty`) and left at once, and true is returned.
+ */
+function entered(close: number, empty: string): boolean {
   if (++depth > MAX_DEPTH) throw GIVE_UP;
   pos++;
   skipSpace();
-  if (src.charCodeAt(pos) === CLOSE_ARRAY) {
-    pos++;
-    out.push('[]');
-    depth--;
-    return;
-  }
+  if (src.charCodeAt(pos) !== close) return false;
+  pos++;
+  out.push(empty);
+  depth--;
+  return true;
+}
+
+function array(): void {
+  if (entered(CLOSE_ARRAY, '[]')) return;
   out.push('[');
   for (;;) {
     value();
@@ -173,15 +181,7 @@ function array(): void {
 }
 
 function object(): void {
-  if (++depth > MAX_DEPTH) throw GIVE_UP;
-  pos++;
-  skipSpace();
-  if (src.charCodeAt(pos) === CLOSE_OBJECT) {
-    pos++;
-    out.push('{}');
-    depth--;
-    return;
-  }
+  if (entered(CLOSE_OBJECT, '{}')) return;
   out.push('{');
   const keys: string[] = [];
   // Where each member's pieces begin in out (each after the ',' that separates it from the one before).
@@ -222,13 +222,15 @@ function before(a: string, b: string): boolean {
   return x !== y ? x < y : a < b;
 }
 
-/** Rewrites an object's members, whose pieces are the tail of out from starts[0], in their keys' order. */
-function reorder(keys: readonly string[], starts: readonly number[]): void {
+/**
+ * The indexes of keys in ascending order, equal keys side by side: by insertion for the few members
+ * an object usually has, by the engine's sort for many (insertion would be quadratic).
+ */
+function sortedOrder(keys: readonly string[]): number[] {
   const n = keys.length;
-  const from = starts[0];
-  const pieces = out.slice(from);
   const order = new Array<number>(n);
   for (let i = 0; i < n; i++) order[i] = i;
+  if (n > 16) return order.sort((a, b) => (before(keys[a], keys[b]) ? -1 : before(keys[b], keys[a]) ? 1 : 0));
   for (let i = 1; i < n; i++) {
     const x = order[i];
     let j = i - 1;
@@ -238,6 +240,15 @@ function reorder(keys: readonly string[], starts: readonly number[]): void {
     }
     order[j + 1] = x;
   }
+  return order;
+}
+
+/** Rewrites an object's members, whose pieces are the tail of out from starts[0], in their keys' order. */
+function reorder(keys: readonly string[], starts: readonly number[]): void {
+  const n = keys.length;
+  const from = starts[0];
+  const pieces = out.slice(from);
+  const order = sortedOrder(keys);
   out.length = from;
   for (let i = 0; i < n; i++) {
     const k = order[i];

@@ -303,6 +303,11 @@ export class PostgresEventStore extends EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return (await this.rowsAfter(COLUMNS, options)).map(toRecorded);
+  }
+
+  /** The rows readAll reads, with the columns asked for. */
+  private async rowsAfter(columns: string, options: ReadAllOptions): Promise<Row[]> {
     const after = options.after ?? START;
     const params: unknown[] = [after.commit.toString(), after.prepare.toString(), options.maxCount ?? 1000];
     let filter = '';
@@ -311,12 +316,12 @@ export class PostgresEventStore extends EventStore {
       filter = `and stream_id like any($4::text[])`;
     }
     const r = await this.db.query<Row>(
-      `select ${COLUMNS} from events
+      `select ${columns} from events
        where (transaction_id, global_position) > ($1::text::xid8, $2::bigint) and ${VISIBLE} ${filter}
        order by events.transaction_id, events.global_position limit $3`,
       params,
     );
-    return r.rows.map(toRecorded);
+    return r.rows;
   }
 
   /**
@@ -328,13 +333,7 @@ export class PostgresEventStore extends EventStore {
     const after = options.after ?? START;
     if (!options.types) {
       if (!options.jsonText) return super.readWindow(options);
-      const r = await this.db.query<Row>(
-        `select ${TEXT_COLUMNS} from events
-         where (transaction_id, global_position) > ($1::text::xid8, $2::bigint) and ${VISIBLE}
-         order by events.transaction_id, events.global_position limit $3`,
-        [after.commit.toString(), after.prepare.toString(), options.span],
-      );
-      const events = r.rows.map(toTextBacked);
+      const events = (await this.rowsAfter(TEXT_COLUMNS, { after, maxCount: options.span })).map(toTextBacked);
       return { events, to: events.at(-1)?.position, spanned: events.length };
     }
     const bound = await this.db.query<{ n: unknown; commit_text: string | null; global_position: unknown }>(
@@ -461,10 +460,11 @@ class TextBackedEvent implements RecordedEvent {
 }
 
 const toTextBacked = (row: Row): RecordedEvent =>
-  new TextBackedEvent(row.event_id, row.stream_id, BigInt(row.stream_revision as string), row.event_type,
-    { commit: BigInt(row.commit_text), prepare: BigInt(row.global_position as string) },
-    row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+  new TextBackedEvent(row.event_id, row.stream_id, BigInt(row.stream_revision as string), row.event_type, positionOf(row), recordedAtOf(row),
     { data: row.data as unknown as string, metadata: row.metadata as unknown as string });
+
+const positionOf = (row: Row): GlobalPosition => ({ commit: BigInt(row.commit_text), prepare: BigInt(row.global_position as string) });
+const recordedAtOf = (row: Row): Date => (row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at));
 
 const toRecorded = (row: Row): RecordedEvent => ({
   id: row.event_id,
@@ -473,6 +473,6 @@ const toRecorded = (row: Row): RecordedEvent => ({
   type: row.event_type,
   data: row.data,
   metadata: row.metadata,
-  position: { commit: BigInt(row.commit_text), prepare: BigInt(row.global_position as string) },
-  recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+  position: positionOf(row),
+  recordedAt: recordedAtOf(row),
 });
