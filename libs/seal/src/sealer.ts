@@ -3,8 +3,8 @@ import type { Projection } from '@yuantrace/projections';
 import type { SealKey } from './seal-key';
 import * as v from './verifier/yuantrace-verify';
 import type { CheckpointBody, SignedCheckpoint } from './verifier/yuantrace-verify';
-import { SealHasher } from './hasher/seal-hasher';
-import { canonicalEventFromTexts } from './canonical-text';
+import { SealHasher, type HashingRun } from './hasher/seal-hasher';
+import { canonicalEventFromTexts, eventEnvelope } from './hasher/canonical-text';
 
 /**
  * The sealer: a projection that walks the log in its global order, chains every event
@@ -107,9 +107,23 @@ export function walkedFields(e: RecordedEvent) {
 export const canonicalOf = (e: RecordedEvent): string => {
   const t = e.jsonText;
   if (!t) return v.canonicalEvent(walkedFields(e));
-  return canonicalEventFromTexts({ data: t.data, id: e.id, metadata: t.metadata, position: formatPosition(e.position),
-    recordedAt: e.recordedAt.toISOString(), revision: e.revision.toString(), stream: e.streamId, type: e.type });
+  return canonicalEventFromTexts({ data: t.data, metadata: t.metadata, ...envelopeFields(e) });
 };
+
+const envelopeFields = (e: RecordedEvent) => ({ id: e.id, position: formatPosition(e.position), recordedAt: e.recordedAt.toISOString(),
+  revision: e.revision.toString(), stream: e.streamId, type: e.type });
+
+/**
+ * Hands an event to a hashing run: as its store's texts and the envelope's pieces where it has
+ * them (a catch-up), so that canonical JSON is written where the run is hashed, on the hashing
+ * thread for a long run, while this thread reads the next window; otherwise as canonicalOf's text.
+ */
+function addToHashing(run: HashingRun, e: RecordedEvent): void {
+  const t = e.jsonText;
+  if (!t) return run.add(canonicalOf(e));
+  const { between, after } = eventEnvelope(envelopeFields(e));
+  run.addTexts(t.data, between, t.metadata, after);
+}
 
 /** Lowercase, as both stores give them: an id is sealed as its 16 bytes and read back in this form. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -301,7 +315,7 @@ export function sealerProjection(options: SealOptions): Projection {
       }
       const run = hasher.begin({ alg: hash, chain: Buffer.from(s.chainHead, 'hex'), n, cuts, earlierLeaves: earlier?.leaves });
       try {
-        for (const e of events) run.add(canonicalOf(e));
+        for (const e of events) addToHashing(run, e);
       } catch (e) {
         run.abandon();
         throw e;

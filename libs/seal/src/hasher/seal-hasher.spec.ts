@@ -2,6 +2,8 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { SealHasher } from './seal-hasher';
 import { sealHashes } from './seal-hashes';
+import { eventEnvelope } from './canonical-text';
+import * as v from '../verifier/yuantrace-verify';
 
 /**
  * The hashing thread gives what hashing in place gives, however the run is sliced; a run that
@@ -95,5 +97,25 @@ describe('the hashing thread', () => {
     const worker = (h as unknown as { worker?: { threadId: number } }).worker;
     expect(worker).toBeDefined();
     await stopped(h);
+  });
+
+  test('events given as store texts have their canonical form written on the thread, as in place; a text that is not JSON fails its run there', async () => {
+    const events = texts.slice(0, 600).map((data, i) => ({ data: data.replace(/,/g, ', '), metadata: `{"commandId": "c${i >> 1}"}`, id: `e${i}`, position: `1.${i}`,
+      recordedAt: '2026-12-03T03:22:44.795Z', revision: String(i), stream: `s-${i % 9}`, type: 'T' }));
+    const canonical = events.map((e) => v.canonicalEvent({ ...e, data: JSON.parse(e.data), metadata: JSON.parse(e.metadata) }));
+    const want = hex(sealHashes({ alg: 'sha256', chain, texts: canonical, cuts: [3, 400], earlierLeaves }));
+    const give = (h: SealHasher, broken?: number) => {
+      const run = h.begin({ alg: 'sha256', chain, n: events.length, cuts: [3, 400], earlierLeaves });
+      events.forEach((e, i) => {
+        const { between, after } = eventEnvelope(e);
+        run.addTexts(i === broken ? '{"a": ' : e.data, between, e.metadata, after);
+      });
+      return run.end();
+    };
+    expect(hex(await give(await hasher({ threadFromEvents: Infinity })))).toEqual(want);
+    const h = await hasher({ threadFromEvents: 1, sliceEvents: 64 });
+    expect(hex(await give(h))).toEqual(want);
+    await expect(give(h, 321)).rejects.toThrow(/^the seal's hashing thread: .*JSON/);
+    expect(hex(await give(h))).toEqual(want);
   });
 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { addToRun, asBuffer, beginRun, endRun, type RunSpec, type SealHashes } from './seal-hashes';
+import { addPartsToRun, asBuffer, beginRun, endRun, type RunSpec, type SealHashes } from './seal-hashes';
 
 /**
  * Runs of at least this many events are hashed on the hashing thread. A catch-up's windows hold
@@ -15,9 +15,15 @@ export const HASH_SLICE_EVENTS = 200;
 /** A window of 5,000 events is hashed in tens of milliseconds: a thread silent this long is stuck. */
 export const HASH_ANSWER_WITHIN_MS = 60_000;
 
-/** A run being hashed: given its canonical texts one by one, in order, then ended (or abandoned on a failure). */
+/**
+ * A run being hashed: given its events one by one, in order, then ended (or abandoned on a failure).
+ * An event is given as its canonical text, or as the store's JSON texts of its data and metadata
+ * with the envelope's pieces (canonical-text.js's eventEnvelope), whose canonical form is then
+ * written where the run is hashed: on the thread, for a long run.
+ */
 export interface HashingRun {
   add(canonicalText: string): void;
+  addTexts(data: string, between: string, metadata: string, after: string): void;
   end(): Promise<SealHashes>;
   abandon(): void;
 }
@@ -51,8 +57,9 @@ export class SealHasher {
   }
 
   begin(spec: RunSpec): HashingRun {
-    let slice: string[] = [];
-    const sliceEvents = this.options.sliceEvents ?? HASH_SLICE_EVENTS;
+    // Four entries an event (seal-hashes.js's addPartsToRun).
+    let slice: (string | null)[] = [];
+    const sliceParts = 4 * (this.options.sliceEvents ?? HASH_SLICE_EVENTS);
     const long = spec.n >= (this.options.threadFromEvents ?? HASH_THREAD_FROM_EVENTS);
     // A thread takes a tenth of a second to start: a long run is hashed in place until it is up,
     // so a short catch-up (a few windows) never waits for it.
@@ -60,9 +67,10 @@ export class SealHasher {
     if (!worker || !this.online.has(worker)) {
       const run = beginRun(spec);
       return {
-        add: (text) => void slice.push(text),
+        add: (text) => void slice.push(text, null, null, null),
+        addTexts: (data, between, metadata, after) => void slice.push(data, between, metadata, after),
         end: async () => {
-          addToRun(run, slice);
+          addPartsToRun(run, slice);
           return endRun(run);
         },
         abandon: () => undefined,
@@ -80,7 +88,10 @@ export class SealHasher {
     };
     return {
       add: (text) => {
-        if (slice.push(text) >= sliceEvents) flush();
+        if (slice.push(text, null, null, null) >= sliceParts) flush();
+      },
+      addTexts: (data, between, metadata, after) => {
+        if (slice.push(data, between, metadata, after) >= sliceParts) flush();
       },
       end: () => {
         flush();

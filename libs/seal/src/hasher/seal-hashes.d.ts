@@ -6,6 +6,8 @@ export type Run = { readonly n: number; readonly done: number };
 
 export function beginRun(spec: RunSpec): Run;
 export function addToRun(run: Run, canonicalTexts: string[]): void;
+/** Four entries an event: [canonical text, null, null, null] or [data text, between, metadata text, after]. */
+export function addPartsToRun(run: Run, parts: (string | null)[]): void;
 export function endRun(run: Run): SealHashes;
 export function sealHashes(input: Omit<RunSpec, 'n'> & { texts: string[] }): SealHashes;
 export function asBuffer(x: Uint8Array): Buffer;

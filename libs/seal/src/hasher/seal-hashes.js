@@ -12,6 +12,7 @@
  */
 const { isMainThread, parentPort } = require('node:worker_threads');
 const v = require('../verifier/yuantrace-verify.js');
+const { canonicalEventFromParts } = require('./canonical-text.js');
 
 /**
  * A run: alg; chain (32 bytes: h before the run's first event); n, the run's events; cuts
@@ -24,11 +25,26 @@ function beginRun({ alg, chain, n, cuts, earlierLeaves }) {
 
 /** Hashes the run's next events, given as their canonical texts in log order. */
 function addToRun(run, texts) {
+  const parts = [];
+  for (const text of texts) parts.push(text, null, null, null);
+  addPartsToRun(run, parts);
+}
+
+/**
+ * Hashes the run's next events, given four entries an event, in log order: its canonical text and
+ * three nulls, or the store's JSON text of its data, the envelope's piece between data and
+ * metadata, the JSON text of its metadata and the envelope's piece after it (canonical-text.js's
+ * canonicalEventFromParts), whose canonical form is written here. A catch-up hands over the texts,
+ * so that this thread, idle two thirds of the time, writes canonical JSON while the sealer reads on.
+ */
+function addPartsToRun(run, parts) {
   const { alg, cuts, leaves } = run;
-  if (run.done + texts.length > run.n) throw new Error(`a run of ${run.n} events was given ${run.done + texts.length}`);
+  if (parts.length % 4 !== 0) throw new Error(`${parts.length} parts: an event is given as four`);
+  if (run.done + parts.length / 4 > run.n) throw new Error(`a run of ${run.n} events was given ${run.done + parts.length / 4}`);
   let head = run.head;
   let work = run.work;
-  for (const text of texts) {
+  for (let p = 0; p < parts.length; p += 4) {
+    const text = parts[p + 1] === null ? parts[p] : canonicalEventFromParts(parts[p], parts[p + 1], parts[p + 2], parts[p + 3]);
     const i = run.done++;
     // One buffer [h_{i-1}][0x00][canonical], kept from event to event: its tail is the leaf's
     // input, and shifted left by one the whole is the chain's, so each text is encoded once. A
@@ -82,7 +98,7 @@ if (!isMainThread && parentPort) {
       if (op === 'begin') runs.set(id, { run: beginRun({ ...input, chain: asBuffer(input.chain), earlierLeaves: asBuffer(input.earlierLeaves) }) });
       else if (op === 'add') {
         const r = runs.get(id);
-        if (r && !r.error) addToRun(r.run, input);
+        if (r && !r.error) addPartsToRun(r.run, input);
       } else if (op === 'drop') {
         runs.delete(id);
       } else if (op === 'end') {
@@ -101,4 +117,4 @@ if (!isMainThread && parentPort) {
   });
 }
 
-module.exports = { beginRun, addToRun, endRun, sealHashes, asBuffer };
+module.exports = { beginRun, addToRun, addPartsToRun, endRun, sealHashes, asBuffer };

@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import * as v from '../verifier/yuantrace-verify';
-import { addToRun, beginRun, endRun, sealHashes } from './seal-hashes';
+import { eventEnvelope } from './canonical-text';
+import { addPartsToRun, addToRun, beginRun, endRun, sealHashes } from './seal-hashes';
 
 /**
  * The sealer's hashing of a run, against the verifier's own definitions taken one event at a time:
@@ -80,5 +81,29 @@ describe('the hashing of a run of events', () => {
     addToRun(short, ['{}']);
     expect(() => endRun(short)).toThrow(/a run of 2 events ended after 1/);
     expect(() => sealHashes({ alg: 'sha256', chain, texts: ['{}'], cuts: [2] })).toThrow(/checkpoint was asked for after event 2 of a run of 1/);
+  });
+
+  test('events given as their store texts and envelope pieces are hashed as their canonical texts; four parts an event', () => {
+    const events = Array.from({ length: 30 }, (_, i) => ({
+      data: `{"name": "张三", "amountFen": "${i}00", "i": ${i}}`, metadata: `{"commandId": "c${i >> 2}", "actor": {"role": "finance"}}`,
+      id: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`, position: `7.${i}`, recordedAt: '2026-12-03T03:22:44.795Z', revision: String(i), stream: 'payment-"P"', type: 'PaymentExecuted',
+    }));
+    const texts = events.map((e) => v.canonicalEvent({ ...e, data: JSON.parse(e.data), metadata: JSON.parse(e.metadata) }));
+    const chain = Buffer.alloc(32, 7);
+    const want = sealHashes({ alg: 'sha256', chain, texts, cuts: [10, 20] });
+    const run = beginRun({ alg: 'sha256', chain, n: events.length, cuts: [10, 20] });
+    // Mixed as the sealer may give them: some events as finished texts, the rest as parts.
+    const parts = events.flatMap((e, i) => {
+      if (i % 7 === 3) return [texts[i], null, null, null];
+      const { between, after } = eventEnvelope(e);
+      return [e.data, between, e.metadata, after];
+    });
+    addPartsToRun(run, parts.slice(0, 44));
+    addPartsToRun(run, parts.slice(44));
+    const got = endRun(run);
+    expect(got.leaves.equals(want.leaves)).toBe(true);
+    expect(got.heads.map((h) => h.toString('hex'))).toEqual(want.heads.map((h) => h.toString('hex')));
+    expect(got.roots.map((h) => h.toString('hex'))).toEqual(want.roots.map((h) => h.toString('hex')));
+    expect(() => addPartsToRun(beginRun({ alg: 'sha256', chain, n: 1, cuts: [] }), ['{}', null, null])).toThrow(/3 parts: an event is given as four/);
   });
 });

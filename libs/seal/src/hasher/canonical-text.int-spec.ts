@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import type { Db } from '@yuantrace/event-store';
-import { dropSchema, openTestPg, openTestPglite, uniqueSchema } from '../../../test/support/databases';
+import { dropSchema, openTestPg, openTestPglite, uniqueSchema } from '../../../../test/support/databases';
 import { canonicalFromText } from './canonical-text';
-import * as v from './verifier/yuantrace-verify';
+import * as v from '../verifier/yuantrace-verify';
 
 // The sealer's catch-up writes canonical JSON from the texts PostgreSQL (or PGlite) gives for jsonb;
 // the live path and the verifier write it from the values the driver parses. They must agree on

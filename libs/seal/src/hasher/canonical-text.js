@@ -1,4 +1,4 @@
-import * as v from './verifier/yuantrace-verify';
+'use strict';
 
 /**
  * Canonical JSON (JCS, exactly as the verifier's canonicalJson writes it) straight from a JSON
@@ -16,8 +16,14 @@ import * as v from './verifier/yuantrace-verify';
  * (JSON.stringify writes some of those differently from how they came), a key holding a space or
  * '!', more than MAX_DEPTH levels of nesting, a number JavaScript cannot hold, a malformed text
  * (which then fails as JSON.parse fails).
+ *
+ * Plain JavaScript, beside seal-hashes.js: the hashing thread runs it (a catch-up hands that thread
+ * the store's texts, and the thread writes their canonical form while the sealer reads on), and a
+ * worker loads it as it is, built or not.
  */
-export function canonicalFromText(text: string): string {
+const v = require('../verifier/yuantrace-verify.js');
+
+function canonicalFromText(text) {
   out.length = 0;
   append(text);
   return written();
@@ -28,25 +34,53 @@ export function canonicalFromText(text: string): string {
  * members in the order canonicalEvent's keys sort in. The other members are strings, and position,
  * recordedAt and revision hold no character JSON escapes.
  */
-export function canonicalEventFromTexts(e: { data: string; id: string; metadata: string; position: string; recordedAt: string; revision: string; stream: string; type: string }): string {
-  out.length = 0;
-  out.push('{"data":');
-  append(e.data);
-  out.push(',"id":', JSON.stringify(e.id), ',"metadata":');
-  append(e.metadata);
-  out.push(',"position":"', e.position, '","recordedAt":"', e.recordedAt, '","revision":"', e.revision, '","stream":', JSON.stringify(e.stream), ',"type":', JSON.stringify(e.type), '}');
-  return written();
+function canonicalEventFromTexts(e) {
+  const { between, after } = eventEnvelope(e);
+  return canonicalEventFromParts(e.data, between, e.metadata, after);
 }
 
+/**
+ * The members of an event's canonical form that are not data or metadata, as the two pieces that
+ * go between and after those (the sealer writes these; the hashing thread the rest).
+ */
+function eventEnvelope(e) {
+  return {
+    between: ',"id":' + JSON.stringify(e.id) + ',"metadata":',
+    after: ',"position":"' + e.position + '","recordedAt":"' + e.recordedAt + '","revision":"' + e.revision + '","stream":' + JSON.stringify(e.stream) + ',"type":' + JSON.stringify(e.type) + '}',
+  };
+}
+
+/** canonicalEventFromTexts from the data's text, the envelope's pieces and the metadata's text. */
+function canonicalEventFromParts(data, between, metadata, after) {
+  out.length = 0;
+  out.push('{"data":');
+  append(data);
+  out.push(between);
+  // The events of one command share its metadata, text for text: written once for them all.
+  if (metadata === memo.text) out.push(memo.canonical);
+  else {
+    const mark = out.length;
+    append(metadata);
+    const canonical = out.length === mark + 1 ? out[mark] : out.splice(mark).join('');
+    if (out.length === mark) out.push(canonical);
+    memo.text = metadata;
+    memo.canonical = canonical;
+  }
+  out.push(after);
+  return written();
+}
+/** The last metadata text written, and its canonical form (none at first: not even '' matches). */
+const memo = { text: null, canonical: '' };
+
 /** What was written, as one flat string (one join, not a tree of concatenations to flatten later). */
-function written(): string {
+function written() {
   const text = out.join('');
   out.length = 0;
   return text;
 }
 
 /** Writes the canonical form of one JSON text, the long way if the scanner gives up on it. */
-function append(text: string): void {
+function append(text) {
   const mark = out.length;
   src = text;
   pos = 0;
@@ -67,7 +101,7 @@ function append(text: string): void {
 // closure or an object per call. What it writes goes to out piece by piece, joined once at the end.
 let src = '';
 let pos = 0;
-const out: string[] = [];
+const out = [];
 /**
  * How deep the scanner is in arrays and objects. Past MAX_DEPTH it gives up: JSON.stringify has a
  * nesting limit of its own (about 4,000 levels), and a text the verifier cannot write must fail
@@ -80,7 +114,7 @@ const GIVE_UP = new Error('not a text the scanner takes on');
 const SPACE = 32, TAB = 9, LF = 10, CR = 13, QUOTE = 34, BACKSLASH = 92, COMMA = 44, COLON = 58;
 const OPEN_OBJECT = 123, CLOSE_OBJECT = 125, OPEN_ARRAY = 91, CLOSE_ARRAY = 93, MINUS = 45, ZERO = 48, NINE = 57;
 
-function skipSpace(): void {
+function skipSpace() {
   for (;;) {
     const c = src.charCodeAt(pos);
     if (c === SPACE || c === LF || c === CR || c === TAB) pos++;
@@ -88,7 +122,7 @@ function skipSpace(): void {
   }
 }
 
-function value(): void {
+function value() {
   skipSpace();
   const c = src.charCodeAt(pos);
   if (c === QUOTE) out.push(string());
@@ -106,10 +140,10 @@ function value(): void {
     throw GIVE_UP;
   }
 }
-const WORDS = ['true', 'false', 'null'] as const;
+const WORDS = ['true', 'false', 'null'];
 
 /** A string's canonical text: as it stands when it holds no escape, no control character and no surrogate. */
-function string(): string {
+function string() {
   const start = pos;
   const text = src;
   let low = 0xffff;
@@ -134,7 +168,7 @@ let lowest = 0xffff;
 const SHORT_INTEGER = /^-?(?:0|[1-9][0-9]{0,14})$/;
 const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 
-function number(): string {
+function number() {
   const start = pos;
   for (;;) {
     const c = src.charCodeAt(pos);
@@ -153,7 +187,7 @@ function number(): string {
  * Past an array's or object's opening bracket, one level deeper; an empty one is written (as
  * `empty`) and left at once, and true is returned.
  */
-function entered(close: number, empty: string): boolean {
+function entered(close, empty) {
   if (++depth > MAX_DEPTH) throw GIVE_UP;
   pos++;
   skipSpace();
@@ -164,7 +198,7 @@ function entered(close: number, empty: string): boolean {
   return true;
 }
 
-function array(): void {
+function array() {
   if (entered(CLOSE_ARRAY, '[]')) return;
   out.push('[');
   for (;;) {
@@ -180,12 +214,12 @@ function array(): void {
   }
 }
 
-function object(): void {
+function object() {
   if (entered(CLOSE_OBJECT, '{}')) return;
   out.push('{');
-  const keys: string[] = [];
+  const keys = [];
   // Where each member's pieces begin in out (each after the ',' that separates it from the one before).
-  const starts: number[] = [];
+  const starts = [];
   let inOrder = true;
   for (;;) {
     skipSpace();
@@ -216,7 +250,7 @@ function object(): void {
 }
 
 /** a sorts before b (UTF-16 code units): mostly told by their first characters, without a string comparison. */
-function before(a: string, b: string): boolean {
+function before(a, b) {
   const x = a.charCodeAt(1);
   const y = b.charCodeAt(1);
   return x !== y ? x < y : a < b;
@@ -226,9 +260,9 @@ function before(a: string, b: string): boolean {
  * The indexes of keys in ascending order, equal keys side by side: by insertion for the few members
  * an object usually has, by the engine's sort for many (insertion would be quadratic).
  */
-function sortedOrder(keys: readonly string[]): number[] {
+function sortedOrder(keys) {
   const n = keys.length;
-  const order = new Array<number>(n);
+  const order = new Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   if (n > 16) return order.sort((a, b) => (before(keys[a], keys[b]) ? -1 : before(keys[b], keys[a]) ? 1 : 0));
   for (let i = 1; i < n; i++) {
@@ -244,7 +278,7 @@ function sortedOrder(keys: readonly string[]): number[] {
 }
 
 /** Rewrites an object's members, whose pieces are the tail of out from starts[0], in their keys' order. */
-function reorder(keys: readonly string[], starts: readonly number[]): void {
+function reorder(keys, starts) {
   const n = keys.length;
   const from = starts[0];
   const pieces = out.slice(from);
@@ -262,3 +296,5 @@ function reorder(keys: readonly string[], starts: readonly number[]): void {
     for (let p = starts[k]; p < end; p++) out.push(pieces[p - from]);
   }
 }
+
+module.exports = { canonicalFromText, canonicalEventFromTexts, eventEnvelope, canonicalEventFromParts };

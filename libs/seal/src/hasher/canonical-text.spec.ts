@@ -1,7 +1,7 @@
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import fc from 'fast-check';
-import { canonicalFromText } from './canonical-text';
-import * as v from './verifier/yuantrace-verify';
+import { canonicalEventFromParts, canonicalEventFromTexts, canonicalFromText, eventEnvelope } from './canonical-text';
+import * as v from '../verifier/yuantrace-verify';
 
 /** What canonicalFromText must give for every text: the verifier's canonical JSON of the parsed value. */
 const longWay = (text: string): string => v.canonicalJson(JSON.parse(text));
@@ -93,5 +93,35 @@ describe('canonical JSON from a JSON text', () => {
       expect(() => longWay(t)).toThrow();
       expect(() => canonicalFromText(t)).toThrow();
     }
+  });
+
+  test('an event from its texts and the envelope\'s pieces is the verifier\'s canonicalEvent, one command\'s metadata written once or not (property)', () => {
+    // Metadata from a pool of three, so that runs of events share one text (as a command's events
+    // do), texts recur after others, and one of them ('{"a": 1}' written two ways) means the same.
+    const metadata = fc.constantFrom('{"b": [1, 2], "a": {"y": "道路", "x": null}}', '{"a": 1}', '{"a":1}');
+    const envelope = fc.record({ id: fc.uuid(), position: fc.constantFrom('975.100001', '1.1'), recordedAt: fc.constant('2026-12-03T03:22:44.795Z'),
+      revision: fc.bigInt({ min: 0n, max: 2n ** 63n }).map(String), stream: text, type: text });
+    const event = fc.record({ data: fc.tuple(node, style).map(([x, st]) => write(x, st)), metadata, envelope });
+    fc.assert(fc.property(fc.array(event, { minLength: 1, maxLength: 12 }), (events) => {
+      for (const e of events) {
+        const want = v.canonicalEvent({ data: JSON.parse(e.data), metadata: JSON.parse(e.metadata), ...e.envelope });
+        const { between, after } = eventEnvelope(e.envelope);
+        expect(canonicalEventFromParts(e.data, between, e.metadata, after)).toBe(want);
+        expect(canonicalEventFromTexts({ data: e.data, metadata: e.metadata, ...e.envelope })).toBe(want);
+      }
+    }), { numRuns: 1000 });
+  });
+
+  test('metadata that is not JSON is refused even right after metadata that was, and an empty text before any', () => {
+    const { between, after } = eventEnvelope({ id: 'x', position: '1.1', recordedAt: 'r', revision: '0', stream: 's', type: 't' });
+    // The one kept text starts as none: an empty text, the first one a fresh module sees, is no match for it.
+    jest.isolateModules(() => {
+      const fresh = require('./canonical-text') as typeof import('./canonical-text');
+      expect(() => fresh.canonicalEventFromParts('{}', between, '', after)).toThrow();
+    });
+    expect(() => canonicalEventFromParts('{}', between, '', after)).toThrow();
+    expect(canonicalEventFromParts('{}', between, '{"b": 1, "a": 2}', after)).toContain('"metadata":{"a":2,"b":1}');
+    expect(() => canonicalEventFromParts('{}', between, '{"b": 1, "a": 2', after)).toThrow();
+    expect(canonicalEventFromParts('{}', between, '{"b": 1, "a": 2}', after)).toContain('"metadata":{"a":2,"b":1}');
   });
 });
