@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { comparePositions, PostgresEventStore, type PgDb } from '@yuantrace/event-store';
+import { comparePositions, PostgresEventStore, type PgDb, type RecordedEvent } from '@yuantrace/event-store';
 import { newEvent, waitFor } from '@yuantrace/event-store/contract/event-store-contract';
 import { ProjectionRunner, readCheckpoint } from '@yuantrace/projections';
 import { dropSchema, openTestPg, TEST_DATABASE_URL, uniqueSchema } from '../../../test/support/databases';
@@ -305,6 +305,46 @@ describe('projection runner on a PostgreSQL server', () => {
       const rows = (t: string) => db7.query(`select stream_id, events::text from ${t} order by stream_id`).then((r) => r.rows);
       expect(await rows('tally_data')).toEqual(await rows('tally_plain'));
       expect(await rows('tally_texts')).toEqual(await rows('tally_plain'));
+    });
+  });
+
+  test('a pass hands each window to prepare() as soon as it is read, before that window is applied and while the one before still is', async () => {
+    await inOwnSchema(async (db7, store7) => {
+      for (let s = 0; s < 4; s++) await store7.appendToStream(`project-p${s}`, Array.from({ length: 5 }, (_, i) => newEvent('Tick', { i, s })));
+      await visibleToHead(store7);
+      const log: string[] = [];
+      const prepared: Array<readonly RecordedEvent[]> = [];
+      let applies = 0;
+      const tally = tallyProjection(0, 'tally_prep');
+      const preparing = { ...tally, readsJsonText: true,
+        prepare(events: readonly RecordedEvent[]) {
+          prepared.push(events);
+          log.push(`prepare ${events.length}`);
+        },
+        async apply(tx: Parameters<typeof tally.apply>[0], events: Parameters<typeof tally.apply>[1]) {
+          const k = applies++;
+          log.push(`apply ${events.length}`);
+          // Handed the very events prepared for this window.
+          expect(prepared[k]).toHaveLength(events.length);
+          expect(events.every((e, i) => prepared[k][i] === e)).toBe(true);
+          // The window after this one (three of four have one) is read and prepared while this one is applied.
+          for (let waited = 0; k < 3 && prepared.length < k + 2 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+          await tally.apply(tx, events);
+          log.push('applied');
+        } };
+      const runner = new ProjectionRunner(store7, db7, [preparing], { batchSize: 6, lanes: 1 });
+      await runner.setup();
+      expect(await runner.catchUpTogether()).toBe(20);
+      const at = (what: string) => log.flatMap((x, i) => (x.startsWith(what) ? [i] : []));
+      const [prepares, starts, ends] = [at('prepare'), at('apply '), at('applied')];
+      expect(log.filter((x) => x.startsWith('prepare'))).toEqual(['prepare 6', 'prepare 6', 'prepare 6', 'prepare 2']);
+      expect([starts.length, ends.length]).toEqual([4, 4]);
+      for (let k = 0; k < 4; k++) {
+        expect(prepares[k]).toBeLessThan(starts[k]);
+        if (k > 0) expect(prepares[k]).toBeLessThan(ends[k - 1]);
+      }
+      expect(prepared.flat().map((e) => (e.data as { s: number }).s)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3]);
+      expect(prepared.every((w) => w.every((e) => e.jsonText !== undefined))).toBe(true);
     });
   });
 

@@ -254,8 +254,14 @@ export class ProjectionRunner {
     // so each checkpoint passes the ones none of them handles.
     const types = chosen.every((p) => p.handles) ? [...new Set(chosen.flatMap((p) => p.handles!))] : undefined;
     const jsonText = chosen.some((p) => p.readsJsonText);
+    const preparing = chosen.filter((p) => p.prepare);
     const readAfter = (after: GlobalPosition) => {
-      const next = this.store.readWindow({ after, span: this.options.batchSize ?? REBUILD_BATCH, types, jsonText });
+      const read = this.store.readWindow({ after, span: this.options.batchSize ?? REBUILD_BATCH, types, jsonText });
+      // Each window goes to prepare() as soon as it is read, while the window before may still be applied.
+      const next = preparing.length === 0 ? read : read.then((w) => {
+        if (w.events.length > 0) for (const p of preparing) p.prepare!(w.events);
+        return w;
+      });
       next.catch(() => undefined); // awaited below; a failure is reported there
       return next;
     };

@@ -26,6 +26,14 @@ export interface Projection {
    */
   readonly readsJsonText?: boolean;
   /**
+   * Called in a one-pass catch-up or rebuild with each window's events as soon as they are read,
+   * while the window before may still be being applied: work that does not depend on the windows
+   * before can start then (the sealer hands the texts to its hashing thread, which writes their
+   * canonical form and leaves while the window before is chained and committed). It must not
+   * throw, and apply() must not count on it: a window may be applied without it.
+   */
+  prepare?(events: readonly RecordedEvent[]): void;
+  /**
    * Indexes only readers use (apply() never reads through them), as `create index if not exists
    * <name> on …` statements that setup() runs too. A pass that fills the projection from nothing
    * (a rebuild, the catch-up after a bulk load) drops them first and builds each once at the end:

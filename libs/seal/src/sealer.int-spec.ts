@@ -186,9 +186,18 @@ describe.each(['postgres', 'embedded'] as const)('the sealed log on %s', (backen
       await throwSealAway(log.db);
       await hasher.started();
       const onThread = { ...log.options, hasher };
+      // Each window is handed to the thread as soon as it is read (prepare), and its run then chains what the thread wrote.
+      const runPrepared = hasher.runPrepared.bind(hasher);
+      let prepared = 0;
+      hasher.runPrepared = (w, spec) => {
+        const answer = runPrepared(w, spec);
+        if (answer) prepared++;
+        return answer;
+      };
       // Windows of 11: checkpoints of 10 fall inside slices of 7 and across windows.
       await new ProjectionRunner(log.store, log.db, [sealerProjection(onThread)], { batchSize: 11 }).catchUpTogether();
       await sealPending(log.db, onThread, true);
+      expect(prepared).toBe(5);
       expect(await checkpointBodies(log.db)).toEqual(inPlace);
       expect(inPlace.map((b) => b.count)).toEqual([10, 20, 30, 40, 48]);
       expect(await verifyLiveSeal(log.store, log.db, ED25519.pub)).toMatchObject({ ok: true, eventsChecked: 48, checkpoints: 5 });

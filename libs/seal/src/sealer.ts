@@ -3,7 +3,7 @@ import type { Projection } from '@yuantrace/projections';
 import type { SealKey } from './seal-key';
 import * as v from './verifier/yuantrace-verify';
 import type { CheckpointBody, SignedCheckpoint } from './verifier/yuantrace-verify';
-import { SealHasher, type HashingRun } from './hasher/seal-hasher';
+import { PREPARED_WINDOWS, SealHasher, type HashingRun, type PreparedHashing } from './hasher/seal-hasher';
 import { canonicalEventFromTexts, eventEnvelope } from './hasher/canonical-text';
 
 /**
@@ -113,12 +113,23 @@ export const canonicalOf = (e: RecordedEvent): string => {
 const envelopeFields = (e: RecordedEvent) => ({ id: e.id, position: formatPosition(e.position), recordedAt: e.recordedAt.toISOString(),
   revision: e.revision.toString(), stream: e.streamId, type: e.type });
 
+/** The hashes of a run given these events. */
+function hashed(run: HashingRun, events: readonly RecordedEvent[]) {
+  try {
+    for (const e of events) addToHashing(run, e);
+  } catch (e) {
+    run.abandon();
+    throw e;
+  }
+  return run.end();
+}
+
 /**
  * Hands an event to a hashing run: as its store's texts and the envelope's pieces where it has
  * them (a catch-up), so that canonical JSON is written where the run is hashed, on the hashing
  * thread for a long run, while this thread reads the next window; otherwise as canonicalOf's text.
  */
-function addToHashing(run: HashingRun, e: RecordedEvent): void {
+function addToHashing(run: HashingRun | PreparedHashing, e: RecordedEvent): void {
   const t = e.jsonText;
   if (!t) return run.add(canonicalOf(e));
   const { between, after } = eventEnvelope(envelopeFields(e));
@@ -277,6 +288,8 @@ export function sealerProjection(options: SealOptions): Projection {
   const hash = options.key.pub.hash;
   const hasher = options.hasher ?? new SealHasher();
   if (!Number.isInteger(options.everyEvents) || options.everyEvents < 1) throw new Error(`a checkpoint every ${options.everyEvents} events: it must be a whole number of at least 1`);
+  // Windows handed to the hashing thread ahead of their apply(), with the events they were made of.
+  let ahead: Array<{ first: RecordedEvent; last: RecordedEvent; n: number; window: PreparedHashing }> = [];
   return {
     name: SEAL_PROJECTION,
     passCost: 20,
@@ -291,6 +304,21 @@ export function sealerProjection(options: SealOptions): Projection {
     // the embedded store, where it shares the api's one connection.
     followPaceMs: Math.min(1000, options.everySeconds * 250),
     setup: setupSealTables,
+    // Only for events read with their texts: writing other events' canonical form here, ahead,
+    // would only move that work earlier on this thread.
+    prepare(events) {
+      const n = events.length;
+      if (n === 0 || !events[0].jsonText) return;
+      const window = hasher.prepare(hash, n);
+      if (!window) return;
+      try {
+        for (const e of events) addToHashing(window, e);
+        window.finish();
+        ahead.push({ first: events[0], last: events[n - 1], n, window });
+      } catch {
+        window.drop(); // apply() hashes these events itself and meets the same failure there
+      }
+    },
     async apply(tx, events) {
       const s = await lockState(tx);
       assertSameKey(s, options.key);
@@ -313,14 +341,12 @@ export function sealerProjection(options: SealOptions): Projection {
           throw new Error(`event id ${id} is not a UUID; the seal records ids as 16 bytes`);
         }
       }
-      const run = hasher.begin({ alg: hash, chain: Buffer.from(s.chainHead, 'hex'), n, cuts, earlierLeaves: earlier?.leaves });
-      try {
-        for (const e of events) addToHashing(run, e);
-      } catch (e) {
-        run.abandon();
-        throw e;
-      }
-      const h = await run.end();
+      const spec = { alg: hash, chain: Buffer.from(s.chainHead, 'hex'), n, cuts, earlierLeaves: earlier?.leaves };
+      // The same event objects, so the same texts: prepared from these very events.
+      const own = ahead.find((a) => a.n === n && a.first === events[0] && a.last === events[n - 1]);
+      // Windows are applied in order: any prepared before this one will not be asked for.
+      ahead = own ? ahead.slice(ahead.indexOf(own) + 1) : ahead.slice(-PREPARED_WINDOWS);
+      const h = await ((own && hasher.runPrepared(own.window, spec)) || hashed(hasher.begin(spec), events));
       const countBefore = s.count;
       let from = 0;
       const signed: CheckpointRow[] = [];

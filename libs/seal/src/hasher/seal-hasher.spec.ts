@@ -118,4 +118,36 @@ describe('the hashing thread', () => {
     await expect(give(h, 321)).rejects.toThrow(/^the seal's hashing thread: .*JSON/);
     expect(hex(await give(h))).toEqual(want);
   });
+
+  test('a window prepared ahead is chained on the thread as a run given its events would be; a broken text fails that run; the oldest of three is dropped', async () => {
+    const want = hex(sealHashes({ alg: 'sha256', chain, texts, cuts, earlierLeaves }));
+    const spec = { alg: 'sha256' as const, chain, n: texts.length, cuts, earlierLeaves };
+    const h = await hasher({ threadFromEvents: 100, sliceEvents: 64 });
+    const prepare = (broken?: number) => {
+      const w = h.prepare('sha256', texts.length)!;
+      texts.forEach((t, i) => (i === broken ? w.addTexts('{"a": ', ',"id":"x","metadata":', '{}', '}') : w.add(t)));
+      w.finish();
+      return w;
+    };
+    expect(hex(await h.runPrepared(prepare(), spec)!)).toEqual(want);
+    // Not for short windows; not for another length or hash; not twice.
+    expect(h.prepare('sha256', 99)).toBeUndefined();
+    const w = prepare();
+    expect(h.runPrepared(w, { ...spec, n: texts.length - 1 })).toBeUndefined();
+    expect(h.runPrepared(w, { ...spec, alg: 'sm3' })).toBeUndefined();
+    expect(hex(await h.runPrepared(w, spec)!)).toEqual(want);
+    expect(h.runPrepared(w, spec)).toBeUndefined();
+    await expect(h.runPrepared(prepare(7), spec)!).rejects.toThrow(/^the seal's hashing thread: .*JSON/);
+    const [a, b, c] = [prepare(), prepare(), prepare()];
+    expect(h.runPrepared(a, spec)).toBeUndefined();
+    expect(hex(await h.runPrepared(b, spec)!)).toEqual(want);
+    expect(hex(await h.runPrepared(c, spec)!)).toEqual(want);
+    // A thread stopped since forgets what it held.
+    const d = prepare();
+    await h.close();
+    expect(h.runPrepared(d, spec)).toBeUndefined();
+    const starting = new SealHasher({ threadFromEvents: 1 });
+    hashers.push(starting);
+    expect(starting.prepare('sha256', 10)).toBeUndefined(); // its thread not up yet
+  });
 });

@@ -28,6 +28,23 @@ export interface HashingRun {
   abandon(): void;
 }
 
+/**
+ * A window handed to the thread ahead of its run (SealHasher.prepare): its events are given as a
+ * run's are, then it is finished; runPrepared later asks for the chain through it.
+ */
+export interface PreparedHashing {
+  add(canonicalText: string): void;
+  addTexts(data: string, between: string, metadata: string, after: string): void;
+  finish(): void;
+  /** The thread forgets it (it was not used). */
+  drop(): void;
+}
+
+/** Windows the thread keeps prepared at most; preparing one more drops the oldest. */
+export const PREPARED_WINDOWS = 2;
+
+type Prepared = PreparedHashing & { readonly id: number; readonly worker: Worker; readonly alg: RunSpec['alg']; readonly n: number };
+
 type Waiting = { worker: Worker; resolve: (x: SealHashes) => void; reject: (e: Error) => void };
 
 /**
@@ -42,6 +59,7 @@ export class SealHasher {
   private nextId = 0;
   private idle: NodeJS.Timeout | undefined;
   private readonly online = new WeakSet<Worker>();
+  private readonly prepared: Prepared[] = [];
 
   constructor(private readonly options: { threadFromEvents?: number; sliceEvents?: number; idleMs?: number; answerWithinMs?: number } = {}) {}
 
@@ -106,11 +124,70 @@ export class SealHasher {
     };
   }
 
+  /**
+   * Hands a window of n events to the thread before its run can begin (the chain before it is not
+   * known yet: the window before is still being sealed), so that writing its canonical texts and
+   * leaves overlaps the sealing of the one before. Undefined when the window is short or the thread
+   * is not up: the run is then given its events as usual.
+   */
+  prepare(alg: RunSpec['alg'], n: number): PreparedHashing | undefined {
+    if (n < (this.options.threadFromEvents ?? HASH_THREAD_FROM_EVENTS)) return undefined;
+    const worker = this.thread();
+    if (!this.online.has(worker)) return undefined;
+    while (this.prepared.length >= PREPARED_WINDOWS) this.prepared[0].drop();
+    const id = this.nextId++;
+    worker.postMessage({ id, op: 'prepare', input: { alg, n } });
+    let slice: (string | null)[] = [];
+    const sliceParts = 4 * (this.options.sliceEvents ?? HASH_SLICE_EVENTS);
+    const flush = () => {
+      if (slice.length > 0) worker.postMessage({ id, op: 'prepare-add', input: slice });
+      slice = [];
+    };
+    const w: Prepared = {
+      id, worker, alg, n,
+      add: (text) => {
+        if (slice.push(text, null, null, null) >= sliceParts) flush();
+      },
+      addTexts: (data, between, metadata, after) => {
+        if (slice.push(data, between, metadata, after) >= sliceParts) flush();
+      },
+      finish: flush,
+      drop: () => {
+        const at = this.prepared.indexOf(w);
+        if (at < 0) return;
+        this.prepared.splice(at, 1);
+        worker.postMessage({ id, op: 'unprepare' });
+      },
+    };
+    this.prepared.push(w);
+    return w;
+  }
+
+  /**
+   * The hashes of a run over a window prepared (and finished) before: its leaves as the thread
+   * wrote them, the chain through it from spec.chain, and its checkpoints' roots. Undefined when
+   * the thread that holds it has stopped since, or it was dropped: the run is then given its events
+   * as usual.
+   */
+  runPrepared(prepared: PreparedHashing, spec: RunSpec): Promise<SealHashes> | undefined {
+    const w = prepared as Prepared;
+    const at = this.prepared.indexOf(w);
+    if (at < 0 || w.worker !== this.worker || w.alg !== spec.alg || w.n !== spec.n) return undefined;
+    this.prepared.splice(at, 1);
+    clearTimeout(this.idle);
+    w.worker.ref();
+    const id = this.nextId++;
+    const result = new Promise<SealHashes>((resolve, reject) => this.waiting.set(id, { worker: w.worker, resolve, reject }));
+    w.worker.postMessage({ id, op: 'run-prepared', input: { prepared: w.id, spec } });
+    return this.within(result, w.worker);
+  }
+
   /** Stops the thread now (a test's end; a process that stops sealing). */
   async close(): Promise<void> {
     clearTimeout(this.idle);
     const worker = this.worker;
     this.worker = undefined;
+    this.prepared.length = 0;
     if (worker) await worker.terminate();
   }
 

@@ -11,3 +11,8 @@ export function addPartsToRun(run: Run, parts: (string | null)[]): void;
 export function endRun(run: Run): SealHashes;
 export function sealHashes(input: Omit<RunSpec, 'n'> & { texts: string[] }): SealHashes;
 export function asBuffer(x: Uint8Array): Buffer;
+
+export type PreparedWindow = { readonly n: number; readonly done: number };
+export function beginPrepared(spec: { alg: HashName; n: number }): PreparedWindow;
+export function addToPrepared(w: PreparedWindow, parts: (string | null)[]): void;
+export function runOverPrepared(spec: RunSpec, w: PreparedWindow): SealHashes;

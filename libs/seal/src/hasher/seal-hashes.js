@@ -38,13 +38,13 @@ function addToRun(run, texts) {
  * so that this thread, idle two thirds of the time, writes canonical JSON while the sealer reads on.
  */
 function addPartsToRun(run, parts) {
-  const { alg, cuts, leaves } = run;
+  const { alg, leaves } = run;
   if (parts.length % 4 !== 0) throw new Error(`${parts.length} parts: an event is given as four`);
   if (run.done + parts.length / 4 > run.n) throw new Error(`a run of ${run.n} events was given ${run.done + parts.length / 4}`);
   let head = run.head;
   let work = run.work;
   for (let p = 0; p < parts.length; p += 4) {
-    const text = parts[p + 1] === null ? parts[p] : canonicalEventFromParts(parts[p], parts[p + 1], parts[p + 2], parts[p + 3]);
+    const text = textOf(parts, p);
     const i = run.done++;
     // One buffer [h_{i-1}][0x00][canonical], kept from event to event: its tail is the leaf's
     // input, and shifted left by one the whole is the chain's, so each text is encoded once. A
@@ -56,16 +56,75 @@ function addPartsToRun(run, parts) {
     v.digestOf(alg, work.subarray(32, 33 + length)).copy(leaves, 32 * i);
     work.copyWithin(32, 33, 33 + length);
     head = v.digestOf(alg, work.subarray(0, 32 + length));
-    if (run.c < cuts.length && cuts[run.c] === i + 1) {
-      const earlier = run.c === 0 && run.earlierLeaves ? v.leafList(run.earlierLeaves) : [];
-      run.roots.push(Buffer.from(v.merkleRoot(alg, [...earlier, ...v.leafList(leaves.subarray(32 * run.from, 32 * (i + 1)))])));
-      run.heads.push(head);
-      run.from = i + 1;
-      run.c++;
-    }
+    afterEvent(run, i, head);
   }
   run.head = head;
   run.work = work;
+}
+
+/** An event's canonical text from its four parts. */
+const textOf = (parts, p) => (parts[p + 1] === null ? parts[p] : canonicalEventFromParts(parts[p], parts[p + 1], parts[p + 2], parts[p + 3]));
+
+/** After event i is chained (head): a checkpoint's root and head if one falls after it. */
+function afterEvent(run, i, head) {
+  const { alg, cuts, leaves } = run;
+  if (run.c < cuts.length && cuts[run.c] === i + 1) {
+    const earlier = run.c === 0 && run.earlierLeaves ? v.leafList(run.earlierLeaves) : [];
+    run.roots.push(Buffer.from(v.merkleRoot(alg, [...earlier, ...v.leafList(leaves.subarray(32 * run.from, 32 * (i + 1)))])));
+    run.heads.push(head);
+    run.from = i + 1;
+    run.c++;
+  }
+}
+
+/**
+ * A window prepared ahead of its run: what does not depend on the chain before it, done while the
+ * sealer still seals the window before. Each event's canonical text is kept as UTF-8 in one buffer,
+ * as [32 bytes][canonical], the 32nd holding 0x00 for the leaf ([0x00][canonical]) and the 32
+ * taking the chain's head once the run is hashed ([h_{i-1}][canonical]).
+ */
+function beginPrepared({ alg, n }) {
+  return { alg, n, done: 0, bytes: Buffer.allocUnsafeSlow(Math.max(1 << 16, 1024 * n)), used: 0, starts: new Int32Array(n + 1), leaves: Buffer.allocUnsafeSlow(32 * n) };
+}
+
+/** Writes the prepared window's next events' canonical texts and leaves, given as addPartsToRun's parts. */
+function addToPrepared(w, parts) {
+  if (parts.length % 4 !== 0) throw new Error(`${parts.length} parts: an event is given as four`);
+  if (w.done + parts.length / 4 > w.n) throw new Error(`a prepared window of ${w.n} events was given ${w.done + parts.length / 4}`);
+  for (let p = 0; p < parts.length; p += 4) {
+    const text = textOf(parts, p);
+    const i = w.done++;
+    if (w.bytes.length < w.used + 32 + 3 * text.length) {
+      const bigger = Buffer.allocUnsafeSlow(2 * (w.used + 32 + 3 * text.length));
+      w.bytes.copy(bigger, 0, 0, w.used);
+      w.bytes = bigger;
+    }
+    const start = w.used;
+    const end = start + 32 + w.bytes.write(text, start + 32, 'utf8');
+    w.bytes[start + 31] = 0x00;
+    v.digestOf(w.alg, w.bytes.subarray(start + 31, end)).copy(w.leaves, 32 * i);
+    w.starts[i] = start;
+    w.used = end;
+  }
+  w.starts[w.done] = w.used;
+}
+
+/** The run over a whole prepared window: its leaves as they were, the chain and the checkpoints' roots now. */
+function runOverPrepared(spec, w) {
+  if (spec.alg !== w.alg) throw new Error(`a window prepared for ${w.alg} was asked to be hashed with ${spec.alg}`);
+  if (w.done !== w.n || spec.n !== w.n) throw new Error(`a run of ${spec.n} events was given a prepared window of ${w.done} of ${w.n}`);
+  const run = beginRun(spec);
+  w.leaves.copy(run.leaves);
+  let head = run.head;
+  for (let i = 0; i < w.n; i++) {
+    const start = w.starts[i];
+    head.copy(w.bytes, start);
+    head = v.digestOf(spec.alg, w.bytes.subarray(start, w.starts[i + 1]));
+    afterEvent(run, i, head);
+  }
+  run.head = head;
+  run.done = w.n;
+  return endRun(run);
 }
 
 /**
@@ -93,9 +152,29 @@ const asBuffer = (x) => (x ? Buffer.from(x.buffer, x.byteOffset, x.byteLength) :
 // A failed run answers its end with the error; the leaves are handed back, not copied.
 if (!isMainThread && parentPort) {
   const runs = new Map();
+  // Windows prepared ahead, by their own ids; a window that fails to prepare keeps its error for the run that asks for it.
+  const prepared = new Map();
   parentPort.on('message', ({ id, op, input }) => {
+    if (op === 'prepare') return void prepared.set(id, { window: beginPrepared(input) });
+    if (op === 'prepare-add') {
+      const w = prepared.get(id);
+      try {
+        if (w && !w.error) addToPrepared(w.window, input);
+      } catch (e) {
+        w.error = e;
+      }
+      return;
+    }
+    if (op === 'unprepare') return void prepared.delete(id);
     try {
-      if (op === 'begin') runs.set(id, { run: beginRun({ ...input, chain: asBuffer(input.chain), earlierLeaves: asBuffer(input.earlierLeaves) }) });
+      if (op === 'run-prepared') {
+        const w = prepared.get(input.prepared);
+        prepared.delete(input.prepared);
+        if (!w) throw new Error(`no prepared window ${input.prepared}`);
+        if (w.error) throw w.error;
+        const out = runOverPrepared({ ...input.spec, chain: asBuffer(input.spec.chain), earlierLeaves: asBuffer(input.spec.earlierLeaves) }, w.window);
+        parentPort.postMessage({ id, out }, [out.leaves.buffer]);
+      } else if (op === 'begin') runs.set(id, { run: beginRun({ ...input, chain: asBuffer(input.chain), earlierLeaves: asBuffer(input.earlierLeaves) }) });
       else if (op === 'add') {
         const r = runs.get(id);
         if (r && !r.error) addPartsToRun(r.run, input);
@@ -117,4 +196,4 @@ if (!isMainThread && parentPort) {
   });
 }
 
-module.exports = { beginRun, addToRun, addPartsToRun, endRun, sealHashes, asBuffer };
+module.exports = { beginRun, addToRun, addPartsToRun, endRun, sealHashes, asBuffer, beginPrepared, addToPrepared, runOverPrepared };

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import * as v from '../verifier/yuantrace-verify';
 import { eventEnvelope } from './canonical-text';
-import { addPartsToRun, addToRun, beginRun, endRun, sealHashes } from './seal-hashes';
+import { addPartsToRun, addToPrepared, addToRun, beginPrepared, beginRun, endRun, runOverPrepared, sealHashes } from './seal-hashes';
 
 /**
  * The sealer's hashing of a run, against the verifier's own definitions taken one event at a time:
@@ -71,6 +71,41 @@ describe('the hashing of a run of events', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  test('property: a window prepared ahead, in slices, then chained, gives the leaves, heads and roots of the verifier', () => {
+    fc.assert(
+      fc.property(cases, (c) => {
+        const want = reference(c);
+        const w = beginPrepared({ alg: c.alg, n: c.texts.length });
+        for (let at = 0, k = 0; at < c.texts.length; k++) {
+          const size = c.slices[k % c.slices.length];
+          addToPrepared(w, c.texts.slice(at, at + size).flatMap((t) => [t, null, null, null]));
+          at += size;
+        }
+        const got = runOverPrepared({ alg: c.alg, chain: c.chain, n: c.texts.length, cuts: want.cuts, earlierLeaves: Buffer.concat(c.earlier) }, w);
+        expect(got.leaves.equals(want.leaves)).toBe(true);
+        expect(got.heads.map((h) => h.toString('hex'))).toEqual(want.heads.map((h) => h.toString('hex')));
+        expect(got.roots.map((h) => h.toString('hex'))).toEqual(want.roots.map((h) => h.toString('hex')));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('a prepared window grows past its first buffer; one not whole, of another length or another hash is refused', () => {
+    const texts = Array.from({ length: 300 }, (_, i) => v.canonicalJson({ i, pad: '道'.repeat(400) }));
+    const chain = Buffer.alloc(32, 1);
+    const w = beginPrepared({ alg: 'sm3', n: texts.length });
+    addToPrepared(w, texts.flatMap((t) => [t, null, null, null]));
+    const want = sealHashes({ alg: 'sm3', chain, texts, cuts: [299] });
+    expect(runOverPrepared({ alg: 'sm3', chain, n: texts.length, cuts: [299] }, w).heads.map((h) => h.toString('hex'))).toEqual(want.heads.map((h) => h.toString('hex')));
+    const part = beginPrepared({ alg: 'sha256', n: 2 });
+    addToPrepared(part, ['{}', null, null, null]);
+    expect(() => runOverPrepared({ alg: 'sha256', chain, n: 2, cuts: [] }, part)).toThrow(/prepared window of 1 of 2/);
+    addToPrepared(part, ['{}', null, null, null]);
+    expect(() => runOverPrepared({ alg: 'sha256', chain, n: 3, cuts: [] }, part)).toThrow(/a run of 3 events was given a prepared window of 2/);
+    expect(() => runOverPrepared({ alg: 'sm3', chain, n: 2, cuts: [] }, part)).toThrow(/prepared for sha256/);
+    expect(() => addToPrepared(part, ['{}', null, null, null])).toThrow(/prepared window of 2 events was given 3/);
   });
 
   test('a run given more events than it was begun with, or ended short of one, or with a checkpoint past its end, is refused', () => {
