@@ -315,6 +315,7 @@ describe('projection runner on a PostgreSQL server', () => {
       const log: string[] = [];
       const prepared: Array<readonly RecordedEvent[]> = [];
       let applies = 0;
+      let windowsAfter = 3; // windows applied with one more to come after them
       const tally = tallyProjection(0, 'tally_prep');
       const preparing = { ...tally, readsJsonText: true,
         prepare(events: readonly RecordedEvent[]) {
@@ -328,7 +329,7 @@ describe('projection runner on a PostgreSQL server', () => {
           expect(prepared[k]).toHaveLength(events.length);
           expect(events.every((e, i) => prepared[k][i] === e)).toBe(true);
           // The window after this one (three of four have one) is read and prepared while this one is applied.
-          for (let waited = 0; k < 3 && prepared.length < k + 2 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+          for (let waited = 0; k < windowsAfter && prepared.length < k + 2 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
           await tally.apply(tx, events);
           log.push('applied');
         } };
@@ -345,6 +346,25 @@ describe('projection runner on a PostgreSQL server', () => {
       }
       expect(prepared.flat().map((e) => (e.data as { s: number }).s)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3]);
       expect(prepared.every((w) => w.every((e) => e.jsonText !== undefined))).toBe(true);
+
+      // Beside a projection behind it in the same lane, it is prepared with only the events it is due,
+      // and a prepare() that throws costs nothing but itself.
+      for (let s = 4; s < 6; s++) await store7.appendToStream(`project-p${s}`, Array.from({ length: 5 }, (_, i) => newEvent('Tick', { i, s })));
+      await visibleToHead(store7);
+      prepared.length = 0;
+      log.length = 0;
+      applies = 0;
+      windowsAfter = 1;
+      const throwing = { ...tallyProjection(0, 'tally_prep_throws'), prepare() {
+        throw new Error('prepare failed');
+      } };
+      const both = new ProjectionRunner(store7, db7, [throwing, preparing], { batchSize: 6, lanes: 1 });
+      await both.setup();
+      expect(await both.catchUpTogether()).toBe(30);
+      expect(prepared.flat().map((e) => (e.data as { s: number }).s)).toEqual([4, 4, 4, 4, 4, 5, 5, 5, 5, 5]);
+      const rows = (t: string) => db7.query(`select stream_id, events::text from ${t} order by stream_id`).then((r) => r.rows);
+      expect(await rows('tally_prep_throws')).toEqual(await rows('tally_prep'));
+      expect(await rows('tally_prep')).toHaveLength(6);
     });
   });
 

@@ -257,9 +257,19 @@ export class ProjectionRunner {
     const preparing = chosen.filter((p) => p.prepare);
     const readAfter = (after: GlobalPosition) => {
       const read = this.store.readWindow({ after, span: this.options.batchSize ?? REBUILD_BATCH, types, jsonText });
-      // Each window goes to prepare() as soon as it is read, while the window before may still be applied.
+      // Each window goes to prepare() as soon as it is read, while the window before may still be
+      // applied, with the events apply() will be given (positions only move to the ends of windows
+      // before it). prepare() is an optimisation: if it throws, the window is applied without it.
       const next = preparing.length === 0 ? read : read.then((w) => {
-        if (w.events.length > 0) for (const p of preparing) p.prepare!(w.events);
+        for (const p of preparing) {
+          const from = positions.get(p.name)!;
+          const events = w.events.length > 0 && comparePositions(w.events[0].position, from) > 0 ? w.events : w.events.filter((e) => comparePositions(e.position, from) > 0);
+          try {
+            if (events.length > 0 && !stop.failed) p.prepare!(events);
+          } catch {
+            // apply() does without it
+          }
+        }
         return w;
       });
       next.catch(() => undefined); // awaited below; a failure is reported there

@@ -314,7 +314,7 @@ export function sealerProjection(options: SealOptions): Projection {
       try {
         for (const e of events) addToHashing(window, e);
         window.finish();
-        ahead.push({ first: events[0], last: events[n - 1], n, window });
+        ahead = [...ahead.slice(1 - PREPARED_WINDOWS), { first: events[0], last: events[n - 1], n, window }];
       } catch {
         window.drop(); // apply() hashes these events itself and meets the same failure there
       }

@@ -69,8 +69,8 @@ function canonicalEventFromParts(data, between, metadata, after) {
   out.push(after);
   return written();
 }
-/** The last metadata text written, and its canonical form (none at first: not even '' matches). */
-const memo = { text: null, canonical: '' };
+/** The last metadata text written, and its canonical form (none at first: no text, not even '' or null, matches). */
+const memo = { text: Symbol('none yet'), canonical: '' };
 
 /** What was written, as one flat string (one join, not a tree of concatenations to flatten later). */
 function written() {

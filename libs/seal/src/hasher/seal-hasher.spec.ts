@@ -142,6 +142,11 @@ describe('the hashing thread', () => {
     expect(h.runPrepared(a, spec)).toBeUndefined();
     expect(hex(await h.runPrepared(b, spec)!)).toEqual(want);
     expect(hex(await h.runPrepared(c, spec)!)).toEqual(want);
+    // A window the thread cannot even begin (far too long to hold) fails its run only; the thread serves on.
+    const huge = h.prepare('sha256', 1e12)!;
+    huge.finish();
+    await expect(h.runPrepared(huge, { ...spec, n: 1e12 })!).rejects.toThrow(/^the seal's hashing thread: /);
+    expect(hex(await h.runPrepared(prepare(), spec)!)).toEqual(want);
     // A thread stopped since forgets what it held.
     const d = prepare();
     await h.close();

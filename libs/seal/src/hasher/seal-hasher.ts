@@ -135,6 +135,8 @@ export class SealHasher {
     const worker = this.thread();
     if (!this.online.has(worker)) return undefined;
     while (this.prepared.length >= PREPARED_WINDOWS) this.prepared[0].drop();
+    // The thread's idle time counts from here: a window handed to it is work to come.
+    if (this.waiting.size === 0) this.rest(worker);
     const id = this.nextId++;
     worker.postMessage({ id, op: 'prepare', input: { alg, n } });
     let slice: (string | null)[] = [];
@@ -166,8 +168,9 @@ export class SealHasher {
   /**
    * The hashes of a run over a window prepared (and finished) before: its leaves as the thread
    * wrote them, the chain through it from spec.chain, and its checkpoints' roots. Undefined when
-   * the thread that holds it has stopped since, or it was dropped: the run is then given its events
-   * as usual.
+   * this hasher has replaced or closed the thread that holds it, or it was dropped: the run is then
+   * given its events as usual. (A thread that dies unnoticed before this is asked rejects the run,
+   * as a run begun on it would be.)
    */
   runPrepared(prepared: PreparedHashing, spec: RunSpec): Promise<SealHashes> | undefined {
     const w = prepared as Prepared;

@@ -84,7 +84,7 @@ function afterEvent(run, i, head) {
  * taking the chain's head once the run is hashed ([h_{i-1}][canonical]).
  */
 function beginPrepared({ alg, n }) {
-  return { alg, n, done: 0, bytes: Buffer.allocUnsafeSlow(Math.max(1 << 16, 1024 * n)), used: 0, starts: new Int32Array(n + 1), leaves: Buffer.allocUnsafeSlow(32 * n) };
+  return { alg, n, done: 0, bytes: Buffer.allocUnsafeSlow(Math.max(1 << 16, 1024 * n)), used: 0, starts: new Float64Array(n + 1), leaves: Buffer.allocUnsafeSlow(32 * n) };
 }
 
 /** Writes the prepared window's next events' canonical texts and leaves, given as addPartsToRun's parts. */
@@ -155,7 +155,14 @@ if (!isMainThread && parentPort) {
   // Windows prepared ahead, by their own ids; a window that fails to prepare keeps its error for the run that asks for it.
   const prepared = new Map();
   parentPort.on('message', ({ id, op, input }) => {
-    if (op === 'prepare') return void prepared.set(id, { window: beginPrepared(input) });
+    if (op === 'prepare') {
+      try {
+        prepared.set(id, { window: beginPrepared(input) });
+      } catch (e) {
+        prepared.set(id, { error: e }); // for the run that asks for it; the thread serves on
+      }
+      return;
+    }
     if (op === 'prepare-add') {
       const w = prepared.get(id);
       try {
