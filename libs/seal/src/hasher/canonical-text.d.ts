@@ -11,3 +11,6 @@ export function eventEnvelope(e: Omit<EventTexts, 'data' | 'metadata'>): { betwe
 
 /** canonicalEventFromTexts from the data's text, the envelope's pieces and the metadata's text. */
 export function canonicalEventFromParts(data: string, between: string, metadata: string, after: string): string;
+
+/** canonicalEventFromParts's form as UTF-8: a view of the module's own buffer, good until its next call. */
+export function canonicalEventBytes(data: string, between: string, metadata: string, after: string): Buffer;

@@ -10,7 +10,10 @@
  *
  * The scanner takes on the common case only: members reordered by their keys (UTF-16 code units,
  * as JCS and JavaScript's `<` order strings), whitespace dropped, numbers written as JavaScript
- * writes them, strings with no escape and no surrogate copied as they are. Anything else it gives
+ * writes them, strings with no escape and no surrogate copied as they are. It writes UTF-8 bytes
+ * straight into one buffer, which the hashing thread copies into its own (canonicalEventBytes):
+ * no string per piece, no join and no second encoding. With no surrogate in a key, the order of
+ * UTF-8 bytes is the order of code points, which is the order of UTF-16 code units. Anything else it gives
  * up on, and the whole text is done the long way, by the verifier's own functions: a duplicate key
  * (JSON.parse keeps the last), a string or key with an escape, a control character or a surrogate
  * (JSON.stringify writes some of those differently from how they came), a key holding a space or
@@ -23,20 +26,25 @@
  */
 const v = require('../verifier/yuantrace-verify.js');
 
-function canonicalFromText(text) {
-  out.length = 0;
-  append(text);
-  return written();
+// Output: UTF-8 bytes in one module buffer, reused from text to text.
+let buf = Buffer.allocUnsafeSlow(1 << 16);
+let len = 0;
+function ensure(n) {
+  if (len + n <= buf.length) return;
+  const bigger = Buffer.allocUnsafeSlow(2 * (len + n));
+  buf.copy(bigger, 0, 0, len);
+  buf = bigger;
+}
+/** A string of the program's own (an envelope piece, the long way's text): written by the encoder. */
+function put(text) {
+  ensure(3 * text.length);
+  len += buf.write(text, len, 'utf8');
 }
 
-/**
- * An event's canonical form, canonicalEvent's, with data and metadata given as JSON texts: the
- * members in the order canonicalEvent's keys sort in. The other members are strings, and position,
- * recordedAt and revision hold no character JSON escapes.
- */
-function canonicalEventFromTexts(e) {
-  const { between, after } = eventEnvelope(e);
-  return canonicalEventFromParts(e.data, between, e.metadata, after);
+function canonicalFromText(text) {
+  len = 0;
+  append(text);
+  return buf.toString('utf8', 0, len);
 }
 
 /**
@@ -49,59 +57,69 @@ function eventEnvelope(e) {
     after: ',"position":"' + e.position + '","recordedAt":"' + e.recordedAt + '","revision":"' + e.revision + '","stream":' + JSON.stringify(e.stream) + ',"type":' + JSON.stringify(e.type) + '}',
   };
 }
-
+/**
+ * An event's canonical form, canonicalEvent's, with data and metadata given as JSON texts: the
+ * members in the order canonicalEvent's keys sort in. The other members are strings, and position,
+ * recordedAt and revision hold no character JSON escapes.
+ */
+function canonicalEventFromTexts(e) {
+  const { between, after } = eventEnvelope(e);
+  return canonicalEventFromParts(e.data, between, e.metadata, after);
+}
 /** canonicalEventFromTexts from the data's text, the envelope's pieces and the metadata's text. */
 function canonicalEventFromParts(data, between, metadata, after) {
-  out.length = 0;
-  out.push('{"data":');
+  const bytes = canonicalEventBytes(data, between, metadata, after);
+  return bytes.toString('utf8');
+}
+const DATA_OPENING = Buffer.from('{"data":');
+/** The event's canonical form as UTF-8: a view of the module's buffer, good until the next call. */
+function canonicalEventBytes(data, between, metadata, after) {
+  len = 0;
+  ensure(DATA_OPENING.length);
+  len += DATA_OPENING.copy(buf, len);
   append(data);
-  out.push(between);
+  put(between);
   // The events of one command share its metadata, text for text: written once for them all.
-  if (metadata === memo.text) out.push(memo.canonical);
-  else {
-    const mark = out.length;
+  if (metadata === memo.text) {
+    ensure(memo.bytes.length);
+    len += memo.bytes.copy(buf, len);
+  } else {
+    const mark = len;
     append(metadata);
-    const canonical = out.length === mark + 1 ? out[mark] : out.splice(mark).join('');
-    if (out.length === mark) out.push(canonical);
+    memo.bytes = Buffer.from(buf.subarray(mark, len));
     memo.text = metadata;
-    memo.canonical = canonical;
   }
-  out.push(after);
-  return written();
+  put(after);
+  return buf.subarray(0, len);
 }
 /** The last metadata text written, and its canonical form (none at first: no text, not even '' or null, matches). */
-const memo = { text: Symbol('none yet'), canonical: '' };
-
-/** What was written, as one flat string (one join, not a tree of concatenations to flatten later). */
-function written() {
-  const text = out.join('');
-  out.length = 0;
-  return text;
-}
+const memo = { text: Symbol('none yet'), bytes: Buffer.alloc(0) };
 
 /** Writes the canonical form of one JSON text, the long way if the scanner gives up on it. */
 function append(text) {
-  const mark = out.length;
+  const mark = len;
   src = text;
   pos = 0;
   depth = 0;
+  // Strings, keys, punctuation and words come out no longer than they went in (a character at most
+  // three bytes); only numbers may grow, and make room for themselves.
+  ensure(3 * text.length + 8);
   try {
     value();
     skipSpace();
     if (pos !== src.length) throw GIVE_UP;
   } catch {
-    out.length = mark;
-    out.push(v.canonicalJson(JSON.parse(text)));
+    len = mark;
+    put(v.canonicalJson(JSON.parse(text)));
   } finally {
     src = '';
   }
 }
 
 // The scanner's state: one text at a time, and synchronous, so module state is safe and saves a
-// closure or an object per call. What it writes goes to out piece by piece, joined once at the end.
+// closure or an object per call.
 let src = '';
 let pos = 0;
-const out = [];
 /**
  * How deep the scanner is in arrays and objects. Past MAX_DEPTH it gives up: JSON.stringify has a
  * nesting limit of its own (about 4,000 levels), and a text the verifier cannot write must fail
@@ -125,15 +143,15 @@ function skipSpace() {
 function value() {
   skipSpace();
   const c = src.charCodeAt(pos);
-  if (c === QUOTE) out.push(string());
+  if (c === QUOTE) string();
   else if (c === OPEN_OBJECT) object();
   else if (c === OPEN_ARRAY) array();
-  else if (c === MINUS || (c >= ZERO && c <= NINE)) out.push(number());
+  else if (c === MINUS || (c >= ZERO && c <= NINE)) number();
   else {
     for (const word of WORDS) {
       if (src.startsWith(word, pos)) {
         pos += word.length;
-        out.push(word);
+        for (let i = 0; i < word.length; i++) buf[len++] = word.charCodeAt(i);
         return;
       }
     }
@@ -142,24 +160,38 @@ function value() {
 }
 const WORDS = ['true', 'false', 'null'];
 
-/** A string's canonical text: as it stands when it holds no escape, no control character and no surrogate. */
+/** Copies a string, quotes and all, as UTF-8; gives up on an escape, a control character or a surrogate. */
 function string() {
-  const start = pos;
   const text = src;
+  const b = buf;
+  let o = len;
   let low = 0xffff;
+  b[o++] = QUOTE;
   for (let i = pos + 1; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
+      b[o++] = QUOTE;
       pos = i + 1;
+      len = o;
       lowest = low;
-      return text.slice(start, i + 1);
+      return;
     }
-    if (c === BACKSLASH || c < SPACE || (c >= 0xd800 && c <= 0xdfff)) throw GIVE_UP;
+    if (c < 0x80) {
+      if (c === BACKSLASH || c < SPACE) throw GIVE_UP;
+      b[o++] = c;
+    } else if (c < 0x800) {
+      b[o++] = 0xc0 | (c >> 6);
+      b[o++] = 0x80 | (c & 63);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) throw GIVE_UP;
+      b[o++] = 0xe0 | (c >> 12);
+      b[o++] = 0x80 | ((c >> 6) & 63);
+      b[o++] = 0x80 | (c & 63);
+    }
     if (c < low) low = c;
   }
   throw GIVE_UP;
 }
-/** The lowest code unit of the last string read. */
 let lowest = 0xffff;
 
 // A JSON integer of at most 15 digits is exactly a double and is written back as it stands;
@@ -172,20 +204,25 @@ function number() {
   const start = pos;
   for (;;) {
     const c = src.charCodeAt(pos);
-    if ((c >= ZERO && c <= NINE) || c === MINUS || c === 43 /* + */ || c === 46 /* . */ || c === 101 /* e */ || c === 69 /* E */) pos++;
+    if ((c >= ZERO && c <= NINE) || c === MINUS || c === 43 || c === 46 || c === 101 || c === 69) pos++;
     else break;
   }
   const t = src.slice(start, pos);
-  if (SHORT_INTEGER.test(t)) return t === '-0' ? '0' : t;
-  if (!JSON_NUMBER.test(t)) throw GIVE_UP;
-  const x = Number(t);
-  if (!Number.isFinite(x)) throw GIVE_UP;
-  return String(x);
+  let w;
+  if (SHORT_INTEGER.test(t)) w = t === '-0' ? '0' : t;
+  else {
+    if (!JSON_NUMBER.test(t)) throw GIVE_UP;
+    const x = Number(t);
+    if (!Number.isFinite(x)) throw GIVE_UP;
+    w = String(x);
+  }
+  ensure(w.length);
+  for (let i = 0; i < w.length; i++) buf[len++] = w.charCodeAt(i);
 }
 
 /**
- * Past an array's or object's opening bracket, one level deeper; an empty one is written (as
- * `empty`) and left at once, and true is returned.
+ * Past an array's or object's opening bracket, one level deeper; an empty one is written (its two
+ * brackets) and left at once, and true is returned.
  */
 function entered(close, empty) {
   if (++depth > MAX_DEPTH) throw GIVE_UP;
@@ -193,108 +230,113 @@ function entered(close, empty) {
   skipSpace();
   if (src.charCodeAt(pos) !== close) return false;
   pos++;
-  out.push(empty);
+  buf[len++] = empty;
+  buf[len++] = close;
   depth--;
   return true;
 }
 
 function array() {
-  if (entered(CLOSE_ARRAY, '[]')) return;
-  out.push('[');
+  if (entered(CLOSE_ARRAY, OPEN_ARRAY)) return;
+  buf[len++] = OPEN_ARRAY;
   for (;;) {
     value();
     skipSpace();
     const c = src.charCodeAt(pos++);
-    if (c === COMMA) out.push(',');
+    if (c === COMMA) buf[len++] = COMMA;
     else if (c === CLOSE_ARRAY) {
-      out.push(']');
+      buf[len++] = CLOSE_ARRAY;
       depth--;
       return;
     } else throw GIVE_UP;
   }
 }
 
+// Keys are compared with their quotes: a key's closing quote then sorts it before every key it
+// begins, as JCS wants, unless the key holds a space or '!', the only characters below '"' a
+// string with no escape can hold.
 function object() {
-  if (entered(CLOSE_OBJECT, '{}')) return;
-  out.push('{');
-  const keys = [];
-  // Where each member's pieces begin in out (each after the ',' that separates it from the one before).
+  if (entered(CLOSE_OBJECT, OPEN_OBJECT)) return;
+  buf[len++] = OPEN_OBJECT;
+  // Each member's key as it stands in buf, quotes included ([start, end)); a member runs from its key's start.
   const starts = [];
+  const ends = [];
   let inOrder = true;
   for (;;) {
     skipSpace();
     if (src.charCodeAt(pos) !== QUOTE) throw GIVE_UP;
-    // Keys are compared with their quotes: a key's closing quote then sorts it before every key it
-    // begins, as JCS wants, unless the key holds a space or '!', the only characters below '"' a
-    // string with no escape can hold.
-    const key = string();
+    if (starts.length > 0) buf[len++] = COMMA;
+    const start = len;
+    string();
     if (lowest <= 0x21) throw GIVE_UP;
+    const n = starts.length;
+    if (n > 0 && !before(starts[n - 1], ends[n - 1], start, len)) inOrder = false;
+    starts.push(start);
+    ends.push(len);
     skipSpace();
     if (src.charCodeAt(pos++) !== COLON) throw GIVE_UP;
-    if (keys.length > 0) {
-      if (!before(keys[keys.length - 1], key)) inOrder = false;
-      out.push(',');
-    }
-    keys.push(key);
-    starts.push(out.length);
-    out.push(key, ':');
+    buf[len++] = COLON;
     value();
     skipSpace();
     const c = src.charCodeAt(pos++);
     if (c === CLOSE_OBJECT) break;
     if (c !== COMMA) throw GIVE_UP;
   }
-  if (!inOrder) reorder(keys, starts);
-  out.push('}');
+  if (!inOrder) reorder(starts, ends);
+  buf[len++] = CLOSE_OBJECT;
   depth--;
 }
 
-/** a sorts before b (UTF-16 code units): mostly told by their first characters, without a string comparison. */
-function before(a, b) {
-  const x = a.charCodeAt(1);
-  const y = b.charCodeAt(1);
-  return x !== y ? x < y : a < b;
+/** Key [a, ae) sorts before key [b, be) (bytes of UTF-8 with no surrogate: code point order, as UTF-16's here). */
+function before(a, ae, b, be) {
+  return compare(a, ae, b, be) < 0;
+}
+function compare(a, ae, b, be) {
+  const b0 = buf;
+  for (; a < ae && b < be; a++, b++) {
+    const x = b0[a];
+    const y = b0[b];
+    if (x !== y) return x - y;
+  }
+  return (ae - a) - (be - b);
 }
 
 /**
- * The indexes of keys in ascending order, equal keys side by side: by insertion for the few members
- * an object usually has, by the engine's sort for many (insertion would be quadratic).
+ * Rewrites an object's members, which run from starts[0] to the end of what is written, in their
+ * keys' order: by insertion for the few members an object usually has, by the engine's sort for
+ * many (insertion would be quadratic).
  */
-function sortedOrder(keys) {
-  const n = keys.length;
+let scratch = Buffer.allocUnsafeSlow(1 << 12);
+function reorder(starts, ends) {
+  const n = starts.length;
+  const from = starts[0];
+  const size = len - from;
+  if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(2 * size);
+  buf.copy(scratch, 0, from, len);
   const order = new Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  if (n > 16) return order.sort((a, b) => (before(keys[a], keys[b]) ? -1 : before(keys[b], keys[a]) ? 1 : 0));
-  for (let i = 1; i < n; i++) {
-    const x = order[i];
-    let j = i - 1;
-    while (j >= 0 && before(keys[x], keys[order[j]])) {
-      order[j + 1] = order[j];
-      j--;
+  const cmp = (x, y) => compare(starts[x], ends[x], starts[y], ends[y]);
+  if (n > 16) order.sort(cmp);
+  else {
+    for (let i = 1; i < n; i++) {
+      const x = order[i];
+      let j = i - 1;
+      while (j >= 0 && cmp(x, order[j]) < 0) {
+        order[j + 1] = order[j];
+        j--;
+      }
+      order[j + 1] = x;
     }
-    order[j + 1] = x;
   }
-  return order;
-}
-
-/** Rewrites an object's members, whose pieces are the tail of out from starts[0], in their keys' order. */
-function reorder(keys, starts) {
-  const n = keys.length;
-  const from = starts[0];
-  const pieces = out.slice(from);
-  const order = sortedOrder(keys);
-  out.length = from;
+  // Equal neighbours after sorting: a duplicate key, which JSON.parse resolves (the last wins).
+  for (let i = 1; i < n; i++) if (cmp(order[i - 1], order[i]) === 0) throw GIVE_UP;
+  len = from;
   for (let i = 0; i < n; i++) {
     const k = order[i];
-    // Equal neighbours after sorting: a duplicate key, which JSON.parse resolves (the last wins).
-    if (i > 0) {
-      if (keys[order[i - 1]] === keys[k]) throw GIVE_UP;
-      out.push(',');
-    }
-    // A member's pieces run to the ',' before the next member's start.
-    const end = k + 1 < n ? starts[k + 1] - 1 : from + pieces.length;
-    for (let p = starts[k]; p < end; p++) out.push(pieces[p - from]);
+    if (i > 0) buf[len++] = COMMA;
+    const end = k + 1 < n ? starts[k + 1] - 1 : from + size;
+    len += scratch.copy(buf, len, starts[k] - from, end - from);
   }
 }
 
-module.exports = { canonicalFromText, canonicalEventFromTexts, eventEnvelope, canonicalEventFromParts };
+module.exports = { canonicalFromText, canonicalEventFromTexts, eventEnvelope, canonicalEventFromParts, canonicalEventBytes };

@@ -12,7 +12,7 @@
  */
 const { isMainThread, parentPort } = require('node:worker_threads');
 const v = require('../verifier/yuantrace-verify.js');
-const { canonicalEventFromParts } = require('./canonical-text.js');
+const { canonicalEventBytes } = require('./canonical-text.js');
 
 /**
  * A run: alg; chain (32 bytes: h before the run's first event); n, the run's events; cuts
@@ -44,13 +44,15 @@ function addPartsToRun(run, parts) {
   let head = run.head;
   let work = run.work;
   for (let p = 0; p < parts.length; p += 4) {
-    const text = textOf(parts, p);
     const i = run.done++;
     // One buffer [h_{i-1}][0x00][canonical], kept from event to event: its tail is the leaf's
     // input, and shifted left by one the whole is the chain's, so each text is encoded once. A
     // UTF-16 code unit takes at most three bytes of UTF-8.
-    if (work.length < 33 + 3 * text.length) work = Buffer.allocUnsafeSlow(2 * (33 + 3 * text.length));
-    const length = work.write(text, 33, 'utf8');
+    const text = parts[p + 1] === null ? parts[p] : undefined;
+    const bytes = text === undefined ? canonicalEventBytes(parts[p], parts[p + 1], parts[p + 2], parts[p + 3]) : undefined;
+    const most = bytes ? bytes.length : 3 * text.length;
+    if (work.length < 33 + most) work = Buffer.allocUnsafeSlow(2 * (33 + most));
+    const length = bytes ? bytes.copy(work, 33) : work.write(text, 33, 'utf8');
     head.copy(work, 0);
     work[32] = 0x00;
     v.digestOf(alg, work.subarray(32, 33 + length)).copy(leaves, 32 * i);
@@ -62,8 +64,6 @@ function addPartsToRun(run, parts) {
   run.work = work;
 }
 
-/** An event's canonical text from its four parts. */
-const textOf = (parts, p) => (parts[p + 1] === null ? parts[p] : canonicalEventFromParts(parts[p], parts[p + 1], parts[p + 2], parts[p + 3]));
 
 /** After event i is chained (head): a checkpoint's root and head if one falls after it. */
 function afterEvent(run, i, head) {
@@ -92,15 +92,17 @@ function addToPrepared(w, parts) {
   if (parts.length % 4 !== 0) throw new Error(`${parts.length} parts: an event is given as four`);
   if (w.done + parts.length / 4 > w.n) throw new Error(`a prepared window of ${w.n} events was given ${w.done + parts.length / 4}`);
   for (let p = 0; p < parts.length; p += 4) {
-    const text = textOf(parts, p);
     const i = w.done++;
-    if (w.bytes.length < w.used + 32 + 3 * text.length) {
-      const bigger = Buffer.allocUnsafeSlow(2 * (w.used + 32 + 3 * text.length));
+    const text = parts[p + 1] === null ? parts[p] : undefined;
+    const bytes = text === undefined ? canonicalEventBytes(parts[p], parts[p + 1], parts[p + 2], parts[p + 3]) : undefined;
+    const most = bytes ? bytes.length : 3 * text.length;
+    if (w.bytes.length < w.used + 32 + most) {
+      const bigger = Buffer.allocUnsafeSlow(2 * (w.used + 32 + most));
       w.bytes.copy(bigger, 0, 0, w.used);
       w.bytes = bigger;
     }
     const start = w.used;
-    const end = start + 32 + w.bytes.write(text, start + 32, 'utf8');
+    const end = start + 32 + (bytes ? bytes.copy(w.bytes, start + 32) : w.bytes.write(text, start + 32, 'utf8'));
     w.bytes[start + 31] = 0x00;
     v.digestOf(w.alg, w.bytes.subarray(start + 31, end)).copy(w.leaves, 32 * i);
     w.starts[i] = start;
