@@ -1,0 +1,32 @@
+import { Agent, request } from 'node:http';
+
+/**
+ * The benchmark's query client: plain `node:http` over kept-alive connections, one per client.
+ * The clients share this 2-core machine with the api and PostgreSQL, so what a client spends on
+ * each request is taken from the server it measures: `fetch` (undici) spent several times the CPU
+ * of this per request and put its own pauses into the tail of the latencies.
+ */
+export class BenchHttpClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly baseUrl: string, connections: number) {
+    this.agent = new Agent({ keepAlive: true, maxSockets: connections });
+  }
+
+  /** GETs a path and reads the whole body; anything but the expected status is an error naming the path. */
+  get(path: string, headers: Record<string, string>, expect = 200): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = request(this.baseUrl + path, { agent: this.agent, headers }, (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => (res.statusCode === expect ? resolve() : reject(new Error(`${path}: ${res.statusCode}`))));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
