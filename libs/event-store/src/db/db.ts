@@ -5,7 +5,17 @@
  */
 export interface SqlExecutor {
   query<R = Record<string, any>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: R[]; rowCount: number }>;
+  /**
+   * `COPY … FROM STDIN` of rows in COPY's text format (copyField): a PostgreSQL server only, for
+   * the bulk loader's events, which PostgreSQL takes this way with no statement of tens of
+   * thousands of parameters to parse and plan. Absent on PGlite.
+   */
+  copyFrom?(sql: string, text: string): Promise<number>;
 }
+
+/** A value as one field of COPY's text format: backslash, newline, carriage return and tab escaped (no field here is ever NULL). */
+export const copyField = (value: string): string =>
+  /[\\\n\r\t]/.test(value) ? value.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t')) : value;
 
 export type QueryOptions = {
   /**

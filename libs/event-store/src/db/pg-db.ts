@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type QueryConfig } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { assertIdentifier, type Db, type QueryOptions, type SqlExecutor } from './db';
 
 /** A PostgreSQL server through a `pg` pool, every connection pinned to one schema. */
@@ -119,7 +120,18 @@ const wrap = (client: PoolClient): SqlExecutor => ({
     const r = await client.query(statement(sql, params, options));
     return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
   },
+  copyFrom: (sql, text) => copyInto(client, sql, text),
 });
+
+/** Sends rows to `COPY … FROM STDIN` on this connection; resolves with the rows PostgreSQL took, rejects with its error. */
+function copyInto(client: PoolClient, sql: string, text: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const stream = client.query(copyFrom(sql));
+    stream.on('error', reject);
+    stream.on('finish', () => resolve(stream.rowCount));
+    stream.end(text);
+  });
+}
 
 /** A prepared statement is named by its text's hash: pg prepares a name once per connection, and one name must always mean one text. */
 function statement(sql: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined): QueryConfig {

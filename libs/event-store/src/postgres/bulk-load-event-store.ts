@@ -24,7 +24,7 @@ type Pending = { stream: string; revision: bigint; event: NewEvent; recordedAt: 
 /**
  * A write-behind event store for bulk loads, where the loader is the only writer. Appends are
  * checked against expected revisions in memory and buffered; reads of a stream's newer events
- * come from the buffer; flush() writes the buffer in one transaction of multi-row inserts. The
+ * come from the buffer; flush() writes the buffer in one transaction (by COPY on a server, multi-row inserts on PGlite). The
  * deciders still decide every command; only the round trips per event go away.
  *
  * Not for concurrent use: a second writer meanwhile makes flush() fail on the unique

