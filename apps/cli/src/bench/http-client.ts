@@ -21,6 +21,8 @@ export class BenchHttpClient {
         res.on('end', () => (res.statusCode === expect ? resolve() : reject(new Error(`${path}: ${res.statusCode}`))));
         res.on('error', reject);
       });
+      // fetch gave up after 300 s; without a limit a stalled api would hang the benchmark.
+      req.setTimeout(30_000, () => req.destroy(new Error(`${path}: no answer in 30 s`)));
       req.on('error', reject);
       req.end();
     });

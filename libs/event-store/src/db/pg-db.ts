@@ -127,6 +127,9 @@ const wrap = (client: PoolClient): SqlExecutor => ({
 function copyInto(client: PoolClient, sql: string, text: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFrom(sql));
+    // One write and one end, and the error listener kept for the stream's life: when the server
+    // refuses the data while it is still being sent, the stream reports a second error later,
+    // which an unheard 'error' would turn into the end of the process.
     stream.on('error', reject);
     stream.on('finish', () => resolve(stream.rowCount));
     stream.end(text);

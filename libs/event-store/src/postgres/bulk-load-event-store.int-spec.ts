@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/db';
+import { copyField, type Db } from '../db/db';
 import { PgliteDb } from '../db/pglite-db';
 import { BulkLoadEventStore } from './bulk-load-event-store';
 import { PostgresEventStore } from './postgres-event-store';
@@ -14,11 +14,21 @@ import { dropSchema, openTestPg, uniqueSchema } from '../../../../test/support/d
  */
 const schema = uniqueSchema('bulk');
 const targets: Array<{ name: string; db: Db; close: () => Promise<void> }> = [];
+/** COPY statements sent on the server's transactions: the real executor, counted on the way through. */
+let copies = 0;
 beforeAll(async () => {
   const pg = await openTestPg(schema);
+  const transaction = pg.transaction.bind(pg);
+  pg.transaction = (fn) => transaction((tx) => fn(tx.copyFrom ? { query: tx.query, copyFrom: (sql, text) => (copies++, tx.copyFrom!(sql, text)) } : tx));
   const lite = await PgliteDb.open(undefined);
   targets.push({ name: 'PostgreSQL (COPY)', db: pg, close: async () => { await pg.close(); await dropSchema(schema); } });
   targets.push({ name: 'PGlite (inserts)', db: lite, close: () => lite.close() });
+});
+
+test('a COPY text field escapes backslash, tab, newline and carriage return, and nothing else', () => {
+  expect(copyField('张德贵 "x" \\N')).toBe('张德贵 "x" \\\\N');
+  expect(copyField('a\tb\nc\rd\\e')).toBe('a\\tb\\nc\\rd\\\\e');
+  expect(copyField('{"a":"b\\"c"}')).toBe('{"a":"b\\\\"c"}');
 });
 afterAll(async () => {
   for (const t of targets) await t.close();
@@ -43,7 +53,9 @@ test('property: events flushed in bulk read back exactly as appended, on both da
         const events = drafts.map((d) => ({ id: randomUUID(), type: 'SomethingHappened', data: d.data, metadata: { correlationId: d.note, actor: { principalId: d.note } } }));
         await bulk.appendToStream(stream, events.slice(0, 1), { expectedRevision: 'no_stream' });
         if (events.length > 1) await bulk.appendToStreams([{ stream, events: events.slice(1), expectedRevision: 0n }]);
+        const before = copies;
         await bulk.flush();
+        expect(copies - before).toBe(t.db.kind === 'postgres' ? 1 : 0);
         const back = await inner.readStream(stream);
         expect(back.map((e) => [e.id, e.revision, e.type, e.data, e.metadata])).toEqual(events.map((e, i) => [e.id, BigInt(i), e.type, e.data, e.metadata]));
       }), { numRuns: 40 });
@@ -64,3 +76,29 @@ test('a flush that meets another writer\'s event writes nothing of its batch, on
     expect((await inner.readStream(taken)).map((e) => e.data)).toEqual([{ n: 3 }]);
   }
 });
+
+test('a batch the database refuses part of is written not at all: a NUL in one event, or a taken revision behind 20,000 others', async () => {
+  for (const t of targets) {
+    const inner = await PostgresEventStore.create(t.db);
+    const fresh = () => `project-${randomUUID().slice(0, 8)}`;
+    // jsonb takes no \u0000: the whole flush fails, the good event before it included.
+    let bulk = await BulkLoadEventStore.over(inner);
+    const [good, bad] = [fresh(), fresh()];
+    await bulk.appendToStream(good, [{ id: randomUUID(), type: 'SomethingHappened', data: { n: 1 }, metadata: {} }], { expectedRevision: 'no_stream' });
+    await bulk.appendToStream(bad, [{ id: randomUUID(), type: 'SomethingHappened', data: { s: 'a\u0000b' }, metadata: {} }], { expectedRevision: 'no_stream' });
+    await expect(bulk.flush()).rejects.toThrow(/\\u0000|unsupported Unicode/);
+    expect([...(await inner.readStream(good)), ...(await inner.readStream(bad))]).toEqual([]);
+    // The server refuses the last row of a large batch while the rest is still arriving.
+    bulk = await BulkLoadEventStore.over(inner);
+    const many = fresh();
+    const taken = fresh();
+    await bulk.appendToStream(many, Array.from({ length: 20_000 }, (_, i) => ({ id: randomUUID(), type: 'SomethingHappened', data: { i }, metadata: { c: 'x' } })),
+      { expectedRevision: 'no_stream' });
+    await bulk.appendToStream(taken, [{ id: randomUUID(), type: 'SomethingHappened', data: {}, metadata: {} }], { expectedRevision: 'no_stream' });
+    await inner.appendToStream(taken, [{ id: randomUUID(), type: 'SomethingHappened', data: { first: true }, metadata: {} }], { expectedRevision: 'no_stream' });
+    await expect(bulk.flush()).rejects.toThrow(/duplicate key|unique/);
+    expect(await inner.readStream(many, { maxCount: 1 })).toEqual([]);
+    // The store is usable afterwards: a plain append lands.
+    await inner.appendToStream(fresh(), [{ id: randomUUID(), type: 'SomethingHappened', data: {}, metadata: {} }], { expectedRevision: 'no_stream' });
+  }
+}, 60_000);

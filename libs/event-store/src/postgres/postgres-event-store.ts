@@ -250,7 +250,8 @@ export class PostgresEventStore extends EventStore {
         for (const { stream, revision, event } of rows) {
           text += `${copyField(stream)}\t${revision}\t${event.id}\t${copyField(event.type)}\t${copyField(JSON.stringify(event.data))}\t${copyField(JSON.stringify(event.metadata))}\n`;
         }
-        await tx.copyFrom('copy events (stream_id, stream_revision, event_id, event_type, data, metadata) from stdin', text);
+        const taken = await tx.copyFrom('copy events (stream_id, stream_revision, event_id, event_type, data, metadata) from stdin', text);
+        if (taken !== rows.length) throw new Error(`COPY took ${taken} of ${rows.length} events`);
       } else for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
         const params: unknown[] = [];
         const values = rows.slice(i, i + ROWS_PER_INSERT).map(({ stream, revision, event }) => {
