@@ -373,16 +373,14 @@ async function measureDetectors(url: string, authorization: string, anomalies: A
   if (probe.status === 404) return { unavailable: 'the api has no GET /alerts route yet' };
   const alerts = await readAllAlerts(url, authorization);
   const scores = scoreDetectors(anomalies, alerts);
-  // The same clients as the other queries, warmed the same way (measureEach).
+  // The same clients as the other queries, warmed the same way.
   const client = new BenchHttpClient(url, 4);
-  let run: Awaited<ReturnType<typeof drive>>;
+  let alertList: Stats;
   try {
-    await drive(50, 4, () => client.get('/alerts?limit=100', { authorization }));
-    run = await drive(200, 4, () => client.get('/alerts?limit=100', { authorization }));
+    alertList = await warmedRun((p) => client.get(p, { authorization }), 200, () => '/alerts?limit=100');
   } finally {
     client.close();
   }
-  const alertList = stats(run.latencies, run.seconds);
   log(`detectors: ${alerts.length} alerts for ${anomalies.length} anomalies; GET /alerts p50 ${alertList.p50ms} ms p99 ${alertList.p99ms} ms`);
   return { anomalies: anomalies.length, alerts: alerts.length, scores, catchUp, alertList };
 }
@@ -422,45 +420,45 @@ function peakMb(pid: number | undefined): number | null {
 async function measureQueries(url: string, authorization: string,
   sample: { households: string[]; payments: string[]; batch: string | undefined; recordedInstants?: string[] },
   runs: { batchFlow: number; knownAt: number; warm: boolean }, log: (line: string) => void): Promise<Record<string, Stats>> {
+  const { households, payments, batch } = sample;
   const client = new BenchHttpClient(url, 4);
   const get = (path: string) => client.get(path, { authorization });
+  const queries: Record<string, Stats> = {};
+  const measure = async (name: string, n: number, path: (i: number) => string) => {
+    queries[name] = await warmedRun(get, n, path, runs.warm);
+    log(`${name}: p50 ${queries[name].p50ms} ms p99 ${queries[name].p99ms} ms`);
+  };
   try {
-    return await measureEach(url, authorization, get, sample, runs, log);
+    // 1,000 requests each: the p99 of 200 was their second slowest, one pause of any of the three processes.
+    await measure('household view', 1000, (i) => `/households/${households[i % households.length]}`);
+    await measure('household view asOf', 1000, (i) => `/households/${households[i % households.length]}?asOf=2017-06-30`);
+    await measure('payment trace', 1000, (i) => `/payments/${payments[i % payments.length]}/trace`);
+    await measure('batch flow', runs.batchFlow, () => `/fund-batches/${batch}/flow`);
+    await measure('admin-unit summary', 100, () => '/admin-units/990101000000/summary');
+    await measure('admin-unit summary asOf', 100, (i) => `/admin-units/990101000000/summary?asOf=${ASOF_DATES[i % ASOF_DATES.length]}`);
+    await measure('admin-unit summary knownAt', runs.knownAt, () => `/admin-units/990101000000/summary?knownAt=${new Date().toISOString()}`);
+    // The inspector's desk: the first page of the alert list (an older api without it says so instead of failing).
+    if ((await fetch(`${url}/alerts?limit=1`, { headers: { authorization } })).status !== 404) await measure('alert list (GET /alerts?limit=100)', 200, () => '/alerts?limit=100');
+    // Instants inside the recorded history: the hours before from the rollups, the rest of the instant's hour from postings.
+    if (sample.recordedInstants?.length) {
+      await measure('admin-unit summary knownAt, instants within the history', runs.knownAt,
+        (i) => `/admin-units/990101000000/summary?knownAt=${sample.recordedInstants![i % sample.recordedInstants!.length]}`);
+    }
   } finally {
     client.close();
   }
+  return queries;
 }
 
-/** Each query in turn, warmed, then measured; `get` throws on any status but 200. */
-async function measureEach(url: string, authorization: string, get: (path: string) => Promise<void>,
-  sample: { households: string[]; payments: string[]; batch: string | undefined; recordedInstants?: string[] },
-  runs: { batchFlow: number; knownAt: number; warm: boolean }, log: (line: string) => void): Promise<Record<string, Stats>> {
-  const { households, payments, batch } = sample;
-  const queries: Record<string, Stats> = {};
-  const measure = async (name: string, n: number, path: (i: number) => string) => {
-    // A long-running api has compiled its hot paths: warm each query with its own requests before measuring it,
-    // so the figure is the served latency, not the first minutes of a process (a cold p99 is about twice as high).
-    if (runs.warm) await drive(50, 4, (i) => get(path(i + n)));
-    const run = await drive(n, 4, (i) => get(path(i)));
-    queries[name] = stats(run.latencies, run.seconds);
-    log(`${name}: p50 ${queries[name].p50ms} ms p99 ${queries[name].p99ms} ms`);
-  };
-  // 1,000 requests each: the p99 of 200 was their second slowest, one pause of any of the three processes.
-  await measure('household view', 1000, (i) => `/households/${households[i % households.length]}`);
-  await measure('household view asOf', 1000, (i) => `/households/${households[i % households.length]}?asOf=2017-06-30`);
-  await measure('payment trace', 1000, (i) => `/payments/${payments[i % payments.length]}/trace`);
-  await measure('batch flow', runs.batchFlow, () => `/fund-batches/${batch}/flow`);
-  await measure('admin-unit summary', 100, () => '/admin-units/990101000000/summary');
-  await measure('admin-unit summary asOf', 100, (i) => `/admin-units/990101000000/summary?asOf=${ASOF_DATES[i % ASOF_DATES.length]}`);
-  await measure('admin-unit summary knownAt', runs.knownAt, () => `/admin-units/990101000000/summary?knownAt=${new Date().toISOString()}`);
-  // The inspector's desk: the first page of the alert list (an older api without it says so instead of failing).
-  if ((await fetch(`${url}/alerts?limit=1`, { headers: { authorization } })).status !== 404) await measure('alert list (GET /alerts?limit=100)', 200, () => '/alerts?limit=100');
-  // Instants inside the recorded history: the hours before from the rollups, the rest of the instant's hour from postings.
-  if (sample.recordedInstants?.length) {
-    await measure('admin-unit summary knownAt, instants within the history', runs.knownAt,
-      (i) => `/admin-units/990101000000/summary?knownAt=${sample.recordedInstants![i % sample.recordedInstants!.length]}`);
-  }
-  return queries;
+/**
+ * One query timed over n requests at 4 clients. A long-running api has compiled its hot paths:
+ * each query is first warmed with 50 requests of its own, so the figure is the served latency,
+ * not the first minutes of a process (a cold p99 is about twice as high).
+ */
+async function warmedRun(get: (path: string) => Promise<void>, n: number, path: (i: number) => string, warm = true): Promise<Stats> {
+  if (warm) await drive(50, 4, (i) => get(path(i + n)));
+  const run = await drive(n, 4, (i) => get(path(i)));
+  return stats(run.latencies, run.seconds);
 }
 
 /** Business dates spread over the period, so the asOf figures are not one cached answer. */

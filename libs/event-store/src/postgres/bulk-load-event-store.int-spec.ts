@@ -24,14 +24,14 @@ beforeAll(async () => {
   targets.push({ name: 'PostgreSQL (COPY)', db: pg, close: async () => { await pg.close(); await dropSchema(schema); } });
   targets.push({ name: 'PGlite (inserts)', db: lite, close: () => lite.close() });
 });
+afterAll(async () => {
+  for (const t of targets) await t.close();
+});
 
 test('a COPY text field escapes backslash, tab, newline and carriage return, and nothing else', () => {
   expect(copyField('张德贵 "x" \\N')).toBe('张德贵 "x" \\\\N');
   expect(copyField('a\tb\nc\rd\\e')).toBe('a\\tb\\nc\\rd\\\\e');
   expect(copyField('{"a":"b\\"c"}')).toBe('{"a":"b\\\\"c"}');
-});
-afterAll(async () => {
-  for (const t of targets) await t.close();
 });
 
 // Text COPY must carry untouched: backslashes (JSON's own escapes), tabs, newlines, carriage returns, quotes, "\N", CJK and emoji.

@@ -252,14 +252,16 @@ export class PostgresEventStore extends EventStore {
         }
         const taken = await tx.copyFrom('copy events (stream_id, stream_revision, event_id, event_type, data, metadata) from stdin', text);
         if (taken !== rows.length) throw new Error(`COPY took ${taken} of ${rows.length} events`);
-      } else for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-        const params: unknown[] = [];
-        const values = rows.slice(i, i + ROWS_PER_INSERT).map(({ stream, revision, event }) => {
-          params.push(stream, revision.toString(), event.id, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata));
-          const n = params.length;
-          return `($${n - 5}, $${n - 4}::bigint, $${n - 3}::uuid, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
-        });
-        await tx.query(`insert into events (stream_id, stream_revision, event_id, event_type, data, metadata) values ${values.join(', ')}`, params);
+      } else {
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+          const params: unknown[] = [];
+          const values = rows.slice(i, i + ROWS_PER_INSERT).map(({ stream, revision, event }) => {
+            params.push(stream, revision.toString(), event.id, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata));
+            const n = params.length;
+            return `($${n - 5}, $${n - 4}::bigint, $${n - 3}::uuid, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
+          });
+          await tx.query(`insert into events (stream_id, stream_revision, event_id, event_type, data, metadata) values ${values.join(', ')}`, params);
+        }
       }
       if (this.db.kind === 'postgres') await tx.query(`select pg_notify('${NOTIFY_CHANNEL}', '')`);
     });
