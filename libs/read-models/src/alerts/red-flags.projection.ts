@@ -1,5 +1,5 @@
 import { DEFAULT_RULE_SET, type RuleSetVersion } from '@yuantrace/domain';
-import { insertMany, type SqlExecutor } from '@yuantrace/event-store';
+import { appendRows, insertMany, type SqlExecutor } from '@yuantrace/event-store';
 import { runDdl } from '../shared/ddl';
 import { typedProjection, type Recorded } from '../shared/typed-projection';
 import { dueAlertsSql, inTerms, RULE_TERMS_VALUES, ruleTermsSql } from './alert-judgement-sql';
@@ -205,20 +205,20 @@ class Rows {
   async write(tx: SqlExecutor) {
     await insertMany(tx, 'rf_batches', ['batch_id', 'parent_batch_id', 'unit_code', 'amount_fen', 'line_items_fen', 'effective_date', 'recorded_at', 'event_id'],
       ['', '', '', 'bigint', 'bigint', 'date', 'timestamptz', 'uuid'], this.batches, 'on conflict do nothing');
-    await insertMany(tx, 'rf_batch_moves', ['event_id', 'batch_id', 'direction', 'amount_fen', 'target_batch_id', 'effective_date', 'recorded_at'],
-      ['uuid', '', '', 'bigint', '', 'date', 'timestamptz'], this.moves, 'on conflict do nothing');
+    await appendRows(tx, 'rf_batch_moves', ['event_id', 'batch_id', 'direction', 'amount_fen', 'target_batch_id', 'effective_date', 'recorded_at'],
+      ['uuid', '', '', 'bigint', '', 'date', 'timestamptz'], this.moves);
     await insertMany(tx, 'rf_projects', ['project_id', 'type', 'unit_code'], [], this.projects, 'on conflict do nothing');
-    await insertMany(tx, 'rf_milestones', ['event_id', 'project_id', 'kind', 'date', 'public_until', 'result', 'recorded_at'],
-      ['uuid', '', '', 'date', 'date', '', 'timestamptz'], this.milestones, 'on conflict do nothing');
+    await appendRows(tx, 'rf_milestones', ['event_id', 'project_id', 'kind', 'date', 'public_until', 'result', 'recorded_at'],
+      ['uuid', '', '', 'date', 'date', '', 'timestamptz'], this.milestones);
     await insertMany(tx, 'rf_households', ['household_id', 'unit_code', 'registered_on', 'recorded_at', 'event_id'], ['', '', 'date', 'timestamptz', 'uuid'],
       this.households, 'on conflict do nothing');
     await insertMany(tx, 'rf_household_members', ['household_id', 'id_ref', 'birth_year'], ['', '', 'int'], this.members, 'on conflict do nothing');
-    await insertMany(tx, 'rf_household_status', ['event_id', 'household_id', 'status', 'date', 'recorded_at'], ['uuid', '', '', 'date', 'timestamptz'],
-      this.statuses, 'on conflict do nothing');
-    await insertMany(tx, 'rf_payments', ['payment_id', 'project_id', 'unit_code', 'payee_type', 'payee_id', 'account_ref', 'amount_fen', 'installment', 'requested_by',
+    await appendRows(tx, 'rf_household_status', ['event_id', 'household_id', 'status', 'date', 'recorded_at'], ['uuid', '', '', 'date', 'timestamptz'],
+      this.statuses);
+    await appendRows(tx, 'rf_payments', ['payment_id', 'project_id', 'unit_code', 'payee_type', 'payee_id', 'account_ref', 'amount_fen', 'installment', 'requested_by',
       'requested_on', 'request_event', 'request_recorded_at', 'approved_by', 'approval_event', 'approval_recorded_at', 'channel', 'bank_reference', 'executed_on',
       'execution_event', 'execution_recorded_at', 'reversed'], ['', '', '', '', '', '', 'bigint', '', '', 'date', 'uuid', 'timestamptz', '', 'uuid', 'timestamptz', '', '',
-      'date', 'uuid', 'timestamptz', 'boolean'], [...this.payments.values()], 'on conflict do nothing');
+      'date', 'uuid', 'timestamptz', 'boolean'], [...this.payments.values()]);
     await insertMany(tx, 'rf_roster', ['person_id', 'role', 'unit_code', 'id_ref', 'account_ref', 'from_date', 'event_id', 'recorded_at'],
       ['', '', '', '', '', 'date', 'uuid', 'timestamptz'], this.roster, 'on conflict do nothing');
     await insertMany(tx, 'rf_roster_relatives', ['person_id', 'id_ref'], [], this.relatives, 'on conflict do nothing');

@@ -1,4 +1,4 @@
-import { insertMany } from '@yuantrace/event-store';
+import { appendRows, insertMany } from '@yuantrace/event-store';
 import { runDdl } from '../shared/ddl';
 import { typedProjection } from '../shared/typed-projection';
 
@@ -64,13 +64,11 @@ export const batchUnspentProjection = typedProjection({
           break;
       }
     }
-    // Only moves newly inserted are summed into the days, so a replayed event counts once.
-    const inserted = await insertMany<{ event_id: string; batch_id: string }>(tx, 'rm_batch_unspent_moves', ['event_id', 'batch_id', 'delta_fen', 'effective_date', 'recorded_at'],
-      ['uuid', '', 'bigint', 'date', 'timestamptz'], moves.map((m) => [m[0], m[1], m[2].toString(), m[3], m[4]]), 'on conflict do nothing', 'event_id, batch_id');
-    const fresh = new Set(inserted.map((r) => `${r.event_id.toLowerCase()}|${r.batch_id}`));
+    // Each move is appended once (one already there fails the batch), so each is summed into its day once.
+    await appendRows(tx, 'rm_batch_unspent_moves', ['event_id', 'batch_id', 'delta_fen', 'effective_date', 'recorded_at'],
+      ['uuid', '', 'bigint', 'date', 'timestamptz'], moves.map((m) => [m[0], m[1], m[2].toString(), m[3], m[4]]));
     const days = new Map<string, bigint>();
-    for (const [id, batchId, delta, date] of moves) {
-      if (!fresh.has(`${id.toLowerCase()}|${batchId}`)) continue;
+    for (const [, batchId, delta, date] of moves) {
       const key = `${batchId}|${date}`;
       days.set(key, (days.get(key) ?? 0n) + delta);
     }

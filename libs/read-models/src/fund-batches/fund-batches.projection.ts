@@ -1,4 +1,4 @@
-import { insertMany } from '@yuantrace/event-store';
+import { appendRows } from '@yuantrace/event-store';
 import { runDdl } from '../shared/ddl';
 import { typedProjection } from '../shared/typed-projection';
 
@@ -51,7 +51,7 @@ export const fundBatchesProjection = typedProjection({
         : e.type === 'FundBatchVoided' ? { reason: e.data.reason, replacedBy: e.data.replacedBy } : null;
       batchEvents.push([e.data.batchId, e.id, e.type, e.data.effectiveDate, e.recordedAt.toISOString(), detail === null ? null : JSON.stringify(detail)]);
     }
-    await insertMany(tx, 'rm_batch_events', ['batch_id', 'event_id', 'event_type', 'effective_date', 'recorded_at', 'detail'],
+    await appendRows(tx, 'rm_batch_events', ['batch_id', 'event_id', 'event_type', 'effective_date', 'recorded_at', 'detail'],
       ['', 'uuid', '', 'date', 'timestamptz', 'jsonb'], batchEvents);
   },
 });

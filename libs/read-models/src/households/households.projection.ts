@@ -1,4 +1,4 @@
-import { insertMany } from '@yuantrace/event-store';
+import { appendRows, insertMany } from '@yuantrace/event-store';
 import { runDdl } from '../shared/ddl';
 import { typedProjection } from '../shared/typed-projection';
 
@@ -33,7 +33,7 @@ export const householdsProjection = typedProjection({
     }
     await insertMany(tx, 'rm_households', ['household_id', 'unit_code', 'category', 'causes', 'members', 'registered_on', 'recorded_at'],
       ['', '', '', 'jsonb', 'jsonb', 'date', 'timestamptz'], households);
-    await insertMany(tx, 'rm_household_status', ['household_id', 'event_id', 'status', 'reason', 'document_no', 'effective_date', 'recorded_at'],
+    await appendRows(tx, 'rm_household_status', ['household_id', 'event_id', 'status', 'reason', 'document_no', 'effective_date', 'recorded_at'],
       ['', 'uuid', '', '', '', 'date', 'timestamptz'], statuses);
   },
 });

@@ -1,4 +1,4 @@
-import { insertMany } from '@yuantrace/event-store';
+import { appendRows, rowsByKeys } from '@yuantrace/event-store';
 import { runDdl } from '../shared/ddl';
 import { typedProjection } from '../shared/typed-projection';
 
@@ -31,10 +31,11 @@ export const paymentsProjection = typedProjection({
     const history: unknown[][] = [];
     // Request dates of this batch's payments, so a decision in the same batch needs no query.
     const requestDates = new Map<string, unknown>();
-    const undecided = events.filter((e) => e.type === 'PaymentApproved' || e.type === 'PaymentRejected').map((e) => e.data.paymentId);
+    // Only decisions on requests of earlier batches are looked up.
+    const requestedHere = new Set(events.flatMap((e) => (e.type === 'PaymentRequested' ? [e.data.paymentId] : [])));
+    const undecided = events.filter((e) => (e.type === 'PaymentApproved' || e.type === 'PaymentRejected') && !requestedHere.has(e.data.paymentId)).map((e) => e.data.paymentId);
     if (undecided.length) {
-      const r = await tx.query<{ payment_id: string; effective_date: unknown }>('select payment_id, effective_date from rm_payments where payment_id = any($1::text[])', [undecided]);
-      for (const row of r.rows) requestDates.set(row.payment_id, row.effective_date);
+      for (const row of await rowsByKeys<{ payment_id: string; effective_date: unknown }>(tx, 'rm_payments', 'payment_id', [...new Set(undecided)], ['effective_date'])) requestDates.set(row.payment_id, row.effective_date);
     }
     for (const e of events) {
       const actor = (e.metadata.actor as { principalId?: string } | undefined)?.principalId ?? null;
@@ -71,10 +72,10 @@ export const paymentsProjection = typedProjection({
       }
       history.push([e.data.paymentId, e.id, e.revision.toString(), status, actor, JSON.stringify(detail), effectiveDate, e.recordedAt.toISOString()]);
     }
-    await insertMany(tx, 'rm_payments', ['payment_id', 'project_id', 'allocation_id', 'batch_id', 'unit_code', 'payee_type', 'payee_id', 'payee_name', 'account_ref',
+    await appendRows(tx, 'rm_payments', ['payment_id', 'project_id', 'allocation_id', 'batch_id', 'unit_code', 'payee_type', 'payee_id', 'payee_name', 'account_ref',
       'account_masked', 'amount_fen', 'purpose', 'installment', 'requested_by', 'effective_date', 'recorded_at', 'replaces_payment_id'],
       ['', '', '', '', '', '', '', '', '', '', 'bigint', '', '', '', 'date', 'timestamptz', ''], payments);
-    await insertMany(tx, 'rm_payment_history', ['payment_id', 'event_id', 'seq', 'status', 'actor', 'detail', 'effective_date', 'recorded_at'],
+    await appendRows(tx, 'rm_payment_history', ['payment_id', 'event_id', 'seq', 'status', 'actor', 'detail', 'effective_date', 'recorded_at'],
       ['', 'uuid', 'bigint', '', '', 'jsonb', 'date', 'timestamptz'], history);
   },
 });

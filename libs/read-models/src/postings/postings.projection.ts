@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '@yuantrace/event-store';
-import { insertMany } from '@yuantrace/event-store';
+import { appendRows, insertMany, rowsByKeys } from '@yuantrace/event-store';
 import { runDdl } from '../shared/ddl';
 import { typedProjection, type Recorded } from '../shared/typed-projection';
 import { UNIT_ROLLUP_TABLES, UNIT_ROLLUPS_DDL, UnitRollups, type RolledLeg } from './unit-rollups';
@@ -81,7 +81,9 @@ class Lookups {
 
   static async for(tx: SqlExecutor, events: readonly Handled[]): Promise<Lookups> {
     const l = new Lookups();
-    const batchIds = new Set<string>(), projectIds = new Set<string>(), paymentIds = new Set<string>(), lineKeys = new Set<string>();
+    const batchIds = new Set<string>(), projectIds = new Set<string>(), paymentIds = new Set<string>(), lineKeys = new Map<string, [string, string]>();
+    // A payment whose first event here holds its money brings its payee with it: its payee row is looked up only if it was held before this batch.
+    const heldHere = new Set<string>();
     for (const e of events) {
       if (e.type === 'ProjectProposed' || e.type === 'HouseholdRegistered') continue;
       const x = e.data;
@@ -89,27 +91,24 @@ class Lookups {
       if (e.type === 'FundsReturned' && e.data.toBatchId) batchIds.add(e.data.toBatchId);
       if (e.type === 'AllocationVoided') batchIds.add(e.data.childBatchId);
       if (e.type === 'FundsAllocated' && e.data.target.type === 'project') projectIds.add(e.data.target.projectId);
-      if ('paymentId' in x) paymentIds.add(x.paymentId);
-      if ('allocationId' in x && typeof x.allocationId === 'string') lineKeys.add(`${x.batchId}|${x.allocationId}`);
+      if ('paymentId' in x && !paymentIds.has(x.paymentId) && !heldHere.has(x.paymentId)) (e.type === 'FundsHeld' ? heldHere : paymentIds).add(x.paymentId);
+      if ('allocationId' in x && typeof x.allocationId === 'string') lineKeys.set(`${x.batchId}|${x.allocationId}`, [x.batchId, x.allocationId]);
     }
-    if (batchIds.size) {
-      const r = await tx.query<BatchInfo & { batch_id: string }>('select * from posting_batches where batch_id = any($1::text[])', [[...batchIds]]);
-      for (const b of r.rows) l.batches.set(b.batch_id, b);
-    }
-    if (projectIds.size) {
-      const r = await tx.query<{ project_id: string; unit_code: string }>('select project_id, unit_code from posting_project_units where project_id = any($1::text[])', [[...projectIds]]);
-      for (const p of r.rows) l.projectUnits.set(p.project_id, p.unit_code);
+    for (const b of await rowsByKeys<BatchInfo & { batch_id: string }>(tx, 'posting_batches', 'batch_id', [...batchIds],
+      ['parent_batch_id', 'root_batch_id', 'source', 'fiscal_year', 'recipient_unit_code'])) l.batches.set(b.batch_id, b);
+    for (const p of await rowsByKeys<{ project_id: string; unit_code: string }>(tx, 'posting_project_units', 'project_id', [...projectIds], ['unit_code'])) {
+      l.projectUnits.set(p.project_id, p.unit_code);
     }
     if (lineKeys.size) {
+      const keys = [...lineKeys.values()];
       const r = await tx.query<{ batch_id: string; allocation_id: string; project_id: string; project_unit_code: string | null }>(
-        `select batch_id, allocation_id, project_id, project_unit_code from posting_lines where batch_id || '|' || allocation_id = any($1::text[])`, [[...lineKeys]]);
+        `select t.batch_id, t.allocation_id, t.project_id, t.project_unit_code
+           from unnest($1::text[], $2::text[]) k(batch_id, allocation_id) join posting_lines t on t.batch_id = k.batch_id and t.allocation_id = k.allocation_id`,
+        [keys.map((k) => k[0]), keys.map((k) => k[1])]);
       for (const x of r.rows) l.lines.set(`${x.batch_id}|${x.allocation_id}`, { projectId: x.project_id, unit: x.project_unit_code });
     }
-    if (paymentIds.size) {
-      const r = await tx.query<{ payment_id: string; payee_type: string; payee_id: string; payee_name: string }>(
-        'select payment_id, payee_type, payee_id, payee_name from posting_payees where payment_id = any($1::text[])', [[...paymentIds]]);
-      for (const x of r.rows) l.payees.set(x.payment_id, { type: x.payee_type, id: x.payee_id, name: x.payee_name });
-    }
+    for (const x of await rowsByKeys<{ payment_id: string; payee_type: string; payee_id: string; payee_name: string }>(tx, 'posting_payees', 'payment_id',
+      [...paymentIds], ['payee_type', 'payee_id', 'payee_name'])) l.payees.set(x.payment_id, { type: x.payee_type, id: x.payee_id, name: x.payee_name });
     return l;
   }
 
@@ -156,7 +155,7 @@ export const postingsProjection = typedProjection({
     const lookups = await Lookups.for(tx, events);
     const rollups = new UnitRollups();
     const rows: unknown[][] = [];
-    const rolled = new Map<string, RolledLeg>();
+    const rolled: RolledLeg[] = [];
     for (const e of events) {
       if (e.type === 'HouseholdRegistered') rollups.registered(e.data.householdId, e.data.unitCode);
       const legs = legsOf(lookups, e);
@@ -164,16 +163,15 @@ export const postingsProjection = typedProjection({
         rows.push([e.id, i, e.position.commit.toString(), e.position.prepare.toString(), e.type, l.from, l.to, l.fromUnit, l.toUnit, l.amount,
           l.rootBatchId, l.source, l.fiscalYear, l.batchId, l.allocationId ?? null, l.projectId ?? null, l.paymentId ?? null,
           l.payee?.type ?? null, l.payee?.id ?? null, l.payee?.name ?? null, l.effectiveDate, e.recordedAt.toISOString()]);
-        rolled.set(`${e.id.toLowerCase()}|${i}`, { eventType: e.type, to: l.to, fromUnit: l.fromUnit, toUnit: l.toUnit, amount: BigInt(l.amount), source: l.source,
+        rolled.push({ eventType: e.type, to: l.to, fromUnit: l.fromUnit, toUnit: l.toUnit, amount: BigInt(l.amount), source: l.source,
           fiscalYear: l.fiscalYear, effectiveDate: l.effectiveDate, payee: l.payee ?? null, recordedAt: e.recordedAt.toISOString() });
       });
     }
     await lookups.flush(tx);
-    // Only legs that were newly inserted are rolled up: the sums must count each leg once.
-    const inserted = await insertMany<{ event_id: string; leg: number }>(tx, 'postings', POSTING_COLUMNS, POSTING_CASTS, rows, 'on conflict do nothing', 'event_id, leg');
-    const legs = inserted.map((r) => rolled.get(`${r.event_id}|${r.leg}`)!).filter(Boolean);
-    await rollups.load(tx, legs);
-    for (const l of legs) rollups.add(l);
+    // Each leg is appended once (a leg already there fails the batch), so each is rolled up once.
+    await appendRows(tx, 'postings', POSTING_COLUMNS, POSTING_CASTS, rows);
+    await rollups.load(tx, rolled);
+    for (const l of rolled) rollups.add(l);
     await rollups.flush(tx);
   },
 });

@@ -1,6 +1,6 @@
 import { enclosingPrefixes } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
-import { insertMany } from '@yuantrace/event-store';
+import { insertMany, rowsByKeys } from '@yuantrace/event-store';
 import { heldDeltaOf, paidDeltaOf } from '../shared/figure-sql';
 
 /**
@@ -134,9 +134,9 @@ export class UnitRollups {
     const ids = new Set<string>();
     for (const l of legs) if (l.payee?.type === 'household' && !this.households.has(l.payee.id)) ids.add(l.payee.id);
     if (!ids.size) return;
-    const r = await tx.query<{ household_id: string; unit_code: string; net_by_date: Record<string, string>; receipts: Receipt[] }>(
-      'select household_id, unit_code, net_by_date, receipts from posting_households where household_id = any($1::text[])', [[...ids]]);
-    for (const h of r.rows) this.households.set(h.household_id, { unit: h.unit_code, net: h.net_by_date, receipts: h.receipts, dirty: false });
+    const rows = await rowsByKeys<{ household_id: string; unit_code: string; net_by_date: Record<string, string>; receipts: Receipt[] }>(tx, 'posting_households',
+      'household_id', [...ids], ['unit_code', 'net_by_date', 'receipts']);
+    for (const h of rows) this.households.set(h.household_id, { unit: h.unit_code, net: h.net_by_date, receipts: h.receipts, dirty: false });
   }
 
   add(leg: RolledLeg) {
