@@ -375,6 +375,8 @@ describe('projection runner on a PostgreSQL server', () => {
       const indexes = async () => (await db7.query<{ n: string }>(`select indexname as n from pg_indexes where schemaname = current_schema() and tablename = 'tally_ix'
         and indexname <> 'tally_ix_pkey' order by 1`)).rows.map((r) => r.n);
       const seenDuring: string[][] = [];
+      // A pass's transactions run without parallel workers; the setting is local to them, the pool's sessions keep theirs.
+      const workers: string[] = [];
       const tally = tallyProjection(0, 'tally_ix');
       const withIndex = { ...tally, readIndexes: ['create index if not exists tally_ix_events_idx on tally_ix (events)'],
         async setup(q: Parameters<typeof tally.setup>[0]) {
@@ -384,6 +386,7 @@ describe('projection runner on a PostgreSQL server', () => {
         async apply(tx: Parameters<typeof tally.apply>[0], events: Parameters<typeof tally.apply>[1]) {
           seenDuring.push((await tx.query<{ n: string }>(`select indexname as n from pg_indexes where schemaname = current_schema() and tablename = 'tally_ix'
             and indexname <> 'tally_ix_pkey'`)).rows.map((r) => r.n));
+          workers.push((await tx.query<{ w: string }>(`select current_setting('max_parallel_workers_per_gather') as w`)).rows[0].w);
           await tally.apply(tx, events);
         } };
       const runner = new ProjectionRunner(store7, db7, [withIndex], { batchSize: 10, deferIndexesAfter: 20 });
@@ -392,6 +395,8 @@ describe('projection runner on a PostgreSQL server', () => {
       expect(await runner.rebuild('tally_ix')).toBe(40);
       expect(seenDuring).toHaveLength(4);
       expect(seenDuring.every((x) => x.length === 0)).toBe(true);
+      expect(workers).toEqual(['0', '0', '0', '0']);
+      expect((await db7.query<{ w: string }>(`select current_setting('max_parallel_workers_per_gather') as w`)).rows[0].w).not.toBe('0');
       expect(await indexes()).toEqual(['tally_ix_events_idx']);
       // Past the start, a catch-up leaves them in place.
       await store7.appendToStream('project-x0', Array.from({ length: 30 }, (_, i) => newEvent('Tick', { i })));
