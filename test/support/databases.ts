@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { PgDb, PgliteDb } from '@yuantrace/event-store';
+import { PgDb, PgliteDb, type Db } from '@yuantrace/event-store';
 import { DEFAULT_TEST_DATABASE_URL } from './test-database';
 
 /** The PostgreSQL server the integration tests use (settled by global-setup.ts); each test file works in a schema of its own. */
@@ -30,3 +30,27 @@ export async function rawClient(schema: string): Promise<Client> {
 }
 
 export const openTestPglite = () => PgliteDb.open(undefined);
+
+/** A database a test runs the same checks on, by name, with how to close it. */
+export type TestTarget = { name: string; db: Db; close: () => Promise<void> };
+
+/**
+ * A PostgreSQL server in its own schema and an embedded PGlite, for tests that must hold on
+ * both; `copies()` counts the COPY statements the server's transactions sent, on the way
+ * through the real executor, so a test can tell that rows went by COPY.
+ */
+export async function openBothCountingCopies(schemaPrefix: string): Promise<{ targets: TestTarget[]; copies: () => number }> {
+  const schema = uniqueSchema(schemaPrefix);
+  let copies = 0;
+  const pg = await openTestPg(schema);
+  const transaction = pg.transaction.bind(pg);
+  pg.transaction = (fn) => transaction((tx) => fn(tx.copyFrom ? { query: tx.query, copyFrom: (sql, text) => (copies++, tx.copyFrom!(sql, text)) } : tx));
+  const lite = await PgliteDb.open(undefined);
+  return {
+    targets: [
+      { name: 'PostgreSQL', db: pg, close: async () => { await pg.close(); await dropSchema(schema); } },
+      { name: 'PGlite', db: lite, close: () => lite.close() },
+    ],
+    copies: () => copies,
+  };
+}

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import type { Db } from './db';
 import { appendRows, insertMany, rowsByKeys } from './insert-many';
-import { PgliteDb } from './pglite-db';
-import { dropSchema, openTestPg, uniqueSchema } from '../../../../test/support/databases';
+import { openBothCountingCopies, type TestTarget } from '../../../../test/support/databases';
 
 /**
  * The projections' row writers on both databases: appendRows (COPY on a server, a plain insert on
@@ -11,17 +10,11 @@ import { dropSchema, openTestPg, uniqueSchema } from '../../../../test/support/d
  * twice with nothing of the batch written; rowsByKeys must return exactly the rows whose key it
  * was given.
  */
-const schema = uniqueSchema('rows');
-const targets: Array<{ name: string; db: Db; close: () => Promise<void> }> = [];
-/** COPY statements sent on the server's transactions, counted on the way through the real executor. */
-let copies = 0;
+let targets: TestTarget[] = [];
+/** COPY statements sent on the server's transactions. */
+let copies: () => number;
 beforeAll(async () => {
-  const pg = await openTestPg(schema);
-  const transaction = pg.transaction.bind(pg);
-  pg.transaction = (fn) => transaction((tx) => fn(tx.copyFrom ? { query: tx.query, copyFrom: (sql, text) => (copies++, tx.copyFrom!(sql, text)) } : tx));
-  const lite = await PgliteDb.open(undefined);
-  targets.push({ name: 'PostgreSQL', db: pg, close: async () => { await pg.close(); await dropSchema(schema); } });
-  targets.push({ name: 'PGlite', db: lite, close: () => lite.close() });
+  ({ targets, copies } = await openBothCountingCopies('rows'));
   for (const t of targets) {
     for (const table of ['appended', 'inserted']) {
       await t.db.exec(`create table ${table} (id text primary key, amount bigint, day date, at timestamptz, detail jsonb, note text, flag boolean)`);
@@ -54,9 +47,9 @@ test('property: appendRows stores what insertMany stores from the same rows, on 
     await fc.assert(fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 8 }), async (values) => {
       batch++;
       const rows = values.map((v, i) => [`r${batch}-${i}`, ...v]);
-      const before = copies;
+      const before = copies();
       await t.db.transaction((tx) => appendRows(tx, 'appended', COLUMNS, CASTS, rows));
-      expect(copies - before).toBe(t.db.kind === 'postgres' ? 1 : 0);
+      expect(copies() - before).toBe(t.db.kind === 'postgres' ? 1 : 0);
       await t.db.transaction((tx) => insertMany(tx, 'inserted', COLUMNS, CASTS, rows));
       const [appended, inserted] = [await read(t.db, 'appended'), await read(t.db, 'inserted')];
       expect(appended).toEqual(inserted);

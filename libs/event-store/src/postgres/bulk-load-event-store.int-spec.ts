@@ -1,28 +1,21 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { copyField, type Db } from '../db/db';
-import { PgliteDb } from '../db/pglite-db';
+import { copyField } from '../db/db';
 import { BulkLoadEventStore } from './bulk-load-event-store';
 import { PostgresEventStore } from './postgres-event-store';
-import { dropSchema, openTestPg, uniqueSchema } from '../../../../test/support/databases';
+import { openBothCountingCopies, type TestTarget } from '../../../../test/support/databases';
 
 /**
  * The bulk loader's write-behind store on both databases: on a PostgreSQL server its flush goes
  * by COPY in text format (every backslash, tab and newline of the JSON escaped), on PGlite by
  * multi-row inserts. What is read back must be exactly what was appended.
  */
-const schema = uniqueSchema('bulk');
-const targets: Array<{ name: string; db: Db; close: () => Promise<void> }> = [];
+let targets: TestTarget[] = [];
 /** COPY statements sent on the server's transactions: the real executor, counted on the way through. */
-let copies = 0;
+let copies: () => number;
 beforeAll(async () => {
-  const pg = await openTestPg(schema);
-  const transaction = pg.transaction.bind(pg);
-  pg.transaction = (fn) => transaction((tx) => fn(tx.copyFrom ? { query: tx.query, copyFrom: (sql, text) => (copies++, tx.copyFrom!(sql, text)) } : tx));
-  const lite = await PgliteDb.open(undefined);
-  targets.push({ name: 'PostgreSQL (COPY)', db: pg, close: async () => { await pg.close(); await dropSchema(schema); } });
-  targets.push({ name: 'PGlite (inserts)', db: lite, close: () => lite.close() });
+  ({ targets, copies } = await openBothCountingCopies('bulk'));
 });
 afterAll(async () => {
   for (const t of targets) await t.close();
@@ -53,9 +46,9 @@ test('property: events flushed in bulk read back exactly as appended, on both da
         const events = drafts.map((d) => ({ id: randomUUID(), type: 'SomethingHappened', data: d.data, metadata: { correlationId: d.note, actor: { principalId: d.note } } }));
         await bulk.appendToStream(stream, events.slice(0, 1), { expectedRevision: 'no_stream' });
         if (events.length > 1) await bulk.appendToStreams([{ stream, events: events.slice(1), expectedRevision: 0n }]);
-        const before = copies;
+        const before = copies();
         await bulk.flush();
-        expect(copies - before).toBe(t.db.kind === 'postgres' ? 1 : 0);
+        expect(copies() - before).toBe(t.db.kind === 'postgres' ? 1 : 0);
         const back = await inner.readStream(stream);
         expect(back.map((e) => [e.id, e.revision, e.type, e.data, e.metadata])).toEqual(events.map((e, i) => [e.id, BigInt(i), e.type, e.data, e.metadata]));
       }), { numRuns: 40 });
