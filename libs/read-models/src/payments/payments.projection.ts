@@ -2,6 +2,19 @@ import { appendRows, rowsByKeys } from '@yuantrace/event-store';
 import { runDdl } from '../shared/ddl';
 import { typedProjection } from '../shared/typed-projection';
 
+/**
+ * The views, lists and traces read payments through these; apply() reads rm_payments only by its
+ * key. A pass that fills the tables from nothing builds them once at its end: at county scale each
+ * request row cost PostgreSQL 37 µs with its four secondary indexes kept up row by row.
+ */
+const PAYMENTS_READ_INDEXES = [
+  'create index if not exists rm_payments_project_idx on rm_payments (project_id)',
+  'create index if not exists rm_payments_replaces_idx on rm_payments (replaces_payment_id) where replaces_payment_id is not null',
+  'create index if not exists rm_payments_unit_idx on rm_payments (unit_code text_pattern_ops)',
+  'create index if not exists rm_payments_account_idx on rm_payments (account_ref)',
+  'create index if not exists rm_payment_history_idx on rm_payment_history (payment_id, seq)',
+];
+
 /** Each payment's request and its state history, each step dated on both axes. */
 export const paymentsProjection = typedProjection({
   name: 'payments',
@@ -17,15 +30,12 @@ export const paymentsProjection = typedProjection({
         payee_type text not null, payee_id text not null, payee_name text not null, account_ref text not null, account_masked text not null,
         amount_fen bigint not null, purpose text not null, installment text not null, requested_by text not null,
         effective_date date not null, recorded_at timestamptz not null, replaces_payment_id text);
-      create index if not exists rm_payments_project_idx on rm_payments (project_id);
-      create index if not exists rm_payments_replaces_idx on rm_payments (replaces_payment_id) where replaces_payment_id is not null;
-      create index if not exists rm_payments_unit_idx on rm_payments (unit_code text_pattern_ops);
-      create index if not exists rm_payments_account_idx on rm_payments (account_ref);
       create table if not exists rm_payment_history (
         payment_id text not null, event_id uuid primary key, seq bigint not null, status text not null, actor text, detail jsonb not null,
-        effective_date date not null, recorded_at timestamptz not null);
-      create index if not exists rm_payment_history_idx on rm_payment_history (payment_id, seq)`);
+        effective_date date not null, recorded_at timestamptz not null)`);
+    for (const ddl of PAYMENTS_READ_INDEXES) await q.query(ddl);
   },
+  readIndexes: PAYMENTS_READ_INDEXES,
   async apply(tx, events) {
     const payments: unknown[][] = [];
     const history: unknown[][] = [];
