@@ -61,6 +61,8 @@ export async function appendRows(tx: SqlExecutor, table: string, columns: readon
   rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
   if (rows.length === 0) return;
   if (!tx.copyFrom) {
+    // The same refusals as COPY's (copyValue), so a batch fails alike on both databases.
+    for (const row of rows) row.forEach((v, k) => v instanceof Date && copyValue(table, columns[k], v));
     await insertMany(tx, table, columns, casts, rows, '');
     return;
   }
@@ -73,13 +75,14 @@ export async function appendRows(tx: SqlExecutor, table: string, columns: readon
   if (taken !== rows.length) throw new Error(`appendRows into ${table}: COPY took ${taken} of ${rows.length} rows`);
 }
 
-/** A value as a field of COPY's text format, as insertMany's parameters would send it: null as \N, an object as JSON, a Date as its instant. */
+/** A value as a field of COPY's text format, as insertMany's parameters would send it: null as \N, an object as JSON. */
 function copyValue(table: string, column: string, v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'string') return copyField(v);
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return v ? 't' : 'f';
-  if (v instanceof Date) return v.toISOString();
+  // A Date would be an instant here but node-postgres sends it in local time, which a date column reads as another day: callers send text.
+  if (v instanceof Date) throw new Error(`appendRows into ${table}: ${column} is a Date; send it as ISO text`);
   if (Array.isArray(v)) throw new Error(`appendRows into ${table}: ${column} is an array; send it as JSON text`);
   return copyField(JSON.stringify(v));
 }
