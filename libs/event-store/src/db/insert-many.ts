@@ -60,29 +60,40 @@ export async function rowsByKeys<R extends Record<string, unknown>>(tx: SqlExecu
 export async function appendRows(tx: SqlExecutor, table: string, columns: readonly string[], casts: readonly string[],
   rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
   if (rows.length === 0) return;
-  if (!tx.copyFrom) {
-    // The same refusals as COPY's (copyValue), so a batch fails alike on both databases.
-    for (const row of rows) row.forEach((v, k) => v instanceof Date && copyValue(table, columns[k], v));
-    await insertMany(tx, table, columns, casts, rows, '');
-    return;
-  }
+  if (tx.copyFrom) return copyRows(tx, table, columns, rows);
+  // COPY's refusals here too, so a batch fails alike on both databases (insertMany refuses arrays itself).
+  for (const row of rows) row.forEach((v, k) => refuseDate(table, columns[k], v));
+  await insertMany(tx, table, columns, casts, rows, '');
+}
+
+/**
+ * Sends rows by `COPY … FROM STDIN` in its text format, and checks that PostgreSQL took every one:
+ * the projections' appended rows and the bulk loader's events alike. Values as insertMany's
+ * parameters would send them: null as \N, an object as JSON, never an array or a Date.
+ */
+export async function copyRows(tx: SqlExecutor, table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+  if (!tx.copyFrom) throw new Error(`COPY into ${table}: this database takes no COPY`);
   let text = '';
   for (const row of rows) {
     for (let k = 0; k < columns.length; k++) text += (k ? '\t' : '') + copyValue(table, columns[k], row[k]);
     text += '\n';
   }
   const taken = await tx.copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`, text);
-  if (taken !== rows.length) throw new Error(`appendRows into ${table}: COPY took ${taken} of ${rows.length} rows`);
+  if (taken !== rows.length) throw new Error(`COPY into ${table} took ${taken} of ${rows.length} rows`);
 }
 
-/** A value as a field of COPY's text format, as insertMany's parameters would send it: null as \N, an object as JSON. */
+/** A value as a field of COPY's text format. */
 function copyValue(table: string, column: string, v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'string') return copyField(v);
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return v ? 't' : 'f';
-  // A Date would be an instant here but node-postgres sends it in local time, which a date column reads as another day: callers send text.
-  if (v instanceof Date) throw new Error(`appendRows into ${table}: ${column} is a Date; send it as ISO text`);
+  refuseDate(table, column, v);
   if (Array.isArray(v)) throw new Error(`appendRows into ${table}: ${column} is an array; send it as JSON text`);
   return copyField(JSON.stringify(v));
+}
+
+/** A Date would go by COPY as its instant but by node-postgres's parameters in local time, which a date column reads as another day: callers send text. */
+function refuseDate(table: string, column: string, v: unknown): void {
+  if (v instanceof Date) throw new Error(`appendRows into ${table}: ${column} is a Date; send it as ISO text`);
 }

@@ -92,4 +92,5 @@ export const paymentsProjection = typedProjection({
   },
 });
 
-const dayOf = (date: unknown): string => (date instanceof Date ? date.toISOString().slice(0, 10) : String(date ?? '').slice(0, 10));
+/** Request days are text: from the request in the batch, or read back as text (never a Date, whose UTC day depends on the process's zone). */
+const dayOf = (date: unknown): string => String(date ?? '').slice(0, 10);
