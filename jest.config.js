@@ -2,6 +2,11 @@
 // *.e2e-spec.ts (the whole system through HTTP). ts-jest transpiles file by file
 // (isolatedModules, decorator metadata included, which NestJS DI needs); type checking is
 // done once by `tsc --noEmit` in `npm test`.
+// The suite runs in the deployment's zone, Asia/Shanghai (UTC+8), unless TZ says otherwise: a
+// machine in UTC hid a business date read back a day early in any process east of UTC. Set
+// before jest starts its workers, which inherit it.
+process.env.TZ = process.env.TZ || 'Asia/Shanghai';
+
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],

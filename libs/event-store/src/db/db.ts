@@ -30,6 +30,16 @@ export type QueryOptions = {
 
 export type DbKind = 'embedded' | 'postgres';
 
+/**
+ * PostgreSQL's `date` type. Both databases hand a `date` column back as its text, 'YYYY-MM-DD':
+ * a business date is a day, not an instant. node-postgres would otherwise make it a JS Date at
+ * the process's local midnight, whose UTC day (toISOString) is the day before in a process east
+ * of UTC: in Asia/Shanghai, 1 April read back as 31 March.
+ */
+export const DATE_OID = 1082;
+/** What a `date` column's text is turned into: itself. */
+export const dateAsText = (text: string): string => text;
+
 export interface Db extends SqlExecutor {
   readonly kind: DbKind;
   /** The schema everything lives in. */

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { assertIdentifier, type Db, type QueryOptions, type SqlExecutor } from './db';
+import { PGlite, types, type Transaction } from '@electric-sql/pglite';
+import { assertIdentifier, dateAsText, type Db, type QueryOptions, type SqlExecutor } from './db';
 import { lockDataDir } from './data-dir-lock';
 
 /**
@@ -48,7 +48,8 @@ export class PgliteDb implements Db {
     try {
       // The embedded server's buffer cache lives in the process's WebAssembly heap, which never
       // shrinks: PostgreSQL's 128 MB default is most of what the embedded api holds beyond its data.
-      const settings = { postgresqlconf: `shared_buffers = ${PGLITE_SHARED_BUFFERS}` };
+      // A `date` comes back as its text, as from a server (see DATE_OID).
+      const settings = { postgresqlconf: `shared_buffers = ${PGLITE_SHARED_BUFFERS}`, parsers: { [types.DATE]: dateAsText } };
       if (dataDir) initializeInChildProcess(dataDir);
       const pg = dataDir ? new PGlite(dataDir, settings) : new PGlite(settings);
       await pg.waitReady;

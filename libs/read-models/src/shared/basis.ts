@@ -56,5 +56,12 @@ export function basisSql(b: Basis, params: unknown[], alias = ''): string {
   return parts.length ? parts.join(' and ') : 'true';
 }
 
-/** Business dates are stored as date; they come back as Date (pg) or string/Date (PGlite). */
-export const dateText = (v: unknown): string => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10));
+/**
+ * A business date as the API gives it. Both databases hand a `date` column back as its text
+ * (DATE_OID); a Date here is refused rather than guessed at, since the zone it was made in
+ * decides its day.
+ */
+export const dateText = (v: unknown): string => {
+  if (v instanceof Date) throw new Error('dateText: a business date came back as a Date; a date column must be read as its text');
+  return String(v).slice(0, 10);
+};
