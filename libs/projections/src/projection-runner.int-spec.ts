@@ -250,6 +250,52 @@ describe('projection runner on a PostgreSQL server', () => {
     });
   });
 
+  test('the lanes of a pass share one read of each window: each lane is handed its own types, from its own checkpoints', async () => {
+    await inOwnSchema(async (db9, store9) => {
+      for (let s = 0; s < 8; s++) await store9.appendToStream(`project-s${s}`, Array.from({ length: 10 }, (_, i) => newEvent(i % 2 === 0 ? 'Tick' : 'Tock', { i })));
+      await visibleToHead(store9);
+      const head = (await store9.headPosition())!;
+      const handed: Record<string, string[]> = { tally_tick: [], tally_tock: [] };
+      const only = (name: 'tally_tick' | 'tally_tock', type: string) => {
+        const p = tallyProjection(5, name);
+        return { ...p, handles: [type], apply: async (tx: Parameters<typeof p.apply>[0], events: Parameters<typeof p.apply>[1]) => {
+          handed[name].push(...events.map((e) => e.type));
+          await p.apply(tx, events);
+        } };
+      };
+      // The real store, with its window reads counted.
+      const windows: Array<readonly string[] | undefined> = [];
+      const counting = Object.create(store9) as PostgresEventStore;
+      counting.readWindow = (o) => {
+        windows.push(o.types);
+        return store9.readWindow(o);
+      };
+      const projections = [only('tally_tick', 'Tick'), only('tally_tock', 'Tock')];
+      const runner = new ProjectionRunner(counting, db9, projections, { batchSize: 9, lanes: 2 });
+      await runner.setup();
+      // Ticks first on their own, so the Tocks' lane starts 80 events further back.
+      expect(await runner.rebuild('tally_tick')).toBe(80);
+      for (let s = 0; s < 8; s++) await store9.appendToStream(`project-s${s}`, [newEvent('Tick', { i: 10 }), newEvent('Tock', { i: 11 })]);
+      await visibleToHead(store9);
+      windows.length = 0;
+      handed.tally_tick = [];
+      handed.tally_tock = [];
+      expect(await runner.catchUpTogether()).toBe(96);
+      // One read per window of the 96 events, for both types, and the empty one at the end.
+      expect(windows).toHaveLength(Math.ceil(96 / 9) + 1);
+      expect(windows.every((t) => [...(t ?? [])].sort().join() === 'Tick,Tock')).toBe(true);
+      expect(handed.tally_tick).toEqual(Array(8).fill('Tick'));
+      expect(handed.tally_tock).toEqual(Array(48).fill('Tock'));
+      const after = (await store9.headPosition())!;
+      expect(comparePositions(after, head)).toBeGreaterThan(0);
+      expect(await readCheckpoint(db9, 'tally_tick')).toEqual(after);
+      expect(await readCheckpoint(db9, 'tally_tock')).toEqual(after);
+      const events = async (name: string) => (await db9.query<{ events: string }>(`select events::text from ${name} order by stream_id`)).rows.map((r) => r.events);
+      expect(await events('tally_tick')).toEqual(Array(8).fill('6'));
+      expect(await events('tally_tock')).toEqual(Array(8).fill('6'));
+    });
+  });
+
   test('a projection that declares the types it handles is handed only those, and its checkpoint still passes every event', async () => {
     await inOwnSchema(async (db6, store6) => {
       // Ticks and Tocks interleaved, Tocks last: a checkpoint left on the last Tick would never reach the head.
