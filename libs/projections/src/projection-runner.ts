@@ -477,7 +477,12 @@ export class SharedWindows {
   /** The lane's next window, its events narrowed to `types` (all if undefined). */
   async take(lane: number, types: ReadonlySet<string> | undefined): Promise<ReadWindow> {
     const i = this.taken[lane];
-    while (i >= this.slowest() + this.ahead) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    for (;;) {
+      // A lane that left (its pass failed while this take waited) takes nothing more, nor counts as slow again.
+      if (this.taken[lane] === Infinity) throw new Error(`lane ${lane} has left the pass`);
+      if (i < this.slowest() + this.ahead) break;
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
     const window = this.window(i);
     this.taken[lane] = i + 1;
     this.release();

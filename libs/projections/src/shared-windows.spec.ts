@@ -75,6 +75,18 @@ describe('SharedWindows: one read of the log for every lane of a pass', () => {
     expect(taken).toBe(40);
   });
 
+  test('a take waiting ahead of the slowest lane ends when its own lane leaves, and the lane stays gone', async () => {
+    const sim = logSimulator(Array.from({ length: 40 }, () => 'A'), 4);
+    const shared = new SharedWindows(sim.read, START, 2, 1);
+    await shared.take(0, undefined);
+    const waiting = shared.take(0, undefined); // one ahead of lane 1, which has taken nothing: it waits
+    shared.leave(0);
+    await expect(waiting).rejects.toThrow('lane 0 has left the pass');
+    // Lane 1 is not held back by lane 0, and reads go no further than lane 1 asks.
+    for (let k = 0; k < 3; k++) await shared.take(1, undefined);
+    expect(sim.reads).toEqual([0n, 4n, 8n]);
+  });
+
   test('a failed read reaches every lane that takes that window', async () => {
     let calls = 0;
     const shared = new SharedWindows(async () => {
