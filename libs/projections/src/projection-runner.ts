@@ -228,8 +228,10 @@ export class ProjectionRunner {
       onProgress?.(spans === 0 ? 0 : Math.round((total * progress.reduce((n, x) => n + Math.min(x.read, x.total), 0)) / spans), total);
     };
     const stop: { failed: boolean; first?: unknown } = { failed: false };
-    const shared = lanes.length > 1 ? await this.sharedWindows(chosen, lanes.length) : undefined;
-    const results = await Promise.allSettled(lanes.map((lane, i) => this.applyLane(lane, stop, shared && { windows: shared, lane: i }, onProgress && ((read, total) => {
+    const checkpoints = new Map<string, GlobalPosition>();
+    for (const p of chosen) checkpoints.set(p.name, await readCheckpoint(this.db, p.name));
+    const shared = lanes.length > 1 ? this.sharedWindows(chosen, checkpoints, lanes.length) : undefined;
+    const results = await Promise.allSettled(lanes.map((lane, i) => this.applyLane(lane, checkpoints, stop, shared && { windows: shared, lane: i }, onProgress && ((read, total) => {
       progress[i] = { read, total };
       report();
     })).catch((e) => {
@@ -242,32 +244,27 @@ export class ProjectionRunner {
   }
 
   /** One read of the log for all the lanes of a pass, from the earliest checkpoint among them. */
-  private async sharedWindows(chosen: readonly Projection[], lanes: number): Promise<SharedWindows> {
-    let start: GlobalPosition | undefined;
-    for (const p of chosen) {
-      const at = await readCheckpoint(this.db, p.name);
-      if (!start || comparePositions(at, start) < 0) start = at;
-    }
+  private sharedWindows(chosen: readonly Projection[], checkpoints: ReadonlyMap<string, GlobalPosition>, lanes: number): SharedWindows {
+    const start = [...checkpoints.values()].reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
     const types = typesOf(chosen);
     const jsonText = chosen.some((p) => p.readsJsonText);
     const span = this.options.batchSize ?? REBUILD_BATCH;
-    return new SharedWindows((after) => this.store.readWindow({ after, span, types: types && [...types], jsonText }), start ?? START, lanes);
+    return new SharedWindows((after) => this.store.readWindow({ after, span, types: types && [...types], jsonText }), start, lanes);
   }
 
-  private async applyLane(chosen: readonly Projection[], stop: { failed: boolean }, shared: { windows: SharedWindows; lane: number } | undefined,
-    onProgress?: (applied: number, total: number) => void): Promise<number> {
+  private async applyLane(chosen: readonly Projection[], checkpoints: ReadonlyMap<string, GlobalPosition>, stop: { failed: boolean },
+    shared: { windows: SharedWindows; lane: number } | undefined, onProgress?: (applied: number, total: number) => void): Promise<number> {
     try {
-      return await this.applyLaneWindows(chosen, stop, shared, onProgress);
+      return await this.applyLaneWindows(chosen, checkpoints, stop, shared, onProgress);
     } finally {
       // Done or failed, this lane takes no more windows: the others must not wait for it.
       shared?.windows.leave(shared.lane);
     }
   }
 
-  private async applyLaneWindows(chosen: readonly Projection[], stop: { failed: boolean }, shared: { windows: SharedWindows; lane: number } | undefined,
-    onProgress?: (applied: number, total: number) => void): Promise<number> {
-    const positions = new Map<string, GlobalPosition>();
-    for (const p of chosen) positions.set(p.name, await readCheckpoint(this.db, p.name));
+  private async applyLaneWindows(chosen: readonly Projection[], checkpoints: ReadonlyMap<string, GlobalPosition>, stop: { failed: boolean },
+    shared: { windows: SharedWindows; lane: number } | undefined, onProgress?: (applied: number, total: number) => void): Promise<number> {
+    const positions = new Map(chosen.map((p) => [p.name, checkpoints.get(p.name)!]));
     let position = [...positions.values()].reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
     const total = Number(await this.store.countAfter(position));
     let read = 0;

@@ -45,9 +45,9 @@ export const paymentsProjection = typedProjection({
     const requestedHere = new Set(events.flatMap((e) => (e.type === 'PaymentRequested' ? [e.data.paymentId] : [])));
     const undecided = events.filter((e) => (e.type === 'PaymentApproved' || e.type === 'PaymentRejected') && !requestedHere.has(e.data.paymentId)).map((e) => e.data.paymentId);
     if (undecided.length) {
-      // As text: node-postgres gives a date column as local midnight, whose UTC day is the day before east of UTC.
-      for (const row of await rowsByKeys<{ payment_id: string; effective_date: unknown }>(tx, 'rm_payments', 'payment_id', [...new Set(undecided)],
-        ['effective_date::text as effective_date'])) requestDates.set(row.payment_id, row.effective_date);
+      for (const row of await rowsByKeys<{ payment_id: string; effective_date: string }>(tx, 'rm_payments', 'payment_id', [...new Set(undecided)], ['effective_date'])) {
+        requestDates.set(row.payment_id, row.effective_date);
+      }
     }
     for (const e of events) {
       const actor = (e.metadata.actor as { principalId?: string } | undefined)?.principalId ?? null;
@@ -92,5 +92,5 @@ export const paymentsProjection = typedProjection({
   },
 });
 
-/** Request days are text: from the request in the batch, or read back as text (never a Date, whose UTC day depends on the process's zone). */
+/** Request days are text: from the request in the batch, or read back as a date column's text (DATE_OID). */
 const dayOf = (date: unknown): string => String(date ?? '').slice(0, 10);
