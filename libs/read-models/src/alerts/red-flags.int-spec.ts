@@ -350,4 +350,56 @@ describe('red-flag detectors', () => {
       await one.close();
     }
   });
+  test('a payee linked to the roster is found whichever was recorded first, the roster, the household or the payment, however batched (a property)', async () => {
+    // Q, a village cadre, is a member of H-SELF; Q's declared relative heads H-KIN; H-NONE has neither. Each payment is requested,
+    // approved and executed in that order; everything else is interleaved and cut into batches at random.
+    const build = () => {
+      const make = (stream: string, events: LedgerEvent[]) => events.map((e) => ({ stream, e }));
+      return [
+        make('roster-Q', [{ type: 'RosterPersonRecorded', data: { personId: 'Q', name: '村支书', role: 'village_cadre', unitCode: VILLAGE, idRef: 'id-q', idMasked: '***',
+          accountRef: null, accountMasked: null, from: '2015-01-01', relatives: [{ name: '亲', idRef: 'id-kin', idMasked: '***', relation: 'sibling' }] } }]),
+        make('household-H-SELF', [household('H-SELF', [person('id-q', 1970), person('id-q2', 2008, 'child')])]),
+        make('household-H-KIN', [household('H-KIN', [person('id-kin', 1968)])]),
+        make('household-H-NONE', [household('H-NONE', [person('id-n', 1969)])]),
+        ...['H-SELF', 'H-KIN', 'H-NONE'].map((h) => payment({ id: `PAY-${h}`, project: 'IND', payee: h, amount: '10000', date: '2016-06-01' }).map((r) => ({ stream: r.streamId,
+          e: { type: r.type, data: r.data } as unknown as LedgerEvent }))),
+      ];
+    };
+    const d = await PgliteDb.open(undefined);
+    try {
+      await d.transaction((tx) => redFlagsProjection.setup(tx));
+      await fc.assert(fc.asyncProperty(fc.array(fc.nat(), { minLength: 13, maxLength: 13 }), fc.array(fc.boolean(), { minLength: 13, maxLength: 13 }),
+        async (picks, cutAfter) => {
+          await d.query(`truncate ${redFlagsProjection.tables.join(', ')}`);
+          // An interleaving: at each step, the next event of one of the streams not yet exhausted, recorded in that order.
+          const queues = build();
+          const log: RecordedEvent[] = [];
+          for (const pick of picks) {
+            const open = queues.filter((q) => q.length);
+            const { stream, e } = open[pick % open.length].shift()!;
+            log.push(recorded(stream, e));
+          }
+          let batch: RecordedEvent[] = [];
+          for (let i = 0; i < log.length; i++) {
+            batch.push(log[i]);
+            if (cutAfter[i] || i === log.length - 1) {
+              await d.transaction((tx) => redFlagsProjection.apply(tx, batch));
+              batch = [];
+            }
+          }
+          const found = (await d.query<{ alert_id: string; link: string; recorded_at: Date }>(`select alert_id, detail->>'link' as link, recorded_at from rm_alerts
+            where rule_id in ('R-07', 'R-31') and withdrawn_at is null order by alert_id`)).rows;
+          // Known once the last of the payment's execution and the roster was recorded.
+          const recordedAt = (pred: (e: RecordedEvent) => boolean) => log.find(pred)!.recordedAt.getTime();
+          const knownAt = (payment: string) => new Date(Math.max(recordedAt((e) => e.type === 'RosterPersonRecorded'),
+            recordedAt((e) => e.type === 'PaymentExecuted' && e.data.paymentId === payment)));
+          expect(found).toEqual([
+            { alert_id: 'R-07.payee_related_to_cadre.payment.PAY-H-KIN', link: 'relative', recorded_at: knownAt('PAY-H-KIN') },
+            { alert_id: 'R-07.payee_related_to_cadre.payment.PAY-H-SELF', link: 'self', recorded_at: knownAt('PAY-H-SELF') },
+          ]);
+        }), { numRuns: 40 });
+    } finally {
+      await d.close();
+    }
+  });
 });

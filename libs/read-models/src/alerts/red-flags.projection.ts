@@ -33,9 +33,10 @@ export const redFlagsProjection = typedProjection({
   // 2: findings a later rule-set version clears are withdrawn, not deleted. 3: the cases that took up each alert.
   // 4: an alert re-raised after a withdrawal is a new row, so each row is one interval of recorded time. 5: payments indexed by project.
   // 6: current alerts judged under the versions known now, and the time-judged rules kept ready (rm_due_alerts), for the usual list.
-  version: 6,
+  // 7: the households linked to the roster (rf_linked_households), so a payment's R-07 / R-31 check reads one row for most payees.
+  version: 7,
   tables: ['rf_rule_sets', 'rf_batches', 'rf_batch_moves', 'rf_projects', 'rf_milestones', 'rf_households', 'rf_household_members', 'rf_household_status',
-    'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rf_case_alerts', 'rf_cases_closed', 'rm_alerts', 'rm_due_alerts'],
+    'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rf_linked_households', 'rf_case_alerts', 'rf_cases_closed', 'rm_alerts', 'rm_due_alerts'],
   async setup(q) {
     await runDdl(q, `
       create table if not exists rf_rule_sets (version int primary key, effective_from date not null, body jsonb not null, recorded_at timestamptz not null);
@@ -74,6 +75,9 @@ export const redFlagsProjection = typedProjection({
       create index if not exists rf_roster_account_idx on rf_roster (account_ref) where account_ref is not null;
       create table if not exists rf_roster_relatives (person_id text not null, id_ref text not null, primary key (person_id, id_ref));
       create index if not exists rf_roster_relatives_ref_idx on rf_roster_relatives (id_ref);
+      -- The households with a member whose identity number is a roster person's or a roster person's relative's. Members, roster and
+      -- relatives are only ever added, so the set only grows: which link holds on a payment's date is left to the detector.
+      create table if not exists rf_linked_households (household_id text primary key);
       create table if not exists rf_case_alerts (alert_id text not null, case_id text not null, opened_on date not null, recorded_at timestamptz not null,
         primary key (alert_id, case_id));
       create table if not exists rf_cases_closed (case_id text primary key, closed_on date not null, recorded_at timestamptz not null);
@@ -119,6 +123,7 @@ export const redFlagsProjection = typedProjection({
       // Updates that need the row written before them (a decision or an execution of a payment requested in an earlier batch).
       await rows.updatePayments(tx);
       for (const u of rows.otherUpdates) await tx.query(u.sql, u.params);
+      await rows.link(tx);
       if (!t.empty()) {
         await detect(tx, t);
         if (t.batches.size) await refreshDue(tx, [...t.batches]);
@@ -200,6 +205,23 @@ class Rows {
       [0, 1, 2, 3, 4, 5].map((i) => col(this.executions, i)));
     }
     if (this.reversals.length) await tx.query('update rf_payments set reversed = true where payment_id = any($1::text[])', [this.reversals]);
+  }
+
+  /**
+   * Adds the households this batch linked to the roster: a new member whose identity number the roster (or a roster person's
+   * relatives) holds, or a new roster person or relative who is a registered member, whichever was recorded first.
+   */
+  async link(tx: SqlExecutor) {
+    const ids = new Set<string>();
+    for (const m of this.members) ids.add(m[1] as string);
+    for (const r of this.roster) ids.add(r[3] as string);
+    for (const k of this.relatives) ids.add(k[1] as string);
+    if (!ids.size) return;
+    await tx.query(`insert into rf_linked_households (household_id)
+      select distinct m.household_id from rf_household_members m
+      where m.id_ref = any($1::text[])
+        and (exists (select 1 from rf_roster r where r.id_ref = m.id_ref) or exists (select 1 from rf_roster_relatives k where k.id_ref = m.id_ref))
+      on conflict do nothing`, [[...ids]]);
   }
 
   async write(tx: SqlExecutor) {
@@ -571,7 +593,9 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
     // From this batch's payments, each step a lookup by index: joined, the planner would hash every household's members and the whole
     // roster for a few hundred payments.
     const step = (table: string, alias: string, on: string) => `cross join lateral (select * from ${table} ${alias} where ${on} ${BY_INDEX}) ${alias}`;
-    const members = step('rf_household_members', 'm', 'm.household_id = p.payee_id');
+    // Only a payee linked to the roster (rf_linked_households) can have a member on it or related to it: most payees are not, and
+    // their payments stop at that one lookup instead of reading each member and probing the roster and the relatives with each.
+    const members = `${step('rf_linked_households', 'lh', 'lh.household_id = p.payee_id')} ${step('rf_household_members', 'm', 'm.household_id = p.payee_id')}`;
     const fromPayments = {
       self: `rf_payments p ${members} ${step('rf_roster', 'r', 'r.id_ref = m.id_ref')}`,
       relative: `rf_payments p ${members} ${step('rf_roster_relatives', 'k', 'k.id_ref = m.id_ref')} ${step('rf_roster', 'r', 'r.person_id = k.person_id')}`,

@@ -9,7 +9,8 @@ export const fundBatchesProjection = typedProjection({
   handles: ['FundBatchIssued', 'FundsAllocated', 'AllocationFundsReturned', 'FundsReturned', 'ReturnReceived', 'FundsHeld', 'HoldPosted', 'HoldReleased',
     'PaymentReversalCredited', 'FundBatchClosed', 'FundBatchVoided', 'AllocationVoided'],
   // 2: each batch event keeps its detail (a closure's disposal, a void's reason and replacement).
-  version: 2,
+  // 3: batch events keyed by nothing: no read looks one up by event, and a random uuid key was the costliest part of writing them.
+  version: 3,
   tables: ['rm_batches', 'rm_allocations', 'rm_batch_events'],
   // A batch's life (closed, voided) is read by every view of it: rm_batch_events_life_idx indexes those events alone.
   async setup(q) {
@@ -26,7 +27,7 @@ export const fundBatchesProjection = typedProjection({
         primary key (batch_id, allocation_id));
       create index if not exists rm_allocations_project_idx on rm_allocations (project_id);
       create table if not exists rm_batch_events (
-        batch_id text not null, event_id uuid primary key, event_type text not null, effective_date date not null, recorded_at timestamptz not null,
+        batch_id text not null, event_id uuid not null, event_type text not null, effective_date date not null, recorded_at timestamptz not null,
         detail jsonb);
       create index if not exists rm_batch_events_life_idx on rm_batch_events (batch_id) where event_type in ('FundBatchClosed', 'FundBatchVoided')`);
   },
