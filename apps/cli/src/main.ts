@@ -126,7 +126,9 @@ async function rebuild(target: string | undefined) {
 /** Where a one-pass catch-up or rebuild spent its time, slowest projection first. */
 function passTimings(runner: ProjectionRunner): string {
   const spent = [...runner.lastPassMs.entries()].sort((a, b) => b[1] - a[1]);
-  return `time per projection: ${spent.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')}\n`;
+  const lanes = runner.lastLanes.map((l) => `${(l.ms / 1000).toFixed(1)} s (${l.projections.join(', ')})`);
+  return `time per projection: ${spent.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')}\n` +
+    (lanes.length > 1 ? `lanes ended after: ${lanes.join('; ')}\n` : '');
 }
 
 async function projections() {

@@ -240,6 +240,10 @@ describe('projection runner on a PostgreSQL server', () => {
       expect(await readCheckpoint(db8, 'lane_a')).toEqual(head);
       expect(await readCheckpoint(db8, 'lane_b')).toEqual(head);
       expect([...two.lastPassMs.keys()].sort()).toEqual(['lane_a', 'lane_b']);
+      // Each lane is timed from the pass's start to its own end, which is no earlier than the last apply it ran.
+      expect(two.lastLanes.map((l) => l.projections).sort()).toEqual([['lane_a'], ['lane_b']]);
+      for (const l of two.lastLanes) expect(l.ms).toBeGreaterThanOrEqual(two.lastPassMs.get(l.projections[0])!);
+      expect(one.lastLanes).toHaveLength(1);
       // One lane fails: the pass rejects with that lane's error, not the other lane's stop.
       const failing = { ...tallyProjection(0, 'lane_b'), apply: async () => {
         throw new Error('lane_b cannot apply');

@@ -211,6 +211,13 @@ export class ProjectionRunner {
   readonly lastPassMs = new Map<string, number>();
 
   /**
+   * Each lane of the last one-pass catch-up or rebuild, with its projections and the milliseconds
+   * from the pass's start to the lane's end: the pass lasts as long as its longest lane, which the
+   * printed timings name.
+   */
+  readonly lastLanes: Array<{ projections: string[]; ms: number }> = [];
+
+  /**
    * One pass over the log for the chosen projections, spread over lanes (RunnerOptions.lanes) that
    * run at once, each reading the log for its own projections on its own connections. Returns the
    * events the pass spanned. If a lane fails, the others stop at their next window and the first
@@ -218,8 +225,10 @@ export class ProjectionRunner {
    */
   private async applyTogether(chosen: readonly Projection[], onProgress?: (applied: number, total: number) => void): Promise<number> {
     this.lastPassMs.clear();
+    this.lastLanes.length = 0;
     if (chosen.length === 0) return 0;
     const lanes = splitIntoLanes(chosen, this.db.kind === 'postgres' ? (this.options.lanes ?? 2) : 1);
+    const started = performance.now();
     const progress = lanes.map(() => ({ read: 0, total: 0 }));
     // Each lane spans the log from its own projections' checkpoints: the pass has done the share of all the lanes' spans done so far.
     const report = () => {
@@ -234,7 +243,10 @@ export class ProjectionRunner {
     const results = await Promise.allSettled(lanes.map((lane, i) => this.applyLane(lane, checkpoints, stop, shared && { windows: shared, lane: i }, onProgress && ((read, total) => {
       progress[i] = { read, total };
       report();
-    })).catch((e) => {
+    })).then((n) => {
+      this.lastLanes.push({ projections: lane.map((p) => p.name), ms: performance.now() - started });
+      return n;
+    }, (e) => {
       if (!stop.failed) stop.first = e;
       stop.failed = true;
       throw e;
