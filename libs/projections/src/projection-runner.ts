@@ -186,6 +186,15 @@ export class ProjectionRunner {
     const chosen = names ? names.map((n) => this.projectionNamed(n)) : [...this.projections];
     return this.withWorkersStopped(chosen, () => this.withLocks(chosen, async () => {
       await this.setup();
+      // A projection whose tables an older version of its code built starts again from nothing in
+      // this same pass: following on from them, the new code would add to tables it did not fill
+      // (a new table of the detectors, empty, would hide the findings that rest on earlier events).
+      for (const p of chosen) {
+        if (p.transactional === false || p.rebuildable === false || (await storedVersion(this.db, p.name)) === (p.version ?? 1)) continue;
+        this.log.warn(`projection ${p.name}: its tables were built by version ${await storedVersion(this.db, p.name)}, this is version ${p.version ?? 1}; rebuilding from the log`);
+        await this.db.transaction((tx) => resetProjection(tx, p));
+        await p.setup(this.db);
+      }
       return this.analyzedAfter(chosen, await this.applyTogether(chosen, onProgress));
     }));
   }
