@@ -37,6 +37,9 @@ export type DbKind = 'embedded' | 'postgres';
  * of UTC: in Asia/Shanghai, 1 April read back as 31 March.
  */
 export const DATE_OID = 1082;
+/** `date[]`: an array of days, each its text, as `text[]` would give it (node-postgres would give Dates at local midnight). */
+export const DATE_ARRAY_OID = 1182;
+export const TEXT_ARRAY_OID = 1009;
 /** What a `date` column's text is turned into: itself. */
 export const dateAsText = (text: string): string => text;
 

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, types, type CustomTypesConfig, type PoolClient, type QueryConfig } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { assertIdentifier, DATE_OID, dateAsText, type Db, type QueryOptions, type SqlExecutor } from './db';
+import { assertIdentifier, DATE_ARRAY_OID, DATE_OID, dateAsText, TEXT_ARRAY_OID, type Db, type QueryOptions, type SqlExecutor } from './db';
 
-/** node-postgres's parsers, but a `date` stays its text (see DATE_OID). */
+/** node-postgres's parsers, but a `date` stays its text (see DATE_OID), and a `date[]` is an array of such texts. */
 const PARSERS = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === DATE_OID ? dateAsText : types.getTypeParser(oid, format))) as CustomTypesConfig['getTypeParser'],
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === DATE_OID ? dateAsText
+    : oid === DATE_ARRAY_OID ? types.getTypeParser(TEXT_ARRAY_OID as number, format) : types.getTypeParser(oid, format))) as CustomTypesConfig['getTypeParser'],
 };
 
 /** A PostgreSQL server through a `pg` pool, every connection pinned to one schema. */
