@@ -44,7 +44,7 @@ export async function openBothCountingCopies(schemaPrefix: string): Promise<{ ta
   let copies = 0;
   const pg = await openTestPg(schema);
   const transaction = pg.transaction.bind(pg);
-  pg.transaction = (fn) => transaction((tx) => fn(tx.copyFrom ? { query: tx.query, copyFrom: (sql, data) => (copies++, tx.copyFrom!(sql, data)) } : tx));
+  pg.transaction = (fn) => transaction((tx) => fn(tx.copyFrom ? { query: tx.query, copyFrom: (sql, text) => (copies++, tx.copyFrom!(sql, text)) } : tx));
   const lite = await PgliteDb.open(undefined);
   return {
     targets: [

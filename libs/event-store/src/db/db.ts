@@ -6,11 +6,11 @@
 export interface SqlExecutor {
   query<R = Record<string, any>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: R[]; rowCount: number }>;
   /**
-   * `COPY … FROM STDIN` of rows in COPY's text format (copyField), as UTF-8 bytes: a PostgreSQL server only, for
+   * `COPY … FROM STDIN` of rows in COPY's text format (copyField): a PostgreSQL server only, for
    * the bulk loader's events, which PostgreSQL takes this way with no statement of tens of
    * thousands of parameters to parse and plan. Absent on PGlite.
    */
-  copyFrom?(sql: string, data: Buffer): Promise<number>;
+  copyFrom?(sql: string, text: string): Promise<number>;
 }
 
 /** A value as one field of COPY's text format: backslash, newline, carriage return and tab escaped (no field here is ever NULL). */

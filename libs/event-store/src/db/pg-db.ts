@@ -127,11 +127,11 @@ const wrap = (client: PoolClient): SqlExecutor => ({
     const r = await client.query(statement(sql, params, options));
     return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
   },
-  copyFrom: (sql, data) => copyInto(client, sql, data),
+  copyFrom: (sql, text) => copyInto(client, sql, text),
 });
 
 /** Sends rows to `COPY … FROM STDIN` on this connection; resolves with the rows PostgreSQL took, rejects with its error. */
-function copyInto(client: PoolClient, sql: string, data: Buffer): Promise<number> {
+function copyInto(client: PoolClient, sql: string, text: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFrom(sql));
     // One write and one end, and the error listener kept for the stream's life: when the server
@@ -139,7 +139,7 @@ function copyInto(client: PoolClient, sql: string, data: Buffer): Promise<number
     // which an unheard 'error' would turn into the end of the process.
     stream.on('error', reject);
     stream.on('finish', () => resolve(stream.rowCount));
-    stream.end(data);
+    stream.end(text);
   });
 }
 
