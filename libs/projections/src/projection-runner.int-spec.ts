@@ -487,12 +487,14 @@ describe('projection runner on a PostgreSQL server', () => {
       // A one-pass catch-up (a bulk load's, the detectors' scoring) with newer code rebuilds too, in its pass;
       // with the version its tables were built by, it only follows on from them.
       await store5.appendToStream('project-v0', [newEvent()]);
+      await visibleToHead(store5);
       const v3 = new ProjectionRunner(store5, db5, [{ ...tallyProjection(0, 'tally_v'), version: 3 }]);
       expect(await v3.catchUpTogether()).toBe(13);
       expect(await counts()).toEqual(['5', '4', '4']);
       expect((await db5.query<{ version: number }>(`select version from projection_versions where name = 'tally_v'`)).rows[0].version).toBe(3);
       await db5.query('update tally_v set events = 99');
       await store5.appendToStream('project-v1', [newEvent()]);
+      await visibleToHead(store5);
       expect(await new ProjectionRunner(store5, db5, [{ ...tallyProjection(0, 'tally_v'), version: 3 }]).catchUpTogether()).toBe(1);
       expect(await counts()).toEqual(['99', '100', '99']);
     } finally {
