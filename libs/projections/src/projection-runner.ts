@@ -124,19 +124,24 @@ export class ProjectionRunner {
   /** Rebuilds, before following, every projection whose tables an older version of its code built. */
   private async rebuildChanged(): Promise<void> {
     for (const p of this.projections) {
-      if (p.transactional === false || p.rebuildable === false) continue;
-      const want = p.version ?? 1;
-      const have = await storedVersion(this.db, p.name);
-      if (have === undefined) await recordVersion(this.db, p.name, want);
-      if (have === undefined || have === want) continue;
+      if ((await this.builtByOlder(p)) === undefined) continue;
       await this.withLocks([p], async () => {
         // Another runner may have rebuilt it while this one waited for the lock.
-        const now = await storedVersion(this.db, p.name);
-        if (now === want) return;
-        this.log.warn(`projection ${p.name}: its tables were built by version ${now}, this is version ${want}; rebuilding from the log`);
-        await this.rebuildFromScratch(p);
+        const builtBy = await this.builtByOlder(p);
+        if (builtBy !== undefined) await this.rebuildFromScratch(p, undefined, builtBy);
       });
     }
+  }
+
+  /**
+   * The version of the code that built a projection's tables, when it is not this code's: such
+   * tables are rebuilt from the log, never followed on from. Undefined for tables this version
+   * built (setup() records the version of tables it creates) and for a projection not rebuilt.
+   */
+  private async builtByOlder(p: Projection): Promise<number | undefined> {
+    if (p.transactional === false || p.rebuildable === false) return undefined;
+    const have = await storedVersion(this.db, p.name);
+    return have !== undefined && have !== (p.version ?? 1) ? have : undefined;
   }
 
   async stop(): Promise<void> {
@@ -190,10 +195,8 @@ export class ProjectionRunner {
       // this same pass: following on from them, the new code would add to tables it did not fill
       // (a new table of the detectors, empty, would hide the findings that rest on earlier events).
       for (const p of chosen) {
-        if (p.transactional === false || p.rebuildable === false || (await storedVersion(this.db, p.name)) === (p.version ?? 1)) continue;
-        this.log.warn(`projection ${p.name}: its tables were built by version ${await storedVersion(this.db, p.name)}, this is version ${p.version ?? 1}; rebuilding from the log`);
-        await this.db.transaction((tx) => resetProjection(tx, p));
-        await p.setup(this.db);
+        const builtBy = await this.builtByOlder(p);
+        if (builtBy !== undefined) await this.resetToRebuild(p, builtBy);
       }
       return this.analyzedAfter(chosen, await this.applyTogether(chosen, onProgress));
     }));
@@ -386,10 +389,18 @@ export class ProjectionRunner {
    * Resets a projection and replays the whole log into it, batch by batch, each with its
    * checkpoint, reading the next batch while this one is applied (as a catch-up does).
    */
-  private async rebuildFromScratch(projection: Projection, onProgress?: (applied: number, total: number) => void): Promise<number> {
+  private async rebuildFromScratch(projection: Projection, onProgress?: (applied: number, total: number) => void, builtBy?: number): Promise<number> {
+    await this.resetToRebuild(projection, builtBy);
+    return this.applyTogether([projection], onProgress);
+  }
+
+  /** Drops a projection's tables and checkpoint and sets them up anew, for a pass from the log's start; says so when an older version built them. */
+  private async resetToRebuild(projection: Projection, builtBy: number | undefined): Promise<void> {
+    if (builtBy !== undefined) {
+      this.log.warn(`projection ${projection.name}: its tables were built by version ${builtBy}, this is version ${projection.version ?? 1}; rebuilding from the log`);
+    }
     await this.db.transaction((tx) => resetProjection(tx, projection));
     await projection.setup(this.db);
-    return this.applyTogether([projection], onProgress);
   }
 
   /** Drops every read model's tables and rebuilds them all in one pass over the log. */
