@@ -328,11 +328,13 @@ async function loadCommand(args: string[]) {
   const file = args[0];
   if (!file) throw new UsageError('load needs a FILE written by generate');
   const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8')) as Manifest;
-  const { loaded, resumedAt, events, seconds } = await loadPhase(file, manifest);
+  // Projections stand still during the load and catch up afterwards in large batches: on the
+  // embedded store they would otherwise contend with every command for its one connection.
+  const config = { ...loadConfig(), logLevel: 'warn' as const, runProjections: false, demoData: false };
+  const { loaded, resumedAt, events, seconds } = await loadPhase(file, manifest, config);
   process.stdout.write(`loaded ${loaded} commands (resumed at ${resumedAt}), ${events} events in ${seconds.toFixed(1)} s: ${Math.round(events / seconds)} events/s\n`);
   // The catch-up runs in a context of its own: the load's gigabytes of folded streams and command
   // lines are garbage by then, and a collector that kept marking them doubled the catch-up's time.
-  const config = { ...loadConfig(), logLevel: 'warn' as const, runProjections: false, demoData: false };
   const storage = await openStorage(config);
   const app = await createLedgerContext(config, { storage });
   try {
@@ -356,13 +358,11 @@ async function loadCommand(args: string[]) {
 }
 
 /** Every command of the file through the deciders, on a write-behind store; the context is closed at the end. */
-async function loadPhase(file: string, manifest: Manifest) {
+async function loadPhase(file: string, manifest: Manifest, base: ReturnType<typeof loadConfig>) {
   // Kept as lines and parsed one by one as they run (loadCommands).
   const commands = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  // Projections stand still during the load and catch up afterwards in large batches: on the
-  // embedded store they would otherwise contend with every command for its one connection.
   // A bulk load touches every stream: keep them all folded, or a batch paying thousands is re-read again and again.
-  const config = { ...loadConfig(), logLevel: 'warn' as const, runProjections: false, demoData: false, stateCacheSize: 5_000_000 };
+  const config = { ...base, stateCacheSize: 5_000_000 };
   const storage = await openStorage(config);
   // The loader is the only writer: a write-behind store keeps streams in memory and flushes in bulk.
   const bulk = storage.store instanceof PostgresEventStore ? await BulkLoadEventStore.over(storage.store) : storage.store;
