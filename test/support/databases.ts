@@ -45,6 +45,14 @@ export async function openBothCountingCopies(schemaPrefix: string): Promise<{ ta
   const pg = await openTestPg(schema);
   const transaction = pg.transaction.bind(pg);
   pg.transaction = (fn) => transaction((tx) => fn(tx.copyFrom ? { query: tx.query, copyFrom: (sql, text) => (copies++, tx.copyFrom!(sql, text)) } : tx));
+  // The bulk loader's COPY goes from a thread of its own (CopyThread): its writes count too.
+  const copyThread = pg.copyThread.bind(pg);
+  pg.copyThread = () => {
+    const thread = copyThread();
+    const write = thread.write.bind(thread);
+    thread.write = (...args) => (copies++, write(...args));
+    return thread;
+  };
   const lite = await PgliteDb.open(undefined);
   return {
     targets: [

@@ -25,6 +25,8 @@ export async function loadDemoCounty(config: AppConfig, storage: Storage): Promi
   const { commands } = generate('tiny', 1);
   await loadCommands(loader, 'demo-tiny-1', commands, undefined, 5000);
   await loader.close();
+  // The loader hands the storage on, not its bulk writer: on a server that is a thread with a connection of its own.
+  await bulk.close();
   logger.log(`loaded the tiny demo county (${commands.length} commands) in ${((Date.now() - started) / 1000).toFixed(1)} s; DEMO_DATA=off skips this`);
   return true;
 }

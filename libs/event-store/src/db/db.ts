@@ -1,3 +1,5 @@
+import type { CopyThread } from './copy-thread';
+
 /**
  * The SQL the system runs is the same on a PostgreSQL server (`pg`) and on embedded PGlite.
  * This is the narrow seam between them. Values come back as the drivers give them (int8 as a
@@ -60,6 +62,8 @@ export interface Db extends SqlExecutor {
   session<T>(fn: (conn: SqlExecutor, lost: Promise<never>) => Promise<T>): Promise<T>;
   /** Calls back on NOTIFY of a channel; returns an unlisten function. */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /** A server only: a worker thread that writes by COPY on a connection of its own (the bulk loader's events). */
+  copyThread?(): CopyThread;
   close(): Promise<void>;
 }
 

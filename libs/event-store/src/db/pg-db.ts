@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, types, type CustomTypesConfig, type PoolClient, type QueryConfig } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { CopyThread } from './copy-thread';
 import { assertIdentifier, DATE_ARRAY_OID, DATE_OID, dateAsText, TEXT_ARRAY_OID, type Db, type QueryOptions, type SqlExecutor } from './db';
 
 /** node-postgres's parsers, but a `date` stays its text (see DATE_OID), and a `date[]` is an array of such texts. */
@@ -115,6 +116,11 @@ export class PgDb implements Db {
     return async () => {
       await client.end().catch(() => undefined);
     };
+  }
+
+  /** A worker thread writing by COPY on a connection of its own to this schema (CopyThread); the caller closes it. */
+  copyThread(): CopyThread {
+    return new CopyThread(this.connectionString, this.schema);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { copyField } from '../db/db';
+import { CopyThread } from '../db/copy-thread';
 import { BulkLoadEventStore } from './bulk-load-event-store';
 import { PostgresEventStore } from './postgres-event-store';
 import { openBothCountingCopies, type TestTarget } from '../../../../test/support/databases';
@@ -42,15 +43,20 @@ test('property: events flushed in bulk read back exactly as appended, on both da
       fc.array(fc.record({ data: fc.dictionary(text, json, { maxKeys: 5 }), note: text }), { minLength: 1, maxLength: 6 }),
       async (drafts) => {
         const bulk = await BulkLoadEventStore.over(inner);
-        const stream = `project-${randomUUID().slice(0, 8)}`;
-        const events = drafts.map((d) => ({ id: randomUUID(), type: 'SomethingHappened', data: d.data, metadata: { correlationId: d.note, actor: { principalId: d.note } } }));
-        await bulk.appendToStream(stream, events.slice(0, 1), { expectedRevision: 'no_stream' });
-        if (events.length > 1) await bulk.appendToStreams([{ stream, events: events.slice(1), expectedRevision: 0n }]);
-        const before = copies();
-        await bulk.flush();
-        expect(copies() - before).toBe(t.db.kind === 'postgres' ? 1 : 0);
-        const back = await inner.readStream(stream);
-        expect(back.map((e) => [e.id, e.revision, e.type, e.data, e.metadata])).toEqual(events.map((e, i) => [e.id, BigInt(i), e.type, e.data, e.metadata]));
+        try {
+          const stream = `project-${randomUUID().slice(0, 8)}`;
+          const events = drafts.map((d) => ({ id: randomUUID(), type: 'SomethingHappened', data: d.data, metadata: { correlationId: d.note, actor: { principalId: d.note } } }));
+          await bulk.appendToStream(stream, events.slice(0, 1), { expectedRevision: 'no_stream' });
+          if (events.length > 1) await bulk.appendToStreams([{ stream, events: events.slice(1), expectedRevision: 0n }]);
+          const before = copies();
+          await bulk.flush();
+          // On a server the batch went as one COPY, from the loader's COPY thread.
+          expect(copies() - before).toBe(t.db.kind === 'postgres' ? 1 : 0);
+          const back = await inner.readStream(stream);
+          expect(back.map((e) => [e.id, e.revision, e.type, e.data, e.metadata])).toEqual(events.map((e, i) => [e.id, BigInt(i), e.type, e.data, e.metadata]));
+        } finally {
+          await bulk.close();
+        }
       }), { numRuns: 40 });
   }
 });
@@ -67,6 +73,8 @@ test('a flush that meets another writer\'s event writes nothing of its batch, on
     await expect(bulk.flush()).rejects.toThrow(/duplicate key|unique/);
     expect(await inner.readStream(other)).toEqual([]);
     expect((await inner.readStream(taken)).map((e) => e.data)).toEqual([{ n: 3 }]);
+    // A failed store stays failed (its close says so again); closing lets its writer go.
+    await expect(bulk.close()).rejects.toThrow(/duplicate key|unique/);
   }
 });
 
@@ -81,6 +89,7 @@ test('a batch the database refuses part of is written not at all: a NUL in one e
     await bulk.appendToStream(bad, [{ id: randomUUID(), type: 'SomethingHappened', data: { s: 'a\u0000b' }, metadata: {} }], { expectedRevision: 'no_stream' });
     await expect(bulk.flush()).rejects.toThrow(/\\u0000|unsupported Unicode/);
     expect([...(await inner.readStream(good)), ...(await inner.readStream(bad))]).toEqual([]);
+    await bulk.close().catch(() => undefined);
     // The server refuses the last row of a large batch while the rest is still arriving.
     bulk = await BulkLoadEventStore.over(inner);
     const many = fresh();
@@ -91,7 +100,50 @@ test('a batch the database refuses part of is written not at all: a NUL in one e
     await inner.appendToStream(taken, [{ id: randomUUID(), type: 'SomethingHappened', data: { first: true }, metadata: {} }], { expectedRevision: 'no_stream' });
     await expect(bulk.flush()).rejects.toThrow(/duplicate key|unique/);
     expect(await inner.readStream(many, { maxCount: 1 })).toEqual([]);
+    await bulk.close().catch(() => undefined);
     // The store is usable afterwards: a plain append lands.
     await inner.appendToStream(fresh(), [{ id: randomUUID(), type: 'SomethingHappened', data: {}, metadata: {} }], { expectedRevision: 'no_stream' });
   }
 }, 60_000);
+
+test('on a server the COPY thread opens one connection at its first write, keeps writing after a refused batch, and ends with close', async () => {
+  const t = targets.find((x) => x.db.kind === 'postgres')!;
+  const inner = await PostgresEventStore.create(t.db);
+  const connections = async () => Number((await t.db.query<{ n: string }>('select count(*)::text as n from pg_stat_activity where application_name = $1',
+    [CopyThread.applicationName(t.db.schema)])).rows[0].n);
+  const gone = async () => {
+    // The backend goes a moment after the client's goodbye.
+    for (let i = 0; i < 100 && (await connections()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    return connections();
+  };
+  const copy = 'copy events (stream_id, stream_revision, event_id, event_type, data, metadata) from stdin';
+  const thread = t.db.copyThread!();
+  expect(await connections()).toBe(0);
+  const [a, b] = [`project-${randomUUID().slice(0, 8)}`, `project-${randomUUID().slice(0, 8)}`];
+  // Refused: jsonb takes no \u0000. Nothing of the write is stored, and the next write still goes.
+  await expect(thread.write(copy, 6, [b, '0', randomUUID(), 'SomethingHappened', '{}', '{}', a, '0', randomUUID(), 'SomethingHappened', '{"s":"x\\u0000y"}', '{}']))
+    .rejects.toThrow(/\\u0000|unsupported Unicode/);
+  expect(await connections()).toBe(1);
+  await thread.write(copy, 6, [b, '0', randomUUID(), 'SomethingHappened', JSON.stringify({ t: 'a\tb\\c\n张' }), '{}']);
+  expect((await inner.readStream(b)).map((e) => e.data)).toEqual([{ t: 'a\tb\\c\n张' }]);
+  expect(await inner.readStream(a)).toEqual([]);
+  await thread.close();
+  expect(await gone()).toBe(0);
+  await expect(thread.write(copy, 6, [])).rejects.toThrow(/ended/);
+
+  // A bulk store starts its thread at its first flush and ends it with close.
+  const bulk = await BulkLoadEventStore.over(inner);
+  expect(bulk.writtenBy).toBe('copy-thread');
+  await bulk.appendToStream(a, [{ id: randomUUID(), type: 'SomethingHappened', data: { n: 1 }, metadata: {} }], { expectedRevision: 'no_stream' });
+  await bulk.flush();
+  expect(await connections()).toBe(1);
+  await bulk.close();
+  expect(await gone()).toBe(0);
+});
+
+test('on PGlite the bulk store writes by multi-row inserts, with no thread', async () => {
+  const t = targets.find((x) => x.db.kind === 'embedded')!;
+  const bulk = await BulkLoadEventStore.over(await PostgresEventStore.create(t.db));
+  expect(bulk.writtenBy).toBe('insert');
+  await bulk.close();
+});

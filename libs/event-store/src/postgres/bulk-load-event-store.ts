@@ -16,15 +16,15 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from '../event-store.port';
-import { validateAppend, validateMultiStreamAppend } from '../validate-append';
-import type { PostgresEventStore } from './postgres-event-store';
+import { validateAppend, validateMultiStreamAppend, type EventTexts } from '../validate-append';
+import type { BatchWriter, PostgresEventStore } from './postgres-event-store';
 
-type Pending = { stream: string; revision: bigint; event: NewEvent; recordedAt: Date };
+type Pending = { stream: string; revision: bigint; event: NewEvent; texts: EventTexts; recordedAt: Date };
 
 /**
  * A write-behind event store for bulk loads, where the loader is the only writer. Appends are
  * checked against expected revisions in memory and buffered; reads of a stream's newer events
- * come from the buffer; flush() writes the buffer in one transaction (by COPY on a server, multi-row inserts on PGlite). The
+ * come from the buffer; flush() writes the buffer in one transaction (by COPY from a thread of its own on a server, multi-row inserts on PGlite). The
  * deciders still decide every command; only the round trips per event go away.
  *
  * Not for concurrent use: a second writer meanwhile makes flush() fail on the unique
@@ -37,14 +37,22 @@ export class BulkLoadEventStore extends EventStore {
   private pending: Pending[] = [];
   private pendingByStream = new Map<string, Pending[]>();
 
+  private readonly writer: BatchWriter;
+
   private constructor(private readonly inner: PostgresEventStore, revisions: Map<string, bigint>) {
     super();
     this.kind = inner.kind;
     this.revisions = revisions;
+    this.writer = inner.openBatchWriter();
   }
 
   static async over(inner: PostgresEventStore): Promise<BulkLoadEventStore> {
     return new BulkLoadEventStore(inner, await inner.streamRevisions());
+  }
+
+  /** How flushes reach the database: on a server by a COPY thread, on PGlite by multi-row inserts. */
+  get writtenBy(): BatchWriter['by'] {
+    return this.writer.by;
   }
 
   get buffered(): number {
@@ -52,21 +60,21 @@ export class BulkLoadEventStore extends EventStore {
   }
 
   async appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
-    validateAppend(stream, events);
+    const texts = validateAppend(stream, events);
     const current = this.revisions.get(stream) ?? null;
     const expected = options.expectedRevision ?? 'any';
     if (!matchesExpected(expected, current)) throw new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream');
-    return { nextExpectedRevision: this.buffer(stream, events, current), position: { commit: 0n, prepare: 0n } };
+    return { nextExpectedRevision: this.buffer(stream, events, texts, current), position: { commit: 0n, prepare: 0n } };
   }
 
-  /** Buffers events already checked, after the stream's current revision; returns the new one. */
-  private buffer(stream: string, events: readonly NewEvent[], current: bigint | null): bigint {
+  /** Buffers events already checked (with the texts made checking them), after the stream's current revision; returns the new one. */
+  private buffer(stream: string, events: readonly NewEvent[], texts: readonly EventTexts[], current: bigint | null): bigint {
     let revision = current ?? -1n;
     const list = this.pendingByStream.get(stream) ?? [];
     const now = new Date();
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
       revision += 1n;
-      const p = { stream, revision, event, recordedAt: now };
+      const p = { stream, revision, event: events[i], texts: texts[i], recordedAt: now };
       this.pending.push(p);
       list.push(p);
     }
@@ -77,15 +85,15 @@ export class BulkLoadEventStore extends EventStore {
 
   /** Checks every stream first, then buffers: all of it or none, as on the server. */
   async appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
-    validateMultiStreamAppend(appends);
+    const texts = validateMultiStreamAppend(appends);
     for (const a of appends) {
       const current = this.revisions.get(a.stream) ?? null;
       if (!matchesExpected(a.expectedRevision, current)) throw new WrongExpectedRevisionError(a.stream, a.expectedRevision, current ?? 'no_stream');
     }
     // Checked and validated above: buffered without checking each event again (the loader's hot path).
     const streams = [];
-    for (const a of appends) {
-      if (a.events.length > 0) this.buffer(a.stream, a.events, this.revisions.get(a.stream) ?? null);
+    for (const [k, a] of appends.entries()) {
+      if (a.events.length > 0) this.buffer(a.stream, a.events, texts[k], this.revisions.get(a.stream) ?? null);
       streams.push({ stream: a.stream, nextExpectedRevision: this.revisions.get(a.stream) });
     }
     // Positions are assigned at flush; callers of a bulk load do not use them.
@@ -130,7 +138,7 @@ export class BulkLoadEventStore extends EventStore {
     this.pending = [];
     this.inFlightByStream = this.pendingByStream;
     this.pendingByStream = new Map();
-    const write = this.inner.appendBatch(rows).then(() => {
+    const write = this.writer.write(rows).then(() => {
       this.inFlightByStream = new Map();
     });
     // Awaited by the next flush; a rejection is not left unhandled meanwhile.
@@ -160,7 +168,12 @@ export class BulkLoadEventStore extends EventStore {
   countAfter(position: GlobalPosition): Promise<bigint> {
     return this.inner.countAfter(position);
   }
+  /** Writes what is buffered, then lets the writer go (on a server, its thread and connection). */
   async close(): Promise<void> {
-    await this.flush();
+    try {
+      await this.flush();
+    } finally {
+      await this.writer.close();
+    }
   }
 }
