@@ -19,12 +19,31 @@ const field = ${COPY_FIELD_SOURCE};
 let client;
 async function connected() {
   if (client) return client;
+  // As the pool's connections: the same schema and settings, and a server that cannot be reached is an error within 5 s.
   const c = new Client({ connectionString: workerData.url, options: '-c search_path=' + workerData.schema + ' -c jit=off',
-    application_name: workerData.applicationName });
-  // A connection that loses its server reports it to the statement waiting on it; unheard here it would end the thread.
-  c.on('error', () => undefined);
+    application_name: workerData.applicationName, connectionTimeoutMillis: 5000 });
+  // A connection that loses its server (a restart, an idle timeout) is dropped, and the next write opens
+  // another; the statement waiting on it, if any, fails by itself. Unheard, the error would end the thread.
+  c.on('error', () => drop(c));
   await c.connect();
   return (client = c);
+}
+function drop(c) {
+  if (client === c) client = undefined;
+  c.end().catch(() => undefined);
+}
+/** A transaction begun; a connection lost while idle is found here, before anything is sent, and replaced once. */
+async function begun() {
+  const c = await connected();
+  try {
+    await c.query('begin');
+    return c;
+  } catch {
+    drop(c);
+    const fresh = await connected();
+    await fresh.query('begin');
+    return fresh;
+  }
 }
 function copy(c, sql, text) {
   return new Promise((resolve, reject) => {
@@ -41,16 +60,15 @@ async function write(m) {
     for (let k = 0; k < m.width; k++) text += (k ? '\t' : '') + field(f[i + k]);
     text += '\n';
   }
-  const c = await connected();
+  const c = await begun();
   try {
-    await c.query('begin');
     const taken = await copy(c, m.sql, text);
     if (taken !== f.length / m.width) throw new Error('COPY took ' + taken + ' of ' + f.length / m.width + ' rows');
     if (m.after) await c.query(m.after);
     await c.query('commit');
   } catch (e) {
     // A connection that cannot even roll back is dropped; the next write opens another.
-    await c.query('rollback').catch(() => { client = undefined; c.end().catch(() => undefined); });
+    await c.query('rollback').catch(() => drop(c));
     throw e;
   }
 }
@@ -67,7 +85,9 @@ parentPort.on('message', (m) => {
       await write(m);
       parentPort.postMessage({ id: m.id, ok: true });
     } catch (e) {
-      parentPort.postMessage({ id: m.id, ok: false, message: String(e && e.message), code: e && e.code });
+      // PostgreSQL's particulars too (which key, which constraint): a failed load is diagnosed from them.
+      const { code, detail, constraint, table, column, where } = e || {};
+      parentPort.postMessage({ id: m.id, ok: false, message: String(e && e.message), error: { code, detail, constraint, table, column, where } });
     }
   });
 });
@@ -95,19 +115,22 @@ export class CopyThread {
     assertIdentifier(schema, 'schema');
     this.worker = new Worker(COPY_THREAD_SOURCE, {
       eval: true,
+      // Plain JavaScript: none of the process's own flags (ts-node, heap sizes) for this thread.
+      execArgv: [],
       workerData: { url: connectionString, schema, applicationName: CopyThread.applicationName(schema), pg: require.resolve('pg'), copyStreams: require.resolve('pg-copy-streams') },
     });
     this.worker.unref();
-    this.worker.on('message', (m: { id: number; ok: boolean; message?: string; code?: string }) => {
+    this.worker.on('message', (m: { id: number; ok: boolean; message?: string; error?: Record<string, string | undefined> }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
       if (this.waiting.size === 0) this.worker.unref();
       if (m.ok) w.resolve();
-      else w.reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+      else w.reject(Object.assign(new Error(m.message), Object.fromEntries(Object.entries(m.error ?? {}).filter(([, v]) => v !== undefined))));
     });
     const fail = (e: Error) => {
-      this.failed = e;
+      // A crash is reported as 'error' and then as 'exit': the first says why.
+      this.failed ??= e;
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
     };

@@ -127,6 +127,14 @@ test('on a server the COPY thread opens one connection at its first write, keeps
   await thread.write(copy, 6, [b, '0', randomUUID(), 'SomethingHappened', JSON.stringify({ t: 'a\tb\\c\n张' }), '{}']);
   expect((await inner.readStream(b)).map((e) => e.data)).toEqual([{ t: 'a\tb\\c\n张' }]);
   expect(await inner.readStream(a)).toEqual([]);
+  // PostgreSQL's particulars come back with a refusal: which constraint a taken revision broke.
+  await expect(thread.write(copy, 6, [b, '0', randomUUID(), 'SomethingHappened', '{}', '{}'])).rejects.toMatchObject({ code: '23505', constraint: expect.any(String) });
+  // The server ends the thread's connection between two writes (a restart, an idle timeout): the next write goes on a new one.
+  await t.db.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [CopyThread.applicationName(t.db.schema)]);
+  expect(await gone()).toBe(0);
+  await thread.write(copy, 6, [b, '1', randomUUID(), 'SomethingHappened', '{"n":2}', '{}']);
+  expect((await inner.readStream(b)).map((e) => e.data)).toEqual([{ t: 'a\tb\\c\n张' }, { n: 2 }]);
+  expect(await connections()).toBe(1);
   await thread.close();
   expect(await gone()).toBe(0);
   await expect(thread.write(copy, 6, [])).rejects.toThrow(/ended/);

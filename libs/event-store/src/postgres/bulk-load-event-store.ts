@@ -27,6 +27,9 @@ type Pending = { stream: string; revision: bigint; event: NewEvent; texts: Event
  * come from the buffer; flush() writes the buffer in one transaction (by COPY from a thread of its own on a server, multi-row inserts on PGlite). The
  * deciders still decide every command; only the round trips per event go away.
  *
+ * An appended event is written as its JSON text made when it was appended (and checked): an event
+ * must not be changed once appended, as on any store.
+ *
  * Not for concurrent use: a second writer meanwhile makes flush() fail on the unique
  * constraints, and nothing of that batch is written (the load then resumes from its last
  * recorded progress).
