@@ -160,7 +160,12 @@ describe('hostile input on every write route (PostgreSQL server)', () => {
     const last = target[target.length - 1];
     if (m.kind === 'replace') parent[last] = m.value;
     else if (m.kind === 'delete') delete parent[last];
-    else Object.defineProperty(typeof parent[last] === 'object' && parent[last] !== null ? parent[last] : parent, m.key, { value: m.value, enumerable: true });
+    else {
+      const into = typeof parent[last] === 'object' && parent[last] !== null ? parent[last] : parent;
+      // JSON gives an array no named members (and an array's own "length" cannot be redefined): the hostile value goes in as one more element.
+      if (Array.isArray(into)) into.push(m.value);
+      else Object.defineProperty(into, m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
+    }
     return copy;
   }
 
