@@ -78,9 +78,12 @@ export async function copyRows(tx: SqlExecutor, table: string, columns: readonly
     for (let k = 0; k < columns.length; k++) text += (k ? '\t' : '') + copyValue(table, columns[k], row[k]);
     text += '\n';
   }
-  const taken = await tx.copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`, text);
+  const taken = await tx.copyFrom(copySql(table, columns), text);
   if (taken !== rows.length) throw new Error(`COPY into ${table} took ${taken} of ${rows.length} rows`);
 }
+
+/** The statement that takes rows of these columns by `COPY … FROM STDIN` (here, and from the bulk loader's CopyThread). */
+export const copySql = (table: string, columns: readonly string[]) => `copy ${table} (${columns.join(', ')}) from stdin`;
 
 /** A value as a field of COPY's text format. */
 function copyValue(table: string, column: string, v: unknown): string {

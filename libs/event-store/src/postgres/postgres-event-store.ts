@@ -4,7 +4,7 @@ import { parseStreamName } from '@yuantrace/domain';
 import { validateAppend, validateMultiStreamAppend, type EventTexts } from '../validate-append';
 import { PgCodes, sqlState, type Db, type SqlExecutor } from '../db/db';
 import type { CopyThread } from '../db/copy-thread';
-import { copyRows } from '../db/insert-many';
+import { copyRows, copySql } from '../db/insert-many';
 import { loadMigrations, migrate } from '../db/migrate';
 import { matchesExpected, WrongExpectedRevisionError } from '../errors';
 import {
@@ -30,6 +30,7 @@ import {
 import { PollingSubscription } from '../polling-subscription';
 
 const NOTIFY_CHANNEL = 'yuantrace_events';
+const NOTIFY = `select pg_notify('${NOTIFY_CHANNEL}', '')`;
 /** Rows whose transaction is older than every running one: safe to hand to a reader. */
 const VISIBLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
 // The text form of the xid8 gets its own name: an alias named transaction_id would capture
@@ -41,8 +42,10 @@ const TEXT_COLUMNS = COLUMNS.replace('data, metadata', 'data::text as data, meta
 /** The columns a bulk load writes; the rest are the table's defaults. */
 const BATCH_COLUMNS = ['stream_id', 'stream_revision', 'event_id', 'event_type', 'data', 'metadata'];
 
-/** One event of a bulk load's batch: its stream, its revision there, and its texts if already made (validateAppend). */
-export type BatchRow = { stream: string; revision: bigint; event: NewEvent; texts?: EventTexts };
+/** One event of a bulk load's batch: its stream, its revision there, and its texts as validateAppend made them. */
+export type BatchRow = { stream: string; revision: bigint; event: NewEvent; texts: EventTexts };
+/** A batch row as the values of BATCH_COLUMNS, in order. */
+const batchFields = ({ stream, revision, event, texts }: BatchRow): string[] => [stream, revision.toString(), event.id, event.type, texts.data, texts.metadata];
 /** Writes a bulk load's batches, each in one transaction, in the order given (PostgresEventStore.openBatchWriter). */
 export type BatchWriter = { readonly by: 'copy-thread' | 'insert'; write(rows: ReadonlyArray<BatchRow>): Promise<void>; close(): Promise<void> };
 
@@ -237,7 +240,7 @@ export class PostgresEventStore extends EventStore {
       );
       last = r.rows[r.rows.length - 1];
     }
-    if (this.db.kind === 'postgres') await tx.query(`select pg_notify('${NOTIFY_CHANNEL}', '')`);
+    if (this.db.kind === 'postgres') await tx.query(NOTIFY);
     return {
       nextExpectedRevision: revision,
       position: { commit: BigInt(last!.transaction_id), prepare: BigInt(last!.global_position as string) },
@@ -245,12 +248,7 @@ export class PostgresEventStore extends EventStore {
   }
 
   /**
-   * Writes many streams' events in one transaction, revisions already assigned (a bulk load's
-   * flush). Unique constraints still refuse anything that collides with another writer: the
-   * whole batch is then rolled back.
-   */
-  /**
-   * How a bulk loader writes its batches (appendBatch's rows, their texts already made): on a
+   * How a bulk loader writes its batches (appendBatch's rows): on a
    * server by a CopyThread, so that building and sending the COPY text leaves the loader's thread;
    * on PGlite by appendBatch. The caller closes it.
    */
@@ -263,17 +261,7 @@ export class PostgresEventStore extends EventStore {
       write: async (rows) => {
         if (rows.length === 0) return;
         thread ??= this.db.copyThread!();
-        const fields: string[] = new Array(rows.length * 6);
-        let i = 0;
-        for (const { stream, revision, event, texts } of rows) {
-          fields[i++] = stream;
-          fields[i++] = revision.toString();
-          fields[i++] = event.id;
-          fields[i++] = event.type;
-          fields[i++] = texts?.data ?? JSON.stringify(event.data);
-          fields[i++] = texts?.metadata ?? JSON.stringify(event.metadata);
-        }
-        await thread.write(`copy events (${BATCH_COLUMNS.join(', ')}) from stdin`, 6, fields, `select pg_notify('${NOTIFY_CHANNEL}', '')`);
+        await thread.write(copySql('events', BATCH_COLUMNS), BATCH_COLUMNS.length, rows.flatMap(batchFields), NOTIFY);
         this.appended.emit('append');
       },
       close: async () => {
@@ -283,6 +271,11 @@ export class PostgresEventStore extends EventStore {
     };
   }
 
+  /**
+   * Writes many streams' events in one transaction, revisions already assigned (a bulk load's
+   * flush). Unique constraints still refuse anything that collides with another writer: the
+   * whole batch is then rolled back.
+   */
   async appendBatch(rows: ReadonlyArray<BatchRow>): Promise<void> {
     if (rows.length === 0) return;
     await this.db.transaction(async (tx) => {
@@ -290,21 +283,19 @@ export class PostgresEventStore extends EventStore {
         // On a server the rows go by COPY: PostgreSQL spent 34 µs of CPU per event taking them as
         // multi-row inserts (parsing and planning tens of thousands of parameters) and 14.5 by COPY,
         // on the core the loader's own thread shares with it.
-        await copyRows(tx, 'events', BATCH_COLUMNS,
-          rows.map(({ stream, revision, event, texts }) => [stream, revision, event.id, event.type, texts?.data ?? JSON.stringify(event.data),
-            texts?.metadata ?? JSON.stringify(event.metadata)]));
+        await copyRows(tx, 'events', BATCH_COLUMNS, rows.map(batchFields));
       } else {
         for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
           const params: unknown[] = [];
-          const values = rows.slice(i, i + ROWS_PER_INSERT).map(({ stream, revision, event, texts }) => {
-            params.push(stream, revision.toString(), event.id, event.type, texts?.data ?? JSON.stringify(event.data), texts?.metadata ?? JSON.stringify(event.metadata));
+          const values = rows.slice(i, i + ROWS_PER_INSERT).map((row) => {
+            params.push(...batchFields(row));
             const n = params.length;
             return `($${n - 5}, $${n - 4}::bigint, $${n - 3}::uuid, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
           });
           await tx.query(`insert into events (stream_id, stream_revision, event_id, event_type, data, metadata) values ${values.join(', ')}`, params);
         }
       }
-      if (this.db.kind === 'postgres') await tx.query(`select pg_notify('${NOTIFY_CHANNEL}', '')`);
+      if (this.db.kind === 'postgres') await tx.query(NOTIFY);
     });
     this.appended.emit('append');
   }
