@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +15,10 @@ import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/database
  * nothing twice.
  */
 const root = join(__dirname, '../..');
+const cliArgs = (args: string[]) => ['--experimental-vm-modules', '--no-warnings', '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args];
+const cliEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? '', NODE_OPTIONS: '', LOG_LEVEL: 'silent', JWT_SECRET: 'cli-load-test-secret-long-enough', ...env });
 const cli = (args: string[], env: Record<string, string>) =>
-  spawnSync(process.execPath, ['--experimental-vm-modules', '--no-warnings', '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
-    { cwd: root, env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', LOG_LEVEL: 'silent', JWT_SECRET: 'cli-load-test-secret-long-enough', ...env }, encoding: 'utf8', timeout: 240_000 });
+  spawnSync(process.execPath, cliArgs(args), { cwd: root, env: cliEnv(env), encoding: 'utf8', timeout: 240_000 });
 
 const work = mkdtempSync(join(tmpdir(), 'yuantrace-cli-load-'));
 const file = join(work, 'tiny-5.jsonl');
@@ -62,6 +63,9 @@ describe('npm run load', () => {
       const events = Number(new RegExp(`^loaded ${commands} commands \\(resumed at 0\\), (\\d+) events in`, 'm').exec(first.stdout)?.[1]);
       expect(events).toBeGreaterThan(commands);
       expect(first.stdout).toMatch(/^projections caught up in /m);
+      // On a server the read models catch up with each lane in a process of its own; embedded, in this one.
+      if (store === 'PostgreSQL') expect(first.stdout).toMatch(/^lanes \(processes\) ended after: .+; .+$/m);
+      else expect(first.stdout).not.toMatch(/lanes \(processes\)/);
       expect(first.stdout).toMatch(/^OK: the books match the manifest to the fen$/m);
 
       const again = cli(['load', file], env);
@@ -79,4 +83,62 @@ describe('npm run load', () => {
       }
     }, 600_000);
   }
+
+  test('PostgreSQL: rebuild all with a process per lane leaves the read models a rebuild in one process leaves; a lane that dies fails the rebuild and ends the others', async () => {
+    const schema = uniqueSchema('clirebuild');
+    cleanup.push(() => dropSchema(schema));
+    const env = { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema };
+    expect(cli(['load', file], env).status).toBe(0);
+    const db = await PgDb.connect(TEST_DATABASE_URL, { schema });
+    try {
+      const inProcesses = cli(['rebuild', 'all'], env);
+      expect(inProcesses.status).toBe(0);
+      expect(inProcesses.stdout).toMatch(/^rebuilt all read models: \d+ events in /m);
+      expect(inProcesses.stdout).toMatch(/^lanes \(processes\) ended after: .+; .+$/m);
+      expect((await loaded(db)).defects).toEqual([]);
+      const inConnections = cli(['rebuild', 'all'], { ...env, PROJECTION_LANE_PROCESSES: 'off' });
+      expect(inConnections.status).toBe(0);
+      expect(inConnections.stdout).toMatch(/^lanes \(connections\) ended after: /m);
+      expect((await loaded(db)).defects).toEqual([]);
+
+      // The event index held locked: its lane process waits on the lock while the test kills it.
+      const holder = await PgDb.connect(TEST_DATABASE_URL, { schema });
+      let rebuild: ReturnType<typeof spawn> | undefined;
+      try {
+        const out = await holder.transaction(async (tx) => {
+          await tx.query('lock table rm_event_index in access exclusive mode');
+          rebuild = spawn(process.execPath, cliArgs(['rebuild', 'all']), { cwd: root, env: cliEnv(env) });
+          let stdout = '';
+          let stderr = '';
+          rebuild.stdout!.on('data', (d) => (stdout += d));
+          rebuild.stderr!.on('data', (d) => (stderr += d));
+          const exited = new Promise<number | null>((resolve) => rebuild!.on('exit', (code) => resolve(code)));
+          const lanePids = () => spawnSync('pgrep', ['-f', `pass-lane rebuild`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number)
+            .filter((pid) => spawnSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim() === String(rebuild!.pid));
+          const eventIndexLane = () => lanePids().find((pid) => spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).stdout.includes('event_index'));
+          // Waiting on the lock: its lane's backend shows up blocked.
+          for (let i = 0; ; i++) {
+            const blocked = await db.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and query ilike '%rm_event_index%'`);
+            if (blocked.rowCount > 0 && eventIndexLane()) break;
+            if (i > 600) throw new Error('the event index lane never waited on the lock');
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          process.kill(eventIndexLane()!, 'SIGKILL');
+          return { code: await exited, stdout: () => stdout, stderr: () => stderr, lanesLeft: lanePids() };
+        });
+        expect(out.code).not.toBe(0);
+        expect(out.stderr()).toMatch(/the lane of [a-z_, ]*event_index[a-z_, ]* failed: its process ended with SIGKILL/);
+        expect(out.stdout()).not.toMatch(/^rebuilt all read models/m);
+        expect(out.lanesLeft).toEqual([]);
+      } finally {
+        rebuild?.kill('SIGKILL');
+        await holder.close();
+      }
+      // What the failed rebuild left is rebuilt whole by the next one.
+      expect(cli(['rebuild', 'all'], env).status).toBe(0);
+      expect(await loaded(db)).toMatchObject({ ok: true, defects: [] });
+    } finally {
+      await db.close();
+    }
+  }, 600_000);
 });

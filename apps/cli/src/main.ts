@@ -17,6 +17,7 @@ import { BulkLoadEventStore, EventStore, formatPosition, PgliteDb, PostgresEvent
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
+import { passInProcesses, passLaneCommand } from './lane-processes';
 
 const USAGE = `usage: npm run cli -- <command>
   rebuild <projection|all>   drop a projection's tables and rebuild them from the event log
@@ -113,23 +114,29 @@ async function rebuild(target: string | undefined) {
     const name = target === 'all' ? 'all read models' : target;
     const bar = progress(name);
     const started = Date.now();
-    const applied = target === 'all' ? await runner.rebuildAll(bar.update) : await runner.rebuild(target, bar.update);
+    // On a server, all of them in lane processes (lane-processes.ts) unless PROJECTION_LANE_PROCESSES=off.
+    const inProcesses = target === 'all' && lanesInProcesses(storage.db, config) ? await passInProcesses('rebuild', config.projectionLanes, bar.update) : undefined;
+    const applied = inProcesses ? inProcesses.applied : target === 'all' ? await runner.rebuildAll(bar.update) : await runner.rebuild(target, bar.update);
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(`rebuilt ${name}: ${applied} events in ${seconds.toFixed(1)} s (${Math.round(applied / Math.max(seconds, 0.001))} events/s)\n`);
-    if (target === 'all') process.stdout.write(passTimings(runner));
+    if (target === 'all') process.stdout.write(passTimings(inProcesses ?? { passMs: runner.lastPassMs, lanes: runner.lastLanes }, inProcesses ? 'processes' : 'connections'));
   } finally {
     await storage.db.close();
   }
 }
 
-/** Where a one-pass catch-up or rebuild spent its time, slowest projection first. */
-function passTimings(runner: ProjectionRunner): string {
-  const spent = [...runner.lastPassMs.entries()].sort((a, b) => b[1] - a[1]);
-  const lanes = runner.lastLanes.map((l) => `${(l.ms / 1000).toFixed(1)} s (${l.projections.join(', ')})`);
+/** Where a one-pass catch-up or rebuild spent its time, slowest projection first, and when each lane (a process or a connection of this one) ended. */
+function passTimings(pass: { passMs: ReadonlyMap<string, number>; lanes: ReadonlyArray<{ projections: string[]; ms: number }> }, lanesIn: 'processes' | 'connections'): string {
+  const spent = [...pass.passMs.entries()].sort((a, b) => b[1] - a[1]);
+  const lanes = pass.lanes.map((l) => `${(l.ms / 1000).toFixed(1)} s (${l.projections.join(', ')})`);
   return `time per projection: ${spent.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')}\n` +
-    (lanes.length > 1 ? `lanes ended after: ${lanes.join('; ')}\n` : '');
+    (lanes.length > 1 ? `lanes (${lanesIn}) ended after: ${lanes.join('; ')}\n` : '');
 }
+
+/** Whether a one-pass rebuild or catch-up of the read models runs its lanes in processes of their own: on a server, with more than one lane, unless turned off. */
+const lanesInProcesses = (db: Db, config: { projectionLanes: number; projectionLaneProcesses: boolean }) =>
+  db.kind === 'postgres' && config.projectionLanes > 1 && config.projectionLaneProcesses;
 
 async function projections() {
   const config = loadConfig();
@@ -340,6 +347,8 @@ async function loadCommand(args: string[]) {
   try {
     const projecting = Date.now();
     const runner = app.get(ProjectionRunner);
+    // The read models in lane processes (on a server), then whatever else this context projects, in this one.
+    const inProcesses = lanesInProcesses(storage.db, config) ? await passInProcesses('catch-up', config.projectionLanes) : undefined;
     await runner.catchUpTogether();
     // A load ends sealed: the events still waiting for a checkpoint get one now.
     const seal = app.get<SealOptions | null>(SEAL_OPTIONS);
@@ -347,7 +356,7 @@ async function loadCommand(args: string[]) {
     await runner.start();
     const projectSeconds = (Date.now() - projecting) / 1000;
     process.stdout.write(`projections caught up in ${projectSeconds.toFixed(1)} s: ${Math.round(events / projectSeconds)} events/s\n`);
-    process.stdout.write(passTimings(runner));
+    process.stdout.write(passTimings(inProcesses ?? { passMs: runner.lastPassMs, lanes: runner.lastLanes }, inProcesses ? 'processes' : 'connections'));
     const problems = await checkManifest(app, manifest);
     for (const p of problems) process.stdout.write(`MISMATCH ${p}\n`);
     process.stdout.write(problems.length === 0 ? 'OK: the books match the manifest to the fen\n' : 'FAILED\n');
@@ -426,6 +435,8 @@ async function main(argv: string[]) {
   switch (command) {
     case 'rebuild':
       return rebuild(rest[0]);
+    case 'pass-lane':
+      return passLaneCommand(rest);
     case 'projections':
       return projections();
     case 'token':

@@ -36,6 +36,11 @@ export type AppConfig = {
   /** Connections a one-pass catch-up or rebuild spreads the projections over on a server (PROJECTION_LANES; about one per core PostgreSQL may use). */
   projectionLanes: number;
   /**
+   * Whether the cli's `rebuild all` and `load` run each lane in a process of its own
+   * (PROJECTION_LANE_PROCESSES, default on; off: lanes are connections of one process).
+   */
+  projectionLaneProcesses: boolean;
+  /**
    * The checkpoint-signing key's text, from SEAL_KEY_FILE or SEAL_KEY (never from the database).
    * Absent on a server: the log is not sealed. Absent in embedded mode: a key file is made beside
    * the data folder (sealKeyFile), so the demo seals with nothing configured.
@@ -159,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 50_000, 100, 10_000_000),
     healthMaxLag: integer(env, 'HEALTH_MAX_LAG', 10_000, 1, 1_000_000_000),
     projectionLanes: integer(env, 'PROJECTION_LANES', 2, 1, 16),
+    projectionLaneProcesses: flag(env, 'PROJECTION_LANE_PROCESSES', true),
     sealKey: sealKey(env),
     sealing: flag(env, 'SEAL', true),
     ...(embedded && env.DATA_DIR !== ':memory:' ? { sealKeyFile: `${dataDir}-seal-key.pem` } : {}),
