@@ -84,7 +84,7 @@ describe('npm run load', () => {
     }, 600_000);
   }
 
-  test('PostgreSQL: rebuild all with a process per lane leaves the read models a rebuild in one process leaves; a lane that dies fails the rebuild and ends the others', async () => {
+  test('PostgreSQL: rebuild all with a process per lane leaves the read models a rebuild in one process leaves; a lane that dies fails the rebuild and ends the others; lanes end when the rebuild dies', async () => {
     const schema = uniqueSchema('clirebuild');
     cleanup.push(() => dropSchema(schema));
     const env = { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema };
@@ -101,37 +101,65 @@ describe('npm run load', () => {
       expect(inConnections.stdout).toMatch(/^lanes \(connections\) ended after: /m);
       expect((await loaded(db)).defects).toEqual([]);
 
-      // The event index held locked: its lane process waits on the lock while the test kills it.
+      // A table of each lane held locked: both lane processes wait on the locks while the test kills
+      // one lane, then the parent. Each time the other processes must end, not go on unwatched.
       const holder = await PgDb.connect(TEST_DATABASE_URL, { schema });
-      let rebuild: ReturnType<typeof spawn> | undefined;
+      const started: Array<{ pid: number }> = [];
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const gone = async (pids: number[]) => {
+        for (let i = 0; i < 300 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+        return pids.filter(alive);
+      };
+      /** `rebuild all` started while the locks are held, once both its lanes wait on them. */
+      const blockedRebuild = async () => {
+        const rebuild = spawn(process.execPath, cliArgs(['rebuild', 'all']), { cwd: root, env: cliEnv(env) });
+        started.push({ pid: rebuild.pid! });
+        const output = { stdout: '', stderr: '' };
+        rebuild.stdout!.on('data', (d) => (output.stdout += d));
+        rebuild.stderr!.on('data', (d) => (output.stderr += d));
+        const exited = new Promise<number | null>((resolve) => rebuild.on('close', (code) => resolve(code)));
+        const lanesOf = (parent: number) => spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).stdout.split('\n')
+          .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => !!m && Number(m[2]) === parent && m[3].includes('pass-lane rebuild'))
+          .map((m) => ({ pid: Number(m[1]), args: m[3] }));
+        for (let i = 0; ; i++) {
+          const waiting = await db.query(`select 1 from pg_locks where relation in ('rm_event_index'::regclass, 'rm_alerts'::regclass) and not granted`);
+          const lanes = lanesOf(rebuild.pid!);
+          if (waiting.rowCount === 2 && lanes.length === 2) {
+            started.push(...lanes);
+            return { rebuild, lanes, output, exited: Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running after 60 s'), 60_000))]) };
+          }
+          if (i > 600) throw new Error('the two lanes never both waited on their locks');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
       try {
         const out = await holder.transaction(async (tx) => {
-          await tx.query('lock table rm_event_index in access exclusive mode');
-          rebuild = spawn(process.execPath, cliArgs(['rebuild', 'all']), { cwd: root, env: cliEnv(env) });
-          let stdout = '';
-          let stderr = '';
-          rebuild.stdout!.on('data', (d) => (stdout += d));
-          rebuild.stderr!.on('data', (d) => (stderr += d));
-          const exited = new Promise<number | null>((resolve) => rebuild!.on('exit', (code) => resolve(code)));
-          const lanePids = () => spawnSync('pgrep', ['-f', `pass-lane rebuild`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number)
-            .filter((pid) => spawnSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim() === String(rebuild!.pid));
-          const eventIndexLane = () => lanePids().find((pid) => spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).stdout.includes('event_index'));
-          // Waiting on the lock: its lane's backend shows up blocked.
-          for (let i = 0; ; i++) {
-            const blocked = await db.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and query ilike '%rm_event_index%'`);
-            if (blocked.rowCount > 0 && eventIndexLane()) break;
-            if (i > 600) throw new Error('the event index lane never waited on the lock');
-            await new Promise((r) => setTimeout(r, 100));
-          }
-          process.kill(eventIndexLane()!, 'SIGKILL');
-          return { code: await exited, stdout: () => stdout, stderr: () => stderr, lanesLeft: lanePids() };
+          await tx.query('lock table rm_event_index, rm_alerts in access exclusive mode');
+          // A lane dies: the rebuild fails with its reason and ends the other lane, which is still waiting.
+          const one = await blockedRebuild();
+          const eventIndexLane = one.lanes.find((l) => l.args.includes('event_index'))!;
+          process.kill(eventIndexLane.pid, 'SIGKILL');
+          const laneDied = { code: await one.exited, ...one.output, lanesLeft: one.lanes.map((l) => l.pid).filter(alive) };
+          // The rebuild itself dies: its lanes see their channel close and end.
+          const two = await blockedRebuild();
+          two.rebuild.kill('SIGKILL');
+          await two.exited;
+          return { laneDied, orphansLeft: await gone(two.lanes.map((l) => l.pid)) };
         });
-        expect(out.code).not.toBe(0);
-        expect(out.stderr()).toMatch(/the lane of [a-z_, ]*event_index[a-z_, ]* failed: its process ended with SIGKILL/);
-        expect(out.stdout()).not.toMatch(/^rebuilt all read models/m);
-        expect(out.lanesLeft).toEqual([]);
+        expect(out.laneDied.code).toBe(1);
+        expect(out.laneDied.stderr).toMatch(/the lane of [a-z_, ]*event_index[a-z_, ]* failed: its process ended with SIGKILL/);
+        expect(out.laneDied.stdout).not.toMatch(/^rebuilt all read models/m);
+        expect(out.laneDied.lanesLeft).toEqual([]);
+        expect(out.orphansLeft).toEqual([]);
       } finally {
-        rebuild?.kill('SIGKILL');
+        for (const p of started) if (alive(p.pid)) process.kill(p.pid, 'SIGKILL');
         await holder.close();
       }
       // What the failed rebuild left is rebuilt whole by the next one.

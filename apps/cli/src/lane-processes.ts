@@ -34,21 +34,35 @@ export async function passInProcesses(kind: 'rebuild' | 'catch-up', lanes: numbe
   const dealt = splitIntoLanes(laneProjections(), lanes).map((lane) => lane.map((p) => p.name));
   const progress = dealt.map(() => [0, 0] as [number, number]);
   const children: ChildProcess[] = [];
+  // Should this process end while its lanes run, they end with it (a lane also ends itself when its parent's channel closes).
+  const endLanes = () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  };
+  process.once('exit', endLanes);
+  // The same entry point and flags as this process (ts-node's hooks under `npm run`, none for a compiled build), less a debugger's.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
   const results = dealt.map((names, i) => new Promise<LaneResult>((resolve, reject) => {
-    // The same entry point and flags as this process (ts-node's hooks under `npm run`, none for a compiled build).
-    const child = fork(process.argv[1], ['pass-lane', kind, names.join(',')], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(process.argv[1], ['pass-lane', kind, names.join(',')], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
     let outcome: LaneResult | undefined;
     let failure: string | undefined;
     child.on('message', (m: LaneMessage) => {
       if ('progress' in m) {
         progress[i] = m.progress;
-        onProgress?.(progress.reduce((a, p) => a + p[0], 0), progress.reduce((a, p) => a + p[1], 0));
+        // As the runner reports lanes in one process: the share of all lanes' spans done, over the longest span.
+        const [done, total] = progress.reduce((a, p) => [a[0] + p[0], a[1] + p[1]], [0, 0]);
+        const longest = Math.max(...progress.map((p) => p[1]));
+        onProgress?.(total > 0 ? Math.round((done / total) * longest) : 0, longest);
       } else if ('done' in m) outcome = m.done;
       else failure = m.failed;
     });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    // A process that could not be started or signalled: ended, and settled when it closes, once.
+    child.on('error', (e) => {
+      failure ??= e.message;
+      child.kill('SIGKILL');
+    });
+    // 'close', not 'exit': the channel has delivered every message by then.
+    child.on('close', (code, signal) => {
       if (outcome && code === 0) resolve(outcome);
       else reject(new Error(`the lane of ${names.join(', ')} failed: ${failure ?? `its process ended with ${signal ?? `exit code ${code}`}`}`));
     });
@@ -60,10 +74,11 @@ export async function passInProcesses(kind: 'rebuild' | 'catch-up', lanes: numbe
     r.catch((reason) => {
       if (first) return;
       first = { reason };
-      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+      endLanes();
     });
   }
   const settled = await Promise.allSettled(results);
+  process.off('exit', endLanes);
   if (first) throw first.reason;
   const done = settled.map((s) => (s as PromiseFulfilledResult<LaneResult>).value);
   const passMs = new Map<string, number>();
@@ -88,6 +103,10 @@ export async function passLaneCommand(args: string[]): Promise<void> {
     throw new Error('pass-lane is started by rebuild and load, not by hand');
   }
   const send = (m: LaneMessage) => new Promise<void>((resolve) => process.send!(m, undefined, undefined, () => resolve()));
+  // A lane whose parent is gone (killed, crashed) stops: no one would see its result, and it must not
+  // go on resetting tables unwatched. Its open transaction rolls back with its connection.
+  const orphaned = () => process.exit(1);
+  process.on('disconnect', orphaned);
   const config = loadConfig();
   const storage = await openStorage(config);
   try {
@@ -98,7 +117,7 @@ export async function passLaneCommand(args: string[]): Promise<void> {
       // At most a few messages a second: the parent only draws a bar.
       if (performance.now() - last < 250 && done < total) return;
       last = performance.now();
-      process.send!({ progress: [done, total] } satisfies LaneMessage);
+      if (process.connected) process.send!({ progress: [done, total] } satisfies LaneMessage);
     };
     const applied = kind === 'rebuild' ? await runner.rebuildAll(progress) : await runner.catchUpTogether(undefined, progress);
     await send({ done: { applied, passMs: [...runner.lastPassMs], ms: performance.now() - started } });
@@ -107,5 +126,9 @@ export async function passLaneCommand(args: string[]): Promise<void> {
     throw e;
   } finally {
     await storage.db.close();
+    await storage.store.close();
+    // The channel, held open by the 'disconnect' listener, is let go: the process can end.
+    process.off('disconnect', orphaned);
+    if (process.connected) process.disconnect();
   }
 }

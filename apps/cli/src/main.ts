@@ -17,7 +17,7 @@ import { BulkLoadEventStore, EventStore, formatPosition, PgliteDb, PostgresEvent
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
-import { passInProcesses, passLaneCommand } from './lane-processes';
+import { laneProjections, passInProcesses, passLaneCommand } from './lane-processes';
 
 const USAGE = `usage: npm run cli -- <command>
   rebuild <projection|all>   drop a projection's tables and rebuild them from the event log
@@ -349,7 +349,9 @@ async function loadCommand(args: string[]) {
     const runner = app.get(ProjectionRunner);
     // The read models in lane processes (on a server), then whatever else this context projects, in this one.
     const inProcesses = lanesInProcesses(storage.db, config) ? await passInProcesses('catch-up', config.projectionLanes) : undefined;
-    await runner.catchUpTogether();
+    const inLanes = new Set(inProcesses ? laneProjections().map((p) => p.name) : []);
+    const rest = runner.projections.filter((p) => !inLanes.has(p.name)).map((p) => p.name);
+    if (rest.length > 0) await runner.catchUpTogether(rest);
     // A load ends sealed: the events still waiting for a checkpoint get one now.
     const seal = app.get<SealOptions | null>(SEAL_OPTIONS);
     if (seal) await sealPending(storage.db, seal, true);
