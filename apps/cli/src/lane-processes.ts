@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { loadConfig, openStorage } from '@yuantrace/ledger';
-import { ProjectionRunner, splitIntoLanes } from '@yuantrace/projections';
+import { ProjectionRunner, rebuiltFromLog, splitIntoLanes } from '@yuantrace/projections';
 import { readModelProjections } from '@yuantrace/read-models';
 
 /** What a lane process did: the events its pass spanned, each projection's milliseconds, its own wall time. */
@@ -14,7 +14,7 @@ export type PassInProcesses = {
 };
 
 /** The read models a pass may run in lane processes: those kept in their own transactional tables and rebuilt from the log. */
-export const laneProjections = () => readModelProjections().filter((p) => p.transactional !== false && p.rebuildable !== false);
+export const laneProjections = () => readModelProjections().filter(rebuiltFromLog);
 
 /**
  * A one-pass `rebuild all` or catch-up of the read models with each lane in a process of its own

@@ -17,7 +17,7 @@ import { BulkLoadEventStore, EventStore, formatPosition, PgliteDb, PostgresEvent
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
-import { laneProjections, passInProcesses, passLaneCommand } from './lane-processes';
+import { laneProjections, passInProcesses, passLaneCommand, type PassInProcesses } from './lane-processes';
 
 const USAGE = `usage: npm run cli -- <command>
   rebuild <projection|all>   drop a projection's tables and rebuild them from the event log
@@ -120,14 +120,16 @@ async function rebuild(target: string | undefined) {
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(`rebuilt ${name}: ${applied} events in ${seconds.toFixed(1)} s (${Math.round(applied / Math.max(seconds, 0.001))} events/s)\n`);
-    if (target === 'all') process.stdout.write(passTimings(inProcesses ?? { passMs: runner.lastPassMs, lanes: runner.lastLanes }, inProcesses ? 'processes' : 'connections'));
+    if (target === 'all') process.stdout.write(passTimings(runner, inProcesses));
   } finally {
     await storage.db.close();
   }
 }
 
-/** Where a one-pass catch-up or rebuild spent its time, slowest projection first, and when each lane (a process or a connection of this one) ended. */
-function passTimings(pass: { passMs: ReadonlyMap<string, number>; lanes: ReadonlyArray<{ projections: string[]; ms: number }> }, lanesIn: 'processes' | 'connections'): string {
+/** Where a one-pass catch-up or rebuild spent its time, slowest projection first, and when each lane ended: the lane processes' pass when there was one, else the runner's lanes (connections of this process). */
+function passTimings(runner: ProjectionRunner, inProcesses?: PassInProcesses): string {
+  const pass = inProcesses ?? { passMs: runner.lastPassMs, lanes: runner.lastLanes };
+  const lanesIn = inProcesses ? 'processes' : 'connections';
   const spent = [...pass.passMs.entries()].sort((a, b) => b[1] - a[1]);
   const lanes = pass.lanes.map((l) => `${(l.ms / 1000).toFixed(1)} s (${l.projections.join(', ')})`);
   return `time per projection: ${spent.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')}\n` +
@@ -358,7 +360,7 @@ async function loadCommand(args: string[]) {
     await runner.start();
     const projectSeconds = (Date.now() - projecting) / 1000;
     process.stdout.write(`projections caught up in ${projectSeconds.toFixed(1)} s: ${Math.round(events / projectSeconds)} events/s\n`);
-    process.stdout.write(passTimings(inProcesses ?? { passMs: runner.lastPassMs, lanes: runner.lastLanes }, inProcesses ? 'processes' : 'connections'));
+    process.stdout.write(passTimings(runner, inProcesses));
     const problems = await checkManifest(app, manifest);
     for (const p of problems) process.stdout.write(`MISMATCH ${p}\n`);
     process.stdout.write(problems.length === 0 ? 'OK: the books match the manifest to the fen\n' : 'FAILED\n');

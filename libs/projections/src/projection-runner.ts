@@ -64,6 +64,9 @@ export function splitIntoLanes<P extends Pick<Projection, 'passCost'>>(projectio
   return lanes.map((l) => l.members.sort((a, b) => a - b).map((i) => projections[i])).filter((l) => l.length > 0);
 }
 
+/** A projection kept in tables of its own, written in the pass's transactions, and rebuilt from the log: what `rebuild all` drops and replays. */
+export const rebuiltFromLog = (p: Projection) => p.transactional !== false && p.rebuildable !== false;
+
 const silent: RunnerLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 /** Advisory locks are per database, not per schema: the key names the schema so tenants in one database do not block each other. */
 const lockKey = (db: Db, name: string) => `yuantrace:projection:${db.schema}:${name}`;
@@ -139,7 +142,7 @@ export class ProjectionRunner {
    * built (setup() records the version of tables it creates) and for a projection not rebuilt.
    */
   private async builtByOlder(p: Projection): Promise<number | undefined> {
-    if (p.transactional === false || p.rebuildable === false) return undefined;
+    if (!rebuiltFromLog(p)) return undefined;
     const have = await storedVersion(this.db, p.name);
     return have !== undefined && have !== (p.version ?? 1) ? have : undefined;
   }
@@ -405,7 +408,7 @@ export class ProjectionRunner {
 
   /** Drops every read model's tables and rebuilds them all in one pass over the log. */
   async rebuildAll(onProgress?: (applied: number, total: number) => void): Promise<number> {
-    const tabled = this.projections.filter((p) => p.transactional !== false && p.rebuildable !== false);
+    const tabled = this.projections.filter(rebuiltFromLog);
     return this.withWorkersStopped(tabled, async () => {
       await migrateProjections(this.db);
       return this.withLocks(tabled, async () => {
