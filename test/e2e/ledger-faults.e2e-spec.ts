@@ -8,7 +8,7 @@ import { waitFor } from '@yuantrace/event-store/contract/event-store-contract';
 import { startTestApp, TEST_JWT_SECRET } from '../support/app';
 import type { INestApplication } from '@nestjs/common';
 import { approveAndStart, registerCounty } from '../support/county';
-import { TEST_DATABASE_URL } from '../support/databases';
+import { dropSchema, TEST_DATABASE_URL } from '../support/databases';
 import { client } from '../support/http';
 import { bearer } from '../support/principals';
 import { freePort } from '../../apps/cli/src/bench/private-postgres';
@@ -45,7 +45,11 @@ describe('the fund ledger under concurrency and crashes (PostgreSQL server)', ()
     api = Object.assign(client(t.app), { app: t.app });
     await registerCounty(t.app);
   });
-  afterAll(async () => t?.close());
+  // The schema outlives the app (processes started below work in it) and is dropped after it.
+  afterAll(async () => {
+    await t?.close();
+    if (t) await dropSchema(t.schema);
+  });
 
   test('parallel payments against one allocation never pay more than it holds', async () => {
     await fundedProject(api, 'PAR', '100000.00');
