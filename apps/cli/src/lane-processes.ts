@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Db } from '@yuantrace/event-store';
 import { loadConfig, openStorage } from '@yuantrace/ledger';
 import { ProjectionRunner, rebuiltFromLog, splitIntoLanes } from '@yuantrace/projections';
 import { readModelProjections } from '@yuantrace/read-models';
@@ -16,6 +17,10 @@ export type PassInProcesses = {
 /** The read models a pass may run in lane processes: those kept in their own transactional tables and rebuilt from the log. */
 export const laneProjections = () => readModelProjections().filter(rebuiltFromLog);
 
+/** Whether a one-pass rebuild or catch-up of the read models runs its lanes in processes of their own: on a server, with more than one lane, unless turned off. */
+export const lanesInProcesses = (db: Pick<Db, 'kind'>, config: { projectionLanes: number; projectionLaneProcesses: boolean }) =>
+  db.kind === 'postgres' && config.projectionLanes > 1 && config.projectionLaneProcesses;
+
 /**
  * A one-pass `rebuild all` or catch-up of the read models with each lane in a process of its own
  * (PROJECTION_LANES lanes dealt by passCost, as the runner deals them within one process). In one
@@ -29,8 +34,12 @@ export const laneProjections = () => readModelProjections().filter(rebuiltFromLo
  * checkpoints and final ANALYZE as in one process), so a lane that fails leaves its projections
  * where their last transaction left them, as a lane in one process does. The first failure ends
  * the others and is thrown.
+ *
+ * A lane process reads its configuration from its environment: this process's, with `env` over it
+ * (the benchmark's own schema and settings, which it keeps out of its own process.env).
  */
-export async function passInProcesses(kind: 'rebuild' | 'catch-up', lanes: number, onProgress?: (done: number, total: number) => void): Promise<PassInProcesses> {
+export async function passInProcesses(kind: 'rebuild' | 'catch-up', lanes: number, onProgress?: (done: number, total: number) => void,
+  env?: NodeJS.ProcessEnv): Promise<PassInProcesses> {
   const dealt = splitIntoLanes(laneProjections(), lanes).map((lane) => lane.map((p) => p.name));
   const progress = dealt.map(() => [0, 0] as [number, number]);
   const children: ChildProcess[] = [];
@@ -42,7 +51,8 @@ export async function passInProcesses(kind: 'rebuild' | 'catch-up', lanes: numbe
   // The same entry point and flags as this process (ts-node's hooks under `npm run`, none for a compiled build), less a debugger's.
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
   const results = dealt.map((names, i) => new Promise<LaneResult>((resolve, reject) => {
-    const child = fork(process.argv[1], ['pass-lane', kind, names.join(',')], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(process.argv[1], ['pass-lane', kind, names.join(',')],
+      { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(env ? { env: { ...process.env, ...env } } : {}) });
     children.push(child);
     let outcome: LaneResult | undefined;
     let failure: string | undefined;

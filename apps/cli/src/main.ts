@@ -17,7 +17,7 @@ import { BulkLoadEventStore, EventStore, formatPosition, PgliteDb, PostgresEvent
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
-import { laneProjections, passInProcesses, passLaneCommand, type PassInProcesses } from './lane-processes';
+import { laneProjections, lanesInProcesses, passInProcesses, passLaneCommand, type PassInProcesses } from './lane-processes';
 
 const USAGE = `usage: npm run cli -- <command>
   rebuild <projection|all>   drop a projection's tables and rebuild them from the event log
@@ -136,9 +136,6 @@ function passTimings(runner: ProjectionRunner, inProcesses?: PassInProcesses): s
     (lanes.length > 1 ? `lanes (${lanesIn}) ended after: ${lanes.join('; ')}\n` : '');
 }
 
-/** Whether a one-pass rebuild or catch-up of the read models runs its lanes in processes of their own: on a server, with more than one lane, unless turned off. */
-const lanesInProcesses = (db: Db, config: { projectionLanes: number; projectionLaneProcesses: boolean }) =>
-  db.kind === 'postgres' && config.projectionLanes > 1 && config.projectionLaneProcesses;
 
 async function projections() {
   const config = loadConfig();

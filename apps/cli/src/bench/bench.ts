@@ -13,6 +13,7 @@ import { loadConfig, type AppConfig } from '@yuantrace/ledger';
 import { SealKey, sealerProjection, sealPending, sealStatus, SEAL_PROJECTION, SEAL_TABLES } from '@yuantrace/seal';
 import { fundWorksProject } from './works-fixture';
 import { BenchHttpClient } from './http-client';
+import { laneProjections, lanesInProcesses, passInProcesses } from '../lane-processes';
 
 const ROOT = join(__dirname, '../../../..');
 
@@ -28,6 +29,11 @@ export type BenchReport = {
   load: { events: number; eventsPerSecond: number; rawBatchedInsertRowsPerSecond: number; ratio: number; manifestOk: boolean };
   catchUpEventsPerSecond: number;
   rebuild: { events: number; eventsPerSecond: number };
+  /**
+   * How the catch-up and the rebuild ran (as `npm run load` and `npm run cli -- rebuild all` run them:
+   * on a server each lane in a process of its own), beside a plain read of the whole log in the same run.
+   */
+  passes?: { lanes: number; lanesIn: 'processes' | 'one process'; plainReadEventsPerSecond: number; catchUpRatio: number; rebuildRatio: number };
   commands: Array<{ concurrency: number; http: Stats; rawSingleInsert: Stats; ratio: number }>;
   queries: Record<string, Stats>;
   /** Peak resident memory of each process: the api, the projector (server only), and this loader. */
@@ -143,8 +149,15 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     db = await openDb();
     inner = await PostgresEventStore.create(db);
     app = await createLedgerContext(config, { storage: { db, store: inner } });
+    // As `npm run load` catches up: on a server the read models in lane processes (with this run's schema
+    // and settings), then whatever else the context projects (the sealer) in this one.
+    const inProcesses = lanesInProcesses(db, config);
+    const lanes = inProcesses ? config.projectionLanes : 1;
     const t1 = performance.now();
-    await app.get(ProjectionRunner).catchUpTogether();
+    const inLanes = new Set(inProcesses ? (await passInProcesses('catch-up', lanes, undefined, env), laneProjections().map((p) => p.name)) : []);
+    const contextRunner = app.get(ProjectionRunner);
+    const rest = contextRunner.projections.filter((p) => !inLanes.has(p.name)).map((p) => p.name);
+    if (rest.length > 0) await contextRunner.catchUpTogether(rest);
     const catchUp = Math.round(events / ((performance.now() - t1) / 1000));
     const manifestOk = (await checkManifest(app, manifest)).length === 0;
     log(`loaded ${events} events in ${loadSeconds.toFixed(1)} s; manifest ${manifestOk ? 'OK' : 'MISMATCH'}`);
@@ -153,12 +166,16 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     db = await openDb();
     inner = await PostgresEventStore.create(db);
 
-    // 2. A rebuild of every projection from the log.
+    // 2. A rebuild of every projection from the log, as `npm run cli -- rebuild all` runs it, beside a plain read of the log.
     const runner = new ProjectionRunner(inner, db, (await import('@yuantrace/read-models')).readModelProjections());
     const t2 = performance.now();
-    await runner.rebuildAll();
+    if (inProcesses) await passInProcesses('rebuild', lanes, undefined, env);
+    else await runner.rebuildAll();
     const rebuildRate = Math.round(events / ((performance.now() - t2) / 1000));
-    log(`rebuilt every projection at ${rebuildRate} events/s`);
+    const plainRead = await plainReadRate(inner, events);
+    const passes = { lanes, lanesIn: inProcesses ? 'processes' as const : 'one process' as const, plainReadEventsPerSecond: plainRead,
+      catchUpRatio: +(catchUp / plainRead).toFixed(3), rebuildRatio: +(rebuildRate / plainRead).toFixed(3) };
+    log(`caught up at ${catchUp} and rebuilt every projection at ${rebuildRate} events/s (${lanes} lane(s) in ${passes.lanesIn}); a plain read of the log ${plainRead} events/s`);
     // 2b. The red-flag detectors' catch-up from zero: their projection alone, rebuilt over the whole log.
     let redFlagsCatchUp: { applied: number; seconds: number; logEventsPerSecond: number } | undefined;
     let detectorsUnavailable: string | undefined;
@@ -189,6 +206,8 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     }
     await pool?.end();
     const households = (await db.query<{ id: string }>(`select household_id as id from rm_households order by household_id limit 500`)).rows.map((r) => r.id);
+    const householdsAsOf = (await db.query<{ id: string }>(`select household_id as id from rm_households where registered_on <= $1::date order by household_id limit 500`,
+      [HOUSEHOLD_AS_OF])).rows.map((r) => r.id);
     const payments = (await db.query<{ id: string }>(`select payment_id as id from rm_payments where payment_id like 'G-PAY-%' order by payment_id limit 500`)).rows.map((r) => r.id);
     const batch = (await db.query<{ id: string }>(`select batch_id as id from rm_batches where parent_batch_id is not null order by batch_id limit 1`)).rows[0]?.id;
     await db.close();
@@ -239,7 +258,7 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     }
 
     // 5. Query latency on the loaded county.
-    const queries = await measureQueries(url, fin, { households, payments, batch }, { batchFlow: 20, knownAt: 10, warm: false }, log);
+    const queries = await measureQueries(url, fin, { households, householdsAsOf, payments, batch }, { batchFlow: 20, knownAt: 10, warm: false }, log);
     const memory = { apiMb: peakMb(api.pid), projectorMb: projector ? peakMb(projector.pid) : null, loaderMb: Math.round(peakRss / 1024 / 1024) };
     // 6. The cost of sealing to commands: concurrency 16 with sealing on and with SEAL=off in every process,
     // alternating (off, on, off, on), each round on freshly started processes and fresh lanes, so that
@@ -282,6 +301,7 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
       load: { events, eventsPerSecond: Math.round(events / loadSeconds), rawBatchedInsertRowsPerSecond: raw, ratio: +(events / loadSeconds / raw).toFixed(3), manifestOk },
       catchUpEventsPerSecond: catchUp,
       rebuild: { events, eventsPerSecond: rebuildRate },
+      passes,
       commands: commandsReport,
       queries,
       memory,
@@ -310,7 +330,8 @@ export function printReport(r: BenchReport): string {
   const lines = [
     `store ${r.store}, preset ${r.preset}, ${r.machine.cpus} cores, node ${r.machine.node}`,
     `bulk load        ${r.load.eventsPerSecond} events/s (${r.load.events} events; raw batched insert ${r.load.rawBatchedInsertRowsPerSecond} rows/s; ratio ${r.load.ratio}); manifest ${r.load.manifestOk ? 'OK' : 'MISMATCH'}`,
-    `projection catch-up ${r.catchUpEventsPerSecond} events/s; rebuild ${r.rebuild.eventsPerSecond} events/s`,
+    `projection catch-up ${r.catchUpEventsPerSecond} events/s; rebuild ${r.rebuild.eventsPerSecond} events/s` + (r.passes
+      ? ` (${r.passes.lanes} lane(s) in ${r.passes.lanesIn}; a plain read of the log ${r.passes.plainReadEventsPerSecond} events/s; ratios ${r.passes.catchUpRatio} and ${r.passes.rebuildRatio})` : ''),
     ...r.commands.map((c) => `commands c=${String(c.concurrency).padEnd(3)} ${c.http.perSecond}/s p50 ${c.http.p50ms} ms p99 ${c.http.p99ms} ms | raw insert ${c.rawSingleInsert.perSecond}/s p50 ${c.rawSingleInsert.p50ms} ms p99 ${c.rawSingleInsert.p99ms} ms | ratio ${c.ratio}`),
     ...Object.entries(r.queries).map(([k, q]) => `query ${k.padEnd(26)} p50 ${q.p50ms} ms p99 ${q.p99ms} ms`),
     `peak memory: api ${r.memory.apiMb} MB${r.memory.projectorMb !== null ? `, projector ${r.memory.projectorMb} MB` : ' (projections in the api: embedded)'}, loader ${r.memory.loaderMb} MB`,
@@ -423,7 +444,7 @@ function peakMb(pid: number | undefined): number | null {
  * instants within the history are measured apart from "now".
  */
 async function measureQueries(url: string, authorization: string,
-  sample: { households: string[]; payments: string[]; batch: string | undefined; recordedInstants?: string[] },
+  sample: { households: string[]; householdsAsOf: string[]; payments: string[]; batch: string | undefined; recordedInstants?: string[] },
   runs: { batchFlow: number; knownAt: number; warm: boolean }, log: (line: string) => void): Promise<Record<string, Stats>> {
   const { households, payments, batch } = sample;
   const client = new BenchHttpClient(url, 4);
@@ -439,7 +460,9 @@ async function measureQueries(url: string, authorization: string,
     // The same 1,000 again: the first pass after the api starts carries its warm-up and each household's first read
     // (p99 21.9–24.1 ms on the county against 12.1–15.6 for the second pass, 2026-12-04); both are reported.
     await measure('household view, second pass', 1000, (i) => `/households/${households[i % households.length]}`);
-    await measure('household view asOf', 1000, (i) => `/households/${households[i % households.length]}?asOf=2017-06-30`);
+    // Households registered by then: the view of one registered later is a 404 as of that date.
+    const early = sample.householdsAsOf;
+    if (early.length) await measure('household view asOf', 1000, (i) => `/households/${early[i % early.length]}?asOf=${HOUSEHOLD_AS_OF}`);
     await measure('payment trace', 1000, (i) => `/payments/${payments[i % payments.length]}/trace`);
     await measure('batch flow', runs.batchFlow, () => `/fund-batches/${batch}/flow`);
     await measure('admin-unit summary', 100, () => '/admin-units/990101000000/summary');
@@ -469,6 +492,9 @@ async function warmedRun(get: (path: string) => Promise<void>, n: number, path: 
   return stats(run.latencies, run.seconds);
 }
 
+/** The business date the household view is also read as of. */
+const HOUSEHOLD_AS_OF = '2017-06-30';
+
 /** Business dates spread over the period, so the asOf figures are not one cached answer. */
 const ASOF_DATES = ['2014-12-31', '2015-06-30', '2016-03-31', '2016-12-31', '2017-06-30', '2018-09-30', '2019-12-31', '2020-06-30'];
 
@@ -495,6 +521,8 @@ export async function benchQueriesOnly(log: (line: string) => void, options: { d
   const config = loadConfig();
   const db: Db = config.databaseUrl ? await PgDb.connect(config.databaseUrl, { schema: config.databaseSchema }) : await PgliteDb.open(config.dataDir);
   const households = (await db.query<{ id: string }>(`select household_id as id from rm_households order by md5(household_id) limit 500`)).rows.map((r) => r.id);
+  const householdsAsOf = (await db.query<{ id: string }>(`select household_id as id from rm_households where registered_on <= $1::date order by md5(household_id) limit 500`,
+    [HOUSEHOLD_AS_OF])).rows.map((r) => r.id);
   const payments = (await db.query<{ id: string }>(`select payment_id as id from rm_payments order by md5(payment_id) limit 500`)).rows.map((r) => r.id);
   const batch = (await db.query<{ id: string }>(`select batch_id as id from rm_batches where parent_batch_id is not null order by batch_id limit 1`)).rows[0]?.id;
   const events = (await db.query<{ n: string }>('select count(*)::text as n from events')).rows[0].n;
@@ -516,7 +544,7 @@ export async function benchQueriesOnly(log: (line: string) => void, options: { d
       await new Promise((r) => setTimeout(r, 100));
     }
     const auth = `Bearer ${new TokenService(config).issue({ id: 'bench-auditor', role: 'auditor', scope: '990000000000' })}`;
-    const queries = await measureQueries(url, auth, { households, payments, batch, recordedInstants }, { batchFlow: 3, knownAt: 10, warm: true }, log);
+    const queries = await measureQueries(url, auth, { households, householdsAsOf, payments, batch, recordedInstants }, { batchFlow: 3, knownAt: 10, warm: true }, log);
     return { queries, apiMb: peakMb(api.pid), ...(detectorsRebuild ? { detectorsRebuild } : {}) };
   } finally {
     api.kill('SIGTERM');
