@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { flowContributions, reachSteps } from './unit-rollups';
+import fc from 'fast-check';
+import { flowContributions, insertReceipt, reachSteps, type Receipt } from './unit-rollups';
 
 const leg = (over: Partial<Parameters<typeof flowContributions>[0]>) => ({
   eventType: 'FundsAllocated', to: 'batch:B2', fromUnit: '990000000000', toUnit: '990101000000', amount: 100n, source: 'CENTRAL_SPECIAL_POVERTY',
@@ -47,5 +48,26 @@ describe('reachSteps: when a household counts as reached', () => {
     expect([...reachSteps({ '2016-06-01': '-500', '2016-05-01': '500' })]).toEqual([['2016-05-01', 1], ['2016-06-01', -1]]);
     expect([...reachSteps({ '2016-05-01': '500', '2016-06-01': '-500', '2016-07-01': '200' })]).toEqual([['2016-05-01', 1], ['2016-06-01', -1], ['2016-07-01', 1]]);
     expect([...reachSteps({})]).toEqual([]);
+  });
+});
+
+describe('insertReceipt: a household\'s receipts in canonical order, however they arrive', () => {
+  const receipt = fc.tuple(
+    fc.integer({ min: 0, max: 5 }).map((s) => `2026-01-01T00:00:0${s}.000Z`),
+    fc.integer({ min: 1, max: 4 }).map((d) => `2016-0${d}-01`),
+    fc.integer({ min: -3000, max: 3000 }).map(String),
+  ) as fc.Arbitrary<Receipt>;
+  test('inserting one by one, in any order, gives the receipts sorted by their joined fields', () => {
+    fc.assert(fc.property(fc.array(receipt, { maxLength: 30 }), (receipts) => {
+      const kept: Receipt[] = [];
+      for (const r of receipts) insertReceipt(kept, r);
+      const sorted = [...receipts].sort((a, b) => (a.join('|') < b.join('|') ? -1 : a.join('|') > b.join('|') ? 1 : 0));
+      expect(kept).toEqual(sorted);
+    }));
+  });
+  test('a receipt recorded before the last one goes before it', () => {
+    const kept: Receipt[] = [['2026-01-01T00:00:02.000Z', '2016-01-01', '5']];
+    insertReceipt(kept, ['2026-01-01T00:00:01.000Z', '2016-02-01', '7']);
+    expect(kept.map((r) => r[2])).toEqual(['7', '5']);
   });
 });

@@ -115,6 +115,30 @@ export function reachSteps(netByDate: Record<string, string>): Map<string, numbe
   return steps;
 }
 
+/** Adds one leg's figures into a row's sums. */
+function addInto(sums: Figures, figures: Figures) {
+  for (let i = 0; i < sums.length; i++) sums[i] += figures[i];
+}
+
+/** The canonical order of a household's receipts: by their fields joined with '|'. */
+const receiptKey = (r: Receipt) => r.join('|');
+
+/**
+ * Puts a receipt into receipts kept in canonical order. A pass meets a household's receipts in
+ * the order they were recorded, so the place is nearly always the end: that is tried first.
+ */
+export function insertReceipt(receipts: Receipt[], receipt: Receipt) {
+  const key = receiptKey(receipt);
+  let lo = 0, hi = receipts.length;
+  if (hi > 0 && receiptKey(receipts[hi - 1]) <= key) lo = hi;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (receiptKey(receipts[mid]) <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  receipts.splice(lo, 0, receipt);
+}
+
 type HouseholdState = { unit: string; net: Record<string, string>; receipts: Receipt[]; dirty: boolean };
 
 /** Accumulates one batch's rollup changes in memory and writes them in a few statements. */
@@ -139,27 +163,29 @@ export class UnitRollups {
     for (const h of rows) this.households.set(h.household_id, { unit: h.unit_code, net: h.net_by_date, receipts: h.receipts, dirty: false });
   }
 
+  // Called for every leg of a pass (millions in a county's rebuild): the sums are added in place and
+  // each receipt is put where it belongs, not the household's receipts copied and sorted again.
   add(leg: RolledLeg) {
+    const grains: Array<[string, string]> = [['hour', recordedHour(leg.recordedAt)], ['second', recordedSecond(leg.recordedAt)]];
     for (const { unit, figures } of flowContributions(leg)) {
       const k = `${unit}|${leg.source}|${leg.fiscalYear}|${leg.effectiveDate}`;
       const row = this.flows.get(k);
-      if (!row) this.flows.set(k, { key: [unit, leg.source, leg.fiscalYear, leg.effectiveDate], figures });
-      else row.figures = row.figures.map((v, i) => v + figures[i]) as Figures;
-      for (const [grain, bucket] of [['hour', recordedHour(leg.recordedAt)], ['second', recordedSecond(leg.recordedAt)]]) {
+      if (!row) this.flows.set(k, { key: [unit, leg.source, leg.fiscalYear, leg.effectiveDate], figures: [...figures] as Figures });
+      else addInto(row.figures, figures);
+      for (const [grain, bucket] of grains) {
         const kk = `${k}|${grain}|${bucket}`;
         const known = this.flowsKnown.get(kk);
         if (!known) this.flowsKnown.set(kk, { key: [unit, grain, bucket, leg.source, leg.fiscalYear, leg.effectiveDate], figures: [...figures] as Figures });
-        else known.figures = known.figures.map((v, i) => v + figures[i]) as Figures;
+        else addInto(known.figures, figures);
       }
     }
     const signed = paidDeltaOf(leg.eventType, leg.amount);
     const household = leg.payee?.type === 'household' && signed !== 0n ? this.households.get(leg.payee.id) : undefined;
     if (!household) return;
     const before = reachSteps(household.net);
-    household.net = { ...household.net, [leg.effectiveDate]: (BigInt(household.net[leg.effectiveDate] ?? '0') + signed).toString() };
+    household.net[leg.effectiveDate] = (BigInt(household.net[leg.effectiveDate] ?? '0') + signed).toString();
     // Kept in a canonical order, so the row is the same however the log was cut into batches.
-    household.receipts = [...household.receipts, [leg.recordedAt, leg.effectiveDate, signed.toString()] as Receipt]
-      .sort((a, b) => (a.join('|') < b.join('|') ? -1 : a.join('|') > b.join('|') ? 1 : 0));
+    insertReceipt(household.receipts, [leg.recordedAt, leg.effectiveDate, signed.toString()]);
     household.dirty = true;
     const after = reachSteps(household.net);
     for (const date of new Set([...before.keys(), ...after.keys()])) {
