@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { generate, type Manifest, type Preset, checkManifest, loadCommands } from '@yuantrace/ledger';
+import { BULK_LOAD_STATE_CACHE_SIZE, generate, type Manifest, type Preset, checkManifest, loadCommands } from '@yuantrace/ledger';
 import { SingleBar, Presets } from 'cli-progress';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { listAlerts, readModelProjections, verifyReadModels, type AlertView } from '@yuantrace/read-models';
@@ -371,8 +371,7 @@ async function loadCommand(args: string[]) {
 async function loadPhase(file: string, manifest: Manifest, base: ReturnType<typeof loadConfig>) {
   // Kept as lines and parsed one by one as they run (loadCommands).
   const commands = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  // A bulk load touches every stream: keep them all folded, or a batch paying thousands is re-read again and again.
-  const config = { ...base, stateCacheSize: 5_000_000 };
+  const config = { ...base, stateCacheSize: BULK_LOAD_STATE_CACHE_SIZE };
   const storage = await openStorage(config);
   // The loader is the only writer: a write-behind store keeps streams in memory and flushes in bulk.
   const bulk = storage.store instanceof PostgresEventStore ? await BulkLoadEventStore.over(storage.store) : storage.store;

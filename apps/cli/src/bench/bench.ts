@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { generate, type Preset, checkManifest, loadCommands, scoreDetectors, type Anomaly, type AlertLike, type DetectorScore } from '@yuantrace/ledger';
+import { BULK_LOAD_STATE_CACHE_SIZE, generate, type Preset, checkManifest, loadCommands, scoreDetectors, type Anomaly, type AlertLike, type DetectorScore } from '@yuantrace/ledger';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -137,7 +137,8 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     // 1. Bulk load through the deciders, beside a raw batched insert of as many rows.
     const { commands, manifest, anomalies } = generate(options.preset, options.seed);
     const bulk = await BulkLoadEventStore.over(inner);
-    app = await createLedgerContext(config, { storage: { db, store: bulk } });
+    // As `npm run load` loads: every stream kept folded.
+    app = await createLedgerContext({ ...config, stateCacheSize: BULK_LOAD_STATE_CACHE_SIZE }, { storage: { db, store: bulk } });
     log(`loading ${commands.length} commands (${options.preset}, seed ${options.seed}) on ${options.store}…`);
     const t0 = performance.now();
     await loadCommands(app, 'bench', commands, undefined, 5000);
