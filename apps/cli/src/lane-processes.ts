@@ -18,7 +18,8 @@ export type PassInProcesses = {
 export const laneProjections = () => readModelProjections().filter(rebuiltFromLog);
 
 /** Whether a one-pass rebuild or catch-up of the read models runs its lanes in processes of their own: on a server, with more than one lane, unless turned off. */
-export const lanesInProcesses = (db: Pick<Db, 'kind'>, config: { projectionLanes: number; projectionLaneProcesses: boolean }) =>
+type LaneConfig = { projectionLanes: number; projectionLaneProcesses: boolean };
+export const lanesInProcesses = (db: Pick<Db, 'kind'>, config: LaneConfig) =>
   db.kind === 'postgres' && config.projectionLanes > 1 && config.projectionLaneProcesses;
 
 /**
@@ -102,6 +103,27 @@ export async function passInProcesses(kind: 'rebuild' | 'catch-up', lanes: numbe
     passMs,
     lanes: dealt.map((projections, i) => ({ projections, ms: done[i].ms })),
   };
+}
+
+/**
+ * A one-pass catch-up of everything a runner projects: on a server the read models in lane
+ * processes, then whatever else it projects (the sealer) in this one. The lane processes' pass, if
+ * there was one.
+ */
+export async function catchUpInLanes(runner: ProjectionRunner, db: Pick<Db, 'kind'>, config: LaneConfig, env?: NodeJS.ProcessEnv): Promise<PassInProcesses | undefined> {
+  const inProcesses = lanesInProcesses(db, config) ? await passInProcesses('catch-up', config.projectionLanes, undefined, env) : undefined;
+  const inLanes = new Set(inProcesses ? laneProjections().map((p) => p.name) : []);
+  const rest = runner.projections.filter((p) => !inLanes.has(p.name)).map((p) => p.name);
+  if (rest.length > 0) await runner.catchUpTogether(rest);
+  return inProcesses;
+}
+
+/** `rebuild all` of the read models: on a server in lane processes, else the runner's own pass. The events applied, and the lane processes' pass if there was one. */
+export async function rebuildAllInLanes(runner: ProjectionRunner, db: Pick<Db, 'kind'>, config: LaneConfig, onProgress?: (done: number, total: number) => void,
+  env?: NodeJS.ProcessEnv): Promise<{ applied: number; inProcesses?: PassInProcesses }> {
+  if (!lanesInProcesses(db, config)) return { applied: await runner.rebuildAll(onProgress) };
+  const inProcesses = await passInProcesses('rebuild', config.projectionLanes, onProgress, env);
+  return { applied: inProcesses.applied, inProcesses };
 }
 
 /**

@@ -17,7 +17,7 @@ import { BulkLoadEventStore, EventStore, formatPosition, PgliteDb, PostgresEvent
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
-import { laneProjections, lanesInProcesses, passInProcesses, passLaneCommand, type PassInProcesses } from './lane-processes';
+import { catchUpInLanes, passLaneCommand, rebuildAllInLanes, type PassInProcesses } from './lane-processes';
 
 const USAGE = `usage: npm run cli -- <command>
   rebuild <projection|all>   drop a projection's tables and rebuild them from the event log
@@ -114,9 +114,8 @@ async function rebuild(target: string | undefined) {
     const name = target === 'all' ? 'all read models' : target;
     const bar = progress(name);
     const started = Date.now();
-    // On a server, all of them in lane processes (lane-processes.ts) unless PROJECTION_LANE_PROCESSES=off.
-    const inProcesses = target === 'all' && lanesInProcesses(storage.db, config) ? await passInProcesses('rebuild', config.projectionLanes, bar.update) : undefined;
-    const applied = inProcesses ? inProcesses.applied : target === 'all' ? await runner.rebuildAll(bar.update) : await runner.rebuild(target, bar.update);
+    // All of them on a server in lane processes (lane-processes.ts) unless PROJECTION_LANE_PROCESSES=off.
+    const { applied, inProcesses } = target === 'all' ? await rebuildAllInLanes(runner, storage.db, config, bar.update) : { applied: await runner.rebuild(target, bar.update) };
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(`rebuilt ${name}: ${applied} events in ${seconds.toFixed(1)} s (${Math.round(applied / Math.max(seconds, 0.001))} events/s)\n`);
@@ -135,7 +134,6 @@ function passTimings(runner: ProjectionRunner, inProcesses?: PassInProcesses): s
   return `time per projection: ${spent.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')}\n` +
     (lanes.length > 1 ? `lanes (${lanesIn}) ended after: ${lanes.join('; ')}\n` : '');
 }
-
 
 async function projections() {
   const config = loadConfig();
@@ -346,11 +344,7 @@ async function loadCommand(args: string[]) {
   try {
     const projecting = Date.now();
     const runner = app.get(ProjectionRunner);
-    // The read models in lane processes (on a server), then whatever else this context projects, in this one.
-    const inProcesses = lanesInProcesses(storage.db, config) ? await passInProcesses('catch-up', config.projectionLanes) : undefined;
-    const inLanes = new Set(inProcesses ? laneProjections().map((p) => p.name) : []);
-    const rest = runner.projections.filter((p) => !inLanes.has(p.name)).map((p) => p.name);
-    if (rest.length > 0) await runner.catchUpTogether(rest);
+    const inProcesses = await catchUpInLanes(runner, storage.db, config);
     // A load ends sealed: the events still waiting for a checkpoint get one now.
     const seal = app.get<SealOptions | null>(SEAL_OPTIONS);
     if (seal) await sealPending(storage.db, seal, true);

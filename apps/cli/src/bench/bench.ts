@@ -13,7 +13,7 @@ import { loadConfig, type AppConfig } from '@yuantrace/ledger';
 import { SealKey, sealerProjection, sealPending, sealStatus, SEAL_PROJECTION, SEAL_TABLES } from '@yuantrace/seal';
 import { fundWorksProject } from './works-fixture';
 import { BenchHttpClient } from './http-client';
-import { laneProjections, lanesInProcesses, passInProcesses } from '../lane-processes';
+import { catchUpInLanes, rebuildAllInLanes } from '../lane-processes';
 
 const ROOT = join(__dirname, '../../../..');
 
@@ -150,15 +150,9 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     db = await openDb();
     inner = await PostgresEventStore.create(db);
     app = await createLedgerContext(config, { storage: { db, store: inner } });
-    // As `npm run load` catches up: on a server the read models in lane processes (with this run's schema
-    // and settings), then whatever else the context projects (the sealer) in this one.
-    const inProcesses = lanesInProcesses(db, config);
-    const lanes = inProcesses ? config.projectionLanes : 1;
+    // As `npm run load` catches up (its lane processes given this run's schema and settings).
     const t1 = performance.now();
-    const inLanes = new Set(inProcesses ? (await passInProcesses('catch-up', lanes, undefined, env), laneProjections().map((p) => p.name)) : []);
-    const contextRunner = app.get(ProjectionRunner);
-    const rest = contextRunner.projections.filter((p) => !inLanes.has(p.name)).map((p) => p.name);
-    if (rest.length > 0) await contextRunner.catchUpTogether(rest);
+    await catchUpInLanes(app.get(ProjectionRunner), db, config, env);
     const catchUp = Math.round(events / ((performance.now() - t1) / 1000));
     const manifestOk = (await checkManifest(app, manifest)).length === 0;
     log(`loaded ${events} events in ${loadSeconds.toFixed(1)} s; manifest ${manifestOk ? 'OK' : 'MISMATCH'}`);
@@ -168,12 +162,12 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     inner = await PostgresEventStore.create(db);
 
     // 2. A rebuild of every projection from the log, as `npm run cli -- rebuild all` runs it, beside a plain read of the log.
-    const runner = new ProjectionRunner(inner, db, (await import('@yuantrace/read-models')).readModelProjections());
+    const runner = new ProjectionRunner(inner, db, (await import('@yuantrace/read-models')).readModelProjections(), { lanes: config.projectionLanes });
     const t2 = performance.now();
-    if (inProcesses) await passInProcesses('rebuild', lanes, undefined, env);
-    else await runner.rebuildAll();
+    const { inProcesses } = await rebuildAllInLanes(runner, db, config, undefined, env);
     const rebuildRate = Math.round(events / ((performance.now() - t2) / 1000));
     const plainRead = await plainReadRate(inner, events);
+    const lanes = (inProcesses?.lanes ?? runner.lastLanes).length;
     const passes = { lanes, lanesIn: inProcesses ? 'processes' as const : 'one process' as const, plainReadEventsPerSecond: plainRead,
       catchUpRatio: +(catchUp / plainRead).toFixed(3), rebuildRatio: +(rebuildRate / plainRead).toFixed(3) };
     log(`caught up at ${catchUp} and rebuilt every projection at ${rebuildRate} events/s (${lanes} lane(s) in ${passes.lanesIn}); a plain read of the log ${plainRead} events/s`);
@@ -206,9 +200,7 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
       raws.set(concurrency, stats(rawRun.latencies, rawRun.seconds));
     }
     await pool?.end();
-    const households = (await db.query<{ id: string }>(`select household_id as id from rm_households order by household_id limit 500`)).rows.map((r) => r.id);
-    const householdsAsOf = (await db.query<{ id: string }>(`select household_id as id from rm_households where registered_on <= $1::date order by household_id limit 500`,
-      [HOUSEHOLD_AS_OF])).rows.map((r) => r.id);
+    const { households, householdsAsOf } = await sampleHouseholds(db, 'household_id');
     const payments = (await db.query<{ id: string }>(`select payment_id as id from rm_payments where payment_id like 'G-PAY-%' order by payment_id limit 500`)).rows.map((r) => r.id);
     const batch = (await db.query<{ id: string }>(`select batch_id as id from rm_batches where parent_batch_id is not null order by batch_id limit 1`)).rows[0]?.id;
     await db.close();
@@ -461,7 +453,6 @@ async function measureQueries(url: string, authorization: string,
     // The same 1,000 again: the first pass after the api starts carries its warm-up and each household's first read
     // (p99 21.9–24.1 ms on the county against 12.1–15.6 for the second pass, 2026-12-04); both are reported.
     await measure('household view, second pass', 1000, (i) => `/households/${households[i % households.length]}`);
-    // Households registered by then: the view of one registered later is a 404 as of that date.
     const early = sample.householdsAsOf;
     if (early.length) await measure('household view asOf', 1000, (i) => `/households/${early[i % early.length]}?asOf=${HOUSEHOLD_AS_OF}`);
     await measure('payment trace', 1000, (i) => `/payments/${payments[i % payments.length]}/trace`);
@@ -496,6 +487,13 @@ async function warmedRun(get: (path: string) => Promise<void>, n: number, path: 
 /** The business date the household view is also read as of. */
 const HOUSEHOLD_AS_OF = '2017-06-30';
 
+/** Up to 500 households to read, and up to 500 of those registered by HOUSEHOLD_AS_OF (the view of one registered later is a 404 as of then). */
+async function sampleHouseholds(db: Db, order: 'household_id' | 'md5(household_id)') {
+  const pick = async (where: string, params: unknown[]) =>
+    (await db.query<{ id: string }>(`select household_id as id from rm_households ${where} order by ${order} limit 500`, params)).rows.map((r) => r.id);
+  return { households: await pick('', []), householdsAsOf: await pick('where registered_on <= $1::date', [HOUSEHOLD_AS_OF]) };
+}
+
 /** Business dates spread over the period, so the asOf figures are not one cached answer. */
 const ASOF_DATES = ['2014-12-31', '2015-06-30', '2016-03-31', '2016-12-31', '2017-06-30', '2018-09-30', '2019-12-31', '2020-06-30'];
 
@@ -521,9 +519,7 @@ export async function benchQueriesOnly(log: (line: string) => void, options: { d
   detectorsRebuild?: Awaited<ReturnType<typeof measureDetectorsRebuild>> }> {
   const config = loadConfig();
   const db: Db = config.databaseUrl ? await PgDb.connect(config.databaseUrl, { schema: config.databaseSchema }) : await PgliteDb.open(config.dataDir);
-  const households = (await db.query<{ id: string }>(`select household_id as id from rm_households order by md5(household_id) limit 500`)).rows.map((r) => r.id);
-  const householdsAsOf = (await db.query<{ id: string }>(`select household_id as id from rm_households where registered_on <= $1::date order by md5(household_id) limit 500`,
-    [HOUSEHOLD_AS_OF])).rows.map((r) => r.id);
+  const { households, householdsAsOf } = await sampleHouseholds(db, 'md5(household_id)');
   const payments = (await db.query<{ id: string }>(`select payment_id as id from rm_payments order by md5(payment_id) limit 500`)).rows.map((r) => r.id);
   const batch = (await db.query<{ id: string }>(`select batch_id as id from rm_batches where parent_batch_id is not null order by batch_id limit 1`)).rows[0]?.id;
   const events = (await db.query<{ n: string }>('select count(*)::text as n from events')).rows[0].n;

@@ -106,8 +106,8 @@ export class LegacyImport {
  */
 export const BULK_LOAD_STATE_CACHE_SIZE = 5_000_000;
 
-/** Loads commands, resuming after the last recorded one; progress is stored every `every` commands. */
 /**
+ * Loads commands, resuming after the last recorded one; progress is stored every `every` commands.
  * Commands may be given as their JSON lines, parsed one at a time as they run: a county's
  * 1.8 million commands parsed up front held gigabytes the loader then collected over and over.
  */
