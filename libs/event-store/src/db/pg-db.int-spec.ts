@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { dropSchema, openTestPg, uniqueSchema } from '../../../../test/support/databases';
-import type { PgDb } from './pg-db';
+import { dropSchema, openTestPg, TEST_DATABASE_URL, uniqueSchema } from '../../../../test/support/databases';
+import { PgDb } from './pg-db';
 
 /** What every connection of the pool is set up with, on a real server. */
 describe('PgDb connections', () => {
@@ -39,5 +39,21 @@ describe('PgDb connections', () => {
     expect((await db.transaction((tx) => tx.query(sql, [3], { prepare: true }))).rows).toEqual([{ v: 'three' }]);
     expect((await db.query(sql, [3], { prepare: true })).rows).toEqual([{ v: 'three' }]);
     expect((await db.query(sql, [4], { prepare: true })).rows).toEqual([]);
+  });
+
+  test('an idle connection is closed after idleSeconds, and kept when idleSeconds is 0', async () => {
+    const backend = async (d: PgDb) => (await d.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
+    const closing = await PgDb.connect(TEST_DATABASE_URL, { schema, poolSize: 1, idleSeconds: 1 });
+    const keeping = await PgDb.connect(TEST_DATABASE_URL, { schema, poolSize: 1, idleSeconds: 0 });
+    try {
+      const [c1, k1] = [await backend(closing), await backend(keeping)];
+      await new Promise((r) => setTimeout(r, 1600));
+      // A pool of one: the same backend answers again only if its connection was kept.
+      expect(await backend(closing)).not.toBe(c1);
+      expect(await backend(keeping)).toBe(k1);
+    } finally {
+      await closing.close();
+      await keeping.close();
+    }
   });
 });

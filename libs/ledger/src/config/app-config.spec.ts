@@ -13,6 +13,8 @@ describe('configuration is read and validated in one place', () => {
     expect(c.runProjections).toBe(true);
     expect(c.demoData).toBe(true);
     expect(c.port).toBe(3000);
+    expect(c.databasePoolIdleSeconds).toBe(600);
+    expect(loadConfig({ DATABASE_POOL_IDLE_SECONDS: '0' }).databasePoolIdleSeconds).toBe(0);
   });
 
   test('DATABASE_URL selects the server; the secret must then be given', () => {
@@ -38,6 +40,7 @@ describe('configuration is read and validated in one place', () => {
     [{ SEAL_EVERY_EVENTS: '0' }, /^SEAL_EVERY_EVENTS: must be a whole number from 1/],
     [{ SEAL_EVERY_SECONDS: '1.5' }, /^SEAL_EVERY_SECONDS/],
     [{ PROJECTION_LANES: '0' }, /^PROJECTION_LANES: must be a whole number from 1/],
+    [{ DATABASE_POOL_IDLE_SECONDS: '-1' }, /^DATABASE_POOL_IDLE_SECONDS: must be a whole number from 0/],
   ])('a bad value names its variable: %j', (env, message) => {
     expect(() => loadConfig(env as Record<string, string>)).toThrow(message);
   });

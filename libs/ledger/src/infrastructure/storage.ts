@@ -19,7 +19,7 @@ export async function openStorage(config: AppConfig): Promise<Storage> {
       // A projection that runs holds one connection for its advisory lock the whole time: those come on top of
       // DATABASE_POOL_SIZE, or ten projections would take every connection and leave none for requests.
       const poolSize = config.databasePoolSize + readModelProjections().length;
-      db = await PgDb.connect(config.databaseUrl, { schema: config.databaseSchema, poolSize });
+      db = await PgDb.connect(config.databaseUrl, { schema: config.databaseSchema, poolSize, idleSeconds: config.databasePoolIdleSeconds });
     } catch (e) {
       throw new ConfigError('DATABASE_URL', `cannot reach PostgreSQL at ${redactUrl(config.databaseUrl)}: ${(e as Error).message}`);
     }
