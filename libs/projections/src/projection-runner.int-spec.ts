@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { comparePositions, PostgresEventStore, type PgDb, type RecordedEvent } from '@yuantrace/event-store';
+import { comparePositions, PostgresEventStore, type PgDb, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
 import { newEvent, waitFor } from '@yuantrace/event-store/contract/event-store-contract';
 import { ProjectionRunner, readCheckpoint } from '@yuantrace/projections';
 import { dropSchema, openTestPg, TEST_DATABASE_URL, uniqueSchema } from '../../../test/support/databases';
@@ -456,6 +456,45 @@ describe('projection runner on a PostgreSQL server', () => {
       expect(seenDuring.length).toBeGreaterThan(0);
       expect(seenDuring.every((x) => x.length === 1)).toBe(true);
       expect((await db7.query<{ events: string }>(`select events::text from tally_ix where stream_id = 'project-x0'`)).rows[0].events).toBe('38');
+    });
+  });
+
+  test('after a bulk pass the tables a projection rewrites row by row are written anew, compactly; its other tables are only vacuumed', async () => {
+    await inOwnSchema(async (db8, store8) => {
+      for (let s = 0; s < 4; s++) await store8.appendToStream(`project-rw${s}`, Array.from({ length: 25 }, (_, i) => newEvent('Tick', { i })));
+      await visibleToHead(store8);
+      // Two tables given the same rows: each event rewrites its stream's row in both.
+      const files = async () => (await db8.query<{ rewritten: string; kept: string }>(
+        `select pg_relation_filenode('rw_rewritten')::text as rewritten, pg_relation_filenode('rw_kept')::text as kept`)).rows[0];
+      let lastApplied: { rewritten: string; kept: string } | undefined;
+      const rewriting = {
+        name: 'rw', tables: ['rw_rewritten', 'rw_kept'], rewrittenTables: ['rw_rewritten'],
+        async setup(q: SqlExecutor) {
+          for (const t of ['rw_rewritten', 'rw_kept']) await q.query(`create table if not exists ${t} (stream_id text primary key, events int not null, ids text not null)`);
+        },
+        async apply(tx: SqlExecutor, events: readonly RecordedEvent[]) {
+          for (const t of ['rw_rewritten', 'rw_kept']) {
+            for (const e of events) {
+              await tx.query(`insert into ${t} values ($1, 1, $2) on conflict (stream_id) do update set events = ${t}.events + 1, ids = ${t}.ids || $2`, [e.streamId, e.id]);
+            }
+          }
+          lastApplied = (await tx.query<{ rewritten: string; kept: string }>(
+            `select pg_relation_filenode('rw_rewritten')::text as rewritten, pg_relation_filenode('rw_kept')::text as kept`)).rows[0];
+        } };
+      const runner = new ProjectionRunner(store8, db8, [rewriting], { batchSize: 10, analyzeAfter: 100 });
+      await runner.setup();
+      expect(await runner.rebuild('rw')).toBe(100);
+      const after = await files();
+      expect(after.rewritten).not.toBe(lastApplied!.rewritten);
+      expect(after.kept).toBe(lastApplied!.kept);
+      for (const t of ['rw_rewritten', 'rw_kept']) {
+        expect((await db8.query<{ n: number }>(`select sum(events)::int as n from ${t}`)).rows[0].n).toBe(100);
+      }
+      // Below the threshold nothing is rewritten.
+      await store8.appendToStream('project-rw0', [newEvent('Tick', { i: 99 })]);
+      await visibleToHead(store8);
+      expect(await runner.catchUpTogether()).toBe(1);
+      expect(await files()).toEqual(after);
     });
   });
 

@@ -41,6 +41,13 @@ export interface Projection {
    */
   readonly readIndexes?: readonly string[];
   /**
+   * Tables of its own that apply() rewrites row by row (a household's receipts again with each
+   * payment), so that a pass leaves several dead versions behind for every live row. After a
+   * bulk pass they are written anew, compactly (VACUUM FULL): a plain VACUUM frees the space but
+   * keeps it, and a scan still reads every page of it.
+   */
+  readonly rewrittenTables?: readonly string[];
+  /**
    * What a one-pass catch-up or rebuild costs this projection beside the others, in any unit
    * (1 when absent; ours give their seconds in a one-pass catch-up of the demo county, 2026-12-02). A pass on a server spreads the
    * projections over lanes of about equal cost, each on its own connection.
