@@ -3,12 +3,21 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from '@yuantrace/ledger';
 import { loadDemoCounty, loadDemoData, printDemoTokens } from './demo/demo-data';
 import { openStorage } from '@yuantrace/ledger';
+import { openReadConnections } from './views/read-connections';
+
+/**
+ * Connections opened before the api listens: a few requests in flight at once. An api with more in
+ * flight opens more as it goes (DATABASE_POOL_SIZE), and a deployment of several api processes
+ * beside a projector and bulk loads does not hold the server's connections for load it may not see.
+ */
+const READ_CONNECTIONS_AT_START = 4;
 
 async function main() {
   const config = loadConfig();
   const storage = await openStorage(config);
   if (config.demoData) await loadDemoCounty(config, storage);
   const app = await createApp(config, { storage });
+  await openReadConnections(storage.db, Math.min(config.databasePoolSize, READ_CONNECTIONS_AT_START));
   await app.listen(config.port);
   if (config.demoData) {
     // After listen: /health answers while the showcase is written and the projections catch up.
