@@ -39,8 +39,25 @@ export const lanesInProcesses = (db: Pick<Db, 'kind'>, config: LaneConfig) =>
  * A lane process reads its configuration from its environment: this process's, with `env` over it
  * (the benchmark's own schema and settings, which it keeps out of its own process.env).
  */
+/** Every lane process of this process still running, and whether endLaneProcesses() has been called (no more are started). */
+const running = new Set<ChildProcess>();
+let ended = false;
+
+/**
+ * Ends every lane process this process started, and starts no more: for a caller about to drop
+ * what they work on (a stopped benchmark's schema, which a lane starting afterwards would create again).
+ */
+export async function endLaneProcesses(): Promise<void> {
+  ended = true;
+  await Promise.all([...running].map((c) => new Promise<void>((resolve) => {
+    c.once('close', () => resolve());
+    c.kill('SIGKILL');
+  })));
+}
+
 export async function passInProcesses(kind: 'rebuild' | 'catch-up', lanes: number, onProgress?: (done: number, total: number) => void,
   env?: NodeJS.ProcessEnv): Promise<PassInProcesses> {
+  if (ended) throw new Error('lane processes were ended: no pass is started');
   const dealt = splitIntoLanes(laneProjections(), lanes).map((lane) => lane.map((p) => p.name));
   const progress = dealt.map(() => [0, 0] as [number, number]);
   const children: ChildProcess[] = [];
@@ -59,6 +76,7 @@ export async function passInProcesses(kind: 'rebuild' | 'catch-up', lanes: numbe
     const child = fork(process.argv[1], ['pass-lane', kind, names.join(',')],
       { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(env ? { env: { ...process.env, ...env } } : {}) });
     children.push(child);
+    running.add(child);
     let outcome: LaneResult | undefined;
     let failure: string | undefined;
     child.on('message', (m: LaneMessage) => {
@@ -78,6 +96,7 @@ export async function passInProcesses(kind: 'rebuild' | 'catch-up', lanes: numbe
     });
     // 'close', not 'exit': the channel has delivered every message by then.
     child.on('close', (code, signal) => {
+      running.delete(child);
       if (outcome && code === 0) resolve(outcome);
       else reject(new Error(`the lane of ${names.join(', ')} failed: ${failure ?? `its process ended with ${signal ?? `exit code ${code}`}`}`));
     });

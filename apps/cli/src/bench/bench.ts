@@ -13,7 +13,7 @@ import { loadConfig, type AppConfig } from '@yuantrace/ledger';
 import { SealKey, sealerProjection, sealPending, sealStatus, SEAL_PROJECTION, SEAL_TABLES } from '@yuantrace/seal';
 import { fundWorksProject } from './works-fixture';
 import { BenchHttpClient } from './http-client';
-import { catchUpInLanes, rebuildAllInLanes } from '../lane-processes';
+import { catchUpInLanes, endLaneProcesses, rebuildAllInLanes } from '../lane-processes';
 
 const ROOT = join(__dirname, '../../../..');
 
@@ -124,11 +124,18 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
   // Sealed as deployed: a key from configuration, the default cadence.
   const sealKeyText = SealKey.generate('ed25519');
   const env = options.store === 'postgres'
-    ? { DATABASE_URL: options.databaseUrl, DATABASE_SCHEMA: schema, JWT_SECRET: 'bench-secret-of-enough-length', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', SEAL_KEY: sealKeyText }
+    // PGAPPNAME: every connection of the processes it starts is named after its schema, so that a stopped run can end them.
+    ? { DATABASE_URL: options.databaseUrl, DATABASE_SCHEMA: schema, JWT_SECRET: 'bench-secret-of-enough-length', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', SEAL_KEY: sealKeyText,
+      PGAPPNAME: schema }
     : { DATA_DIR: dir!, LOG_LEVEL: 'warn', SEAL_KEY: sealKeyText };
   const config: AppConfig = { ...loadConfig(env), runProjections: false, demoData: false, logLevel: 'warn' };
   // Each phase opens its own connection: an app closes the storage it was given.
-  const openDb = async (): Promise<Db> => (options.store === 'postgres' ? PgDb.connect(options.databaseUrl, { schema, poolSize: 20 }) : PgliteDb.open(dir!));
+  let stopping = false;
+  const openDb = async (): Promise<Db> => {
+    // Stopped while between phases: no new connection may create the schema again after it was dropped.
+    if (stopping) throw new Error('the benchmark was stopped');
+    return options.store === 'postgres' ? PgDb.connect(withAppName(options.databaseUrl, schema), { schema, poolSize: 20 }) : PgliteDb.open(dir!);
+  };
   let db: Db = await openDb();
   let inner = await PostgresEventStore.create(db);
   let app: INestApplicationContext | undefined;
@@ -143,8 +150,12 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     else rmSync(dir!, { recursive: true, force: true });
   })());
   const stopped = (signal: NodeJS.Signals) => {
+    stopping = true;
     log(`stopped by ${signal}: dropping schema ${schema}`);
-    void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    // Its lane processes first, and no more of them: a lane starting after the drop would create the schema again.
+    void endLaneProcesses().then(cleanUp)
+      .catch((e) => log(`could not drop schema ${schema}: ${(e as Error).message}; drop it by hand`))
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', stopped);
   process.once('SIGTERM', stopped);
@@ -327,20 +338,38 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
 }
 
 /**
- * Drops a benchmark's schema. Sessions still holding locks in it (a lane process of a pass the
- * benchmark was stopped in, which ends only once its parent is gone) are ended first, or the
- * drop would wait for them.
+ * Drops a benchmark's schema. The sessions of a stopped run are ended first, or the drop would
+ * wait for them (a lane process ends only once its parent is gone): those named after the schema
+ * (PGAPPNAME) and any other client session holding a lock in it. A lane process whose connection
+ * was ended opens another and may take a lock again while the drop waits for its own: the drop
+ * waits a few seconds at most, and the sessions are ended again, up to three times.
  */
 async function dropBenchSchema(databaseUrl: string, schema: string): Promise<void> {
   const c = new Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    await c.query(`select pg_terminate_backend(l.pid) from pg_locks l join pg_class r on r.oid = l.relation
-      where r.relnamespace = (select oid from pg_namespace where nspname = $1) and l.pid <> pg_backend_pid() group by l.pid`, [schema]);
-    await c.query(`drop schema if exists ${schema} cascade`);
+    await c.query(`set lock_timeout = '3s'`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await c.query(`select pg_terminate_backend(a.pid) from pg_stat_activity a
+          where a.backend_type = 'client backend' and a.pid <> pg_backend_pid() and (a.application_name = $1 or a.pid in (
+            select l.pid from pg_locks l join pg_class r on r.oid = l.relation where r.relnamespace = (select oid from pg_namespace where nspname = $1)))`, [schema]);
+        await c.query(`drop schema if exists ${schema} cascade`);
+        return;
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
   } finally {
     await c.end();
   }
+}
+
+/** A connection string whose sessions carry this application name. */
+function withAppName(databaseUrl: string, name: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('application_name', name);
+  return url.toString();
 }
 
 export function printReport(r: BenchReport): string {
@@ -461,7 +490,7 @@ function peakMb(pid: number | undefined): number | null {
  * instants within the history are measured apart from "now".
  */
 async function measureQueries(url: string, authorization: string,
-  sample: { households: string[]; householdsAsOf: string[]; payments: string[]; batch: string | undefined; recordedInstants?: string[]; startHouseholds?: string[]; warmUpHouseholds?: string[] },
+  sample: { households: string[]; householdsAsOf: string[]; payments: string[]; batch: string | undefined; recordedInstants?: string[]; fresh?: FreshApiSample },
   runs: { batchFlow: number; knownAt: number; warm: boolean }, log: (line: string) => void): Promise<Record<string, Stats>> {
   const { households, payments, batch } = sample;
   const client = new BenchHttpClient(url, 4);
@@ -472,20 +501,28 @@ async function measureQueries(url: string, authorization: string,
     log(`${name}: p50 ${queries[name].p50ms} ms p99 ${queries[name].p99ms} ms`);
   };
   try {
-    const { startHouseholds: start, warmUpHouseholds: warmUp } = sample;
-    if (start?.length && warmUp?.length) {
+    const fresh = sample.fresh;
+    if (fresh) {
       // A freshly started api's first 1,000 requests, with no warm-up at all, over households of their own: its code
-      // is still being compiled and its connections' server processes are new. On the county this cost the api
-      // 2.2–2.6 ms of CPU per household view and PostgreSQL 1.6–1.8, against 1.2–1.4 and 1.0–1.1 after 3,000.
-      await measure(`household view, first ${COLD_START_REQUESTS} requests after the api starts`, COLD_START_REQUESTS, (i) => `/households/${start[i % start.length]}`, false);
-      // Then as a running api serves: warmed over households and payments other than the measured ones, so each
-      // measured household is still read for the first time.
-      await drive(WARM_UP_REQUESTS, 4, (i) => get(i % 5 === 4 ? `/payments/${payments[i % payments.length]}/trace` : `/households/${warmUp[i % warmUp.length]}`));
+      // is still being compiled. On the county this cost the api 2.2–2.6 ms of CPU per household view and PostgreSQL
+      // 1.6–1.8, against 1.2–1.4 and 1.0–1.1 after 3,000. (This process's own client is new too: 0.8–1.0 ms of CPU
+      // per request at first, against 0.2–0.3 later, on the same two cores.)
+      await measure(`household view, first ${COLD_START_REQUESTS} requests after the api starts`, COLD_START_REQUESTS,
+        (i) => `/households/${fresh.start[i % fresh.start.length]}`, false);
+      // Then as a running api serves: warmed with household views and payment traces (one in five) of other
+      // households and payments than the measured ones, so that each measured household is read for the first time.
+      const warmUp: string[] = [];
+      for (let i = 0, h = 0, p = 0; i < WARM_UP_REQUESTS; i++) {
+        warmUp.push(i % 5 === 4 ? `/payments/${fresh.payments[p++ % fresh.payments.length]}/trace` : `/households/${fresh.households[h++ % fresh.households.length]}`);
+      }
+      await drive(WARM_UP_REQUESTS, 4, (i) => get(warmUp[i]));
+    } else if (runs.warm) {
+      log(`household view: too few households (${households.length}) to measure a fresh api's first requests apart`);
     }
-    // 1,000 requests each: the p99 of 200 was their second slowest, one pause of any of the three processes.
-    await measure('household view', 1000, (i) => `/households/${households[i % households.length]}`);
-    // The same 1,000 again: each household's second read.
-    await measure('household view, second pass', 1000, (i) => `/households/${households[i % households.length]}`);
+    // 1,000 requests each: the p99 of 200 was their second slowest, one pause of any of the three processes. After the
+    // warm-up above, 1,000 households each read once, and then again.
+    await measure('household view', 1000, (i) => `/households/${households[i % households.length]}`, fresh ? false : runs.warm);
+    await measure('household view, second pass', 1000, (i) => `/households/${households[i % households.length]}`, fresh ? false : runs.warm);
     const early = sample.householdsAsOf;
     if (early.length) await measure('household view asOf', 1000, (i) => `/households/${early[i % early.length]}?asOf=${HOUSEHOLD_AS_OF}`);
     await measure('payment trace', 1000, (i) => `/payments/${payments[i % payments.length]}/trace`);
@@ -524,16 +561,25 @@ const WARM_UP_REQUESTS = 3000;
 /** The business date the household view is also read as of. */
 const HOUSEHOLD_AS_OF = '2017-06-30';
 
+/** What a freshly started api is first asked (`start`), and warmed up with, apart from the measured households and payments. */
+type FreshApiSample = { start: string[]; households: string[]; payments: string[] };
+
 /**
  * Up to 500 households to read, and up to 500 of those registered by HOUSEHOLD_AS_OF (the view of
- * one registered later is a 404 as of then); and, apart from them, 500 for an api's first requests
- * and 1,500 to warm it up with.
+ * one registered later is a 404 as of then). With `fresh`, 1,000 to read, each once per pass, and
+ * apart from them 500 households for a fresh api's first requests, and 1,500 households and 500
+ * payments to warm it up with (none when the county has too few).
  */
-async function sampleHouseholds(db: Db, order: 'household_id' | 'md5(household_id)') {
-  const pick = async (where: string, params: unknown[], limit = 500, offset = 0) =>
+async function sampleHouseholds(db: Db, order: 'household_id' | 'md5(household_id)', fresh = false) {
+  const pick = async (where: string, params: unknown[], limit: number, offset = 0) =>
     (await db.query<{ id: string }>(`select household_id as id from rm_households ${where} order by ${order} limit ${limit} offset ${offset}`, params)).rows.map((r) => r.id);
-  return { households: await pick('', []), householdsAsOf: await pick('where registered_on <= $1::date', [HOUSEHOLD_AS_OF]),
-    startHouseholds: await pick('', [], 500, 500), warmUpHouseholds: await pick('', [], 1500, 1000) };
+  const households = await pick('', [], fresh ? 1000 : 500);
+  const householdsAsOf = await pick('where registered_on <= $1::date', [HOUSEHOLD_AS_OF], 500);
+  if (!fresh) return { households, householdsAsOf };
+  const [start, warmUp] = [await pick('', [], 500, 1000), await pick('', [], 1500, 1500)];
+  const payments = (await db.query<{ id: string }>(`select payment_id as id from rm_payments order by md5(payment_id) limit 500 offset 500`)).rows.map((r) => r.id);
+  const enough = start.length === 500 && warmUp.length === 1500 && payments.length === 500;
+  return { households, householdsAsOf, fresh: enough ? { start, households: warmUp, payments } : undefined };
 }
 
 /** Business dates spread over the period, so the asOf figures are not one cached answer. */
@@ -561,7 +607,7 @@ export async function benchQueriesOnly(log: (line: string) => void, options: { d
   detectorsRebuild?: Awaited<ReturnType<typeof measureDetectorsRebuild>> }> {
   const config = loadConfig();
   const db: Db = config.databaseUrl ? await PgDb.connect(config.databaseUrl, { schema: config.databaseSchema }) : await PgliteDb.open(config.dataDir);
-  const { households, householdsAsOf, startHouseholds, warmUpHouseholds } = await sampleHouseholds(db, 'md5(household_id)');
+  const { households, householdsAsOf, fresh } = await sampleHouseholds(db, 'md5(household_id)', true);
   const payments = (await db.query<{ id: string }>(`select payment_id as id from rm_payments order by md5(payment_id) limit 500`)).rows.map((r) => r.id);
   const batch = (await db.query<{ id: string }>(`select batch_id as id from rm_batches where parent_batch_id is not null order by batch_id limit 1`)).rows[0]?.id;
   const events = (await db.query<{ n: string }>('select count(*)::text as n from events')).rows[0].n;
@@ -583,7 +629,7 @@ export async function benchQueriesOnly(log: (line: string) => void, options: { d
       await new Promise((r) => setTimeout(r, 100));
     }
     const auth = `Bearer ${new TokenService(config).issue({ id: 'bench-auditor', role: 'auditor', scope: '990000000000' })}`;
-    const queries = await measureQueries(url, auth, { households, householdsAsOf, payments, batch, recordedInstants, startHouseholds, warmUpHouseholds },
+    const queries = await measureQueries(url, auth, { households, householdsAsOf, payments, batch, recordedInstants, fresh },
       { batchFlow: 3, knownAt: 10, warm: true }, log);
     return { queries, apiMb: peakMb(api.pid), ...(detectorsRebuild ? { detectorsRebuild } : {}) };
   } finally {
