@@ -24,7 +24,8 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
     simulator = new KurrentDbProtocolSimulator();
     kurrentdbUrl = (await simulator.start()).url;
   }
-  const server = { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, RUN_PROJECTIONS: 'on', JWT_SECRET: TEST_JWT_SECRET };
+  // Idle connections closed after 10 s, as node-postgres's default: test files run side by side on one server's 100 connections.
+  const server = { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, RUN_PROJECTIONS: 'on', JWT_SECRET: TEST_JWT_SECRET, DATABASE_POOL_IDLE_SECONDS: '10' };
   const base =
     backend === 'postgres' ? server : backend === 'kurrentdb' ? { ...server, KURRENTDB_URL: kurrentdbUrl! } : { DATA_DIR: ':memory:' };
   const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'off', ...base, ...env });

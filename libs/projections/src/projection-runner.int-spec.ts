@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Client } from 'pg';
 import { join } from 'node:path';
 import { comparePositions, PostgresEventStore, type PgDb, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
 import { newEvent, waitFor } from '@yuantrace/event-store/contract/event-store-contract';
@@ -459,7 +460,7 @@ describe('projection runner on a PostgreSQL server', () => {
     });
   });
 
-  test('after a bulk pass the tables a projection rewrites row by row are written anew, compactly; its other tables are only vacuumed', async () => {
+  test('after a bulk pass the tables a projection rewrites row by row are written anew, its other tables only vacuumed; one in use is only vacuumed', async () => {
     await inOwnSchema(async (db8, store8) => {
       for (let s = 0; s < 4; s++) await store8.appendToStream(`project-rw${s}`, Array.from({ length: 25 }, (_, i) => newEvent('Tick', { i })));
       await visibleToHead(store8);
@@ -495,7 +496,27 @@ describe('projection runner on a PostgreSQL server', () => {
       await visibleToHead(store8);
       expect(await runner.catchUpTogether()).toBe(1);
       expect(await files()).toEqual(after);
+      // A reader holding the table (its transaction open) is not waited for beyond the lock's wait: the table is vacuumed only.
+      await store8.appendToStream('project-rw1', Array.from({ length: 100 }, (_, i) => newEvent('Tick', { i })));
+      await visibleToHead(store8);
+      const reader = new Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${(await db8.query<{ s: string }>('select current_schema() as s')).rows[0].s}` });
+      await reader.connect();
+      try {
+        await reader.query('begin');
+        await reader.query('select count(*) from rw_rewritten');
+        expect(await runner.catchUpTogether()).toBe(100);
+        expect(lastApplied).toEqual(after);
+        expect(await files()).toEqual(after);
+        expect((await db8.query<{ n: number }>('select sum(events)::int as n from rw_rewritten')).rows[0].n).toBe(201);
+      } finally {
+        await reader.end();
+      }
     });
+  });
+
+  test('a projection naming a rewritten table that is not one of its tables is refused', () => {
+    expect(() => new ProjectionRunner(store, db, [{ ...tallyProjection(0, 'stray'), rewrittenTables: ['elsewhere'] }]))
+      .toThrow(/stray: rewrittenTables must be among its tables \(elsewhere\)/);
   });
 
   test('a projection whose version went up is rebuilt from the log when a runner starts or a one-pass catch-up runs; the same version is left as it is', async () => {

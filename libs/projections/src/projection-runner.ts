@@ -102,6 +102,10 @@ export class ProjectionRunner {
     this.log = options.logger ?? silent;
     const names = new Set(projections.map((p) => p.name));
     if (names.size !== projections.length) throw new Error('projection names must be unique');
+    for (const p of projections) {
+      const strays = (p.rewrittenTables ?? []).filter((t) => !p.tables.includes(t));
+      if (strays.length > 0) throw new Error(`${p.name}: rewrittenTables must be among its tables (${strays.join(', ')})`);
+    }
   }
 
   /** Creates the checkpoint table and every projection's tables. */
@@ -220,9 +224,28 @@ export class ProjectionRunner {
   private async analyzedAfter(chosen: readonly Projection[], applied: number): Promise<number> {
     if (applied < (this.options.analyzeAfter ?? ANALYZE_AFTER)) return applied;
     for (const p of chosen) {
-      for (const t of p.tables) await this.db.exec(p.rewrittenTables?.includes(t) ? `vacuum (full, analyze) ${t}` : `vacuum (analyze) ${t}`);
+      for (const t of p.tables) await (p.rewrittenTables?.includes(t) ? this.writtenAnew(t) : this.db.exec(`vacuum (analyze) ${t}`));
     }
     return applied;
+  }
+
+  /**
+   * VACUUM FULL keeps the table from its readers while it writes it (1.6 s for a county's
+   * posting_households), and would wait behind a long read with every later reader queued behind
+   * it: it waits COMPACT_LOCK_WAIT at most, and then the table is only vacuumed, as the others are.
+   */
+  private async writtenAnew(table: string): Promise<void> {
+    if (this.db.kind !== 'postgres') return this.db.exec(`vacuum (full, analyze) ${table}`);
+    try {
+      await this.db.session(async (conn) => {
+        await conn.query(`set lock_timeout = '${COMPACT_LOCK_WAIT}'`);
+        await conn.query(`vacuum (full, analyze) ${table}`);
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw e;
+      this.log.warn(`${table} is in use: vacuumed, not written anew`);
+      await this.db.exec(`vacuum (analyze) ${table}`);
+    }
   }
 
   /**
@@ -586,6 +609,8 @@ const GATHER_MS = 20;
 
 /** Events applied in one pass beyond which the tables written are analyzed afterwards. */
 const ANALYZE_AFTER = 10_000;
+const COMPACT_LOCK_WAIT = '2s';
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /** Events in a pass from nothing beyond which readers' indexes are dropped first and built at the end. */
 const DEFER_INDEXES_AFTER = 50_000;
