@@ -22,6 +22,22 @@ type LaneConfig = { projectionLanes: number; projectionLaneProcesses: boolean };
 export const lanesInProcesses = (db: Pick<Db, 'kind'>, config: LaneConfig) =>
   db.kind === 'postgres' && config.projectionLanes > 1 && config.projectionLaneProcesses;
 
+/** Every lane process of this process still running, and whether endLaneProcesses() has been called (no more are started). */
+const running = new Set<ChildProcess>();
+let ended = false;
+
+/**
+ * Ends every lane process this process started, and starts no more: for a caller about to drop
+ * what they work on (a stopped benchmark's schema, which a lane starting afterwards would create again).
+ */
+export async function endLaneProcesses(): Promise<void> {
+  ended = true;
+  await Promise.all([...running].map((c) => new Promise<void>((resolve) => {
+    c.once('close', () => resolve());
+    c.kill('SIGKILL');
+  })));
+}
+
 /**
  * A one-pass `rebuild all` or catch-up of the read models with each lane in a process of its own
  * (PROJECTION_LANES lanes dealt by passCost, as the runner deals them within one process). In one
@@ -39,22 +55,6 @@ export const lanesInProcesses = (db: Pick<Db, 'kind'>, config: LaneConfig) =>
  * A lane process reads its configuration from its environment: this process's, with `env` over it
  * (the benchmark's own schema and settings, which it keeps out of its own process.env).
  */
-/** Every lane process of this process still running, and whether endLaneProcesses() has been called (no more are started). */
-const running = new Set<ChildProcess>();
-let ended = false;
-
-/**
- * Ends every lane process this process started, and starts no more: for a caller about to drop
- * what they work on (a stopped benchmark's schema, which a lane starting afterwards would create again).
- */
-export async function endLaneProcesses(): Promise<void> {
-  ended = true;
-  await Promise.all([...running].map((c) => new Promise<void>((resolve) => {
-    c.once('close', () => resolve());
-    c.kill('SIGKILL');
-  })));
-}
-
 export async function passInProcesses(kind: 'rebuild' | 'catch-up', lanes: number, onProgress?: (done: number, total: number) => void,
   env?: NodeJS.ProcessEnv): Promise<PassInProcesses> {
   if (ended) throw new Error('lane processes were ended: no pass is started');
