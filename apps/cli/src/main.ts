@@ -13,7 +13,7 @@ import { PersonalDataVault } from '@yuantrace/ledger';
 import { configuredSealKey, createLedgerContext, SEAL_OPTIONS, sealSetup } from '@yuantrace/ledger';
 import { exportAudit, parsePublicKey, SealKey, sealerProjection, sealPending, sealStatus, verifyLiveSeal, type PublicKeyInfo, type SealOptions, type SignedCheckpoint } from '@yuantrace/seal';
 import type { Db } from '@yuantrace/event-store';
-import { BulkLoadEventStore, EventStore, formatPosition, PgliteDb, PostgresEventStore, START } from '@yuantrace/event-store';
+import { BulkLoadEventStore, EventStore, formatPosition, PgliteDb, PostgresEventStore, START, untilVisibleToHead } from '@yuantrace/event-store';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { benchQueriesOnly, printReport, runBench } from './bench/bench';
@@ -381,6 +381,8 @@ async function loadPhase(file: string, manifest: Manifest, base: ReturnType<type
     bar.update(commands.length);
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
+    // Counted, and then caught up, once every event written is visible.
+    await untilVisibleToHead(store);
     const events = Number((await store.countAfter(START)) - before);
     return { loaded, resumedAt, events, seconds };
   } finally {

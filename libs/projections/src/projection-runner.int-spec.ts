@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { join } from 'node:path';
-import { comparePositions, PostgresEventStore, type PgDb, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
+import { comparePositions, PostgresEventStore, untilVisibleToHead, type PgDb, type RecordedEvent, type SqlExecutor } from '@yuantrace/event-store';
 import { newEvent, waitFor } from '@yuantrace/event-store/contract/event-store-contract';
 import { ProjectionRunner, readCheckpoint } from '@yuantrace/projections';
 import { dropSchema, openTestPg, TEST_DATABASE_URL, uniqueSchema } from '../../../test/support/databases';
@@ -42,13 +42,7 @@ async function inOwnSchema(fn: (db: PgDb, store: PostgresEventStore) => Promise<
 }
 
 /** Waits until readers see everything committed so far: another test file's transaction in the same database can hold visibility back. */
-async function visibleToHead(store: PostgresEventStore): Promise<void> {
-  const head = (await store.headPosition())!;
-  await waitFor(async () => {
-    const seen = await store.lastPosition();
-    return seen !== undefined && comparePositions(seen, head) >= 0;
-  }, 60_000);
-}
+const visibleToHead = (store: PostgresEventStore) => untilVisibleToHead(store);
 
 describe('projection runner on a PostgreSQL server', () => {
   const schema = uniqueSchema('proj');
