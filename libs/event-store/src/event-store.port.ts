@@ -139,6 +139,15 @@ export type SubscribeOptions = ReadAllOptions & {
 
 export type StoreKind = 'embedded' | 'postgres' | 'kurrentdb';
 
+/**
+ * A window of the log as a relation of the database a projection writes to (EventStore.windowIn):
+ * a select whose parameters are `params` ($1…), with the columns commit_position and
+ * prepare_position (bigint), event_id (uuid), stream_id (text), revision (bigint), type (text),
+ * data and metadata (jsonb) and recorded_at (timestamptz), in no particular order (a statement
+ * that needs the global order sorts by the positions; most need it only for what they write).
+ */
+export type LogWindowRelation = { readonly sql: string; readonly params: readonly unknown[] };
+
 export abstract class EventStore {
   abstract readonly kind: StoreKind;
 
@@ -176,6 +185,15 @@ export abstract class EventStore {
     const all = await this.readAll({ after: options.after, maxCount: options.span });
     const types = options.types ? new Set(options.types) : undefined;
     return { events: types ? all.filter((e) => types.has(e.type)) : all, to: all.at(-1)?.position, spanned: all.length };
+  }
+
+  /**
+   * The window (after, to] of the log as a relation that statements on `db` can read, if the log
+   * lies in that very database (undefined otherwise: another database, KurrentDB). A projection
+   * can then fill its tables from it where the events are, without them being read out.
+   */
+  windowIn(_db: unknown, _after: GlobalPosition, _to: GlobalPosition): LogWindowRelation | undefined {
+    return undefined;
   }
 
   /** Catch-up subscription: delivers batches in global order from a position, then live. */

@@ -49,6 +49,8 @@ export type RunnerOptions = {
    * one lane a county's catch-up kept one core busy in PostgreSQL and left a third of the machine idle.
    */
   lanes?: number;
+  /** false: a pass gives every projection its events through apply(), even one with applyInDatabase (default true). */
+  applyInDatabase?: boolean;
 };
 
 /**
@@ -300,11 +302,22 @@ export class ProjectionRunner {
     return Math.max(...results.map((r) => (r as PromiseFulfilledResult<number>).value));
   }
 
+  /**
+   * Whether a pass applies this projection with statements over the log where it lies
+   * (Projection.applyInDatabase): a transactional projection that has them, and a log in this
+   * runner's own database.
+   */
+  private appliesInDatabase(p: Projection): boolean {
+    return p.applyInDatabase !== undefined && p.transactional !== false && this.options.applyInDatabase !== false
+      && this.store.windowIn(this.db, START, START) !== undefined;
+  }
+
   /** One read of the log for all the lanes of a pass, from the earliest checkpoint among them. */
   private sharedWindows(chosen: readonly Projection[], checkpoints: ReadonlyMap<string, GlobalPosition>, lanes: number): SharedWindows {
     const start = [...checkpoints.values()].reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
-    const types = typesOf(chosen);
-    const jsonText = chosen.some((p) => p.readsJsonText);
+    const readers = chosen.filter((p) => !this.appliesInDatabase(p));
+    const types = typesOf(readers);
+    const jsonText = readers.some((p) => p.readsJsonText);
     const span = this.options.batchSize ?? REBUILD_BATCH;
     return new SharedWindows((after) => this.store.readWindow({ after, span, types: types && [...types], jsonText }), start, lanes);
   }
@@ -330,10 +343,11 @@ export class ProjectionRunner {
     // (if the pass fails, the next setup() builds them again).
     const deferring = total >= (this.options.deferIndexesAfter ?? DEFER_INDEXES_AFTER) ? chosen.filter((p) => p.readIndexes?.length && comparePositions(positions.get(p.name)!, START) === 0) : [];
     for (const p of deferring) for (const ddl of p.readIndexes!) await this.db.exec(`drop index if exists ${indexNameOf(ddl)}`);
-    // Only the types some chosen projection handles are read; the window still spans every event,
-    // so each checkpoint passes the ones none of them handles.
-    const types = typesOf(chosen);
-    const jsonText = chosen.some((p) => p.readsJsonText);
+    // Only the types some chosen projection handles are read, and none for those applied where the
+    // log is; the window still spans every event, so each checkpoint passes the ones none of them handles.
+    const readers = chosen.filter((p) => !this.appliesInDatabase(p));
+    const types = typesOf(readers);
+    const jsonText = readers.some((p) => p.readsJsonText);
     const preparing = chosen.filter((p) => p.prepare);
     const readAfter = (after: GlobalPosition) => {
       // Shared windows come in order, each once: the next one is the one after `after`.
@@ -368,7 +382,7 @@ export class ProjectionRunner {
       const batch = window.events;
       // Every projection behind the window's end moves to it, with or without events of its own in it.
       const due = chosen.filter((p) => comparePositions(positions.get(p.name)!, to) < 0)
-        .map((p) => ({ p, from: positions.get(p.name)!, events: batch.filter((e) => comparePositions(e.position, positions.get(p.name)!) > 0) }));
+        .map((p) => ({ p, from: positions.get(p.name)!, events: this.appliesInDatabase(p) ? [] : batch.filter((e) => comparePositions(e.position, positions.get(p.name)!) > 0) }));
       // A shared window may end before this lane's checkpoints (another lane's projection started further back).
       if (due.length === 0) {
         read += window.spanned;
@@ -382,8 +396,11 @@ export class ProjectionRunner {
         if (this.db.kind === 'postgres') await tx.query('set local max_parallel_workers_per_gather = 0');
         for (const x of due.filter((d) => d.p.transactional !== false)) {
           const since = performance.now();
-          if (x.events.length > 0) await x.p.apply(tx, x.events);
-          await advanceCheckpoint(tx, x.p.name, x.from, to, x.events.length);
+          const window = this.appliesInDatabase(x.p) ? this.store.windowIn(this.db, x.from, to) : undefined;
+          let applied = x.events.length;
+          if (window) applied = await x.p.applyInDatabase!(tx, window);
+          else if (x.events.length > 0) await x.p.apply(tx, x.events);
+          await advanceCheckpoint(tx, x.p.name, x.from, to, applied);
           spent(x.p.name, since);
         }
       });

@@ -1,4 +1,4 @@
-import type { RecordedEvent, SqlExecutor } from '@yuantrace/event-store';
+import type { LogWindowRelation, RecordedEvent, SqlExecutor } from '@yuantrace/event-store';
 
 /**
  * A read model's writer. The runner calls apply() with a batch of events in global order
@@ -53,6 +53,15 @@ export interface Projection {
    * projections over lanes of about equal cost, each on its own connection.
    */
   readonly passCost?: number;
+  /**
+   * What apply() does, as statements over a window of the log where the log lies in the same
+   * database (EventStore.windowIn; the relation's parameters are $1…): a one-pass catch-up or
+   * rebuild then applies the window with it and reads no events out for this projection. It
+   * returns how many events it applied. It must leave exactly the rows apply() would (verify
+   * rebuilds with apply() into a scratch schema and compares), and it is used only where apply()
+   * and it are both given the whole window in order.
+   */
+  applyInDatabase?(tx: SqlExecutor, window: LogWindowRelation): Promise<number>;
   /** Idempotent DDL creating its tables and indexes. */
   setup(q: SqlExecutor): Promise<void>;
   apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;

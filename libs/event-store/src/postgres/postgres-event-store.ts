@@ -15,6 +15,7 @@ import {
   type EventMetadata,
   type ExpectedRevision,
   type GlobalPosition,
+  type LogWindowRelation,
   type MultiStreamAppendResult,
   type NewEvent,
   type StreamAppend,
@@ -403,6 +404,23 @@ export class PostgresEventStore extends EventStore {
       [after.commit.toString(), after.prepare.toString(), to.commit.toString(), to.prepare.toString(), [...options.types]],
     );
     return { events: r.rows.map(options.jsonText ? toTextBacked : toRecorded), to, spanned: Number(b.n) };
+  }
+
+  /**
+   * On the very Db this store writes to (same connection settings, so the same schema): the
+   * window's events as a select over the events table. Its bounds lie below every running
+   * transaction (a window's end is a position readers saw), so the relation is the window.
+   */
+  override windowIn(db: unknown, after: GlobalPosition, to: GlobalPosition): LogWindowRelation | undefined {
+    if (db !== this.db) return undefined;
+    return {
+      sql: `select transaction_id::text::bigint as commit_position, global_position as prepare_position, event_id, stream_id, stream_revision as revision,
+          event_type as type, data, metadata, recorded_at
+        from events
+        where (transaction_id, global_position) > ($1::text::xid8, $2::bigint) and (transaction_id, global_position) <= ($3::text::xid8, $4::bigint)
+          and transaction_id between $1::text::xid8 and $3::text::xid8`,
+      params: [after.commit.toString(), after.prepare.toString(), to.commit.toString(), to.prepare.toString()],
+    };
   }
 
   subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions = {}): Subscription {

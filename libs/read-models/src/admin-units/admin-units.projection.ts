@@ -1,5 +1,5 @@
 import { insertMany } from '@yuantrace/event-store';
-import type { LedgerEvent } from '@yuantrace/domain';
+import type { LedgerEventType } from '@yuantrace/domain';
 import { runDdl } from '../shared/ddl';
 import { typedProjection } from '../shared/typed-projection';
 
@@ -35,18 +35,33 @@ export const adminUnitsProjection = typedProjection({
   },
 });
 
-/** The admin unit an event places its stream in, if it names one. */
+/**
+ * Where an event names the admin unit its stream belongs to: the path to that field in its data.
+ * One table for unitOfEvent and for the event index's statements over the log (unitSql).
+ */
+export const UNIT_FIELDS: { readonly [T in LedgerEventType]?: readonly string[] } = {
+  AdminUnitRegistered: ['code'],
+  FundBatchIssued: ['recipientUnitCode'],
+  ProjectProposed: ['unitCode'],
+  HouseholdRegistered: ['unitCode'],
+  PaymentRequested: ['unitCode'],
+  CaseOpened: ['subjectUnitCode'],
+  FundsHeld: ['request', 'unitCode'],
+  RosterPersonRecorded: ['unitCode'],
+};
+
+/** The admin unit an event places its stream in, if it names one (a non-empty text). */
 export function unitOfEvent(type: string, data: unknown): string | undefined {
-  const e = { type, data } as LedgerEvent;
-  switch (e.type) {
-    case 'AdminUnitRegistered': return e.data.code;
-    case 'FundBatchIssued': return e.data.recipientUnitCode;
-    case 'ProjectProposed': return e.data.unitCode;
-    case 'HouseholdRegistered': return e.data.unitCode;
-    case 'PaymentRequested': return e.data.unitCode;
-    case 'CaseOpened': return e.data.subjectUnitCode;
-    case 'FundsHeld': return e.data.request.unitCode;
-    case 'RosterPersonRecorded': return e.data.unitCode;
-    default: return undefined;
-  }
+  const path = UNIT_FIELDS[type as LedgerEventType];
+  if (!path) return undefined;
+  let v = data;
+  for (const key of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** unitOfEvent as an SQL expression over a relation with `type` and `data` (jsonb) columns, aliased `alias`. */
+export function unitSql(alias: string): string {
+  const cases = Object.entries(UNIT_FIELDS).map(([type, path]) =>
+    `when '${type}' then case when jsonb_typeof(${alias}.data #> '{${path!.join(',')}}') = 'string' then nullif(${alias}.data #>> '{${path!.join(',')}}', '') end`);
+  return `case ${alias}.type ${cases.join(' ')} end`;
 }
