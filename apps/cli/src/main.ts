@@ -335,8 +335,9 @@ async function loadCommand(args: string[]) {
   // Projections stand still during the load and catch up afterwards in large batches: on the
   // embedded store they would otherwise contend with every command for its one connection.
   const config = { ...loadConfig(), logLevel: 'warn' as const, runProjections: false, demoData: false };
-  const { loaded, resumedAt, events, seconds } = await loadPhase(file, manifest, config);
+  const { loaded, resumedAt, events, seconds, settleMs } = await loadPhase(file, manifest, config);
   process.stdout.write(`loaded ${loaded} commands (resumed at ${resumedAt}), ${events} events in ${seconds.toFixed(1)} s: ${Math.round(events / seconds)} events/s\n`);
+  if (settleMs > 0) process.stdout.write(`events table vacuumed and analyzed in ${(settleMs / 1000).toFixed(1)} s\n`);
   // The catch-up runs in a context of its own: the load's gigabytes of folded streams and command
   // lines are garbage by then, and a collector that kept marking them doubled the catch-up's time.
   const storage = await openStorage(config);
@@ -384,7 +385,8 @@ async function loadPhase(file: string, manifest: Manifest, base: ReturnType<type
     // Counted, and then caught up, once every event written is visible.
     await untilVisibleToHead(store);
     const events = Number((await store.countAfter(START)) - before);
-    return { loaded, resumedAt, events, seconds };
+    const settleMs = storage.store instanceof PostgresEventStore ? await storage.store.settleAfterBulkLoad() : 0;
+    return { loaded, resumedAt, events, seconds, settleMs };
   } finally {
     await app.close();
   }

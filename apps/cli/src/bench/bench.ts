@@ -170,6 +170,9 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     await loadCommands(app, 'bench', commands, undefined, 5000);
     const loadSeconds = (performance.now() - t0) / 1000;
     const events = Number(await inner.countAfter(START));
+    // As `npm run load` leaves the log before it catches up.
+    const settleMs = await inner.settleAfterBulkLoad();
+    log(`events table vacuumed and analyzed in ${(settleMs / 1000).toFixed(1)} s`);
     const raw = await rawBatchedInsert(db, events);
     // The catch-up in a context of its own, as `npm run load` does: the load's folded streams are garbage by then.
     await app.close();

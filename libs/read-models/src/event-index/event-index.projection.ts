@@ -71,8 +71,13 @@ export const eventIndexProjection: Projection = {
   // The same rows, made where the log lies: in a pass on PostgreSQL this projection read every
   // event of the log out (every other one reads its own types) only to copy a few of its fields back.
   async applyInDatabase(tx, window) {
+    // w keeps only what the rows need, not the events' data: it is held for the statement's three reads of it.
     const r = await tx.query(`
-      with w as materialized (select w.*, ${unitSql('w')} as unit from (${window.sql}) w),
+      with w as materialized (
+        select e.commit_position, e.prepare_position, e.event_id, e.stream_id, e.revision, e.type, e.recorded_at, ${unitSql('e')} as unit,
+          case when jsonb_typeof(e.metadata #> '{actor,principalId}') = 'string' then e.metadata #>> '{actor,principalId}' end as actor,
+          ${BUSINESS_DATE_SQL} as effective_date
+        from (${window.sql}) e),
       -- The streams first placed in this window, each by its first event that names a unit. Only a
       -- stream that had events before the window can have been placed already (as in apply()).
       firsts as materialized (
@@ -81,13 +86,12 @@ export const eventIndexProjection: Projection = {
         order by w.stream_id, w.commit_position, w.prepare_position),
       placed as (insert into rm_event_stream_units (stream_id, unit_code) select stream_id, unit from firsts)
       insert into rm_event_index (commit_position, prepare_position, event_id, stream_id, revision, stream_kind, type, actor, unit_code, effective_date, recorded_at)
-      select w.commit_position, w.prepare_position, w.event_id, w.stream_id, w.revision, ${STREAM_KIND_SQL}, w.type,
-        case when jsonb_typeof(w.metadata #> '{actor,principalId}') = 'string' then w.metadata #>> '{actor,principalId}' end,
+      select w.commit_position, w.prepare_position, w.event_id, w.stream_id, w.revision, ${STREAM_KIND_SQL}, w.type, w.actor,
         -- Placed before this window (the statement sees the table as it was; looked up one by one, as
         -- a join read the whole table for each window), or by an event of it up to this one.
         coalesce(case when w.revision > 0 then (select s.unit_code from rm_event_stream_units s where s.stream_id = w.stream_id) end,
           case when (f.commit_position, f.prepare_position) <= (w.commit_position, w.prepare_position) then f.unit end),
-        ${BUSINESS_DATE_SQL},
+        w.effective_date,
         -- apply() writes the millisecond JavaScript's Date holds
         date_trunc('milliseconds', w.recorded_at)
       from w left join firsts f on f.stream_id = w.stream_id
@@ -99,10 +103,10 @@ export const eventIndexProjection: Projection = {
 /** streamKindOf in SQL, over the relation `w`. */
 const STREAM_KIND_SQL = `case when strpos(w.stream_id, '-') > 1 then split_part(w.stream_id, '-', 1) else w.stream_id end`;
 
-/** businessDateOf in SQL, over the relation `w`. */
+/** businessDateOf in SQL, over the relation `e`. */
 const BUSINESS_DATE_SQL = `coalesce(${['effectiveDate', 'date', 'registeredOn'].map((k) =>
-  `case when jsonb_typeof(w.data -> '${k}') = 'string' and w.data ->> '${k}' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then w.data ->> '${k}' end`).join(', ')},
-  to_char((w.recorded_at at time zone 'UTC') + interval '8 hours', 'YYYY-MM-DD'))::date`;
+  `case when jsonb_typeof(e.data -> '${k}') = 'string' and e.data ->> '${k}' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then e.data ->> '${k}' end`).join(', ')},
+  to_char((e.recorded_at at time zone 'UTC') + interval '8 hours', 'YYYY-MM-DD'))::date`;
 
 /** The category before the first '-' of a stream name (streams.ts). */
 export const streamKindOf = (stream: string) => (stream.indexOf('-') > 0 ? stream.slice(0, stream.indexOf('-')) : stream);
