@@ -348,7 +348,7 @@ export class ProjectionRunner {
     const readers = chosen.filter((p) => !this.appliesInDatabase(p));
     const types = typesOf(readers);
     const jsonText = readers.some((p) => p.readsJsonText);
-    const preparing = chosen.filter((p) => p.prepare);
+    const preparing = readers.filter((p) => p.prepare);
     const readAfter = (after: GlobalPosition) => {
       // Shared windows come in order, each once: the next one is the one after `after`.
       const read = shared ? shared.windows.take(shared.lane, types)

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
-import { BulkLoadEventStore, PgDb, PgliteDb, PostgresEventStore, readAllInBatches, START, type Db } from '@yuantrace/event-store';
+import { BulkLoadEventStore, PgDb, PgliteDb, PostgresEventStore, readAllInBatches, START, untilVisibleToHead, type Db } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { createLedgerContext } from '@yuantrace/ledger';
 import { TokenService } from '@yuantrace/ledger';
@@ -169,8 +169,9 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
     const t0 = performance.now();
     await loadCommands(app, 'bench', commands, undefined, 5000);
     const loadSeconds = (performance.now() - t0) / 1000;
-    const events = Number(await inner.countAfter(START));
     // As `npm run load` leaves the log before it catches up.
+    await untilVisibleToHead(inner);
+    const events = Number(await inner.countAfter(START));
     const settleMs = await inner.settleAfterBulkLoad();
     log(`events table vacuumed and analyzed in ${(settleMs / 1000).toFixed(1)} s`);
     const raw = await rawBatchedInsert(db, events);

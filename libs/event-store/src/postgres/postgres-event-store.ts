@@ -419,16 +419,17 @@ export class PostgresEventStore extends EventStore {
   }
 
   /**
-   * On the very Db this store writes to (same connection settings, so the same schema): the
-   * window's events as a select over the events table. Its bounds lie below every running
-   * transaction (a window's end is a position readers saw), so the relation is the window.
+   * On the very Db this store writes to: the window's events as a select over the events table,
+   * named with its schema (a checked identifier), so a statement run with another search_path
+   * still reads the log. Its bounds lie below every running transaction (a window's end is a
+   * position readers saw), so the relation is the window.
    */
   override windowIn(db: unknown, after: GlobalPosition, to: GlobalPosition): LogWindowRelation | undefined {
     if (db !== this.db) return undefined;
     return {
       sql: `select transaction_id::text::bigint as commit_position, global_position as prepare_position, event_id, stream_id, stream_revision as revision,
           event_type as type, data, metadata, recorded_at
-        from events
+        from ${this.db.schema}.events
         where (transaction_id, global_position) > ($1::text::xid8, $2::bigint) and (transaction_id, global_position) <= ($3::text::xid8, $4::bigint)
           and transaction_id between $1::text::xid8 and $3::text::xid8`,
       params: [after.commit.toString(), after.prepare.toString(), to.commit.toString(), to.prepare.toString()],

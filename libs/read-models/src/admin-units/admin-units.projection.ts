@@ -1,5 +1,5 @@
 import { insertMany } from '@yuantrace/event-store';
-import type { LedgerEventType } from '@yuantrace/domain';
+import type { EventOf, LedgerEventType } from '@yuantrace/domain';
 import { runDdl } from '../shared/ddl';
 import { typedProjection } from '../shared/typed-projection';
 
@@ -35,11 +35,15 @@ export const adminUnitsProjection = typedProjection({
   },
 });
 
+/** A text field of D, or a text field of one of its object fields: renaming it in the domain fails the typecheck here. */
+type TextKeys<D> = { [K in keyof D & string]-?: D[K] extends string ? K : never }[keyof D & string];
+type UnitPath<D> = readonly [TextKeys<D>] | { [K in keyof D & string]-?: D[K] extends object ? readonly [K, TextKeys<D[K]>] : never }[keyof D & string];
+
 /**
  * Where an event names the admin unit its stream belongs to: the path to that field in its data.
  * One table for unitOfEvent and for the event index's statements over the log (unitSql).
  */
-export const UNIT_FIELDS: { readonly [T in LedgerEventType]?: readonly string[] } = {
+export const UNIT_FIELDS: { readonly [T in LedgerEventType]?: UnitPath<EventOf<T>['data']> } = {
   AdminUnitRegistered: ['code'],
   FundBatchIssued: ['recipientUnitCode'],
   ProjectProposed: ['unitCode'],
@@ -52,7 +56,7 @@ export const UNIT_FIELDS: { readonly [T in LedgerEventType]?: readonly string[] 
 
 /** The admin unit an event places its stream in, if it names one (a non-empty text). */
 export function unitOfEvent(type: string, data: unknown): string | undefined {
-  const path = UNIT_FIELDS[type as LedgerEventType];
+  const path: readonly string[] | undefined = UNIT_FIELDS[type as LedgerEventType];
   if (!path) return undefined;
   let v = data;
   for (const key of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
@@ -62,6 +66,6 @@ export function unitOfEvent(type: string, data: unknown): string | undefined {
 /** unitOfEvent as an SQL expression over a relation with `type` and `data` (jsonb) columns, aliased `alias`. */
 export function unitSql(alias: string): string {
   const cases = Object.entries(UNIT_FIELDS).map(([type, path]) =>
-    `when '${type}' then case when jsonb_typeof(${alias}.data #> '{${path!.join(',')}}') = 'string' then nullif(${alias}.data #>> '{${path!.join(',')}}', '') end`);
+    `when '${type}' then case when jsonb_typeof(${alias}.data #> '{${(path as readonly string[]).join(',')}}') = 'string' then nullif(${alias}.data #>> '{${(path as readonly string[]).join(',')}}', '') end`);
   return `case ${alias}.type ${cases.join(' ')} end`;
 }

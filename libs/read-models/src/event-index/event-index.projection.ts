@@ -84,7 +84,7 @@ export const eventIndexProjection: Projection = {
         select distinct on (w.stream_id) w.stream_id, w.unit, w.commit_position, w.prepare_position from w
         where w.unit is not null and (w.revision = 0 or not exists (select 1 from rm_event_stream_units s where s.stream_id = w.stream_id))
         order by w.stream_id, w.commit_position, w.prepare_position),
-      placed as (insert into rm_event_stream_units (stream_id, unit_code) select stream_id, unit from firsts)
+      placed as (insert into rm_event_stream_units (stream_id, unit_code) select stream_id, unit from firsts on conflict do nothing)
       insert into rm_event_index (commit_position, prepare_position, event_id, stream_id, revision, stream_kind, type, actor, unit_code, effective_date, recorded_at)
       select w.commit_position, w.prepare_position, w.event_id, w.stream_id, w.revision, ${STREAM_KIND_SQL}, w.type, w.actor,
         -- Placed before this window (the statement sees the table as it was; looked up one by one, as
