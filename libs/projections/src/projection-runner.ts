@@ -312,10 +312,15 @@ export class ProjectionRunner {
       && this.store.windowIn(this.db, START, START) !== undefined;
   }
 
+  /** The projections of a pass that are given their events, read out of the log: all but those applied where it lies. */
+  private readersOf(chosen: readonly Projection[]): Projection[] {
+    return chosen.filter((p) => !this.appliesInDatabase(p));
+  }
+
   /** One read of the log for all the lanes of a pass, from the earliest checkpoint among them. */
   private sharedWindows(chosen: readonly Projection[], checkpoints: ReadonlyMap<string, GlobalPosition>, lanes: number): SharedWindows {
     const start = [...checkpoints.values()].reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
-    const readers = chosen.filter((p) => !this.appliesInDatabase(p));
+    const readers = this.readersOf(chosen);
     const types = typesOf(readers);
     const jsonText = readers.some((p) => p.readsJsonText);
     const span = this.options.batchSize ?? REBUILD_BATCH;
@@ -345,7 +350,7 @@ export class ProjectionRunner {
     for (const p of deferring) for (const ddl of p.readIndexes!) await this.db.exec(`drop index if exists ${indexNameOf(ddl)}`);
     // Only the types some chosen projection handles are read, and none for those applied where the
     // log is; the window still spans every event, so each checkpoint passes the ones none of them handles.
-    const readers = chosen.filter((p) => !this.appliesInDatabase(p));
+    const readers = this.readersOf(chosen);
     const types = typesOf(readers);
     const jsonText = readers.some((p) => p.readsJsonText);
     const preparing = readers.filter((p) => p.prepare);
@@ -382,7 +387,7 @@ export class ProjectionRunner {
       const batch = window.events;
       // Every projection behind the window's end moves to it, with or without events of its own in it.
       const due = chosen.filter((p) => comparePositions(positions.get(p.name)!, to) < 0)
-        .map((p) => ({ p, from: positions.get(p.name)!, events: this.appliesInDatabase(p) ? [] : batch.filter((e) => comparePositions(e.position, positions.get(p.name)!) > 0) }));
+        .map((p) => ({ p, from: positions.get(p.name)!, events: readers.includes(p) ? batch.filter((e) => comparePositions(e.position, positions.get(p.name)!) > 0) : [] }));
       // A shared window may end before this lane's checkpoints (another lane's projection started further back).
       if (due.length === 0) {
         read += window.spanned;
@@ -396,9 +401,8 @@ export class ProjectionRunner {
         if (this.db.kind === 'postgres') await tx.query('set local max_parallel_workers_per_gather = 0');
         for (const x of due.filter((d) => d.p.transactional !== false)) {
           const since = performance.now();
-          const window = this.appliesInDatabase(x.p) ? this.store.windowIn(this.db, x.from, to) : undefined;
           let applied = x.events.length;
-          if (window) applied = await x.p.applyInDatabase!(tx, window);
+          if (!readers.includes(x.p)) applied = await x.p.applyInDatabase!(tx, this.store.windowIn(this.db, x.from, to)!);
           else if (x.events.length > 0) await x.p.apply(tx, x.events);
           await advanceCheckpoint(tx, x.p.name, x.from, to, applied);
           spent(x.p.name, since);

@@ -172,7 +172,7 @@ test('settling after a bulk load leaves every page of the log all-visible (a win
       `select relallvisible as visible, relpages as pages, reltuples::float8 as tuples, (select count(*)::int from events) as rows from pg_class where oid = 'events'::regclass`)).rows[0];
     await inner.settleAfterBulkLoad();
     // A transaction that another test file holds open on the server keeps a page from being all-visible until it ends: settle again then.
-    for (let i = 0; i < 50 && (await table()).visible < (await table()).pages; i++) {
+    for (let i = 0, now = await table(); i < 50 && now.visible < now.pages; i++, now = await table()) {
       await new Promise((r) => setTimeout(r, 200));
       await inner.settleAfterBulkLoad();
     }

@@ -65,7 +65,9 @@ export function unitOfEvent(type: string, data: unknown): string | undefined {
 
 /** unitOfEvent as an SQL expression over a relation with `type` and `data` (jsonb) columns, aliased `alias`. */
 export function unitSql(alias: string): string {
-  const cases = Object.entries(UNIT_FIELDS).map(([type, path]) =>
-    `when '${type}' then case when jsonb_typeof(${alias}.data #> '{${(path as readonly string[]).join(',')}}') = 'string' then nullif(${alias}.data #>> '{${(path as readonly string[]).join(',')}}', '') end`);
+  const cases = Object.entries(UNIT_FIELDS).map(([type, path]) => {
+    const at = `'{${(path as readonly string[]).join(',')}}'`;
+    return `when '${type}' then case when jsonb_typeof(${alias}.data #> ${at}) = 'string' then nullif(${alias}.data #>> ${at}, '') end`;
+  });
   return `case ${alias}.type ${cases.join(' ')} end`;
 }
