@@ -54,9 +54,36 @@ describe('batch life: open, closed with its remainder returned or carried over, 
     expect(await read('/fund-batches/BL-C')).toMatchObject({ status: 'open', closedOn: null, balance: '550000.00' });
   });
 
+  test('a closure dated before the batch’s last movement, or with a null remainder, is refused with its field; a missing field is named as missing; nothing is written', async () => {
+    const before = await t.app.get(EventStore).headPosition();
+    // BL-C last moved on 2016-06-03 (the payment out of it): closed on 2016-06-01 it would show closed, holding money, while money moved.
+    const early = await fin().post('/fund-batches/BL-C/closure', { effectiveDate: '2016-06-01', remainder: 'return' }).expect(422);
+    expect(early.body.error).toMatchObject({ code: 'date_before_last_movement', field: 'effectiveDate' });
+    expect(early.body.error.message).toContain('2016-06-03');
+    const nullRemainder = await fin().post('/fund-batches/BL-C/closure', { effectiveDate: '2016-12-31', remainder: null }).expect(400);
+    expect(nullRemainder.body.error).toMatchObject({ code: 'invalid_field', field: 'remainder' });
+    const nullCarry = await fin().post('/fund-batches/BL-C/closure', { effectiveDate: '2016-12-31', remainder: 'carryOver', carryOver: null }).expect(400);
+    expect(nullCarry.body.error).toMatchObject({ code: 'invalid_field', field: 'carryOver' });
+    const missing = await fin().post('/fund-batches/BL-C/closure', { remainder: 'return' }).expect(400);
+    expect(missing.body.error).toMatchObject({ code: 'invalid_field', field: 'effectiveDate', message: 'effectiveDate is required' });
+    const { documentNo: _left, ...noDocument } = batch('BL-NODOC', '1.00');
+    const undocumented = await prov().post('/fund-batches', noDocument).expect(400);
+    expect(undocumented.body.error).toMatchObject({ code: 'invalid_field', field: 'documentNo', message: 'documentNo is required' });
+    expect(await t.app.get(EventStore).headPosition()).toEqual(before);
+    expect(await read('/fund-batches/BL-C')).toMatchObject({ status: 'open', closedOn: null, balance: '550000.00' });
+  });
+
   test('closing with remainder "return": the road’s unspent money and the rest go up to the province in one command', async () => {
     const closed = (await fin().post('/fund-batches/BL-C/closure', { effectiveDate: '2016-12-31', remainder: 'return' }).expect(200)).body;
     expect(closed).toMatchObject({ status: 'closed', balance: '0.00', returned: '550000.00', returnedFromProjects: '150000.00' });
+    // A retry of the same closure answers the same; a closure with other details is refused and writes nothing.
+    expect((await fin().post('/fund-batches/BL-C/closure', { effectiveDate: '2016-12-31', remainder: 'return' }).expect(200)).body).toMatchObject({ status: 'closed',
+      balance: '0.00', returned: '550000.00' });
+    const head = await t.app.get(EventStore).headPosition();
+    const other = await fin().post('/fund-batches/BL-C/closure', { effectiveDate: '2017-01-05', remainder: 'return' }).expect(422);
+    expect(other.body.error).toMatchObject({ code: 'batch_closed', field: 'batchId' });
+    expect(other.body.error.message).toContain('2016-12-31');
+    expect(await t.app.get(EventStore).headPosition()).toEqual(head);
     const c = await read('/fund-batches/BL-C');
     expect(c).toMatchObject({ status: 'closed', closedOn: '2016-12-31', disposal: 'returned', received: '600000.00', committed: '200000.00',
       returnedFromProjects: '150000.00', paid: '50000.00', returned: '550000.00', unallocated: '0.00', available: '0.00', balance: '0.00' });

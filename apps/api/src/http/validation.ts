@@ -7,7 +7,11 @@ function firstError(errors: ValidationError[], prefix = ''): { field: string; me
     const field = prefix ? `${prefix}.${e.property}` : e.property;
     if (e.constraints && Object.keys(e.constraints).length > 0) {
       const [kind, message] = Object.entries(e.constraints)[0];
-      return { field, message, unknown: kind === 'whitelistValidation' };
+      if (kind === 'whitelistValidation') return { field, message, unknown: true };
+      // A field left out or null fails whichever of its checks runs first ("must be shorter than 100 characters"): say what is wrong.
+      if (e.value === undefined) return { field, message: `${field} is required`, unknown: false };
+      if (e.value === null) return { field, message: `${field} must not be null (leave it out, or give a value)`, unknown: false };
+      return { field, message, unknown: false };
     }
     const nested = firstError(e.children ?? [], field);
     if (nested) return nested;

@@ -123,6 +123,7 @@ export const ERROR_TEXT: Record<string, string> = {
   project_outside_batch_unit: '项目所在单位不在该批次接收单位的辖区内',
   date_before_allocation: '日期早于资金安排（拨付）日期',
   date_before_batch: '日期早于资金批次的业务日期',
+  date_before_last_movement: '关闭日期早于该批次最后一笔资金变动的日期',
   hold_not_found: '该批次没有为这笔支付冻结资金',
   hold_not_open: '这笔支付的冻结资金已经解冻或支出',
   holds_outstanding: '该批次仍有为在途支付冻结的资金，暂不能关闭',

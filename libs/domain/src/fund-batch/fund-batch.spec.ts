@@ -94,6 +94,14 @@ describe('fund batch: holds for payments', () => {
     spec(base).when({ type: 'PostHold', paymentId: 'NOPE', effectiveDate: '2016-06-01' }).thenRejects('hold_not_found'));
   test('closing with holds in flight is refused', () =>
     spec([...base, held('PAY1', '1')]).when({ type: 'CloseBatch', effectiveDate: '2016-12-31' }).thenRejects('holds_outstanding'));
+  test('closing dated before the last movement is refused; on its day or after, it closes', () => {
+    // Held on 2016-05-01 and paid out on 2016-06-01: closed on 2016-05-10 the batch would show closed, with money held, while it still moved.
+    const history = [issued, toProject('A1', '100000'), held('PAY1', '100000'), settled('HoldPosted', { amountFen: '100000' })];
+    spec(history).when({ type: 'CloseBatch', effectiveDate: '2016-05-10' }).thenRejects('date_before_last_movement', 'effectiveDate');
+    spec(history).when({ type: 'CloseBatch', effectiveDate: '2016-05-31' }).thenRejects('date_before_last_movement', 'effectiveDate');
+    spec(history).when({ type: 'CloseBatch', effectiveDate: '2016-06-01' }).then([{ type: 'FundBatchClosed',
+      data: { batchId: 'B1', balanceFen: '0', effectiveDate: '2016-06-01', disposal: 'none', carriedOverTo: null } }]);
+  });
 });
 
 describe('fund batch: returns', () => {

@@ -155,6 +155,10 @@ export type OpenBatch = {
   holds: IMap<string, HoldState>;
   returns: IMap<string, string>;
   receipts: IMap<string, string>;
+  /** The latest business date among the batch's events: it is closed on or after it, so no view shows it closed with money still moving. */
+  lastMovedOn: BusinessDate;
+  /** How it was closed or voided: the same command again is a no-op, another one is refused. */
+  ended?: { on: BusinessDate; disposal?: FundBatchClosed['data']['disposal']; carriedOverTo?: string | null; reason?: string; replacedBy?: string | null };
 };
 export type FundBatchState = { status: 'none' } | OpenBatch;
 
@@ -333,6 +337,11 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
       if (s.status === 'closed') return [];
       requireNotClosed(s);
       requireNotBefore(s, c.effectiveDate);
+      // Dated before a movement it records, the batch would show closed on days money still moved through it (and a negative balance).
+      if (c.effectiveDate < s.lastMovedOn) {
+        throw ruleBroken('date_before_last_movement', `effectiveDate ${c.effectiveDate} is before the batch's last movement on ${s.lastMovedOn}; a batch is closed on or after it`,
+          'effectiveDate');
+      }
       const f = batchFigures(s);
       if (f.held > 0n) throw ruleBroken('holds_outstanding', `batch ${s.header.batchId} still holds ${formatFen(f.held)} yuan for payments in flight`, 'batchId');
       // Closing must not strand money: whatever is left is returned or carried over by the same command (decideClosure).
@@ -345,7 +354,12 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
     }
     case 'VoidBatch': {
       const s = requireOpen(state, 'void');
-      if (s.status === 'voided') return [];
+      if (s.status === 'voided') {
+        const v = s.ended;
+        if (v && v.on === c.effectiveDate && v.reason === c.reason && (v.replacedBy ?? null) === (c.replacedBy ?? null)) return [];
+        const was = `${v?.on} (${v?.reason}${v?.replacedBy ? `, replaced by ${v.replacedBy}` : ''})`;
+        throw ruleBroken('batch_voided', `fund batch ${s.header.batchId} was voided on ${was}; a void is not recorded again with other details`, 'batchId');
+      }
       requireNotClosed(s);
       requireNotBefore(s, c.effectiveDate);
       // Only a batch that moved no money can be voided: otherwise its history is real and is corrected by returns.
@@ -372,9 +386,16 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
 }
 
 function evolve(state: FundBatchState, e: FundBatchEvent): FundBatchState {
+  const next = evolveFigures(state, e);
+  if (next.status === 'none') return next;
+  const date = (e.data as { effectiveDate?: unknown }).effectiveDate;
+  return typeof date === 'string' && date > next.lastMovedOn ? { ...next, lastMovedOn: date } : next;
+}
+
+function evolveFigures(state: FundBatchState, e: FundBatchEvent): FundBatchState {
   if (e.type === 'FundBatchIssued') {
     return { status: 'open', header: e.data, creationKey: keyOf(e.data), amount: fenFromJson(e.data.amountFen), receivedBack: 0n, returnedUp: 0n,
-      lines: IMap(), holds: IMap(), returns: IMap(), receipts: IMap() };
+      lines: IMap(), holds: IMap(), returns: IMap(), receipts: IMap(), lastMovedOn: e.data.effectiveDate };
   }
   if (state.status === 'none') return state;
   const s = state;
@@ -417,10 +438,10 @@ function evolve(state: FundBatchState, e: FundBatchEvent): FundBatchState {
       return { ...s, lines, holds: s.holds.update(e.data.paymentId, (h) => ({ ...h!, status })) };
     }
     case 'FundBatchClosed':
-      return { ...s, status: 'closed' };
+      return { ...s, status: 'closed', ended: { on: e.data.effectiveDate, disposal: e.data.disposal ?? 'none', carriedOverTo: e.data.carriedOverTo ?? null } };
     case 'FundBatchVoided':
       // Nothing was received, after all: the amount went back where it came from.
-      return { ...s, status: 'voided', amount: 0n };
+      return { ...s, status: 'voided', amount: 0n, ended: { on: e.data.effectiveDate, reason: e.data.reason, replacedBy: e.data.replacedBy } };
     case 'AllocationVoided':
       return { ...s, lines: updateLine(e.data.allocationId, (l) => ({ ...l, voided: true })) };
   }

@@ -58,8 +58,12 @@ describe('closing a batch disposes of its remainder in the same command', () => 
     expect(f).toMatchObject({ received: 60000n, committed: 20000n, returnedFromProjects: 15000n, paid: 5000n, returned: 55000n, balance: 0n });
     expect(batchIdentityBreaks(f)).toEqual([]);
     expect(batchFigures(fold(out.parent!, parent) as OpenBatch)).toMatchObject({ returnedFromBatches: 55000n, unallocated: 95000n });
-    // Closed means closed: nothing more moves out, and closing again changes nothing.
-    expect(decideClosure({ effectiveDate: '2017-01-02', remainder: 'return' }, { batch: closed, parent })).toEqual({});
+    // Closed means closed: nothing more moves out; the same closure again changes nothing, and one with other details is refused.
+    expect(decideClosure({ effectiveDate: '2016-12-31', remainder: 'return' }, { batch: closed, parent })).toEqual({});
+    expect(refusal(() => decideClosure({ effectiveDate: '2017-01-02', remainder: 'return' }, { batch: closed, parent }))).toBe('batch_closed batchId');
+    expect(refusal(() => decideClosure({ effectiveDate: '2016-12-31' }, { batch: closed, parent }))).toBe('batch_closed batchId');
+    expect(refusal(() => decideClosure({ effectiveDate: '2016-12-31', remainder: 'carryOver', carryOver: { batchId: 'C-2017', fiscalYear: 2017, documentNo: 'd' } },
+      { batch: closed, parent, successor: { status: 'none' } }))).toBe('batch_closed batchId');
     expect(refusal(() => fundBatchDecider.decide({ type: 'Allocate', allocationId: 'X', target: { type: 'project', projectId: 'P' }, amount: 1n,
       effectiveDate: '2017-01-01', documentNo: 'd' }, closed))).toBe('batch_closed batchId');
   });
@@ -102,6 +106,10 @@ describe('voiding (撤销) a batch entered by mistake', () => {
       replacedBy: null, toBatchId: null, allocationId: null } }]);
     const voided = fold(out.batch!, b) as OpenBatch;
     expect(voided.status).toBe('voided');
+    // The same void again changes nothing; one with another reason, date or replacement is refused.
+    expect(decideVoid({ reason: '录入错误', effectiveDate: '2016-02-02', replacedBy: null }, { batch: voided }).batch ?? []).toEqual([]);
+    expect(refusal(() => decideVoid({ reason: '另一个原因', effectiveDate: '2016-02-02', replacedBy: null }, { batch: voided }))).toBe('batch_voided batchId');
+    expect(refusal(() => decideVoid({ reason: '录入错误', effectiveDate: '2016-02-03', replacedBy: null }, { batch: voided }))).toBe('batch_voided batchId');
     expect(batchFigures(voided)).toMatchObject({ received: 0n, balance: 0n });
     expect(refusal(() => fundBatchDecider.decide({ type: 'ReturnUnspent', returnId: 'R', amount: 1n, reason: 'x', effectiveDate: '2016-03-01' }, voided)))
       .toBe('batch_voided batchId');

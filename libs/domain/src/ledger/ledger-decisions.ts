@@ -125,7 +125,14 @@ export type ClosureCommand = {
 export function decideClosure(c: ClosureCommand, s: { batch: FundBatchState; parent?: FundBatchState; successor?: FundBatchState }):
   { batch?: FundBatchEvent[]; parent?: FundBatchEvent[]; successor?: FundBatchEvent[] } {
   const batch = requireBatch(s.batch);
-  if (batch.status === 'closed') return {};
+  if (batch.status === 'closed') {
+    // The same closure again (a retry) is a no-op; one with another date or disposal is refused: the batch closed once, as recorded.
+    const e = batch.ended;
+    const disposal = c.remainder === 'return' ? 'returned' : c.remainder === 'carryOver' ? 'carriedOver' : 'none';
+    if (e && e.on === c.effectiveDate && (e.disposal === 'none' || (e.disposal === disposal && (e.carriedOverTo ?? null) === (c.carryOver?.batchId ?? null)))) return {};
+    const how = e?.disposal === 'returned' ? ', its remainder returned' : e?.disposal === 'carriedOver' ? `, its remainder carried over to ${e.carriedOverTo}` : '';
+    throw ruleBroken('batch_closed', `fund batch ${batch.header.batchId} was closed on ${e?.on}${how}; it is not closed again with other details`, 'batchId');
+  }
   const id = batch.header.batchId;
   let state: FundBatchState = batch;
   const events: FundBatchEvent[] = [];
@@ -192,7 +199,8 @@ export type VoidCommand = { reason: string; effectiveDate: BusinessDate; replace
 export function decideVoid(c: VoidCommand, s: { batch: FundBatchState; parent?: FundBatchState; replacement?: FundBatchState }):
   { batch?: FundBatchEvent[]; parent?: FundBatchEvent[] } {
   const batch = requireBatch(s.batch);
-  if (batch.status === 'voided') return {};
+  // The same void again is a no-op, another is refused (the batch's own VoidBatch judges which).
+  if (batch.status === 'voided') return { batch: fundBatchDecider.decide({ type: 'VoidBatch', ...c }, s.batch) };
   if (c.replacedBy !== null && c.replacedBy !== batch.header.batchId) {
     const r = s.replacement ?? { status: 'none' as const };
     if (r.status === 'none') throw ruleBroken('replacement_not_found', `fund batch ${c.replacedBy} does not exist; record the corrected batch first`, 'replacedBy');

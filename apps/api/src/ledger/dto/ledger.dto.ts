@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested, IsObject } from 'class-validator';
 import { CHANNELS, FUND_SOURCES, HOUSEHOLD_CATEGORIES, HOUSEHOLD_STATUSES, INSTALLMENTS, ISSUER_LEVELS, MILESTONE_KINDS, PAYEE_TYPES, POVERTY_CAUSES, PROJECT_TYPES, RELATIONS, UNIT_LEVELS } from '@yuantrace/domain';
-import { IsBusinessDate, IsClientId, IsYuan } from '../../http/validators';
+import { IsBusinessDate, IsClientId, IsYuan, Optional } from '../../http/validators';
 
 const UNIT_CODE = /^([0-9]{12}|[0-9]{15})$/;
 
@@ -166,12 +166,12 @@ export class ClosureDto {
   effectiveDate: string;
 
   @ApiPropertyOptional({ description: '剩余资金的去向（有结余时必填）：return 退回上级（根批次退回国库）；carryOver 结转到新批次。项目未支付的结余先退回本批次', enum: ['return', 'carryOver'] })
-  @IsOptional()
+  @Optional()
   @IsIn(['return', 'carryOver'])
   remainder?: 'return' | 'carryOver';
 
   @ApiPropertyOptional({ description: 'remainder 为 carryOver 时：结转到的新批次', type: CarryOverDto })
-  @IsOptional()
+  @Optional()
   @IsObject()
   @ValidateNested()
   @Type(() => CarryOverDto)
