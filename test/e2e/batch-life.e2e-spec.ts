@@ -45,6 +45,19 @@ describe('batch life: open, closed with its remainder returned or carried over, 
   });
   afterAll(async () => t?.close());
 
+  test('a project is found as of its approval (立项), before it was due to start or funded; not the day before', async () => {
+    await fin().post('/projects', { projectId: 'BL-SCHOOL', name: '村小学修缮', type: 'EDUCATION', unitCode: '990101001001', implementer: '村委', budget: '80000.00',
+      plannedStart: '2016-09-01', plannedEnd: '2016-12-31' }).expect(201);
+    await fin().post('/projects/BL-SCHOOL/milestones', { milestoneId: 'BL-SCHOOL-approved', kind: 'approved', date: '2016-03-10', documentNo: '县扶贫办〔2016〕9号' }).expect(201);
+    expect(await read('/projects/BL-SCHOOL?asOf=2016-03-10')).toMatchObject({ projectId: 'BL-SCHOOL', stage: 'approved' });
+    const listed = await read('/projects?unitCode=990101001001&asOf=2016-03-10');
+    expect(listed.items.map((p: { projectId: string }) => p.projectId)).toContain('BL-SCHOOL');
+    await t.app.get(ProjectionRunner).waitUntilCaughtUp();
+    const before = await api.as('auditor').get('/projects/BL-SCHOOL?asOf=2016-03-09').expect(404);
+    expect(before.body.error).toMatchObject({ code: 'not_found_as_of', field: 'asOf' });
+    expect((await read('/projects?unitCode=990101001001&asOf=2016-03-09')).items.map((p: { projectId: string }) => p.projectId)).not.toContain('BL-SCHOOL');
+  });
+
   test('closing with money left and no disposal is refused, naming the remainder; nothing is written', async () => {
     const before = await t.app.get(EventStore).headPosition();
     const r = await fin().post('/fund-batches/BL-C/closure', { effectiveDate: '2016-12-31' }).expect(422);

@@ -4,6 +4,7 @@ import { basisSql, dateText, type Basis } from '../../shared/basis';
 import { yuan } from '../../shared/figure-sql';
 import { orderBy, underPrefix, type ListPage, type ListResult } from './list-page';
 import { maxParam } from './payment-list';
+import { projectExistsBy } from '../projects/project-queries';
 
 export const PROJECT_STAGES = ['proposed', ...MILESTONE_KINDS] as const;
 export const PROJECT_SORTS = ['projectId', 'name', 'budget', 'plannedStart'] as const;
@@ -16,14 +17,14 @@ const KINDS = `array[${MILESTONE_KINDS.map((k) => `'${k}'`).join(', ')}]::text[]
 
 /**
  * Projects in a region. A project exists under the basis as projectView has it (known by then;
- * as of a date, once due to start or funded); its stage is the furthest milestone dated and
+ * as of a date, once approved, due to start or funded: projectExistsBy); its stage is the furthest milestone dated and
  * known by the basis. `year` is the year it was planned to start.
  */
 export async function listProjects(q: SqlExecutor, f: ProjectListFilter, page: ListPage, basis: Basis): Promise<ListResult<Record<string, unknown>>> {
   const params: unknown[] = [underPrefix(f.unitPrefix)];
   const where = ['p.unit_code like $1', basisSql({ knownAt: basis.knownAt }, params, 'p')];
   if (basis.asOf) {
-    where.push(`least(p.planned_start, (select min(a.effective_date) from rm_allocations a where a.project_id = p.project_id)) <= $${params.push(basis.asOf)}::date`);
+    where.push(projectExistsBy('p', `$${params.push(basis.asOf)}::date`));
   }
   if (f.type !== undefined) where.push(`p.type = $${params.push(f.type)}`);
   if (f.year !== undefined) where.push(`p.planned_start >= $${params.push(`${f.year}-01-01`)}::date and p.planned_start < $${params.push(`${f.year + 1}-01-01`)}::date`);

@@ -5,13 +5,21 @@ import { yuan } from '../../shared/figure-sql';
 import { lineFigures } from '../batches/batch-queries';
 import { paymentView } from '../payments/payment-queries';
 
+/**
+ * A proposal has no business date of its own: as of a date, a project exists once its first
+ * milestone (its approval, 立项), its planned start or its first funding had come, whichever came
+ * first. Without the milestones, a project approved in March and funded in April was not found as
+ * of its own approval.
+ */
+export const projectExistsBy = (alias: string, date: string) => `least(${alias}.planned_start,
+  (select min(a.effective_date) from rm_allocations a where a.project_id = ${alias}.project_id),
+  (select min(m.effective_date) from rm_project_milestones m where m.project_id = ${alias}.project_id)) <= ${date}`;
+
 /** A project: stage and milestones, its figures by funding line and source, its payments. */
 
 export async function projectView(q: SqlExecutor, projectId: string, basis: Basis) {
   const params: unknown[] = [projectId];
-  // A proposal has no business date of its own: as of a date, a project exists once it was due to
-  // start or had been funded, whichever came first.
-  const asOf = basis.asOf ? ` and least(planned_start, (select min(effective_date) from rm_allocations a where a.project_id = rm_projects.project_id)) <= $${params.push(basis.asOf)}::date` : '';
+  const asOf = basis.asOf ? ` and ${projectExistsBy('rm_projects', `$${params.push(basis.asOf)}::date`)}` : '';
   const p = (await q.query<Record<string, unknown>>(`select * from rm_projects where project_id = $1 and ${basisSql({ knownAt: basis.knownAt }, params)}${asOf}`, params)).rows[0];
   if (!p) return undefined;
   const lines = [...(await lineFigures(q, { projectId }, basis)).values()];
