@@ -142,6 +142,15 @@ describe('batch life: open, closed with its remainder returned or carried over, 
     const p = await read('/fund-batches/BL-P');
     expect(BigInt(p.unallocated.replace('.', '')) - BigInt(beforeVoid.replace('.', ''))).toBe(7000000n);
     expect(p.allocated).toBe('700000.00');
+    // Its lists say which child was voided, rather than show it beside the live ones (its 70,000.00 is not in allocated).
+    expect(p.children).toEqual(expect.arrayContaining([expect.objectContaining({ batchId: 'BL-C-WRONG', status: 'voided' }),
+      expect.objectContaining({ batchId: 'BL-C', status: 'closed' })]));
+    expect(p.allocations.find((a: { allocationId: string }) => a.allocationId === 'BL-A-WRONG').target).toMatchObject({ batchId: 'BL-C-WRONG', status: 'voided' });
+    // As it stood before the void, the child was open.
+    expect((await read('/fund-batches/BL-P?asOf=2016-02-10')).children).toEqual(expect.arrayContaining([expect.objectContaining({ batchId: 'BL-C-WRONG', status: 'open' })]));
+    const csv = (await api.as('auditor').get('/fund-batches/BL-P?format=csv').expect(200)).text;
+    expect(csv).toContain('下拨下级（已撤销）');
+    expect(csv).toContain('"BL-C-WRONG","990102000000","70000.00","已撤销"');
     // A batch that moved money keeps its history: it is corrected by returns, never voided.
     const moved = await prov().post('/fund-batches/BL-P/void', { reason: 'x', effectiveDate: '2016-03-01' }).expect(422);
     expect(moved.body.error).toMatchObject({ code: 'batch_has_moved_money', field: 'batchId' });

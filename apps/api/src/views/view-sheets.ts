@@ -29,10 +29,10 @@ export function batchSheets(v: View<typeof batchView>): Sheet[] {
     { name: '分配明细', headers: ['分配编号', '文号', '日期', '金额(元)', '去向', '子批次/项目', '接收单位', money('returned'), money('held'), money('paid'), money('available')],
       rows: v.allocations.map((a) => {
         const x = a as Row & { target: Row };
-        return [a.allocationId, a.documentNo, a.effectiveDate, a.amount, x.target.type === 'batch' ? '下拨子批次' : '安排项目',
+        return [a.allocationId, a.documentNo, a.effectiveDate, a.amount, x.target.type === 'batch' ? (x.target.status === 'voided' ? '下拨下级（已撤销）' : '下拨下级') : '安排项目',
           x.target.type === 'batch' ? x.target.batchId : x.target.projectId, x.target.recipientUnitCode ?? '', x.returned ?? '', x.held ?? '', x.paid ?? '', x.available ?? ''];
       }) },
-    { name: '下级批次', headers: ['批次编号', '接收单位', '金额(元)'], rows: v.children.map((c) => [c.batchId, c.recipientUnitCode, c.amount]) },
+    { name: '下级批次', headers: ['批次编号', '接收单位', '金额(元)', '状态'], rows: v.children.map((c) => [c.batchId, c.recipientUnitCode, c.amount, nameOf(BATCH_STATUS_NAMES, c.status)]) },
   ];
 }
 

@@ -60,6 +60,12 @@ export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
   const childParams: unknown[] = [batchId];
   const children = await q.query<{ batch_id: string; recipient_unit_code: string; amount_fen: unknown }>(
     `select batch_id, recipient_unit_code, amount_fen from rm_batches where parent_batch_id = $1 and ${basisSql(basis, childParams)} order by batch_id`, childParams);
+  // Each child's life as of the basis: a voided child counts for nothing, and the parent's lists say so rather than show it beside the live ones.
+  const lifeParams: unknown[] = [children.rows.map((c) => c.batch_id)];
+  const ended = new Map((await q.query<{ batch_id: string; event_type: string }>(
+    `select distinct on (batch_id) batch_id, event_type from rm_batch_events where batch_id = any($1::text[]) and event_type in ('FundBatchClosed', 'FundBatchVoided')
+       and ${basisSql(basis, lifeParams)} order by batch_id, effective_date, recorded_at`, lifeParams)).rows.map((r) => [r.batch_id, r.event_type]));
+  const childStatus = (id: unknown) => (ended.get(String(id)) === 'FundBatchVoided' ? 'voided' : ended.get(String(id)) === 'FundBatchClosed' ? 'closed' : 'open');
   return {
     batchId: b.batch_id, documentNo: b.document_no, title: b.title, source: b.source, issuerLevel: b.issuer_level, recipientUnitCode: b.recipient_unit_code,
     fiscalYear: b.fiscal_year, purpose: b.purpose, countsTowardHouseholdShare: b.counts_toward_household_share, effectiveDate: dateText(b.effective_date),
@@ -70,12 +76,13 @@ export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
       const line = lines.get(String(a.allocation_id));
       return {
         allocationId: a.allocation_id, documentNo: a.document_no, effectiveDate: dateText(a.effective_date), amount: yuan(a.amount_fen),
-        target: a.target_type === 'batch' ? { type: 'batch', batchId: a.target_batch_id, recipientUnitCode: a.target_unit_code } : { type: 'project', projectId: a.project_id },
+        target: a.target_type === 'batch' ? { type: 'batch', batchId: a.target_batch_id, recipientUnitCode: a.target_unit_code, status: childStatus(a.target_batch_id) }
+          : { type: 'project', projectId: a.project_id },
         ...(line ? { returned: yuan(line.returned), held: yuan(line.held), paid: yuan(line.paid), available: yuan(line.available) } : {}),
       };
     }),
     parent: b.parent_batch_id ? { batchId: b.parent_batch_id, allocationId: b.allocation_id } : null,
-    children: children.rows.map((c) => ({ batchId: c.batch_id, recipientUnitCode: c.recipient_unit_code, amount: yuan(c.amount_fen) })),
+    children: children.rows.map((c) => ({ batchId: c.batch_id, recipientUnitCode: c.recipient_unit_code, amount: yuan(c.amount_fen), status: childStatus(c.batch_id) })),
   };
 }
 
