@@ -36,6 +36,11 @@ describe('payment links and bank references', () => {
     await fin().post('/payments/PL-1/execution', { channel: 'one_card', bankReference: '一卡通-2016-0001', effectiveDate: '2016-06-03' }).expect(200);
     const before = await t.app.get(EventStore).headPosition();
     const reused = await fin().post('/payments/PL-2/execution', { channel: 'one_card', bankReference: '一卡通-2016-0001', effectiveDate: '2016-06-03' }).expect(409);
+    // The same reference with a space at either end (an ASCII or an ideographic one) is refused as written, not taken for another reference.
+    for (const padded of ['一卡通-2016-0001 ', ' 一卡通-2016-0001', '一卡通-2016-0001\u3000']) {
+      const r = await fin().post('/payments/PL-2/execution', { channel: 'one_card', bankReference: padded, effectiveDate: '2016-06-03' }).expect(400);
+      expect(r.body.error).toMatchObject({ code: 'invalid_field', field: 'bankReference' });
+    }
     expect(reused.body.error).toMatchObject({ code: 'bank_reference_reused', field: 'bankReference' });
     expect(reused.body.error.message).toContain('PL-1');
     expect(await t.app.get(EventStore).headPosition()).toEqual(before);

@@ -305,8 +305,9 @@ export class ExecutionDto {
   @IsIn(CHANNELS)
   channel: (typeof CHANNELS)[number];
 
-  @ApiProperty({ description: '银行流水号', example: 'BOC20160515001' })
-  @IsString() @IsNotEmpty() @MaxLength(100)
+  @ApiProperty({ description: '银行流水号（首尾不得有空白）', example: 'BOC20160515001' })
+  // A reference is unique per channel as written: with a space at either end, the same bank entry went in twice unnoticed.
+  @IsString() @IsNotEmpty() @MaxLength(100) @Matches(/^\S(?:[\s\S]*\S)?$/, { message: 'bankReference must not begin or end with a space' })
   bankReference: string;
 
   @ApiProperty({ description: '银行记账日期', example: '2016-05-15' })
