@@ -58,6 +58,16 @@ describe('batch life: open, closed with its remainder returned or carried over, 
     expect((await read('/projects?unitCode=990101001001&asOf=2016-03-09')).items.map((p: { projectId: string }) => p.projectId)).not.toContain('BL-SCHOOL');
   });
 
+  test('a view refuses a parameter it does not know, as the lists do, rather than answer today’s figures for a misspelt asOf', async () => {
+    for (const path of ['/payments/BL-PAY?asof=2016-01-01', '/fund-batches/BL-C?foo=1', '/households/NONE?knownat=2016-01-01T00:00:00Z']) {
+      const r = await api.as('auditor').get(path).expect(400);
+      expect(r.body.error).toMatchObject({ code: 'unknown_parameter' });
+      expect(r.body.error.message).toContain('asOf, knownAt, format');
+    }
+    expect((await api.as('auditor').get('/payments/BL-PAY?asof=2016-01-01').expect(400)).body.error.field).toBe('asof');
+    await api.as('auditor').get('/payments/BL-PAY?asOf=2016-06-30&format=json').expect(200);
+  });
+
   test('closing with money left and no disposal is refused, naming the remainder; nothing is written', async () => {
     const before = await t.app.get(EventStore).headPosition();
     const r = await fin().post('/fund-batches/BL-C/closure', { effectiveDate: '2016-12-31' }).expect(422);

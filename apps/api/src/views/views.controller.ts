@@ -1,7 +1,7 @@
 import { latestCheckpoint } from '@yuantrace/seal';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { withinScope, type Principal } from '@yuantrace/domain';
+import { invalid, withinScope, type Principal } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
 import {
   batchFlow, batchView, describeBasis, disclosure, householdReading, parseBasis, paymentTraceReading, paymentView,
@@ -20,6 +20,19 @@ import { batchSheets, disclosureSheets, flowSheets, householdSheets, paymentShee
 import { missing, placeInScope, placeUnitInScope } from './read-access';
 
 type BasisQuery = { asOf?: string; knownAt?: string; format?: string };
+const VIEW_PARAMETERS = ['asOf', 'knownAt', 'format'];
+/**
+ * The basis a view is read under. A parameter a view does not know is refused, as the lists refuse
+ * one: `?asof=2016-01-01` answered today's figures as though they were that day's.
+ */
+function viewBasis(query: BasisQuery) {
+  for (const name of Object.keys(query)) {
+    if (!VIEW_PARAMETERS.includes(name)) {
+      throw invalid('unknown_parameter', `${name.slice(0, 40)} is not a parameter of this view (known: ${VIEW_PARAMETERS.join(', ')})`, name.slice(0, 40));
+    }
+  }
+  return parseBasis(query);
+}
 const basisDocs = () => (target: object, key: string, d: PropertyDescriptor) => {
   ApiQuery({ name: 'asOf', required: false, description: '业务日期口径 YYYY-MM-DD：截至该日已发生的事项（按现在所知）' })(target, key, d);
   ApiQuery({ name: 'knownAt', required: false, description: '记录时点口径 ISO-8601：该时刻账上所载（更正之前）' })(target, key, d);
@@ -52,7 +65,7 @@ export class ViewsController {
   @ApiOperation({ summary: '资金批次：状态、收到下达、下拨、安排项目、退回、冻结、支付、结余（口径见 README 指标表），分配明细，上下级批次' })
   @basisDocs()
   async batch(@CurrentPrincipal() p: Principal, @Param('batchId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = parseBasis(query);
+    const basis = viewBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
     await placeInScope(this.db, p, 'fund batch', id);
     const v = await batchView(this.db, id, basis);
@@ -66,7 +79,7 @@ export class ViewsController {
   @ApiOperation({ summary: '资金流向：下游每个子批次、项目和收款人，精确到分，并列出各节点结余' })
   @basisDocs()
   async flow(@CurrentPrincipal() p: Principal, @Param('batchId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = parseBasis(query);
+    const basis = viewBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
     await placeInScope(this.db, p, 'fund batch', id);
     // The flow starts from the batch as of the basis: none means the batch was not there yet.
@@ -81,7 +94,7 @@ export class ViewsController {
   @ApiOperation({ summary: '项目：阶段与里程碑、预算、按来源的资金安排、冻结、已付、结余、支付明细' })
   @basisDocs()
   async project(@CurrentPrincipal() p: Principal, @Param('projectId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = parseBasis(query);
+    const basis = viewBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
     await placeInScope(this.db, p, 'project', id);
     const v = await projectView(this.db, id, basis);
@@ -96,7 +109,7 @@ export class ViewsController {
   @ApiOperation({ summary: '支付：申请信息、状态历史（每一步的业务日期与记录时间）、渠道与银行流水号、重新支付的关联' })
   @basisDocs()
   async payment(@CurrentPrincipal() p: Principal, @Param('paymentId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = parseBasis(query);
+    const basis = viewBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
     await placeInScope(this.db, p, 'payment', id);
     const v = await paymentView(this.db, id, basis);
@@ -111,7 +124,7 @@ export class ViewsController {
   @ApiOperation({ summary: '上溯：支付 → 资金分配 → 批次 → 上级批次 → 源头拨款（每一环的文号）' })
   @basisDocs()
   async trace(@CurrentPrincipal() p: Principal, @Param('paymentId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = parseBasis(query);
+    const basis = viewBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
     // The payment's region, its trace and (for a reader the vault lets see it) the payee's account in one
     // read; the scope still decides first what is answered.
@@ -128,7 +141,7 @@ export class ViewsController {
   @ApiOperation({ summary: '区域汇总：本级及下级的收到下达、退回、下拨、安排项目、冻结、支付、结余、覆盖农户，按来源和年度' })
   @basisDocs()
   async summary(@CurrentPrincipal() p: Principal, @Param('code') code: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = parseBasis(query);
+    const basis = viewBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
     unitCodeParam(code);
     assertInScope(p, code, `unit ${code}`);
@@ -144,7 +157,7 @@ export class ViewsController {
   @basisDocs()
   async household(@CurrentPrincipal() p: Principal, @Param('householdId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request,
     @Res({ passthrough: true }) res: Response) {
-    const basis = parseBasis(query);
+    const basis = viewBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
     // The household's region, its view and (for a reader the vault lets see them) its members' identity
     // numbers in one read; the scope still decides first what is answered.
@@ -163,7 +176,7 @@ export class ViewsController {
   @basisDocs()
   async disclosure(@CurrentPrincipal() p: Principal | undefined, @Param('code') code: string, @Query() query: BasisQuery, @Req() req: Request,
     @Res({ passthrough: true }) res: Response) {
-    const basis = parseBasis(query);
+    const basis = viewBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
     unitCodeParam(code);
     const d = await disclosure(this.db, code, basis);
