@@ -76,6 +76,38 @@ describe('exports of every view', () => {
     expect(project).toContain('"立项","2016-04-05"');
   });
 
+  test('a list exports the whole list with its codes as Chinese names; a file that holds only part of it says so', async () => {
+    // Three more payments, so that a page of one is a part of the list.
+    for (const n of [2, 3, 4]) {
+      await fin().post('/payments', { paymentId: `EX-PAY-${n}`, projectId: 'EX-P', allocationId: 'EX-A', amount: `${n}.00`, purpose: '务工补助', installment: 'progress',
+        effectiveDate: '2016-06-05', payee: { type: 'household', id: 'EX-HH', name: '户主700', account: '6222000011114444' } }).expect(201);
+    }
+    await t.app.get(ProjectionRunner).waitUntilCaughtUp();
+    const total = (await api.as('auditor').get('/payments?limit=1').expect(200)).body.total;
+    expect(total).toBe(4);
+    const whole = (await api.as('auditor').get('/payments?format=csv').expect(200)).text;
+    const rows = whole.slice(1).split('\r\n').filter((l) => l);
+    expect(rows.length).toBe(1 + total);
+    expect(whole).not.toContain('说明');
+    // Codes as the views show them: status, payee type, installment, channel.
+    expect(whole).toContain('"已支付"');
+    expect(whole).toContain('"农户"');
+    expect(whole).toContain('"进度款"');
+    expect(whole).toContain('"一卡通（一折通）"');
+    expect(whole).not.toMatch(/"(executed|requested|household|progress|one_card)"/);
+    // A page of one: the file says it holds 1 of 4, from the 2nd.
+    const part = (await api.as('auditor').get('/payments?format=csv&limit=1&offset=1').expect(200)).text;
+    expect(part).toContain('"【说明】"');
+    expect(part).toContain('"共计（条）","4"');
+    expect(part).toContain('"本文件（条）","1"');
+    expect(part).toContain('"自第几条起","2"');
+    const batches = (await api.as('auditor').get('/fund-batches?format=csv').expect(200)).text;
+    expect(batches).toContain('"在用"');
+    expect(batches).not.toMatch(/"COUNTY_BUDGET"/);
+    const households = (await api.as('auditor').get('/households?format=csv').expect(200)).text;
+    expect(households).not.toMatch(/"(registered|general)"/);
+  });
+
   test('an Accept header asks for an export too; an unknown format is 400 naming the field', async () => {
     const viaAccept = await api.as('auditor').get('/projects/EX-P').set('accept', XLSX).buffer(true).parse(binary as never).expect(200);
     expect(viaAccept.headers['content-type']).toBe(XLSX);

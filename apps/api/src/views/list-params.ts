@@ -2,6 +2,8 @@ import { assertDate, assertId, assertInScope, assertUnitCode, invalid, parseYuan
 import { parseBasis, type ListPage, unitPrefix } from '@yuantrace/read-models';
 
 export const MAX_LIMIT = 500;
+/** Rows an export of a list holds when no page is asked for: the whole list, up to this (its 说明 table says when a file holds less). */
+export const EXPORT_ROWS = 50_000;
 
 /** A page size: plain decimal digits only (Number() would also take " 10", "0x10" and "1e2"), 1 to MAX_LIMIT, 100 when absent. */
 export function parseLimit(text: string | undefined): number {
@@ -85,8 +87,9 @@ export class ListQuery {
     return v === undefined ? undefined : v === 'true';
   }
 
-  page(sorts: readonly string[], defaultSort: string): ListPage {
-    const limit = parseLimit(this.text('limit'));
+  /** The page asked for; an export (csv, xlsx) with no limit given is the whole list, up to EXPORT_ROWS. */
+  page(sorts: readonly string[], defaultSort: string, format: 'json' | 'csv' | 'xlsx' = 'json'): ListPage {
+    const limit = format !== 'json' && this.text('limit') === undefined ? EXPORT_ROWS : parseLimit(this.text('limit'));
     const offsetText = this.text('offset');
     const offset = offsetText === undefined ? 0 : /^(0|[1-9][0-9]{0,6})$/.test(offsetText) ? Number(offsetText) : NaN;
     if (!Number.isInteger(offset) || offset > MAX_OFFSET) throw invalid('invalid_offset', `offset must be a whole number from 0 to ${MAX_OFFSET}`, 'offset');

@@ -2,14 +2,16 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res }
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 import {
-  assertId, CHANNELS, invalid, FUND_SOURCES, HOUSEHOLD_CATEGORIES, PAYEE_TYPES, PROJECT_TYPES, shanghaiToday, validateIdNumber, type Principal,
+  assertId, BATCH_STATUS_NAMES, CHANNEL_NAMES, CHANNELS, invalid, FUND_SOURCES, HOUSEHOLD_CATEGORIES, HOUSEHOLD_CATEGORY_NAMES, HOUSEHOLD_STATUS_NAMES,
+  INSTALLMENT_NAMES, MILESTONE_NAMES, nameOf, PAYEE_TYPE_NAMES, PAYEE_TYPES, PAYMENT_STATUS_NAMES, PROJECT_TYPE_NAMES, PROJECT_TYPES, shanghaiToday, SOURCE_NAMES,
+  validateIdNumber, type Principal,
 } from '@yuantrace/domain';
 import { EventStore, formatPosition, parsePosition, type Db } from '@yuantrace/event-store';
 import type { AppConfig } from '@yuantrace/ledger';
 import { APP_CONFIG, Clock, PersonalDataVault, READ_DB } from '@yuantrace/ledger';
 import {
   BATCH_SORTS, BATCH_STATUSES, describeBasis, findEvents, HOUSEHOLD_LIST_STATUSES, HOUSEHOLD_SORTS, householdsByIdentityRef, listBatches, listHouseholds,
-  listPayments, listProjects, parseBasis, PAYMENT_SORTS, PAYMENT_STATUSES, paymentsByAccountRef, PROJECT_SORTS, PROJECT_STAGES, type Basis, unitPrefix } from '@yuantrace/read-models';
+  listPayments, listProjects, parseBasis, PAYMENT_SORTS, PAYMENT_STATUSES, paymentsByAccountRef, PROJECT_SORTS, PROJECT_STAGES, type Basis, type ListPage, unitPrefix } from '@yuantrace/read-models';
 import type { Request, Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -17,7 +19,7 @@ import { Responds } from '../http/openapi-schemas';
 import { CursorCodec } from './cursor';
 import { exportFormat, respond, type Sheet } from './export';
 import { readIndexedEvents, renderEvent } from './indexed-events';
-import { ListQuery, pageInfo, regionOf } from './list-params';
+import { EXPORT_ROWS, ListQuery, pageInfo, regionOf } from './list-params';
 import { eventSheets } from './view-sheets';
 
 const COMMON = ['asOf', 'knownAt', 'format', 'limit', 'offset', 'sort'];
@@ -78,7 +80,7 @@ export class ListsController {
     const queue = q.oneOf('queue', ['mine'] as const);
     const status = q.oneOf('status', PAYMENT_STATUSES);
     if (queue && status && status !== 'requested') throw badCombination('status', 'the queue holds requests waiting for a decision: status can only be requested');
-    const page = q.page(PAYMENT_SORTS, queue ? 'effectiveDate' : '-effectiveDate');
+    const page = q.page(PAYMENT_SORTS, queue ? 'effectiveDate' : '-effectiveDate', format);
     const list = await listPayments(this.db, {
       unitPrefix: regionOf(p, q.text('unitCode')), status, projectId: q.id('projectId'), payeeId: q.id('payeeId'), payeeType: q.oneOf('payeeType', PAYEE_TYPES),
       requestedBy: q.id('requestedBy'), approvedBy: q.id('approvedBy'), channel: q.oneOf('channel', CHANNELS), dateFrom: q.date('dateFrom'), dateTo: q.date('dateTo'),
@@ -87,10 +89,10 @@ export class ListsController {
     const accounts = await this.vault.revealFor(p, list.items.map((i) => i.payee.accountRef!));
     const items = list.items.map(({ payee: { accountRef, ...payee }, ...i }) => ({ ...i, payee: { ...payee, account: accounts.get(accountRef!) ?? payee.account } }));
     const body = { basis: describeBasis(basis), ...pageInfo(page, list.total), items };
-    return respond(res, format, `payments${queue ? '-queue' : ''}${suffix(basis)}`, body, () => [sheet('支付', [
-      ['paymentId', '支付编号'], ['projectId', '项目'], ['unitCode', '单位'], ['status', '状态'], ['payeeType', '收款人类型'], ['payeeId', '收款人编号'], ['payeeName', '收款人'],
-      ['account', '账号'], ['amount', '金额(元)'], ['installment', '支付阶段'], ['effectiveDate', '申请日期'], ['requestedBy', '申请人'], ['decidedBy', '审核人'], ['channel', '渠道']],
-    items.map((i) => ({ ...i, payeeType: i.payee.type, payeeId: i.payee.id, payeeName: i.payee.name, account: i.payee.account })))]);
+    return respond(res, format, `payments${queue ? '-queue' : ''}${suffix(basis)}`, body, () => withCoverage([sheet('支付', [
+      ['paymentId', '支付编号'], ['projectId', '项目'], ['unitCode', '单位'], ['status', '状态', PAYMENT_STATUS_NAMES], ['payeeType', '收款人类型', PAYEE_TYPE_NAMES], ['payeeId', '收款人编号'], ['payeeName', '收款人'],
+      ['account', '账号'], ['amount', '金额(元)'], ['installment', '支付阶段', INSTALLMENT_NAMES], ['effectiveDate', '申请日期'], ['requestedBy', '申请人'], ['decidedBy', '审核人'], ['channel', '渠道', CHANNEL_NAMES]],
+    items.map((i) => ({ ...i, payeeType: i.payee.type, payeeId: i.payee.id, payeeName: i.payee.name, account: i.payee.account })))], list.total, page, items.length));
   }
 
   @Get('projects')
@@ -102,12 +104,12 @@ export class ListsController {
     const q = new ListQuery(query, [...COMMON, 'unitCode', 'type', 'stage', 'year']);
     const basis = parseBasis(query);
     const format = exportFormat(q.text('format'), req.headers.accept);
-    const page = q.page(PROJECT_SORTS, 'projectId');
+    const page = q.page(PROJECT_SORTS, 'projectId', format);
     const list = await listProjects(this.db, { unitPrefix: regionOf(p, q.text('unitCode')), type: q.oneOf('type', PROJECT_TYPES), stage: q.oneOf('stage', PROJECT_STAGES),
       year: q.year('year') }, page, basis);
     const body = { basis: describeBasis(basis), ...pageInfo(page, list.total), items: list.items };
-    return respond(res, format, `projects${suffix(basis)}`, body, () => [sheet('项目', [['projectId', '项目编号'], ['name', '名称'], ['type', '类型'], ['unitCode', '单位'],
-      ['implementer', '实施单位'], ['budget', '预算(元)'], ['plannedStart', '计划开工'], ['plannedEnd', '计划完工'], ['stage', '阶段']], list.items)]);
+    return respond(res, format, `projects${suffix(basis)}`, body, () => withCoverage([sheet('项目', [['projectId', '项目编号'], ['name', '名称'], ['type', '类型', PROJECT_TYPE_NAMES], ['unitCode', '单位'],
+      ['implementer', '实施单位'], ['budget', '预算(元)'], ['plannedStart', '计划开工'], ['plannedEnd', '计划完工'], ['stage', '阶段', MILESTONE_NAMES]], list.items)], list.total, page, list.items.length));
   }
 
   @Get('fund-batches')
@@ -120,13 +122,13 @@ export class ListsController {
     const q = new ListQuery(query, [...COMMON, 'unitCode', 'source', 'fiscalYear', 'status', 'unspentOnly']);
     const basis = parseBasis(query);
     const format = exportFormat(q.text('format'), req.headers.accept);
-    const page = q.page(BATCH_SORTS, 'batchId');
+    const page = q.page(BATCH_SORTS, 'batchId', format);
     const list = await listBatches(this.db, { unitPrefix: regionOf(p, q.text('unitCode')), source: q.oneOf('source', FUND_SOURCES), fiscalYear: q.year('fiscalYear'),
       status: q.oneOf('status', BATCH_STATUSES), unspentOnly: q.flag('unspentOnly') }, page, basis, shanghaiToday(this.clock.now()));
     const body = { basis: describeBasis(basis), ...pageInfo(page, list.total), items: list.items };
-    return respond(res, format, `fund-batches${suffix(basis)}`, body, () => [sheet('资金批次', [['batchId', '批次编号'], ['documentNo', '文号'], ['title', '名称'],
-      ['source', '来源'], ['recipientUnitCode', '接收单位'], ['fiscalYear', '年度'], ['amount', '金额(元)'], ['effectiveDate', '到达日期'], ['status', '状态'],
-      ['unspent', '结余 (balance)(元)'], ['unspentSince', '结余自'], ['ageDays', '天数']], list.items)]);
+    return respond(res, format, `fund-batches${suffix(basis)}`, body, () => withCoverage([sheet('资金批次', [['batchId', '批次编号'], ['documentNo', '文号'], ['title', '名称'],
+      ['source', '来源', SOURCE_NAMES], ['recipientUnitCode', '接收单位'], ['fiscalYear', '年度'], ['amount', '金额(元)'], ['effectiveDate', '到达日期'], ['status', '状态', BATCH_STATUS_NAMES],
+      ['unspent', '结余 (balance)(元)'], ['unspentSince', '结余自'], ['ageDays', '天数']], list.items)], list.total, page, list.items.length));
   }
 
   @Get('households')
@@ -139,15 +141,15 @@ export class ListsController {
     const q = new ListQuery(query, [...COMMON, 'unitCode', 'status', 'category', 'name']);
     const basis = parseBasis(query);
     const format = exportFormat(q.text('format'), req.headers.accept);
-    const page = q.page(HOUSEHOLD_SORTS, 'householdId');
+    const page = q.page(HOUSEHOLD_SORTS, 'householdId', format);
     const list = await listHouseholds(this.db, { unitPrefix: regionOf(p, q.text('unitCode')), status: q.oneOf('status', HOUSEHOLD_LIST_STATUSES),
       category: q.oneOf('category', HOUSEHOLD_CATEGORIES), name: q.text('name') }, page, basis);
     const ids = await this.vault.revealFor(p, list.items.flatMap((i) => (i.head ? [i.head.idRef] : [])));
     const items = list.items.map((i) => ({ ...i, head: i.head && { name: i.head.name, idNumber: ids.get(i.head.idRef) ?? i.head.idMasked } }));
     const body = { basis: describeBasis(basis), ...pageInfo(page, list.total), items };
-    return respond(res, format, `households${suffix(basis)}`, body, () => [sheet('农户', [['householdId', '农户编号'], ['unitCode', '村'], ['headName', '户主'],
-      ['headIdNumber', '户主身份证号'], ['category', '类别'], ['status', '状态'], ['memberCount', '人数'], ['registeredOn', '建档日期']],
-    items.map((i) => ({ ...i, headName: i.head?.name, headIdNumber: i.head?.idNumber })))]);
+    return respond(res, format, `households${suffix(basis)}`, body, () => withCoverage([sheet('农户', [['householdId', '农户编号'], ['unitCode', '村'], ['headName', '户主'],
+      ['headIdNumber', '户主身份证号'], ['category', '类别', HOUSEHOLD_CATEGORY_NAMES], ['status', '状态', HOUSEHOLD_STATUS_NAMES], ['memberCount', '人数'], ['registeredOn', '建档日期']],
+    items.map((i) => ({ ...i, headName: i.head?.name, headIdNumber: i.head?.idNumber })))], list.total, page, items.length));
   }
 
   @Post('lookups/identity')
@@ -215,8 +217,23 @@ export class ListsController {
 const badCombination = (field: string, message: string) => invalid('conflicting_parameters', message, field);
 
 /** One table of a list: the columns named, in order, with Chinese headers. */
-function sheet(name: string, columns: Array<[string, string]>, rows: ReadonlyArray<object>): Sheet {
-  return { name, headers: columns.map(([, h]) => h), rows: rows.map((r) => columns.map(([k]) => (r as Record<string, unknown>)[k] ?? '')) };
+/** A list as a table: each column a field, its header, and for a coded field the names its codes are shown by (as the views show them). */
+function sheet(name: string, columns: Array<[string, string, Record<string, string>?]>, rows: ReadonlyArray<object>): Sheet {
+  return { name, headers: columns.map(([, h]) => h), rows: rows.map((r) => columns.map(([k, , names]) => {
+    const v = (r as Record<string, unknown>)[k];
+    return names && v !== undefined && v !== null ? nameOf(names, v) : (v ?? '');
+  })) };
+}
+
+/**
+ * An exported list holds the whole list (up to EXPORT_ROWS) unless a page was asked for; when the
+ * file holds only part of it, a last table 说明 says which part and how many there are in all, so
+ * an export is never taken for the whole when it is not.
+ */
+function withCoverage(sheets: Sheet[], total: number, page: ListPage, rows: number): Sheet[] {
+  if (page.offset === 0 && rows >= total) return sheets;
+  return [...sheets, { name: '说明', headers: ['项目', '值'], rows: [['共计（条）', total], ['本文件（条）', rows], ['自第几条起', page.offset + 1],
+    ['说明', `本文件只含列表的一部分：请加筛选条件，或以 offset 分段导出（每次至多 ${EXPORT_ROWS} 条）`]] }];
 }
 
 /** A file name says the basis it was read under. */
