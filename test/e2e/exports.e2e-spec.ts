@@ -128,4 +128,16 @@ describe('exports of every view', () => {
     expect(csv).not.toContain('6222000011114444');
     expect(csv).toContain('4444"');
   });
+
+  test('the 公示 of a project adds up (held shown beside returned, paid and balance) and dates a payment by the day it was paid', async () => {
+    const d = (await api.as('public').get('/disclosure/units/990101001001').expect(200)).body;
+    const p = d.projects.find((x: { projectId: string }) => x.projectId === 'EX-P');
+    const fen = (y: string) => BigInt(y.replace('.', ''));
+    expect(fen(p.committed)).toBe(fen(p.returned) + fen(p.held) + fen(p.paid) + fen(p.balance));
+    expect(p.payments.find((x: { paymentId: string }) => x.paymentId === 'EX-PAY')).toMatchObject({ effectiveDate: '2016-06-01', paidOn: '2016-06-03' });
+    const csv = (await api.as('public').get('/disclosure/units/990101001001?format=csv').expect(200)).text;
+    expect(csv).toContain('冻结在途');
+    expect(csv).toContain('"支付日期","申请日期"');
+    expect(csv).toContain('"EX-PAY","1234.56","2016-06-03","2016-06-01"');
+  });
 });

@@ -14,9 +14,9 @@ const sum = (amounts: string[]) => {
 const FULL_ID = /\d{17}[\dX]/;
 const LONG_DIGITS = /\d{12,}/;
 
-type Payment = { paymentId: string; amount: string; effectiveDate: string; payee: { type: string; name: string; account: string | null } };
+type Payment = { paymentId: string; amount: string; effectiveDate: string; paidOn: string | null; payee: { type: string; name: string; account: string | null } };
 type Disclosure = { name: string; totals: Record<string, string> & { householdsReached: number; bySourceAndYear: { source: string; fiscalYear: number; received: string; paid: string }[] };
-  projects: { projectId: string; name: string; paid: string; payments: Payment[] }[]; households: { householdId: string; head: string | null; received: string }[];
+  projects: { projectId: string; name: string; paid: string; held: string; returned: string; payments: Payment[] }[]; households: { householdId: string; head: string | null; received: string }[];
   sealedLog: { body: { no: number } } | null };
 type Receipt = { paymentId: string; amount: string; effectiveDate: string; chain: { batchId: string; documentNo: string }[]; origin: { rootDocumentNo: string } };
 type HouseholdView = { unitCode: string; members: { name: string; idNumber: string }[]; received: string; receipts: Receipt[];
@@ -75,12 +75,19 @@ describe('web console: the household ledger and the village public board', () =>
       const card = page.locator(`[data-project="${p.projectId}"]`);
       expect(await card.locator('h3').innerText()).toContain(p.name);
       expect(await card.locator('[data-testid="project-paid"]').innerText()).toBe(commas(p.paid));
+      // The row adds up: held and returned are shown beside paid and balance.
+      const figures = await card.locator('table').first().innerText();
+      expect(figures).toContain('冻结在途');
+      expect(figures).toContain(commas(p.held));
+      expect(figures).toContain(commas(p.returned));
       const rows = await card.locator('table', { has: page.locator('caption', { hasText: '已支付明细' }) }).locator('tbody tr').allInnerTexts();
       expect(rows).toHaveLength(p.payments.length);
       p.payments.forEach((x, i) => {
         expect(rows[i]).toContain(x.payee.name);
         expect(rows[i]).toContain(commas(x.amount));
-        expect(rows[i]).toContain(x.effectiveDate);
+        // Dated by the day it was paid, as a household's receipts are.
+        expect(x.paidOn).not.toBeNull();
+        expect(rows[i]).toContain(x.paidOn!);
         expect(rows[i]).toContain(x.payee.account ?? '—');
       });
     }

@@ -116,10 +116,10 @@ export function householdSheets(v: HouseholdView, members: Array<{ name: string;
 
 export function disclosureSheets(d: View<typeof disclosure>): Sheet[] {
   return [
-    { name: '项目公示', headers: ['项目编号', '名称', '类型', '实施单位', '预算(元)', ...PROJECT_FIGURES.filter((f) => f !== 'held').map(money)],
-      rows: d.projects.map((p) => [p.projectId, p.name, nameOf(PROJECT_TYPE_NAMES, p.type), p.implementer, p.budget, p.committed, p.returned, p.paid, p.balance]) },
-    { name: '支付公示', headers: ['项目编号', '支付编号', '金额(元)', '日期', '收款人', '账号'],
-      rows: d.projects.flatMap((p) => p.payments.map((x) => [p.projectId, x.paymentId, x.amount, x.effectiveDate, x.payee.name, x.payee.account])) },
+    { name: '项目公示', headers: ['项目编号', '名称', '类型', '实施单位', '预算(元)', ...PROJECT_FIGURES.map(money)],
+      rows: d.projects.map((p) => [p.projectId, p.name, nameOf(PROJECT_TYPE_NAMES, p.type), p.implementer, p.budget, ...PROJECT_FIGURES.map((f) => p[f])]) },
+    { name: '支付公示', headers: ['项目编号', '支付编号', '金额(元)', '支付日期', '申请日期', '收款人', '账号'],
+      rows: d.projects.flatMap((p) => p.payments.map((x) => [p.projectId, x.paymentId, x.amount, x.paidOn ?? '', x.effectiveDate, x.payee.name, x.payee.account])) },
     { name: '到户公示', headers: ['户编号', '户主', '累计收到(元)'], rows: d.households.map((h) => [h.householdId, h.head ?? '', h.received]) },
   ];
 }

@@ -7,8 +7,8 @@ import { href } from '../lib/router';
 import { session } from '../lib/session';
 
 type Figures = { received: string; returned: string; allocated: string; committed: string; returnedFromProjects: string; held: string; paid: string; balance: string };
-type Payment = { paymentId: string; amount: string; effectiveDate: string; payee: { type: string; id: string; name: string; account: string | null } };
-type Project = { projectId: string; name: string; type: string; unitCode: string; implementer: string; budget: string; committed: string; returned: string;
+type Payment = { paymentId: string; amount: string; effectiveDate: string; paidOn: string | null; payee: { type: string; id: string; name: string; account: string | null } };
+type Project = { projectId: string; name: string; type: string; unitCode: string; implementer: string; budget: string; committed: string; returned: string; held: string;
   paid: string; balance: string; fundingBySource: { source: string; committed: string; returned: string; held: string; paid: string; balance: string }[];
   payments: Payment[] };
 type SealedLog = { body: { no: number; count: number; chainHead: string; sealedAt: string; keyId?: string; alg?: string }; signature: string };
@@ -66,6 +66,9 @@ function ProjectCard({ p, linked }: { p: Project; linked: boolean }) {
       <Table rows={[p]} rowKey={(x) => x.projectId} columns={[
         { label: '预算', num: true, cell: (x) => <Money v={x.budget} /> },
         { label: '安排资金', num: true, cell: (x) => <Money v={x.committed} /> },
+        // Every figure of the identity (committed = returned + held + paid + balance), so the row adds up for whoever checks it.
+        { label: '退回', num: true, cell: (x) => <Money v={x.returned} /> },
+        { label: FIGURES.held.zh, num: true, cell: (x) => <Money v={x.held} /> },
         { label: '已支付', num: true, cell: (x) => <span data-testid="project-paid"><Money v={x.paid} /></span> },
         { label: '结余', num: true, cell: (x) => <Money v={x.balance} /> },
       ]} />
@@ -76,7 +79,7 @@ function ProjectCard({ p, linked }: { p: Project; linked: boolean }) {
         { label: '结余', num: true, cell: (r) => <Money v={r.balance} /> },
       ]} />
       <Table rows={p.payments} caption={`已支付明细（${p.payments.length} 笔）`} empty="尚无已支付款项" rowKey={(r) => r.paymentId} columns={[
-        { label: '日期', cell: (r) => <span class="nowrap">{r.effectiveDate}</span> },
+        { label: '支付日期', cell: (r) => <span class="nowrap">{r.paidOn ?? r.effectiveDate}</span> },
         { label: '收款人', cell: (r) => <span>{r.payee.name}<span class="muted">（{nameOf(PAYEE_TYPE_NAMES, r.payee.type)}）</span></span> },
         { label: '账号', cell: (r) => r.payee.account ?? '—' },
         { label: '金额（元）', num: true, cell: (r) => <Money v={r.amount} /> },

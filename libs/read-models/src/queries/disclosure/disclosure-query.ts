@@ -14,8 +14,11 @@ export async function disclosure(q: SqlExecutor, code: string, basis: Basis) {
   for (const p of projects.rows) {
     const v = await projectView(q, p.project_id, basis);
     if (v) views.push({ projectId: v.projectId, name: v.name, type: v.type, unitCode: v.unitCode, implementer: v.implementer, budget: v.budget, committed: v.committed,
-      returned: v.returned, paid: v.paid, balance: v.balance, fundingBySource: v.fundingBySource,
-      payments: v.payments.filter((x) => x.status === 'executed').map((x) => ({ paymentId: x.paymentId, amount: x.amount, effectiveDate: x.effectiveDate, payee: x.payee })) });
+      // Every project figure, held too: without it a row's committed − returned − paid did not make its balance.
+      returned: v.returned, held: v.held, paid: v.paid, balance: v.balance, fundingBySource: v.fundingBySource,
+      // A payment is made public by the day it was paid (as a household's receipts are), beside the day it was requested.
+      payments: v.payments.filter((x) => x.status === 'executed').map((x) => ({ paymentId: x.paymentId, amount: x.amount, effectiveDate: x.effectiveDate,
+        paidOn: x.paidOn, payee: x.payee })) });
   }
   // What each registered household of the unit received, from any programme (names are posted publicly in 公示).
   const hParams: unknown[] = [prefix];

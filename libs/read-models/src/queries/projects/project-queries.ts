@@ -52,7 +52,9 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
       ...figuresInYuan(projectFiguresOfMoves({ committed: l.committed, returned: l.returned, held: l.held, paid: l.paid })) })),
     fundingBySource: [...bySource.entries()].map(([source, f]) => ({ source, ...figuresInYuan(projectFiguresOfMoves(f)) })),
     payments: paymentViews.filter(Boolean).map((v) => ({ paymentId: v!.paymentId, status: v!.status, amount: v!.amount, installment: v!.installment,
-      payee: v!.payee, effectiveDate: v!.effectiveDate })),
+      payee: v!.payee, effectiveDate: v!.effectiveDate,
+      // The day it was paid (its last execution under the basis), for a 公示 dated as a household's receipts are.
+      paidOn: (v!.history.filter((h) => h.status === 'executed').pop()?.effectiveDate as string | undefined) ?? null })),
   };
 }
 
