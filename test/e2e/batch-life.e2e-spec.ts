@@ -66,6 +66,14 @@ describe('batch life: open, closed with its remainder returned or carried over, 
     }
     expect((await api.as('auditor').get('/payments/BL-PAY?asof=2016-01-01').expect(400)).body.error.field).toBe('asof');
     await api.as('auditor').get('/payments/BL-PAY?asOf=2016-06-30&format=json').expect(200);
+    // So do the cases, an alert, the rule sets and the roster (the payment rules are configuration: knownAt does not apply to them).
+    for (const [path, field] of [['/cases?foo=1', 'foo'], ['/cases/C-NONE?asof=2016-01-01', 'asof'], ['/rule-sets/payments?knownAt=2016-01-01T00:00:00Z', 'knownAt'],
+      ['/rule-sets/red-flags?asof=2016-01-01', 'asof'], ['/alerts/R-35.cash_to_individual.payment.BL-PAY?foo=1', 'foo'], ['/roster/P-NONE?asof=2016-01-01', 'asof']]) {
+      const r = await api.as('auditor').get(path).expect(400);
+      expect({ path, error: r.body.error }).toMatchObject({ path, error: { code: 'unknown_parameter', field } });
+    }
+    await api.as('auditor').get('/rule-sets/payments?asOf=2016-06-30').expect(200);
+    await api.as('auditor').get('/cases?status=open&limit=5').expect(200);
   });
 
   test('closing with money left and no disposal is refused, naming the remainder; nothing is written', async () => {

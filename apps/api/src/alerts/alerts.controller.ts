@@ -11,7 +11,7 @@ import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { Responds } from '../http/openapi-schemas';
 import { Caller, IdParam, type RequestCaller } from '../http/validators';
-import { ListQuery, parseLimit, regionOf } from '../views/list-params';
+import { ListQuery, onlyParameters, parseLimit, regionOf } from '../views/list-params';
 import { missing } from '../views/read-access';
 import { RosterLeavingDto, RosterPersonDto, RuleSetVersionDto } from './alerts.dto';
 
@@ -61,7 +61,9 @@ export class AlertsController {
   @Access('inspector', 'auditor', 'finance')
   @Responds(200, 'alertView', '一条预警及其证据 one alert with its evidence')
   @ApiOperation({ summary: '一条预警：规则、版本、等级、对象、金额、证据事件、首次预警的业务日期与记录时间' })
-  async one(@CurrentPrincipal() p: Principal, @Param('alertId') alertId: string, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
+  async one(@CurrentPrincipal() p: Principal, @Param('alertId') alertId: string, @Query() query: Record<string, unknown>, @Query('asOf') asOf?: string,
+    @Query('knownAt') knownAt?: string) {
+    onlyParameters(query, ['asOf', 'knownAt']);
     if (!/^R-[0-9]{2}\.[a-z_]+\.[a-z]+\.[A-Za-z0-9._-]{1,64}$/.test(alertId)) throw invalid('invalid_alert_id', 'alertId looks like R-35.cash_to_individual.payment.PAY-1', 'alertId');
     const basis = parseBasis({ asOf, knownAt });
     const [a] = await alertsByIds(this.db, [alertId], basis, this.today());
@@ -75,7 +77,8 @@ export class AlertsController {
   @Access('inspector', 'auditor', 'finance')
   @Responds(200, 'ruleSet', '规则集：全部版本及 asOf 当日有效的版本 every version and the one in force')
   @ApiOperation({ summary: '预警规则集：规则目录、各版本（阈值、等级、生效日期）及截至 asOf 有效的版本（按 knownAt 所知）' })
-  async ruleSet(@Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
+  async ruleSet(@Query() query: Record<string, unknown>, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
+    onlyParameters(query, ['asOf', 'knownAt']);
     const basis = parseBasis({ asOf, knownAt });
     const versions = await ruleSetVersionsKnown(this.db, basis.knownAt);
     return {
@@ -98,7 +101,9 @@ export class AlertsController {
   @Access('finance', 'approver', 'inspector', 'auditor', 'village')
   @Responds(200, 'paymentRules', '支付规则：各版本及 asOf 当日有效的一版 the payment thresholds, every dated set and the one in force')
   @ApiOperation({ summary: '支付规则（配置 PAYMENT_RULES）：预付比例上限、惠民项目公示天数，各版本及截至 asOf 有效的一版；惠民项目类型' })
-  paymentRules(@Query('asOf') asOf?: string) {
+  paymentRules(@Query() query: Record<string, unknown>, @Query('asOf') asOf?: string) {
+    // Configuration, not recorded in the log: knownAt does not apply, and is refused rather than ignored.
+    onlyParameters(query, ['asOf']);
     const basis = parseBasis({ asOf });
     return {
       basis: describeBasis(basis),
@@ -139,7 +144,9 @@ export class AlertsController {
   @Responds(200, 'rosterPersonView', '人员记录及其时间口径 the person, with the basis it was read under')
   @ApiOperation({ summary: '人员记录（身份证号、账号按角色打码）：截至 asOf 是否在任，按 knownAt 所知' })
   @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false })
-  async person(@CurrentPrincipal() p: Principal, @Param('personId', IdParam) personId: string, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
+  async person(@CurrentPrincipal() p: Principal, @Param('personId', IdParam) personId: string, @Query() query: Record<string, unknown>, @Query('asOf') asOf?: string,
+    @Query('knownAt') knownAt?: string) {
+    onlyParameters(query, ['asOf', 'knownAt']);
     const basis = parseBasis({ asOf, knownAt });
     // Scope first: out of the region answers as a person never recorded.
     const now = await this.oversight.rosterPerson(personId).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { parseLimit } from '../views/list-params';
+import { onlyParameters, parseLimit } from '../views/list-params';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { assertInScope, CASE_STATUSES, invalid, parseYuan, withinScope, type Principal } from '@yuantrace/domain';
@@ -112,6 +112,7 @@ export class CasesController {
   @ApiQuery({ name: 'knownAt', required: false, description: '记录时点口径 ISO-8601：该时刻所记载的案件' })
   @Responds(200, 'caseView', '案件及其时间口径 the case, with the basis it was read under')
   async view(@CurrentPrincipal() p: Principal, @Param('caseId', IdParam) id: string, @Query() query: CaseQuery) {
+    onlyParameters(query, ['asOf', 'knownAt']);
     const basis = parseBasis(query);
     // Scope first, before existence and before the time cut: outside the region it answers as an unknown id.
     const unit = await caseUnit(this.db, id);
@@ -133,6 +134,7 @@ export class CasesController {
   @ApiQuery({ name: 'knownAt', required: false, description: '记录时点口径 ISO-8601' })
   @Responds(200, 'caseList', '一页案件与下一页游标 a page of cases and the next cursor')
   async list(@CurrentPrincipal() p: Principal, @Query() query: CaseQuery) {
+    onlyParameters(query, ['asOf', 'knownAt', 'status', 'overdue', 'unitCode', 'limit', 'after'], 'list');
     const basis = parseBasis(query);
     const limit = parseLimit(query.limit);
     if (query.status !== undefined && !(CASE_STATUSES as readonly string[]).includes(query.status)) {

@@ -14,15 +14,23 @@ export function parseLimit(text: string | undefined): number {
 const MAX_OFFSET = 1_000_000;
 
 /**
+ * A query string holds only the parameters its route knows: any other is a 400 naming it and the
+ * known ones (`?asof=` for `?asOf=` would otherwise answer today's figures as that day's).
+ */
+export function onlyParameters(query: Record<string, unknown>, known: readonly string[], what: 'list' | 'view' = 'view'): void {
+  for (const name of Object.keys(query)) {
+    if (!known.includes(name)) throw invalid('unknown_parameter', `${name.slice(0, 40)} is not a parameter of this ${what} (known: ${known.join(', ')})`, name.slice(0, 40));
+  }
+}
+
+/**
  * A list's query string, read strictly: a parameter the route does not know is a 400 naming it
  * (a misspelt filter silently ignored would answer a question the reader did not ask), a value
  * given twice is a 400, and each value is checked by the one parser of its kind.
  */
 export class ListQuery {
   constructor(private readonly query: Record<string, unknown>, known: readonly string[]) {
-    for (const name of Object.keys(query)) {
-      if (!known.includes(name)) throw invalid('unknown_parameter', `${name.slice(0, 40)} is not a parameter of this list (known: ${known.join(', ')})`, name.slice(0, 40));
-    }
+    onlyParameters(query, known, 'list');
   }
 
   text(name: string): string | undefined {

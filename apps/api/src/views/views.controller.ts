@@ -1,7 +1,7 @@
 import { latestCheckpoint } from '@yuantrace/seal';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { invalid, withinScope, type Principal } from '@yuantrace/domain';
+import { withinScope, type Principal } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
 import {
   batchFlow, batchView, describeBasis, disclosure, householdReading, parseBasis, paymentTraceReading, paymentView,
@@ -15,6 +15,7 @@ import { IdParam, unitCodeParam } from '../http/validators';
 import { READ_DB } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
 import { exportFormat, respond } from './export';
+import { onlyParameters } from './list-params';
 import { Responds } from '../http/openapi-schemas';
 import { batchSheets, disclosureSheets, flowSheets, householdSheets, paymentSheets, projectSheets, summarySheets, traceSheets } from './view-sheets';
 import { missing, placeInScope, placeUnitInScope } from './read-access';
@@ -26,11 +27,7 @@ const VIEW_PARAMETERS = ['asOf', 'knownAt', 'format'];
  * one: `?asof=2016-01-01` answered today's figures as though they were that day's.
  */
 function viewBasis(query: BasisQuery) {
-  for (const name of Object.keys(query)) {
-    if (!VIEW_PARAMETERS.includes(name)) {
-      throw invalid('unknown_parameter', `${name.slice(0, 40)} is not a parameter of this view (known: ${VIEW_PARAMETERS.join(', ')})`, name.slice(0, 40));
-    }
-  }
+  onlyParameters(query, VIEW_PARAMETERS);
   return parseBasis(query);
 }
 const basisDocs = () => (target: object, key: string, d: PropertyDescriptor) => {
