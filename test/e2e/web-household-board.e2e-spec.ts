@@ -16,7 +16,7 @@ const LONG_DIGITS = /\d{12,}/;
 
 type Payment = { paymentId: string; amount: string; effectiveDate: string; paidOn: string | null; payee: { type: string; name: string; account: string | null } };
 type Disclosure = { name: string; totals: Record<string, string> & { householdsReached: number; bySourceAndYear: { source: string; fiscalYear: number; received: string; paid: string }[] };
-  projects: { projectId: string; name: string; paid: string; held: string; returned: string; payments: Payment[] }[]; households: { householdId: string; head: string | null; received: string }[];
+  projects: { projectId: string; name: string; paid: string; held: string; returned: string; balance: string; payments: Payment[] }[]; households: { householdId: string; head: string | null; received: string }[];
   sealedLog: { body: { no: number } } | null };
 type Receipt = { paymentId: string; amount: string; effectiveDate: string; chain: { batchId: string; documentNo: string }[]; origin: { rootDocumentNo: string } };
 type HouseholdView = { unitCode: string; members: { name: string; idNumber: string }[]; received: string; receipts: Receipt[];
@@ -75,11 +75,11 @@ describe('web console: the household ledger and the village public board', () =>
       const card = page.locator(`[data-project="${p.projectId}"]`);
       expect(await card.locator('h3').innerText()).toContain(p.name);
       expect(await card.locator('[data-testid="project-paid"]').innerText()).toBe(commas(p.paid));
-      // The row adds up: held and returned are shown beside paid and balance.
-      const figures = await card.locator('table').first().innerText();
-      expect(figures).toContain('冻结在途');
-      expect(figures).toContain(commas(p.held));
-      expect(figures).toContain(commas(p.returned));
+      // The row adds up: returned and held are shown beside paid and balance, each in its own column.
+      const figures = card.locator('table').first();
+      expect(await figures.locator('thead th').allInnerTexts()).toEqual(['预算', '安排资金', '退回', '冻结在途', '已支付', '结余']);
+      const cells = (await figures.locator('tbody tr').first().locator('td').allInnerTexts()).map((c) => c.trim());
+      expect(cells.slice(2)).toEqual([commas(p.returned), commas(p.held), commas(p.paid), commas(p.balance)]);
       const rows = await card.locator('table', { has: page.locator('caption', { hasText: '已支付明细' }) }).locator('tbody tr').allInnerTexts();
       expect(rows).toHaveLength(p.payments.length);
       p.payments.forEach((x, i) => {

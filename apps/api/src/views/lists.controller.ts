@@ -27,7 +27,7 @@ const COMMON = ['asOf', 'knownAt', 'format', 'limit', 'offset', 'sort'];
 const listDocs = (sorts: readonly string[], filters: Array<[string, string]>) => (target: object, key: string, d: PropertyDescriptor) => {
   for (const [name, description] of [
     ['asOf', '业务日期口径 YYYY-MM-DD：截至该日已发生的事项（按现在所知）'], ['knownAt', '记录时点口径 ISO-8601：该时刻账上所载（更正之前）'],
-    ['limit', '每页条数 1–500，默认100'], ['offset', '从第几条开始（0起），见 nextOffset'], ['sort', `排序：${sorts.join(', ')}；前加 - 为降序`],
+    ['limit', '每页条数 1–500，默认100；导出（csv、xlsx）未给出时为整表，至多 50,000 条'], ['offset', '从第几条开始（0起），见 nextOffset'], ['sort', `排序：${sorts.join(', ')}；前加 - 为降序`],
     ['format', '导出：json、csv 或 xlsx'], ...filters,
   ]) ApiQuery({ name, required: false, description })(target, key, d);
 };
@@ -210,7 +210,10 @@ export class ListsController {
     const last = found.events[found.events.length - 1];
     const body = { basis: describeBasis(basis), principalId: actor, total: found.total ?? 0, events,
       next: found.events.length === limit && last ? this.cursors.encode(listing, formatPosition(last.position)) : null };
-    return respond(res, format, `activity-${actor}${suffix(basis)}`, body, () => eventSheets(events));
+    // A page of the activity, read by cursor: a file of one page among more says so, as a partial list export does.
+    const partial = after !== undefined || body.total > events.length;
+    return respond(res, format, `activity-${actor}${suffix(basis)}`, body, () => [...eventSheets(events), ...(partial ? [{ name: '说明', headers: ['项目', '值'],
+      rows: [['共计（条）', body.total], ['本文件（条）', events.length], ['说明', '本文件只含其中一页：以 next 游标（after 参数）继续导出']] }] : [])]);
   }
 }
 

@@ -63,9 +63,9 @@ export function projectSheets(v: View<typeof projectView>): Sheet[] {
     { name: '里程碑', headers: ['编号', '环节', '日期', '进度(%)', '结果', '公示截止', '文号', '说明', '记录时间'],
       rows: v.milestones.map((m) => [m.milestoneId, nameOf(MILESTONE_NAMES, m.kind), m.date, m.percentComplete ?? '', m.result ?? '', m.publicUntil ?? '', m.documentNo ?? '',
         m.note ?? '', m.recordedAt]) },
-    { name: '支付', headers: ['支付编号', '状态', '款项性质', '金额(元)', '日期', '收款人类型', '收款人', '账号'],
+    { name: '支付', headers: ['支付编号', '状态', '款项性质', '金额(元)', '申请日期', '支付日期', '收款人类型', '收款人', '账号'],
       rows: v.payments.map((p) => [p.paymentId, nameOf(PAYMENT_STATUS_NAMES, p.status), nameOf(INSTALLMENT_NAMES, p.installment), p.amount, p.effectiveDate,
-        nameOf(PAYEE_TYPE_NAMES, p.payee.type), p.payee.name, p.payee.account]) },
+        p.paidOn ?? '', nameOf(PAYEE_TYPE_NAMES, p.payee.type), p.payee.name, p.payee.account]) },
   ];
 }
 

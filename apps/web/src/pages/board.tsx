@@ -75,6 +75,8 @@ function ProjectCard({ p, linked }: { p: Project; linked: boolean }) {
       <Table rows={p.fundingBySource} caption="资金来源" rowKey={(r) => r.source} columns={[
         { label: '来源', cell: (r) => nameOf(SOURCE_NAMES, r.source) },
         { label: '安排', num: true, cell: (r) => <Money v={r.committed} /> },
+        { label: '退回', num: true, cell: (r) => <Money v={r.returned} /> },
+        { label: FIGURES.held.zh, num: true, cell: (r) => <Money v={r.held} /> },
         { label: '已支付', num: true, cell: (r) => <Money v={r.paid} /> },
         { label: '结余', num: true, cell: (r) => <Money v={r.balance} /> },
       ]} />
