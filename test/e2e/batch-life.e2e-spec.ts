@@ -48,6 +48,9 @@ describe('batch life: open, closed with its remainder returned or carried over, 
   test('a project is found as of its approval (立项), before it was due to start or funded; not the day before', async () => {
     await fin().post('/projects', { projectId: 'BL-SCHOOL', name: '村小学修缮', type: 'EDUCATION', unitCode: '990101001001', implementer: '村委', budget: '80000.00',
       plannedStart: '2016-09-01', plannedEnd: '2016-12-31' }).expect(201);
+    await new Promise((r) => setTimeout(r, 5));
+    const beforeApproval = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 5));
     await fin().post('/projects/BL-SCHOOL/milestones', { milestoneId: 'BL-SCHOOL-approved', kind: 'approved', date: '2016-03-10', documentNo: '县扶贫办〔2016〕9号' }).expect(201);
     expect(await read('/projects/BL-SCHOOL?asOf=2016-03-10')).toMatchObject({ projectId: 'BL-SCHOOL', stage: 'approved' });
     const listed = await read('/projects?unitCode=990101001001&asOf=2016-03-10');
@@ -56,6 +59,11 @@ describe('batch life: open, closed with its remainder returned or carried over, 
     const before = await api.as('auditor').get('/projects/BL-SCHOOL?asOf=2016-03-09').expect(404);
     expect(before.body.error).toMatchObject({ code: 'not_found_as_of', field: 'asOf' });
     expect((await read('/projects?unitCode=990101001001&asOf=2016-03-09')).items.map((p: { projectId: string }) => p.projectId)).not.toContain('BL-SCHOOL');
+    // As the books stood before the approval was recorded, the project was not yet there as of that date, in the view or the list.
+    const unknown = await api.as('auditor').get(`/projects/BL-SCHOOL?asOf=2016-03-10&knownAt=${beforeApproval}`).expect(404);
+    expect(unknown.body.error).toMatchObject({ code: 'not_found_as_of' });
+    expect((await read(`/projects?unitCode=990101001001&asOf=2016-03-10&knownAt=${beforeApproval}`)).items.map((p: { projectId: string }) => p.projectId))
+      .not.toContain('BL-SCHOOL');
   });
 
   test('a view refuses a parameter it does not know, as the lists do, rather than answer today’s figures for a misspelt asOf', async () => {

@@ -24,7 +24,7 @@ export async function listProjects(q: SqlExecutor, f: ProjectListFilter, page: L
   const params: unknown[] = [underPrefix(f.unitPrefix)];
   const where = ['p.unit_code like $1', basisSql({ knownAt: basis.knownAt }, params, 'p')];
   if (basis.asOf) {
-    where.push(projectExistsBy('p', `$${params.push(basis.asOf)}::date`));
+    where.push(projectExistsBy('p', `$${params.push(basis.asOf)}::date`, basis.knownAt ? `$${params.push(basis.knownAt.toISOString())}::timestamptz` : undefined));
   }
   if (f.type !== undefined) where.push(`p.type = $${params.push(f.type)}`);
   if (f.year !== undefined) where.push(`p.planned_start >= $${params.push(`${f.year}-01-01`)}::date and p.planned_start < $${params.push(`${f.year + 1}-01-01`)}::date`);

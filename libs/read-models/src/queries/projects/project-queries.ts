@@ -11,15 +11,20 @@ import { paymentView } from '../payments/payment-queries';
  * first. Without the milestones, a project approved in March and funded in April was not found as
  * of its own approval.
  */
-export const projectExistsBy = (alias: string, date: string) => `least(${alias}.planned_start,
-  (select min(a.effective_date) from rm_allocations a where a.project_id = ${alias}.project_id),
-  (select min(m.effective_date) from rm_project_milestones m where m.project_id = ${alias}.project_id)) <= ${date}`;
+export const projectExistsBy = (alias: string, date: string, knownAt?: string) => {
+  // Under knownAt, only the funding and milestones recorded by then count.
+  const known = (a: string) => (knownAt ? ` and ${a}.recorded_at <= ${knownAt}` : '');
+  return `least(${alias}.planned_start,
+  (select min(a.effective_date) from rm_allocations a where a.project_id = ${alias}.project_id${known('a')}),
+  (select min(m.effective_date) from rm_project_milestones m where m.project_id = ${alias}.project_id${known('m')})) <= ${date}`;
+};
 
 /** A project: stage and milestones, its figures by funding line and source, its payments. */
 
 export async function projectView(q: SqlExecutor, projectId: string, basis: Basis) {
   const params: unknown[] = [projectId];
-  const asOf = basis.asOf ? ` and ${projectExistsBy('rm_projects', `$${params.push(basis.asOf)}::date`)}` : '';
+  const asOf = basis.asOf ? ` and ${projectExistsBy('rm_projects', `$${params.push(basis.asOf)}::date`,
+    basis.knownAt ? `$${params.push(basis.knownAt.toISOString())}::timestamptz` : undefined)}` : '';
   const p = (await q.query<Record<string, unknown>>(`select * from rm_projects where project_id = $1 and ${basisSql({ knownAt: basis.knownAt }, params)}${asOf}`, params)).rows[0];
   if (!p) return undefined;
   const lines = [...(await lineFigures(q, { projectId }, basis)).values()];
