@@ -11,7 +11,7 @@ import type { AppConfig } from '@yuantrace/ledger';
 import { APP_CONFIG, Clock, PersonalDataVault, READ_DB } from '@yuantrace/ledger';
 import {
   BATCH_SORTS, BATCH_STATUSES, describeBasis, findEvents, HOUSEHOLD_LIST_STATUSES, HOUSEHOLD_SORTS, householdsByIdentityRef, listBatches, listHouseholds,
-  listPayments, listProjects, parseBasis, PAYMENT_SORTS, PAYMENT_STATUSES, paymentsByAccountRef, PROJECT_SORTS, PROJECT_STAGES, type Basis, type ListPage, unitPrefix } from '@yuantrace/read-models';
+  listPayments, listProjects, parseBasis, PAYMENT_SORTS, PAYMENT_STATUSES, paymentsByAccountRef, PROJECT_SORTS, PROJECT_STAGES, type Basis, unitPrefix } from '@yuantrace/read-models';
 import type { Request, Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -92,7 +92,7 @@ export class ListsController {
     return respond(res, format, `payments${queue ? '-queue' : ''}${suffix(basis)}`, body, () => withCoverage([sheet('支付', [
       ['paymentId', '支付编号'], ['projectId', '项目'], ['unitCode', '单位'], ['status', '状态', PAYMENT_STATUS_NAMES], ['payeeType', '收款人类型', PAYEE_TYPE_NAMES], ['payeeId', '收款人编号'], ['payeeName', '收款人'],
       ['account', '账号'], ['amount', '金额(元)'], ['installment', '支付阶段', INSTALLMENT_NAMES], ['effectiveDate', '申请日期'], ['requestedBy', '申请人'], ['decidedBy', '审核人'], ['channel', '渠道', CHANNEL_NAMES]],
-    items.map((i) => ({ ...i, payeeType: i.payee.type, payeeId: i.payee.id, payeeName: i.payee.name, account: i.payee.account })))], list.total, page, items.length));
+    items.map((i) => ({ ...i, payeeType: i.payee.type, payeeId: i.payee.id, payeeName: i.payee.name, account: i.payee.account })))], list.total, items.length, page));
   }
 
   @Get('projects')
@@ -109,7 +109,7 @@ export class ListsController {
       year: q.year('year') }, page, basis);
     const body = { basis: describeBasis(basis), ...pageInfo(page, list.total), items: list.items };
     return respond(res, format, `projects${suffix(basis)}`, body, () => withCoverage([sheet('项目', [['projectId', '项目编号'], ['name', '名称'], ['type', '类型', PROJECT_TYPE_NAMES], ['unitCode', '单位'],
-      ['implementer', '实施单位'], ['budget', '预算(元)'], ['plannedStart', '计划开工'], ['plannedEnd', '计划完工'], ['stage', '阶段', MILESTONE_NAMES]], list.items)], list.total, page, list.items.length));
+      ['implementer', '实施单位'], ['budget', '预算(元)'], ['plannedStart', '计划开工'], ['plannedEnd', '计划完工'], ['stage', '阶段', MILESTONE_NAMES]], list.items)], list.total, list.items.length, page));
   }
 
   @Get('fund-batches')
@@ -128,7 +128,7 @@ export class ListsController {
     const body = { basis: describeBasis(basis), ...pageInfo(page, list.total), items: list.items };
     return respond(res, format, `fund-batches${suffix(basis)}`, body, () => withCoverage([sheet('资金批次', [['batchId', '批次编号'], ['documentNo', '文号'], ['title', '名称'],
       ['source', '来源', SOURCE_NAMES], ['recipientUnitCode', '接收单位'], ['fiscalYear', '年度'], ['amount', '金额(元)'], ['effectiveDate', '到达日期'], ['status', '状态', BATCH_STATUS_NAMES],
-      ['unspent', '结余 (balance)(元)'], ['unspentSince', '结余自'], ['ageDays', '天数']], list.items)], list.total, page, list.items.length));
+      ['unspent', '结余 (balance)(元)'], ['unspentSince', '结余自'], ['ageDays', '天数']], list.items)], list.total, list.items.length, page));
   }
 
   @Get('households')
@@ -149,7 +149,7 @@ export class ListsController {
     const body = { basis: describeBasis(basis), ...pageInfo(page, list.total), items };
     return respond(res, format, `households${suffix(basis)}`, body, () => withCoverage([sheet('农户', [['householdId', '农户编号'], ['unitCode', '村'], ['headName', '户主'],
       ['headIdNumber', '户主身份证号'], ['category', '类别', HOUSEHOLD_CATEGORY_NAMES], ['status', '状态', HOUSEHOLD_STATUS_NAMES], ['memberCount', '人数'], ['registeredOn', '建档日期']],
-    items.map((i) => ({ ...i, headName: i.head?.name, headIdNumber: i.head?.idNumber })))], list.total, page, items.length));
+    items.map((i) => ({ ...i, headName: i.head?.name, headIdNumber: i.head?.idNumber })))], list.total, items.length, page));
   }
 
   @Post('lookups/identity')
@@ -211,9 +211,7 @@ export class ListsController {
     const body = { basis: describeBasis(basis), principalId: actor, total: found.total ?? 0, events,
       next: found.events.length === limit && last ? this.cursors.encode(listing, formatPosition(last.position)) : null };
     // A page of the activity, read by cursor: a file of one page among more says so, as a partial list export does.
-    const partial = after !== undefined || body.total > events.length;
-    return respond(res, format, `activity-${actor}${suffix(basis)}`, body, () => [...eventSheets(events), ...(partial ? [{ name: '说明', headers: ['项目', '值'],
-      rows: [['共计（条）', body.total], ['本文件（条）', events.length], ['说明', '本文件只含其中一页：以 next 游标（after 参数）继续导出']] }] : [])]);
+    return respond(res, format, `activity-${actor}${suffix(basis)}`, body, () => withCoverage(eventSheets(events), body.total, events.length, { after }));
   }
 }
 
@@ -231,12 +229,14 @@ function sheet(name: string, columns: Array<[string, string, Record<string, stri
 /**
  * An exported list holds the whole list (up to EXPORT_ROWS) unless a page was asked for; when the
  * file holds only part of it, a last table 说明 says which part and how many there are in all, so
- * an export is never taken for the whole when it is not.
+ * an export is never taken for the whole when it is not; a page read by cursor (`after`) says how to read on.
  */
-function withCoverage(sheets: Sheet[], total: number, page: ListPage, rows: number): Sheet[] {
-  if (page.offset === 0 && rows >= total) return sheets;
-  return [...sheets, { name: '说明', headers: ['项目', '值'], rows: [['共计（条）', total], ['本文件（条）', rows], ['自第几条起', page.offset + 1],
-    ['说明', `本文件只含列表的一部分：请加筛选条件，或以 offset 分段导出（每次至多 ${EXPORT_ROWS} 条）`]] }];
+function withCoverage(sheets: Sheet[], total: number, rows: number, at: { offset: number } | { after: string | undefined }): Sheet[] {
+  const first = 'offset' in at ? at.offset === 0 : at.after === undefined;
+  if (first && rows >= total) return sheets;
+  return [...sheets, { name: '说明', headers: ['项目', '值'], rows: [['共计（条）', total], ['本文件（条）', rows],
+    ...('offset' in at ? [['自第几条起', at.offset + 1], ['说明', `本文件只含列表的一部分：请加筛选条件，或以 offset 分段导出（每次至多 ${EXPORT_ROWS} 条）`]]
+      : [['说明', '本文件只含其中一页：以 next 游标（after 参数）继续导出']])] }];
 }
 
 /** A file name says the basis it was read under. */

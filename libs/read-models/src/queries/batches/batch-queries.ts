@@ -61,11 +61,8 @@ export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
   const children = await q.query<{ batch_id: string; recipient_unit_code: string; amount_fen: unknown }>(
     `select batch_id, recipient_unit_code, amount_fen from rm_batches where parent_batch_id = $1 and ${basisSql(basis, childParams)} order by batch_id`, childParams);
   // Each child's life as of the basis: a voided child counts for nothing, and the parent's lists say so rather than show it beside the live ones.
-  const lifeParams: unknown[] = [children.rows.map((c) => c.batch_id)];
-  const ended = new Map((await q.query<{ batch_id: string; event_type: string }>(
-    `select distinct on (batch_id) batch_id, event_type from rm_batch_events where batch_id = any($1::text[]) and event_type in ('FundBatchClosed', 'FundBatchVoided')
-       and ${basisSql(basis, lifeParams)} order by batch_id, effective_date, recorded_at`, lifeParams)).rows.map((r) => [r.batch_id, r.event_type]));
-  const childStatus = (id: unknown) => (ended.get(String(id)) === 'FundBatchVoided' ? 'voided' : ended.get(String(id)) === 'FundBatchClosed' ? 'closed' : 'open');
+  const lives = await batchLives(q, children.rows.map((c) => c.batch_id), basis);
+  const childStatus = (id: unknown) => lives.get(String(id))?.status ?? 'open';
   return {
     batchId: b.batch_id, documentNo: b.document_no, title: b.title, source: b.source, issuerLevel: b.issuer_level, recipientUnitCode: b.recipient_unit_code,
     fiscalYear: b.fiscal_year, purpose: b.purpose, countsTowardHouseholdShare: b.counts_toward_household_share, effectiveDate: dateText(b.effective_date),
@@ -88,16 +85,25 @@ export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
 
 /** A batch's life as of the basis: open, closed (how its remainder went) or voided (and what replaced it). */
 export async function batchLife(q: SqlExecutor, batchId: string, basis: Basis) {
-  const params: unknown[] = [batchId];
-  const r = await q.query<{ event_type: string; effective_date: unknown; detail: Record<string, unknown> | null }>(
-    `select event_type, effective_date, detail from rm_batch_events where batch_id = $1 and event_type in ('FundBatchClosed', 'FundBatchVoided')
-       and ${basisSql(basis, params)} order by effective_date, recorded_at limit 1`, params);
-  const e = r.rows[0];
-  if (!e) return { status: 'open' as const, closedOn: null, voidedOn: null };
-  const detail = e.detail ?? {};
-  return e.event_type === 'FundBatchClosed'
-    ? { status: 'closed' as const, closedOn: dateText(e.effective_date), voidedOn: null, disposal: detail.disposal ?? 'none', carriedOverTo: detail.carriedOverTo ?? null }
-    : { status: 'voided' as const, closedOn: null, voidedOn: dateText(e.effective_date), voidReason: detail.reason ?? null, replacedBy: detail.replacedBy ?? null };
+  return (await batchLives(q, [batchId], basis)).get(batchId) ?? OPEN;
+}
+
+const OPEN = { status: 'open' as const, closedOn: null, voidedOn: null };
+type BatchLife = typeof OPEN | { status: 'closed'; closedOn: string; voidedOn: null; disposal: unknown; carriedOverTo: unknown }
+  | { status: 'voided'; closedOn: null; voidedOn: string; voidReason: unknown; replacedBy: unknown };
+
+/** The lives of several batches in one read: those that ended (closed or voided) under the basis; the others are open. */
+async function batchLives(q: SqlExecutor, batchIds: readonly string[], basis: Basis): Promise<Map<string, BatchLife>> {
+  const params: unknown[] = [batchIds];
+  const r = await q.query<{ batch_id: string; event_type: string; effective_date: unknown; detail: Record<string, unknown> | null }>(
+    `select distinct on (batch_id) batch_id, event_type, effective_date, detail from rm_batch_events where batch_id = any($1::text[])
+       and event_type in ('FundBatchClosed', 'FundBatchVoided') and ${basisSql(basis, params)} order by batch_id, effective_date, recorded_at`, params);
+  return new Map(r.rows.map((e): [string, BatchLife] => {
+    const detail = e.detail ?? {};
+    return [e.batch_id, e.event_type === 'FundBatchClosed'
+      ? { status: 'closed', closedOn: dateText(e.effective_date), voidedOn: null, disposal: detail.disposal ?? 'none', carriedOverTo: detail.carriedOverTo ?? null }
+      : { status: 'voided', closedOn: null, voidedOn: dateText(e.effective_date), voidReason: detail.reason ?? null, replacedBy: detail.replacedBy ?? null }];
+  }));
 }
 
 export type LineFigures = { batchId: string; allocationId: string; projectId: string | null; rootBatchId: string; source: string; fiscalYear: number;
