@@ -147,6 +147,32 @@ describe('batch life: open, closed with its remainder returned or carried over, 
       parent: { batchId: 'BL-C2' } });
   });
 
+  test('money that reaches a closed batch after its closure goes back up: a transfer the bank returned, a carried-over batch’s unspent money', async () => {
+    // The road's 50,000.00 comes back from the bank in January, after BL-C closed on 2016-12-31 (退票).
+    await fin().post('/payments/BL-PAY/reversal', { reason: '收款账户已销户，银行退回', effectiveDate: '2017-01-10', documentNo: '县财〔2017〕退1号' }).expect(200);
+    expect(await read('/fund-batches/BL-C')).toMatchObject({ status: 'closed', paid: '0.00', available: '50000.00', unallocated: '0.00', balance: '50000.00' });
+    // From the road's line back to the batch, then up to the province: not dated before the closure, not more than came back.
+    await fin().post('/fund-batches/BL-C/returns', { returnId: 'BL-C-LATE-L1', allocationId: 'BL-L1', amount: '50000.00', reason: '退票资金退回', effectiveDate: '2017-01-11' })
+      .expect(201);
+    const head = await t.app.get(EventStore).headPosition();
+    const early = await fin().post('/fund-batches/BL-C/returns', { returnId: 'BL-C-LATE', amount: '50000.00', reason: '退票资金上缴', effectiveDate: '2016-12-30' }).expect(422);
+    expect(early.body.error).toMatchObject({ code: 'date_before_closure', field: 'effectiveDate' });
+    const more = await fin().post('/fund-batches/BL-C/returns', { returnId: 'BL-C-LATE', amount: '50000.01', reason: '退票资金上缴', effectiveDate: '2017-01-11' }).expect(422);
+    expect(more.body.error).toMatchObject({ code: 'insufficient_balance', field: 'amount' });
+    expect(await t.app.get(EventStore).headPosition()).toEqual(head);
+    await fin().post('/fund-batches/BL-C/returns', { returnId: 'BL-C-LATE', amount: '50000.00', reason: '退票资金上缴', effectiveDate: '2017-01-11' }).expect(201);
+    expect(await read('/fund-batches/BL-C')).toMatchObject({ status: 'closed', closedOn: '2016-12-31', returned: '600000.00', balance: '0.00' });
+    // The carried-over batch's money goes back to the closed batch it came from, which passes it on to the province.
+    await fin().post('/fund-batches/BL-C2-2017/returns', { returnId: 'BL-C2-2017-R', amount: '100000.00', reason: '项目取消，结转资金退回', effectiveDate: '2017-03-01' })
+      .expect(201);
+    expect(await read('/fund-batches/BL-C2')).toMatchObject({ status: 'closed', returnedFromBatches: '100000.00', unallocated: '100000.00' });
+    await fin().post('/fund-batches/BL-C2/returns', { returnId: 'BL-C2-R', amount: '100000.00', reason: '结转资金上缴', effectiveDate: '2017-03-02' }).expect(201);
+    expect(await read('/fund-batches/BL-C2')).toMatchObject({ status: 'closed', unallocated: '0.00', balance: '0.00' });
+    expect(await read('/fund-batches/BL-P')).toMatchObject({ status: 'open', allocated: '700000.00', returnedFromBatches: '700000.00', unallocated: '1000000.00' });
+    // As the books stood before the bank returned the transfer, the road was paid and BL-C held nothing.
+    expect(await read('/fund-batches/BL-C?asOf=2017-01-09')).toMatchObject({ status: 'closed', paid: '50000.00', balance: '0.00' });
+  });
+
   test('a batch entered by mistake is voided and its amount goes back where it came from; one that moved money cannot be', async () => {
     // A slip of the keyboard at the door: far beyond any provincial appropriation.
     const absurd = await prov().post('/fund-batches', batch('BL-X', '10000000000000.00', { documentNo: 'x' })).expect(422);
@@ -185,8 +211,8 @@ describe('batch life: open, closed with its remainder returned or carried over, 
 
   test('the province’s summary no longer counts the voided batch; verify finds the books whole', async () => {
     const s = await read('/admin-units/990000000000/summary');
-    // Issued 1,000,000 + 300,000 (voided) + 30,000; paid 50,000; nothing else left the province.
-    expect(s).toMatchObject({ received: '1030000.00', paid: '50000.00' });
+    // Issued 1,000,000 + 300,000 (voided) + 30,000; the one payment of 50,000 came back from the bank and went up again: nothing left the province.
+    expect(s).toMatchObject({ received: '1030000.00', paid: '0.00' });
     const report = await verifyReadModels(t.app.get(EventStore), t.app.get(READ_DB), readModelProjections());
     expect(report).toMatchObject({ ok: true, differences: [], conservation: [], defects: [], lagging: [] });
   });

@@ -203,7 +203,9 @@ function requireOpen(state: FundBatchState, forWhat: string): OpenBatch {
 }
 function requireNotClosed(s: OpenBatch) {
   if (s.status === 'voided') throw ruleBroken('batch_voided', `fund batch ${s.header.batchId} was voided (撤销); nothing moves in or out of it`, 'batchId');
-  if (s.status === 'closed') throw ruleBroken('batch_closed', `fund batch ${s.header.batchId} is closed; no money may move out of it`, 'batchId');
+  if (s.status === 'closed') {
+    throw ruleBroken('batch_closed', `fund batch ${s.header.batchId} is closed; no money may move out of it but what reached it after its closure, returned up`, 'batchId');
+  }
 }
 function requireNotBefore(s: OpenBatch, date: BusinessDate, field = 'effectiveDate') {
   if (date < s.header.effectiveDate) {
@@ -266,7 +268,16 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
         return [{ type: 'AllocationFundsReturned', data: { batchId: s.header.batchId, allocationId: c.allocationId, projectId: line.target.projectId,
           returnId: c.returnId, amountFen: fenToJson(c.amount), reason: c.reason, effectiveDate: c.effectiveDate } }];
       }
-      requireNotClosed(s);
+      if (s.status === 'closed') {
+        // Money can still reach a closed batch: a transfer the bank sent back (退票), a child's return. Its closure left
+        // nothing unallocated, so what is unallocated now came after it, and returning it up is all a closed batch may do.
+        const closedOn = s.ended?.on ?? s.lastMovedOn;
+        if (c.effectiveDate < closedOn) {
+          throw ruleBroken('date_before_closure', `fund batch ${s.header.batchId} closed on ${closedOn}; what reached it since is returned on or after that day`, 'effectiveDate');
+        }
+      } else {
+        requireNotClosed(s);
+      }
       const { unallocated } = batchFigures(s);
       if (c.amount > unallocated) throw insufficient(`fund batch ${s.header.batchId}`, unallocated, c.amount);
       return [{ type: 'FundsReturned', data: { batchId: s.header.batchId, returnId: c.returnId, amountFen: fenToJson(c.amount), reason: c.reason,

@@ -83,12 +83,50 @@ describe('closing a batch disposes of its remainder in the same command', () => 
     expect(refusal(() => decideClosure({ effectiveDate: '2016-12-31', remainder: 'carryOver' }, { batch: child }))).toBe('invalid_field carryOver');
   });
 
-  test('a closed parent takes no money back: a return to it is refused, and a closure must carry its remainder over', () => {
+  test('money that reaches a closed batch after its closure is returned up, and only that money, on or after the closure', () => {
     const { parent, child } = family();
+    // The county's batch closes with its remainder carried over into 2017; the payment of 50.00 then comes back from the bank (退票).
+    const carried = decideClosure({ effectiveDate: '2016-12-31', remainder: 'carryOver', carryOver: { batchId: 'C-2017', fiscalYear: 2017, documentNo: 'd' } },
+      { batch: child, parent, successor: { status: 'none' } });
+    let closed = fold(carried.batch!, child) as OpenBatch;
+    const successor = fold(carried.successor!);
+    expect(batchFigures(closed)).toMatchObject({ unallocated: 0n, balance: 0n });
+    closed = fold(fundBatchDecider.decide({ type: 'CreditReversal', paymentId: 'PAY', effectiveDate: '2017-01-05', documentNo: '退票', reason: '账户已销户' }, closed), closed) as OpenBatch;
+    expect(batchFigures(closed)).toMatchObject({ available: 5000n, unallocated: 0n });
+    // Back from the project line to the batch, then up to the province's batch: the books show it arriving and leaving.
+    closed = fold(fundBatchDecider.decide({ type: 'ReturnUnspent', returnId: 'R-L', amount: 5000n, reason: '退票资金退回', effectiveDate: '2017-01-06', allocationId: 'L1' },
+      closed), closed) as OpenBatch;
+    expect(refusal(() => decideReturn({ returnId: 'R-UP', amount: 5000n, reason: '退票资金上缴', effectiveDate: '2016-12-30' }, { batch: closed, parent })))
+      .toBe('date_before_closure effectiveDate');
+    expect(refusal(() => decideReturn({ returnId: 'R-UP', amount: 5001n, reason: '退票资金上缴', effectiveDate: '2017-01-06' }, { batch: closed, parent })))
+      .toBe('insufficient_balance amount');
+    const up = decideReturn({ returnId: 'R-UP', amount: 5000n, reason: '退票资金上缴', effectiveDate: '2017-01-06' }, { batch: closed, parent });
+    expect(up.batch?.map((e) => e.type)).toEqual(['FundsReturned']);
+    expect(up.parent?.[0]).toMatchObject({ type: 'ReturnReceived', data: { batchId: 'P', fromBatchId: 'C', amountFen: '5000' } });
+    closed = fold(up.batch!, closed) as OpenBatch;
+    expect(closed.status).toBe('closed');
+    expect(batchFigures(closed)).toMatchObject({ unallocated: 0n, balance: 0n });
+    expect(batchIdentityBreaks(batchFigures(closed))).toEqual([]);
+    // Still closed for everything else.
+    expect(refusal(() => fundBatchDecider.decide({ type: 'Allocate', allocationId: 'X', target: { type: 'project', projectId: 'P' }, amount: 1n,
+      effectiveDate: '2017-02-01', documentNo: 'd' }, closed))).toBe('batch_closed batchId');
+    // The carried-over batch's money can go back up too: to its closed predecessor, which passes it on.
+    const back = decideReturn({ returnId: 'R-C17', amount: 1000n, reason: '结转资金退回', effectiveDate: '2017-03-01' }, { batch: successor, parent: closed });
+    expect(back.parent?.[0]).toMatchObject({ type: 'ReturnReceived', data: { batchId: 'C', fromBatchId: 'C-2017', amountFen: '1000' } });
+    closed = fold(back.parent!, closed) as OpenBatch;
+    expect(decideReturn({ returnId: 'R-C17-UP', amount: 1000n, reason: '结转资金上缴', effectiveDate: '2017-03-02' }, { batch: closed, parent }).parent?.[0])
+      .toMatchObject({ type: 'ReturnReceived', data: { batchId: 'P', fromBatchId: 'C', amountFen: '1000' } });
+    // A closure may return its remainder into a closed parent, which passes it on in turn.
     const closedParent = fold([{ type: 'FundBatchClosed', data: { batchId: 'P', balanceFen: '0', effectiveDate: '2016-12-30', disposal: 'none', carriedOverTo: null } }], parent);
-    expect(refusal(() => decideReturn({ returnId: 'R', amount: 1n, reason: 'x', effectiveDate: '2016-12-31' }, { batch: child, parent: closedParent })))
+    expect(decideClosure({ effectiveDate: '2016-12-31', remainder: 'return' }, { batch: child, parent: closedParent }).parent?.map((e) => e.type)).toEqual(['ReturnReceived']);
+  });
+
+  test('a voided parent takes nothing', () => {
+    const { parent, child } = family();
+    const voided = { ...(parent as OpenBatch), status: 'voided' as const };
+    expect(refusal(() => decideReturn({ returnId: 'R', amount: 1n, reason: 'x', effectiveDate: '2016-12-31' }, { batch: child, parent: voided })))
       .toBe('parent_not_open batchId');
-    expect(refusal(() => decideClosure({ effectiveDate: '2016-12-31', remainder: 'return' }, { batch: child, parent: closedParent }))).toBe('parent_not_open remainder');
+    expect(refusal(() => decideClosure({ effectiveDate: '2016-12-31', remainder: 'return' }, { batch: child, parent: voided }))).toBe('parent_not_open remainder');
   });
 
   test('money held for a payment in flight blocks closure', () => {

@@ -94,9 +94,10 @@ export function decideReturn(c: ReturnCommand, s: { batch: FundBatchState; paren
   const events = fundBatchDecider.decide({ type: 'ReturnUnspent', ...c }, s.batch);
   const up = events.find((e) => e.type === 'FundsReturned');
   if (!up || up.type !== 'FundsReturned' || !up.data.toBatchId || !up.data.allocationId || !s.parent) return { batch: events };
-  // Money returned to a closed or voided parent could never move again.
-  if (s.parent.status === 'closed' || s.parent.status === 'voided') {
-    throw ruleBroken('parent_not_open', `the parent batch ${s.parent.header.batchId} is ${s.parent.status}; close this batch with remainder "carryOver" instead`, 'batchId');
+  // A closed parent takes the money and may pass it up in turn (ReturnUnspent), so money carried over from it (结转) can
+  // still go back up. A voided one moved no money, so no child holds an allocation from it: the check only guards the books.
+  if (s.parent.status === 'voided') {
+    throw ruleBroken('parent_not_open', `the parent batch ${s.parent.header.batchId} was voided; nothing moves into it`, 'batchId');
   }
   return {
     batch: events,
@@ -156,8 +157,8 @@ export function decideClosure(c: ClosureCommand, s: { batch: FundBatchState; par
     }
     const remainder = figures.balance;
     if (c.remainder === 'return') {
-      if (s.parent && s.parent.status !== 'none' && s.parent.status !== 'open') {
-        throw ruleBroken('parent_not_open', `the parent batch ${s.parent.header.batchId} is ${s.parent.status}; carry the remainder over instead`, 'remainder');
+      if (s.parent?.status === 'voided') {
+        throw ruleBroken('parent_not_open', `the parent batch ${s.parent.header.batchId} was voided; carry the remainder over instead`, 'remainder');
       }
       step({ type: 'ReturnUnspent', returnId: `${id}-CLOSE`, amount: remainder, reason: '批次关闭：结余退回', effectiveDate: c.effectiveDate });
       const up = events.find((e) => e.type === 'FundsReturned');
