@@ -82,6 +82,22 @@ describe('edge cases', () => {
     expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 400, code: 'invalid_instant' });
   });
 
+  test('a basis in the future is refused on every kind of read, not answered with today’s figures', async () => {
+    const tomorrow = new Date(Date.now() + 8 * 3_600_000 + 86_400_000).toISOString().slice(0, 10);
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    for (const path of ['/disclosure/units/990101001001', '/admin-units/990101000000/summary', '/projects/EC-P', '/payments', '/alerts', '/cases']) {
+      const sep = path.includes('?') ? '&' : '?';
+      const byDay = await api.as('auditor').get(`${path}${sep}asOf=${tomorrow}`);
+      expect({ path, status: byDay.status, error: byDay.body.error }).toMatchObject({ path, status: 422, error: { code: 'date_in_future', field: 'asOf' } });
+      const byInstant = await api.as('auditor').get(`${path}${sep}knownAt=${encodeURIComponent(inAnHour)}`);
+      expect({ path, status: byInstant.status, error: byInstant.body.error }).toMatchObject({ path, status: 422, error: { code: 'instant_in_future', field: 'knownAt' } });
+    }
+    // Today, and a console's "now" a minute ahead of this clock, are answered; a list's own range may end ahead.
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    await api.as('auditor').get(`/admin-units/990101000000/summary?asOf=${today}&knownAt=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`).expect(200);
+    await api.as('auditor').get(`/events?to=${encodeURIComponent(inAnHour)}`).expect(200);
+  });
+
   test('a project does not exist as of a date before it was due to start or funded', async () => {
     await caughtUp();
     const r = await api.as('auditor').get('/projects/EC-P?asOf=2016-03-01');

@@ -1,5 +1,5 @@
-import { assertDate, assertId, assertInScope, assertUnitCode, invalid, parseYuan, Rejection, type Principal } from '@yuantrace/domain';
-import { parseBasis, type ListPage, unitPrefix } from '@yuantrace/read-models';
+import { assertDate, assertId, assertInScope, assertUnitCode, invalid, parseYuan, type Principal } from '@yuantrace/domain';
+import { parseInstant, type ListPage, unitPrefix } from '@yuantrace/read-models';
 
 export const MAX_LIMIT = 500;
 /** Rows an export of a list holds when no page is asked for: the whole list, up to this (its 说明 table says when a file holds less). */
@@ -60,13 +60,7 @@ export class ListQuery {
   /** An instant with its zone, checked as knownAt is. */
   instant(name: string): Date | undefined {
     const v = this.text(name);
-    if (v === undefined) return undefined;
-    try {
-      return parseBasis({ knownAt: v }).knownAt;
-    } catch (e) {
-      if (e instanceof Rejection) throw invalid('invalid_instant', e.message.replace(/knownAt/g, name), name);
-      throw e;
-    }
+    return v === undefined ? undefined : parseInstant(v, name);
   }
 
   /** A comma list (or one value), each checked. */
