@@ -5,6 +5,7 @@ import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp } from '../support/app';
 import { fundedRoad, registerCounty, registerHousehold } from '../support/county';
 import { client } from '../support/http';
+import { csvLines, xlsxOf } from '../support/exports';
 
 /**
  * Cases end to end on PostgreSQL (线上预警 → 线下核实 → 整改 → 销号): opened from a red-flag
@@ -207,5 +208,26 @@ describe('cases on PostgreSQL', () => {
     const log = (await api.as(ming).get('/events?stream=case-CASE-1').expect(200)).body;
     expect(log.events).toHaveLength(8);
     expect(error(await api.as(neighbour).get('/events?stream=case-CASE-1'))).toMatchObject({ status: 403, code: 'out_of_scope' });
+  });
+  test('cases export as CSV and XLSX in Chinese: the list (whole, or a page that says so), a case with its findings, rectifications and timeline', async () => {
+    await caughtUp();
+    const list = csvLines((await api.as('auditor').get('/cases?format=csv').expect(200)).text);
+    expect(list[0]).toEqual(['案件编号', '标题', '来源', '被查单位', '交叉检查', '整改期限', '立案人', '立案日期', '状态', '逾期']);
+    expect(list.slice(1).map((r) => [r[0], r[2], r[4], r[8]])).toEqual([['CASE-1', '线上预警', '是', '已销号'], ['CASE-2', '信访举报', '否', '待销号审核']]);
+    // A page read by cursor says it is one, and how to read on.
+    const page = await xlsxOf(api.as('auditor').get('/cases?format=xlsx&limit=1'));
+    expect(page['案件清单'].map((r) => r[0])).toEqual(['案件编号', 'CASE-1']);
+    expect(page['说明']).toEqual(expect.arrayContaining([['本文件（条）', '1'], ['说明', '本文件只含其中一页：以 next 游标（after 参数）继续导出']]));
+    // One case, as the JSON holds it: amounts to the fen, codes by their Chinese names, every step of the timeline.
+    const json = (await api.as('auditor').get('/cases/CASE-1').expect(200)).body as { recovered: string; timeline: unknown[] };
+    const book = await xlsxOf(api.as('auditor').get('/cases/CASE-1?format=xlsx'));
+    expect(book['案件']).toEqual(expect.arrayContaining([['状态', '已销号'], ['追回金额(元)', json.recovered], ['关联预警', alertId], ['销号审核人', 'insp-hong']]));
+    expect(book['问题'][1]).toEqual(expect.arrayContaining(['F-1', '冒领', '4000.00', '4000.00', '王某（村会计）']));
+    expect(book['整改'].slice(1).map((r) => [r[0], r[1], r[4], r[5], r[6]])).toEqual([['R-1', '追回资金', '4000.00', 'CS-PAY-1', 'CS-B/CS-RT'], ['R-2', '问责', '', '', '']]);
+    expect(book['时间线'].slice(1)).toHaveLength(json.timeline.length);
+    expect(book['时间线'][book['时间线'].length - 1].slice(0, 3)).toEqual(['CaseClosed', '已销号', 'insp-hong']);
+    // As it stood on a day before: the export follows the basis, as the JSON does.
+    const before = await xlsxOf(api.as('auditor').get('/cases/CASE-1?format=xlsx&asOf=2018-03-10'));
+    expect(before['案件']).toEqual(expect.arrayContaining([['状态', '核实中']]));
   });
 });

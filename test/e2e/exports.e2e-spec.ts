@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import ExcelJS from 'exceljs';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp } from '../support/app';
 import { fundedRoad, registerCounty, registerHousehold } from '../support/county';
 import { client } from '../support/http';
+import { binary, workbook, XLSX } from '../support/exports';
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** Every view exports as CSV and XLSX with Chinese headers and labels; the exported figures are the JSON's. */
 describe('exports of every view', () => {
@@ -14,18 +13,6 @@ describe('exports of every view', () => {
   const fin = () => api.as('countyFinance');
   const VIEWS = ['/fund-batches/EX-B', '/fund-batches/EX-B/flow', '/projects/EX-P', '/payments/EX-PAY', '/payments/EX-PAY/trace', '/admin-units/990101000000/summary',
     '/households/EX-HH', '/disclosure/units/990101001001'];
-
-  /** A saved XLSX read back by exceljs: every worksheet as rows of cell text. */
-  async function workbook(body: Buffer) {
-    const book = new ExcelJS.Workbook();
-    await book.xlsx.load(body as unknown as ArrayBuffer);
-    return Object.fromEntries(book.worksheets.map((ws) => [ws.name, ws.getSheetValues().slice(1).map((r) => (Array.isArray(r) ? r.slice(1).map((c) => String(c ?? '')) : []))]));
-  }
-  const binary = (res: NodeJS.ReadableStream, cb: (e: Error | null, b: Buffer) => void) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => cb(null, Buffer.concat(chunks)));
-  };
 
   beforeAll(async () => {
     t = await startTestApp('embedded');

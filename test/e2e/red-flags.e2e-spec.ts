@@ -4,6 +4,7 @@ import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp, type Backend } from '../support/app';
 import { registerCounty, registerHousehold, testIdNumber } from '../support/county';
 import { client } from '../support/http';
+import { csvLines, xlsxOf } from '../support/exports';
 
 /**
  * The inspector's desk through the api: the roster of cadres and their relatives, payments that
@@ -135,5 +136,48 @@ describe.each<Backend>(['postgres', 'embedded'])('red flags on %s', (backend) =>
     expect((await fin().post('/roster', { personId: 'CAD-X', name: 'x', role: 'helper', unitCode: '990101001001', idNumber: self, from: '2016-01-01',
       relatives: [{ name: 'x', idNumber: self, relation: 'self' }] }).expect(422)).body.error.code).toBe('relative_is_the_person');
     await api.as('inspector').get('/roster/CAD-X').expect(404);
+  });
+  test('the desk exports as CSV and XLSX in Chinese: the alert list (whole), an alert with its evidence, the rule sets, a roster person', async () => {
+    await caughtUp();
+    const get = (path: string, who: Parameters<typeof api.as>[0] = 'auditor') => api.as(who).get(path);
+    // The list: every alert, severities and statuses by their Chinese names, the JSON's amounts; its totals by severity.
+    type Alert = { alertId: string; amount: string | null; severityLabel: string; subject: { id: string }; status: string; evidence: string[]; figures: Record<string, string> };
+    const list = (await get('/alerts').expect(200)).body as { total: number; alerts: Alert[] };
+    expect(list.total).toBeGreaterThan(1);
+    const csv = await get('/alerts?format=csv').expect(200);
+    expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="alerts\.csv"$/);
+    const lines = csvLines(csv.text);
+    expect(lines[0]).toEqual(['【预警清单】']);
+    expect(lines[1].slice(0, 6)).toEqual(['预警编号', '规则', '规则名称', '规则集版本', '情形', '等级']);
+    const rows = lines.slice(2, 2 + list.total);
+    expect(rows.map((r) => r[0]).sort()).toEqual(list.alerts.map((a) => a.alertId).sort());
+    for (const a of list.alerts) {
+      expect(rows.find((r) => r[0] === a.alertId)).toEqual(expect.arrayContaining([a.severityLabel, a.subject.id, a.amount ?? '', '未处置']));
+    }
+    expect(lines).toContainEqual(['合计', String(list.total)]);
+    // A page of it says it is one: 说明 with the whole count.
+    const page = await xlsxOf(get('/alerts?format=xlsx&limit=1'));
+    expect(page['预警清单']).toHaveLength(2);
+    expect(page['说明']).toEqual(expect.arrayContaining([['共计（条）', String(list.total)], ['本文件（条）', '1']]));
+    // One alert: its fields, its figures and each evidence event.
+    const id = 'R-20.declared_total_differs_from_lines.batch.RF-B';
+    const one = (await get(`/alerts/${id}`).expect(200)).body as Alert;
+    const alert = await xlsxOf(get(`/alerts/${id}?format=xlsx`));
+    expect(alert['预警']).toEqual(expect.arrayContaining([['等级', one.severityLabel], ['对象类型', '资金批次'], ['对象编号', 'RF-B'], ['处置状态', '未处置']]));
+    expect(alert['证据事件'].slice(1).map((r) => r[1])).toEqual(one.evidence);
+    expect(alert['比对数值'].slice(1)).toEqual(Object.entries(one.figures));
+    // The rule sets: every version, each rule's setting in each, which is in force on the day.
+    const rules = await xlsxOf(get('/rule-sets/red-flags?format=xlsx&asOf=2018-02-01'));
+    expect(rules['规则集版本'].slice(1).map((r) => [r[0], r[1], r[5]])).toEqual([['1', '2000-01-01', '是'], ['2', '2018-03-01', '否']]);
+    expect(rules['各版本规则设置'].find((r) => r[0] === '2' && r[1] === 'R-35')).toEqual(expect.arrayContaining(['现金发放个人超限']));
+    const payments = csvLines((await get('/rule-sets/payments?format=csv').expect(200)).text);
+    expect(payments[0]).toEqual(['【支付规则】']);
+    expect(payments[1]).toEqual(['生效日期', '预付款上限(%)', '惠民项目公示天数', '当日适用']);
+    expect(payments.filter((r) => r.length === 4 && r[3] === '是')).toHaveLength(1);
+    // A roster person: masked for a reader who may not see the number, in full for one who may, as the JSON.
+    const person = await xlsxOf(get('/roster/CAD-1?format=xlsx'));
+    expect(person['人员']).toEqual(expect.arrayContaining([['身份', '村干部'], ['状态', '在任'], ['身份证号', testIdNumber('1975-05-05', 901)]]));
+    expect(person['亲属'][1]).toEqual(['户主502', '兄弟姐妹', testIdNumber('1970-01-01', 502)]);
+    expect((await get('/roster/CAD-1?format=pdf').expect(400)).body.error).toMatchObject({ code: 'invalid_format', field: 'format' });
   });
 });

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   BENEFIT_PROJECT_TYPES, invalid, notFound, RED_FLAG_RULES, ruleInForce, ROSTER_ROLE_LABELS, rosterDecider, ruleSetInForce, SEVERITY_LABELS, shanghaiToday, Streams, withinScope, type Principal,
@@ -11,11 +11,15 @@ import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { Responds } from '../http/openapi-schemas';
 import { Caller, IdParam, type RequestCaller } from '../http/validators';
-import { ListQuery, onlyParameters, parseLimit, regionOf } from '../views/list-params';
+import type { Request, Response } from 'express';
+import { exportFormat, respond, suffix, withCoverage } from '../views/export';
+import { EXPORT_ROWS, ListQuery, onlyParameters, parseLimit, regionOf } from '../views/list-params';
+import { alertListSheets, alertSheets, paymentRuleSheets, redFlagRuleSetSheets, rosterSheets } from '../views/oversight-sheets';
 import { missing } from '../views/read-access';
 import { RosterLeavingDto, RosterPersonDto, RuleSetVersionDto } from './alerts.dto';
 
-const ALERT_QUERY = ['asOf', 'knownAt', 'unitCode', 'ruleId', 'variant', 'severity', 'subjectKind', 'subjectId', 'status', 'limit', 'after'];
+const ALERT_QUERY = ['asOf', 'knownAt', 'unitCode', 'ruleId', 'variant', 'severity', 'subjectKind', 'subjectId', 'status', 'limit', 'after', 'format'];
+const formatDocs = ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: '导出：json、csv 或 xlsx' });
 
 /** The inspector's desk: red-flag alerts, the rule set they are judged by, and the roster behind R-07 and R-31. */
 @ApiTags('red flags')
@@ -37,7 +41,7 @@ export class AlertsController {
 
   @Get('alerts')
   @Access('inspector', 'auditor', 'finance')
-  @Responds(200, 'alertList', '预警清单 a page of alerts, newest first, with totals by severity')
+  @Responds(200, 'alertList', '预警清单 a page of alerts, newest first, with totals by severity', { exports: true })
   @ApiOperation({ summary: '预警清单：截至 asOf、按 knownAt 所知，在当日有效的规则版本下成立的预警（可按规则、等级、对象、区域筛选）' })
   @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false })
   @ApiQuery({ name: 'ruleId', required: false, enum: Object.keys(RED_FLAG_RULES) })
@@ -45,43 +49,52 @@ export class AlertsController {
   @ApiQuery({ name: 'variant', required: false }) @ApiQuery({ name: 'subjectKind', required: false, enum: ['payment', 'batch', 'household', 'account', 'project'] })
   @ApiQuery({ name: 'subjectId', required: false }) @ApiQuery({ name: 'unitCode', required: false })
   @ApiQuery({ name: 'status', required: false, enum: ['open', 'in_case', 'closed'], description: '未处置 / 核查中 / 已销号' })
-  @ApiQuery({ name: 'limit', required: false }) @ApiQuery({ name: 'after', required: false })
-  async list(@CurrentPrincipal() p: Principal, @Query() query: Record<string, unknown>) {
+  @ApiQuery({ name: 'limit', required: false, description: '每页条数 1–500，默认100；导出（csv、xlsx）未给出时为整表，至多 50,000 条' }) @ApiQuery({ name: 'after', required: false }) @formatDocs
+  async list(@CurrentPrincipal() p: Principal, @Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     // Read as every list is: an unknown parameter or one given twice is a 400; the region must lie in the reader's.
     const q = new ListQuery(query, ALERT_QUERY);
     const basis = parseBasis({ asOf: q.text('asOf'), knownAt: q.text('knownAt') });
-    return listAlerts(this.db, basis, {
+    const format = exportFormat(q.text('format'), req.headers.accept);
+    // An export with no limit is the whole list (up to EXPORT_ROWS), as the ledger's lists export.
+    const limit = format !== 'json' && q.text('limit') === undefined ? EXPORT_ROWS : parseLimit(q.text('limit'));
+    const page = await listAlerts(this.db, basis, {
       unitPrefix: regionOf(p, q.text('unitCode')), ruleId: q.text('ruleId'), variant: q.text('variant'), severity: q.text('severity'),
-      subjectKind: q.text('subjectKind'), subjectId: q.text('subjectId'), status: q.text('status'), limit: parseLimit(q.text('limit')), after: q.text('after'),
+      subjectKind: q.text('subjectKind'), subjectId: q.text('subjectId'), status: q.text('status'), limit, after: q.text('after'),
       today: this.today(),
     });
+    return respond(res, format, `alerts${suffix(basis)}`, page, () => withCoverage(alertListSheets(page), page.total, page.alerts.length, { after: q.text('after') }));
   }
 
   @Get('alerts/:alertId')
   @Access('inspector', 'auditor', 'finance')
-  @Responds(200, 'alertView', '一条预警及其证据 one alert with its evidence')
+  @Responds(200, 'alertView', '一条预警及其证据 one alert with its evidence', { exports: true })
   @ApiOperation({ summary: '一条预警：规则、版本、等级、对象、金额、证据事件、首次预警的业务日期与记录时间' })
-  async one(@CurrentPrincipal() p: Principal, @Param('alertId') alertId: string, @Query() query: Record<string, unknown>, @Query('asOf') asOf?: string,
-    @Query('knownAt') knownAt?: string) {
-    onlyParameters(query, ['asOf', 'knownAt']);
+  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false }) @formatDocs
+  async one(@CurrentPrincipal() p: Principal, @Param('alertId') alertId: string, @Query() query: Record<string, unknown>, @Req() req: Request,
+    @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
+    onlyParameters(query, ['asOf', 'knownAt', 'format']);
     if (!/^R-[0-9]{2}\.[a-z_]+\.[a-z]+\.[A-Za-z0-9._-]{1,64}$/.test(alertId)) throw invalid('invalid_alert_id', 'alertId looks like R-35.cash_to_individual.payment.PAY-1', 'alertId');
     const basis = parseBasis({ asOf, knownAt });
     const [a] = await alertsByIds(this.db, [alertId], basis, this.today());
     // Out of scope answers as not found: a reader learns nothing of findings outside their region.
     if (!a || !a.enabled || !withinScope(p.scope, a.unitCode)) throw notFound('alert_not_found', `alert ${alertId} does not exist under this basis`, 'alertId');
     const { enabled: _, ...alert } = a;
-    return { basis: describeBasis(basis), ...alert };
+    const format = exportFormat(query.format, req.headers.accept);
+    return respond(res, format, `alert-${alertId}${suffix(basis)}`, { basis: describeBasis(basis), ...alert }, () => alertSheets(alert));
   }
 
   @Get('rule-sets/red-flags')
   @Access('inspector', 'auditor', 'finance')
-  @Responds(200, 'ruleSet', '规则集：全部版本及 asOf 当日有效的版本 every version and the one in force')
+  @Responds(200, 'ruleSet', '规则集：全部版本及 asOf 当日有效的版本 every version and the one in force', { exports: true })
   @ApiOperation({ summary: '预警规则集：规则目录、各版本（阈值、等级、生效日期）及截至 asOf 有效的版本（按 knownAt 所知）' })
-  async ruleSet(@Query() query: Record<string, unknown>, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
-    onlyParameters(query, ['asOf', 'knownAt']);
+  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false }) @formatDocs
+  async ruleSet(@Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string,
+    @Query('knownAt') knownAt?: string) {
+    onlyParameters(query, ['asOf', 'knownAt', 'format']);
     const basis = parseBasis({ asOf, knownAt });
+    const format = exportFormat(query.format, req.headers.accept);
     const versions = await ruleSetVersionsKnown(this.db, basis.knownAt);
-    return {
+    const body = {
       basis: describeBasis(basis),
       inForce: ruleSetInForce(versions.slice(1), basis.asOf ?? this.today()).version,
       catalogue: Object.entries(RED_FLAG_RULES).map(([ruleId, r]) => ({ ruleId, name: r.name, variants: r.variants,
@@ -89,6 +102,7 @@ export class AlertsController {
       severities: SEVERITY_LABELS,
       versions,
     };
+    return respond(res, format, `red-flag-rules${suffix(basis)}`, body, () => redFlagRuleSetSheets(body));
   }
 
   /**
@@ -99,18 +113,21 @@ export class AlertsController {
    */
   @Get('rule-sets/payments')
   @Access('finance', 'approver', 'inspector', 'auditor', 'village')
-  @Responds(200, 'paymentRules', '支付规则：各版本及 asOf 当日有效的一版 the payment thresholds, every dated set and the one in force')
+  @Responds(200, 'paymentRules', '支付规则：各版本及 asOf 当日有效的一版 the payment thresholds, every dated set and the one in force', { exports: true })
   @ApiOperation({ summary: '支付规则（配置 PAYMENT_RULES）：预付比例上限、惠民项目公示天数，各版本及截至 asOf 有效的一版；惠民项目类型' })
-  paymentRules(@Query() query: Record<string, unknown>, @Query('asOf') asOf?: string) {
+  @ApiQuery({ name: 'asOf', required: false }) @formatDocs
+  paymentRules(@Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string) {
     // Configuration, not recorded in the log: knownAt does not apply, and is refused rather than ignored.
-    onlyParameters(query, ['asOf']);
+    onlyParameters(query, ['asOf', 'format']);
     const basis = parseBasis({ asOf });
-    return {
+    const format = exportFormat(query.format, req.headers.accept);
+    const body = {
       basis: describeBasis(basis),
       inForce: ruleInForce(this.config.paymentRules, basis.asOf ?? this.today()),
       versions: this.config.paymentRules,
       benefitTypes: BENEFIT_PROJECT_TYPES,
     };
+    return respond(res, format, `payment-rules${suffix(basis)}`, body, () => paymentRuleSheets(body));
   }
 
   @Post('rule-sets/red-flags/versions')
@@ -141,12 +158,12 @@ export class AlertsController {
 
   @Get('roster/:personId')
   @Access('inspector', 'auditor', 'finance')
-  @Responds(200, 'rosterPersonView', '人员记录及其时间口径 the person, with the basis it was read under')
+  @Responds(200, 'rosterPersonView', '人员记录及其时间口径 the person, with the basis it was read under', { exports: true })
   @ApiOperation({ summary: '人员记录（身份证号、账号按角色打码）：截至 asOf 是否在任，按 knownAt 所知' })
-  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false })
-  async person(@CurrentPrincipal() p: Principal, @Param('personId', IdParam) personId: string, @Query() query: Record<string, unknown>, @Query('asOf') asOf?: string,
-    @Query('knownAt') knownAt?: string) {
-    onlyParameters(query, ['asOf', 'knownAt']);
+  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false }) @formatDocs
+  async person(@CurrentPrincipal() p: Principal, @Param('personId', IdParam) personId: string, @Query() query: Record<string, unknown>, @Req() req: Request,
+    @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
+    onlyParameters(query, ['asOf', 'knownAt', 'format']);
     const basis = parseBasis({ asOf, knownAt });
     // Scope first: out of the region answers as a person never recorded.
     const now = await this.oversight.rosterPerson(personId).catch(() => undefined);
@@ -158,7 +175,9 @@ export class AlertsController {
     }
     if (s.status === 'none' || (basis.asOf && s.person.from > basis.asOf)) throw missing('roster person', personId, true, basis);
     const left = s.left && (!basis.asOf || s.left.date <= basis.asOf) ? s.left : undefined;
-    return { basis: describeBasis(basis), ...(await this.rosterView(p, { ...s, status: left ? 'left' : 'serving', left })) };
+    const format = exportFormat(query.format, req.headers.accept);
+    const view = await this.rosterView(p, { ...s, status: left ? 'left' : 'serving', left });
+    return respond(res, format, `roster-${personId}${suffix(basis)}`, { basis: describeBasis(basis), ...view }, () => rosterSheets(view));
   }
 
   private async rosterView(reader: Principal, s: Awaited<ReturnType<OversightService['rosterPerson']>>) {

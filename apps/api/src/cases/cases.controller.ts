@@ -1,5 +1,8 @@
-import { onlyParameters, parseLimit } from '../views/list-params';
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { EXPORT_ROWS, onlyParameters, parseLimit } from '../views/list-params';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { exportFormat, respond, suffix, withCoverage } from '../views/export';
+import { caseListSheets, caseSheets } from '../views/oversight-sheets';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { assertInScope, CASE_STATUSES, invalid, parseYuan, withinScope, type Principal } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
@@ -38,7 +41,8 @@ function rectificationOf(r: RectificationDto): RectificationInput {
   return { ...base, kind: 'other' };
 }
 
-type CaseQuery = { asOf?: string; knownAt?: string; status?: string; overdue?: string; unitCode?: string; limit?: string; after?: string };
+type CaseQuery = { asOf?: string; knownAt?: string; status?: string; overdue?: string; unitCode?: string; limit?: string; after?: string; format?: string };
+const formatDocs = ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: '导出：json、csv 或 xlsx' });
 
 /**
  * Cases (线上预警 → 线下核实 → 整改 → 销号, R-30, R-33): written by inspectors, read by inspectors
@@ -110,16 +114,18 @@ export class CasesController {
   @ApiOperation({ summary: '案件：问题、整改、追回金额、销号审核及完整时间线（可按 asOf / knownAt 回放）' })
   @ApiQuery({ name: 'asOf', required: false, description: '业务日期口径 YYYY-MM-DD：截至该日的案件状态' })
   @ApiQuery({ name: 'knownAt', required: false, description: '记录时点口径 ISO-8601：该时刻所记载的案件' })
-  @Responds(200, 'caseView', '案件及其时间口径 the case, with the basis it was read under')
-  async view(@CurrentPrincipal() p: Principal, @Param('caseId', IdParam) id: string, @Query() query: CaseQuery) {
-    onlyParameters(query, ['asOf', 'knownAt']);
+  @Responds(200, 'caseView', '案件及其时间口径 the case, with the basis it was read under', { exports: true })
+  @formatDocs
+  async view(@CurrentPrincipal() p: Principal, @Param('caseId', IdParam) id: string, @Query() query: CaseQuery, @Req() req: Request,
+    @Res({ passthrough: true }) res: Response) {
+    onlyParameters(query, ['asOf', 'knownAt', 'format']);
     const basis = parseBasis(query);
     // Scope first, before existence and before the time cut: outside the region it answers as an unknown id.
     const unit = await caseUnit(this.db, id);
     if (unit === undefined || !withinScope(p.scope, unit)) throw missing('case', id, false, {});
     const v = await caseView(this.db, id, basis, this.cases.today());
     if (!v) throw missing('case', id, true, basis);
-    return { basis: describeBasis(basis), ...v };
+    return respond(res, exportFormat(query.format, req.headers.accept), `case-${id}${suffix(basis)}`, { basis: describeBasis(basis), ...v }, () => caseSheets(v));
   }
 
   @Get()
@@ -128,15 +134,17 @@ export class CasesController {
   @ApiQuery({ name: 'status', required: false, enum: CASE_STATUSES })
   @ApiQuery({ name: 'overdue', required: false, enum: ['true', 'false'], description: '逾期：未销号且整改期限早于 asOf（或今天）' })
   @ApiQuery({ name: 'unitCode', required: false, description: '只看该单位及下级' })
-  @ApiQuery({ name: 'limit', required: false, description: '1–500，默认100' })
+  @ApiQuery({ name: 'limit', required: false, description: '1–500，默认100；导出（csv、xlsx）未给出时为整表，至多 50,000 条' })
   @ApiQuery({ name: 'after', required: false, description: '上一页返回的 next 游标' })
   @ApiQuery({ name: 'asOf', required: false, description: '业务日期口径 YYYY-MM-DD' })
   @ApiQuery({ name: 'knownAt', required: false, description: '记录时点口径 ISO-8601' })
-  @Responds(200, 'caseList', '一页案件与下一页游标 a page of cases and the next cursor')
-  async list(@CurrentPrincipal() p: Principal, @Query() query: CaseQuery) {
-    onlyParameters(query, ['asOf', 'knownAt', 'status', 'overdue', 'unitCode', 'limit', 'after'], 'list');
+  @formatDocs
+  @Responds(200, 'caseList', '一页案件与下一页游标 a page of cases and the next cursor', { exports: true })
+  async list(@CurrentPrincipal() p: Principal, @Query() query: CaseQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    onlyParameters(query, ['asOf', 'knownAt', 'status', 'overdue', 'unitCode', 'limit', 'after', 'format'], 'list');
     const basis = parseBasis(query);
-    const limit = parseLimit(query.limit);
+    const format = exportFormat(query.format, req.headers.accept);
+    const limit = format !== 'json' && query.limit === undefined ? EXPORT_ROWS : parseLimit(query.limit);
     if (query.status !== undefined && !(CASE_STATUSES as readonly string[]).includes(query.status)) {
       throw invalid('invalid_status', `status must be one of ${CASE_STATUSES.join(', ')}`, 'status');
     }
@@ -149,6 +157,8 @@ export class CasesController {
     const after = query.after === undefined ? undefined : this.cursors.decode(query.after, listing);
     const page = await caseList(this.db, { scope: p.scope, unitCode: query.unitCode, status: query.status, overdue: query.overdue === undefined ? undefined : query.overdue === 'true',
       after, limit }, basis, this.cases.today());
-    return { basis: describeBasis(basis), cases: page.cases, next: page.last === null ? null : this.cursors.encode(listing, page.last) };
+    const body = { basis: describeBasis(basis), cases: page.cases, next: page.last === null ? null : this.cursors.encode(listing, page.last) };
+    return respond(res, format, `cases${suffix(basis)}`, body, () => withCoverage(caseListSheets(page.cases), { more: page.last !== null }, page.cases.length,
+      { after: query.after }));
   }
 }

@@ -1,6 +1,7 @@
 import { StreamableFile } from '@nestjs/common';
 import ExcelJS from 'exceljs';
-import { invalid } from '@yuantrace/domain';
+import { invalid, nameOf } from '@yuantrace/domain';
+import { EXPORT_ROWS } from './list-params';
 import type { Response } from 'express';
 
 /**
@@ -65,3 +66,28 @@ export async function respond<T>(res: Response, format: ExportFormat, filename: 
   // Binary: handed to Nest as a file, so nothing on the way treats it as text.
   return new StreamableFile(await toXlsx(sheets()), { type: XLSX_TYPE });
 }
+
+/** A list as a table: each column a field, its header, and for a coded field the names its codes are shown by (as the views show them). */
+export function sheet(name: string, columns: Array<[string, string, Record<string, string>?]>, rows: ReadonlyArray<object>): Sheet {
+  return { name, headers: columns.map(([, h]) => h), rows: rows.map((r) => columns.map(([k, , names]) => {
+    const v = (r as Record<string, unknown>)[k];
+    return names && v !== undefined && v !== null ? nameOf(names, v) : (v ?? '');
+  })) };
+}
+
+/**
+ * An exported list holds the whole list (up to EXPORT_ROWS) unless a page was asked for; when the
+ * file holds only part of it, a last table 说明 says which part and how many there are in all, so
+ * an export is never taken for the whole when it is not; a page read by cursor (`after`) says how to read on.
+ */
+export function withCoverage(sheets: Sheet[], total: number | { more: boolean }, rows: number, at: { offset: number } | { after: string | undefined }): Sheet[] {
+  const first = 'offset' in at ? at.offset === 0 : at.after === undefined;
+  // A list read by cursor that counts nothing (cases) knows only whether more follow.
+  if (first && (typeof total === 'number' ? rows >= total : !total.more)) return sheets;
+  return [...sheets, { name: '说明', headers: ['项目', '值'], rows: [['共计（条）', typeof total === 'number' ? total : '（未统计）'], ['本文件（条）', rows],
+    ...('offset' in at ? [['自第几条起', at.offset + 1], ['说明', `本文件只含列表的一部分：请加筛选条件，或以 offset 分段导出（每次至多 ${EXPORT_ROWS} 条）`]]
+      : [['说明', '本文件只含其中一页：以 next 游标（after 参数）继续导出']])] }];
+}
+
+/** A file name says the basis it was read under. */
+export const suffix = (b: { asOf?: string; knownAt?: Date }) => `${b.asOf ? `-asof-${b.asOf}` : ''}${b.knownAt ? `-known-${b.knownAt.toISOString().replace(/[:.]/g, '')}` : ''}`;

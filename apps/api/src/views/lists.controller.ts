@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@ne
 import { IsString, Matches } from 'class-validator';
 import {
   assertId, BATCH_STATUS_NAMES, CHANNEL_NAMES, CHANNELS, invalid, FUND_SOURCES, HOUSEHOLD_CATEGORIES, HOUSEHOLD_CATEGORY_NAMES, HOUSEHOLD_STATUS_NAMES,
-  INSTALLMENT_NAMES, MILESTONE_NAMES, nameOf, PAYEE_TYPE_NAMES, PAYEE_TYPES, PAYMENT_STATUS_NAMES, PROJECT_TYPE_NAMES, PROJECT_TYPES, shanghaiToday, SOURCE_NAMES,
+  INSTALLMENT_NAMES, MILESTONE_NAMES, PAYEE_TYPE_NAMES, PAYEE_TYPES, PAYMENT_STATUS_NAMES, PROJECT_TYPE_NAMES, PROJECT_TYPES, shanghaiToday, SOURCE_NAMES,
   validateIdNumber, type Principal,
 } from '@yuantrace/domain';
 import { EventStore, formatPosition, parsePosition, type Db } from '@yuantrace/event-store';
@@ -11,15 +11,15 @@ import type { AppConfig } from '@yuantrace/ledger';
 import { APP_CONFIG, Clock, PersonalDataVault, READ_DB } from '@yuantrace/ledger';
 import {
   BATCH_SORTS, BATCH_STATUSES, describeBasis, findEvents, HOUSEHOLD_LIST_STATUSES, HOUSEHOLD_SORTS, householdsByIdentityRef, listBatches, listHouseholds,
-  listPayments, listProjects, parseBasis, PAYMENT_SORTS, PAYMENT_STATUSES, paymentsByAccountRef, PROJECT_SORTS, PROJECT_STAGES, type Basis, unitPrefix } from '@yuantrace/read-models';
+  listPayments, listProjects, parseBasis, PAYMENT_SORTS, PAYMENT_STATUSES, paymentsByAccountRef, PROJECT_SORTS, PROJECT_STAGES, unitPrefix } from '@yuantrace/read-models';
 import type { Request, Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { Responds } from '../http/openapi-schemas';
 import { CursorCodec } from './cursor';
-import { exportFormat, respond, type Sheet } from './export';
+import { exportFormat, respond, sheet, suffix, withCoverage } from './export';
 import { readIndexedEvents, renderEvent } from './indexed-events';
-import { EXPORT_ROWS, ListQuery, pageInfo, regionOf } from './list-params';
+import { ListQuery, pageInfo, regionOf } from './list-params';
 import { eventSheets } from './view-sheets';
 
 const COMMON = ['asOf', 'knownAt', 'format', 'limit', 'offset', 'sort'];
@@ -217,27 +217,3 @@ export class ListsController {
 
 const badCombination = (field: string, message: string) => invalid('conflicting_parameters', message, field);
 
-/** One table of a list: the columns named, in order, with Chinese headers. */
-/** A list as a table: each column a field, its header, and for a coded field the names its codes are shown by (as the views show them). */
-function sheet(name: string, columns: Array<[string, string, Record<string, string>?]>, rows: ReadonlyArray<object>): Sheet {
-  return { name, headers: columns.map(([, h]) => h), rows: rows.map((r) => columns.map(([k, , names]) => {
-    const v = (r as Record<string, unknown>)[k];
-    return names && v !== undefined && v !== null ? nameOf(names, v) : (v ?? '');
-  })) };
-}
-
-/**
- * An exported list holds the whole list (up to EXPORT_ROWS) unless a page was asked for; when the
- * file holds only part of it, a last table 说明 says which part and how many there are in all, so
- * an export is never taken for the whole when it is not; a page read by cursor (`after`) says how to read on.
- */
-function withCoverage(sheets: Sheet[], total: number, rows: number, at: { offset: number } | { after: string | undefined }): Sheet[] {
-  const first = 'offset' in at ? at.offset === 0 : at.after === undefined;
-  if (first && rows >= total) return sheets;
-  return [...sheets, { name: '说明', headers: ['项目', '值'], rows: [['共计（条）', total], ['本文件（条）', rows],
-    ...('offset' in at ? [['自第几条起', at.offset + 1], ['说明', `本文件只含列表的一部分：请加筛选条件，或以 offset 分段导出（每次至多 ${EXPORT_ROWS} 条）`]]
-      : [['说明', '本文件只含其中一页：以 next 游标（after 参数）继续导出']])] }];
-}
-
-/** A file name says the basis it was read under. */
-const suffix = (b: Basis) => `${b.asOf ? `-asof-${b.asOf}` : ''}${b.knownAt ? `-known-${b.knownAt.toISOString().replace(/[:.]/g, '')}` : ''}`;

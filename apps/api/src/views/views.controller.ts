@@ -14,7 +14,7 @@ import { CurrentPrincipal } from '../auth/principal.decorator';
 import { IdParam, unitCodeParam } from '../http/validators';
 import { READ_DB } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
-import { exportFormat, respond } from './export';
+import { exportFormat, respond, suffix } from './export';
 import { onlyParameters } from './list-params';
 import { Responds } from '../http/openapi-schemas';
 import { batchSheets, disclosureSheets, flowSheets, householdSheets, paymentSheets, projectSheets, summarySheets, traceSheets } from './view-sheets';
@@ -186,6 +186,3 @@ export class ViewsController {
     return respond(res, format, `disclosure-${code}${suffix(basis)}`, { basis: describeBasis(basis), ...d, sealedLog }, () => disclosureSheets(d));
   }
 }
-
-/** A file name says the basis it was read under. */
-const suffix = (b: { asOf?: string; knownAt?: Date }) => `${b.asOf ? `-asof-${b.asOf}` : ''}${b.knownAt ? `-known-${b.knownAt.toISOString().replace(/[:.]/g, '')}` : ''}`;

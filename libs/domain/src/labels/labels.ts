@@ -65,3 +65,6 @@ export const RELATION_NAMES: Record<string, string> = {
 };
 export const UNIT_LEVEL_NAMES: Record<string, string> = { national: '全国', province: '省', city: '市', county: '县', township: '乡镇', village: '村' };
 export const SEVERITY_NAMES: Record<string, string> = { red: '红', yellow: '黄', blue: '蓝' };
+/** Red-flag alerts: what an alert is about, and where its handling stands (its case's status). */
+export const ALERT_SUBJECT_NAMES: Record<string, string> = { payment: '支付', batch: '资金批次', household: '农户', account: '银行账户', project: '项目' };
+export const ALERT_STATUS_NAMES: Record<string, string> = { open: '未处置', in_case: '核查中', closed: '已销号' };
