@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '@yuantrace/ledger';
+import { warmUpRequests } from './warm-up';
 import { HealthController } from './health/health.controller';
 import type { Clock } from '@yuantrace/ledger';
 import { AuthModule } from './auth/auth.module';
@@ -38,6 +39,8 @@ export class AppModule {
             },
             customProps: (req) => ({ correlationId: headerId(req, 'x-correlation-id') ?? (req as { id?: unknown }).id }),
             redact: ['req.headers.authorization'],
+            // The api's own warm-up before it listens (warm-up.ts) is not a request anyone made.
+            autoLogging: { ignore: (req) => warmUpRequests.has(req) },
           },
         }),
         InfrastructureModule.register(config, storage, clock, ownsStorage),

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '@yuantrace/ledger';
 import { loadDemoCounty, loadDemoData, printDemoTokens } from './demo/demo-data';
 import { openStorage } from '@yuantrace/ledger';
 import { openReadConnections } from './views/read-connections';
+import { warmUp } from './warm-up';
 
 /**
  * Connections opened before the api listens: a few requests in flight at once. An api with more in
@@ -18,6 +19,8 @@ async function main() {
   if (config.demoData) await loadDemoCounty(config, storage);
   const app = await createApp(config, { storage });
   await openReadConnections(storage.db, Math.min(config.databasePoolSize, READ_CONNECTIONS_AT_START));
+  const warm = await warmUp(app, config, storage.db, config.apiWarmUpRequests);
+  if (warm) new Logger('main').log(`warmed up with ${warm.requests} reads in ${warm.ms} ms${warm.failed ? ` (${warm.failed} not answered 200)` : ''}`);
   await app.listen(config.port);
   if (config.demoData) {
     // After listen: /health answers while the showcase is written and the projections catch up.

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { PgDb, PostgresEventStore } from '@yuantrace/event-store';
 import { loadConfig, TokenService } from '@yuantrace/ledger';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
-import { startPrivatePostgres } from './private-postgres';
+import { freePort, startPrivatePostgres } from './private-postgres';
 import { deployed } from './bench';
 import { FIXTURE_UNITS, fundWorksProject } from './works-fixture';
 
@@ -32,7 +32,8 @@ const p99 = (xs: number[]) => (xs.length === 0 ? 0 : [...xs].sort((a, b) => a - 
 export async function soak(minutes: number, log: (line: string) => void): Promise<{ ok: boolean }> {
   const pg = await startPrivatePostgres();
   const children = new Set<ChildProcess>();
-  const port = 31000 + Math.floor(Math.random() * 20000);
+  // Chosen by the system: a random one collided with a connection's own ephemeral port.
+  const port = await freePort();
   const env = { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'warn', DATABASE_URL: pg.url, DATABASE_SCHEMA: 'public', JWT_SECRET: SECRET, DEMO_DATA: 'off',
     RUN_PROJECTIONS: 'off', PORT: String(port) };
   const node = (script: string) => {

@@ -17,6 +17,11 @@ export type AppConfig = {
    * again the CPU of a warmed one.
    */
   databasePoolIdleSeconds: number;
+  /**
+   * Reads the api serves itself before it listens (API_WARM_UP_REQUESTS; default 2,000 on a
+   * server, none embedded; 0: none), so that its first users do not wait for its code to compile.
+   */
+  apiWarmUpRequests: number;
   /** KurrentDB / EventStoreDB for events. */
   kurrentdbUrl?: string;
   /** PGlite's folder in embedded mode. */
@@ -156,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseSchema,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
     databasePoolIdleSeconds: integer(env, 'DATABASE_POOL_IDLE_SECONDS', 600, 0, 86400),
+    apiWarmUpRequests: integer(env, 'API_WARM_UP_REQUESTS', embedded ? 0 : 2000, 0, 100_000),
     kurrentdbUrl,
     dataDir,
     inMemory: env.DATA_DIR === ':memory:',
