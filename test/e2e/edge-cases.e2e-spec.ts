@@ -82,6 +82,26 @@ describe('edge cases', () => {
     expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 400, code: 'invalid_instant' });
   });
 
+  test('a value of the wrong kind is named as such, not by a bound of its kind; a null where the contract allows none is a 400; nothing is written', async () => {
+    const head = await t.app.get(EventStore).headPosition();
+    const batch = { batchId: 'EC-B9', documentNo: 'd', title: 't', source: 'COUNTY_BUDGET', issuerLevel: 'COUNTY', recipientUnitCode: '990101000000', fiscalYear: 2016,
+      amount: '1000.00', effectiveDate: '2016-03-01', purpose: 'p' };
+    const refused = async (path: string, body: object) => {
+      const r = await fin().post(path, body);
+      return { status: r.status, code: r.body.error?.code, field: r.body.error?.field, message: r.body.error?.message as string };
+    };
+    expect(await refused('/fund-batches', { ...batch, fiscalYear: '2016' })).toEqual({ status: 400, code: 'invalid_field', field: 'fiscalYear',
+      message: 'fiscalYear must be an integer number' });
+    expect(await refused('/fund-batches', { ...batch, fiscalYear: 3000 })).toMatchObject({ status: 400, field: 'fiscalYear', message: 'fiscalYear must not be greater than 2100' });
+    expect(await refused('/fund-batches', { ...batch, documentNo: 7 })).toMatchObject({ status: 400, field: 'documentNo', message: 'documentNo must be a string' });
+    expect(await refused('/fund-batches/EC-B1/returns', { returnId: 'EC-R9', amount: '1.00', reason: 'x', effectiveDate: '2016-06-01', allocationId: null }))
+      .toMatchObject({ status: 400, code: 'invalid_field', field: 'allocationId', message: expect.stringContaining('must not be null') });
+    expect(await refused('/payments', { paymentId: 'EC-PAY-9', projectId: 'EC-P', allocationId: 'EC-A1', amount: '1.00', purpose: 'x', installment: 'progress',
+      effectiveDate: '2016-06-01', payee: { type: 'contractor', id: 'C', name: '公司', account: '6222000011110000' }, replacesPaymentId: null }))
+      .toMatchObject({ status: 400, code: 'invalid_field', field: 'replacesPaymentId' });
+    expect(await t.app.get(EventStore).headPosition()).toEqual(head);
+  });
+
   test('a basis in the future is refused on every kind of read, not answered with today’s figures', async () => {
     const tomorrow = new Date(Date.now() + 8 * 3_600_000 + 86_400_000).toISOString().slice(0, 10);
     const inAnHour = new Date(Date.now() + 3_600_000).toISOString();

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ROSTER_ROLES } from '@yuantrace/domain';
-import { IsBusinessDate, IsClientId } from '../http/validators';
+import { IsBusinessDate, IsClientId, Optional } from '../http/validators';
 
 export class RuleSetVersionDto {
   @ApiProperty({ description: '版本号：紧接最新版本（内置默认阈值为第1版）', example: 2 })
@@ -63,7 +63,7 @@ export class RosterPersonDto {
   idNumber: string;
 
   @ApiPropertyOptional({ description: '本人银行账号（用于比对收款账户）；只存于个人信息库', example: '6217000000000001' })
-  @IsOptional() @IsString() @Matches(/^[0-9A-Za-z-]{4,40}$/, { message: 'account must be 4–40 letters or digits' })
+  @Optional() @IsString() @Matches(/^[0-9A-Za-z-]{4,40}$/, { message: 'account must be 4–40 letters or digits' })
   account?: string;
 
   @ApiProperty({ description: '任职起始日期', example: '2015-01-01' })

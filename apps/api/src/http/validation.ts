@@ -1,12 +1,20 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { invalid } from '@yuantrace/domain';
 
+/**
+ * A value of the wrong kind is told so before any bound of its kind: "2016" as fiscalYear is not
+ * "greater than 2100", it is not a whole number. Every check of a field runs (stopAtFirstError
+ * off), and the message of the first of these kinds that failed is the one given.
+ */
+const KIND_CHECKS = ['whitelistValidation', 'nestedValidation', 'isDefined', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'isIn', 'isEnum'];
+const checkRank = (kind: string) => (KIND_CHECKS.includes(kind) ? KIND_CHECKS.indexOf(kind) : KIND_CHECKS.length);
+
 /** First failing field, with its dotted path ("payee.account"). */
 function firstError(errors: ValidationError[], prefix = ''): { field: string; message: string; unknown: boolean } | undefined {
   for (const e of errors) {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
     if (e.constraints && Object.keys(e.constraints).length > 0) {
-      const [kind, message] = Object.entries(e.constraints)[0];
+      const [kind, message] = Object.entries(e.constraints).sort(([a], [b]) => checkRank(a) - checkRank(b))[0];
       if (kind === 'whitelistValidation') return { field, message, unknown: true };
       // A field left out or null fails whichever of its checks runs first ("must be shorter than 100 characters"): say what is wrong.
       if (e.value === undefined) return { field, message: `${field} is required`, unknown: false };
@@ -28,7 +36,7 @@ export const validationPipe = () =>
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    stopAtFirstError: true,
+    stopAtFirstError: false,
     exceptionFactory: (errors) => {
       const first = firstError(errors);
       if (!first) return invalid('invalid_request', 'the request is not valid');

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { ACCOUNTABILITY_MEASURES, CASE_SOURCES, FINDING_TYPES, RECTIFICATION_KINDS } from '@yuantrace/domain';
-import { IsBusinessDate, IsClientId, IsYuan } from '../../http/validators';
+import { IsBusinessDate, IsClientId, IsYuan, Optional } from '../../http/validators';
 
 const UNIT_CODE = /^([0-9]{12}|[0-9]{15})$/;
 /** Alert ids name the rule, the kind of subject and its id: `R-35.payment.G-PAY-0000001`. */
@@ -56,11 +56,11 @@ export class FindingDto {
   description: string;
 
   @ApiPropertyOptional({ description: '涉及金额（元）；给出时销号须全额追回或说明原因', example: '3000.00' })
-  @IsOptional() @IsYuan()
+  @Optional() @IsYuan()
   amount?: string;
 
   @ApiPropertyOptional({ description: '责任人', isArray: true, type: String, example: ['王某（村会计）'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @IsNotEmpty({ each: true }) @MaxLength(100, { each: true })
+  @Optional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @IsNotEmpty({ each: true }) @MaxLength(100, { each: true })
   responsiblePersons?: string[];
 
   @ApiProperty({ description: '核实日期', example: '2018-03-10' })
@@ -88,11 +88,11 @@ export class RectificationDto {
   kind: (typeof RECTIFICATION_KINDS)[number];
 
   @ApiPropertyOptional({ description: '所整改的问题编号（追回资金时必填）', example: 'F-1' })
-  @IsOptional() @IsClientId()
+  @Optional() @IsClientId()
   findingId?: string;
 
   @ApiPropertyOptional({ description: '整改说明', example: '已追回并重新发放到户' })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @Optional() @IsString() @MaxLength(2000)
   description?: string;
 
   @ApiProperty({ description: '整改日期', example: '2018-04-02' })
@@ -100,23 +100,23 @@ export class RectificationDto {
   effectiveDate: string;
 
   @ApiPropertyOptional({ description: '追回金额（元，kind=funds_recovered）', example: '3000.00' })
-  @IsOptional() @IsYuan()
+  @Optional() @IsYuan()
   amount?: string;
 
   @ApiPropertyOptional({ description: '追回所依据的已红冲支付（kind=funds_recovered）', isArray: true, type: String, example: ['PAY-001'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsClientId({ each: true })
+  @Optional() @IsArray() @ArrayMaxSize(100) @IsClientId({ each: true })
   paymentIds?: string[];
 
   @ApiPropertyOptional({ description: '追回所依据的资金退回（kind=funds_recovered）', type: [ReturnRefDto] })
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => ReturnRefDto)
+  @Optional() @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => ReturnRefDto)
   returns?: ReturnRefDto[];
 
   @ApiPropertyOptional({ description: '被问责人（kind=accountability）', example: '王某' })
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100)
+  @Optional() @IsString() @IsNotEmpty() @MaxLength(100)
   personName?: string;
 
   @ApiPropertyOptional({ description: '问责方式（kind=accountability）：诫勉谈话、通报批评、警告、严重警告、撤职、移送司法机关', enum: ACCOUNTABILITY_MEASURES })
-  @IsOptional() @IsIn(ACCOUNTABILITY_MEASURES)
+  @Optional() @IsIn(ACCOUNTABILITY_MEASURES)
   measure?: (typeof ACCOUNTABILITY_MEASURES)[number];
 }
 
@@ -132,11 +132,11 @@ export class ShortfallDto {
 
 export class ClosureProposalDto {
   @ApiPropertyOptional({ description: '销号意见', example: '问题已整改到位，申请销号' })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @Optional() @IsString() @MaxLength(2000)
   comment?: string;
 
   @ApiPropertyOptional({ description: '未全额追回的问题及原因', type: [ShortfallDto] })
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => ShortfallDto)
+  @Optional() @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => ShortfallDto)
   shortfalls?: ShortfallDto[];
 
   @ApiProperty({ description: '申请销号日期', example: '2018-04-10' })
@@ -150,7 +150,7 @@ export class ClosureConfirmationDto {
   confirmed: boolean;
 
   @ApiPropertyOptional({ description: '审核意见', example: '同意销号' })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @Optional() @IsString() @MaxLength(2000)
   comment?: string;
 
   @ApiProperty({ description: '审核日期', example: '2018-04-11' })

@@ -62,11 +62,11 @@ export class FundBatchDto {
   purpose: string;
 
   @ApiPropertyOptional({ description: '是否计入到户资金比例（R-08）', example: true, default: false })
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   countsTowardHouseholdShare?: boolean;
 
   @ApiPropertyOptional({ description: '文件所列明细（如分县、分项目金额）；明细之和与合计不符时照录并预警（R-20）', type: () => [BatchLineItemDto] })
-  @IsOptional() @IsArray() @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => BatchLineItemDto)
+  @Optional() @IsArray() @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => BatchLineItemDto)
   lineItems?: BatchLineItemDto[];
 }
 
@@ -86,15 +86,15 @@ export class AllocationTargetDto {
   type: 'batch' | 'project';
 
   @ApiPropertyOptional({ description: '子批次编号（type=batch）', example: 'FB-2016-C-001-county' })
-  @IsOptional() @IsClientId()
+  @Optional() @IsClientId()
   batchId?: string;
 
   @ApiPropertyOptional({ description: '下级接收单位代码（type=batch）', example: '990101000000' })
-  @IsOptional() @Matches(UNIT_CODE, { message: 'target.recipientUnitCode must be a 12-digit 行政区划代码' })
+  @Optional() @Matches(UNIT_CODE, { message: 'target.recipientUnitCode must be a 12-digit 行政区划代码' })
   recipientUnitCode?: string;
 
   @ApiPropertyOptional({ description: '项目编号（type=project）', example: 'PRJ-road-01' })
-  @IsOptional() @IsClientId()
+  @Optional() @IsClientId()
   projectId?: string;
 }
 
@@ -138,7 +138,7 @@ export class ReturnDto {
   effectiveDate: string;
 
   @ApiPropertyOptional({ description: '给出时：把该项目分配的结余退回本批次；不给：把本批次结余退回上级批次', example: 'AL-001' })
-  @IsOptional() @IsClientId()
+  @Optional() @IsClientId()
   allocationId?: string;
 }
 
@@ -190,7 +190,7 @@ export class VoidDto {
   effectiveDate: string;
 
   @ApiPropertyOptional({ description: '替代本批次的更正批次编号（须已登记）', example: 'CEN-2016-CTY-FIX' })
-  @IsOptional()
+  @Optional()
   @IsClientId()
   replacedBy?: string;
 }
@@ -281,7 +281,7 @@ export class PaymentDto {
   effectiveDate: string;
 
   @ApiPropertyOptional({ description: '重新支付：被替代的退票或追回的支付编号（同一项目、同一收款人）', example: 'PAY-0001' })
-  @IsOptional()
+  @Optional()
   @IsClientId()
   replacesPaymentId?: string;
 }
@@ -292,7 +292,7 @@ export class ApprovalDto {
   approved: boolean;
 
   @ApiPropertyOptional({ description: '审核意见', example: '资料齐全，同意支付' })
-  @IsOptional() @IsString() @MaxLength(500)
+  @Optional() @IsString() @MaxLength(500)
   comment?: string;
 
   @ApiProperty({ description: '审核日期（业务日期，不得晚于今天）', example: '2016-05-12' })
@@ -354,23 +354,23 @@ export class MilestoneDto {
   date: string;
 
   @ApiPropertyOptional({ description: '完成百分比 0–100（进度）', example: 40 })
-  @IsOptional() @IsInt() @Min(0) @Max(100)
+  @Optional() @IsInt() @Min(0) @Max(100)
   percentComplete?: number;
 
   @ApiPropertyOptional({ description: '验收结果（验收）', enum: ['passed', 'failed'] })
-  @IsOptional() @IsIn(['passed', 'failed'])
+  @Optional() @IsIn(['passed', 'failed'])
   result?: 'passed' | 'failed';
 
   @ApiPropertyOptional({ description: '公示截止日期（公示）', example: '2016-04-20' })
-  @IsOptional() @IsBusinessDate()
+  @Optional() @IsBusinessDate()
   publicUntil?: string;
 
   @ApiPropertyOptional({ description: '文号（立项必填）', example: '县扶贫办〔2016〕3号' })
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100)
+  @Optional() @IsString() @IsNotEmpty() @MaxLength(100)
   documentNo?: string;
 
   @ApiPropertyOptional({ description: '备注（如完成工程量：已完成0.4公里）', example: '已完成0.4公里' })
-  @IsOptional() @IsString() @MaxLength(500)
+  @Optional() @IsString() @MaxLength(500)
   note?: string;
 }
 
@@ -384,7 +384,7 @@ export class PersonDto {
   idNumber: string;
 
   @ApiPropertyOptional({ description: '出生年份（须与身份号码一致）', example: 1970 })
-  @IsOptional() @IsInt() @Min(1900) @Max(2100)
+  @Optional() @IsInt() @Min(1900) @Max(2100)
   birthYear?: number;
 }
 
@@ -438,6 +438,6 @@ export class HouseholdStatusDto {
   reason: string;
 
   @ApiPropertyOptional({ description: '文号', example: '县扶贫办〔2017〕12号' })
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100)
+  @Optional() @IsString() @IsNotEmpty() @MaxLength(100)
   documentNo?: string;
 }
