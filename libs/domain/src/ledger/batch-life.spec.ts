@@ -81,6 +81,12 @@ describe('closing a batch disposes of its remainder in the same command', () => 
     expect(refusal(() => decideClosure({ ...c, carryOver: { ...c.carryOver, batchId: 'P' } }, { batch: child, successor: family().parent })))
       .toBe('batch_id_taken carryOver.batchId');
     expect(refusal(() => decideClosure({ effectiveDate: '2016-12-31', remainder: 'carryOver' }, { batch: child }))).toBe('invalid_field carryOver');
+    // Retried: the same carry-over is a no-op; one naming the same new batch with another year or 文号 is not the closure recorded.
+    const closed = fold(out.batch!, child);
+    const successor = fold(out.successor!);
+    expect(decideClosure(c, { batch: closed, successor })).toEqual({});
+    expect(refusal(() => decideClosure({ ...c, carryOver: { ...c.carryOver, documentNo: '结转〔2017〕2号' } }, { batch: closed, successor }))).toBe('batch_closed batchId');
+    expect(refusal(() => decideClosure({ ...c, carryOver: { ...c.carryOver, fiscalYear: 2018 } }, { batch: closed, successor }))).toBe('batch_closed batchId');
   });
 
   test('money that reaches a closed batch after its closure is returned up, and only that money, on or after the closure', () => {

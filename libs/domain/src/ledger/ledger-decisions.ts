@@ -130,7 +130,13 @@ export function decideClosure(c: ClosureCommand, s: { batch: FundBatchState; par
     // The same closure again (a retry) is a no-op; one with another date or disposal is refused: the batch closed once, as recorded.
     const e = batch.ended;
     const disposal = c.remainder === 'return' ? 'returned' : c.remainder === 'carryOver' ? 'carriedOver' : 'none';
-    if (e && e.on === c.effectiveDate && (e.disposal === 'none' || (e.disposal === disposal && (e.carriedOverTo ?? null) === (c.carryOver?.batchId ?? null)))) return {};
+    // A carry-over is the same only if the batch it made is the one asked for again: same id, year and 文号.
+    const sameSuccessor = () => {
+      const next = s.successor;
+      return next !== undefined && next.status !== 'none' && next.header.fiscalYear === c.carryOver?.fiscalYear && next.header.documentNo === c.carryOver?.documentNo;
+    };
+    if (e && e.on === c.effectiveDate && (e.disposal === 'none' || (e.disposal === disposal && (e.carriedOverTo ?? null) === (c.carryOver?.batchId ?? null)
+      && (disposal !== 'carriedOver' || sameSuccessor())))) return {};
     const how = e?.disposal === 'returned' ? ', its remainder returned' : e?.disposal === 'carriedOver' ? `, its remainder carried over to ${e.carriedOverTo}` : '';
     throw ruleBroken('batch_closed', `fund batch ${batch.header.batchId} was closed on ${e?.on}${how}; it is not closed again with other details`, 'batchId');
   }
