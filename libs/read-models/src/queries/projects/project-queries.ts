@@ -3,7 +3,6 @@ import type { SqlExecutor } from '@yuantrace/event-store';
 import { basisSql, dateText, type Basis } from '../../shared/basis';
 import { yuan } from '../../shared/figure-sql';
 import { lineFigures } from '../batches/batch-queries';
-import { paymentView } from '../payments/payment-queries';
 
 /**
  * A proposal has no business date of its own: as of a date, a project exists once its first
@@ -43,10 +42,7 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
       recordedAt: new Date(m.recorded_at as string).toISOString() }));
   const percents = milestones.map((m) => (m.kind === 'completed' ? 100 : Number(m.percentComplete ?? 0)));
   const accepted = milestones.filter((m) => m.kind === 'accepted').pop();
-  const payParams: unknown[] = [projectId];
-  const payments = await q.query<{ payment_id: string }>(`select payment_id from rm_payments where project_id = $1 and ${basisSql(basis, payParams)} order by effective_date, payment_id`, payParams);
-  const paymentViews = [];
-  for (const row of payments.rows) paymentViews.push(await paymentView(q, row.payment_id, basis));
+  const payments = await projectPayments(q, projectId, basis);
   return {
     projectId: p.project_id, name: p.name, type: p.type, unitCode: p.unit_code, implementer: p.implementer, budget: yuan(p.budget_fen),
     plannedStart: dateText(p.planned_start), plannedEnd: dateText(p.planned_end),
@@ -56,10 +52,31 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
     funding: lines.map((l) => ({ allocationId: l.allocationId, batchId: l.batchId, rootBatchId: l.rootBatchId, source: l.source, fiscalYear: l.fiscalYear,
       ...figuresInYuan(projectFiguresOfMoves({ committed: l.committed, returned: l.returned, held: l.held, paid: l.paid })) })),
     fundingBySource: [...bySource.entries()].map(([source, f]) => ({ source, ...figuresInYuan(projectFiguresOfMoves(f)) })),
-    payments: paymentViews.filter(Boolean).map((v) => ({ paymentId: v!.paymentId, status: v!.status, amount: v!.amount, installment: v!.installment,
-      payee: v!.payee, effectiveDate: v!.effectiveDate,
-      // The day it was paid (its last execution under the basis), for a 公示 dated as a household's receipts are.
-      paidOn: (v!.history.filter((h) => h.status === 'executed').pop()?.effectiveDate as string | undefined) ?? null })),
+    payments,
   };
+}
+
+/**
+ * The project's payments under the basis, each with its status (its last step by then) and the
+ * day it was paid (its last execution by then, for a 公示 dated as a household's receipts are),
+ * in one statement: a programme paying a county's households has 50,000 of them, and reading
+ * each payment's view in turn took 17–20 s.
+ */
+async function projectPayments(q: SqlExecutor, projectId: string, basis: Basis) {
+  const params: unknown[] = [projectId];
+  const paymentWhere = basisSql(basis, params, 'p');
+  const historyWhere = basisSql(basis, params, 'h');
+  const rows = (await q.query<Record<string, unknown>>(
+    `select p.payment_id, p.amount_fen::text as amount_fen, p.installment, p.payee_type, p.payee_id, p.payee_name, p.account_ref, p.account_masked, p.effective_date,
+            coalesce(last.status, 'requested') as status, paid.effective_date as paid_on
+       from rm_payments p
+       left join lateral (select h.status from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere} order by h.seq desc limit 1) last on true
+       left join lateral (select h.effective_date from rm_payment_history h where h.payment_id = p.payment_id and h.status = 'executed' and ${historyWhere}
+                           order by h.seq desc limit 1) paid on true
+      where p.project_id = $1 and ${paymentWhere}
+      order by p.effective_date, p.payment_id`, params)).rows;
+  return rows.map((r) => ({ paymentId: String(r.payment_id), status: String(r.status), amount: yuan(r.amount_fen), installment: String(r.installment),
+    payee: { type: String(r.payee_type), id: String(r.payee_id), name: String(r.payee_name), accountRef: r.account_ref as string, account: r.account_masked as string },
+    effectiveDate: dateText(r.effective_date), paidOn: r.paid_on ? dateText(r.paid_on) : null }));
 }
 
