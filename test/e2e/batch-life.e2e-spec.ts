@@ -51,7 +51,10 @@ describe('batch life: open, closed with its remainder returned or carried over, 
     await new Promise((r) => setTimeout(r, 5));
     const beforeApproval = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 5));
-    await fin().post('/projects/BL-SCHOOL/milestones', { milestoneId: 'BL-SCHOOL-approved', kind: 'approved', date: '2016-03-10', documentNo: '县扶贫办〔2016〕9号' }).expect(201);
+    const approved = await fin().post('/projects/BL-SCHOOL/milestones', { milestoneId: 'BL-SCHOOL-approved', kind: 'approved', date: '2016-03-10',
+      documentNo: '县扶贫办〔2016〕9号' }).expect(201);
+    // stage means in the command's answer what it means in the view: the furthest milestone; the kinds reached are listed apart.
+    expect(approved.body).toMatchObject({ stage: 'approved', reached: ['approved'] });
     expect(await read('/projects/BL-SCHOOL?asOf=2016-03-10')).toMatchObject({ projectId: 'BL-SCHOOL', stage: 'approved' });
     const listed = await read('/projects?unitCode=990101001001&asOf=2016-03-10');
     expect(listed.items.map((p: { projectId: string }) => p.projectId)).toContain('BL-SCHOOL');
@@ -186,6 +189,10 @@ describe('batch life: open, closed with its remainder returned or carried over, 
     await prov().post('/fund-batches/BL-WRONG/void', { reason: '金额多录一位', effectiveDate: '2016-02-02', replacedBy: 'BL-RIGHT' }).expect(200);
     expect(await read('/fund-batches/BL-WRONG')).toMatchObject({ status: 'voided', voidedOn: '2016-02-02', replacedBy: 'BL-RIGHT', amount: '300000.00',
       received: '0.00', balance: '0.00' });
+    // The correction links back to what it corrects, from the day of the void.
+    expect(await read('/fund-batches/BL-RIGHT')).toMatchObject({ status: 'open', replaces: ['BL-WRONG'] });
+    expect(await read('/fund-batches/BL-RIGHT?asOf=2016-02-01')).toMatchObject({ replaces: [] });
+    expect(await read('/fund-batches/BL-P')).toMatchObject({ replaces: [] });
     // A voided child's allocation returns to its parent's unallocated money.
     await prov().post('/fund-batches/BL-P/allocations', { allocationId: 'BL-A-WRONG', target: { type: 'batch', batchId: 'BL-C-WRONG', recipientUnitCode: '990102000000' },
       amount: '70000.00', effectiveDate: '2016-02-10', documentNo: '省财〔2016〕下达3号' }).expect(201);

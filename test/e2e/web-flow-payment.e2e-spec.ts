@@ -1,6 +1,8 @@
 import type { Page } from 'playwright-core';
 import { fenFromFormatted, formatFen } from '@yuantrace/domain';
+import request from 'supertest';
 import { startConsole, waitForText } from '../support/web-console';
+import { bearer } from '../support/principals';
 
 /** The api's flow tree, as far as these tests walk it. */
 type FlowNode = {
@@ -265,5 +267,22 @@ describe('web console: fund flow and payments', () => {
   test('nothing is fetched from anywhere but the api itself, and no page threw', () => {
     expect(c.requests.filter((u) => u.startsWith('pageerror:'))).toEqual([]);
     expect(c.requests.filter((u) => !u.startsWith(c.url) && !u.startsWith('data:') && !u.startsWith('pageerror:'))).toEqual([]);
+  });
+  test('a correction links back to the batch it replaces, and the voided batch forward to it', async () => {
+    const post = (path: string, body: object) => request(c.app.getHttpServer()).post(path).set('authorization', bearer(c.app, 'centralFinance')).send(body);
+    const batch = (batchId: string, amount: string) => ({ batchId, documentNo: `省财〔2016〕${batchId}号`, title: '省级扶贫资金', source: 'PROVINCIAL_POVERTY',
+      issuerLevel: 'PROVINCIAL', recipientUnitCode: '990000000000', fiscalYear: 2016, amount, effectiveDate: '2016-02-01', purpose: '产业' });
+    await post('/fund-batches', batch('WF-WRONG', '10000.00')).expect(201);
+    await post('/fund-batches', batch('WF-RIGHT', '1000.00')).expect(201);
+    await post('/fund-batches/WF-WRONG/void', { reason: '金额多录一位', effectiveDate: '2016-02-02', replacedBy: 'WF-RIGHT' }).expect(200);
+    const page = await c.newPage();
+    await c.signIn(page, 'finance');
+    await page.goto(`${c.url}/#/flow/WF-RIGHT`);
+    await page.waitForSelector('[data-testid="batch-replaces"] a');
+    expect(await page.locator('[data-testid="batch-replaces"] a').getAttribute('href')).toBe('#/flow/WF-WRONG');
+    await page.click('[data-testid="batch-replaces"] a');
+    await waitForText(page, '[data-testid="batch-status"]', '已撤销');
+    expect(await page.locator('a[href="#/flow/WF-RIGHT"]').count()).toBeGreaterThan(0);
+    await page.close();
   });
 });

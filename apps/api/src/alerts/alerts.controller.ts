@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   BENEFIT_PROJECT_TYPES, invalid, notFound, RED_FLAG_RULES, ruleInForce, ROSTER_ROLE_LABELS, rosterDecider, ruleSetInForce, SEVERITY_LABELS, shanghaiToday, Streams, withinScope, type Principal,
@@ -148,9 +148,11 @@ export class AlertsController {
     return this.rosterView(caller.principal, s);
   }
 
+  // A step in a recorded person's life, as a payment's approval is: 200, not 201 (nothing new is created).
   @Post('roster/:personId/leaving')
+  @HttpCode(200)
   @Access('inspector', 'finance')
-  @Responds(201, 'rosterPerson', '离任后的人员记录 the person after leaving')
+  @Responds(200, 'rosterPerson', '离任后的人员记录 the person after leaving')
   @ApiOperation({ summary: '登记离任：离任日之后的支付不再与其比对' })
   async leave(@Caller() caller: RequestCaller, @Param('personId', IdParam) personId: string, @Body() b: RosterLeavingDto) {
     return this.rosterView(caller.principal, await this.oversight.recordRosterLeaving(caller, personId, b));

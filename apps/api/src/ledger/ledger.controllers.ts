@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { formatFen, fenFromJson, invalid, parseYuan, type AllocationTarget } from '@yuantrace/domain';
+import { formatFen, fenFromJson, invalid, parseYuan, stageOf, type AllocationTarget } from '@yuantrace/domain';
 import { Access } from '../auth/access.decorator';
 import { Responds } from '../http/openapi-schemas';
 import { Caller, IdParam, unitCodeParam, type RequestCaller } from '../http/validators';
@@ -130,7 +130,8 @@ export class MilestonesController {
       publicUntil: m.publicUntil ?? null, documentNo: m.documentNo ?? null, note: m.note ?? null,
     });
     const { projectId: _, ...milestone } = s.milestones.find((x) => x.milestoneId === m.milestoneId)!;
-    return { projectId, ...milestone, stage: Object.keys(s.reached) };
+    // stage means here what it means in every view (the furthest milestone reached); the kinds reached are listed apart.
+    return { projectId, ...milestone, stage: stageOf(Object.keys(s.reached)), reached: Object.keys(s.reached) };
   }
 }
 

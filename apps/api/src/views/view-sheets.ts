@@ -25,7 +25,7 @@ export function batchSheets(v: View<typeof batchView>): Sheet[] {
       ['下达层级', nameOf(ISSUER_LEVEL_NAMES, v.issuerLevel)], ['接收单位', v.recipientUnitCode], ['年度', v.fiscalYear], ['用途', v.purpose],
       ['下达日期', v.effectiveDate], ['源头批次', v.rootBatchId], ['源头文号', v.rootDocumentNo],
       ['状态', nameOf(BATCH_STATUS_NAMES, v.status)], ['关闭日期', life.closedOn], ['结余处理', life.disposal ? nameOf(DISPOSAL_NAMES, life.disposal) : ''],
-      ['结转至', life.carriedOverTo], ['撤销日期', life.voidedOn], ['更正批次', life.replacedBy], ['金额(元)', v.amount], ...figures(v as unknown as Row, BATCH_FIGURES)]),
+      ['结转至', life.carriedOverTo], ['撤销日期', life.voidedOn], ['更正批次', life.replacedBy], ['所更正的批次', v.replaces.join('、')], ['金额(元)', v.amount], ...figures(v as unknown as Row, BATCH_FIGURES)]),
     { name: '分配明细', headers: ['分配编号', '文号', '日期', '金额(元)', '去向', '子批次/项目', '接收单位', money('returned'), money('held'), money('paid'), money('available')],
       rows: v.allocations.map((a) => {
         const x = a as Row & { target: Row };

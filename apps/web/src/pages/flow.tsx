@@ -15,7 +15,7 @@ type BatchFigureValues = { received: string; returnedFromBatches: string; return
 type BatchView = BatchFigureValues & {
   basis: Basis; batchId: string; documentNo: string; title: string; source: string; issuerLevel: string; recipientUnitCode: string; fiscalYear: number;
   purpose: string; effectiveDate: string; rootBatchId: string; rootDocumentNo: string; status: string; closedOn: string | null; voidedOn: string | null;
-  disposal?: string; carriedOverTo?: string | null; voidReason?: string | null; replacedBy?: string | null; amount: string;
+  disposal?: string; carriedOverTo?: string | null; voidReason?: string | null; replacedBy?: string | null; replaces?: string[]; amount: string;
   parent: { batchId: string; allocationId: string } | null; children: { batchId: string; recipientUnitCode: string; amount: string }[];
 };
 
@@ -297,6 +297,7 @@ export function FlowPage({ batchId }: { batchId: string }) {
             ['状态', <span class={`badge ${STATUS_CLASS[b.status] ?? ''}`} data-testid="batch-status">{nameOf(BATCH_STATUS_NAMES, b.status)}</span>],
             b.status === 'closed' ? ['关闭', `${b.closedOn ?? ''} ${nameOf(DISPOSAL_NAMES, b.disposal ?? 'none')}${b.carriedOverTo ? `，结转至 ${b.carriedOverTo}` : ''}`] : ['', null],
             b.status === 'voided' ? ['撤销', <>{b.voidedOn} {b.voidReason ?? ''}{b.replacedBy && <>，由 <a href={href(['flow', b.replacedBy])}>{b.replacedBy}</a> 替代</>}</>] : ['', null],
+            b.replaces?.length ? ['更正', <span data-testid="batch-replaces">替代已撤销的 {b.replaces.map((id, i) => <>{i ? '、' : ''}<a href={href(['flow', id])}>{id}</a></>)}</span>] : ['', null],
             ['收款单位', unit.data ? `${unit.data.name}（${b.recipientUnitCode}）` : b.recipientUnitCode],
             ['下达日期', b.effectiveDate],
             ['用途', b.purpose],

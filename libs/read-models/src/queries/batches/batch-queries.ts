@@ -68,6 +68,7 @@ export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
     fiscalYear: b.fiscal_year, purpose: b.purpose, countsTowardHouseholdShare: b.counts_toward_household_share, effectiveDate: dateText(b.effective_date),
     rootBatchId: b.root_batch_id, rootDocumentNo: b.root_document_no,
     ...(await batchLife(q, batchId, basis)),
+    replaces: await replacedBatches(q, batchId, basis),
     amount: yuan(b.amount_fen), ...figuresInYuan(figures),
     allocations: allocations.rows.map((a) => {
       const line = lines.get(String(a.allocation_id));
@@ -81,6 +82,19 @@ export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
     parent: b.parent_batch_id ? { batchId: b.parent_batch_id, allocationId: b.allocation_id } : null,
     children: children.rows.map((c) => ({ batchId: c.batch_id, recipientUnitCode: c.recipient_unit_code, amount: yuan(c.amount_fen), status: childStatus(c.batch_id) })),
   };
+}
+
+/**
+ * The voided batches this one was named to replace (撤销 with replacedBy), as of the basis: the link
+ * back from a correction to what it corrects. Read from the few ended batches' rows alone (the
+ * partial index of closures and voids).
+ */
+async function replacedBatches(q: SqlExecutor, batchId: string, basis: Basis): Promise<string[]> {
+  const params: unknown[] = [batchId];
+  const r = await q.query<{ batch_id: string }>(
+    `select batch_id from rm_batch_events where event_type in ('FundBatchClosed', 'FundBatchVoided') and event_type = 'FundBatchVoided'
+       and detail->>'replacedBy' = $1 and ${basisSql(basis, params)} order by batch_id`, params);
+  return r.rows.map((x) => x.batch_id);
 }
 
 /** A batch's life as of the basis: open, closed (how its remainder went) or voided (and what replaced it). */
