@@ -3,7 +3,7 @@ import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp } from '../support/app';
 import { fundedRoad, registerCounty, registerHousehold } from '../support/county';
 import { client } from '../support/http';
-import { binary, workbook, XLSX } from '../support/exports';
+import { binary, workbook, xlsxOf, XLSX } from '../support/exports';
 
 
 /** Every view exports as CSV and XLSX with Chinese headers and labels; the exported figures are the JSON's. */
@@ -108,6 +108,20 @@ describe('exports of every view', () => {
     expect(lines[0]).toBe('"位置","流","版本","事件类型","记录时间","操作人","角色","业务日期","数据"');
     expect(lines.slice(1).map((l) => l.split('","')[3])).toEqual(['PaymentRequested', 'PaymentApproved', 'PaymentExecuted']);
     expect(lines[3]).toContain('"cty-fin","finance","2016-06-03"');
+  });
+
+  test('an official’s activity exports the page asked for; a file of one page among more says so, and how to read on', async () => {
+    const all = (await api.as('auditor').get('/actors/cty-fin/activity').expect(200)).body as { total: number; events: unknown[]; next: string | null };
+    expect(all.total).toBeGreaterThan(1);
+    expect(all.next).toBeNull();
+    // The whole of it in one page: the file is the list, with no 说明.
+    expect(Object.keys(await xlsxOf(api.as('auditor').get('/actors/cty-fin/activity?format=xlsx')))).not.toContain('说明');
+    const first = (await api.as('auditor').get('/actors/cty-fin/activity?limit=1').expect(200)).body as { next: string };
+    const page = await xlsxOf(api.as('auditor').get('/actors/cty-fin/activity?format=xlsx&limit=1'));
+    expect(page['说明']).toEqual([['项目', '值'], ['共计（条）', String(all.total)], ['本文件（条）', '1'], ['说明', '本文件只含其中一页：以 next 游标（after 参数）继续导出']]);
+    // A later page says so too, even when it holds the rest.
+    const rest = await xlsxOf(api.as('auditor').get(`/actors/cty-fin/activity?format=xlsx&after=${encodeURIComponent(first.next)}`));
+    expect(rest['说明']).toEqual(expect.arrayContaining([['共计（条）', String(all.total)], ['本文件（条）', String(all.total - 1)]]));
   });
 
   test('the public 公示 export masks accounts as the JSON does', async () => {
