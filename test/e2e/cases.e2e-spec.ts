@@ -218,6 +218,9 @@ describe('cases on PostgreSQL', () => {
     const page = await xlsxOf(api.as('auditor').get('/cases?format=xlsx&limit=1'));
     expect(page['案件清单'].map((r) => r[0])).toEqual(['案件编号', 'CASE-1']);
     expect(page['说明']).toEqual(expect.arrayContaining([['本文件（条）', '1'], ['说明', '本文件只含其中一页：以 next 游标（after 参数）继续导出']]));
+    // The file carries the cursor to read on with, and reading on with it gives the rest.
+    const cursor = page['说明'].find((r) => r[0] === '下一页游标（after）')![1];
+    expect(csvLines((await api.as('auditor').get(`/cases?format=csv&after=${encodeURIComponent(cursor)}`).expect(200)).text).slice(0, 3).map((r) => r[0])).toEqual(['【案件清单】', '案件编号', 'CASE-2']);
     // One case, as the JSON holds it: amounts to the fen, codes by their Chinese names, every step of the timeline.
     const json = (await api.as('auditor').get('/cases/CASE-1').expect(200)).body as { recovered: string; timeline: unknown[] };
     const book = await xlsxOf(api.as('auditor').get('/cases/CASE-1?format=xlsx'));

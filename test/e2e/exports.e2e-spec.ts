@@ -118,7 +118,8 @@ describe('exports of every view', () => {
     expect(Object.keys(await xlsxOf(api.as('auditor').get('/actors/cty-fin/activity?format=xlsx')))).not.toContain('说明');
     const first = (await api.as('auditor').get('/actors/cty-fin/activity?limit=1').expect(200)).body as { next: string };
     const page = await xlsxOf(api.as('auditor').get('/actors/cty-fin/activity?format=xlsx&limit=1'));
-    expect(page['说明']).toEqual([['项目', '值'], ['共计（条）', String(all.total)], ['本文件（条）', '1'], ['说明', '本文件只含其中一页：以 next 游标（after 参数）继续导出']]);
+    expect(page['说明']).toEqual([['项目', '值'], ['共计（条）', String(all.total)], ['本文件（条）', '1'], ['说明', '本文件只含其中一页：以 next 游标（after 参数）继续导出'],
+      ['下一页游标（after）', first.next]]);
     // A later page says so too, even when it holds the rest.
     const rest = await xlsxOf(api.as('auditor').get(`/actors/cty-fin/activity?format=xlsx&after=${encodeURIComponent(first.next)}`));
     expect(rest['说明']).toEqual(expect.arrayContaining([['共计（条）', String(all.total)], ['本文件（条）', String(all.total - 1)]]));

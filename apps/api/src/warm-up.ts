@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { Agent, createServer, request, type IncomingMessage } from 'node:http';
+import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NATIONAL_SCOPE } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
@@ -7,7 +7,8 @@ import { TokenService, type AppConfig } from '@yuantrace/ledger';
 
 /**
  * Requests the warm-up made: the request log leaves them out. A set of the request objects
- * themselves, not a header, so no client can keep its own requests out of the log.
+ * themselves, filled only on the warm-up's own listener for its own token's reads, so no client
+ * can keep its requests out of the log.
  */
 export const warmUpRequests = new WeakSet<IncomingMessage>();
 
@@ -38,23 +39,36 @@ export async function warmUp(app: INestApplication, config: AppConfig, db: Db, r
   const started = performance.now();
   const paths = await warmUpPaths(db, requests);
   if (!paths.length) return undefined;
-  const handler = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: unknown) => void;
+  const handler = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
+  const authorization = `Bearer ${new TokenService(config).issue({ id: 'api-warm-up', role: 'auditor', scope: NATIONAL_SCOPE }, 60)}`;
+  // Only the warm-up's own reads are served here, and only they are left out of the request log: anything else that
+  // finds this port in its few seconds (a command, another token) is turned away, not served unlogged.
   const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.headers.authorization !== authorization) {
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"warming_up","message":"the api is not listening yet"}}');
+      return;
+    }
     warmUpRequests.add(req);
     handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const authorization = `Bearer ${new TokenService(config).issue({ id: 'api-warm-up', role: 'auditor', scope: NATIONAL_SCOPE }, 60)}`;
   let next = 0;
   let failed = 0;
   // node's http client with kept-alive connections: the lightest there is, so the warm-up's time goes to the api.
   const agent = new Agent({ keepAlive: true, maxSockets: WARM_UP_CLIENTS });
+  // The time limit holds for a read in flight too (one stuck on a lock would otherwise keep the api from ever listening).
+  const deadline = setTimeout(() => {
+    agent.destroy();
+    server.closeAllConnections();
+  }, Math.max(0, WARM_UP_LIMIT_MS - (performance.now() - started)));
   const get = (path: string) => new Promise<boolean>((resolve) => {
     const req = request(url + path, { agent, headers: { authorization } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode === 200));
       res.on('error', () => resolve(false));
+      // Cut at the time limit: settled as not answered (a settled promise ignores the later close of an answered one).
+      res.on('close', () => resolve(false));
     });
     req.on('error', () => resolve(false));
     req.end();
@@ -67,6 +81,7 @@ export async function warmUp(app: INestApplication, config: AppConfig, db: Db, r
   try {
     await Promise.all(Array.from({ length: WARM_UP_CLIENTS }, client));
   } finally {
+    clearTimeout(deadline);
     agent.destroy();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

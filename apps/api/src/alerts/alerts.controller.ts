@@ -62,7 +62,7 @@ export class AlertsController {
       subjectKind: q.text('subjectKind'), subjectId: q.text('subjectId'), status: q.text('status'), limit, after: q.text('after'),
       today: this.today(),
     });
-    return respond(res, format, `alerts${suffix(basis)}`, page, () => withCoverage(alertListSheets(page), page.total, page.alerts.length, { after: q.text('after') }));
+    return respond(res, format, `alerts${suffix(basis)}`, page, () => withCoverage(alertListSheets(page), page.total, page.alerts.length, { after: q.text('after'), next: page.next }));
   }
 
   @Get('alerts/:alertId')

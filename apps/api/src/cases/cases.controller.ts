@@ -159,6 +159,6 @@ export class CasesController {
       after, limit }, basis, this.cases.today());
     const body = { basis: describeBasis(basis), cases: page.cases, next: page.last === null ? null : this.cursors.encode(listing, page.last) };
     return respond(res, format, `cases${suffix(basis)}`, body, () => withCoverage(caseListSheets(page.cases), { more: page.last !== null }, page.cases.length,
-      { after: query.after }));
+      { after: query.after, next: body.next }));
   }
 }

@@ -6,7 +6,7 @@ import { invalid } from '@yuantrace/domain';
  * "greater than 2100", it is not a whole number. Every check of a field runs (stopAtFirstError
  * off), and the message of the first of these kinds that failed is the one given.
  */
-const KIND_CHECKS = ['whitelistValidation', 'nestedValidation', 'isDefined', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'isIn', 'isEnum'];
+const KIND_CHECKS = ['whitelistValidation', 'isDefined', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'nestedValidation', 'isIn', 'isEnum'];
 const checkRank = (kind: string) => (KIND_CHECKS.includes(kind) ? KIND_CHECKS.indexOf(kind) : KIND_CHECKS.length);
 
 /** First failing field, with its dotted path ("payee.account"). */

@@ -211,7 +211,7 @@ export class ListsController {
     const body = { basis: describeBasis(basis), principalId: actor, total: found.total ?? 0, events,
       next: found.events.length === limit && last ? this.cursors.encode(listing, formatPosition(last.position)) : null };
     // A page of the activity, read by cursor: a file of one page among more says so, as a partial list export does.
-    return respond(res, format, `activity-${actor}${suffix(basis)}`, body, () => withCoverage(eventSheets(events), body.total, events.length, { after }));
+    return respond(res, format, `activity-${actor}${suffix(basis)}`, body, () => withCoverage(eventSheets(events), body.total, events.length, { after, next: body.next }));
   }
 }
 

@@ -65,7 +65,7 @@ export class ViewsController {
     const basis = viewBasis(query);
     const format = exportFormat(query.format, req.headers.accept);
     await placeInScope(this.db, p, 'fund batch', id);
-    const v = await batchView(this.db, id, basis);
+    const v = await batchView(this.db, id, basis, p.scope);
     if (!v) throw missing('fund batch', id, true, basis);
     return respond(res, format, `batch-${id}${suffix(basis)}`, { basis: describeBasis(basis), ...v }, () => batchSheets(v));
   }

@@ -207,6 +207,22 @@ function requireNotClosed(s: OpenBatch) {
     throw ruleBroken('batch_closed', `fund batch ${s.header.batchId} is closed; no money may move out of it but what reached it after its closure, returned up`, 'batchId');
   }
 }
+/**
+ * Money moving into or out of a closed batch (what reached it after its closure) is dated on or after
+ * the closure, and money moving out also on or after the batch's last movement (the day the money
+ * came): dated between, the batch's views as of those days would show it closed and holding money,
+ * or holding less than nothing.
+ */
+function requireLateMovement(s: OpenBatch, date: BusinessDate, out: boolean) {
+  const closedOn = s.ended?.on ?? s.lastMovedOn;
+  if (date < closedOn) {
+    throw ruleBroken('date_before_closure', `fund batch ${s.header.batchId} closed on ${closedOn}; money that reached it since moves on or after that day`, 'effectiveDate');
+  }
+  if (out && date < s.lastMovedOn) {
+    throw ruleBroken('date_before_last_movement', `fund batch ${s.header.batchId} last moved money on ${s.lastMovedOn}; what reached it after its closure is returned on or after that day`,
+      'effectiveDate');
+  }
+}
 function requireNotBefore(s: OpenBatch, date: BusinessDate, field = 'effectiveDate') {
   if (date < s.header.effectiveDate) {
     throw ruleBroken('date_before_batch', `${field} ${date} is before the batch's effective date ${s.header.effectiveDate}`, field);
@@ -263,6 +279,7 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
         if (c.effectiveDate < line.effectiveDate) {
           throw ruleBroken('date_before_allocation', `effectiveDate ${c.effectiveDate} is before allocation ${c.allocationId} was made (${line.effectiveDate})`, 'effectiveDate');
         }
+        if (s.status === 'closed') requireLateMovement(s, c.effectiveDate, true);
         const available = lineAvailable(line);
         if (c.amount > available) throw insufficient(`allocation ${c.allocationId}`, available, c.amount);
         return [{ type: 'AllocationFundsReturned', data: { batchId: s.header.batchId, allocationId: c.allocationId, projectId: line.target.projectId,
@@ -271,10 +288,7 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
       if (s.status === 'closed') {
         // Money can still reach a closed batch: a transfer the bank sent back (退票), a child's return. Its closure left
         // nothing unallocated, so what is unallocated now came after it, and returning it up is all a closed batch may do.
-        const closedOn = s.ended?.on ?? s.lastMovedOn;
-        if (c.effectiveDate < closedOn) {
-          throw ruleBroken('date_before_closure', `fund batch ${s.header.batchId} closed on ${closedOn}; what reached it since is returned on or after that day`, 'effectiveDate');
-        }
+        requireLateMovement(s, c.effectiveDate, true);
       } else {
         requireNotClosed(s);
       }
@@ -295,6 +309,8 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
       if (!line || line.target.type !== 'batch' || line.target.batchId !== c.fromBatchId) {
         throw ruleBroken('return_not_from_child', `batch ${c.fromBatchId} did not receive allocation ${c.allocationId} from ${s.header.batchId}`, 'allocationId');
       }
+      // Into a closed batch, not before its closure: its books would show it closed and holding money on the days between.
+      if (s.status === 'closed') requireLateMovement(s, c.effectiveDate, false);
       return [{ type: 'ReturnReceived', data: { batchId: s.header.batchId, returnId: c.returnId, fromBatchId: c.fromBatchId, allocationId: c.allocationId,
         amountFen: fenToJson(c.amount), effectiveDate: c.effectiveDate } }];
     }

@@ -104,6 +104,8 @@ describe('closing a batch disposes of its remainder in the same command', () => 
       closed), closed) as OpenBatch;
     expect(refusal(() => decideReturn({ returnId: 'R-UP', amount: 5000n, reason: '退票资金上缴', effectiveDate: '2016-12-30' }, { batch: closed, parent })))
       .toBe('date_before_closure effectiveDate');
+    expect(refusal(() => decideReturn({ returnId: 'R-UP', amount: 5000n, reason: '退票资金上缴', effectiveDate: '2017-01-05' }, { batch: closed, parent })))
+      .toBe('date_before_last_movement effectiveDate');
     expect(refusal(() => decideReturn({ returnId: 'R-UP', amount: 5001n, reason: '退票资金上缴', effectiveDate: '2017-01-06' }, { batch: closed, parent })))
       .toBe('insufficient_balance amount');
     const up = decideReturn({ returnId: 'R-UP', amount: 5000n, reason: '退票资金上缴', effectiveDate: '2017-01-06' }, { batch: closed, parent });
@@ -125,6 +127,10 @@ describe('closing a batch disposes of its remainder in the same command', () => 
     // A closure may return its remainder into a closed parent, which passes it on in turn.
     const closedParent = fold([{ type: 'FundBatchClosed', data: { batchId: 'P', balanceFen: '0', effectiveDate: '2016-12-30', disposal: 'none', carriedOverTo: null } }], parent);
     expect(decideClosure({ effectiveDate: '2016-12-31', remainder: 'return' }, { batch: child, parent: closedParent }).parent?.map((e) => e.type)).toEqual(['ReturnReceived']);
+    // Not dated before the parent's closure: the parent would show closed and holding money on the days between.
+    expect(refusal(() => decideClosure({ effectiveDate: '2016-12-29', remainder: 'return' }, { batch: child, parent: closedParent }))).toBe('date_before_closure effectiveDate');
+    expect(refusal(() => decideReturn({ returnId: 'R-E', amount: 1n, reason: 'x', effectiveDate: '2016-12-29' }, { batch: child, parent: closedParent })))
+      .toBe('date_before_closure effectiveDate');
   });
 
   test('a voided parent takes nothing', () => {

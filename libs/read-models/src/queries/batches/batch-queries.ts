@@ -1,6 +1,7 @@
 import { batchFiguresOfMoves, figuresInYuan, projectFiguresOfMoves, type BatchFigures } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { basisSql, dateText, type Basis } from '../../shared/basis';
+import { unitPrefix } from '../regions/region-queries';
 import { HELD_DELTA, n, PAID_DELTA, yuan } from '../../shared/figure-sql';
 
 /** A fund batch: its figures, its life, its allocation lines, the flow below it and the chain above it. */
@@ -49,7 +50,8 @@ export async function batchExists(q: SqlExecutor, batchId: string): Promise<bool
   return (await q.query('select 1 from rm_batches where batch_id = $1', [batchId])).rowCount > 0;
 }
 
-export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
+/** `scope`: the reader's region; the voided batches this one replaces are listed only where they lie in it. */
+export async function batchView(q: SqlExecutor, batchId: string, basis: Basis, scope?: string) {
   const b = await batchRow(q, batchId, basis);
   if (!b) return undefined;
   const figures = await batchFiguresOf(q, batchId, basis);
@@ -68,7 +70,7 @@ export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
     fiscalYear: b.fiscal_year, purpose: b.purpose, countsTowardHouseholdShare: b.counts_toward_household_share, effectiveDate: dateText(b.effective_date),
     rootBatchId: b.root_batch_id, rootDocumentNo: b.root_document_no,
     ...(await batchLife(q, batchId, basis)),
-    replaces: await replacedBatches(q, batchId, basis),
+    replaces: await replacedBatches(q, batchId, basis, scope),
     amount: yuan(b.amount_fen), ...figuresInYuan(figures),
     allocations: allocations.rows.map((a) => {
       const line = lines.get(String(a.allocation_id));
@@ -89,11 +91,12 @@ export async function batchView(q: SqlExecutor, batchId: string, basis: Basis) {
  * back from a correction to what it corrects. Read from the few ended batches' rows alone (the
  * partial index of closures and voids).
  */
-async function replacedBatches(q: SqlExecutor, batchId: string, basis: Basis): Promise<string[]> {
+async function replacedBatches(q: SqlExecutor, batchId: string, basis: Basis, scope?: string): Promise<string[]> {
   const params: unknown[] = [batchId];
+  const inScope = scope === undefined ? '' : ` and exists (select 1 from rm_batches b where b.batch_id = e.batch_id and b.recipient_unit_code like $${params.push(`${unitPrefix(scope)}%`)})`;
   const r = await q.query<{ batch_id: string }>(
-    `select batch_id from rm_batch_events where event_type in ('FundBatchClosed', 'FundBatchVoided') and event_type = 'FundBatchVoided'
-       and detail->>'replacedBy' = $1 and ${basisSql(basis, params)} order by batch_id`, params);
+    `select e.batch_id from rm_batch_events e where e.event_type in ('FundBatchClosed', 'FundBatchVoided') and e.event_type = 'FundBatchVoided'
+       and e.detail->>'replacedBy' = $1${inScope} and ${basisSql(basis, params, 'e')} order by e.batch_id`, params);
   return r.rows.map((x) => x.batch_id);
 }
 
