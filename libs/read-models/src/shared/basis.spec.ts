@@ -25,7 +25,9 @@ describe('a read’s basis is never in the future', () => {
 
   test('knownAt may run ahead of this clock by the leeway, not more', () => {
     const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
-    expect(parseBasis({ knownAt: at(CLOCK_LEEWAY_MS) }, now).knownAt).toEqual(new Date(at(CLOCK_LEEWAY_MS)));
+    // Within the leeway it is read as now: the basis an answer states is never still to come.
+    expect(parseBasis({ knownAt: at(CLOCK_LEEWAY_MS) }, now).knownAt).toEqual(now);
+    expect(parseBasis({ knownAt: at(-1000) }, now).knownAt).toEqual(new Date(at(-1000)));
     expect(refusal(() => parseBasis({ knownAt: at(CLOCK_LEEWAY_MS + 1000) }, now))).toMatchObject({ code: 'instant_in_future', field: 'knownAt' });
     // The same instant written in another zone is the same instant.
     expect(refusal(() => parseBasis({ knownAt: '2026-12-06T00:33:00+08:00' }, now))).toBeUndefined();

@@ -31,6 +31,9 @@ export function parseBasis(query: { asOf?: unknown; knownAt?: unknown }, now: Da
     if (basis.knownAt.getTime() > now.getTime() + CLOCK_LEEWAY_MS) {
       throw ruleBroken('instant_in_future', `knownAt ${String(query.knownAt)} is later than now (${now.toISOString()}): what the books will know then is not known yet`, 'knownAt');
     }
+    // Within the leeway it is read as now, and the answer's basis says so: an answer labelled with an instant still to
+    // come could change before that instant.
+    if (basis.knownAt > now) basis.knownAt = now;
   }
   return basis;
 }
