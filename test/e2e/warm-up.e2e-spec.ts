@@ -3,7 +3,9 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createApp } from '../../apps/api/src/app';
 import { loadDemoCounty } from '../../apps/api/src/demo/demo-data';
-import { warmUp, warmUpPaths } from '../../apps/api/src/warm-up';
+import { warmUp, warmUpPaths, warmUpRequests, warmUpServer } from '../../apps/api/src/warm-up';
+import type { AddressInfo } from 'node:net';
+import { bearer } from '../support/principals';
 import { loadConfig, openStorage, type AppConfig, type Storage } from '@yuantrace/ledger';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/databases';
 import { TEST_JWT_SECRET } from '../support/app';
@@ -69,6 +71,30 @@ describe('warm-up before the api listens', () => {
     // Its listener is closed: the process does not keep a second port after the warm-up.
     await expect(fetch(`${done!.url}/health`)).rejects.toThrow();
   }, 120_000);
+
+  test('its listener serves only the warm-up’s own reads, and only those stay out of the request log', async () => {
+    const token = bearer(app, 'auditor');
+    const server = warmUpServer(app, token);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const logged: boolean[] = [];
+    server.on('request', (req) => setImmediate(() => logged.push(!warmUpRequests.has(req))));
+    try {
+      const head = await storage.store.lastPosition();
+      expect((await fetch(`${url}/admin-units/990101000000/summary`, { headers: { authorization: token } })).status).toBe(200);
+      // Another token, or a command with the warm-up's own: turned away, nothing written.
+      expect((await fetch(`${url}/admin-units/990101000000/summary`, { headers: { authorization: bearer(app, 'countyFinance') } })).status).toBe(503);
+      const post = await fetch(`${url}/fund-batches/X/returns`, { method: 'POST', headers: { authorization: token, 'content-type': 'application/json' }, body: '{}' });
+      expect({ status: post.status, code: ((await post.json()) as { error: { code: string } }).error.code }).toEqual({ status: 503, code: 'warming_up' });
+      expect(await storage.store.lastPosition()).toEqual(head);
+      await new Promise((r) => setImmediate(r));
+      // Left out of the log: the one read served; the two turned away never reached the api.
+      expect(logged).toEqual([false, true, true]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 
   test('warms nothing when told to do none, on an empty database or on the embedded store', async () => {
     expect(await warmUp(app, config, storage.db, 0)).toBeUndefined();

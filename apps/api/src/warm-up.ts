@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NATIONAL_SCOPE } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
@@ -39,18 +39,8 @@ export async function warmUp(app: INestApplication, config: AppConfig, db: Db, r
   const started = performance.now();
   const paths = await warmUpPaths(db, requests);
   if (!paths.length) return undefined;
-  const handler = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
   const authorization = `Bearer ${new TokenService(config).issue({ id: 'api-warm-up', role: 'auditor', scope: NATIONAL_SCOPE }, 60)}`;
-  // Only the warm-up's own reads are served here, and only they are left out of the request log: anything else that
-  // finds this port in its few seconds (a command, another token) is turned away, not served unlogged.
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.headers.authorization !== authorization) {
-      res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"warming_up","message":"the api is not listening yet"}}');
-      return;
-    }
-    warmUpRequests.add(req);
-    handler(req, res);
-  });
+  const server = warmUpServer(app, authorization);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let next = 0;
@@ -87,6 +77,23 @@ export async function warmUp(app: INestApplication, config: AppConfig, db: Db, r
     await new Promise((resolve) => server.close(resolve));
   }
   return { requests: next, failed, ms: Math.round(performance.now() - started), url };
+}
+
+/**
+ * The warm-up's own listener: only the warm-up's reads (GET with its token) are served, and only
+ * they are left out of the request log; anything else that finds this port in its few seconds (a
+ * command, another token) is turned away with 503, not served unlogged.
+ */
+export function warmUpServer(app: INestApplication, authorization: string): Server {
+  const handler = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
+  return createServer((req, res) => {
+    if (req.method !== 'GET' || req.headers.authorization !== authorization) {
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"warming_up","message":"the api is not listening yet"}}');
+      return;
+    }
+    warmUpRequests.add(req);
+    handler(req, res);
+  });
 }
 
 /**
