@@ -6,6 +6,10 @@ import { PersonalDataVault } from '@yuantrace/ledger';
 import { startTestApp } from '../support/app';
 import { approveAndStart, registerCounty, registerHousehold, reportProgress, testIdNumber } from '../support/county';
 import { client } from '../support/http';
+import request from 'supertest';
+import { createApp } from '../../apps/api/src/app';
+import { Clock, loadConfig } from '@yuantrace/ledger';
+import { bearer } from '../support/principals';
 
 /** Defects found in review, each pinned by a test. */
 describe('edge cases', () => {
@@ -146,5 +150,27 @@ describe('edge cases', () => {
     expect(far.status).toBe(409);
     expect(far.body.error.message).not.toContain('EC-H1');
     expect((await t.app.get(READ_DB).query('select 1 from rm_households where household_id = $1', ['EC-H3'])).rowCount).toBe(0);
+  });
+});
+describe('a basis is judged by the clock commands are dated by', () => {
+  test('an api whose clock stands at 2018-06-30 refuses a read as of the day after, and answers one as of that day', async () => {
+    class StoppedClock extends Clock {
+      now() {
+        return new Date('2018-06-30T04:00:00Z');
+      }
+    }
+    const app = await createApp(loadConfig({ DATA_DIR: ':memory:', LOG_LEVEL: 'silent', DEMO_DATA: 'off' }), { clock: new StoppedClock() });
+    try {
+      const get = (path: string) => request(app.getHttpServer()).get(path).set('authorization', bearer(app, 'auditor'));
+      for (const path of ['/alerts?asOf=2018-07-01', '/rule-sets/payments?asOf=2018-07-01', '/admin-units/990101000000/summary?asOf=2018-07-01',
+        '/payments?knownAt=2018-06-30T05:00:00Z']) {
+        const r = await get(path);
+        expect({ path, status: r.status, code: r.body.error?.code }).toEqual({ path, status: 422, code: path.includes('knownAt') ? 'instant_in_future' : 'date_in_future' });
+      }
+      await get('/alerts?asOf=2018-06-30').expect(200);
+      await get('/rule-sets/payments?asOf=2018-06-30').expect(200);
+    } finally {
+      await app.close();
+    }
   });
 });

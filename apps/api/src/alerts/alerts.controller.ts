@@ -53,7 +53,7 @@ export class AlertsController {
   async list(@CurrentPrincipal() p: Principal, @Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     // Read as every list is: an unknown parameter or one given twice is a 400; the region must lie in the reader's.
     const q = new ListQuery(query, ALERT_QUERY);
-    const basis = parseBasis({ asOf: q.text('asOf'), knownAt: q.text('knownAt') });
+    const basis = parseBasis({ asOf: q.text('asOf'), knownAt: q.text('knownAt') }, this.clock.now());
     const format = exportFormat(q.text('format'), req.headers.accept);
     // An export with no limit is the whole list (up to EXPORT_ROWS), as the ledger's lists export.
     const limit = format !== 'json' && q.text('limit') === undefined ? EXPORT_ROWS : parseLimit(q.text('limit'));
@@ -74,7 +74,7 @@ export class AlertsController {
     @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
     onlyParameters(query, ['asOf', 'knownAt', 'format']);
     if (!/^R-[0-9]{2}\.[a-z_]+\.[a-z]+\.[A-Za-z0-9._-]{1,64}$/.test(alertId)) throw invalid('invalid_alert_id', 'alertId looks like R-35.cash_to_individual.payment.PAY-1', 'alertId');
-    const basis = parseBasis({ asOf, knownAt });
+    const basis = parseBasis({ asOf, knownAt }, this.clock.now());
     const [a] = await alertsByIds(this.db, [alertId], basis, this.today());
     // Out of scope answers as not found: a reader learns nothing of findings outside their region.
     if (!a || !a.enabled || !withinScope(p.scope, a.unitCode)) throw notFound('alert_not_found', `alert ${alertId} does not exist under this basis`, 'alertId');
@@ -91,7 +91,7 @@ export class AlertsController {
   async ruleSet(@Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string,
     @Query('knownAt') knownAt?: string) {
     onlyParameters(query, ['asOf', 'knownAt', 'format']);
-    const basis = parseBasis({ asOf, knownAt });
+    const basis = parseBasis({ asOf, knownAt }, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
     const versions = await ruleSetVersionsKnown(this.db, basis.knownAt);
     const body = {
@@ -119,7 +119,7 @@ export class AlertsController {
   paymentRules(@Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string) {
     // Configuration, not recorded in the log: knownAt does not apply, and is refused rather than ignored.
     onlyParameters(query, ['asOf', 'format']);
-    const basis = parseBasis({ asOf });
+    const basis = parseBasis({ asOf }, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
     const body = {
       basis: describeBasis(basis),
@@ -166,7 +166,7 @@ export class AlertsController {
   async person(@CurrentPrincipal() p: Principal, @Param('personId', IdParam) personId: string, @Query() query: Record<string, unknown>, @Req() req: Request,
     @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
     onlyParameters(query, ['asOf', 'knownAt', 'format']);
-    const basis = parseBasis({ asOf, knownAt });
+    const basis = parseBasis({ asOf, knownAt }, this.clock.now());
     // Scope first: out of the region answers as a person never recorded.
     const now = await this.oversight.rosterPerson(personId).catch(() => undefined);
     if (!now || !withinScope(p.scope, now.person.unitCode)) throw notFound('roster_person_not_found', `roster person ${personId} does not exist`, 'personId');

@@ -6,7 +6,7 @@ import { caseListSheets, caseSheets } from '../views/oversight-sheets';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { assertInScope, CASE_STATUSES, invalid, parseYuan, withinScope, type Principal } from '@yuantrace/domain';
 import type { Db } from '@yuantrace/event-store';
-import { APP_CONFIG, CaseService, READ_DB, type AppConfig, type RectificationInput } from '@yuantrace/ledger';
+import { APP_CONFIG, CaseService, Clock, READ_DB, type AppConfig, type RectificationInput } from '@yuantrace/ledger';
 import { caseList, caseUnit, caseView, describeBasis, parseBasis } from '@yuantrace/read-models';
 import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -58,6 +58,7 @@ export class CasesController {
   constructor(
     private readonly cases: CaseService,
     @Inject(READ_DB) private readonly db: Db,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.cursors = new CursorCodec(config.jwtSecret);
@@ -119,7 +120,7 @@ export class CasesController {
   async view(@CurrentPrincipal() p: Principal, @Param('caseId', IdParam) id: string, @Query() query: CaseQuery, @Req() req: Request,
     @Res({ passthrough: true }) res: Response) {
     onlyParameters(query, ['asOf', 'knownAt', 'format']);
-    const basis = parseBasis(query);
+    const basis = parseBasis(query, this.clock.now());
     // Scope first, before existence and before the time cut: outside the region it answers as an unknown id.
     const unit = await caseUnit(this.db, id);
     if (unit === undefined || !withinScope(p.scope, unit)) throw missing('case', id, false, {});
@@ -142,7 +143,7 @@ export class CasesController {
   @Responds(200, 'caseList', '一页案件与下一页游标 a page of cases and the next cursor', { exports: true })
   async list(@CurrentPrincipal() p: Principal, @Query() query: CaseQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     onlyParameters(query, ['asOf', 'knownAt', 'status', 'overdue', 'unitCode', 'limit', 'after', 'format'], 'list');
-    const basis = parseBasis(query);
+    const basis = parseBasis(query, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
     const limit = format !== 'json' && query.limit === undefined ? EXPORT_ROWS : parseLimit(query.limit);
     if (query.status !== undefined && !(CASE_STATUSES as readonly string[]).includes(query.status)) {

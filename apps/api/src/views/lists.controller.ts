@@ -75,7 +75,7 @@ export class ListsController {
   async payments(@CurrentPrincipal() p: Principal, @Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const q = new ListQuery(query, [...COMMON, 'status', 'queue', 'projectId', 'payeeId', 'payeeType', 'requestedBy', 'approvedBy', 'channel', 'dateFrom', 'dateTo',
       'amountMin', 'amountMax', 'unitCode']);
-    const basis = parseBasis(query);
+    const basis = parseBasis(query, this.clock.now());
     const format = exportFormat(q.text('format'), req.headers.accept);
     const queue = q.oneOf('queue', ['mine'] as const);
     const status = q.oneOf('status', PAYMENT_STATUSES);
@@ -102,7 +102,7 @@ export class ListsController {
   @listDocs(PROJECT_SORTS, [['unitCode', '辖区内的单位，默认本人辖区'], ['type', PROJECT_TYPES.join(', ')], ['stage', PROJECT_STAGES.join(', ')], ['year', '计划开工年度']])
   async projects(@CurrentPrincipal() p: Principal, @Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const q = new ListQuery(query, [...COMMON, 'unitCode', 'type', 'stage', 'year']);
-    const basis = parseBasis(query);
+    const basis = parseBasis(query, this.clock.now());
     const format = exportFormat(q.text('format'), req.headers.accept);
     const page = q.page(PROJECT_SORTS, 'projectId', format);
     const list = await listProjects(this.db, { unitPrefix: regionOf(p, q.text('unitCode')), type: q.oneOf('type', PROJECT_TYPES), stage: q.oneOf('stage', PROJECT_STAGES),
@@ -120,7 +120,7 @@ export class ListsController {
     ['unspentOnly', 'true：只列仍有结余的批次']])
   async batches(@CurrentPrincipal() p: Principal, @Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const q = new ListQuery(query, [...COMMON, 'unitCode', 'source', 'fiscalYear', 'status', 'unspentOnly']);
-    const basis = parseBasis(query);
+    const basis = parseBasis(query, this.clock.now());
     const format = exportFormat(q.text('format'), req.headers.accept);
     const page = q.page(BATCH_SORTS, 'batchId', format);
     const list = await listBatches(this.db, { unitPrefix: regionOf(p, q.text('unitCode')), source: q.oneOf('source', FUND_SOURCES), fiscalYear: q.year('fiscalYear'),
@@ -139,7 +139,7 @@ export class ListsController {
     ['name', '户主姓名的一部分']])
   async households(@CurrentPrincipal() p: Principal, @Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const q = new ListQuery(query, [...COMMON, 'unitCode', 'status', 'category', 'name']);
-    const basis = parseBasis(query);
+    const basis = parseBasis(query, this.clock.now());
     const format = exportFormat(q.text('format'), req.headers.accept);
     const page = q.page(HOUSEHOLD_SORTS, 'householdId', format);
     const list = await listHouseholds(this.db, { unitPrefix: regionOf(p, q.text('unitCode')), status: q.oneOf('status', HOUSEHOLD_LIST_STATUSES),
@@ -199,7 +199,7 @@ export class ListsController {
     @Res({ passthrough: true }) res: Response) {
     const actor = assertId(principalId, 'principalId');
     const q = new ListQuery(query, ['asOf', 'knownAt', 'after', 'limit', 'format']);
-    const basis = parseBasis(query);
+    const basis = parseBasis(query, this.clock.now());
     const format = exportFormat(q.text('format'), req.headers.accept);
     const limit = q.page(['position'], 'position').limit;
     const listing = `activity:${actor}:${JSON.stringify(describeBasis(basis))}`;

@@ -12,7 +12,7 @@ import { Access, Public } from '../auth/access.decorator';
 import { assertInScope } from '@yuantrace/domain';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { IdParam, unitCodeParam } from '../http/validators';
-import { READ_DB } from '@yuantrace/ledger';
+import { Clock, READ_DB } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
 import { exportFormat, respond, suffix } from './export';
 import { onlyParameters } from './list-params';
@@ -26,9 +26,9 @@ const VIEW_PARAMETERS = ['asOf', 'knownAt', 'format'];
  * The basis a view is read under. A parameter a view does not know is refused, as the lists refuse
  * one: `?asof=2016-01-01` answered today's figures as though they were that day's.
  */
-function viewBasis(query: BasisQuery) {
+function viewBasis(query: BasisQuery, now: Date) {
   onlyParameters(query, VIEW_PARAMETERS);
-  return parseBasis(query);
+  return parseBasis(query, now);
 }
 const basisDocs = () => (target: object, key: string, d: PropertyDescriptor) => {
   ApiQuery({ name: 'asOf', required: false, description: '业务日期口径 YYYY-MM-DD：截至该日已发生的事项（按现在所知）' })(target, key, d);
@@ -43,6 +43,8 @@ export class ViewsController {
   constructor(
     @Inject(READ_DB) private readonly db: Db,
     private readonly vault: PersonalDataVault,
+    // The clock commands are dated by: a basis is in the future by the same clock.
+    private readonly clock: Clock,
   ) {}
 
   /** Reveals payee accounts for readers who may see them; everyone else keeps the masked form. */
@@ -62,7 +64,7 @@ export class ViewsController {
   @ApiOperation({ summary: '资金批次：状态、收到下达、下拨、安排项目、退回、冻结、支付、结余（口径见 README 指标表），分配明细，上下级批次' })
   @basisDocs()
   async batch(@CurrentPrincipal() p: Principal, @Param('batchId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = viewBasis(query);
+    const basis = viewBasis(query, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
     await placeInScope(this.db, p, 'fund batch', id);
     const v = await batchView(this.db, id, basis, p.scope);
@@ -76,7 +78,7 @@ export class ViewsController {
   @ApiOperation({ summary: '资金流向：下游每个子批次、项目和收款人，精确到分，并列出各节点结余' })
   @basisDocs()
   async flow(@CurrentPrincipal() p: Principal, @Param('batchId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = viewBasis(query);
+    const basis = viewBasis(query, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
     await placeInScope(this.db, p, 'fund batch', id);
     // The flow starts from the batch as of the basis: none means the batch was not there yet.
@@ -91,7 +93,7 @@ export class ViewsController {
   @ApiOperation({ summary: '项目：阶段与里程碑、预算、按来源的资金安排、冻结、已付、结余、支付明细' })
   @basisDocs()
   async project(@CurrentPrincipal() p: Principal, @Param('projectId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = viewBasis(query);
+    const basis = viewBasis(query, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
     await placeInScope(this.db, p, 'project', id);
     const v = await projectView(this.db, id, basis);
@@ -106,7 +108,7 @@ export class ViewsController {
   @ApiOperation({ summary: '支付：申请信息、状态历史（每一步的业务日期与记录时间）、渠道与银行流水号、重新支付的关联' })
   @basisDocs()
   async payment(@CurrentPrincipal() p: Principal, @Param('paymentId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = viewBasis(query);
+    const basis = viewBasis(query, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
     await placeInScope(this.db, p, 'payment', id);
     const v = await paymentView(this.db, id, basis);
@@ -121,7 +123,7 @@ export class ViewsController {
   @ApiOperation({ summary: '上溯：支付 → 资金分配 → 批次 → 上级批次 → 源头拨款（每一环的文号）' })
   @basisDocs()
   async trace(@CurrentPrincipal() p: Principal, @Param('paymentId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = viewBasis(query);
+    const basis = viewBasis(query, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
     // The payment's region, its trace and (for a reader the vault lets see it) the payee's account in one
     // read; the scope still decides first what is answered.
@@ -138,7 +140,7 @@ export class ViewsController {
   @ApiOperation({ summary: '区域汇总：本级及下级的收到下达、退回、下拨、安排项目、冻结、支付、结余、覆盖农户，按来源和年度' })
   @basisDocs()
   async summary(@CurrentPrincipal() p: Principal, @Param('code') code: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = viewBasis(query);
+    const basis = viewBasis(query, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
     unitCodeParam(code);
     assertInScope(p, code, `unit ${code}`);
@@ -154,7 +156,7 @@ export class ViewsController {
   @basisDocs()
   async household(@CurrentPrincipal() p: Principal, @Param('householdId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request,
     @Res({ passthrough: true }) res: Response) {
-    const basis = viewBasis(query);
+    const basis = viewBasis(query, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
     // The household's region, its view and (for a reader the vault lets see them) its members' identity
     // numbers in one read; the scope still decides first what is answered.
@@ -173,7 +175,7 @@ export class ViewsController {
   @basisDocs()
   async disclosure(@CurrentPrincipal() p: Principal | undefined, @Param('code') code: string, @Query() query: BasisQuery, @Req() req: Request,
     @Res({ passthrough: true }) res: Response) {
-    const basis = viewBasis(query);
+    const basis = viewBasis(query, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
     unitCodeParam(code);
     const d = await disclosure(this.db, code, basis);
