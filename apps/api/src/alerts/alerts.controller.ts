@@ -12,14 +12,13 @@ import { CurrentPrincipal } from '../auth/principal.decorator';
 import { Responds } from '../http/openapi-schemas';
 import { Caller, IdParam, type RequestCaller } from '../http/validators';
 import type { Request, Response } from 'express';
-import { exportFormat, respond, suffix, withCoverage } from '../views/export';
-import { EXPORT_ROWS, ListQuery, onlyParameters, parseLimit, regionOf } from '../views/list-params';
+import { exportFormat, formatQueryDocs, respond, suffix, withCoverage } from '../views/export';
+import { ListQuery, onlyParameters, pageLimit, regionOf } from '../views/list-params';
 import { alertListSheets, alertSheets, paymentRuleSheets, redFlagRuleSetSheets, rosterSheets } from '../views/oversight-sheets';
 import { missing } from '../views/read-access';
 import { RosterLeavingDto, RosterPersonDto, RuleSetVersionDto } from './alerts.dto';
 
 const ALERT_QUERY = ['asOf', 'knownAt', 'unitCode', 'ruleId', 'variant', 'severity', 'subjectKind', 'subjectId', 'status', 'limit', 'after', 'format'];
-const formatDocs = ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: '导出：json、csv 或 xlsx' });
 
 /** The inspector's desk: red-flag alerts, the rule set they are judged by, and the roster behind. */
 @ApiTags('red flags')
@@ -49,14 +48,14 @@ export class AlertsController {
   @ApiQuery({ name: 'variant', required: false }) @ApiQuery({ name: 'subjectKind', required: false, enum: ['payment', 'batch', 'household', 'account', 'project'] })
   @ApiQuery({ name: 'subjectId', required: false }) @ApiQuery({ name: 'unitCode', required: false })
   @ApiQuery({ name: 'status', required: false, enum: ['open', 'in_case', 'closed'], description: '未处置 / 核查中 / 已销号' })
-  @ApiQuery({ name: 'limit', required: false, description: '每页条数 1–500，默认100；导出（csv、xlsx）未给出时为整表，至多 50,000 条' }) @ApiQuery({ name: 'after', required: false }) @formatDocs
+  @ApiQuery({ name: 'limit', required: false, description: '每页条数 1–500，默认100；导出（csv、xlsx）未给出时为整表，至多 50,000 条' }) @ApiQuery({ name: 'after', required: false }) @formatQueryDocs()
   async list(@CurrentPrincipal() p: Principal, @Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     // Read as every list is: an unknown parameter or one given twice is a 400; the region must lie in the reader's.
     const q = new ListQuery(query, ALERT_QUERY);
     const basis = parseBasis({ asOf: q.text('asOf'), knownAt: q.text('knownAt') }, this.clock.now());
     const format = exportFormat(q.text('format'), req.headers.accept);
     // An export with no limit is the whole list (up to EXPORT_ROWS), as the ledger's lists export.
-    const limit = format !== 'json' && q.text('limit') === undefined ? EXPORT_ROWS : parseLimit(q.text('limit'));
+    const limit = pageLimit(q.text('limit'), format);
     const page = await listAlerts(this.db, basis, {
       unitPrefix: regionOf(p, q.text('unitCode')), ruleId: q.text('ruleId'), variant: q.text('variant'), severity: q.text('severity'),
       subjectKind: q.text('subjectKind'), subjectId: q.text('subjectId'), status: q.text('status'), limit, after: q.text('after'),
@@ -69,7 +68,7 @@ export class AlertsController {
   @Access('inspector', 'auditor', 'finance')
   @Responds(200, 'alertView', '一条预警及其证据 one alert with its evidence', { exports: true })
   @ApiOperation({ summary: '一条预警：规则、版本、等级、对象、金额、证据事件、首次预警的业务日期与记录时间' })
-  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false }) @formatDocs
+  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false }) @formatQueryDocs()
   async one(@CurrentPrincipal() p: Principal, @Param('alertId') alertId: string, @Query() query: Record<string, unknown>, @Req() req: Request,
     @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
     onlyParameters(query, ['asOf', 'knownAt', 'format']);
@@ -87,7 +86,7 @@ export class AlertsController {
   @Access('inspector', 'auditor', 'finance')
   @Responds(200, 'ruleSet', '规则集：全部版本及 asOf 当日有效的版本 every version and the one in force', { exports: true })
   @ApiOperation({ summary: '预警规则集：规则目录、各版本（阈值、等级、生效日期）及截至 asOf 有效的版本（按 knownAt 所知）' })
-  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false }) @formatDocs
+  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false }) @formatQueryDocs()
   async ruleSet(@Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string,
     @Query('knownAt') knownAt?: string) {
     onlyParameters(query, ['asOf', 'knownAt', 'format']);
@@ -115,7 +114,7 @@ export class AlertsController {
   @Access('finance', 'approver', 'inspector', 'auditor', 'village')
   @Responds(200, 'paymentRules', '支付规则：各版本及 asOf 当日有效的一版 the payment thresholds, every dated set and the one in force', { exports: true })
   @ApiOperation({ summary: '支付规则（配置 PAYMENT_RULES）：预付比例上限、惠民项目公示天数，各版本及截至 asOf 有效的一版；惠民项目类型' })
-  @ApiQuery({ name: 'asOf', required: false }) @formatDocs
+  @ApiQuery({ name: 'asOf', required: false }) @formatQueryDocs()
   paymentRules(@Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string) {
     // Configuration, not recorded in the log: knownAt does not apply, and is refused rather than ignored.
     onlyParameters(query, ['asOf', 'format']);
@@ -162,7 +161,7 @@ export class AlertsController {
   @Access('inspector', 'auditor', 'finance')
   @Responds(200, 'rosterPersonView', '人员记录及其时间口径 the person, with the basis it was read under', { exports: true })
   @ApiOperation({ summary: '人员记录（身份证号、账号按角色打码）：截至 asOf 是否在任，按 knownAt 所知' })
-  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false }) @formatDocs
+  @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'knownAt', required: false }) @formatQueryDocs()
   async person(@CurrentPrincipal() p: Principal, @Param('personId', IdParam) personId: string, @Query() query: Record<string, unknown>, @Req() req: Request,
     @Res({ passthrough: true }) res: Response, @Query('asOf') asOf?: string, @Query('knownAt') knownAt?: string) {
     onlyParameters(query, ['asOf', 'knownAt', 'format']);

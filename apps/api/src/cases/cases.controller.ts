@@ -1,7 +1,7 @@
-import { EXPORT_ROWS, onlyParameters, parseLimit } from '../views/list-params';
+import { onlyParameters, pageLimit } from '../views/list-params';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { exportFormat, respond, suffix, withCoverage } from '../views/export';
+import { exportFormat, formatQueryDocs, respond, suffix, withCoverage } from '../views/export';
 import { caseListSheets, caseSheets } from '../views/oversight-sheets';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { assertInScope, CASE_STATUSES, invalid, parseYuan, withinScope, type Principal } from '@yuantrace/domain';
@@ -42,7 +42,6 @@ function rectificationOf(r: RectificationDto): RectificationInput {
 }
 
 type CaseQuery = { asOf?: string; knownAt?: string; status?: string; overdue?: string; unitCode?: string; limit?: string; after?: string; format?: string };
-const formatDocs = ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: '导出：json、csv 或 xlsx' });
 
 /**
  * Cases (线上预警 → 线下核实 → 整改 → 销号, R-30, R-33): written by inspectors, read by inspectors
@@ -116,7 +115,7 @@ export class CasesController {
   @ApiQuery({ name: 'asOf', required: false, description: '业务日期口径 YYYY-MM-DD：截至该日的案件状态' })
   @ApiQuery({ name: 'knownAt', required: false, description: '记录时点口径 ISO-8601：该时刻所记载的案件' })
   @Responds(200, 'caseView', '案件及其时间口径 the case, with the basis it was read under', { exports: true })
-  @formatDocs
+  @formatQueryDocs()
   async view(@CurrentPrincipal() p: Principal, @Param('caseId', IdParam) id: string, @Query() query: CaseQuery, @Req() req: Request,
     @Res({ passthrough: true }) res: Response) {
     onlyParameters(query, ['asOf', 'knownAt', 'format']);
@@ -139,13 +138,13 @@ export class CasesController {
   @ApiQuery({ name: 'after', required: false, description: '上一页返回的 next 游标' })
   @ApiQuery({ name: 'asOf', required: false, description: '业务日期口径 YYYY-MM-DD' })
   @ApiQuery({ name: 'knownAt', required: false, description: '记录时点口径 ISO-8601' })
-  @formatDocs
+  @formatQueryDocs()
   @Responds(200, 'caseList', '一页案件与下一页游标 a page of cases and the next cursor', { exports: true })
   async list(@CurrentPrincipal() p: Principal, @Query() query: CaseQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     onlyParameters(query, ['asOf', 'knownAt', 'status', 'overdue', 'unitCode', 'limit', 'after', 'format'], 'list');
     const basis = parseBasis(query, this.clock.now());
     const format = exportFormat(query.format, req.headers.accept);
-    const limit = format !== 'json' && query.limit === undefined ? EXPORT_ROWS : parseLimit(query.limit);
+    const limit = pageLimit(query.limit, format);
     if (query.status !== undefined && !(CASE_STATUSES as readonly string[]).includes(query.status)) {
       throw invalid('invalid_status', `status must be one of ${CASE_STATUSES.join(', ')}`, 'status');
     }

@@ -1,4 +1,5 @@
 import { StreamableFile } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
 import ExcelJS from 'exceljs';
 import { invalid, nameOf } from '@yuantrace/domain';
 import { EXPORT_ROWS } from './list-params';
@@ -13,6 +14,15 @@ import type { Response } from 'express';
  */
 export type Sheet = { name: string; headers: string[]; rows: unknown[][] };
 export type ExportFormat = 'json' | 'csv' | 'xlsx';
+/** What a view's query function answers, for the sheets made of it. */
+export type View<F extends (...a: never[]) => Promise<unknown>> = NonNullable<Awaited<ReturnType<F>>>;
+
+/** The `format` parameter of every route that exports, as OpenAPI documents it. */
+export const formatQueryDocs = () =>
+  ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: '导出：csv（UTF-8，Excel 可直接打开）或 xlsx；也可用 Accept 头' });
+
+/** A "field / value" table for a view's header: one row per field. */
+export const fields = (name: string, pairs: Array<[string, unknown]>): Sheet => ({ name, headers: ['项目', '内容'], rows: pairs.map(([k, v]) => [k, v ?? '']) });
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 

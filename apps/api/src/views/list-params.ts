@@ -5,6 +5,10 @@ export const MAX_LIMIT = 500;
 /** Rows an export of a list holds when no page is asked for: the whole list, up to this (its 说明 table says when a file holds less). */
 export const EXPORT_ROWS = 50_000;
 
+/** A page's size: the limit asked for, or for an export (csv, xlsx) asking none, the whole list up to EXPORT_ROWS. */
+export const pageLimit = (limit: string | undefined, format: 'json' | 'csv' | 'xlsx'): number =>
+  format !== 'json' && limit === undefined ? EXPORT_ROWS : parseLimit(limit);
+
 /** A page size: plain decimal digits only (Number() would also take " 10", "0x10" and "1e2"), 1 to MAX_LIMIT, 100 when absent. */
 export function parseLimit(text: string | undefined): number {
   const limit = text === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : NaN;
@@ -91,7 +95,7 @@ export class ListQuery {
 
   /** The page asked for; an export (csv, xlsx) with no limit given is the whole list, up to EXPORT_ROWS. */
   page(sorts: readonly string[], defaultSort: string, format: 'json' | 'csv' | 'xlsx' = 'json'): ListPage {
-    const limit = format !== 'json' && this.text('limit') === undefined ? EXPORT_ROWS : parseLimit(this.text('limit'));
+    const limit = pageLimit(this.text('limit'), format);
     const offsetText = this.text('offset');
     const offset = offsetText === undefined ? 0 : /^(0|[1-9][0-9]{0,6})$/.test(offsetText) ? Number(offsetText) : NaN;
     if (!Number.isInteger(offset) || offset > MAX_OFFSET) throw invalid('invalid_offset', `offset must be a whole number from 0 to ${MAX_OFFSET}`, 'offset');

@@ -3,16 +3,13 @@ import {
   RED_FLAG_RULES, RELATION_NAMES, SEVERITY_NAMES, type PaymentRuleSet, type RedFlagRuleId, type RuleSetVersion,
 } from '@yuantrace/domain';
 import type { AlertView, caseList, caseView } from '@yuantrace/read-models';
-import { sheet, type Sheet } from './export';
+import { fields, sheet, type Sheet, type View } from './export';
 
 /**
  * The inspector's desk as spreadsheets: alerts, the rule sets they are judged by, the roster,
  * and cases with their findings, rectifications and timeline. As the ledger's views: the same
  * fields as the JSON, Chinese headers, codes shown by their Chinese names. One function per view.
  */
-type View<F extends (...a: never[]) => Promise<unknown>> = NonNullable<Awaited<ReturnType<F>>>;
-
-const fields = (name: string, pairs: Array<[string, unknown]>): Sheet => ({ name, headers: ['项目', '内容'], rows: pairs.map(([k, v]) => [k, v ?? '']) });
 const yesNo = (v: unknown) => (v ? '是' : '否');
 const list = (v: readonly unknown[] | undefined) => (v ?? []).join('、');
 

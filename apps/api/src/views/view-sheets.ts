@@ -3,18 +3,15 @@ import {
   PAYMENT_STATUS_NAMES, PROJECT_FIGURES, PROJECT_TYPE_NAMES, REGION_FIGURES, SOURCE_NAMES, type FigureName,
 } from '@yuantrace/domain';
 import type { HouseholdView, PaymentTrace, batchFlow, batchView, disclosure, paymentView, projectView, unitSummary } from '@yuantrace/read-models';
-import type { Sheet } from './export';
+import { fields, type Sheet, type View } from './export';
 
 /**
  * Each view as the tables a spreadsheet shows: the same figures as the JSON (the glossary's
  * names beside the Chinese ones), codes turned into their Chinese names. One function per view.
  */
-type View<F extends (...a: never[]) => Promise<unknown>> = NonNullable<Awaited<ReturnType<F>>>;
 type Row = Record<string, unknown>;
 
 const money = (name: FigureName) => `${figureHeader(name)}(元)`;
-/** A "field / value" table for a view's header: one row per field. */
-const fields = (name: string, pairs: Array<[string, unknown]>): Sheet => ({ name, headers: ['项目', '内容'], rows: pairs.map(([k, v]) => [k, v ?? '']) });
 const figures = (v: Row, names: readonly FigureName[]): Array<[string, unknown]> => names.map((n) => [money(n), v[n]]);
 
 

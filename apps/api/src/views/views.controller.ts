@@ -14,7 +14,7 @@ import { CurrentPrincipal } from '../auth/principal.decorator';
 import { IdParam, unitCodeParam } from '../http/validators';
 import { Clock, READ_DB } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
-import { exportFormat, respond, suffix } from './export';
+import { exportFormat, formatQueryDocs, respond, suffix } from './export';
 import { onlyParameters } from './list-params';
 import { Responds } from '../http/openapi-schemas';
 import { batchSheets, disclosureSheets, flowSheets, householdSheets, paymentSheets, projectSheets, summarySheets, traceSheets } from './view-sheets';
@@ -33,7 +33,7 @@ function viewBasis(query: BasisQuery, now: Date) {
 const basisDocs = () => (target: object, key: string, d: PropertyDescriptor) => {
   ApiQuery({ name: 'asOf', required: false, description: '业务日期口径 YYYY-MM-DD：截至该日已发生的事项（按现在所知）' })(target, key, d);
   ApiQuery({ name: 'knownAt', required: false, description: '记录时点口径 ISO-8601：该时刻账上所载（更正之前）' })(target, key, d);
-  ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: '导出：csv（UTF-8，Excel 可直接打开）或 xlsx；也可用 Accept 头' })(target, key, d);
+  formatQueryDocs()(target, key, d);
 };
 
 @ApiTags('views')

@@ -218,9 +218,12 @@ function requireLateMovement(s: OpenBatch, date: BusinessDate, out: boolean) {
   if (date < closedOn) {
     throw ruleBroken('date_before_closure', `fund batch ${s.header.batchId} closed on ${closedOn}; money that reached it since moves on or after that day`, 'effectiveDate');
   }
-  if (out && date < s.lastMovedOn) {
-    throw ruleBroken('date_before_last_movement', `fund batch ${s.header.batchId} last moved money on ${s.lastMovedOn}; what reached it after its closure is returned on or after that day`,
-      'effectiveDate');
+  if (out) requireNotBeforeLastMovement(s, date, 'what reached it after its closure is returned on or after it');
+}
+/** Dated before a movement the batch records, an act on it would show in views as of the days between as not yet done. */
+function requireNotBeforeLastMovement(s: OpenBatch, date: BusinessDate, rule: string) {
+  if (date < s.lastMovedOn) {
+    throw ruleBroken('date_before_last_movement', `effectiveDate ${date} is before the batch's last movement on ${s.lastMovedOn}; ${rule}`, 'effectiveDate');
   }
 }
 function requireNotBefore(s: OpenBatch, date: BusinessDate, field = 'effectiveDate') {
@@ -365,10 +368,7 @@ function decide(c: FundBatchCommand, state: FundBatchState): FundBatchEvent[] {
       requireNotClosed(s);
       requireNotBefore(s, c.effectiveDate);
       // Dated before a movement it records, the batch would show closed on days money still moved through it (and a negative balance).
-      if (c.effectiveDate < s.lastMovedOn) {
-        throw ruleBroken('date_before_last_movement', `effectiveDate ${c.effectiveDate} is before the batch's last movement on ${s.lastMovedOn}; a batch is closed on or after it`,
-          'effectiveDate');
-      }
+      requireNotBeforeLastMovement(s, c.effectiveDate, 'a batch is closed on or after it');
       const f = batchFigures(s);
       if (f.held > 0n) throw ruleBroken('holds_outstanding', `batch ${s.header.batchId} still holds ${formatFen(f.held)} yuan for payments in flight`, 'batchId');
       // Closing must not strand money: whatever is left is returned or carried over by the same command (decideClosure).

@@ -66,13 +66,14 @@ async function projectPayments(q: SqlExecutor, projectId: string, basis: Basis) 
   const params: unknown[] = [projectId];
   const paymentWhere = basisSql(basis, params, 'p');
   const historyWhere = basisSql(basis, params, 'h');
+  // One pass over each payment's steps gives both its last step and its last execution.
   const rows = (await q.query<Record<string, unknown>>(
     `select p.payment_id, p.amount_fen::text as amount_fen, p.installment, p.payee_type, p.payee_id, p.payee_name, p.account_ref, p.account_masked, p.effective_date,
-            coalesce(last.status, 'requested') as status, paid.effective_date as paid_on
+            coalesce(steps.status, 'requested') as status, steps.paid_on
        from rm_payments p
-       left join lateral (select h.status from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere} order by h.seq desc limit 1) last on true
-       left join lateral (select h.effective_date from rm_payment_history h where h.payment_id = p.payment_id and h.status = 'executed' and ${historyWhere}
-                           order by h.seq desc limit 1) paid on true
+       left join lateral (select (array_agg(h.status order by h.seq desc))[1] as status,
+                                 (array_agg(h.effective_date order by h.seq desc) filter (where h.status = 'executed'))[1] as paid_on
+                            from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere}) steps on true
       where p.project_id = $1 and ${paymentWhere}
       order by p.effective_date, p.payment_id`, params)).rows;
   return rows.map((r) => ({ paymentId: String(r.payment_id), status: String(r.status), amount: yuan(r.amount_fen), installment: String(r.installment),
