@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { csvLines, workbook } from '../support/exports';
 import { startConsole, waitForText, type Role } from '../support/web-console';
 
 /**
@@ -88,8 +90,74 @@ describe('web console: sign-in and the county desk', () => {
     await page.close();
   });
 
+  /** The file a click on `selector` downloads: the name the browser saves it under, and its bytes. */
+  async function download(page: Page, selector: string) {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+    return { name: file.suggestedFilename(), body: readFileSync((await file.path())!) };
+  }
+  /** What the api answers `path` with for the page's principal, as bytes. */
+  async function apiBytes(page: Page, path: string) {
+    const res = await fetch(`${c.url}${path}`, { headers: { authorization: `Bearer ${await c.token(page)}` } });
+    expect(res.status).toBe(200);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  test('a view exports what the page shows: the project page as of a date saves the api\'s own workbook for that basis, named by it, its figures those on the page', async () => {
+    const page = await c.newPage();
+    await c.signIn(page, 'finance');
+    await page.goto(`${c.url}/#/projects/DEMO-ROAD?asOf=2016-05-09`);
+    await waitForText(page, '[data-testid="basis-shown"]', '2016-05-09');
+    await page.waitForSelector('[data-testid="budget"]');
+    const saved = await download(page, '[data-export="/projects/DEMO-ROAD"] button[data-format="xlsx"]');
+    expect(saved.name).toBe('project-DEMO-ROAD-asof-2016-05-09.xlsx');
+    const book = await workbook(saved.body);
+    expect(book).toEqual(await workbook(await apiBytes(page, '/projects/DEMO-ROAD?asOf=2016-05-09&format=xlsx')));
+    // Under that basis, not today's: the workbook's paid is the page's, and differs from today's.
+    const then = await c.apiAs<Record<string, string>>(page, '/projects/DEMO-ROAD?asOf=2016-05-09');
+    const now = await c.apiAs<Record<string, string>>(page, '/projects/DEMO-ROAD');
+    expect(then.paid).not.toBe(now.paid);
+    const cells = Object.values(book).flat(2);
+    expect(cells).toContain(then.paid);
+    expect(cells).not.toContain(now.paid);
+    expect((await page.locator('[data-figure="paid"] .value').first().innerText()).replace(/,/g, '')).toBe(then.paid);
+
+    // The CSV of the same view is the api's, byte for byte.
+    const csv = await download(page, '[data-export="/projects/DEMO-ROAD"] button[data-format="csv"]');
+    expect(csv.name).toBe('project-DEMO-ROAD-asof-2016-05-09.csv');
+    expect(csv.body.equals(await apiBytes(page, '/projects/DEMO-ROAD?asOf=2016-05-09&format=csv'))).toBe(true);
+    await page.close();
+  });
+
+  test('a list exports every row its filter finds, not only the page on screen; a refused export says why in Chinese and saves nothing', async () => {
+    const page = await c.newPage();
+    await c.signIn(page, 'finance');
+    await page.goto(`${c.url}/#/households?status=registered`);
+    await page.waitForSelector('table tbody tr');
+    const all = await c.apiAs<{ total: number }>(page, '/households?status=registered');
+    const onScreen = await page.locator('table tbody tr').count();
+    expect(all.total).toBeGreaterThan(onScreen);
+    const saved = await download(page, '[data-export="/households"] button[data-format="csv"]');
+    expect(saved.name).toBe('households.csv');
+    const lines = csvLines(saved.body.toString('utf8'));
+    const ids = lines.slice(1).map((l) => l[0]);
+    expect(new Set(ids).size).toBe(all.total);
+    expect(lines[0][0]).toBe('农户编号');
+
+    // The session's token no longer valid: the export is refused, the page says so, nothing is saved.
+    await page.evaluate("sessionStorage.setItem('yuantrace.token', 'not-a-token')");
+    let downloads = 0;
+    page.on('download', () => downloads++);
+    await page.click('[data-export="/households"] button[data-format="xlsx"]');
+    await page.waitForSelector('[data-export="/households"] .error');
+    expect(await page.locator('[data-export="/households"] .error').innerText()).toMatch(/[\u4e00-\u9fff]/);
+    expect(await page.locator('[data-export="/households"] .error').getAttribute('data-code')).toBe('invalid_token');
+    expect(downloads).toBe(0);
+    await page.close();
+  });
+
   test('nothing is fetched from anywhere but the api itself, and no page threw', () => {
-    const foreign = c.requests.filter((u) => !u.startsWith(c.url) && !u.startsWith('data:'));
+    // A saved export is handed to the browser as a blob of the api's own origin.
+    const foreign = c.requests.filter((u) => !u.startsWith(c.url) && !u.startsWith('data:') && !u.startsWith(`blob:${c.url}`));
     expect(foreign).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ export class ApiError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | null | undefined>;
+export type Query = Record<string, string | number | boolean | null | undefined>;
 
 function url(path: string, query: Query = {}): string {
   const q = new URLSearchParams();
@@ -23,29 +23,47 @@ function url(path: string, query: Query = {}): string {
   return `${path}${s ? `?${s}` : ''}`;
 }
 
-async function send<T>(method: 'GET' | 'POST' | 'PUT', path: string, query: Query, body?: unknown): Promise<T> {
+async function call(method: 'GET' | 'POST' | 'PUT', path: string, query: Query, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = session.token();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
   try {
-    res = await fetch(url(path, query), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return await fetch(url(path, query), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new ApiError(0, 'network', 'the api cannot be reached');
   }
-  const text = await res.text();
+}
+
+/** A refusal's body (`{ error: { code, message, field } }`) as the ApiError the pages show. */
+function refusal(res: Response, text: string): ApiError {
   let json: unknown = null;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
-    /* not JSON: reported below */
+    /* not JSON: the text itself is shown */
   }
-  if (!res.ok) {
-    const e = (json as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
-    throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? text.slice(0, 200), e?.field);
+  const e = (json as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+  return new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? text.slice(0, 200), e?.field);
+}
+
+async function send<T>(method: 'GET' | 'POST' | 'PUT', path: string, query: Query, body?: unknown): Promise<T> {
+  const res = await call(method, path, query, body);
+  const text = await res.text();
+  if (!res.ok) throw refusal(res, text);
+  try {
+    return (text ? JSON.parse(text) : null) as T;
+  } catch {
+    return null as T;
   }
-  return json as T;
+}
+
+/** An export (`format=csv|xlsx`) as a file: its bytes and the name the api gives it (Content-Disposition). */
+export async function exportFile(path: string, query: Query): Promise<{ blob: Blob; filename: string }> {
+  const res = await call('GET', path, query);
+  if (!res.ok) throw refusal(res, await res.text());
+  const named = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '');
+  return { blob: await res.blob(), filename: named?.[1] ?? `export.${String(query.format)}` };
 }
 
 export const api = {

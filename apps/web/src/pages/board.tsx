@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useApi, type Basis } from '../lib/api';
 import { BasisBar, basisQuery, describeBasis } from '../components/basis-bar';
+import { ExportButtons } from '../components/export-buttons';
 import { ErrorBox, Loading, Money, Section, Table } from '../components/ui';
 import { FIGURES, instant, nameOf, PAYEE_TYPE_NAMES, PROJECT_TYPE_NAMES, SOURCE_NAMES, sumYuan, yuan } from '../lib/format';
 import { href } from '../lib/router';
@@ -127,6 +128,7 @@ export function BoardPage({ unitCode }: { unitCode: string }) {
       <h1>{x ? `${x.name}扶贫资金公示` : '村级公示'}</h1>
       <p class="sub no-print">公开信息，无需登录；身份证号和银行账号按规定打码。金额单位：元。</p>
       <BasisBar basis={x?.basis} />
+      <ExportButtons path={`/disclosure/units/${encodeURIComponent(unitCode)}`} query={basis} what="公示" />
       <ErrorBox error={d.error} />
       {d.loading && <Loading what="公示" />}
       {x && (

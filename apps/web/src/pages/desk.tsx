@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, useApi, type Basis } from '../lib/api';
 import { BasisBar, basisQuery } from '../components/basis-bar';
+import { ExportButtons } from '../components/export-buttons';
 import { Chart } from '../components/chart';
 import { ErrorBox, Figures, Loading, Money, Section, Table } from '../components/ui';
 import {
@@ -102,6 +103,7 @@ export function DeskPage({ who }: { who: Principal }) {
       <h1>县级驾驶舱{s ? ` · ${s.name}` : ''}</h1>
       {s && <p class="sub">{nameOf(UNIT_LEVEL_NAMES, s.level)}级单位 {s.code}，含下级全部单位；金额单位：元</p>}
       <BasisBar basis={s?.basis} />
+      <ExportButtons path={`/admin-units/${unit}/summary`} query={basis} what="汇总" />
       <ErrorBox error={summary.error} />
       {summary.loading && <Loading />}
       {s && (

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { useApi, type Basis } from '../lib/api';
 import { BasisBar, basisQuery } from '../components/basis-bar';
+import { ExportButtons } from '../components/export-buttons';
 import { Chart } from '../components/chart';
 import { ErrorBox, Facts, Figures, Loading, Money, Section } from '../components/ui';
 import {
@@ -284,6 +285,8 @@ export function FlowPage({ batchId }: { batchId: string }) {
       <h1>资金流向{b ? ` · ${b.documentNo}` : ` · ${batchId}`}</h1>
       {b && <p class="sub">{b.title}；批次 {b.batchId}；金额单位：元</p>}
       <BasisBar basis={b?.basis ?? flow.data?.basis} />
+      <ExportButtons path={`/fund-batches/${encodeURIComponent(batchId)}`} query={basis} what="批次" />
+      <ExportButtons path={`/fund-batches/${encodeURIComponent(batchId)}/flow`} query={basis} what="资金流向" />
       <ErrorBox error={batch.error} />
       {batch.loading && <Loading what="资金批次" />}
       {b && (

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api, ApiError, useApi, type Basis } from '../lib/api';
 import { BasisBar, basisQuery, describeBasis } from '../components/basis-bar';
+import { ExportButtons } from '../components/export-buttons';
 import { Chart } from '../components/chart';
 import { ErrorBox, Loading, Money, Section, Table } from '../components/ui';
 import {
@@ -112,6 +113,7 @@ export function HouseholdPage({ householdId }: { householdId: string; who: Princ
       <h1>扶贫明白卡{head ? ` · ${head.name}户` : ''}</h1>
       {v && <p class="sub no-print">户编号 {v.householdId}，{villageName}；金额单位：元</p>}
       <BasisBar basis={v?.basis} />
+      <ExportButtons path={`/households/${encodeURIComponent(householdId)}`} query={basis} what="农户" />
       <ErrorBox error={view.error} />
       {view.error?.status === 404 && <p class="muted">该农户不存在、在所选日期尚未建档，或不在您的管辖范围内。</p>}
       {view.loading && <Loading what="农户台账" />}
@@ -264,6 +266,7 @@ export function HouseholdListPage({ who }: { who: Principal }) {
       <h1>农户</h1>
       <p class="sub">建档立卡户{who.role === 'village' ? '（本村；身份证号按规定打码）' : '（您辖区内）'}；状态按所选日期</p>
       <BasisBar basis={l?.basis} />
+      <ExportButtons path="/households" query={{ ...basis, ...filters }} what="农户名单（全部筛选结果）" />
       <form class="stack card" onSubmit={apply} aria-label="筛选农户">
         <label>
           单位代码

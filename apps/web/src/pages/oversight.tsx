@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, untilSeen, useApi, type Basis } from '../lib/api';
 import { BasisBar, basisQuery } from '../components/basis-bar';
+import { ExportButtons } from '../components/export-buttons';
 import { ErrorBox, Facts, Loading, Money, Section, Table, useSubmit } from '../components/ui';
 import {
   ACCOUNTABILITY_MEASURE_NAMES, CASE_SOURCE_NAMES, CASE_STATUS_NAMES, CHANNEL_NAMES, FINDING_TYPE_NAMES, formatFen, instant, nameOf, PAYEE_TYPE_NAMES,
@@ -292,6 +293,7 @@ export function AlertsPage({ who }: { who: Principal }) {
       <h1>预警</h1>
       <p class="sub">线上预警 → 线下核实 → 整改 → 销号。预警按各业务日期当天有效的规则版本判断。</p>
       <BasisBar basis={d?.basis} />
+      <ExportButtons path="/alerts" query={{ ...basis, ...filters }} what="预警清单（全部筛选结果）" />
       <ErrorBox error={list.error} />
       {!list.error && <FilterForm current={filters} rules={rules.data} />}
       {rules.data && <RuleSetList set={rules.data} />}
@@ -400,6 +402,7 @@ export function AlertPage({ alertId, who }: { alertId: string; who: Principal })
       <h1>预警{a ? <> {a.ruleId} {a.ruleName} <SeverityBadge severity={a.severity} /></> : ` ${alertId}`}</h1>
       {a && <p class="sub" data-testid="alert-description">{a.description}</p>}
       <BasisBar basis={a?.basis} />
+      <ExportButtons path={`/alerts/${encodeURIComponent(alertId)}`} query={basis} what="预警" />
       <ErrorBox error={alert.error} />
       {alert.loading && <Loading what="预警" />}
       {a && (
@@ -479,6 +482,7 @@ export function CasesPage({ who }: { who: Principal }) {
       <h1>案件</h1>
       <p class="sub">问题线索 → 核实 → 整改 → 销号；逾期指未销号且已过整改期限（按所选业务日期判断）。</p>
       <BasisBar basis={d?.basis} />
+      <ExportButtons path="/cases" query={{ ...basis, status, overdue: overdue ? 'true' : undefined }} what="案件清单（全部筛选结果）" />
       <ErrorBox error={list.error} />
       {!list.error && (
         <form class="row card no-print" aria-label="筛选案件" onSubmit={(e) => e.preventDefault()}>
@@ -701,6 +705,7 @@ export function CasePage({ caseId, who }: { caseId: string; who: Principal }) {
       <h1>案件 {caseId}{c && <> <CaseStatusBadge status={c.status} overdue={c.overdue} /></>}</h1>
       {c && <p class="sub" data-testid="case-title">{c.title}</p>}
       <BasisBar basis={c?.basis} />
+      <ExportButtons path={`/cases/${encodeURIComponent(caseId)}`} query={basis} what="案件" />
       {!waiting && <ErrorBox error={view.error} />}
       {(view.loading || waiting) && <Loading what="案件" />}
       {c && (

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useApi, type Basis } from '../lib/api';
 import { BasisBar, basisQuery } from '../components/basis-bar';
+import { ExportButtons } from '../components/export-buttons';
 import { ErrorBox, Facts, Loading, Money, Section } from '../components/ui';
 import {
   CHANNEL_NAMES, INSTALLMENT_NAMES, ISSUER_LEVEL_NAMES, PAYEE_TYPE_NAMES, PAYMENT_STATUS_NAMES, SOURCE_NAMES, instant, nameOf,
@@ -135,6 +136,8 @@ export function PaymentPage({ paymentId, who }: { paymentId: string; who: Princi
       <h1>支付 {paymentId}{p && <> <StatusBadge status={p.status} /></>}</h1>
       {p && <p class="sub">{p.payee.name} · {p.purpose} · <Money v={p.amount} /> 元</p>}
       <BasisBar basis={p?.basis ?? t?.basis} />
+      <ExportButtons path={`/payments/${encodeURIComponent(paymentId)}`} query={basis} what="支付" />
+      <ExportButtons path={`/payments/${encodeURIComponent(paymentId)}/trace`} query={basis} what="追溯链" />
       <ErrorBox error={payment.error} />
       {payment.loading && <Loading what="支付" />}
       {p && (

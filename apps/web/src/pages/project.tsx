@@ -3,6 +3,7 @@ import { useContext, useState } from 'preact/hooks';
 import { api, ApiError, untilSeen, useApi, type Basis } from '../lib/api';
 import { fieldName } from '../lib/error-text';
 import { BasisBar, basisQuery } from '../components/basis-bar';
+import { ExportButtons } from '../components/export-buttons';
 import { ErrorBox, Figures, Loading, Money, OffsetPager, Section, Table, useSubmit } from '../components/ui';
 import {
   CHANNEL_NAMES, fenFromFormatted, formatFen, instant, INSTALLMENT_NAMES, MILESTONE_NAMES, nameOf, parseYuan, PAYEE_TYPE_NAMES, PAYMENT_STATUS_NAMES,
@@ -417,6 +418,7 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
       <h1>项目 · {p ? p.name : projectId}</h1>
       {p && <p class="sub">{p.projectId} · {nameOf(PROJECT_TYPE_NAMES, p.type)}类{isBenefit(p.type) ? '（惠民项目）' : '（工程项目）'} · 金额单位：元</p>}
       <BasisBar basis={p?.basis} />
+      <ExportButtons path={path} query={basis} what="项目" />
       <ErrorBox error={view.error} />
       {view.loading && !p && <Loading what="项目" />}
       {p && (
@@ -548,6 +550,7 @@ export function ProjectListPage(_: { who: Principal }) {
     <>
       <h1>项目</h1>
       <BasisBar basis={d?.basis} />
+      <ExportButtons path="/projects" query={{ ...basis, ...filters, limit: undefined }} what="项目列表（全部筛选结果）" />
       <form class="stack card no-print" onSubmit={apply} aria-label="筛选项目">
         <Input label="单位代码（12位，默认本人辖区）" name="unitCode" value={f.unitCode} set={set} inputMode="numeric" />
         <Select label="类型" name="type" value={f.type} set={set} options={[['', '全部类型'], ...Object.entries(PROJECT_TYPE_NAMES)]} />

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, untilSeen, useApi, type Basis } from '../lib/api';
 import { fieldName } from '../lib/error-text';
 import { BasisBar, basisQuery } from '../components/basis-bar';
+import { ExportButtons } from '../components/export-buttons';
 import { ErrorBox, Loading, Money, OffsetPager } from '../components/ui';
 import { instant, INSTALLMENT_NAMES, nameOf, PAYEE_TYPE_NAMES, yuan } from '../lib/format';
 import { href } from '../lib/router';
@@ -104,6 +105,7 @@ function ApproverQueue() {
       <h1>待审核</h1>
       <p class="sub">报账申请由申请人以外的人审核：同意后由财政局拨付；驳回释放冻结金额。</p>
       <BasisBar basis={d?.basis} />
+      <ExportButtons path="/payments" query={{ ...basis, queue: 'mine' }} what="待审核（全部）" />
       {done && <p class="ok" role="status" data-testid="decided">{done}</p>}
       <ErrorBox error={queue.error} />
       {queue.loading && !d && <Loading what="待审核支付" />}
