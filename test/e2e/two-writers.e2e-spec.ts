@@ -321,6 +321,31 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
     }
   });
 
+  test('two returns up out of a closed batch of the money that reached it after its closure: one stands, the other insufficient_balance; it never gives more than came back', async () => {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const s = `LATE-${trial}`;
+      // The county's batch passes all of it to a township's, which passes all of it to a village's and closes, holding nothing.
+      await setup('countyFinance', '/fund-batches', batchBody(`R-${s}`, '100000.00'));
+      await setup('countyFinance', `/fund-batches/R-${s}/allocations`, { allocationId: `AC-${s}`, target: { type: 'batch', batchId: `C-${s}`, recipientUnitCode: '990101001000' },
+        amount: '100000.00', effectiveDate: '2016-03-10', documentNo: `县财发〔2016〕${s}-1号` });
+      await setup('countyFinance', `/fund-batches/C-${s}/allocations`, { allocationId: `AK-${s}`, target: { type: 'batch', batchId: `K-${s}`, recipientUnitCode: '990101001001' },
+        amount: '100000.00', effectiveDate: '2016-03-11', documentNo: `乡财发〔2016〕${s}-1号` });
+      await setup('countyFinance', `/fund-batches/C-${s}/closure`, { effectiveDate: '2016-12-31', remainder: 'return' }, 200);
+      // In January the village's batch sends 40,000.00 back to the closed township batch.
+      await setup('countyFinance', `/fund-batches/K-${s}/returns`, { returnId: `RK-${s}`, amount: '40000.00', reason: '项目取消，资金退回', effectiveDate: '2017-01-10' });
+      // The township returns it up twice at once, from each instance: together more than came back.
+      const returnUp = (k: number, amount: string) => (i: Instance) => i.post('countyFinance', `/fund-batches/C-${s}/returns`,
+        { returnId: `RC-${s}-${k}`, amount, reason: '退回资金上缴', effectiveDate: '2017-01-11' });
+      const replies = await race(trial, returnUp(1, '40000.00'), returnUp(2, '30000.00'));
+      const winner = exactlyOneWins(replies, 201, { status: 422, code: 'insufficient_balance' });
+      const up = ofType(await events(`fundbatch-C-${s}`), 'FundsReturned');
+      expect(up.map((e) => [e.data.returnId, e.data.amountFen])).toEqual([[`RC-${s}-${winner + 1}`, winner === 0 ? '4000000' : '3000000']]);
+      // What the closed batch gave up arrived at the county's, once; the county's batch is credited nothing else.
+      expect(ofType(await events(`fundbatch-R-${s}`), 'ReturnReceived').map((e) => e.data.amountFen)).toEqual([up[0].data.amountFen]);
+      await expectBooksVerify();
+    }
+  });
+
   test('one new payment id with two different bodies: one 201, the other 409 id_reused_with_different_payload; the hold is the stored amount', async () => {
     for (let trial = 0; trial < TRIALS; trial++) {
       const s = `IDR-${trial}`;
