@@ -5,6 +5,10 @@ import { ProjectionRunner } from '@yuantrace/projections';
 import { readModelProjections, verifyReadModels } from '@yuantrace/read-models';
 import { READ_DB } from '@yuantrace/ledger';
 import { startTestApp } from '../support/app';
+import request from 'supertest';
+import { fenFromFormatted } from '@yuantrace/domain';
+import { csvLines } from '../support/exports';
+import { bearer } from '../support/principals';
 import { expectRollupsToMatchScan } from '../support/rollups';
 
 let t: Awaited<ReturnType<typeof startTestApp>>;
@@ -40,6 +44,26 @@ test('a generated county loads through the deciders, resumes after an interrupti
   // A generated county has reversals, returns and households reached across years: the unit
   // rollups agree with the scan over postings for every unit at dates spread over the period.
   expect(await expectRollupsToMatchScan(t.app.get(READ_DB))).toBeGreaterThan(100);
+
+  // Every view that lists a migrated payment says so, and no figure counts it: a project's paid is
+  // the sum of its own executed payments, whatever migrated records stand beside them.
+  const get = (path: string) => request(t.app.getHttpServer()).get(path).set('authorization', bearer(t.app, 'nationalInspector')).expect(200);
+  const migratedId = legacy[0].slice('payment:'.length);
+  const view = (await get(`/payments/${migratedId}`)).body;
+  expect(view).toMatchObject({ paymentId: migratedId, status: 'executed', migrated: true });
+  expect((await get(`/payments/${migratedId}/trace`)).body.payment).toMatchObject({ paymentId: migratedId, migrated: true });
+  const project = (await get(`/projects/${view.projectId}`)).body;
+  const listed = project.payments as Array<{ paymentId: string; status: string; amount: string; migrated: boolean }>;
+  expect(listed.filter((x) => x.migrated).map((x) => x.paymentId)).toContain(migratedId);
+  expect(listed.some((x) => !x.migrated && x.status === 'executed')).toBe(true);
+  const ownPaid = listed.filter((x) => !x.migrated && x.status === 'executed').reduce((s, x) => s + fenFromFormatted(x.amount), 0n);
+  expect(fenFromFormatted(project.paid)).toBe(ownPaid);
+  const list = (await get(`/payments?projectId=${view.projectId}&limit=500`)).body.items as Array<{ paymentId: string; migrated: boolean }>;
+  expect(list.filter((x) => x.migrated).map((x) => x.paymentId).sort()).toEqual(listed.filter((x) => x.migrated).map((x) => x.paymentId).sort());
+  const csv = csvLines((await get(`/payments?projectId=${view.projectId}&format=csv`)).text);
+  const source = csv[0].indexOf('记录来源');
+  expect(csv.find((l) => l[0] === migratedId)?.[source]).toBe('旧系统迁移（未经本账拨付，不计入金额）');
+  expect(csv.filter((l) => l[source] === '本账').length).toBe(list.filter((x) => !x.migrated).length);
 });
 
 test('the bulk path (write-behind store, flushed in batches) gives the same books', async () => {

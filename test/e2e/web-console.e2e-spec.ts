@@ -155,6 +155,27 @@ describe('web console: sign-in and the county desk', () => {
     await page.close();
   });
 
+  test('a payment migrated from the old system is marked where its project lists it and on its own page; the ledger\'s own payments are not', async () => {
+    const page = await c.newPage();
+    await c.signIn(page, 'finance');
+    const payment = await c.apiAs<{ paymentId: string; projectId: string; status: string; migrated: boolean }>(page, '/payments/G-PAY-L000001');
+    expect(payment).toMatchObject({ status: 'executed', migrated: true });
+    await page.goto(`${c.url}/#/payments/G-PAY-L000001`);
+    await waitForText(page, '[data-testid="migrated"]', '不计入');
+    await page.goto(`${c.url}/#/projects/${payment.projectId}`);
+    await page.waitForSelector('[data-payment-link]');
+    const project = await c.apiAs<{ payments: { paymentId: string; migrated: boolean }[] }>(page, `/projects/${payment.projectId}`);
+    // Exactly the migrated rows carry the mark.
+    const marked = await page.evaluate<string[]>(`[...document.querySelectorAll('tr')].filter((r) => r.querySelector('[data-migrated]'))
+      .map((r) => r.querySelector('[data-payment-link]').dataset.paymentLink)`);
+    expect(marked.sort()).toEqual(project.payments.filter((x) => x.migrated).map((x) => x.paymentId).sort());
+    expect(marked).toContain('G-PAY-L000001');
+    await page.goto(`${c.url}/#/payments/${project.payments.find((x) => !x.migrated)!.paymentId}`);
+    await page.waitForSelector('h1 .badge');
+    expect(await page.locator('[data-testid="migrated"]').count()).toBe(0);
+    await page.close();
+  });
+
   test('nothing is fetched from anywhere but the api itself, and no page threw', () => {
     // A saved export is handed to the browser as a blob of the api's own origin.
     const foreign = c.requests.filter((u) => !u.startsWith(c.url) && !u.startsWith('data:') && !u.startsWith(`blob:${c.url}`));

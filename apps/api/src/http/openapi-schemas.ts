@@ -35,6 +35,8 @@ const paymentRule = obj({ effectiveFrom: date('生效日期'), advanceMaxPercent
 const basis = obj({ asOf: ndate('业务日期口径 asOf'), knownAt: { ...instant('记录时点口径 knownAt'), nullable: true }, axis: { type: 'string', enum: ['current', 'asOf', 'knownAt', 'asOf+knownAt'] } },
   { strict: true, description: '本答复所用的时间口径 the basis this answer was read under' });
 const payee = obj({ type: str('收款人类型 payee type'), id: str(), name: str(), account: str('账号（按角色打码）account, masked unless the reader may see it') });
+const migrated: SchemaObject = { type: 'boolean',
+  description: '旧系统迁移的记录：按原状态列示，但未经本账冻结与拨付，不计入任何金额 migrated from the old system: listed with its status, but it moved no money here and is in no figure' };
 const eventRow = obj({ position: str(), streamId: str(), revision: str(), eventId: str(), type: str(), recordedAt: instant(), data: anyObject, metadata: anyObject });
 /** A signed checkpoint of the sealed log (yuantrace-verify.js states the formats). */
 const checkpoint = obj({
@@ -132,10 +134,10 @@ export const SCHEMAS = {
     funding: arr(obj({ allocationId: str(), batchId: str(), rootBatchId: str(), source: str(), fiscalYear: int(), ...figures(...PROJECT_FIGURES) }, { strict: true })),
     fundingBySource: arr(obj({ source: str(), ...figures(...PROJECT_FIGURES) }, { strict: true })),
     payments: arr(obj({ paymentId: str(), status: str(), amount: yuan('金额'), installment: str(), payee, effectiveDate: date('申请日期 the day it was requested'),
-      paidOn: ndate('支付日期（未支付为空） the day it was paid, null until then') })) }, { strict: true }),
+      paidOn: ndate('支付日期（未支付为空） the day it was paid, null until then'), migrated })) }, { strict: true }),
   paymentView: obj({ basis, paymentId: str(), projectId: str(), allocationId: str(), batchId: str(), unitCode: str(), status: str(), payee, amount: yuan('金额'),
     purpose: str(), installment: str(), requestedBy: str(), effectiveDate: date(), channel: nstr('支付渠道'), bankReference: nstr('银行流水号'),
-    replaces: nstr('本笔替代的退票/追回支付 the payment this one pays again for'), replacedBy: nstr('替代本笔的支付 the payment that paid again for this one'),
+    replaces: nstr('本笔替代的退票/追回支付 the payment this one pays again for'), replacedBy: nstr('替代本笔的支付 the payment that paid again for this one'), migrated,
     history: arr(obj({ status: str(), by: nstr('操作人'), effectiveDate: date(), recordedAt: instant() })) }, { strict: true }),
   trace: obj({ basis, payment: anyObject, allocation: nobj(anyObject), chain: arr(obj({ hop: str(), batchId: str(), documentNo: str() })), root: nobj(anyObject) }, { strict: true }),
   summary: obj({ basis, code: str(), name: str(), level: str(), ...figures(...REGION_FIGURES), householdsReached: int('覆盖农户数 households reached'),
@@ -151,7 +153,7 @@ export const SCHEMAS = {
   // Lists: a page of items with the total and where the next page starts, under the basis stated.
   paymentList: listOf(obj({ paymentId: str(), projectId: str(), unitCode: str(), status: str('截至口径的状态 the status under the basis'), payee, amount: yuan('金额'),
     installment: str(), purpose: str(), effectiveDate: date('申请日期'), recordedAt: instant(), requestedBy: str('申请人'), decidedBy: nstr('审核人'),
-    channel: nstr('支付渠道') }, { strict: true })),
+    channel: nstr('支付渠道'), migrated }, { strict: true })),
   projectList: listOf(obj({ projectId: str(), name: str(), type: str(), unitCode: str(), implementer: str(), budget: yuan('预算'), plannedStart: date(), plannedEnd: date(),
     stage: str('截至口径的阶段 the furthest milestone reached under the basis'), recordedAt: instant() }, { strict: true })),
   batchList: listOf(obj({ batchId: str(), documentNo: str('文号'), title: str(), source: str('资金来源代码 fund source code'), issuerLevel: str('下达层级'),

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res }
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 import {
-  assertId, BATCH_STATUS_NAMES, CHANNEL_NAMES, CHANNELS, invalid, FUND_SOURCES, HOUSEHOLD_CATEGORIES, HOUSEHOLD_CATEGORY_NAMES, HOUSEHOLD_STATUS_NAMES,
+  assertId, BATCH_STATUS_NAMES, CHANNEL_NAMES, CHANNELS, invalid, FUND_SOURCES, HOUSEHOLD_CATEGORIES, HOUSEHOLD_CATEGORY_NAMES, HOUSEHOLD_STATUS_NAMES, MIGRATED_NAMES,
   INSTALLMENT_NAMES, MILESTONE_NAMES, PAYEE_TYPE_NAMES, PAYEE_TYPES, PAYMENT_STATUS_NAMES, PROJECT_TYPE_NAMES, PROJECT_TYPES, shanghaiToday, SOURCE_NAMES,
   validateIdNumber, type Principal,
 } from '@yuantrace/domain';
@@ -91,7 +91,8 @@ export class ListsController {
     const body = { basis: describeBasis(basis), ...pageInfo(page, list.total), items };
     return respond(res, format, `payments${queue ? '-queue' : ''}${suffix(basis)}`, body, () => withCoverage([sheet('支付', [
       ['paymentId', '支付编号'], ['projectId', '项目'], ['unitCode', '单位'], ['status', '状态', PAYMENT_STATUS_NAMES], ['payeeType', '收款人类型', PAYEE_TYPE_NAMES], ['payeeId', '收款人编号'], ['payeeName', '收款人'],
-      ['account', '账号'], ['amount', '金额(元)'], ['installment', '支付阶段', INSTALLMENT_NAMES], ['effectiveDate', '申请日期'], ['requestedBy', '申请人'], ['decidedBy', '审核人'], ['channel', '渠道', CHANNEL_NAMES]],
+      ['account', '账号'], ['amount', '金额(元)'], ['installment', '支付阶段', INSTALLMENT_NAMES], ['effectiveDate', '申请日期'], ['requestedBy', '申请人'], ['decidedBy', '审核人'], ['channel', '渠道', CHANNEL_NAMES],
+      ['migrated', '记录来源', MIGRATED_NAMES]],
     items.map((i) => ({ ...i, payeeType: i.payee.type, payeeId: i.payee.id, payeeName: i.payee.name, account: i.payee.account })))], list.total, items.length, page));
   }
 

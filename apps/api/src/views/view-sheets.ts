@@ -1,6 +1,6 @@
 import {
   BATCH_FIGURES, BATCH_STATUS_NAMES, CHANNEL_NAMES, DISPOSAL_NAMES, figureHeader, INSTALLMENT_NAMES, ISSUER_LEVEL_NAMES, MILESTONE_NAMES, nameOf, PAYEE_TYPE_NAMES,
-  PAYMENT_STATUS_NAMES, PROJECT_FIGURES, PROJECT_TYPE_NAMES, REGION_FIGURES, SOURCE_NAMES, type FigureName,
+  MIGRATED_NAMES, PAYMENT_STATUS_NAMES, PROJECT_FIGURES, PROJECT_TYPE_NAMES, REGION_FIGURES, SOURCE_NAMES, type FigureName,
 } from '@yuantrace/domain';
 import type { HouseholdView, PaymentTrace, batchFlow, batchView, disclosure, paymentView, projectView, unitSummary } from '@yuantrace/read-models';
 import { fields, type Sheet, type View } from './export';
@@ -60,9 +60,9 @@ export function projectSheets(v: View<typeof projectView>): Sheet[] {
     { name: '里程碑', headers: ['编号', '环节', '日期', '进度(%)', '结果', '公示截止', '文号', '说明', '记录时间'],
       rows: v.milestones.map((m) => [m.milestoneId, nameOf(MILESTONE_NAMES, m.kind), m.date, m.percentComplete ?? '', m.result ?? '', m.publicUntil ?? '', m.documentNo ?? '',
         m.note ?? '', m.recordedAt]) },
-    { name: '支付', headers: ['支付编号', '状态', '款项性质', '金额(元)', '申请日期', '支付日期', '收款人类型', '收款人', '账号'],
+    { name: '支付', headers: ['支付编号', '状态', '款项性质', '金额(元)', '申请日期', '支付日期', '收款人类型', '收款人', '账号', '记录来源'],
       rows: v.payments.map((p) => [p.paymentId, nameOf(PAYMENT_STATUS_NAMES, p.status), nameOf(INSTALLMENT_NAMES, p.installment), p.amount, p.effectiveDate,
-        p.paidOn ?? '', nameOf(PAYEE_TYPE_NAMES, p.payee.type), p.payee.name, p.payee.account]) },
+        p.paidOn ?? '', nameOf(PAYEE_TYPE_NAMES, p.payee.type), p.payee.name, p.payee.account, nameOf(MIGRATED_NAMES, p.migrated)]) },
   ];
 }
 
@@ -71,7 +71,8 @@ export function paymentSheets(v: View<typeof paymentView>): Sheet[] {
     fields('支付', [['支付编号', v.paymentId], ['状态', nameOf(PAYMENT_STATUS_NAMES, v.status)], ['项目', v.projectId], ['分配', v.allocationId], ['批次', v.batchId],
       ['单位', v.unitCode], ['收款人类型', nameOf(PAYEE_TYPE_NAMES, v.payee.type)], ['收款人编号', v.payee.id], ['收款人', v.payee.name], ['账号', v.payee.account],
       ['金额(元)', v.amount], ['用途', v.purpose], ['款项性质', nameOf(INSTALLMENT_NAMES, v.installment)], ['申请人', v.requestedBy], ['报账日期', v.effectiveDate],
-      ['支付渠道', v.channel ? nameOf(CHANNEL_NAMES, v.channel) : ''], ['银行流水号', v.bankReference], ['替代的支付', v.replaces], ['被替代为', v.replacedBy]]),
+      ['支付渠道', v.channel ? nameOf(CHANNEL_NAMES, v.channel) : ''], ['银行流水号', v.bankReference], ['替代的支付', v.replaces], ['被替代为', v.replacedBy],
+      ['记录来源', nameOf(MIGRATED_NAMES, v.migrated)]]),
     { name: '状态历史', headers: ['状态', '操作人', '业务日期', '记录时间', '说明'],
       rows: v.history.map((h) => {
         const { status, by, effectiveDate, recordedAt, ...rest } = h as Row;
@@ -83,7 +84,7 @@ export function paymentSheets(v: View<typeof paymentView>): Sheet[] {
 export function traceSheets(v: PaymentTrace): Sheet[] {
   return [{ name: '资金上溯', headers: ['环节', '批次', '文号', '下达层级', '接收单位', '资金来源', '年度', '金额(元)', '日期'],
     rows: [
-      ['支付', v.payment.paymentId, '', '', '', '', '', v.payment.amount, v.payment.effectiveDate],
+      [v.payment.migrated ? `支付（${MIGRATED_NAMES.true}）` : '支付', v.payment.paymentId, '', '', '', '', '', v.payment.amount, v.payment.effectiveDate],
       ...(v.allocation ? [['项目安排', v.allocation.batchId, v.allocation.documentNo, '', '', '', '', v.allocation.amount, v.allocation.effectiveDate]] : []),
       ...v.chain.map((h) => [h.hop === 'appropriation' ? '源头拨款' : '下拨', h.batchId, h.documentNo, nameOf(ISSUER_LEVEL_NAMES, h.issuerLevel), h.recipientUnitCode,
         nameOf(SOURCE_NAMES, h.source), h.fiscalYear, h.amount, h.effectiveDate]),

@@ -4,7 +4,7 @@ import { BasisBar, basisQuery } from '../components/basis-bar';
 import { ExportButtons } from '../components/export-buttons';
 import { ErrorBox, Facts, Loading, Money, Section } from '../components/ui';
 import {
-  CHANNEL_NAMES, INSTALLMENT_NAMES, ISSUER_LEVEL_NAMES, PAYEE_TYPE_NAMES, PAYMENT_STATUS_NAMES, SOURCE_NAMES, instant, nameOf,
+  CHANNEL_NAMES, INSTALLMENT_NAMES, ISSUER_LEVEL_NAMES, MIGRATED_NAMES, PAYEE_TYPE_NAMES, PAYMENT_STATUS_NAMES, SOURCE_NAMES, instant, nameOf,
 } from '../lib/format';
 import { href } from '../lib/router';
 import type { Principal } from '../lib/session';
@@ -15,7 +15,7 @@ type Step = { status: string; by: string | null; effectiveDate: string; recorded
 type PaymentView = {
   basis: Basis; paymentId: string; projectId: string; allocationId: string; batchId: string; unitCode: string; status: string; payee: PayeeView;
   amount: string; purpose: string; installment: string; requestedBy: string; effectiveDate: string; channel: string | null; bankReference: string | null;
-  replaces: string | null; replacedBy: string | null; history: Step[];
+  replaces: string | null; replacedBy: string | null; migrated: boolean; history: Step[];
 };
 type Hop = { hop: 'allocation' | 'appropriation'; batchId: string; documentNo: string; issuerLevel: string; recipientUnitCode: string; source: string;
   fiscalYear: number; amount: string; effectiveDate: string; fromAllocationId?: string };
@@ -135,6 +135,7 @@ export function PaymentPage({ paymentId, who }: { paymentId: string; who: Princi
     <>
       <h1>支付 {paymentId}{p && <> <StatusBadge status={p.status} /></>}</h1>
       {p && <p class="sub">{p.payee.name} · {p.purpose} · <Money v={p.amount} /> 元</p>}
+      {p?.migrated && <p class="warn" role="note" data-testid="migrated">{nameOf(MIGRATED_NAMES, true)}：此笔按旧系统的记录列示，其冻结与拨付未经本账，不计入任何已支付或结余金额。</p>}
       <BasisBar basis={p?.basis ?? t?.basis} />
       <ExportButtons path={`/payments/${encodeURIComponent(paymentId)}`} query={basis} what="支付" />
       <ExportButtons path={`/payments/${encodeURIComponent(paymentId)}/trace`} query={basis} what="追溯链" />

@@ -6,7 +6,7 @@ import { BasisBar, basisQuery } from '../components/basis-bar';
 import { ExportButtons } from '../components/export-buttons';
 import { ErrorBox, Figures, Loading, Money, OffsetPager, Section, Table, useSubmit } from '../components/ui';
 import {
-  CHANNEL_NAMES, fenFromFormatted, formatFen, instant, INSTALLMENT_NAMES, MILESTONE_NAMES, nameOf, parseYuan, PAYEE_TYPE_NAMES, PAYMENT_STATUS_NAMES,
+  CHANNEL_NAMES, fenFromFormatted, formatFen, instant, INSTALLMENT_NAMES, MIGRATED_NAMES, MILESTONE_NAMES, nameOf, parseYuan, PAYEE_TYPE_NAMES, PAYMENT_STATUS_NAMES,
   PROJECT_FIGURES, PROJECT_TYPE_NAMES, SOURCE_NAMES, yuan,
 } from '../lib/format';
 import { href, setQuery } from '../lib/router';
@@ -23,7 +23,7 @@ type Milestone = {
 type Moves = { committed: string; returned: string; held: string; paid: string; balance: string };
 type FundingLine = Moves & { allocationId: string; batchId: string; rootBatchId: string; source: string; fiscalYear: number };
 type Payee = { type: string; id: string; name: string; account: string };
-type ProjectPayment = { paymentId: string; status: string; amount: string; installment: string; payee: Payee; effectiveDate: string };
+type ProjectPayment = { paymentId: string; status: string; amount: string; installment: string; payee: Payee; effectiveDate: string; migrated: boolean };
 type ProjectView = Moves & {
   basis: Basis; projectId: string; name: string; type: string; unitCode: string; implementer: string; budget: string; plannedStart: string; plannedEnd: string;
   stage: string; percentComplete: number; acceptance: 'passed' | 'failed' | null; milestones: Milestone[]; funding: FundingLine[];
@@ -67,7 +67,8 @@ function gatesOf(p: ProjectView, on: string, rules: PaymentRuleSet): { benefit: 
   const acceptance = last('accepted')?.result ?? null;
   const budget = fen(p.budget);
   const claimed = fen(p.held) + fen(p.paid);
-  const advances = p.payments.filter((x) => x.installment === 'advance' && OPEN_CLAIM.includes(x.status)).reduce((s, x) => s + fen(x.amount), 0n);
+  // A payment migrated from the old system is no claim on the budget here (the deciders never saw it).
+  const advances = p.payments.filter((x) => !x.migrated && x.installment === 'advance' && OPEN_CLAIM.includes(x.status)).reduce((s, x) => s + fen(x.amount), 0n);
   const budgetRoom = budget - claimed;
   const lineRoom = p.funding.reduce((m, l) => (fen(l.balance) > m ? fen(l.balance) : m), 0n);
   const common: Gate[] = [
@@ -495,7 +496,7 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
           <Section title={`支付（${p.payments.length} 笔）`}>
             <Table rows={p.payments} rowKey={(x) => x.paymentId} columns={[
               { label: '支付编号', cell: (x) => <a href={href(['payments', x.paymentId])} data-payment-link={x.paymentId}>{x.paymentId}</a> },
-              { label: '状态', cell: (x) => <span data-status={x.status}>{nameOf(PAYMENT_STATUS_NAMES, x.status)}</span> },
+              { label: '状态', cell: (x) => <span data-status={x.status}>{nameOf(PAYMENT_STATUS_NAMES, x.status)}{x.migrated && <> <span class="badge" data-migrated="true" title={nameOf(MIGRATED_NAMES, true)}>旧系统迁移</span></>}</span> },
               { label: '款项性质', cell: (x) => nameOf(INSTALLMENT_NAMES, x.installment) },
               { label: '金额', num: true, cell: (x) => <Money v={x.amount} /> },
               { label: '收款人', cell: (x) => `${nameOf(PAYEE_TYPE_NAMES, x.payee.type)} · ${x.payee.name}` },

@@ -22,6 +22,12 @@ export const PAYMENT_STATUS_NAMES: Record<string, string> = {
   requested: '待审核', approved: '已审核', rejected: '已驳回', executed: '已支付', failed: '退票', reversed: '已追回',
 };
 
+/**
+ * Whether a payment's record is the ledger's own or migrated from the old system (`migrated`): a
+ * migrated payment moved no money here and is in no figure, though listed with the status it had.
+ */
+export const MIGRATED_NAMES: Record<string, string> = { false: '本账', true: '旧系统迁移（未经本账拨付，不计入金额）' };
+
 /** A code's Chinese name, or the code itself when there is none (a value recorded before a name existed). */
 export const nameOf = (names: Record<string, string>, code: unknown): string => names[String(code)] ?? String(code ?? '');
 

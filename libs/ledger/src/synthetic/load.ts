@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { fenFromFormatted, formatFen, parseYuan, type Principal } from '@yuantrace/domain';
+import { fenFromFormatted, formatFen, MIGRATED_SOURCE, parseYuan, type Principal } from '@yuantrace/domain';
 import { BulkLoadEventStore, deterministicUuid, EventStore, type Db, type NewEvent } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { unitFigures } from '@yuantrace/read-models';
@@ -66,7 +66,7 @@ export async function runCommand(ledger: LedgerService, c: Command, more?: { ove
  * skipped, so a resumed load stays idempotent.
  */
 export class LegacyImport {
-  static readonly METADATA = { actor: { principalId: 'legacy-import', role: 'finance' }, source: 'legacy-import' } as const;
+  static readonly METADATA = { actor: { principalId: 'legacy-import', role: 'finance' }, source: MIGRATED_SOURCE } as const;
 
   constructor(private readonly store: EventStore, private readonly vault: PersonalDataVault) {}
 

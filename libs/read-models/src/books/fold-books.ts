@@ -1,4 +1,4 @@
-import { canonicalKey, fenFromJson, type Fen } from '@yuantrace/domain';
+import { canonicalKey, fenFromJson, isMigrated, type Fen } from '@yuantrace/domain';
 
 /**
  * An independent fold of the event log into double-entry books, and the cross-stream checks
@@ -20,7 +20,6 @@ import { canonicalKey, fenFromJson, type Fen } from '@yuantrace/domain';
 export type BookEvent = { readonly id: string; readonly streamId: string; readonly type: string; readonly data: Record<string, unknown>;
   readonly metadata?: Record<string, unknown> };
 /** Payments migrated from the old system (appended with this metadata source) never held money in a batch of this ledger. */
-const LEGACY_SOURCE = 'legacy-import';
 export type BookLeg = { from: string; to: string; amount: Fen; rootBatchId: string };
 
 export const DEFECT_CODES = [
@@ -165,7 +164,7 @@ export class BooksFold {
         if (e.type === 'PaymentRequested') {
           p.requestKey = requestKey(x);
           p.batchId = x.batchId;
-          p.legacy = e.metadata?.source === LEGACY_SOURCE;
+          p.legacy = isMigrated(e.metadata);
           p.status = 'requested';
         } else if (e.type === 'PaymentApproved') {
           p.approvals++;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { MIGRATED_SOURCE } from '@yuantrace/domain';
 import type { PgDb, RecordedEvent } from '@yuantrace/event-store';
 import { dropSchema, openTestPg, uniqueSchema } from '../../../../test/support/databases';
 import { paymentsProjection } from './payments.projection';
@@ -39,4 +40,15 @@ test('a decision without its own date is dated on its request\'s day, whether th
   expect(steps.rows).toEqual([
     { payment_id: 'EARLIER', status: 'requested', day: '2016-05-01' }, { payment_id: 'EARLIER', status: 'approved', day: '2016-05-01' },
     { payment_id: 'SAME', status: 'requested', day: '2016-06-02' }, { payment_id: 'SAME', status: 'approved', day: '2016-06-02' }]);
+});
+
+test('a payment migrated from the old system (metadata source legacy-import) is marked migrated; the ledger\'s own are not', async () => {
+  const request = (id: string, metadata: Record<string, unknown>) => ({ ...recorded('PaymentRequested', { paymentId: id, projectId: 'P', allocationId: 'L', batchId: 'C',
+    unitCode: '990101001001', requestedBy: 'clerk', installment: 'single', payee: { type: 'household', id: 'H', name: '户主', accountRef: 'ref', accountMasked: '***1' },
+    amountFen: '1000', purpose: 'x', effectiveDate: '2016-05-01' }, 0n), metadata });
+  await db.transaction((tx) => paymentsProjection.apply(tx, [request('MIGRATED', { actor: { principalId: 'legacy-import', role: 'finance' }, source: MIGRATED_SOURCE }),
+    request('OWN', { actor: { principalId: 'clerk', role: 'finance' } }), request('OTHER-SOURCE', { actor: { principalId: 'clerk', role: 'finance' }, source: 'api' })]));
+  const rows = await db.query<{ payment_id: string; migrated: boolean }>(
+    "select payment_id, migrated from rm_payments where payment_id in ('MIGRATED', 'OWN', 'OTHER-SOURCE') order by payment_id");
+  expect(rows.rows).toEqual([{ payment_id: 'MIGRATED', migrated: true }, { payment_id: 'OTHER-SOURCE', migrated: false }, { payment_id: 'OWN', migrated: false }]);
 });

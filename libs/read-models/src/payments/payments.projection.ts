@@ -1,3 +1,4 @@
+import { isMigrated } from '@yuantrace/domain';
 import { appendRows, rowsByKeys } from '@yuantrace/event-store';
 import { runDdl } from '../shared/ddl';
 import { typedProjection } from '../shared/typed-projection';
@@ -23,7 +24,8 @@ export const paymentsProjection = typedProjection({
   // 2: decisions dated by their own business date (or the request's), never by the server clock. 3: re-payment links.
   // 4: history rows keyed by nothing but their payment: no read looks one up by event, and a random uuid key cost a county rebuild
   // half a minute of PostgreSQL's time on its critical lane. The checkpoint, committed with the rows, keeps each event's row single.
-  version: 4,
+  // 5: a payment migrated from the old system is marked (`migrated`): it is listed as executed but moved no money here.
+  version: 5,
   tables: ['rm_payments', 'rm_payment_history'],
   async setup(q) {
     await runDdl(q, `
@@ -31,7 +33,7 @@ export const paymentsProjection = typedProjection({
         payment_id text primary key, project_id text not null, allocation_id text not null, batch_id text not null, unit_code text not null,
         payee_type text not null, payee_id text not null, payee_name text not null, account_ref text not null, account_masked text not null,
         amount_fen bigint not null, purpose text not null, installment text not null, requested_by text not null,
-        effective_date date not null, recorded_at timestamptz not null, replaces_payment_id text);
+        effective_date date not null, recorded_at timestamptz not null, replaces_payment_id text, migrated boolean not null default false);
       create table if not exists rm_payment_history (
         payment_id text not null, event_id uuid not null, seq bigint not null, status text not null, actor text, detail jsonb not null,
         effective_date date not null, recorded_at timestamptz not null)`);
@@ -60,7 +62,7 @@ export const paymentsProjection = typedProjection({
         case 'PaymentRequested': {
           const x = e.data;
           payments.push([x.paymentId, x.projectId, x.allocationId, x.batchId, x.unitCode, x.payee.type, x.payee.id, x.payee.name, x.payee.accountRef, x.payee.accountMasked,
-            x.amountFen, x.purpose, x.installment, x.requestedBy, x.effectiveDate, e.recordedAt.toISOString(), x.replacesPaymentId ?? null]);
+            x.amountFen, x.purpose, x.installment, x.requestedBy, x.effectiveDate, e.recordedAt.toISOString(), x.replacesPaymentId ?? null, isMigrated(e.metadata)]);
           requestDates.set(x.paymentId, x.effectiveDate);
           [status, effectiveDate] = ['requested', x.effectiveDate];
           break;
@@ -87,8 +89,8 @@ export const paymentsProjection = typedProjection({
       history.push([e.data.paymentId, e.id, e.revision.toString(), status, actor, JSON.stringify(detail), effectiveDate, e.recordedAt.toISOString()]);
     }
     await appendRows(tx, 'rm_payments', ['payment_id', 'project_id', 'allocation_id', 'batch_id', 'unit_code', 'payee_type', 'payee_id', 'payee_name', 'account_ref',
-      'account_masked', 'amount_fen', 'purpose', 'installment', 'requested_by', 'effective_date', 'recorded_at', 'replaces_payment_id'],
-      ['', '', '', '', '', '', '', '', '', '', 'bigint', '', '', '', 'date', 'timestamptz', ''], payments);
+      'account_masked', 'amount_fen', 'purpose', 'installment', 'requested_by', 'effective_date', 'recorded_at', 'replaces_payment_id', 'migrated'],
+      ['', '', '', '', '', '', '', '', '', '', 'bigint', '', '', '', 'date', 'timestamptz', '', 'boolean'], payments);
     await appendRows(tx, 'rm_payment_history', ['payment_id', 'event_id', 'seq', 'status', 'actor', 'detail', 'effective_date', 'recorded_at'],
       ['', 'uuid', 'bigint', '', '', 'jsonb', 'date', 'timestamptz'], history);
   },

@@ -78,7 +78,7 @@ export async function listPayments(q: SqlExecutor, f: PaymentListFilter, page: L
       payee: { type: String(r.payee_type), id: String(r.payee_id), name: String(r.payee_name), account: String(r.account_masked), accountRef: String(r.account_ref) },
       amount: yuan(r.amount_fen), installment: String(r.installment), purpose: String(r.purpose), effectiveDate: dateText(r.effective_date),
       recordedAt: new Date(r.recorded_at as string).toISOString(), requestedBy: String(r.requested_by), decidedBy: (r.decided_by as string | null) ?? null,
-      channel: (r.channel as string | null) ?? null,
+      channel: (r.channel as string | null) ?? null, migrated: r.migrated === true,
     })),
   };
 }

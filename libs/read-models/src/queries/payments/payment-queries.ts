@@ -9,7 +9,7 @@ import { batchChainsSql, chainsOf } from '../batches/batch-queries';
 type PaymentRow = {
   payment_id: string; project_id: string; allocation_id: string; batch_id: string; unit_code: string; payee_type: string; payee_id: string; payee_name: string;
   account_ref: string; account_masked: string; amount_fen: unknown; purpose: string; installment: string; requested_by: string; effective_date: unknown; recorded_at: unknown;
-  replaces_payment_id: string | null;
+  replaces_payment_id: string | null; migrated: boolean;
 };
 
 export async function paymentExists(q: SqlExecutor, paymentId: string): Promise<boolean> {
@@ -38,6 +38,8 @@ export async function paymentView(q: SqlExecutor, paymentId: string, basis: Basi
     amount: yuan(p.amount_fen), purpose: p.purpose, installment: p.installment, requestedBy: p.requested_by, effectiveDate: dateText(p.effective_date),
     channel: executed?.channel ?? null, bankReference: executed?.bankReference ?? null,
     replaces: p.replaces_payment_id ?? null, replacedBy,
+    // Migrated from the old system: listed with its status, but it moved no money here (in no figure).
+    migrated: p.migrated === true,
     history: steps,
   };
 }
@@ -54,11 +56,11 @@ export async function paymentTraceReading(q: SqlExecutor, paymentId: string, bas
   const historyWhere = basisSql(basis, params, 'h');
   const r = await q.query<{ unit: string | null;
     payment: (Pick<PaymentRow, 'payment_id' | 'project_id' | 'allocation_id' | 'batch_id' | 'payee_type' | 'payee_id' | 'payee_name' | 'account_ref' | 'account_masked'
-      | 'amount_fen' | 'effective_date'>) | null; status: string | null; allocation: Record<string, unknown> | null;
+      | 'amount_fen' | 'effective_date' | 'migrated'>) | null; status: string | null; allocation: Record<string, unknown> | null;
     chain: Parameters<typeof chainsOf>[0]; revealed: Record<string, string> | null }>(
     `with p as materialized (
        select payment_id, project_id, allocation_id, batch_id, payee_type, payee_id, payee_name, account_ref, account_masked, amount_fen::text as amount_fen,
-         effective_date
+         effective_date, migrated
        from rm_payments where payment_id = $1 and ${paymentWhere}),
      chain as (${batchChainsSql('select batch_id from p')})
      select (select unit_code from rm_payments where payment_id = $1) as unit,
@@ -76,7 +78,7 @@ export async function paymentTraceReading(q: SqlExecutor, paymentId: string, bas
   return { unit, revealed, trace: {
     payment: { paymentId: p.payment_id, status: status ?? 'requested', amount: yuan(p.amount_fen),
       payee: { type: p.payee_type, id: p.payee_id, name: p.payee_name, accountRef: p.account_ref, account: p.account_masked },
-      projectId: p.project_id, effectiveDate: dateText(p.effective_date) },
+      projectId: p.project_id, effectiveDate: dateText(p.effective_date), migrated: p.migrated === true },
     allocation: a ? { allocationId: a.allocation_id, batchId: a.batch_id, projectId: a.project_id, documentNo: a.document_no, amount: yuan(a.amount_fen),
       effectiveDate: dateText(a.effective_date) } : null,
     chain,

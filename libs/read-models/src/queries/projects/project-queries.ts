@@ -68,7 +68,7 @@ async function projectPayments(q: SqlExecutor, projectId: string, basis: Basis) 
   const historyWhere = basisSql(basis, params, 'h');
   // One pass over each payment's steps gives both its last step and its last execution.
   const rows = (await q.query<Record<string, unknown>>(
-    `select p.payment_id, p.amount_fen::text as amount_fen, p.installment, p.payee_type, p.payee_id, p.payee_name, p.account_ref, p.account_masked, p.effective_date,
+    `select p.payment_id, p.amount_fen::text as amount_fen, p.installment, p.payee_type, p.payee_id, p.payee_name, p.account_ref, p.account_masked, p.effective_date, p.migrated,
             coalesce(steps.status, 'requested') as status, steps.paid_on
        from rm_payments p
        left join lateral (select (array_agg(h.status order by h.seq desc))[1] as status,
@@ -78,6 +78,6 @@ async function projectPayments(q: SqlExecutor, projectId: string, basis: Basis) 
       order by p.effective_date, p.payment_id`, params)).rows;
   return rows.map((r) => ({ paymentId: String(r.payment_id), status: String(r.status), amount: yuan(r.amount_fen), installment: String(r.installment),
     payee: { type: String(r.payee_type), id: String(r.payee_id), name: String(r.payee_name), accountRef: r.account_ref as string, account: r.account_masked as string },
-    effectiveDate: dateText(r.effective_date), paidOn: r.paid_on ? dateText(r.paid_on) : null }));
+    effectiveDate: dateText(r.effective_date), paidOn: r.paid_on ? dateText(r.paid_on) : null, migrated: r.migrated === true }));
 }
 
