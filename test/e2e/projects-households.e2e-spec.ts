@@ -86,6 +86,38 @@ describe.each<Backend>(['postgres', 'embedded'])('projects and households on %s'
     expect(requested.data.rules).toEqual({ effectiveFrom: '2000-01-01', advanceMaxPercent: 30, publicityMinDays: 7 });
   });
 
+  test('a project\'s payments come a page at a time, with how many there are and the advances claimed over all of them; a whole export holds every one', async () => {
+    await t.app.get(ProjectionRunner).waitUntilCaughtUp();
+    const read = async (query: string) => (await api.as('auditor').get(`/projects/ROAD-38?${query}`).expect(200)).body;
+    const ids = (v: { payments: { paymentId: string }[] }) => v.payments.map((x) => x.paymentId);
+    const first = await read('paymentsLimit=2');
+    expect(first).toMatchObject({ paymentCount: 3, paymentsOffset: 0, paymentsNextOffset: 2, advancesClaimed: '114000.00', paid: '380000.00' });
+    expect(ids(first)).toEqual(['R-ADV', 'R-PROG']);
+    // The advance is not on the second page; what the gate weighs is still every payment's.
+    const second = await read('paymentsLimit=2&paymentsOffset=2');
+    expect(second).toMatchObject({ paymentCount: 3, paymentsOffset: 2, paymentsNextOffset: null, advancesClaimed: '114000.00' });
+    expect(ids(second)).toEqual(['R-FINAL']);
+    expect(ids(await read(''))).toEqual(['R-ADV', 'R-PROG', 'R-FINAL']);
+    expect((await read('paymentsOffset=3')).payments).toEqual([]);
+    // Under a date, only what was requested by then.
+    expect(await read('asOf=2016-07-01')).toMatchObject({ paymentCount: 1, advancesClaimed: '114000.00', paymentsNextOffset: null });
+    expect(await read('asOf=2016-04-28')).toMatchObject({ paymentCount: 0, advancesClaimed: '0.00', payments: [] });
+    // Bad paging is named by its field and answers nothing.
+    for (const [query, code, field] of [['paymentsLimit=0', 'invalid_limit', 'paymentsLimit'], ['paymentsLimit=501', 'invalid_limit', 'paymentsLimit'],
+      ['paymentsLimit=1e2', 'invalid_limit', 'paymentsLimit'], ['paymentsOffset=-1', 'invalid_offset', 'paymentsOffset'], ['paymentsoffset=1', 'unknown_parameter', 'paymentsoffset']]) {
+      expect({ query, error: (await api.as('auditor').get(`/projects/ROAD-38?${query}`).expect(400)).body.error }).toMatchObject({ query, error: { code, field } });
+    }
+    // An export with no page asked for holds every payment; a page's file says it is one, and how to read on.
+    const all = (await api.as('auditor').get('/projects/ROAD-38?format=csv').expect(200)).text;
+    for (const id of ['R-ADV', 'R-PROG', 'R-FINAL']) expect(all).toContain(`"${id}"`);
+    expect(all).not.toContain('【说明】');
+    const part = (await api.as('auditor').get('/projects/ROAD-38?format=csv&paymentsLimit=1&paymentsOffset=1').expect(200)).text;
+    expect(part).toContain('"R-PROG"');
+    expect(part).not.toContain('"R-ADV"');
+    expect(part).toContain('【说明】');
+    expect(part).toContain('paymentsOffset');
+  });
+
   test('households: registered, paid an education subsidy, refused once removed, still paid after exit', async () => {
     const kid = testIdNumber('2006-09-08', 11);
     const res = await registerHousehold(t.app, 'HH-ZHANG', 10, '990101001001', {

@@ -176,6 +176,27 @@ describe('web console: sign-in and the county desk', () => {
     await page.close();
   });
 
+  test('a programme\'s payments come a page at a time: the page says how many there are and which it shows, and pages on and back as the api does', async () => {
+    const page = await c.newPage();
+    await c.signIn(page, 'finance');
+    type Paged = { paymentCount: number; paymentsOffset: number; paymentsNextOffset: number | null; payments: { paymentId: string }[] };
+    const whole = await c.apiAs<Paged>(page, '/projects/G-PAIR-2016');
+    expect(whole.paymentCount).toBeGreaterThan(200);
+    const shown = () => page.evaluate<string[]>(`[...document.querySelectorAll('[data-payment-link]')].map((a) => a.dataset.paymentLink)`);
+    await page.goto(`${c.url}/#/projects/G-PAIR-2016?paymentsLimit=100`);
+    await waitForText(page, 'section[aria-label^="支付"] h2', `共 ${whole.paymentCount} 笔，本页第 1–100 笔`);
+    expect(await shown()).toEqual(whole.payments.slice(0, 100).map((x) => x.paymentId));
+    await page.click('[data-testid="payments-pager"] button:has-text("下一页")');
+    await waitForText(page, 'section[aria-label^="支付"] h2', '本页第 101–200 笔');
+    const second = await c.apiAs<Paged>(page, '/projects/G-PAIR-2016?paymentsLimit=100&paymentsOffset=100');
+    expect(await shown()).toEqual(second.payments.map((x) => x.paymentId));
+    expect(second.payments.map((x) => x.paymentId)).toEqual(whole.payments.slice(100, 200).map((x) => x.paymentId));
+    await page.click('[data-testid="payments-pager"] button:has-text("上一页")');
+    await waitForText(page, 'section[aria-label^="支付"] h2', '本页第 1–100 笔');
+    expect(await shown()).toEqual(whole.payments.slice(0, 100).map((x) => x.paymentId));
+    await page.close();
+  });
+
   test('nothing is fetched from anywhere but the api itself, and no page threw', () => {
     // A saved export is handed to the browser as a blob of the api's own origin.
     const foreign = c.requests.filter((u) => !u.startsWith(c.url) && !u.startsWith('data:') && !u.startsWith(`blob:${c.url}`));

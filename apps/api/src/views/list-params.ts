@@ -17,6 +17,23 @@ export function parseLimit(text: string | undefined): number {
 }
 const MAX_OFFSET = 1_000_000;
 
+/** A whole number parameter from `min` to `max` (plain decimal digits only), `absent` when not given. */
+export function wholeNumberParameter(value: unknown, field: string, code: 'invalid_limit' | 'invalid_offset', min: number, max: number, absent: number): number {
+  if (value === undefined) return absent;
+  const n = typeof value === 'string' && /^(0|[1-9][0-9]{0,8})$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw invalid(code, `${field} must be a whole number from ${min} to ${max}`, field);
+  return n;
+}
+
+/** A project view's payments: a page of PROJECT_PAYMENTS by default, at most MAX_PROJECT_PAYMENTS (an export asking none: EXPORT_ROWS). */
+export const PROJECT_PAYMENTS = MAX_LIMIT;
+export const MAX_PROJECT_PAYMENTS = MAX_LIMIT;
+export function projectPaymentsPage(query: { paymentsOffset?: unknown; paymentsLimit?: unknown }, format: 'json' | 'csv' | 'xlsx') {
+  const limit = format !== 'json' && query.paymentsLimit === undefined ? EXPORT_ROWS
+    : wholeNumberParameter(query.paymentsLimit, 'paymentsLimit', 'invalid_limit', 1, MAX_PROJECT_PAYMENTS, PROJECT_PAYMENTS);
+  return { offset: wholeNumberParameter(query.paymentsOffset, 'paymentsOffset', 'invalid_offset', 0, MAX_OFFSET, 0), limit };
+}
+
 /**
  * A query string holds only the parameters its route knows: any other is a 400 naming it and the
  * known ones (`?asof=` for `?asOf=` would otherwise answer today's figures as that day's).

@@ -14,20 +14,21 @@ import { CurrentPrincipal } from '../auth/principal.decorator';
 import { IdParam, unitCodeParam } from '../http/validators';
 import { Clock, READ_DB } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
-import { exportFormat, formatQueryDocs, respond, suffix } from './export';
-import { onlyParameters } from './list-params';
+import { exportFormat, formatQueryDocs, respond, suffix, withCoverage } from './export';
+import { MAX_PROJECT_PAYMENTS, onlyParameters, PROJECT_PAYMENTS, projectPaymentsPage } from './list-params';
 import { Responds } from '../http/openapi-schemas';
 import { batchSheets, disclosureSheets, flowSheets, householdSheets, paymentSheets, projectSheets, summarySheets, traceSheets } from './view-sheets';
 import { missing, placeInScope, placeUnitInScope } from './read-access';
 
 type BasisQuery = { asOf?: string; knownAt?: string; format?: string };
 const VIEW_PARAMETERS = ['asOf', 'knownAt', 'format'];
+type ProjectQuery = BasisQuery & { paymentsOffset?: string; paymentsLimit?: string };
 /**
  * The basis a view is read under. A parameter a view does not know is refused, as the lists refuse
  * one: `?asof=2016-01-01` answered today's figures as though they were that day's.
  */
-function viewBasis(query: BasisQuery, now: Date) {
-  onlyParameters(query, VIEW_PARAMETERS);
+function viewBasis(query: BasisQuery, now: Date, more: readonly string[] = []) {
+  onlyParameters(query, [...VIEW_PARAMETERS, ...more]);
   return parseBasis(query, now);
 }
 const basisDocs = () => (target: object, key: string, d: PropertyDescriptor) => {
@@ -92,14 +93,19 @@ export class ViewsController {
   @Access('finance', 'approver', 'inspector', 'auditor', 'village')
   @ApiOperation({ summary: '项目：阶段与里程碑、预算、按来源的资金安排、冻结、已付、结余、支付明细' })
   @basisDocs()
-  async project(@CurrentPrincipal() p: Principal, @Param('projectId', IdParam) id: string, @Query() query: BasisQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const basis = viewBasis(query, this.clock.now());
+  @ApiQuery({ name: 'paymentsOffset', required: false, description: '支付明细从第几笔起（0 起），按申请日期、支付编号排序' })
+  @ApiQuery({ name: 'paymentsLimit', required: false,
+    description: `支付明细每页笔数 1–${MAX_PROJECT_PAYMENTS}，默认 ${PROJECT_PAYMENTS}；导出（csv、xlsx）未给出时为全部，至多 50,000 笔` })
+  async project(@CurrentPrincipal() p: Principal, @Param('projectId', IdParam) id: string, @Query() query: ProjectQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const basis = viewBasis(query, this.clock.now(), ['paymentsOffset', 'paymentsLimit']);
     const format = exportFormat(query.format, req.headers.accept);
+    const page = projectPaymentsPage(query, format);
     await placeInScope(this.db, p, 'project', id);
-    const v = await projectView(this.db, id, basis);
+    const v = await projectView(this.db, id, basis, page);
     if (!v) throw missing('project', id, true, basis);
     await this.revealAccounts(p, v.payments);
-    return respond(res, format, `project-${id}${suffix(basis)}`, { basis: describeBasis(basis), ...v }, () => projectSheets(v));
+    return respond(res, format, `project-${id}${suffix(basis)}`, { basis: describeBasis(basis), ...v },
+      () => withCoverage(projectSheets(v), v.paymentCount, v.payments.length, { offset: page.offset, offsetParameter: 'paymentsOffset' }));
   }
 
   @Get('payments/:paymentId')

@@ -243,6 +243,8 @@ export const FIELD_NAMES: Record<string, string> = {
   knownAt: '记录时点',
   limit: '每页条数',
   offset: '翻页位置',
+  paymentsLimit: '支付明细每页笔数',
+  paymentsOffset: '支付明细翻页位置',
   after: '翻页标记',
   sort: '排序',
   format: '导出格式',

@@ -9,7 +9,7 @@ import {
   CHANNEL_NAMES, fenFromFormatted, formatFen, instant, INSTALLMENT_NAMES, MIGRATED_NAMES, MILESTONE_NAMES, nameOf, parseYuan, PAYEE_TYPE_NAMES, PAYMENT_STATUS_NAMES,
   PROJECT_FIGURES, PROJECT_TYPE_NAMES, SOURCE_NAMES, yuan,
 } from '../lib/format';
-import { href, setQuery } from '../lib/router';
+import { currentRoute, href, setQuery } from '../lib/router';
 import type { Principal } from '../lib/session';
 // Types only: the domain's rule module imports the project decider (and immutable), which the
 // browser does not load; the rules it states are mirrored below for display and the api decides.
@@ -27,7 +27,11 @@ type ProjectPayment = { paymentId: string; status: string; amount: string; insta
 type ProjectView = Moves & {
   basis: Basis; projectId: string; name: string; type: string; unitCode: string; implementer: string; budget: string; plannedStart: string; plannedEnd: string;
   stage: string; percentComplete: number; acceptance: 'passed' | 'failed' | null; milestones: Milestone[]; funding: FundingLine[];
-  fundingBySource: (Moves & { source: string })[]; payments: ProjectPayment[];
+  fundingBySource: (Moves & { source: string })[];
+  /** A page of the payments (a programme has tens of thousands): how many in all, where this page starts, the next page's start. */
+  paymentCount: number; paymentsOffset: number; paymentsNextOffset: number | null; payments: ProjectPayment[];
+  /** Open advance claims over every payment, not only the page's: what the advance cap weighs. */
+  advancesClaimed: string;
 };
 type ProjectRow = { projectId: string; name: string; type: string; unitCode: string; implementer: string; budget: string; plannedStart: string; plannedEnd: string; stage: string };
 
@@ -38,8 +42,8 @@ type ProjectRow = { projectId: string; name: string; type: string; unitCode: str
 const PaymentRules = createContext<readonly PaymentRuleSet[]>(DEFAULT_PAYMENT_RULES);
 const rulesOn = (rules: readonly PaymentRuleSet[], on: string): PaymentRuleSet => paymentRuleOn(rules, on) ?? DEFAULT_PAYMENT_RULES[0];
 const isBenefit = (type: string) => spendingKindOf(type as ProjectType) === 'benefit';
-/** Claims that count against the budget: not rejected, failed (退票) or reversed (追回). */
-const OPEN_CLAIM = ['requested', 'approved', 'executed'];
+/** The api's page of a project's payments (GET /projects/{id}: paymentsLimit's default). */
+const PAYMENTS_PAGE = 500;
 const RESULT_NAMES: Record<string, string> = { passed: '合格', failed: '不合格' };
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const ACCOUNT_PATTERN = /^[0-9A-Za-z-]{4,40}$/;
@@ -67,8 +71,8 @@ function gatesOf(p: ProjectView, on: string, rules: PaymentRuleSet): { benefit: 
   const acceptance = last('accepted')?.result ?? null;
   const budget = fen(p.budget);
   const claimed = fen(p.held) + fen(p.paid);
-  // A payment migrated from the old system is no claim on the budget here (the deciders never saw it).
-  const advances = p.payments.filter((x) => !x.migrated && x.installment === 'advance' && OPEN_CLAIM.includes(x.status)).reduce((s, x) => s + fen(x.amount), 0n);
+  // The api sums them over every payment (the page may hold only some), leaving out migrated ones as the deciders do.
+  const advances = fen(p.advancesClaimed);
   const budgetRoom = budget - claimed;
   const lineRoom = p.funding.reduce((m, l) => (fen(l.balance) > m ? fen(l.balance) : m), 0n);
   const common: Gate[] = [
@@ -246,7 +250,7 @@ function PaymentForm({ p, gateDate, onDone }: { p: ProjectView; gateDate: string
       };
       const r = await api.post<{ paymentId: string; amount: string; status: string }>('/payments', body);
       setF((s) => ({ ...s, paymentId: suggestPaymentId(p.projectId), amount: '', replacesPaymentId: '' }));
-      await onDone((v) => v.payments.some((x) => x.paymentId === r.paymentId));
+      await onDone((v) => v.paymentCount > p.paymentCount || v.payments.some((x) => x.paymentId === r.paymentId));
       return `已提交报账申请 ${r.paymentId}：${yuan(r.amount)} 元，状态“${nameOf(PAYMENT_STATUS_NAMES, r.status)}”，等待审核人审核。`;
     });
   };
@@ -402,17 +406,23 @@ function Fact({ k, children }: { k: string; children: ComponentChildren }) {
  */
 export function ProjectPage({ projectId, who }: { projectId: string; who: Principal }) {
   const basis = basisQuery();
+  // The page of payments is part of the address (paymentsLimit, the api's 500 when absent), so a page can be linked to.
+  const route = currentRoute().query;
+  const paymentsOffset = route.get('paymentsOffset') ?? undefined;
+  const paymentsLimit = route.get('paymentsLimit') ?? undefined;
+  const query = { ...basis, paymentsOffset, paymentsLimit };
   const path = `/projects/${encodeURIComponent(projectId)}`;
-  const view = useApi<ProjectView>(path, basis);
+  const view = useApi<ProjectView>(path, query);
   const rules = useApi<{ versions: PaymentRuleSet[] }>('/rule-sets/payments');
   const p = view.data;
   const refresh: Refresh = async (seen) => {
-    await untilSeen(path, basis, seen);
+    await untilSeen(path, query, seen);
     view.reload();
   };
   const clerk = who.role === 'finance';
   const gateDate = basis.asOf ?? todayInBeijing();
   const approved = p ? p.payments.filter((x) => x.status === 'approved') : [];
+  const pageSize = Number(paymentsLimit ?? PAYMENTS_PAGE) || PAYMENTS_PAGE;
   const unpaidBudget = p ? formatFen(fen(p.budget) - fen(p.held) - fen(p.paid)) : null;
   return (
     <PaymentRules.Provider value={rules.data?.versions ?? DEFAULT_PAYMENT_RULES}>
@@ -493,7 +503,7 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
             ]} />
           </Section>
 
-          <Section title={`支付（${p.payments.length} 笔）`}>
+          <Section title={`支付（共 ${p.paymentCount} 笔${p.paymentCount > p.payments.length ? `，本页第 ${p.paymentsOffset + 1}–${p.paymentsOffset + p.payments.length} 笔` : ''}）`}>
             <Table rows={p.payments} rowKey={(x) => x.paymentId} columns={[
               { label: '支付编号', cell: (x) => <a href={href(['payments', x.paymentId])} data-payment-link={x.paymentId}>{x.paymentId}</a> },
               { label: '状态', cell: (x) => <span data-status={x.status}>{nameOf(PAYMENT_STATUS_NAMES, x.status)}{x.migrated && <> <span class="badge" data-migrated="true" title={nameOf(MIGRATED_NAMES, true)}>旧系统迁移</span></>}</span> },
@@ -503,6 +513,12 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
               { label: '账号', cell: (x) => x.payee.account },
               { label: '报账日期', cell: (x) => x.effectiveDate },
             ]} />
+            {(p.paymentsOffset > 0 || p.paymentsNextOffset !== null) && (
+              <p class="row no-print" data-testid="payments-pager">
+                {p.paymentsOffset > 0 && <button type="button" onClick={() => setQuery({ paymentsOffset: p.paymentsOffset > pageSize ? String(p.paymentsOffset - pageSize) : null })}>上一页</button>}
+                {p.paymentsNextOffset !== null && <button type="button" onClick={() => setQuery({ paymentsOffset: String(p.paymentsNextOffset) })}>下一页</button>}
+              </p>
+            )}
           </Section>
 
           {clerk && (

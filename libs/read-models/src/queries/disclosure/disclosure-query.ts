@@ -16,8 +16,9 @@ export async function disclosure(q: SqlExecutor, code: string, basis: Basis) {
     if (v) views.push({ projectId: v.projectId, name: v.name, type: v.type, unitCode: v.unitCode, implementer: v.implementer, budget: v.budget, committed: v.committed,
       // Every project figure, held too: without it a row's committed − returned − paid did not make its balance.
       returned: v.returned, held: v.held, paid: v.paid, balance: v.balance, fundingBySource: v.fundingBySource,
-      // A payment is made public by the day it was paid (as a household's receipts are), beside the day it was requested.
-      payments: v.payments.filter((x) => x.status === 'executed').map((x) => ({ paymentId: x.paymentId, amount: x.amount, effectiveDate: x.effectiveDate,
+      // A payment is made public by the day it was paid (as a household's receipts are), beside the day it was requested;
+      // one migrated from the old system is in none of the figures posted beside it, so it is not posted as paid here.
+      payments: v.payments.filter((x) => x.status === 'executed' && !x.migrated).map((x) => ({ paymentId: x.paymentId, amount: x.amount, effectiveDate: x.effectiveDate,
         paidOn: x.paidOn, payee: x.payee })) });
   }
   // What each registered household of the unit received, from any programme (names are posted publicly in 公示).

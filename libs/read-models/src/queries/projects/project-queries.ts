@@ -18,9 +18,15 @@ export const projectExistsBy = (alias: string, date: string, knownAt?: string) =
   (select min(m.effective_date) from rm_project_milestones m where m.project_id = ${alias}.project_id${known('m')})) <= ${date}`;
 };
 
-/** A project: stage and milestones, its figures by funding line and source, its payments. */
+/** Which of a project's payments a view carries: a page of them (by request date, then id), or all. */
+export type PaymentsPage = { offset: number; limit: number } | 'all';
 
-export async function projectView(q: SqlExecutor, projectId: string, basis: Basis) {
+/**
+ * A project: stage and milestones, its figures by funding line and source, its payments (a page of
+ * them: a programme paying a county's households has 50,000, 7–12 MB as one answer, more than any
+ * page can show), how many there are, and the advances claimed (what the advance gate weighs).
+ */
+export async function projectView(q: SqlExecutor, projectId: string, basis: Basis, page: PaymentsPage = 'all') {
   const params: unknown[] = [projectId];
   const asOf = basis.asOf ? ` and ${projectExistsBy('rm_projects', `$${params.push(basis.asOf)}::date`,
     basis.knownAt ? `$${params.push(basis.knownAt.toISOString())}::timestamptz` : undefined)}` : '';
@@ -42,7 +48,8 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
       recordedAt: new Date(m.recorded_at as string).toISOString() }));
   const percents = milestones.map((m) => (m.kind === 'completed' ? 100 : Number(m.percentComplete ?? 0)));
   const accepted = milestones.filter((m) => m.kind === 'accepted').pop();
-  const payments = await projectPayments(q, projectId, basis);
+  const [payments, counts] = await Promise.all([projectPayments(q, projectId, basis, page), paymentCounts(q, projectId, basis)]);
+  const offset = page === 'all' ? 0 : page.offset;
   return {
     projectId: p.project_id, name: p.name, type: p.type, unitCode: p.unit_code, implementer: p.implementer, budget: yuan(p.budget_fen),
     plannedStart: dateText(p.planned_start), plannedEnd: dateText(p.planned_end),
@@ -52,8 +59,29 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
     funding: lines.map((l) => ({ allocationId: l.allocationId, batchId: l.batchId, rootBatchId: l.rootBatchId, source: l.source, fiscalYear: l.fiscalYear,
       ...figuresInYuan(projectFiguresOfMoves({ committed: l.committed, returned: l.returned, held: l.held, paid: l.paid })) })),
     fundingBySource: [...bySource.entries()].map(([source, f]) => ({ source, ...figuresInYuan(projectFiguresOfMoves(f)) })),
+    paymentCount: counts.count,
+    // Open advance claims (requested, approved or paid; not rejected, failed or reversed) of the ledger's own payments: what the
+    // deciders weigh against the advance cap, summed over every payment, not only the page's.
+    advancesClaimed: yuan(counts.advancesFen),
+    paymentsOffset: offset,
+    paymentsNextOffset: offset + payments.length < counts.count && payments.length > 0 ? offset + payments.length : null,
     payments,
   };
+}
+
+/** How many payments the project has under the basis, and the sum of its open advance claims (migrated payments are no claim). */
+async function paymentCounts(q: SqlExecutor, projectId: string, basis: Basis) {
+  const params: unknown[] = [projectId];
+  const paymentWhere = basisSql(basis, params, 'p');
+  const historyWhere = basisSql(basis, params, 'h');
+  // The last step is read only for the advances, a handful a project: the count needs no history.
+  const r = (await q.query<{ count: string; advances_fen: string }>(
+    `select count(*)::text as count,
+            coalesce(sum(p.amount_fen) filter (where p.installment = 'advance' and not p.migrated and coalesce((
+              select h.status from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere} order by h.seq desc limit 1), 'requested')
+              in ('requested', 'approved', 'executed')), 0)::text as advances_fen
+       from rm_payments p where p.project_id = $1 and ${paymentWhere}`, params)).rows[0];
+  return { count: Number(r.count), advancesFen: r.advances_fen };
 }
 
 /**
@@ -62,19 +90,20 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
  * in one statement: a programme paying a county's households has 50,000 of them, and reading
  * each payment's view in turn took 17–20 s.
  */
-async function projectPayments(q: SqlExecutor, projectId: string, basis: Basis) {
+async function projectPayments(q: SqlExecutor, projectId: string, basis: Basis, page: PaymentsPage) {
   const params: unknown[] = [projectId];
   const paymentWhere = basisSql(basis, params, 'p');
   const historyWhere = basisSql(basis, params, 'h');
+  // The page is cut before each payment's steps are read.
+  const window = page === 'all' ? '' : ` order by p.effective_date, p.payment_id limit ${page.limit} offset ${page.offset}`;
   // One pass over each payment's steps gives both its last step and its last execution.
   const rows = (await q.query<Record<string, unknown>>(
     `select p.payment_id, p.amount_fen::text as amount_fen, p.installment, p.payee_type, p.payee_id, p.payee_name, p.account_ref, p.account_masked, p.effective_date, p.migrated,
             coalesce(steps.status, 'requested') as status, steps.paid_on
-       from rm_payments p
+       from (select p.* from rm_payments p where p.project_id = $1 and ${paymentWhere}${window}) p
        left join lateral (select (array_agg(h.status order by h.seq desc))[1] as status,
                                  (array_agg(h.effective_date order by h.seq desc) filter (where h.status = 'executed'))[1] as paid_on
                             from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere}) steps on true
-      where p.project_id = $1 and ${paymentWhere}
       order by p.effective_date, p.payment_id`, params)).rows;
   return rows.map((r) => ({ paymentId: String(r.payment_id), status: String(r.status), amount: yuan(r.amount_fen), installment: String(r.installment),
     payee: { type: String(r.payee_type), id: String(r.payee_id), name: String(r.payee_name), accountRef: r.account_ref as string, account: r.account_masked as string },
