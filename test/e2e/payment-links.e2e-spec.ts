@@ -43,6 +43,11 @@ describe('payment links and bank references', () => {
     }
     expect(reused.body.error).toMatchObject({ code: 'bank_reference_reused', field: 'bankReference' });
     expect(reused.body.error.message).toContain('PL-1');
+    // Written another way (full-width digits and dashes from a Chinese input method, spaces inside) it is the same transfer.
+    for (const other of ['一卡通－２０１６－０００１', '一卡通 - 2016 - 0001']) {
+      const r = await fin().post('/payments/PL-2/execution', { channel: 'one_card', bankReference: other, effectiveDate: '2016-06-03' }).expect(409);
+      expect({ other, error: r.body.error }).toMatchObject({ other, error: { code: 'bank_reference_reused', field: 'bankReference' } });
+    }
     expect(await t.app.get(EventStore).headPosition()).toEqual(before);
     await fin().post('/payments/PL-2/execution', { channel: 'bank_transfer', bankReference: '一卡通-2016-0001', effectiveDate: '2016-06-03' }).expect(200);
     expect(await read('/payments/PL-1')).toMatchObject({ status: 'executed', channel: 'one_card', bankReference: '一卡通-2016-0001', replaces: null, replacedBy: null });

@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals';
-import { parseStreamName, Streams } from './index';
+import { bankReferenceKey, parseStreamName, Streams } from './index';
 
 test('stream names are <category>-<id>, built by one function per category', () => {
   expect(Streams.fundBatch('FB-2016.01')).toBe('fundbatch-FB-2016.01');
@@ -11,4 +11,16 @@ test('unknown categories and illegal ids are refused with a clear error', () => 
   expect(() => parseStreamName('payment-')).toThrow(/invalid id/);
   expect(() => Streams.payment('a b')).toThrow(/letters, digits/);
   expect(() => Streams.payment('x'.repeat(65))).toThrow(/1–64/);
+});
+
+test('a bank reference keys its stream as the bank reads it: case, spaces and full-width forms make no other transfer', () => {
+  const one = Streams.bankReference('one_card', 'BOC2016-0515');
+  for (const written of ['boc2016-0515', 'BOC 2016-0515', 'ＢＯＣ２０１６－０５１５', 'Boc\u30002016 - 0515', 'ｂｏｃ2016-0515']) {
+    expect({ written, stream: Streams.bankReference('one_card', written) }).toEqual({ written, stream: one });
+  }
+  expect(bankReferenceKey('一卡通-2016-0001')).toBe('一卡通-2016-0001');
+  // Another reference, or the same on another channel, is another stream.
+  expect(Streams.bankReference('one_card', 'BOC2016-0516')).not.toBe(one);
+  expect(Streams.bankReference('bank_transfer', 'BOC2016-0515')).not.toBe(one);
+  expect(Streams.bankReference('one_card', 'BOC2016-05150')).not.toBe(one);
 });

@@ -35,11 +35,23 @@ export const Streams = {
   roster: streamOf('roster'),
   /**
    * One stream per bank reference and channel: the consistency boundary that makes a reference
-   * unique. References are free text (any characters, any length), so the id is a digest of it.
+   * unique. References are free text (any characters, any length), so the id is a digest of it,
+   * as the bank reads it (bankReferenceKey): `boc2016-0515`, `BOC 2016-0515` and `ＢＯＣ２０１６－０５１５`
+   * are one transfer.
    */
   bankReference: (channel: string, reference: string) =>
-    streamOf('bankref')(`${channel}.${createHash('sha256').update(reference, 'utf8').digest('hex').slice(0, 40)}`),
+    streamOf('bankref')(`${channel}.${createHash('sha256').update(bankReferenceKey(reference), 'utf8').digest('hex').slice(0, 40)}`),
 };
+
+/**
+ * A bank reference as the bank reads it, so one transfer cannot be claimed twice by writing its
+ * reference another way: full-width forms from a Chinese input method read as their ASCII ones
+ * (NFKC), spaces anywhere are dropped, letters are in one case. A reference already in that form
+ * (upper-case letters, digits, no spaces: as banks print them) keys the stream it always did; one
+ * recorded before in another form keys another, and the R-05 detector, which compares keys, still
+ * finds the two.
+ */
+export const bankReferenceKey = (reference: string): string => reference.normalize('NFKC').replace(/\s+/gu, '').toUpperCase();
 
 export function parseStreamName(stream: string): { category: StreamCategory; id: string } {
   const dash = stream.indexOf('-');

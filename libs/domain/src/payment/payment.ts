@@ -160,7 +160,7 @@ export const bankReferenceFold = {
 export function decideBankReference(s: BankReferenceState, c: { channel: Channel; bankReference: string; paymentId: string; effectiveDate: BusinessDate }): BankReferenceUsed[] {
   if (s.status === 'used') {
     if (s.paymentId === c.paymentId) return [];
-    throw conflict('bank_reference_reused', `bank reference ${c.bankReference} on ${c.channel} was already used for payment ${s.paymentId}`, 'bankReference');
+    throw conflict('bank_reference_reused', `bank reference ${c.bankReference} on ${c.channel} was already used for payment ${s.paymentId} (references are compared without regard to case, spaces or full-width forms)`, 'bankReference');
   }
   return [{ type: 'BankReferenceUsed', data: c }];
 }

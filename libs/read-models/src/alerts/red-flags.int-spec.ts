@@ -119,7 +119,8 @@ const books: RecordedEvent[] = [
   ...payment({ id: 'PAY-GHOST', project: 'EDU', payee: 'H-NONE', amount: '100000', date: '2016-07-01' }),
   // industry support to H3 crosses 3,000 元 with the second payment; both carry one bank reference.
   ...payment({ id: 'PAY-IND-1', project: 'IND', payee: 'H3', account: 'acct-shared', amount: '200000', date: '2016-06-10', bankReference: 'BR-DUP' }),
-  ...payment({ id: 'PAY-IND-2', project: 'IND', payee: 'H3', account: 'acct-shared', amount: '150000', date: '2016-07-10', bankReference: 'BR-DUP' }),
+  // The same transfer written another way (lower case, full-width, a space: as a record migrated from the old system may have it).
+  ...payment({ id: 'PAY-IND-2', project: 'IND', payee: 'H3', account: 'acct-shared', amount: '150000', date: '2016-07-10', bankReference: 'ｂｒ- dup' }),
   // requested and approved by the same person.
   ...payment({ id: 'PAY-SELF', project: 'IND', payee: 'H1', amount: '50000', date: '2016-05-01', requestedBy: 'wang', approvedBy: 'wang' }),
   // cash to a household over 500 元 in 2018; not in 2017 (before the rule), not 400 元.

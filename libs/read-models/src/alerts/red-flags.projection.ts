@@ -1,4 +1,4 @@
-import { DEFAULT_RULE_SET, type RuleSetVersion } from '@yuantrace/domain';
+import { bankReferenceKey, DEFAULT_RULE_SET, type RuleSetVersion } from '@yuantrace/domain';
 import { appendRows, insertMany, type SqlExecutor } from '@yuantrace/event-store';
 import { runDdl } from '../shared/ddl';
 import { typedProjection, type Recorded } from '../shared/typed-projection';
@@ -34,7 +34,8 @@ export const redFlagsProjection = typedProjection({
   // 4: an alert re-raised after a withdrawal is a new row, so each row is one interval of recorded time. 5: payments indexed by project.
   // 6: current alerts judged under the versions known now, and the time-judged rules kept ready (rm_due_alerts), for the usual list.
   // 7: the households linked to the roster (rf_linked_households), so a payment's check reads one row for most payees.
-  version: 7,
+  // 8: a payment's bank reference kept as its key (bankReferenceKey), so R-05 finds one transfer written two ways.
+  version: 8,
   tables: ['rf_rule_sets', 'rf_batches', 'rf_batch_moves', 'rf_projects', 'rf_milestones', 'rf_households', 'rf_household_members', 'rf_household_status',
     'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rf_linked_households', 'rf_case_alerts', 'rf_cases_closed', 'rm_alerts', 'rm_due_alerts'],
   async setup(q) {
@@ -323,8 +324,10 @@ function collect(e: RedFlagEvent, r: Rows, t: Touched) {
     }
     case 'PaymentExecuted': {
       const x = e.data, row = r.payments.get(x.paymentId);
-      if (row) [row[PAY.channel], row[PAY.bankReference], row[PAY.executedOn], row[PAY.executionEvent], row[PAY.executionAt]] = [x.channel, x.bankReference, x.effectiveDate, e.id, at];
-      else r.executions.push([x.paymentId, x.channel, x.bankReference, x.effectiveDate, e.id, at]);
+      // The reference as the bank reads it (bankReferenceKey): R-05 compares these, as the command's uniqueness does.
+      const key = bankReferenceKey(x.bankReference);
+      if (row) [row[PAY.channel], row[PAY.bankReference], row[PAY.executedOn], row[PAY.executionEvent], row[PAY.executionAt]] = [x.channel, key, x.effectiveDate, e.id, at];
+      else r.executions.push([x.paymentId, x.channel, key, x.effectiveDate, e.id, at]);
       t.executed.add(x.paymentId);
       return;
     }

@@ -9,7 +9,11 @@ import { typedProjection } from '../shared/typed-projection';
  * request row cost PostgreSQL 37 µs with its four secondary indexes kept up row by row.
  */
 const PAYMENTS_READ_INDEXES = [
-  'create index if not exists rm_payments_project_idx on rm_payments (project_id)',
+  // A project's payments in the order its view pages them, with the recording instant: its count under either axis is read
+  // from the index alone, and a page is its next entries rather than a sort of all of them.
+  'create index if not exists rm_payments_project_idx on rm_payments (project_id, effective_date, payment_id) include (recorded_at)',
+  // A project's advances, few beside its other payments: what the advance cap weighs is summed from these alone.
+  'create index if not exists rm_payments_advance_idx on rm_payments (project_id) where installment = \'advance\'',
   'create index if not exists rm_payments_replaces_idx on rm_payments (replaces_payment_id) where replaces_payment_id is not null',
   'create index if not exists rm_payments_unit_idx on rm_payments (unit_code text_pattern_ops)',
   'create index if not exists rm_payments_account_idx on rm_payments (account_ref)',

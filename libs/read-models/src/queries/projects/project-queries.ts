@@ -74,13 +74,15 @@ async function paymentCounts(q: SqlExecutor, projectId: string, basis: Basis) {
   const params: unknown[] = [projectId];
   const paymentWhere = basisSql(basis, params, 'p');
   const historyWhere = basisSql(basis, params, 'h');
-  // The last step is read only for the advances, a handful a project: the count needs no history.
+  // The count is read from the project's index alone (rm_payments_project_idx carries both axes' columns); the last step is
+  // read only for the advances, a handful a project, found by an index of their own. Over a programme's 30,000 payments
+  // one pass reading every row for both took 130 ms.
   const r = (await q.query<{ count: string; advances_fen: string }>(
-    `select count(*)::text as count,
-            coalesce(sum(p.amount_fen) filter (where p.installment = 'advance' and not p.migrated and coalesce((
-              select h.status from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere} order by h.seq desc limit 1), 'requested')
-              in ('requested', 'approved', 'executed')), 0)::text as advances_fen
-       from rm_payments p where p.project_id = $1 and ${paymentWhere}`, params)).rows[0];
+    `select (select count(*) from rm_payments p where p.project_id = $1 and ${paymentWhere})::text as count,
+            (select coalesce(sum(p.amount_fen), 0) from rm_payments p
+              where p.project_id = $1 and p.installment = 'advance' and not p.migrated and ${paymentWhere}
+                and coalesce((select h.status from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere} order by h.seq desc limit 1),
+                             'requested') in ('requested', 'approved', 'executed'))::text as advances_fen`, params)).rows[0];
   return { count: Number(r.count), advancesFen: r.advances_fen };
 }
 
@@ -92,15 +94,17 @@ async function paymentCounts(q: SqlExecutor, projectId: string, basis: Basis) {
  */
 async function projectPayments(q: SqlExecutor, projectId: string, basis: Basis, page: PaymentsPage) {
   const params: unknown[] = [projectId];
-  const paymentWhere = basisSql(basis, params, 'p');
   const historyWhere = basisSql(basis, params, 'h');
-  // The page is cut before each payment's steps are read.
-  const window = page === 'all' ? '' : ` order by p.effective_date, p.payment_id limit ${page.limit} offset ${page.offset}`;
+  // The page is cut before each payment's steps are read, from the project's index alone (the rows skipped by an offset are
+  // index entries, not rows read: 25,000 of them cost 150 ms as rows).
+  const pageRows = page === 'all' ? `select p.* from rm_payments p where p.project_id = $1 and ${basisSql(basis, params, 'p')}`
+    : `select p.* from (select k.payment_id from rm_payments k where k.project_id = $1 and ${basisSql(basis, params, 'k')}
+         order by k.effective_date, k.payment_id limit ${page.limit} offset ${page.offset}) k join rm_payments p on p.payment_id = k.payment_id`;
   // One pass over each payment's steps gives both its last step and its last execution.
   const rows = (await q.query<Record<string, unknown>>(
     `select p.payment_id, p.amount_fen::text as amount_fen, p.installment, p.payee_type, p.payee_id, p.payee_name, p.account_ref, p.account_masked, p.effective_date, p.migrated,
             coalesce(steps.status, 'requested') as status, steps.paid_on
-       from (select p.* from rm_payments p where p.project_id = $1 and ${paymentWhere}${window}) p
+       from (${pageRows}) p
        left join lateral (select (array_agg(h.status order by h.seq desc))[1] as status,
                                  (array_agg(h.effective_date order by h.seq desc) filter (where h.status = 'executed'))[1] as paid_on
                             from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere}) steps on true
