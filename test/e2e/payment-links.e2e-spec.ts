@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { Streams } from '@yuantrace/domain';
 import { EventStore } from '@yuantrace/event-store';
 import { ProjectionRunner } from '@yuantrace/projections';
 import { startTestApp } from '../support/app';
@@ -23,7 +25,7 @@ describe('payment links and bank references', () => {
     api = client(t.app);
     await registerCounty(t.app);
     await fundedRoad(t.app, { batchId: 'PL-B', projectId: 'PL-P', allocationId: 'PL-A' });
-    for (const id of ['PL-1', 'PL-2', 'PL-3']) {
+    for (const id of ['PL-1', 'PL-2', 'PL-3', 'PL-4']) {
       await pay(id).expect(201);
       await appr().post(`/payments/${id}/approval`, { approved: true, effectiveDate: '2016-06-02' }).expect(200);
     }
@@ -51,6 +53,24 @@ describe('payment links and bank references', () => {
     expect(await t.app.get(EventStore).headPosition()).toEqual(before);
     await fin().post('/payments/PL-2/execution', { channel: 'bank_transfer', bankReference: '一卡通-2016-0001', effectiveDate: '2016-06-03' }).expect(200);
     expect(await read('/payments/PL-1')).toMatchObject({ status: 'executed', channel: 'one_card', bankReference: '一卡通-2016-0001', replaces: null, replacedBy: null });
+  });
+
+  test('a reference recorded before references were keyed as the bank reads them is still refused for another payment when written the same way', async () => {
+    const store = t.app.get(EventStore);
+    const written = 'boc 2016-0515';
+    // As an execution recorded then kept it: in the stream of its digest as written (the key form's stream is another).
+    expect(Streams.bankReferenceAsWritten('bank_transfer', written)).not.toBe(Streams.bankReference('bank_transfer', written));
+    await store.appendToStream(Streams.bankReferenceAsWritten('bank_transfer', written), [{ id: randomUUID(), type: 'BankReferenceUsed',
+      data: { channel: 'bank_transfer', bankReference: written, paymentId: 'PL-EARLIER', effectiveDate: '2016-05-15' },
+      metadata: { commandId: 'payment:PL-EARLIER:execute', correlationId: 'c', actor: { principalId: 'fin', role: 'finance' } } }], { expectedRevision: 'no_stream' });
+    const before = await store.headPosition();
+    const reused = await fin().post('/payments/PL-4/execution', { channel: 'bank_transfer', bankReference: written, effectiveDate: '2016-06-03' }).expect(409);
+    expect(reused.body.error).toMatchObject({ code: 'bank_reference_reused', field: 'bankReference' });
+    expect(reused.body.error.message).toContain('PL-EARLIER');
+    expect(await store.headPosition()).toEqual(before);
+    // Another reference is another transfer; the new one is kept in its key form's stream.
+    await fin().post('/payments/PL-4/execution', { channel: 'bank_transfer', bankReference: 'boc 2016-0516', effectiveDate: '2016-06-03' }).expect(200);
+    expect((await store.readStream(Streams.bankReference('bank_transfer', 'BOC2016-0516'))).map((e) => e.data.paymentId)).toEqual(['PL-4']);
   });
 
   test('a re-payment after a failed transfer names it, both views show the link, and it cannot be paid again twice or by a different payee', async () => {

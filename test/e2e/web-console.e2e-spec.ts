@@ -194,6 +194,10 @@ describe('web console: sign-in and the county desk', () => {
     await page.click('[data-testid="payments-pager"] button:has-text("上一页")');
     await waitForText(page, 'section[aria-label^="支付"] h2', '本页第 1–100 笔');
     expect(await shown()).toEqual(whole.payments.slice(0, 100).map((x) => x.paymentId));
+    // An address whose page lies past the end (its basis moved back, say) says so, and offers the way back.
+    await page.goto(`${c.url}/#/projects/G-PAIR-2016?paymentsLimit=100&paymentsOffset=5000`);
+    await waitForText(page, 'section[aria-label^="支付"] h2', `共 ${whole.paymentCount} 笔，此页之后没有更多`);
+    expect(await page.locator('[data-testid="payments-pager"] button:has-text("上一页")').count()).toBe(1);
     await page.close();
   });
 

@@ -19,6 +19,11 @@ test('a bank reference keys its stream as the bank reads it: case, spaces and fu
     expect({ written, stream: Streams.bankReference('one_card', written) }).toEqual({ written, stream: one });
   }
   expect(bankReferenceKey('一卡通-2016-0001')).toBe('一卡通-2016-0001');
+  // Dashes of every width (a Chinese input method's 破折号 and 长音符 too) read as one.
+  for (const dash of ['\u2010', '\u2013', '\u2014', '\u2212', '\uff0d', '\u30fc']) expect(bankReferenceKey(`一卡通${dash}2016${dash}0001`)).toBe('一卡通-2016-0001');
+  // The stream such a reference was kept in before keys: its digest as written, the same stream for a reference already in key form.
+  expect(Streams.bankReferenceAsWritten('one_card', 'BOC2016-0515')).toBe(one);
+  expect(Streams.bankReferenceAsWritten('one_card', 'boc 2016-0515')).not.toBe(one);
   // Another reference, or the same on another channel, is another stream.
   expect(Streams.bankReference('one_card', 'BOC2016-0516')).not.toBe(one);
   expect(Streams.bankReference('bank_transfer', 'BOC2016-0515')).not.toBe(one);

@@ -41,6 +41,13 @@ export const Streams = {
    */
   bankReference: (channel: string, reference: string) =>
     streamOf('bankref')(`${channel}.${createHash('sha256').update(bankReferenceKey(reference), 'utf8').digest('hex').slice(0, 40)}`),
+  /**
+   * The stream a reference was kept in before references were keyed as the bank reads them: its
+   * digest as written. No new reference goes there; an execution whose reference is not already in
+   * its key form reads it too, so a reference recorded then is still refused when written the same way again.
+   */
+  bankReferenceAsWritten: (channel: string, reference: string) =>
+    streamOf('bankref')(`${channel}.${createHash('sha256').update(reference, 'utf8').digest('hex').slice(0, 40)}`),
 };
 
 /**
@@ -48,10 +55,11 @@ export const Streams = {
  * reference another way: full-width forms from a Chinese input method read as their ASCII ones
  * (NFKC), spaces anywhere are dropped, letters are in one case. A reference already in that form
  * (upper-case letters, digits, no spaces: as banks print them) keys the stream it always did; one
- * recorded before in another form keys another, and the R-05 detector, which compares keys, still
- * finds the two.
+ * recorded before in another form is still found when written the same way (Streams.bankReferenceAsWritten),
+ * and written yet another way by the R-05 detector, which compares keys. Dashes of every width read as one.
  */
-export const bankReferenceKey = (reference: string): string => reference.normalize('NFKC').replace(/\s+/gu, '').toUpperCase();
+export const bankReferenceKey = (reference: string): string =>
+  reference.normalize('NFKC').replace(/[\u2010-\u2015\u2212\u30fc]/gu, '-').replace(/\s+/gu, '').toUpperCase();
 
 export function parseStreamName(stream: string): { category: StreamCategory; id: string } {
   const dash = stream.indexOf('-');

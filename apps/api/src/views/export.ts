@@ -113,7 +113,9 @@ export function withCoverage(sheets: Sheet[], total: number | { more: boolean },
   // A list read by cursor that counts nothing (cases) knows only whether more follow.
   if (first && (typeof total === 'number' ? rows >= total : !total.more)) return sheets;
   return [...sheets, { name: '说明', headers: ['项目', '值'], rows: [['共计（条）', typeof total === 'number' ? total : '（未统计）'], ['本文件（条）', rows],
-    ...('offset' in at ? [['自第几条起', at.offset + 1], ['说明', `本文件只含列表的一部分：请加筛选条件，或以 ${at.offsetParameter ?? 'offset'} 分段导出（每次至多 ${EXPORT_ROWS} 条）`]]
+    ...('offset' in at ? [['自第几条起', at.offset + 1], ['说明', at.offsetParameter
+      ? `本文件只含其中一部分：不给 ${at.offsetParameter.replace('Offset', 'Limit')}（每次至多 ${EXPORT_ROWS} 条），以 ${at.offsetParameter} 分段导出`
+      : `本文件只含列表的一部分：请加筛选条件，或以 offset 分段导出（每次至多 ${EXPORT_ROWS} 条）`]]
       : [['说明', '本文件只含其中一页：以 next 游标（after 参数）继续导出'], ...(at.next ? [['下一页游标（after）', at.next]] : [])])] }];
 }
 

@@ -200,7 +200,7 @@ function isYuan(amount: string): boolean {
 const suggestPaymentId = (projectId: string) => `${projectId.slice(0, 40)}-PAY-${Date.now().toString(36).toUpperCase()}`;
 
 /** 报账: a payment request on one of the project's funding lines. */
-function PaymentForm({ p, gateDate, onDone }: { p: ProjectView; gateDate: string; onDone: Refresh }) {
+function PaymentForm({ p, replaceable, gateDate, onDone }: { p: ProjectView; replaceable: ProjectPayment[]; gateDate: string; onDone: Refresh }) {
   const ruleSets = useContext(PaymentRules);
   const benefit = isBenefit(p.type);
   const started = p.milestones.some((m) => m.kind === 'started');
@@ -212,7 +212,6 @@ function PaymentForm({ p, gateDate, onDone }: { p: ProjectView; gateDate: string
   });
   const set: Setter = (k, v) => setF((s) => ({ ...s, [k]: v }));
   const { busy, run, Outcome } = useSubmit();
-  const replaceable = p.payments.filter((x) => x.status === 'failed' || x.status === 'reversed');
   const payees = [...new Map(p.payments.map((x) => [`${x.payee.type}:${x.payee.id}`, x.payee])).values()];
   const fillPayee = (pe: Payee | undefined) => pe && setF((s) => ({ ...s, payeeType: pe.type, payeeId: pe.id, payeeName: pe.name, payeeAccount: pe.account }));
   // The same checks the api makes, explained before sending; the gates hint only, the api decides.
@@ -354,7 +353,7 @@ function MilestoneForm({ p, gateDate, onDone }: { p: ProjectView; gateDate: stri
 }
 
 /** An approved payment: the bank paid it (拨付), or returned it (退票). */
-function SettleForms({ x, gateDate, onDone }: { x: ProjectPayment; gateDate: string; onDone: Refresh }) {
+function SettleForms({ x, gateDate, onSettled }: { x: ProjectPayment; gateDate: string; onSettled: (paymentId: string) => Promise<void> }) {
   const [f, setF] = useState({ channel: x.payee.type === 'household' ? 'one_card' : 'treasury_direct', bankReference: '', date: gateDate < x.effectiveDate ? x.effectiveDate : gateDate,
     reason: '', failDate: gateDate < x.effectiveDate ? x.effectiveDate : gateDate });
   const set: Setter = (k, v) => setF((s) => ({ ...s, [k]: v }));
@@ -368,7 +367,7 @@ function SettleForms({ x, gateDate, onDone }: { x: ProjectPayment; gateDate: str
         e.preventDefault();
         void exec.run(firstProblem([[!f.bankReference.trim(), missing('bankReference')], [!isDate(f.date), refused('invalid_date', 'effectiveDate')]]), async () => {
           await api.post(`${path}/execution`, { channel: f.channel, bankReference: f.bankReference.trim(), effectiveDate: f.date });
-          await onDone((v) => v.payments.some((y) => y.paymentId === x.paymentId && y.status !== 'approved'));
+          await onSettled(x.paymentId);
           return `已记录拨付：${x.paymentId} 已通过${nameOf(CHANNEL_NAMES, f.channel)}支付 ${yuan(x.amount)} 元。`;
         });
       }}>
@@ -382,7 +381,7 @@ function SettleForms({ x, gateDate, onDone }: { x: ProjectPayment; gateDate: str
         e.preventDefault();
         void fail.run(firstProblem([[!f.reason.trim(), missing('reason')], [!isDate(f.failDate), refused('invalid_date', 'effectiveDate')]]), async () => {
           await api.post(`${path}/failure`, { reason: f.reason.trim(), effectiveDate: f.failDate });
-          await onDone((v) => v.payments.some((y) => y.paymentId === x.paymentId && y.status !== 'approved'));
+          await onSettled(x.paymentId);
           return `已记录退票：${x.paymentId} 的 ${yuan(x.amount)} 元已释放回资金安排，可重新支付。`;
         });
       }}>
@@ -415,13 +414,31 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
   const view = useApi<ProjectView>(path, query);
   const rules = useApi<{ versions: PaymentRuleSet[] }>('/rule-sets/payments');
   const p = view.data;
+  const clerk = who.role === 'finance';
+  // What the clerk's forms act on is read from the project's whole list, not the page of payments shown: on a programme the
+  // approved payments waiting to be paid and the failed or recovered ones to pay again may be on any page.
+  const ofStatus = (status: string) => ({ ...basis, projectId, status, limit: 500 });
+  const approvedList = useApi<{ items: ProjectPayment[] }>(clerk ? '/payments' : null, ofStatus('approved'));
+  const failedList = useApi<{ items: ProjectPayment[] }>(clerk ? '/payments' : null, ofStatus('failed'));
+  const reversedList = useApi<{ items: ProjectPayment[] }>(clerk ? '/payments' : null, ofStatus('reversed'));
+  const reloadAll = () => {
+    view.reload();
+    approvedList.reload();
+    failedList.reload();
+    reversedList.reload();
+  };
   const refresh: Refresh = async (seen) => {
     await untilSeen(path, query, seen);
-    view.reload();
+    reloadAll();
   };
-  const clerk = who.role === 'finance';
+  // A settled payment has left the approved ones once its own view says so (it may be on no page shown).
+  const settled = async (paymentId: string) => {
+    await untilSeen<{ status: string }>(`/payments/${encodeURIComponent(paymentId)}`, basis, (v) => v.status !== 'approved');
+    reloadAll();
+  };
   const gateDate = basis.asOf ?? todayInBeijing();
-  const approved = p ? p.payments.filter((x) => x.status === 'approved') : [];
+  const approved = approvedList.data?.items ?? [];
+  const replaceable = [...(failedList.data?.items ?? []), ...(reversedList.data?.items ?? [])];
   const pageSize = Number(paymentsLimit ?? PAYMENTS_PAGE) || PAYMENTS_PAGE;
   const unpaidBudget = p ? formatFen(fen(p.budget) - fen(p.held) - fen(p.paid)) : null;
   return (
@@ -503,7 +520,8 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
             ]} />
           </Section>
 
-          <Section title={`支付（共 ${p.paymentCount} 笔${p.paymentCount > p.payments.length ? `，本页第 ${p.paymentsOffset + 1}–${p.paymentsOffset + p.payments.length} 笔` : ''}）`}>
+          <Section title={`支付（共 ${p.paymentCount} 笔${p.payments.length === 0 && p.paymentsOffset > 0 ? '，此页之后没有更多'
+            : p.paymentCount > p.payments.length ? `，本页第 ${p.paymentsOffset + 1}–${p.paymentsOffset + p.payments.length} 笔` : ''}）`}>
             <Table rows={p.payments} rowKey={(x) => x.paymentId} columns={[
               { label: '支付编号', cell: (x) => <a href={href(['payments', x.paymentId])} data-payment-link={x.paymentId}>{x.paymentId}</a> },
               { label: '状态', cell: (x) => <span data-status={x.status}>{nameOf(PAYMENT_STATUS_NAMES, x.status)}{x.migrated && <> <span class="badge" data-migrated="true" title={nameOf(MIGRATED_NAMES, true)}>旧系统迁移</span></>}</span> },
@@ -525,11 +543,11 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
             <div class="no-print">
               {approved.length > 0 && (
                 <Section title={`已审核、待拨付（${approved.length} 笔）`}>
-                  {approved.map((x) => <SettleForms key={x.paymentId} x={x} gateDate={gateDate} onDone={refresh} />)}
+                  {approved.map((x) => <SettleForms key={x.paymentId} x={x} gateDate={gateDate} onSettled={settled} />)}
                 </Section>
               )}
               <Section title="报账申请">
-                <PaymentForm key={p.projectId} p={p} gateDate={gateDate} onDone={refresh} />
+                <PaymentForm key={p.projectId} p={p} replaceable={replaceable} gateDate={gateDate} onDone={refresh} />
               </Section>
               <Section title="记录里程碑">
                 <MilestoneForm p={p} gateDate={gateDate} onDone={refresh} />

@@ -298,10 +298,14 @@ export function decidePaymentDecision(
 
 /** Execution: the payment, its batch's hold posted, and its bank reference taken on its channel (unique: a reuse is 409). */
 export function decideExecution(c: { channel: Channel; bankReference: string; effectiveDate: BusinessDate },
-  s: Pick<PaymentBoundary, 'payment' | 'batch'> & { bankReference?: BankReferenceState }): SettleOutcome & { bankReference?: BankReferenceUsed[] } {
+  s: Pick<PaymentBoundary, 'payment' | 'batch'> & { bankReference?: BankReferenceState; bankReferenceAsWritten?: BankReferenceState }):
+  SettleOutcome & { bankReference?: BankReferenceUsed[] } {
   const events = paymentDecider.decide({ type: 'Execute', ...c }, s.payment);
   if (events.length === 0) return {};
   const paymentId = paymentIdOf(s.payment);
+  // A reference recorded before references were keyed as the bank reads them, in the stream of its digest as written: still
+  // refused for another payment (that stream is only read; nothing is written there any more).
+  if (s.bankReferenceAsWritten) decideBankReference(s.bankReferenceAsWritten, { ...c, paymentId });
   return {
     payment: events,
     batch: fundBatchDecider.decide({ type: 'PostHold', paymentId, effectiveDate: c.effectiveDate }, s.batch),

@@ -369,9 +369,14 @@ export class LedgerService {
     const p = await this.paymentInScope(caller, paymentId);
     this.notFuture(x.effectiveDate, 'effectiveDate');
     const { payment, batch } = this.paymentBoundary(p);
-    // The bank reference's own stream makes it unique per channel across every process.
+    // The bank reference's own stream makes it unique per channel across every process; a reference not in its key form
+    // also reads the stream such a reference was kept in before (Streams.bankReferenceAsWritten).
     const bankReference = { stream: Streams.bankReference(x.channel, x.bankReference), decider: bankReferenceFold };
-    await this.commands.decide<Pick<PaymentBoundary, 'payment' | 'batch'> & { bankReference: BankReferenceState }>({ payment, batch, bankReference },
+    const asWritten = Streams.bankReferenceAsWritten(x.channel, x.bankReference);
+    type Boundary = Pick<PaymentBoundary, 'payment' | 'batch'> & { bankReference: BankReferenceState; bankReferenceAsWritten?: BankReferenceState };
+    const boundary = asWritten === bankReference.stream ? { payment, batch, bankReference }
+      : { payment, batch, bankReference, bankReferenceAsWritten: { stream: asWritten, decider: bankReferenceFold } };
+    await this.commands.decide<Boundary>(boundary as Parameters<typeof this.commands.decide<Boundary>>[0],
       (s) => decideExecution(x, s), `payment:${paymentId}:execute`, commandOrigin(caller));
     return this.payment(paymentId);
   }

@@ -23,6 +23,8 @@ export type PaymentListItem = {
   payee: { type: string; id: string; name: string; account: string; accountRef?: string };
   amount: string; installment: string; purpose: string; effectiveDate: string; recordedAt: string;
   requestedBy: string; decidedBy: string | null; channel: string | null;
+  /** Migrated from the old system: listed with its status, in no figure. */
+  migrated: boolean;
 };
 
 const COLUMNS = { effectiveDate: 'p.effective_date', amount: 'p.amount_fen', recordedAt: 'p.recorded_at', paymentId: 'p.payment_id' };

@@ -1,4 +1,4 @@
-import { figuresInYuan, projectFiguresOfMoves, stageOf } from '@yuantrace/domain';
+import { fenFromFormatted, figuresInYuan, projectFiguresOfMoves, stageOf } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { basisSql, dateText, type Basis } from '../../shared/basis';
 import { yuan } from '../../shared/figure-sql';
@@ -48,7 +48,11 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
       recordedAt: new Date(m.recorded_at as string).toISOString() }));
   const percents = milestones.map((m) => (m.kind === 'completed' ? 100 : Number(m.percentComplete ?? 0)));
   const accepted = milestones.filter((m) => m.kind === 'accepted').pop();
-  const [payments, counts] = await Promise.all([projectPayments(q, projectId, basis, page), paymentCounts(q, projectId, basis)]);
+  const payments = await projectPayments(q, projectId, basis, page);
+  // With every payment read (the 公示), the count and the advances are theirs; a page asks the indexes.
+  const counts = page === 'all' ? { count: payments.length, advancesFen: String(payments.filter((x) => !x.migrated && x.installment === 'advance'
+    && ['requested', 'approved', 'executed'].includes(x.status)).reduce((s, x) => s + fenFromFormatted(x.amount), 0n)) }
+    : await paymentCounts(q, projectId, basis);
   const offset = page === 'all' ? 0 : page.offset;
   return {
     projectId: p.project_id, name: p.name, type: p.type, unitCode: p.unit_code, implementer: p.implementer, budget: yuan(p.budget_fen),
