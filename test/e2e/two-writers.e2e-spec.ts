@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { projectDecider, type ProjectEvent, type ProjectState } from '@yuantrace/domain';
+import { projectDecider, Streams, type ProjectEvent, type ProjectState } from '@yuantrace/domain';
 import { EventStore, type RecordedEvent } from '@yuantrace/event-store';
 import { READ_DB } from '@yuantrace/ledger';
 import { ProjectionRunner } from '@yuantrace/projections';
@@ -282,6 +282,23 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
       // The same reference on another channel is another transfer.
       const other = await requestedPayment(`BRO-${trial}`, true);
       await setup('countyFinance', `/payments/${other}/execution`, { channel: 'bank_transfer', bankReference: `SAME-REF-${trial}`, effectiveDate: '2016-04-22' }, 200);
+      await expectBooksVerify();
+    }
+  });
+
+  test('two payments executed at once with one bank reference written two ways (full-width, lower case, spaces): one stands, the other 409 bank_reference_reused', async () => {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const first = await requestedPayment(`BRW-${trial}`, true);
+      const second = await requestedPayment(`BRV-${trial}`, true);
+      const written = [`OC-2016-${trial}`, `ｏｃ－２０１６－${String.fromCharCode(0xff10 + trial)}`.replace('－２０１６', ' - 2016')];
+      const execute = (paymentId: string, bankReference: string) => (i: Instance) =>
+        i.post('countyFinance', `/payments/${paymentId}/execution`, { channel: 'one_card', bankReference, effectiveDate: '2016-04-22' });
+      const replies = await race(trial, execute(first, written[0]), execute(second, written[1]));
+      const winner = exactlyOneWins(replies, 200, { status: 409, code: 'bank_reference_reused' });
+      expect(ofType(await events(`payment-${winner === 0 ? second : first}`), 'PaymentExecuted')).toHaveLength(0);
+      // Kept as written, in the one stream of its key.
+      const used = await events(Streams.bankReference('one_card', written[0]));
+      expect(used.map((e) => [e.data.paymentId, e.data.bankReference])).toEqual([[winner === 0 ? first : second, written[winner]]]);
       await expectBooksVerify();
     }
   });
