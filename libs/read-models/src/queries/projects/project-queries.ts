@@ -48,11 +48,7 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
       recordedAt: new Date(m.recorded_at as string).toISOString() }));
   const percents = milestones.map((m) => (m.kind === 'completed' ? 100 : Number(m.percentComplete ?? 0)));
   const accepted = milestones.filter((m) => m.kind === 'accepted').pop();
-  const payments = await projectPayments(q, projectId, basis, page);
-  // With every payment read (the 公示), the count and the advances are theirs; a page asks the indexes.
-  const counts = page === 'all' ? { count: payments.length, advancesFen: String(payments.filter((x) => !x.migrated && x.installment === 'advance'
-    && ['requested', 'approved', 'executed'].includes(x.status)).reduce((s, x) => s + fenFromFormatted(x.amount), 0n)) }
-    : await paymentCounts(q, projectId, basis);
+  const { payments, ...counts } = await projectPayments(q, projectId, basis, page);
   const offset = page === 'all' ? 0 : page.offset;
   return {
     projectId: p.project_id, name: p.name, type: p.type, unitCode: p.unit_code, implementer: p.implementer, budget: yuan(p.budget_fen),
@@ -73,28 +69,13 @@ export async function projectView(q: SqlExecutor, projectId: string, basis: Basi
   };
 }
 
-/** How many payments the project has under the basis, and the sum of its open advance claims (migrated payments are no claim). */
-async function paymentCounts(q: SqlExecutor, projectId: string, basis: Basis) {
-  const params: unknown[] = [projectId];
-  const paymentWhere = basisSql(basis, params, 'p');
-  const historyWhere = basisSql(basis, params, 'h');
-  // The count is read from the project's index alone (rm_payments_project_idx carries both axes' columns); the last step is
-  // read only for the advances, a handful a project, found by an index of their own. Over a programme's 30,000 payments
-  // one pass reading every row for both took 130 ms.
-  const r = (await q.query<{ count: string; advances_fen: string }>(
-    `select (select count(*) from rm_payments p where p.project_id = $1 and ${paymentWhere})::text as count,
-            (select coalesce(sum(p.amount_fen), 0) from rm_payments p
-              where p.project_id = $1 and p.installment = 'advance' and not p.migrated and ${paymentWhere}
-                and coalesce((select h.status from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere} order by h.seq desc limit 1),
-                             'requested') in ('requested', 'approved', 'executed'))::text as advances_fen`, params)).rows[0];
-  return { count: Number(r.count), advancesFen: r.advances_fen };
-}
-
 /**
- * The project's payments under the basis, each with its status (its last step by then) and the
- * day it was paid (its last execution by then, for a 公示 dated as a household's receipts are),
- * in one statement: a programme paying a county's households has 50,000 of them, and reading
- * each payment's view in turn took 17–20 s.
+ * The project's payments under the basis (all of them, or a page), each with its status (its last
+ * step by then) and the day it was paid (its last execution by then, for a 公示 dated as a
+ * household's receipts are), with how many there are and the open advance claims among them (what
+ * the advance cap weighs; a migrated payment is no claim), in one statement, so a page and its
+ * count are one reading of the tables. A programme paying a county's households has 50,000
+ * payments: reading each payment's view in turn took 17–20 s.
  */
 async function projectPayments(q: SqlExecutor, projectId: string, basis: Basis, page: PaymentsPage) {
   const params: unknown[] = [projectId];
@@ -105,16 +86,34 @@ async function projectPayments(q: SqlExecutor, projectId: string, basis: Basis, 
     : `select p.* from (select k.payment_id from rm_payments k where k.project_id = $1 and ${basisSql(basis, params, 'k')}
          order by k.effective_date, k.payment_id limit ${page.limit} offset ${page.offset}) k join rm_payments p on p.payment_id = k.payment_id`;
   // One pass over each payment's steps gives both its last step and its last execution.
-  const rows = (await q.query<Record<string, unknown>>(
-    `select p.payment_id, p.amount_fen::text as amount_fen, p.installment, p.payee_type, p.payee_id, p.payee_name, p.account_ref, p.account_masked, p.effective_date, p.migrated,
-            coalesce(steps.status, 'requested') as status, steps.paid_on
+  const listed = `select p.payment_id, p.amount_fen::text as amount_fen, p.installment, p.payee_type, p.payee_id, p.payee_name, p.account_ref, p.account_masked,
+            p.effective_date, p.migrated, coalesce(steps.status, 'requested') as status, steps.paid_on
        from (${pageRows}) p
        left join lateral (select (array_agg(h.status order by h.seq desc))[1] as status,
                                  (array_agg(h.effective_date order by h.seq desc) filter (where h.status = 'executed'))[1] as paid_on
-                            from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere}) steps on true
-      order by p.effective_date, p.payment_id`, params)).rows;
-  return rows.map((r) => ({ paymentId: String(r.payment_id), status: String(r.status), amount: yuan(r.amount_fen), installment: String(r.installment),
+                            from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere}) steps on true`;
+  let sql = `${listed} order by p.effective_date, p.payment_id`;
+  if (page !== 'all') {
+    // The count is read from the project's index alone (rm_payments_project_idx carries both axes' columns); the last step is
+    // read only for the advances, a handful a project, found by an index of their own (one pass over a programme's 30,000
+    // rows for both took 130 ms). Left-joined, so a page past the end still answers them.
+    const countWhere = basisSql(basis, params, 'c');
+    sql = `select t.total_count, t.advances_total, x.* from (select
+         (select count(*) from rm_payments c where c.project_id = $1 and ${countWhere})::text as total_count,
+         (select coalesce(sum(c.amount_fen), 0) from rm_payments c
+           where c.project_id = $1 and c.installment = 'advance' and not c.migrated and ${countWhere}
+             and coalesce((select h.status from rm_payment_history h where h.payment_id = c.payment_id and ${historyWhere} order by h.seq desc limit 1),
+                          'requested') in ('requested', 'approved', 'executed'))::text as advances_total) t
+       left join (${listed}) x on true
+       order by x.effective_date, x.payment_id`;
+  }
+  const rows = (await q.query<Record<string, unknown>>(sql, params)).rows;
+  const payments = rows.filter((r) => r.payment_id !== null && r.payment_id !== undefined).map((r) => ({ paymentId: String(r.payment_id), status: String(r.status),
+    amount: yuan(r.amount_fen), installment: String(r.installment),
     payee: { type: String(r.payee_type), id: String(r.payee_id), name: String(r.payee_name), accountRef: r.account_ref as string, account: r.account_masked as string },
     effectiveDate: dateText(r.effective_date), paidOn: r.paid_on ? dateText(r.paid_on) : null, migrated: r.migrated === true }));
+  if (page !== 'all') return { payments, count: Number(rows[0].total_count), advancesFen: String(rows[0].advances_total) };
+  // Every payment read (the 公示): the count and the advances are theirs.
+  const advances = payments.filter((x) => !x.migrated && x.installment === 'advance' && ['requested', 'approved', 'executed'].includes(x.status));
+  return { payments, count: payments.length, advancesFen: String(advances.reduce((sum, x) => sum + fenFromFormatted(x.amount), 0n)) };
 }
-
