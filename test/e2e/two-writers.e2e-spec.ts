@@ -289,16 +289,16 @@ describe('two api instances, two OS processes, one PostgreSQL schema: each race 
   test('two payments executed at once with one bank reference written two ways (full-width, lower case, spaces): one stands, the other 409 bank_reference_reused', async () => {
     for (let trial = 0; trial < TRIALS; trial++) {
       const first = await requestedPayment(`BRW-${trial}`, true);
-      const second = await requestedPayment(`BRV-${trial}`, true);
+      const other = await requestedPayment(`BRV-${trial}`, true);
       const written = [`OC-2016-${trial}`, `ｏｃ－２０１６－${String.fromCharCode(0xff10 + trial)}`.replace('－２０１６', ' - 2016')];
       const execute = (paymentId: string, bankReference: string) => (i: Instance) =>
         i.post('countyFinance', `/payments/${paymentId}/execution`, { channel: 'one_card', bankReference, effectiveDate: '2016-04-22' });
-      const replies = await race(trial, execute(first, written[0]), execute(second, written[1]));
+      const replies = await race(trial, execute(first, written[0]), execute(other, written[1]));
       const winner = exactlyOneWins(replies, 200, { status: 409, code: 'bank_reference_reused' });
-      expect(ofType(await events(`payment-${winner === 0 ? second : first}`), 'PaymentExecuted')).toHaveLength(0);
+      expect(ofType(await events(`payment-${winner === 0 ? other : first}`), 'PaymentExecuted')).toHaveLength(0);
       // Kept as written, in the one stream of its key.
       const used = await events(Streams.bankReference('one_card', written[0]));
-      expect(used.map((e) => [e.data.paymentId, e.data.bankReference])).toEqual([[winner === 0 ? first : second, written[winner]]]);
+      expect(used.map((e) => [e.data.paymentId, e.data.bankReference])).toEqual([[winner === 0 ? first : other, written[winner]]]);
       await expectBooksVerify();
     }
   });

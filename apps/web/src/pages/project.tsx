@@ -417,10 +417,12 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
   const clerk = who.role === 'finance';
   // What the clerk's forms act on is read from the project's whole list, not the page of payments shown: on a programme the
   // approved payments waiting to be paid and the failed or recovered ones to pay again may be on any page.
-  const ofStatus = (status: string) => ({ ...basis, projectId, status, limit: 500 });
-  const approvedList = useApi<{ items: ProjectPayment[] }>(clerk ? '/payments' : null, ofStatus('approved'));
-  const failedList = useApi<{ items: ProjectPayment[] }>(clerk ? '/payments' : null, ofStatus('failed'));
-  const reversedList = useApi<{ items: ProjectPayment[] }>(clerk ? '/payments' : null, ofStatus('reversed'));
+  // Oldest first: the longest waiting are the ones a clerk must not miss when there are more than a page holds.
+  const ofStatus = (status: string) => ({ ...basis, projectId, status, sort: 'effectiveDate', limit: 500 });
+  type Listed = { total: number; items: ProjectPayment[] };
+  const approvedList = useApi<Listed>(clerk ? '/payments' : null, ofStatus('approved'));
+  const failedList = useApi<Listed>(clerk ? '/payments' : null, ofStatus('failed'));
+  const reversedList = useApi<Listed>(clerk ? '/payments' : null, ofStatus('reversed'));
   const reloadAll = () => {
     view.reload();
     approvedList.reload();
@@ -542,7 +544,7 @@ export function ProjectPage({ projectId, who }: { projectId: string; who: Princi
           {clerk && (
             <div class="no-print">
               {approved.length > 0 && (
-                <Section title={`已审核、待拨付（${approved.length} 笔）`}>
+                <Section title={`已审核、待拨付（共 ${approvedList.data?.total ?? approved.length} 笔${(approvedList.data?.total ?? 0) > approved.length ? `，显示最早的 ${approved.length} 笔` : ''}）`}>
                   {approved.map((x) => <SettleForms key={x.paymentId} x={x} gateDate={gateDate} onSettled={settled} />)}
                 </Section>
               )}

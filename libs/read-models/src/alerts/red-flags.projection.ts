@@ -34,8 +34,8 @@ export const redFlagsProjection = typedProjection({
   // 4: an alert re-raised after a withdrawal is a new row, so each row is one interval of recorded time. 5: payments indexed by project.
   // 6: current alerts judged under the versions known now, and the time-judged rules kept ready (rm_due_alerts), for the usual list.
   // 7: the households linked to the roster (rf_linked_households), so a payment's check reads one row for most payees.
-  // 8: a payment's bank reference kept as its key (bankReferenceKey), so R-05 finds one transfer written two ways.
-  version: 8,
+  // 8: a payment's bank reference kept as its key (bankReferenceKey), so R-05 finds one transfer written two ways. 9: dashes of every width read as one.
+  version: 9,
   tables: ['rf_rule_sets', 'rf_batches', 'rf_batch_moves', 'rf_projects', 'rf_milestones', 'rf_households', 'rf_household_members', 'rf_household_status',
     'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rf_linked_households', 'rf_case_alerts', 'rf_cases_closed', 'rm_alerts', 'rm_due_alerts'],
   async setup(q) {
