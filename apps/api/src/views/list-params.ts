@@ -5,34 +5,38 @@ export const MAX_LIMIT = 500;
 /** Rows an export of a list holds when no page is asked for: the whole list, up to this (its 说明 table says when a file holds less). */
 export const EXPORT_ROWS = 50_000;
 
-/** A page's size: the limit asked for, or for an export (csv, xlsx) asking none, the whole list up to EXPORT_ROWS. */
-export const pageLimit = (limit: string | undefined, format: 'json' | 'csv' | 'xlsx'): number =>
-  format !== 'json' && limit === undefined ? EXPORT_ROWS : parseLimit(limit);
+/**
+ * A page's size: the limit asked for, or for an export (csv, xlsx) asking none, the whole list up to
+ * EXPORT_ROWS. `field` names the parameter (a project view's `paymentsLimit`), `absent` its default.
+ */
+export const pageLimit = (limit: unknown, format: 'json' | 'csv' | 'xlsx', field = 'limit', absent = 100): number =>
+  format !== 'json' && limit === undefined ? EXPORT_ROWS : wholeNumberParameter(limit, field, 'invalid_limit', 1, MAX_LIMIT, absent);
 
 /** A page size: plain decimal digits only (Number() would also take " 10", "0x10" and "1e2"), 1 to MAX_LIMIT, 100 when absent. */
-export function parseLimit(text: string | undefined): number {
-  const limit = text === undefined ? 100 : /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isInteger(limit) || limit > MAX_LIMIT) throw invalid('invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`, 'limit');
-  return limit;
-}
+export const parseLimit = (text: string | undefined): number => wholeNumberParameter(text, 'limit', 'invalid_limit', 1, MAX_LIMIT, 100);
 const MAX_OFFSET = 1_000_000;
+
+// Each code written out where it is raised, as every refusal is (the console's catalogue is checked against them).
+const OUT_OF_RANGE = {
+  invalid_limit: (message: string, field: string) => invalid('invalid_limit', message, field),
+  invalid_offset: (message: string, field: string) => invalid('invalid_offset', message, field),
+};
 
 /** A whole number parameter from `min` to `max` (plain decimal digits only), `absent` when not given. */
 export function wholeNumberParameter(value: unknown, field: string, code: 'invalid_limit' | 'invalid_offset', min: number, max: number, absent: number): number {
   if (value === undefined) return absent;
   const n = typeof value === 'string' && /^(0|[1-9][0-9]{0,8})$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw invalid(code, `${field} must be a whole number from ${min} to ${max}`, field);
+  if (!Number.isInteger(n) || n < min || n > max) throw OUT_OF_RANGE[code](`${field} must be a whole number from ${min} to ${max}`, field);
   return n;
 }
 
-/** A project view's payments: a page of PROJECT_PAYMENTS by default, at most MAX_PROJECT_PAYMENTS (an export asking none: EXPORT_ROWS). */
+/** A project view's payments: a page of PROJECT_PAYMENTS by default, at most MAX_LIMIT (an export asking none: EXPORT_ROWS). */
 export const PROJECT_PAYMENTS = MAX_LIMIT;
-export const MAX_PROJECT_PAYMENTS = MAX_LIMIT;
-export function projectPaymentsPage(query: { paymentsOffset?: unknown; paymentsLimit?: unknown }, format: 'json' | 'csv' | 'xlsx') {
-  const limit = format !== 'json' && query.paymentsLimit === undefined ? EXPORT_ROWS
-    : wholeNumberParameter(query.paymentsLimit, 'paymentsLimit', 'invalid_limit', 1, MAX_PROJECT_PAYMENTS, PROJECT_PAYMENTS);
-  return { offset: wholeNumberParameter(query.paymentsOffset, 'paymentsOffset', 'invalid_offset', 0, MAX_OFFSET, 0), limit };
-}
+export const projectPaymentsPage = (query: { paymentsOffset?: unknown; paymentsLimit?: unknown }, format: 'json' | 'csv' | 'xlsx') =>
+  ({ offset: parseOffset(query.paymentsOffset, 'paymentsOffset'), limit: pageLimit(query.paymentsLimit, format, 'paymentsLimit', PROJECT_PAYMENTS) });
+
+/** A list's starting row: 0 to MAX_OFFSET, 0 when absent. */
+export const parseOffset = (text: unknown, field = 'offset'): number => wholeNumberParameter(text, field, 'invalid_offset', 0, MAX_OFFSET, 0);
 
 /**
  * A query string holds only the parameters its route knows: any other is a 400 naming it and the
@@ -113,9 +117,7 @@ export class ListQuery {
   /** The page asked for; an export (csv, xlsx) with no limit given is the whole list, up to EXPORT_ROWS. */
   page(sorts: readonly string[], defaultSort: string, format: 'json' | 'csv' | 'xlsx' = 'json'): ListPage {
     const limit = pageLimit(this.text('limit'), format);
-    const offsetText = this.text('offset');
-    const offset = offsetText === undefined ? 0 : /^(0|[1-9][0-9]{0,6})$/.test(offsetText) ? Number(offsetText) : NaN;
-    if (!Number.isInteger(offset) || offset > MAX_OFFSET) throw invalid('invalid_offset', `offset must be a whole number from 0 to ${MAX_OFFSET}`, 'offset');
+    const offset = parseOffset(this.text('offset'));
     const sort = this.text('sort') ?? defaultSort;
     if (!sorts.includes(sort.replace(/^-/, ''))) throw invalid('invalid_sort', `sort must be one of ${sorts.join(', ')}, with a leading - for descending`, 'sort');
     return { limit, offset, sort };

@@ -15,7 +15,7 @@ import { IdParam, unitCodeParam } from '../http/validators';
 import { Clock, READ_DB } from '@yuantrace/ledger';
 import { PersonalDataVault } from '@yuantrace/ledger';
 import { exportFormat, formatQueryDocs, respond, suffix, withCoverage } from './export';
-import { MAX_PROJECT_PAYMENTS, onlyParameters, PROJECT_PAYMENTS, projectPaymentsPage } from './list-params';
+import { MAX_LIMIT, onlyParameters, PROJECT_PAYMENTS, projectPaymentsPage } from './list-params';
 import { Responds } from '../http/openapi-schemas';
 import { batchSheets, disclosureSheets, flowSheets, householdSheets, paymentSheets, projectSheets, summarySheets, traceSheets } from './view-sheets';
 import { missing, placeInScope, placeUnitInScope } from './read-access';
@@ -95,7 +95,7 @@ export class ViewsController {
   @basisDocs()
   @ApiQuery({ name: 'paymentsOffset', required: false, description: '支付明细从第几笔起（0 起），按申请日期、支付编号排序' })
   @ApiQuery({ name: 'paymentsLimit', required: false,
-    description: `支付明细每页笔数 1–${MAX_PROJECT_PAYMENTS}，默认 ${PROJECT_PAYMENTS}；导出（csv、xlsx）未给出时为全部，至多 50,000 笔` })
+    description: `支付明细每页笔数 1–${MAX_LIMIT}，默认 ${PROJECT_PAYMENTS}；导出（csv、xlsx）未给出时为全部，至多 50,000 笔` })
   async project(@CurrentPrincipal() p: Principal, @Param('projectId', IdParam) id: string, @Query() query: ProjectQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const basis = viewBasis(query, this.clock.now(), ['paymentsOffset', 'paymentsLimit']);
     const format = exportFormat(query.format, req.headers.accept);

@@ -89,7 +89,7 @@ export async function batchView(q: SqlExecutor, batchId: string, basis: Basis, s
 /**
  * The voided batches this one was named to replace (撤销 with replacedBy), as of the basis: the link
  * back from a correction to what it corrects. Read from the few ended batches' rows alone (the
- * partial index of closures and voids).
+ * partial index of closures and voids, whose predicate the statement names for the planner).
  */
 async function replacedBatches(q: SqlExecutor, batchId: string, basis: Basis, scope?: string): Promise<string[]> {
   const params: unknown[] = [batchId];

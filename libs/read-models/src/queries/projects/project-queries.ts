@@ -1,4 +1,4 @@
-import { fenFromFormatted, figuresInYuan, projectFiguresOfMoves, stageOf } from '@yuantrace/domain';
+import { figuresInYuan, projectFiguresOfMoves, stageOf } from '@yuantrace/domain';
 import type { SqlExecutor } from '@yuantrace/event-store';
 import { basisSql, dateText, type Basis } from '../../shared/basis';
 import { yuan } from '../../shared/figure-sql';
@@ -92,28 +92,22 @@ async function projectPayments(q: SqlExecutor, projectId: string, basis: Basis, 
        left join lateral (select (array_agg(h.status order by h.seq desc))[1] as status,
                                  (array_agg(h.effective_date order by h.seq desc) filter (where h.status = 'executed'))[1] as paid_on
                             from rm_payment_history h where h.payment_id = p.payment_id and ${historyWhere}) steps on true`;
-  let sql = `${listed} order by p.effective_date, p.payment_id`;
-  if (page !== 'all') {
-    // The count is read from the project's index alone (rm_payments_project_idx carries both axes' columns); the last step is
-    // read only for the advances, a handful a project, found by an index of their own (one pass over a programme's 30,000
-    // rows for both took 130 ms). Left-joined, so a page past the end still answers them.
-    const countWhere = basisSql(basis, params, 'c');
-    sql = `select t.total_count, t.advances_total, x.* from (select
+  // The count is read from the project's index alone (rm_payments_project_idx carries both axes' columns); the last step is
+  // read only for the advances, a handful a project, found by an index of their own (one pass over a programme's 30,000
+  // rows for both took 130 ms). Left-joined, so a page past the end still answers them.
+  const countWhere = basisSql(basis, params, 'c');
+  const rows = (await q.query<Record<string, unknown>>(
+    `select t.total_count, t.advances_total, x.* from (select
          (select count(*) from rm_payments c where c.project_id = $1 and ${countWhere})::text as total_count,
          (select coalesce(sum(c.amount_fen), 0) from rm_payments c
            where c.project_id = $1 and c.installment = 'advance' and not c.migrated and ${countWhere}
              and coalesce((select h.status from rm_payment_history h where h.payment_id = c.payment_id and ${historyWhere} order by h.seq desc limit 1),
                           'requested') in ('requested', 'approved', 'executed'))::text as advances_total) t
        left join (${listed}) x on true
-       order by x.effective_date, x.payment_id`;
-  }
-  const rows = (await q.query<Record<string, unknown>>(sql, params)).rows;
+       order by x.effective_date, x.payment_id`, params)).rows;
   const payments = rows.filter((r) => r.payment_id !== null && r.payment_id !== undefined).map((r) => ({ paymentId: String(r.payment_id), status: String(r.status),
     amount: yuan(r.amount_fen), installment: String(r.installment),
     payee: { type: String(r.payee_type), id: String(r.payee_id), name: String(r.payee_name), accountRef: r.account_ref as string, account: r.account_masked as string },
     effectiveDate: dateText(r.effective_date), paidOn: r.paid_on ? dateText(r.paid_on) : null, migrated: r.migrated === true }));
-  if (page !== 'all') return { payments, count: Number(rows[0].total_count), advancesFen: String(rows[0].advances_total) };
-  // Every payment read (the 公示): the count and the advances are theirs.
-  const advances = payments.filter((x) => !x.migrated && x.installment === 'advance' && ['requested', 'approved', 'executed'].includes(x.status));
-  return { payments, count: payments.length, advancesFen: String(advances.reduce((sum, x) => sum + fenFromFormatted(x.amount), 0n)) };
+  return { payments, count: Number(rows[0].total_count), advancesFen: String(rows[0].advances_total) };
 }
