@@ -35,9 +35,10 @@ export const redFlagsProjection = typedProjection({
   // 6: current alerts judged under the versions known now, and the time-judged rules kept ready (rm_due_alerts), for the usual list.
   // 7: the households linked to the roster (rf_linked_households), so a payment's R-07 / R-31 check reads one row for most payees.
   // 8: a payment's bank reference kept as its key (bankReferenceKey), so R-05 finds one transfer written two ways. 9: dashes of every width read as one.
-  version: 9,
+  // 10: the households each account paid (rf_account_households), so R-05's shared-account check reads one row for most accounts.
+  version: 10,
   tables: ['rf_rule_sets', 'rf_batches', 'rf_batch_moves', 'rf_projects', 'rf_milestones', 'rf_households', 'rf_household_members', 'rf_household_status',
-    'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rf_linked_households', 'rf_case_alerts', 'rf_cases_closed', 'rm_alerts', 'rm_due_alerts'],
+    'rf_payments', 'rf_roster', 'rf_roster_relatives', 'rf_linked_households', 'rf_account_households', 'rf_case_alerts', 'rf_cases_closed', 'rm_alerts', 'rm_due_alerts'],
   async setup(q) {
     await runDdl(q, `
       create table if not exists rf_rule_sets (version int primary key, effective_from date not null, body jsonb not null, recorded_at timestamptz not null);
@@ -79,6 +80,9 @@ export const redFlagsProjection = typedProjection({
       -- The households with a member whose identity number is a roster person's or a roster person's relative's. Members, roster and
       -- relatives are only ever added, so the set only grows: which link holds on a payment's date is left to the detector.
       create table if not exists rf_linked_households (household_id text primary key);
+      -- Each account and the households an executed payment paid into it. Executions are only ever added, so the pairs only grow;
+      -- an account with two rows is one R-05 looks at closely (counted from the payments, a county's accounts read a dozen each).
+      create table if not exists rf_account_households (account_ref text not null, household_id text not null, primary key (account_ref, household_id));
       create table if not exists rf_case_alerts (alert_id text not null, case_id text not null, opened_on date not null, recorded_at timestamptz not null,
         primary key (alert_id, case_id));
       create table if not exists rf_cases_closed (case_id text primary key, closed_on date not null, recorded_at timestamptz not null);
@@ -125,6 +129,7 @@ export const redFlagsProjection = typedProjection({
       await rows.updatePayments(tx);
       for (const u of rows.otherUpdates) await tx.query(u.sql, u.params);
       await rows.link(tx);
+      await pairAccounts(tx, t);
       if (!t.empty()) {
         await detect(tx, t);
         if (t.batches.size) await refreshDue(tx, [...t.batches]);
@@ -152,6 +157,14 @@ export const redFlagsProjection = typedProjection({
 });
 
 type Update = { sql: string; params: unknown[] };
+
+/** Adds each account and household this batch's executions paid, once their rows hold the executions. */
+async function pairAccounts(tx: SqlExecutor, t: Touched) {
+  if (!t.executed.size) return;
+  await tx.query(`insert into rf_account_households (account_ref, household_id)
+    select distinct p.account_ref, p.payee_id from rf_payments p where p.payment_id = any($1::text[]) and p.payee_type = 'household' and p.executed_on is not null
+    on conflict do nothing`, [[...t.executed]]);
+}
 
 /** The ids this batch of events touched, by kind: the detection queries look no further. */
 class Touched {
@@ -469,7 +482,7 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
       ? `select c.account_ref from rf_payments c where c.payee_type = 'household' and c.executed_on is not null group by c.account_ref having count(distinct c.payee_id) >= 2`
       // Only accounts that paid two households or more are looked at closely; most accounts are one household's.
       : `select s.account_ref from (select distinct account_ref from rf_payments where payment_id = any(@executed) and payee_type = 'household') s
-         where (select count(distinct c.payee_id) from rf_payments c where ${household('c')}) >= 2`;
+         where (select count(*) from (select 1 from rf_account_households c where c.account_ref = s.account_ref limit 2) c) >= 2`;
     await run(insert(`
       select * from (
       select ${alertId('R-05', 'shared_account', 'account', 's.account_ref')}, 'R-05', 'shared_account', 'account', s.account_ref, a.unit_code, a.total,

@@ -12,20 +12,32 @@ import { typedProjection } from '../shared/typed-projection';
  *   rm_batch_unspent_moves  one row per event and batch it moves, dated on both axes (knownAt reads)
  *   rm_batch_unspent_days   the same summed per batch and business date (current and asOf reads)
  */
+/**
+ * apply() only appends moves, so their indexes serve readers alone (the list's knownAt sums) and
+ * a pass from nothing builds them once at its end. The unique one holds what a key would: one
+ * move per event and batch (keyed by the random event id, each row was placed across the index).
+ */
+const MOVES_READ_INDEXES = [
+  'create unique index if not exists rm_batch_unspent_moves_event_idx on rm_batch_unspent_moves (event_id, batch_id)',
+  'create index if not exists rm_batch_unspent_moves_batch_idx on rm_batch_unspent_moves (batch_id, effective_date)',
+];
+
 export const batchUnspentProjection = typedProjection({
   name: 'batch_unspent',
   passCost: 4,
   handles: ['FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'FundBatchVoided', 'AllocationVoided', 'FundsHeld', 'HoldReleased', 'PaymentReversalCredited'],
   tables: ['rm_batch_unspent_moves', 'rm_batch_unspent_days'],
+  // 2: the moves' indexes are readers' indexes, built once at the end of a long pass.
+  version: 2,
   async setup(q) {
     await runDdl(q, `
       create table if not exists rm_batch_unspent_moves (
-        event_id uuid not null, batch_id text not null, delta_fen bigint not null, effective_date date not null, recorded_at timestamptz not null,
-        primary key (event_id, batch_id));
-      create index if not exists rm_batch_unspent_moves_batch_idx on rm_batch_unspent_moves (batch_id, effective_date);
+        event_id uuid not null, batch_id text not null, delta_fen bigint not null, effective_date date not null, recorded_at timestamptz not null);
       create table if not exists rm_batch_unspent_days (
         batch_id text not null, effective_date date not null, delta_fen bigint not null, primary key (batch_id, effective_date))`);
+    for (const ddl of MOVES_READ_INDEXES) await q.query(ddl);
   },
+  readIndexes: MOVES_READ_INDEXES,
   async apply(tx, events) {
     const moves: Array<[string, string, bigint, string, string]> = [];
     for (const e of events) {

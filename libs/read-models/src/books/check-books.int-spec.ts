@@ -131,7 +131,8 @@ describe('verify checks the books against an independent fold of the log (Postgr
 
   test('a postings leg with no event in the log is counted', async () => {
     const l = await correctLedger();
-    await l.db.query(`insert into postings select gen_random_uuid(), leg, commit_position, prepare_position, event_type, from_account, to_account, from_unit, to_unit,
+    // A forged row: an event id and a position the log never had.
+    await l.db.query(`insert into postings select gen_random_uuid(), leg, commit_position, prepare_position + 1000000, event_type, from_account, to_account, from_unit, to_unit,
       amount_fen, root_batch_id, source, fiscal_year, batch_id, allocation_id, project_id, payment_id, payee_type, payee_id, payee_name, effective_date, recorded_at
       from postings where payment_id = 'PAY1' and event_type = 'HoldPosted'`);
     expect(named((await verify(l)).defects)).toEqual(['account_mismatch hold:C1:L1', 'account_mismatch payee:contractor:K1', 'event_legs_mismatch postings']);
