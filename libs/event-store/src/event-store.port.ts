@@ -98,6 +98,13 @@ export type ReadWindowOptions = {
    * texts (the sealer) never pays for parsing them.
    */
   jsonText?: boolean;
+  /**
+   * Only these types' events need their metadata (absent: every event's). A store may then give
+   * the others empty metadata ({}), and PostgreSQL and PGlite do: on the county a pass's reads
+   * spent about a third of their work writing out and parsing metadata no projection of the lane
+   * looked at. KurrentDB and the default give every event's.
+   */
+  metadataTypes?: readonly string[];
 };
 
 export type ReadWindow = {

@@ -323,8 +323,9 @@ export class ProjectionRunner {
     const readers = this.readersOf(chosen);
     const types = typesOf(readers);
     const jsonText = readers.some((p) => p.readsJsonText);
+    const metadataTypes = metadataTypesOf(readers);
     const span = this.options.batchSize ?? REBUILD_BATCH;
-    return new SharedWindows((after) => this.store.readWindow({ after, span, types: types && [...types], jsonText }), start, lanes);
+    return new SharedWindows((after) => this.store.readWindow({ after, span, types: types && [...types], jsonText, metadataTypes }), start, lanes);
   }
 
   private async applyLane(chosen: readonly Projection[], checkpoints: ReadonlyMap<string, GlobalPosition>, stop: { failed: boolean },
@@ -353,11 +354,12 @@ export class ProjectionRunner {
     const readers = this.readersOf(chosen);
     const types = typesOf(readers);
     const jsonText = readers.some((p) => p.readsJsonText);
+    const metadataTypes = metadataTypesOf(readers);
     const preparing = readers.filter((p) => p.prepare);
     const readAfter = (after: GlobalPosition) => {
       // Shared windows come in order, each once: the next one is the one after `after`.
       const read = shared ? shared.windows.take(shared.lane, types)
-        : this.store.readWindow({ after, span: this.options.batchSize ?? REBUILD_BATCH, types: types && [...types], jsonText });
+        : this.store.readWindow({ after, span: this.options.batchSize ?? REBUILD_BATCH, types: types && [...types], jsonText, metadataTypes });
       // Each window goes to prepare() as soon as it is read, while the window before may still be
       // applied, with the events apply() will be given (positions only move to the ends of windows
       // before it). prepare() is an optimisation: if it throws, the window is applied without it.
@@ -527,6 +529,16 @@ export class ProjectionRunner {
 /** The event types a set of projections reads, or undefined if one of them reads every type. */
 function typesOf(projections: readonly Projection[]): ReadonlySet<string> | undefined {
   return projections.every((p) => p.handles) ? new Set(projections.flatMap((p) => p.handles!)) : undefined;
+}
+
+/**
+ * The types whose metadata some of these projections read (ReadWindowOptions.metadataTypes), or
+ * undefined for every type's: when one works from the texts (the sealer hashes the metadata) or
+ * reads metadata without naming the types it handles.
+ */
+function metadataTypesOf(projections: readonly Projection[]): string[] | undefined {
+  if (projections.some((p) => p.readsJsonText || (p.readsMetadata !== false && !p.handles))) return undefined;
+  return [...new Set(projections.filter((p) => p.readsMetadata !== false).flatMap((p) => p.handles!))];
 }
 
 /** How many windows a lane of a pass may take beyond the one the slowest lane takes next. */

@@ -26,6 +26,12 @@ export interface Projection {
    */
   readonly readsJsonText?: boolean;
   /**
+   * false: apply() never reads its events' metadata (the actor, the source), so a one-pass
+   * catch-up or rebuild may give it events with empty metadata (ReadWindowOptions.metadataTypes).
+   * Absent or true: every event it is given carries its metadata.
+   */
+  readonly readsMetadata?: boolean;
+  /**
    * Called in a one-pass catch-up or rebuild with each window's events as soon as they are read,
    * while the window before may still be being applied: work that does not depend on the windows
    * before can start then (the sealer hands the texts to its hashing thread, which writes their

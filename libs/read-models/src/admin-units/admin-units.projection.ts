@@ -6,7 +6,8 @@ import { typedProjection } from '../shared/typed-projection';
 /** The region tree, and which unit each stream belongs to (the audit log filters by scope with it). */
 export const adminUnitsProjection = typedProjection({
   name: 'admin_units',
-  passCost: 11,
+  readsMetadata: false,
+  passCost: 24,
   // The units themselves, and the first event of each kind of stream that names the unit it belongs to.
   handles: ['AdminUnitRegistered', 'AdminUnitRenamed', 'FundBatchIssued', 'ProjectProposed', 'HouseholdRegistered', 'PaymentRequested', 'RosterPersonRecorded', 'CaseOpened'],
   tables: ['rm_admin_units', 'rm_stream_units'],

@@ -26,7 +26,8 @@ import { dueAlertsSql, inTerms, RULE_TERMS_VALUES, ruleTermsSql } from './alert-
  */
 export const redFlagsProjection = typedProjection({
   name: 'red_flags',
-  passCost: 48,
+  readsMetadata: false,
+  passCost: 101,
   handles: ['RuleSetAdopted', 'FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'ReturnReceived', 'AllocationFundsReturned', 'FundBatchVoided',
     'AllocationVoided', 'ProjectProposed', 'ProjectMilestoneRecorded', 'HouseholdRegistered', 'HouseholdStatusChanged', 'PaymentRequested',
     'PaymentApproved', 'PaymentExecuted', 'PaymentReversed', 'RosterPersonRecorded', 'RosterPersonLeft', 'CaseOpened', 'CaseClosed'],

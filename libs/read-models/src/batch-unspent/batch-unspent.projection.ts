@@ -24,6 +24,7 @@ const MOVES_READ_INDEXES = [
 
 export const batchUnspentProjection = typedProjection({
   name: 'batch_unspent',
+  readsMetadata: false,
   passCost: 4,
   handles: ['FundBatchIssued', 'FundsAllocated', 'FundsReturned', 'FundBatchVoided', 'AllocationVoided', 'FundsHeld', 'HoldReleased', 'PaymentReversalCredited'],
   tables: ['rm_batch_unspent_moves', 'rm_batch_unspent_days'],

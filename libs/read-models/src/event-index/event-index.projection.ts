@@ -22,9 +22,9 @@ const EVENT_INDEX_READ_INDEXES = [
  */
 export const eventIndexProjection: Projection = {
   name: 'event_index',
-  // In a county rebuild on a server (2026-12-04 evening) it took 83 s, 38 of them its five index
-  // builds, against red_flags' 119 and postings' 98; at 47 the two lanes ended 14 s apart.
-  passCost: 47,
+  // Each projection's passCost is its seconds in a county `rebuild all` on a server (2026-12-05,
+  // two lanes in processes of their own); this one's include its five index builds at the end.
+  passCost: 57,
   tables: ['rm_event_index', 'rm_event_stream_units'],
   async setup(q) {
     await runDdl(q, `

@@ -5,7 +5,8 @@ import { typedProjection } from '../shared/typed-projection';
 /** The registry as readers see it: members with vault refs and masked numbers only, and each status change dated on both axes. */
 export const householdsProjection = typedProjection({
   name: 'households',
-  passCost: 1,
+  readsMetadata: false,
+  passCost: 5,
   handles: ['HouseholdRegistered', 'HouseholdStatusChanged'],
   tables: ['rm_households', 'rm_household_status'],
   async setup(q) {

@@ -23,7 +23,7 @@ const PAYMENTS_READ_INDEXES = [
 /** Each payment's request and its state history, each step dated on both axes. */
 export const paymentsProjection = typedProjection({
   name: 'payments',
-  passCost: 19,
+  passCost: 24,
   handles: ['PaymentRequested', 'PaymentApproved', 'PaymentRejected', 'PaymentExecuted', 'PaymentFailed', 'PaymentReversed'],
   // 2: decisions dated by their own business date (or the request's), never by the server clock. 3: re-payment links.
   // 4: history rows keyed by nothing but their payment: no read looks one up by event, and a random uuid key cost a county rebuild

@@ -144,7 +144,8 @@ const POSTING_CASTS = ['uuid', 'int', 'bigint', 'bigint', '', '', '', '', '', 'b
 
 export const postingsProjection = typedProjection({
   name: 'postings',
-  passCost: 35,
+  readsMetadata: false,
+  passCost: 80,
   handles: HANDLED,
   // 2: unit rollups and the payee table. 3: the glossary's region figures in unit_flows; voids. 4: knownAt rollups by hour.
   // 5: and by second. 6: a household's single reach corner in plain columns. 7: keyed by log position.

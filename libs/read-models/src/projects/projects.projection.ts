@@ -4,7 +4,8 @@ import { typedProjection } from '../shared/typed-projection';
 /** Project headers and their milestones (the timeline); funding, held and paid figures come from postings. */
 export const projectsProjection = typedProjection({
   name: 'projects',
-  passCost: 2,
+  readsMetadata: false,
+  passCost: 6,
   handles: ['ProjectProposed', 'ProjectMilestoneRecorded'],
   // 2: milestones.
   version: 2,
