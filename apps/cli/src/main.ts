@@ -413,6 +413,9 @@ async function benchCommand(args: string[]) {
   }
   const which = option(args, 'store') ?? 'both';
   const preset = (option(args, 'preset') ?? 'tiny') as Preset;
+  // An unknown store ran as neither: its load, reads and api were half of each (`--store pglite` read an empty log).
+  if (!['postgres', 'embedded', 'both'].includes(which)) throw new UsageError(`--store must be postgres, embedded or both (got "${which}")`);
+  if (!['tiny', 'demo', 'county'].includes(preset)) throw new UsageError(`--preset must be tiny, demo or county (got "${preset}")`);
   const stores = which === 'both' ? (['postgres', 'embedded'] as const) : [which as 'postgres' | 'embedded'];
   const databaseUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
   for (const store of stores) {
