@@ -320,12 +320,18 @@ export class ProjectionRunner {
   /** One read of the log for all the lanes of a pass, from the earliest checkpoint among them. */
   private sharedWindows(chosen: readonly Projection[], checkpoints: ReadonlyMap<string, GlobalPosition>, lanes: number): SharedWindows {
     const start = [...checkpoints.values()].reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
-    const readers = this.readersOf(chosen);
+    return new SharedWindows(this.windowReader(this.readersOf(chosen)), start, lanes);
+  }
+
+  /**
+   * How a pass reads the log for these projections: windows of REBUILD_BATCH positions with the
+   * types they handle, the texts if one works from them, the metadata only where one reads it.
+   */
+  private windowReader(readers: readonly Projection[]): (after: GlobalPosition) => Promise<ReadWindow> {
     const types = typesOf(readers);
-    const jsonText = readers.some((p) => p.readsJsonText);
-    const metadataTypes = metadataTypesOf(readers);
-    const span = this.options.batchSize ?? REBUILD_BATCH;
-    return new SharedWindows((after) => this.store.readWindow({ after, span, types: types && [...types], jsonText, metadataTypes }), start, lanes);
+    const options = { span: this.options.batchSize ?? REBUILD_BATCH, types: types && [...types], jsonText: readers.some((p) => p.readsJsonText),
+      metadataTypes: metadataTypesOf(readers) };
+    return (after) => this.store.readWindow({ ...options, after });
   }
 
   private async applyLane(chosen: readonly Projection[], checkpoints: ReadonlyMap<string, GlobalPosition>, stop: { failed: boolean },
@@ -353,13 +359,12 @@ export class ProjectionRunner {
     // log is; the window still spans every event, so each checkpoint passes the ones none of them handles.
     const readers = this.readersOf(chosen);
     const types = typesOf(readers);
-    const jsonText = readers.some((p) => p.readsJsonText);
-    const metadataTypes = metadataTypesOf(readers);
+    const readWindow = this.windowReader(readers);
     const preparing = readers.filter((p) => p.prepare);
     const readAfter = (after: GlobalPosition) => {
       // Shared windows come in order, each once: the next one is the one after `after`.
       const read = shared ? shared.windows.take(shared.lane, types)
-        : this.store.readWindow({ after, span: this.options.batchSize ?? REBUILD_BATCH, types: types && [...types], jsonText, metadataTypes });
+        : readWindow(after);
       // Each window goes to prepare() as soon as it is read, while the window before may still be
       // applied, with the events apply() will be given (positions only move to the ends of windows
       // before it). prepare() is an optimisation: if it throws, the window is applied without it.

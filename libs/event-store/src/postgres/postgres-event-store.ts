@@ -36,15 +36,19 @@ const NOTIFY = `select pg_notify('${NOTIFY_CHANNEL}', '')`;
 const VISIBLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
 // The text form of the xid8 gets its own name: an alias named transaction_id would capture
 // ORDER BY transaction_id and sort positions as text ('994' after '1227').
-const columnsWith = (data: string, metadata: string) => `global_position, transaction_id::text as commit_text, stream_id, stream_revision,
-  event_id::text as event_id, event_type, ${data}, ${metadata}, recorded_at`;
-const COLUMNS = columnsWith('data', 'metadata');
+/**
+ * An event's columns: with data and metadata as PostgreSQL writes them out (`jsonText`,
+ * ReadWindowOptions.jsonText), and the metadata only of the types whose parameter is `types`
+ * (ReadWindowOptions.metadataTypes).
+ */
+const columnsOf = (jsonText?: boolean, types?: string) => {
+  const [data, metadata] = jsonText ? ['data::text', 'metadata::text'] : ['data', 'metadata'];
+  return `global_position, transaction_id::text as commit_text, stream_id, stream_revision, event_id::text as event_id, event_type,
+  ${data} as data, ${types ? `case when event_type = any(${types}) then ${metadata} end` : metadata} as metadata, recorded_at`;
+};
+const COLUMNS = columnsOf();
 /** The same, with data and metadata as PostgreSQL writes them out (ReadWindowOptions.jsonText). */
-const TEXT_COLUMNS = columnsWith('data::text as data', 'metadata::text as metadata');
-/** A window's columns, the metadata only of the types whose parameter is `types` (ReadWindowOptions.metadataTypes). */
-const windowColumns = (jsonText: boolean | undefined, types: string | undefined) =>
-  (!types ? (jsonText ? TEXT_COLUMNS : COLUMNS)
-    : columnsWith(jsonText ? 'data::text as data' : 'data', `case when event_type = any(${types}) then metadata${jsonText ? '::text' : ''} end as metadata`));
+const TEXT_COLUMNS = columnsOf(true);
 /** The columns a bulk load writes; the rest are the table's defaults. */
 const BATCH_COLUMNS = ['stream_id', 'stream_revision', 'event_id', 'event_type', 'data', 'metadata'];
 
@@ -400,7 +404,7 @@ export class PostgresEventStore extends EventStore {
     const to = { commit: BigInt(b.commit_text), prepare: BigInt(b.global_position as string) };
     const metadataTypes = options.metadataTypes && [...options.metadataTypes];
     const r = await this.db.query<Row>(
-      `select ${windowColumns(options.jsonText, metadataTypes && '$6::text[]')} from events
+      `select ${columnsOf(options.jsonText, metadataTypes && '$6::text[]')} from events
        where (transaction_id, global_position) > ($1::text::xid8, $2::bigint) and (transaction_id, global_position) <= ($3::text::xid8, $4::bigint)
          -- The same bounds on the commit alone, which the planner can estimate: for the two row comparisons it
          -- guessed a third of the log and scanned all of it (1.8 s a window at county scale, against 1 ms).
