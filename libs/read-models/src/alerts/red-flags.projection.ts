@@ -480,7 +480,7 @@ async function detect(tx: SqlExecutor, t: Touched, rejudge?: { since: string; at
     // Each account is read through its index (correlated subqueries, not a join the planner would answer by scanning every payment).
     const household = (alias: string) => `${alias}.account_ref = s.account_ref and ${alias}.payee_type = 'household' and ${alias}.executed_on is not null`;
     const shared = all
-      ? `select c.account_ref from rf_payments c where c.payee_type = 'household' and c.executed_on is not null group by c.account_ref having count(distinct c.payee_id) >= 2`
+      ? `select c.account_ref from rf_account_households c group by c.account_ref having count(*) >= 2`
       // Only accounts that paid two households or more are looked at closely; most accounts are one household's.
       : `select s.account_ref from (select distinct account_ref from rf_payments where payment_id = any(@executed) and payee_type = 'household') s
          where (select count(*) from (select 1 from rf_account_households c where c.account_ref = s.account_ref limit 2) c) >= 2`;
