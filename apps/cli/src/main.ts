@@ -308,9 +308,15 @@ async function erasePersonalData(args: string[]) {
   }
 }
 
+/** --preset, tiny by default; any other name is a usage error, not a county of nothing. */
+function presetOption(args: string[]): Preset {
+  const preset = option(args, 'preset') ?? 'tiny';
+  if (!['tiny', 'demo', 'county'].includes(preset)) throw new UsageError(`--preset must be tiny, demo or county (got "${preset}")`);
+  return preset as Preset;
+}
+
 function generateCommand(args: string[]) {
-  const preset = (option(args, 'preset') ?? 'tiny') as Preset;
-  if (!['tiny', 'demo', 'county'].includes(preset)) throw new UsageError('--preset must be tiny, demo or county');
+  const preset = presetOption(args);
   const seedText = option(args, 'seed') ?? '1';
   if (!/^[0-9]{1,9}$/.test(seedText)) throw new UsageError('--seed must be a whole number');
   const file = option(args, 'out') ?? `data/${preset}-${seedText}.jsonl`;
@@ -412,10 +418,9 @@ async function benchCommand(args: string[]) {
     return;
   }
   const which = option(args, 'store') ?? 'both';
-  const preset = (option(args, 'preset') ?? 'tiny') as Preset;
+  const preset = presetOption(args);
   // An unknown store ran as neither: its load, reads and api were half of each (`--store pglite` read an empty log).
   if (!['postgres', 'embedded', 'both'].includes(which)) throw new UsageError(`--store must be postgres, embedded or both (got "${which}")`);
-  if (!['tiny', 'demo', 'county'].includes(preset)) throw new UsageError(`--preset must be tiny, demo or county (got "${preset}")`);
   const stores = which === 'both' ? (['postgres', 'embedded'] as const) : [which as 'postgres' | 'embedded'];
   const databaseUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
   for (const store of stores) {

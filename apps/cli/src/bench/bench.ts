@@ -126,12 +126,12 @@ export async function runBench(options: { store: 'postgres' | 'embedded'; preset
   const dir = options.store === 'embedded' ? mkdtempSync(join(tmpdir(), 'yuantrace-bench-')) : undefined;
   // Sealed as deployed: a key from configuration, the default cadence.
   const sealKeyText = SealKey.generate('ed25519');
+  // The secret named on both stores: the api it starts inherits this environment, and one set there would sign other tokens than these.
+  const common = { JWT_SECRET: 'bench-secret-of-enough-length', LOG_LEVEL: 'warn', SEAL_KEY: sealKeyText };
   const env = options.store === 'postgres'
     // PGAPPNAME: every connection of the processes it starts is named after its schema, so that a stopped run can end them.
-    ? { DATABASE_URL: options.databaseUrl, DATABASE_SCHEMA: schema, JWT_SECRET: 'bench-secret-of-enough-length', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', SEAL_KEY: sealKeyText,
-      PGAPPNAME: schema }
-    // The secret named on both stores: the api it starts inherits this environment, and one set there would sign other tokens than these.
-    : { DATA_DIR: dir!, JWT_SECRET: 'bench-secret-of-enough-length', LOG_LEVEL: 'warn', SEAL_KEY: sealKeyText };
+    ? { ...common, DATABASE_URL: options.databaseUrl, DATABASE_SCHEMA: schema, DATABASE_POOL_SIZE: '20', PGAPPNAME: schema }
+    : { ...common, DATA_DIR: dir! };
   const config: AppConfig = { ...loadConfig(env), runProjections: false, demoData: false, logLevel: 'warn' };
   // Each phase opens its own connection: an app closes the storage it was given.
   let stopping = false;
